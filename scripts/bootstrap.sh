@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs whatever scaffold needs and this machine lacks — Debian packages with
+# apt-get, the pinned Zig toolchain with pip — and nothing from anywhere else.
+# Safe to re-run; prints nothing when everything is already present.
+#
+#   SCAFFOLD_TOOLS   where the pinned Zig goes (default: ~/.cache/scaffold)
+set -euo pipefail
+
+ZIG_VERSION=0.17.1   # keep in step with build.zig.zon, src/core/version.h, README.md
+
+# Build: BLIS (pthread build, see build.zig), utf8proc, msgpack-c, libyaml, zlib,
+# LAPACKE, libspng, cmocka. Run: gnuplot (plots). Data: Fashion-MNIST. Tests: valgrind.
+APT_PACKAGES=(
+  libblis-pthread-dev libutf8proc-dev libmsgpack-dev libyaml-dev zlib1g-dev
+  liblapacke-dev libspng-dev libcmocka-dev gnuplot-nox dataset-fashion-mnist
+  valgrind python3 python3-pip ca-certificates
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+tools="${SCAFFOLD_TOOLS:-$HOME/.cache/scaffold}"
+zigdir="$tools/ziglang-$ZIG_VERSION"
+if [ ! -x "$zigdir/ziglang/zig" ]; then
+  echo "bootstrap: installing ziglang==$ZIG_VERSION from PyPI into $zigdir" >&2
+  mkdir -p "$tools"
+  rm -rf "$zigdir.tmp"
+  # --target keeps the toolchain out of the system Python (PEP 668 safe).
+  python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+    --target "$zigdir.tmp" "ziglang==$ZIG_VERSION" ||
+  python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+    --break-system-packages --target "$zigdir.tmp" "ziglang==$ZIG_VERSION"
+  rm -rf "$zigdir"
+  mv "$zigdir.tmp" "$zigdir"
+fi
+got=$("$zigdir/ziglang/zig" version)
+if [ "$got" != "$ZIG_VERSION" ]; then
+  echo "bootstrap: $zigdir holds zig $got, expected $ZIG_VERSION; remove it and re-run" >&2
+  exit 1
+fi

@@ -1,0 +1,68 @@
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "core/version.h"
+
+static const sc_command commands[] = {
+    {"selfcheck", "check that every dependency (BLIS, msgpack-c, utf8proc, ...) works",
+     "scaffold selfcheck", sc_cmd_selfcheck},
+};
+static const size_t n_commands = sizeof commands / sizeof commands[0];
+
+const sc_command *sc_cli_find(const char *name) {
+    for (size_t i = 0; i < n_commands; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static void print_help(FILE *out) {
+    fprintf(out,
+            "scaffold %s — measure and optimize explanations by simulatability\n\n"
+            "usage: scaffold [--help | --version] <command> [args]\n\ncommands:\n",
+            SC_VERSION);
+    for (size_t i = 0; i < n_commands; i++)
+        fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n`scaffold <command> --help` shows a command's options.\n");
+}
+
+int sc_cli_usage_error(const sc_command *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "scaffold%s%s: ", cmd ? " " : "", cmd ? cmd->name : "");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    if (cmd)
+        fprintf(stderr, "usage: %s\n", cmd->usage);
+    else
+        fprintf(stderr, "usage: scaffold [--help | --version] <command> [args]  (see scaffold --help)\n");
+    return SC_EXIT_USAGE;
+}
+
+int sc_cli_main(int argc, char **argv) {
+    if (argc < 2) {
+        print_help(stderr);
+        return SC_EXIT_USAGE;
+    }
+    const char *a = argv[1];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help")) {
+        print_help(stdout);
+        return SC_EXIT_OK;
+    }
+    if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+        printf("scaffold %s (built with zig %s)\n", SC_VERSION, SC_ZIG_VERSION);
+        return SC_EXIT_OK;
+    }
+    if (a[0] == '-') return sc_cli_usage_error(NULL, "unknown option '%s'", a);
+    const sc_command *cmd = sc_cli_find(a);
+    if (!cmd) return sc_cli_usage_error(NULL, "unknown command '%s'", a);
+    if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+        printf("usage: %s\n%s\n", cmd->usage, cmd->summary);
+        return SC_EXIT_OK;
+    }
+    int rc = cmd->fn(argc - 1, argv + 1);
+    fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,34 @@
+// cli.h — the `scaffold` command line: one table of subcommands.
+//
+// A subcommand is a function `int fn(int argc, char **argv)` receiving its own
+// argv (argv[0] = subcommand name) and returning the process exit code:
+//   0 success, 1 the work failed (bad data, failed check), 2 usage error.
+// To add one: write src/cli/cmd_NAME.c, declare it below, add a row to the
+// table in cli.c. `scaffold --help` lists the table, so it never lies.
+#ifndef SC_CLI_H
+#define SC_CLI_H
+
+#include <stdio.h>
+
+#define SC_EXIT_OK 0
+#define SC_EXIT_FAIL 1
+#define SC_EXIT_USAGE 2
+
+typedef struct sc_command {
+    const char *name;
+    const char *summary;  // one line for `scaffold --help`
+    const char *usage;    // the synopsis line(s) for `scaffold NAME --help`
+    int (*fn)(int argc, char **argv);
+} sc_command;
+
+int sc_cli_main(int argc, char **argv);
+
+// Prints "scaffold NAME: <message>\nusage: ..." to stderr and returns SC_EXIT_USAGE.
+int sc_cli_usage_error(const sc_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// Looks a command up by name (NULL if there is none).
+const sc_command *sc_cli_find(const char *name);
+
+int sc_cmd_selfcheck(int argc, char **argv);
+
+#endif

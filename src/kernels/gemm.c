@@ -1,0 +1,51 @@
+#include "kernels/gemm.h"
+
+#include <blis-pthread/blis.h>  // Debian libblis-pthread-dev; see build.zig
+
+// BLIS rejects k == 0 products in some configurations; the mathematically right
+// answer is C = beta * C, which we do by hand so callers need no special case.
+static void scale_c_f32(int64_t m, int64_t n, float beta, float *c, int64_t rsc, int64_t csc) {
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            float *p = c + i * rsc + j * csc;
+            *p = beta == 0.0f ? 0.0f : beta * *p;
+        }
+}
+
+static void scale_c_f64(int64_t m, int64_t n, double beta, double *c, int64_t rsc, int64_t csc) {
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double *p = c + i * rsc + j * csc;
+            *p = beta == 0.0 ? 0.0 : beta * *p;
+        }
+}
+
+void sc_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
+              const float *a, int64_t rsa, int64_t csa,
+              const float *b, int64_t rsb, int64_t csb, float beta,
+              float *c, int64_t rsc, int64_t csc) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) { scale_c_f32(m, n, beta, c, rsc, csc); return; }
+    bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
+              (float *)a, (inc_t)rsa, (inc_t)csa, (float *)b, (inc_t)rsb, (inc_t)csb, &beta,
+              c, (inc_t)rsc, (inc_t)csc);
+}
+
+void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
+              const double *a, int64_t rsa, int64_t csa,
+              const double *b, int64_t rsb, int64_t csb, double beta,
+              double *c, int64_t rsc, int64_t csc) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) { scale_c_f64(m, n, beta, c, rsc, csc); return; }
+    bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
+              (double *)a, (inc_t)rsa, (inc_t)csa, (double *)b, (inc_t)rsb, (inc_t)csb, &beta,
+              c, (inc_t)rsc, (inc_t)csc);
+}
+
+void sc_blas_set_threads(int nthreads) { bli_thread_set_num_threads(nthreads < 1 ? 1 : nthreads); }
+
+int sc_blas_get_threads(void) { return (int)bli_thread_get_num_threads(); }
+
+// BLIS keeps packing-buffer pools for the life of the process; freeing them at
+// exit keeps leak checkers quiet about memory that is really still owned.
+void sc_blas_finalize(void) { bli_finalize(); }

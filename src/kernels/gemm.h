@@ -1,0 +1,32 @@
+// gemm.h — every matrix product in scaffold goes through these two wrappers.
+//
+// C = alpha * op(A) @ op(B) + beta * C with explicit row and column strides, so a
+// transposed operand is just a view with swapped strides (no copy). BLIS's typed
+// API takes (rs, cs) per matrix; for row-major contiguous A of shape (m, k),
+// rs = k and cs = 1, and its transpose is rs = 1, cs = k.
+//
+//   C: (m, n)   A: (m, k)   B: (k, n)   after applying the strides.
+#ifndef SC_KERNELS_GEMM_H
+#define SC_KERNELS_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void sc_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
+              const float *a, int64_t rsa, int64_t csa,
+              const float *b, int64_t rsb, int64_t csb, float beta,
+              float *c, int64_t rsc, int64_t csc);
+
+void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
+              const double *a, int64_t rsa, int64_t csa,
+              const double *b, int64_t rsb, int64_t csb, double beta,
+              double *c, int64_t rsc, int64_t csc);
+
+// Sets the number of threads BLIS uses (1 = deterministic serial, the default).
+void sc_blas_set_threads(int nthreads);
+int sc_blas_get_threads(void);
+
+// Releases BLIS's internal memory pools (call once, at process exit).
+void sc_blas_finalize(void);
+
+#endif

@@ -1,0 +1,48 @@
+#include "sc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kernels/gemm.h"
+
+static void slurp(FILE *f, char *buf, size_t cap) {
+    rewind(f);
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+}
+
+int sc_test_capture(int (*fn)(int, char **), int argc, char **argv,
+                    char *out, size_t out_cap, char *err, size_t err_cap) {
+    fflush(stdout);
+    fflush(stderr);
+    FILE *fo = tmpfile(), *fe = tmpfile();
+    assert_non_null(fo);
+    assert_non_null(fe);
+    int saved_out = dup(1), saved_err = dup(2);
+    dup2(fileno(fo), 1);
+    dup2(fileno(fe), 2);
+    int rc = fn(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved_out, 1);
+    dup2(saved_err, 2);
+    close(saved_out);
+    close(saved_err);
+    slurp(fo, out, out_cap);
+    slurp(fe, err, err_cap);
+    fclose(fo);
+    fclose(fe);
+    return rc;
+}
+
+int sc_test_quick(void) {
+    const char *q = getenv("SCAFFOLD_TEST_QUICK");
+    return q && *q && *q != '0';
+}
+
+int sc_test_teardown(void **state) {
+    (void)state;
+    sc_blas_finalize();
+    return 0;
+}

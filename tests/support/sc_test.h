@@ -1,0 +1,26 @@
+// sc_test.h — shared helpers for the cmocka test executables.
+//
+// Every tests/test_*.c is its own executable (build.zig) linking cmocka, the
+// scaffold library and tests/support/*.c. Include this after the cmocka prelude.
+#ifndef SC_TEST_H
+#define SC_TEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+// Runs fn(argc, argv) with stdout and stderr redirected to buffers (each
+// NUL-terminated, truncated to cap bytes). Returns fn's return value.
+int sc_test_capture(int (*fn)(int, char **), int argc, char **argv,
+                    char *out, size_t out_cap, char *err, size_t err_cap);
+
+// 1 if SCAFFOLD_TEST_QUICK is set (the memcheck pass sets it: slow cases shrink).
+int sc_test_quick(void);
+
+// Group teardown for cmocka_run_group_tests: releases library-global pools
+// (BLIS) so leak checking sees only real leaks.
+int sc_test_teardown(void **state);
+
+#endif

@@ -1,0 +1,229 @@
+// Smoke tests proving each dependency works for real: BLIS GEMM against a naive
+// loop (all transpose combinations, non-square, strided), a msgpack-c round trip
+// of a nested map with a binary payload, utf8proc normalization and rejection of
+// invalid UTF-8 with its position, and the selfcheck table itself.
+#include "sc_test.h"
+
+#include <math.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/selfcheck.h"
+#include "kernels/gemm.h"
+#include "text/utf8.h"
+
+// Deterministic values in [-1, 1) without a global RNG.
+static double val(int64_t i, int64_t salt) {
+    uint64_t x = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)salt * 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 31;
+    x *= 0x94D049BB133111EBull;
+    x ^= x >> 29;
+    return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
+}
+
+// Strided operand storage: element (i, j) of op(M) lives at base[i*rs + j*cs].
+// Transposed storage means the underlying row-major array is (cols, rows).
+typedef struct {
+    int64_t rows, cols, rs, cs;
+} view;
+
+static view make_view(int64_t rows, int64_t cols, int transposed) {
+    view v = {rows, cols, cols, 1};
+    if (transposed) { v.rs = 1; v.cs = rows; }
+    return v;
+}
+
+static void check_gemm_shape(int64_t m, int64_t n, int64_t k, int ta, int tb, int f64) {
+    view va = make_view(m, k, ta), vb = make_view(k, n, tb);
+    double *a = malloc(sizeof(double) * (size_t)(m * k)), *b = malloc(sizeof(double) * (size_t)(k * n));
+    double *c = malloc(sizeof(double) * (size_t)(m * n)), *ref = malloc(sizeof(double) * (size_t)(m * n));
+    float *af = malloc(sizeof(float) * (size_t)(m * k)), *bf = malloc(sizeof(float) * (size_t)(k * n));
+    float *cf = malloc(sizeof(float) * (size_t)(m * n));
+    for (int64_t i = 0; i < m * k; i++) af[i] = (float)(a[i] = val(i, 1));
+    for (int64_t i = 0; i < k * n; i++) bf[i] = (float)(b[i] = val(i, 2));
+    for (int64_t i = 0; i < m * n; i++) cf[i] = (float)(c[i] = val(i, 3));
+    const double alpha = 0.75, beta = -0.5;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double s = 0;
+            for (int64_t p = 0; p < k; p++) s += a[i * va.rs + p * va.cs] * b[p * vb.rs + j * vb.cs];
+            ref[i * n + j] = alpha * s + beta * c[i * n + j];
+        }
+    double maxerr = 0;
+    if (f64) {
+        sc_dgemm(m, n, k, alpha, a, va.rs, va.cs, b, vb.rs, vb.cs, beta, c, n, 1);
+        for (int64_t i = 0; i < m * n; i++) maxerr = fmax(maxerr, fabs(c[i] - ref[i]));
+    } else {
+        sc_sgemm(m, n, k, (float)alpha, af, va.rs, va.cs, bf, vb.rs, vb.cs, (float)beta, cf, n, 1);
+        for (int64_t i = 0; i < m * n; i++) maxerr = fmax(maxerr, fabs(cf[i] - ref[i]));
+    }
+    double tol = f64 ? 1e-12 * (double)(k + 1) : 2e-6 * (double)(k + 1);
+    if (maxerr > tol)
+        fail_msg("%cgemm m=%lld n=%lld k=%lld ta=%d tb=%d: max err %.3e > %.1e", f64 ? 'd' : 's',
+                 (long long)m, (long long)n, (long long)k, ta, tb, maxerr, tol);
+    free(a); free(b); free(c); free(ref); free(af); free(bf); free(cf);
+}
+
+static void test_blis_gemm_against_naive(void **state) {
+    (void)state;
+    static const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {64, 64, 64}, {17, 130, 33},
+                                        {128, 1, 77}, {1, 96, 250}, {50, 20, 0}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++)
+                for (int f64 = 0; f64 < 2; f64++)
+                    check_gemm_shape(shapes[s][0], shapes[s][1], shapes[s][2], ta, tb, f64);
+}
+
+// C written into a column-major destination (rsc = 1, csc = m): output strides work too.
+static void test_blis_gemm_strided_output(void **state) {
+    (void)state;
+    enum { M = 6, N = 4, K = 5 };
+    double a[M * K], b[K * N], c[M * N] = {0};
+    for (int i = 0; i < M * K; i++) a[i] = val(i, 7);
+    for (int i = 0; i < K * N; i++) b[i] = val(i, 8);
+    sc_dgemm(M, N, K, 1.0, a, K, 1, b, N, 1, 0.0, c, 1, M);
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0;
+            for (int p = 0; p < K; p++) s += a[i * K + p] * b[p * N + j];
+            assert_true(fabs(c[j * M + i] - s) < 1e-13);
+        }
+}
+
+static void test_msgpack_nested_roundtrip(void **state) {
+    (void)state;
+    float payload[6] = {1.5f, -2.0f, 0.0f, 3.25f, -0.125f, 1e-8f};
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init(&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    // {"format": "scaffold", "tensors": [{"name": "w", "shape": [2, 3], "data": bin}], "step": 7}
+    msgpack_pack_map(&pk, 3);
+    msgpack_pack_str_with_body(&pk, "format", 6);
+    msgpack_pack_str_with_body(&pk, "scaffold", 8);
+    msgpack_pack_str_with_body(&pk, "tensors", 7);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_map(&pk, 3);
+    msgpack_pack_str_with_body(&pk, "name", 4);
+    msgpack_pack_str_with_body(&pk, "w", 1);
+    msgpack_pack_str_with_body(&pk, "shape", 5);
+    msgpack_pack_array(&pk, 2);
+    msgpack_pack_int(&pk, 2);
+    msgpack_pack_int(&pk, 3);
+    msgpack_pack_str_with_body(&pk, "data", 4);
+    msgpack_pack_bin_with_body(&pk, payload, sizeof payload);
+    msgpack_pack_str_with_body(&pk, "step", 4);
+    msgpack_pack_uint64(&pk, 7);
+
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    assert_int_equal(msgpack_unpack_next(&up, sbuf.data, sbuf.size, &off), MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(off, sbuf.size);
+    msgpack_object root = up.data;
+    assert_int_equal(root.type, MSGPACK_OBJECT_MAP);
+    assert_int_equal(root.via.map.size, 3);
+    msgpack_object_kv *kv = root.via.map.ptr;
+    assert_memory_equal(kv[0].val.via.str.ptr, "scaffold", 8);
+    msgpack_object t = kv[1].val.via.array.ptr[0];
+    assert_int_equal(t.type, MSGPACK_OBJECT_MAP);
+    msgpack_object shape = t.via.map.ptr[1].val;
+    assert_int_equal(shape.via.array.size, 2);
+    assert_int_equal(shape.via.array.ptr[1].via.u64, 3);
+    msgpack_object data = t.via.map.ptr[2].val;
+    assert_int_equal(data.type, MSGPACK_OBJECT_BIN);
+    assert_int_equal(data.via.bin.size, sizeof payload);
+    assert_memory_equal(data.via.bin.ptr, payload, sizeof payload);
+    assert_int_equal(kv[2].val.via.u64, 7);
+    msgpack_unpacked_destroy(&up);
+
+    // A truncated buffer must be reported as such, not read past its end.
+    msgpack_unpacked_init(&up);
+    off = 0;
+    assert_int_equal(msgpack_unpack_next(&up, sbuf.data, sbuf.size - 3, &off), MSGPACK_UNPACK_CONTINUE);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&sbuf);
+}
+
+static void expect_norm(const char *in, const char *want) {
+    char *out = NULL;
+    size_t len = 0;
+    sc_err err = {{0}};
+    if (sc_utf8_nfkc_casefold(in, strlen(in), &out, &len, &err) != 0) fail_msg("%s", err.msg);
+    assert_string_equal(out, want);
+    assert_int_equal(len, strlen(want));
+    free(out);
+}
+
+static void test_utf8proc_nfkc_casefold(void **state) {
+    (void)state;
+    expect_norm("Caf\xC3\xA9", "caf\xC3\xA9");              // é stays composed
+    expect_norm("Cafe\xCC\x81", "caf\xC3\xA9");             // e + combining acute -> é (NFC part)
+    expect_norm("\xEF\xAC\x81" "ne", "fine");                // ligature ﬁ -> fi (compatibility)
+    expect_norm("\xEF\xBC\xA1\xEF\xBC\xA2", "ab");          // fullwidth ＡＢ -> ab
+    expect_norm("Stra\xC3\x9F" "e", "strasse");              // ß case-folds to ss
+    expect_norm("\xCE\xA3\xCE\x9F\xCE\xA6\xCE\x99\xCE\x91", // ΣΟΦΙΑ -> σοφια
+                "\xCF\x83\xCE\xBF\xCF\x86\xCE\xB9\xCE\xB1");
+    expect_norm("x\xC2\xB2", "x2");                          // superscript two -> 2
+}
+
+static void test_utf8_invalid_names_offset(void **state) {
+    (void)state;
+    struct { const char *s; size_t n, at; } cases[] = {
+        {"abc\xFFxyz", 7, 3},         // byte never valid in UTF-8
+        {"ok \xC3", 4, 3},            // truncated 2-byte sequence at the end
+        {"\xE2\x82(", 3, 0},          // bad continuation byte
+        {"12\xC0\xAF", 4, 2},         // overlong encoding of '/'
+        {"a\xED\xA0\x80", 4, 1},      // UTF-16 surrogate encoded in UTF-8
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t bad = 999;
+        assert_false(sc_utf8_valid(cases[i].s, cases[i].n, &bad));
+        assert_int_equal(bad, cases[i].at);
+        char *out = (char *)1;
+        sc_err err = {{0}};
+        assert_int_equal(sc_utf8_nfkc_casefold(cases[i].s, cases[i].n, &out, NULL, &err), -1);
+        assert_null(out);
+        char want[64];
+        snprintf(want, sizeof want, "invalid UTF-8 at byte %zu", cases[i].at);
+        if (!strstr(err.msg, want)) fail_msg("message '%s' lacks '%s'", err.msg, want);
+    }
+}
+
+static void test_latin1_to_utf8(void **state) {
+    (void)state;
+    const char in[] = "na\xEFve caf\xE9";  // Latin-1 "naïve café"
+    char out[2 * sizeof in + 1];
+    size_t n = sc_latin1_to_utf8(in, strlen(in), out);
+    assert_string_equal(out, "na\xC3\xAFve caf\xC3\xA9");
+    assert_int_equal(n, strlen(out));
+    assert_true(sc_utf8_valid(out, n, NULL));
+}
+
+static void test_selfcheck_all_pass(void **state) {
+    (void)state;
+    sc_selfcheck_fn fns[] = {sc_selfcheck_blis, sc_selfcheck_msgpack, sc_selfcheck_utf8proc,
+                             sc_selfcheck_yaml, sc_selfcheck_zlib, sc_selfcheck_lapacke};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        sc_selfcheck_result r = {0};
+        int rc = fns[i](&r);
+        if (rc != 0 || !r.ok) fail_msg("%s: %s", r.name, r.detail);
+        assert_true(r.version[0] != '\0');
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blis_gemm_against_naive),
+        cmocka_unit_test(test_blis_gemm_strided_output),
+        cmocka_unit_test(test_msgpack_nested_roundtrip),
+        cmocka_unit_test(test_utf8proc_nfkc_casefold),
+        cmocka_unit_test(test_utf8_invalid_names_offset),
+        cmocka_unit_test(test_latin1_to_utf8),
+        cmocka_unit_test(test_selfcheck_all_pass),
+    };
+    return cmocka_run_group_tests_name("deps", tests, NULL, sc_test_teardown);
+}

@@ -19,7 +19,7 @@ const c_flags = [_][]const u8{
 
 /// Debian packages behind each name: libutf8proc-dev, libmsgpack-dev,
 /// libyaml-dev, zlib1g-dev, liblapacke-dev, libspng-dev (scripts/bootstrap.sh installs them).
-const system_libs = [_][]const u8{ "utf8proc", "msgpackc", "yaml", "z", "lapacke", "spng", "m", "pthread" };
+const system_libs = [_][]const u8{ "utf8proc", "msgpackc", "yaml", "z", "lapacke", "spng", "zip", "bz2", "m", "pthread" };
 
 /// Collects the .c files below `sub` (relative to the build root), sorted so the
 /// build is reproducible. Each directory visited is declared as a configure

@@ -8,6 +8,8 @@
 static const sc_command commands[] = {
     {"selfcheck", "check that every dependency (BLIS, msgpack-c, utf8proc, ...) works",
      "scaffold selfcheck", sc_cmd_selfcheck},
+    {"gradcheck", "check every op's gradients against finite differences (f64), to order 1, 2 or 3",
+     "scaffold gradcheck [--order 1|2|3] [--op NAME]", sc_cmd_gradcheck},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

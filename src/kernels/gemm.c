@@ -20,12 +20,23 @@ static void scale_c_f64(int64_t m, int64_t n, double beta, double *c, int64_t rs
         }
 }
 
+// BLIS validates strides even along a dimension of size 1, where they are
+// meaningless; give such a dimension the stride a contiguous layout would have.
+static void canon(int64_t rows, int64_t cols, int64_t *rs, int64_t *cs) {
+    if (rows == 1) *rs = cols * (*cs ? *cs : 1);
+    if (cols == 1) *cs = 1;
+    if (rows == 1 && cols == 1) *rs = *cs = 1;
+}
+
 void sc_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
               const float *a, int64_t rsa, int64_t csa,
               const float *b, int64_t rsb, int64_t csb, float beta,
               float *c, int64_t rsc, int64_t csc) {
     if (m == 0 || n == 0) return;
     if (k == 0) { scale_c_f32(m, n, beta, c, rsc, csc); return; }
+    canon(m, k, &rsa, &csa);
+    canon(k, n, &rsb, &csb);
+    canon(m, n, &rsc, &csc);
     bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
               (float *)a, (inc_t)rsa, (inc_t)csa, (float *)b, (inc_t)rsb, (inc_t)csb, &beta,
               c, (inc_t)rsc, (inc_t)csc);
@@ -37,6 +48,9 @@ void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
               double *c, int64_t rsc, int64_t csc) {
     if (m == 0 || n == 0) return;
     if (k == 0) { scale_c_f64(m, n, beta, c, rsc, csc); return; }
+    canon(m, k, &rsa, &csa);
+    canon(k, n, &rsb, &csb);
+    canon(m, n, &rsc, &csc);
     bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
               (double *)a, (inc_t)rsa, (inc_t)csa, (double *)b, (inc_t)rsb, (inc_t)csb, &beta,
               c, (inc_t)rsc, (inc_t)csc);

@@ -53,3 +53,22 @@ size_t sc_latin1_to_utf8(const char *s, size_t n, char *out) {
     out[o] = '\0';
     return o;
 }
+
+int sc_text_to_utf8(const char *s, size_t n, int latin1, char **scratch, size_t *scratch_cap, const char **out,
+                    size_t *out_len, size_t *bad_offset) {
+    if (!latin1) {
+        if (!sc_utf8_valid(s, n, bad_offset)) return -1;
+        *out = s;
+        *out_len = n;
+        return 0;
+    }
+    if (*scratch_cap < 2 * n + 1) {
+        char *b = realloc(*scratch, 2 * n + 1);
+        if (!b) return -1;
+        *scratch = b;
+        *scratch_cap = 2 * n + 1;
+    }
+    *out_len = sc_latin1_to_utf8(s, n, *scratch);
+    *out = *scratch;
+    return 0;
+}

@@ -25,3 +25,13 @@ int sc_utf8_nfkc_casefold(const char *s, size_t n, char **out, size_t *out_len, 
 size_t sc_latin1_to_utf8(const char *s, size_t n, char *out);
 
 #endif
+
+#ifndef SC_TEXT_UTF8_DECODE
+#define SC_TEXT_UTF8_DECODE
+// Bytes in a declared encoding to UTF-8. UTF-8 input is validated and returned
+// in place (*out = s); Latin-1 input is converted into *scratch (grown as needed,
+// free() it when done). Returns 0, or -1 with *bad_offset = offset of the first
+// invalid byte (UTF-8 only: every byte is valid Latin-1).
+int sc_text_to_utf8(const char *s, size_t n, int latin1, char **scratch, size_t *scratch_cap, const char **out,
+                    size_t *out_len, size_t *bad_offset);
+#endif

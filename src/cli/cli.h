@@ -30,6 +30,7 @@ int sc_cli_usage_error(const sc_command *cmd, const char *fmt, ...) __attribute_
 const sc_command *sc_cli_find(const char *name);
 
 int sc_cmd_selfcheck(int argc, char **argv);
+int sc_cmd_tasks(int argc, char **argv);
 int sc_cmd_gradcheck(int argc, char **argv);
 
 #endif

@@ -1,0 +1,151 @@
+#include "data/cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/sha256.h"
+#include "data/rawfile.h"
+
+int sc_cache_root(char *buf, size_t cap, sc_err *err) {
+    const char *d = getenv("SCAFFOLD_DATA");
+    if (d && *d) {
+        snprintf(buf, cap, "%s", d);
+        return 0;
+    }
+    const char *home = getenv("HOME");
+    if (!home || !*home) return sc_errf(err, "neither $SCAFFOLD_DATA nor $HOME is set: no place for the data cache");
+    snprintf(buf, cap, "%s/.cache/scaffold/data", home);
+    return 0;
+}
+
+int sc_cache_task_dir(const sc_task *t, char *buf, size_t cap, sc_err *err) {
+    char root[4096];
+    if (sc_cache_root(root, sizeof root, err)) return -1;
+    snprintf(buf, cap, "%s/%s", root, t->name);
+    return 0;
+}
+
+int sc_mkdirs(const char *path, sc_err *err) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || !*s) {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0755) && errno != EEXIST) return sc_errf(err, "%s: cannot create folder: %s", p, strerror(errno));
+            *s = c;
+            if (!c) break;
+        }
+    }
+    return 0;
+}
+
+int sc_atomic_write(const char *path, const void *data, size_t n, sc_err *err) {
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return sc_errf(err, "%s: cannot create: %s", tmp, strerror(errno));
+    const char *p = data;
+    size_t left = n;
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return sc_errf(err, "%s: write failed: %s", tmp, strerror(e));
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) || close(fd)) {
+        unlink(tmp);
+        return sc_errf(err, "%s: fsync/close failed: %s", tmp, strerror(errno));
+    }
+    if (rename(tmp, path)) {
+        int e = errno;
+        unlink(tmp);
+        return sc_errf(err, "%s: rename failed: %s", path, strerror(e));
+    }
+    // The rename itself is durable only once the folder is synced.
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        int dfd = open(*dir ? dir : "/", O_RDONLY);
+        if (dfd >= 0) { fsync(dfd); close(dfd); }
+    }
+    return 0;
+}
+
+static int slurp_raw(const char *path, char **buf, size_t *len, sc_err *err) {
+    // sc_read_file_as with a name without a compression suffix reads bytes as they are.
+    return sc_read_file_as(path, "raw", buf, len, err);
+}
+
+int sc_copy_verified(const char *src, const char *dst, const char *sha, sc_err *err) {
+    char *buf;
+    size_t n;
+    if (slurp_raw(src, &buf, &n, err)) return -1;
+    char hex[65];
+    sc_sha256_hex(buf, n, hex);
+    int rc;
+    if (strcmp(hex, sha))
+        rc = sc_errf(err, "%s: checksum mismatch: sha256 is %s, task.yaml expects %s (nothing was written)", src, hex, sha);
+    else
+        rc = sc_atomic_write(dst, buf, n, err);
+    free(buf);
+    return rc;
+}
+
+int sc_task_source_dir(const sc_task *t, char *buf, size_t cap, sc_err *err) {
+    const char *env = t->src_env ? getenv(t->src_env) : NULL;
+    if (env && *env) {
+        snprintf(buf, cap, "%s", env);
+        return 0;
+    }
+    if (!t->src_path) return sc_errf(err, "%s: field 'source.path' is not set", t->yaml_path);
+    const char *p = t->src_path;
+    if (!strncmp(p, "$ROOT", 5) && (p[5] == '/' || !p[5]))
+        snprintf(buf, cap, "%s%s", t->root, p + 5);
+    else if (p[0] == '/')
+        snprintf(buf, cap, "%s", p);
+    else
+        snprintf(buf, cap, "%s/%s", t->dir, p);
+    return 0;
+}
+
+int sc_task_is_fetched(const sc_task *t) {
+    char dir[4096];
+    if (sc_cache_task_dir(t, dir, sizeof dir, NULL)) return 0;
+    for (size_t i = 0; i < t->n_files; i++) {
+        char p[8192];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, t->files[i].name);
+        if (stat(p, &st)) return 0;
+    }
+    return 1;
+}
+
+int sc_task_verify(const sc_task *t, sc_err *err) {
+    char dir[4096];
+    if (sc_cache_task_dir(t, dir, sizeof dir, err)) return -1;
+    for (size_t i = 0; i < t->n_files; i++) {
+        char p[8192], hex[65];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, t->files[i].name);
+        if (stat(p, &st))
+            return sc_errf(err, "%s: not fetched (run `scaffold tasks fetch %s`)", p, t->name);
+        if (sc_sha256_file(p, hex, err)) return -1;
+        if (strcmp(hex, t->files[i].sha256))
+            return sc_errf(err, "%s: checksum mismatch: sha256 is %s, %s line %d expects %s", p, hex, t->yaml_path,
+                           t->files[i].line, t->files[i].sha256);
+    }
+    return 0;
+}

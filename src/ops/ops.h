@@ -81,6 +81,12 @@ sc_tensor *sc_layernorm(sc_ctx *ctx, sc_tensor *x, sc_tensor *gamma, sc_tensor *
 sc_tensor *sc_dropout(sc_ctx *ctx, sc_tensor *x, double p, int training);
 sc_tensor *sc_linear(sc_ctx *ctx, sc_tensor *x, sc_tensor *w, sc_tensor *b);  // x @ w + b; b may be NULL
 sc_tensor *sc_l2_norm(sc_ctx *ctx, sc_tensor *x, int axis, int keepdim);
+// Scaled dot-product attention (ops/attention.c), a composite: softmax(q k^T scale,
+// keys with mask 0 filled with -1e9) @ v. q (B, H, T, D), k (B, H, S, D), v (B, H, S, Dv),
+// mask (B, 1, 1, S) or NULL (nonzero = keep). Returns (B, H, T, Dv); if logits_out,
+// also the masked pre-softmax logits (B, H, T, S).
+sc_tensor *sc_attention(sc_ctx *ctx, sc_tensor *q, sc_tensor *k, sc_tensor *v, sc_tensor *mask, double scale,
+                        sc_tensor **logits_out);
 
 // ---- losses (ops/loss.c) ---- each returns a scalar: the mean over examples
 sc_tensor *sc_cross_entropy(sc_ctx *ctx, sc_tensor *logits, sc_tensor *labels);        // labels i32 (N,)

@@ -1,0 +1,47 @@
+// softmax.c — see softmax.h. One row = `len` elements `inner` apart.
+#include "kernels/softmax.h"
+
+#include <math.h>
+
+#define SOFTMAX_KERNELS(T, SUFFIX, EXP)                                                              \
+    void sc_k_softmax_##SUFFIX(T *y, const T *x, int64_t outer, int64_t len, int64_t inner,         \
+                               int is_log) {                                                         \
+        for (int64_t a = 0; a < outer; a++)                                                          \
+            for (int64_t i = 0; i < inner; i++) {                                                    \
+                const T *xr = x + a * len * inner + i; /* one row: (len), stride inner */           \
+                T *yr = y + a * len * inner + i;                                                     \
+                T m = xr[0];                                                                         \
+                for (int64_t l = 1; l < len; l++)                                                    \
+                    if (xr[l * inner] > m) m = xr[l * inner];                                        \
+                double s = 0;                                                                        \
+                for (int64_t l = 0; l < len; l++) s += (double)EXP(xr[l * inner] - m);               \
+                if (is_log) { /* (x - m) - log s: no cancellation against a large m */              \
+                    T ls = (T)log(s);                                                                \
+                    for (int64_t l = 0; l < len; l++) yr[l * inner] = (xr[l * inner] - m) - ls;      \
+                } else {                                                                             \
+                    double inv = 1.0 / s;                                                            \
+                    for (int64_t l = 0; l < len; l++)                                                \
+                        yr[l * inner] = (T)((double)EXP(xr[l * inner] - m) * inv);                   \
+                }                                                                                    \
+            }                                                                                        \
+    }                                                                                                \
+                                                                                                     \
+    void sc_k_softmax_back_##SUFFIX(T *gx, const T *g, const T *y, int64_t outer, int64_t len,      \
+                                    int64_t inner, int is_log) {                                     \
+        for (int64_t a = 0; a < outer; a++)                                                          \
+            for (int64_t i = 0; i < inner; i++) {                                                    \
+                int64_t base = a * len * inner + i;                                                  \
+                const T *gr = g + base, *yr = y + base;                                              \
+                T *xr = gx + base;                                                                   \
+                double s = 0; /* sum(g) for log_softmax, sum(g * y) for softmax */                   \
+                for (int64_t l = 0; l < len; l++)                                                    \
+                    s += is_log ? (double)gr[l * inner] : (double)gr[l * inner] * (double)yr[l * inner]; \
+                for (int64_t l = 0; l < len; l++) {                                                  \
+                    int64_t o = l * inner;                                                           \
+                    xr[o] = is_log ? (T)(gr[o] - (double)EXP(yr[o]) * s) : (T)(yr[o] * (gr[o] - s)); \
+                }                                                                                    \
+            }                                                                                        \
+    }
+
+SOFTMAX_KERNELS(float, f32, expf)
+SOFTMAX_KERNELS(double, f64, exp)

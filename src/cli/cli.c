@@ -12,6 +12,8 @@ static const sc_command commands[] = {
      "scaffold tasks list | check NAME | fetch NAME [--from PATH]", sc_cmd_tasks},
     {"gradcheck", "check every op's gradients against finite differences (f64), to order 1, 2 or 3",
      "scaffold gradcheck [--order 1|2|3] [--op NAME]", sc_cmd_gradcheck},
+    {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory",
+     "scaffold bench engine [--quick]", sc_cmd_bench},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

@@ -1,0 +1,30 @@
+#include <stdlib.h>
+#include <time.h>
+
+#include "bench/bench.h"
+
+double sc_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double sc_bench_time(void (*fn)(void *), void *arg, double min_seconds) {
+    enum { MAX_RUNS = 1000 };
+    double t[MAX_RUNS];
+    int n = 0;
+    fn(arg);  // warm-up: page faults, BLIS pack buffers
+    double start = sc_now();
+    while (n < MAX_RUNS && (n < 3 || sc_now() - start < min_seconds)) {
+        double t0 = sc_now();
+        fn(arg);
+        t[n++] = sc_now() - t0;
+    }
+    qsort(t, (size_t)n, sizeof t[0], cmp_double);
+    return t[n / 2];
+}

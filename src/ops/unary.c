@@ -2,6 +2,7 @@
 // run on a contiguous copy of the input; each rule follows its forward.
 #include <math.h>
 
+#include "kernels/fastmath.h"
 #include "ops/op_util.h"
 
 typedef enum {
@@ -45,7 +46,7 @@ typedef enum {
         }                                                                                       \
     }
 
-UNARY_KERNEL(float, f32, expf, logf, sqrtf, powf, tanhf, fabsf)
+UNARY_KERNEL(float, f32, sc_expf_fast, logf, sqrtf, powf, sc_tanhf_fast, fabsf)
 UNARY_KERNEL(double, f64, exp, log, sqrt, pow, tanh, fabs)
 
 static sc_tensor *unary(sc_ctx *ctx, un_kind k, const sc_op_def *def, sc_tensor *x, double c0, double c1) {

@@ -90,7 +90,8 @@ static void test_softmax_matches_naive_any_axis(void **state) {
                     for (int64_t a = 0; a < A; a++)
                         for (int64_t i = 0; i < I; i++) {
                             double s = 0;
-                            for (int64_t l = 0; l < shape[axis]; l++) s += sc_tensor_get(y, (a * shape[axis] + l) * I + i);
+                            for (int64_t l = 0; l < shape[axis]; l++)
+                                s += sc_tensor_get(y, (a * shape[axis] + l) * I + i);
                             assert_true(fabs(s - 1.0) <= (dt ? 1e-14 : 1e-6));
                         }
             }
@@ -201,8 +202,9 @@ static void test_layernorm_fused_backward_matches_rule(void **state) {
     sc_ctx *ctx = *state;
     for (int dt = 0; dt < 2; dt++) {
         sc_dtype t = dt ? SC_F64 : SC_F32;
-        sc_tensor *in[3] = {leaf(rand_t(ctx, t, 3, SHAPE(2, 3, 6), -2, 2, 8)),
-                            leaf(rand_t(ctx, t, 1, SHAPE(6), 0.5, 1.5, 9)), leaf(rand_t(ctx, t, 1, SHAPE(6), -1, 1, 10))};
+        sc_tensor *in[3] = {leaf(rand_t(ctx, t, 3, SHAPE(2, 3, 6), -2, 2, 8)),    // x (2, 3, 6)
+                            leaf(rand_t(ctx, t, 1, SHAPE(6), 0.5, 1.5, 9)),       // gamma (6)
+                            leaf(rand_t(ctx, t, 1, SHAPE(6), -1, 1, 10))};        // beta (6)
         sc_tensor *y = sc_layernorm(ctx, in[0], in[1], in[2], 1e-5);
         uint64_t runs;
         double d = fused_vs_rule(ctx, y, in, 3, SC_FUSED_LAYERNORM, &runs);
@@ -446,7 +448,8 @@ static void test_attention_matches_naive(void **state) {
                     for (int j = 0; j < S; j++) {
                         double dot = 0;
                         for (int d = 0; d < D; d++)
-                            dot += sc_tensor_get(q, ((b * H + h) * T + i) * D + d) * sc_tensor_get(k, ((b * H + h) * S + j) * D + d);
+                            dot += sc_tensor_get(q, ((b * H + h) * T + i) * D + d) *
+                                   sc_tensor_get(k, ((b * H + h) * S + j) * D + d);
                         lg[j] = keep[b * S + j] != 0 ? scale * dot : -1e9;
                         m = fmax(m, lg[j]);
                         double got = sc_tensor_get(logits, ((b * H + h) * T + i) * S + j);
@@ -461,7 +464,8 @@ static void test_attention_matches_naive(void **state) {
                 }
         // Without a mask, every key counts.
         sc_tensor *o2 = sc_attention(ctx, q, k, v, NULL, scale, NULL);
-        sc_tensor *ref2 = sc_matmul(ctx, sc_softmax(ctx, sc_mul_scalar(ctx, sc_matmul(ctx, q, sc_transpose(ctx, k, 2, 3)), scale), -1), v);
+        sc_tensor *qk = sc_mul_scalar(ctx, sc_matmul(ctx, q, sc_transpose(ctx, k, 2, 3)), scale);
+        sc_tensor *ref2 = sc_matmul(ctx, sc_softmax(ctx, qk, -1), v);
         assert_true(max_diff(o2, ref2) <= tol);
     }
     sc_tensor *q = sc_zeros(ctx, SC_F64, 4, SHAPE(1, 1, 2, 3));

@@ -13,15 +13,18 @@
                 T m = xr[0];                                                                         \
                 for (int64_t l = 1; l < len; l++)                                                    \
                     if (xr[l * inner] > m) m = xr[l * inner];                                        \
-                double s = 0;                                                                        \
-                for (int64_t l = 0; l < len; l++) s += (double)EXP(xr[l * inner] - m);               \
+                double s = 0; /* softmax: y holds exp(x - m) until the final scaling */             \
+                for (int64_t l = 0; l < len; l++) {                                                  \
+                    T e = EXP(xr[l * inner] - m);                                                    \
+                    s += (double)e;                                                                  \
+                    if (!is_log) yr[l * inner] = e;                                                  \
+                }                                                                                    \
                 if (is_log) { /* (x - m) - log s: no cancellation against a large m */              \
                     T ls = (T)log(s);                                                                \
                     for (int64_t l = 0; l < len; l++) yr[l * inner] = (xr[l * inner] - m) - ls;      \
                 } else {                                                                             \
-                    double inv = 1.0 / s;                                                            \
-                    for (int64_t l = 0; l < len; l++)                                                \
-                        yr[l * inner] = (T)((double)EXP(xr[l * inner] - m) * inv);                   \
+                    T inv = (T)(1.0 / s);                                                            \
+                    for (int64_t l = 0; l < len; l++) yr[l * inner] *= inv;                          \
                 }                                                                                    \
             }                                                                                        \
     }                                                                                                \

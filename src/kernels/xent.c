@@ -3,14 +3,14 @@
 
 #include <math.h>
 
-#define XENT_KERNELS(T, SUFFIX)                                                                          \
+#define XENT_KERNELS(T, SUFFIX, EXP)                                                                          \
     /* Returns the row's max m and writes sum_c exp(x_c - m) into *s. */                                 \
     static T row_shift_##SUFFIX(const T *xr, int64_t C, double *s) {                                     \
         T m = xr[0];                                                                                     \
         for (int64_t c = 1; c < C; c++)                                                                  \
             if (xr[c] > m) m = xr[c];                                                                    \
         double acc = 0;                                                                                  \
-        for (int64_t c = 0; c < C; c++) acc += exp((double)xr[c] - (double)m);                           \
+        for (int64_t c = 0; c < C; c++) acc += (double)EXP(xr[c] - m);                           \
         *s = acc;                                                                                        \
         return m;                                                                                        \
     }                                                                                                    \
@@ -35,11 +35,11 @@
             double s;                                                                                    \
             T m = row_shift_##SUFFIX(xr, C, &s);                                                         \
             for (int64_t c = 0; c < C; c++) {                                                            \
-                double p = exp((double)xr[c] - (double)m) / s;                                           \
+                double p = (double)EXP(xr[c] - m) / s;                                           \
                 o[c] = (T)(scale * (p - (c == labels[r] ? 1.0 : 0.0)));                                  \
             }                                                                                            \
         }                                                                                                \
     }
 
-XENT_KERNELS(float, f32)
-XENT_KERNELS(double, f64)
+XENT_KERNELS(float, f32, expf)
+XENT_KERNELS(double, f64, exp)

@@ -1,7 +1,10 @@
 // Neural-network ops and losses: forward values against naive reference loops,
 // numerical stability, the fused backward kernels against the op-based rules
 // (and proof of which path runs), dropout's randomness, and error messages.
-// Gradients themselves are checked to third order by `scaffold gradcheck`.
+// Gradients themselves are checked to third order by `scaffold gradcheck`; but
+// for ops with a fused backward, gradcheck's first order sees only the fused
+// kernel, so the fused-vs-rule agreement below is what validates the op-based
+// rule (a wrong rule that is self-consistent passes orders 2 and 3).
 #include "sc_test.h"
 
 #include <math.h>

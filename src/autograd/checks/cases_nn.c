@@ -1,4 +1,11 @@
 // Gradcheck cases for ops/nn.c, ops/layernorm.c, ops/attention.c (see autograd/gradcheck.h).
+//
+// softmax, log_softmax and layernorm (and cross_entropy in cases_loss.c) have two
+// backward paths. Order 1 here exercises the fused kernel (the final sc_grad runs
+// without create_graph); orders 2 and 3 differentiate the op-based rule, but only
+// for consistency with itself. That the op-based rule equals the (checked) fused
+// kernel is shown by tests/test_nn_ops.c (the *_fused_backward_matches_rule tests):
+// together the two prove the rule right to third order.
 #include "autograd/gradcheck.h"
 #include "ops/ops.h"
 

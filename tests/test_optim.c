@@ -229,6 +229,74 @@ static void test_strided_grad(void **state) {
     sc_ctx_free(&ctx);
 }
 
+// ---- against an independent scalar reference (PyTorch's formulation) ----------------------
+// Two steps with given gradients; the reference arranges Adam the way torch.optim
+// does (step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps), a different
+// but equivalent order of operations.
+static void reference(sc_optim_kind kind, double mu, int nesterov, double wd, const double g[2][2], double lr,
+                      double *theta) {
+    double m[2] = {0, 0}, v[2] = {0, 0};
+    for (int t = 1; t <= 2; t++)
+        for (int i = 0; i < 2; i++) {
+            double d = g[t - 1][i];
+            if (kind == SC_OPTIM_SGD) {
+                d += wd * theta[i];
+                m[i] = t == 1 ? d : mu * m[i] + d;
+                theta[i] -= lr * (mu == 0 ? d : nesterov ? d + mu * m[i] : m[i]);
+                continue;
+            }
+            if (kind == SC_OPTIM_ADAM) d += wd * theta[i];
+            else theta[i] *= 1 - lr * wd;
+            m[i] = 0.9 * m[i] + 0.1 * d;
+            v[i] = 0.999 * v[i] + 0.001 * d * d;
+            double bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t);
+            theta[i] -= lr / bc1 * m[i] / (sqrt(v[i]) / sqrt(bc2) + 1e-8);
+        }
+}
+
+static void test_reference_values(void **state) {
+    (void)state;
+    const double g[2][2] = {{0.5, 0.1}, {-0.2, 0.3}}, th0[2] = {1.0, -2.0};
+    struct { sc_optim_cfg cfg; } cases[5] = {{sc_optim_sgd_cfg(0, 0.1, 0)}, {sc_optim_sgd_cfg(0.9, 0.1, 0)},
+                                             {sc_optim_sgd_cfg(0.9, 0.1, 0)}, {sc_optim_adam_cfg(0, 0.1, 0)},
+                                             {sc_optim_adam_cfg(1, 0.1, 0)}};
+    cases[2].cfg.nesterov = 1;
+    sc_err err;
+    sc_ctx ctx;
+    assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
+    int64_t shape[1] = {2};
+    for (int k = 0; k < 5; k++) {
+        sc_params P;
+        assert_int_equal(sc_params_init(&P, 1u << 16, &err), 0);
+        sc_tensor *th = sc_params_add(&P, "theta", SC_F64, 1, shape, &err);
+        for (int i = 0; i < 2; i++) sc_tensor_set(th, i, th0[i]);
+        sc_optim o;
+        assert_int_equal(sc_optim_init_params(&o, &cases[k].cfg, &P, &err), 0);
+        for (int t = 0; t < 2; t++) {
+            sc_tensor *gt = sc_from_f64(&ctx, SC_F64, 1, shape, g[t]);
+            assert_int_equal(sc_optim_step(&o, &ctx, &gt, 0.1), 0);
+            if (t == 0 && cases[k].cfg.kind == SC_OPTIM_ADAM) {
+                // The first Adam step moves each coordinate by lr sign(d) (up to eps),
+                // d = g + wd theta = (0.6, -0.1).
+                assert_true(fabs(sc_tensor_get(th, 0) - (1.0 - 0.1)) < 1e-7);
+                assert_true(fabs(sc_tensor_get(th, 1) - (-2.0 + 0.1)) < 1e-7);
+            }
+        }
+        double ref[2] = {th0[0], th0[1]};
+        reference(cases[k].cfg.kind, cases[k].cfg.momentum, cases[k].cfg.nesterov, 0.1, g, 0.1, ref);
+        for (int i = 0; i < 2; i++) {
+            if (fabs(sc_tensor_get(th, i) - ref[i]) > 1e-14)
+                fprintf(stderr, "case %d: theta[%d] %.17g, reference %.17g\n", k, i, sc_tensor_get(th, i), ref[i]);
+            assert_true(fabs(sc_tensor_get(th, i) - ref[i]) <= 1e-14);
+        }
+        assert_int_equal(o.t, 2);
+        sc_optim_free(&o);
+        sc_params_free(&P);
+        sc_ctx_reset(&ctx);
+    }
+    sc_ctx_free(&ctx);
+}
+
 // ---- minimizing L = 1/2 θᵀAθ - bᵀθ (A SPD), minimum at θ* = A⁻¹b -----------------------
 static const double QA[9] = {3.0, 0.5, 0.2, 0.5, 2.0, -0.3, 0.2, -0.3, 1.5};
 static const double QB[3] = {1.0, -2.0, 0.5};
@@ -462,6 +530,7 @@ int main(void) {
         cmocka_unit_test(test_strided_grad),      cmocka_unit_test(test_minimize_quadratic),
         cmocka_unit_test(test_schedules),         cmocka_unit_test(test_clip_norm),
         cmocka_unit_test(test_determinism),       cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_reference_values),
     };
     return cmocka_run_group_tests_name("optim", tests, NULL, sc_test_teardown);
 }

@@ -186,6 +186,9 @@ static int parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
         sc_yget_str(m, "hook", t->format == SC_FMT_HOOK, f, "read", &t->hook, err))
         return -1;
     int jsonl = t->format == SC_FMT_JSONL;
+    if (jsonl && t->encoding != SC_ENC_UTF8)
+        return sc_errf(err, "%s line %d: field 'read.encoding': JSON text is always utf-8", f,
+                       sc_ymap_get(m, "encoding")->line);
     if (sc_yget_str(m, jsonl ? "text_field" : "text_column", 0, f, "read", &t->text_col, err) ||
         sc_yget_str(m, jsonl ? "label_field" : "label_column", 0, f, "read", &t->label_col, err) ||
         sc_yget_str(m, jsonl ? "partition_field" : "partition_column", 0, f, "read", &t->partition_col, err) ||

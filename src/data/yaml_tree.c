@@ -37,9 +37,14 @@ typedef struct {
 } ctx;
 
 static int next(ctx *c, yaml_event_t *ev) {
-    if (!yaml_parser_parse(&c->p, ev))
-        return sc_errf(c->err, "%s line %zu: malformed YAML: %s", c->name,
-                       c->p.problem_mark.line + 1, c->p.problem ? c->p.problem : "parse error");
+    if (!yaml_parser_parse(&c->p, ev)) {
+        if (c->p.context)
+            return sc_errf(c->err, "%s line %zu: malformed YAML: %s (%s started on line %zu)", c->name,
+                           c->p.problem_mark.line + 1, c->p.problem ? c->p.problem : "parse error", c->p.context,
+                           c->p.context_mark.line + 1);
+        return sc_errf(c->err, "%s line %zu: malformed YAML: %s", c->name, c->p.problem_mark.line + 1,
+                       c->p.problem ? c->p.problem : "parse error");
+    }
     return 0;
 }
 

@@ -1,0 +1,428 @@
+// Every built-in reader on small files made here, and each class of bad input:
+// wrong encoding, labels outside the class list, missing columns, malformed
+// JSON, truncated IDX / gzip / bzip2 data. Errors must name file and line.
+#include "sc_test.h"
+
+#include <bzlib.h>
+#include <spng.h>
+#include <string.h>
+
+#include "data/reader.h"
+#include "tasks_util.h"
+
+#define Z64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+static char tmp[256];
+
+static int setup(void **state) {
+    (void)state;
+    tu_tmpdir(tmp, sizeof tmp);
+    tu_mkdir(tmp, "t");
+    return 0;
+}
+
+static int teardown(void **state) {
+    tu_rmtree(tmp);
+    return sc_test_teardown(state);
+}
+
+// Writes tmp/t/task.yaml and loads it (the test fails if it does not parse).
+static sc_task *task(const char *yaml) {
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/t", tmp);
+    tu_write_str(dir, "task.yaml", yaml);
+    sc_task *t;
+    sc_err err;
+    if (sc_task_load(dir, tmp, &t, &err)) fail_msg("task.yaml: %s", err.msg);
+    return t;
+}
+
+// Reads the task's files from tmp; returns the reader's result, dataset in d.
+static int read_all(sc_task *t, sc_dataset *d, sc_err *err) {
+    sc_dataset_init(d, t, err);
+    return sc_read_task_data(t, tmp, d, err);
+}
+
+static const char *lines_yaml(const char *enc) {
+    static char y[2048];
+    snprintf(y, sizeof y,
+             "name: t\nmodality: text\nlabels: {kind: classification, classes: [neg, pos]}\n"
+             "source: {kind: local, path: ., files: [{name: n.txt, sha256: " Z64 "}, {name: p.txt, sha256: " Z64 "}]}\n"
+             "read: {format: lines, encoding: %s, class_files: {neg: n.txt, pos: p.txt}}\n"
+             "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+             "input: {max_tokens: 16}\n", enc);
+    return y;
+}
+
+static void test_lines_utf8_and_latin1(void **state) {
+    (void)state;
+    tu_write_str(tmp, "n.txt", "bad film\r\n\n  \nawful\n");
+    tu_write_str(tmp, "p.txt", "caf\xc3\xa9 good");
+    sc_task *t = task(lines_yaml("utf-8"));
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.n, 3);  // blank and white-space-only lines are skipped
+    assert_string_equal(sc_dataset_text(&d, 0), "bad film");  // CR stripped
+    assert_int_equal(d.label[1], 0);
+    assert_string_equal(sc_dataset_text(&d, 2), "caf\xc3\xa9 good");
+    assert_int_equal(d.label[2], 1);
+    sc_dataset_free(&d);
+    sc_task_free(t);
+    // Latin-1: each byte is a character; 0xe9 is é.
+    tu_write_str(tmp, "p.txt", "caf\xe9 good");
+    t = task(lines_yaml("latin-1"));
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_string_equal(sc_dataset_text(&d, 2), "caf\xc3\xa9 good");
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static void test_lines_wrong_encoding(void **state) {
+    (void)state;
+    tu_write_str(tmp, "n.txt", "fine\n");
+    tu_write_str(tmp, "p.txt", "ok\ncaf\xe9 good\n");  // Latin-1 byte in a utf-8 task
+    sc_task *t = task(lines_yaml("utf-8"));
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "p.txt line 2"));
+    assert_non_null(strstr(err.msg, "invalid UTF-8 at byte 4"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static const char *csv_yaml(const char *fmt, const char *file, const char *extra) {
+    static char y[2048];
+    snprintf(y, sizeof y,
+             "name: t\nmodality: text\nlabels: {kind: classification, classes: [neg, pos]}\n"
+             "source: {kind: local, path: ., files: [{name: %s, sha256: " Z64 "}]}\n"
+             "read: {format: %s, file: %s, text_column: text, label_column: label%s}\n"
+             "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+             "input: {max_tokens: 16}\n", file, fmt, file, extra);
+    return y;
+}
+
+static void test_csv_quoting_and_drop(void **state) {
+    (void)state;
+    tu_write_str(tmp, "d.csv",
+                 "id,label,text\n1,pos,\"great, \"\"really\"\"\nfun\"\n2,skip,x\n3,neg,plain\r\n4,neg,\"\"\n");
+    sc_task *t = task(csv_yaml("csv", "d.csv", ", drop_labels: [skip]"));
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(sc_dataset_text(&d, 0), "great, \"really\"\nfun");
+    assert_int_equal(d.label[0], 1);
+    assert_string_equal(sc_dataset_text(&d, 1), "plain");
+    assert_string_equal(sc_dataset_text(&d, 2), "");
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static void test_csv_bad_label_and_missing_column(void **state) {
+    (void)state;
+    sc_dataset d;
+    sc_err err;
+    // "skip" is not a class (no drop_labels here): the error names file and line 4,
+    // the line the third record starts on (record 1 spans two lines).
+    tu_write_str(tmp, "d.csv", "id,label,text\n1,pos,\"a\nb\"\n2,skip,x\n");
+    sc_task *t = task(csv_yaml("csv", "d.csv", ""));
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.csv line 4: label 'skip' is not in labels.classes (neg, pos)"));
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.csv", "id,label,body\n1,pos,x\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "column 'text'"));
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.csv", "id,label,text\n1,pos,x\n2,neg\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.csv line 3: 2 fields, expected 3"));
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.csv", "id,label,text\n1,pos,\"never closed\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "line 2: unterminated quoted field"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static void test_tsv_tabular_and_bz2(void **state) {
+    (void)state;
+    const char *y =
+        "name: t\nmodality: tabular\nlabels: {kind: regression}\n"
+        "source: {kind: local, path: ., files: [{name: d.tsv.bz2, sha256: " Z64 "}]}\n"
+        "read: {format: tsv, file: d.tsv.bz2, label_column: y, feature_columns: [b, a]}\n"
+        "splits: {seed: 1, partitions: {all: {teacher-train: 1.0}}}\n"
+        "input: {features: [bee, ay]}\n";
+    const char *data = "a\tb\ty\tjunk\n1\t2\t3.5\tz\n-1e3\t0.25\t-7\tz\n";
+    char comp[512];
+    unsigned clen = sizeof comp;
+    assert_int_equal(BZ2_bzBuffToBuffCompress(comp, &clen, (char *)data, (unsigned)strlen(data), 9, 0, 0), BZ_OK);
+    tu_write(tmp, "d.tsv.bz2", comp, clen);
+    sc_task *t = task(y);
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.n, 2);
+    assert_int_equal(d.F, 2);
+    assert_true(d.features[0] == 2.0f && d.features[1] == 1.0f);
+    assert_true(d.features[2] == 0.25f && d.features[3] == -1000.0f);
+    assert_true(d.target[0] == 3.5f && d.target[1] == -7.0f);
+    sc_dataset_free(&d);
+    // Truncated bzip2 data.
+    tu_write(tmp, "d.tsv.bz2", comp, clen / 2);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.tsv.bz2: truncated bzip2 data"));
+    sc_dataset_free(&d);
+    // A feature that is not a number.
+    clen = sizeof comp;
+    assert_int_equal(BZ2_bzBuffToBuffCompress(comp, &clen, "a\tb\ty\n1\tx2\t3\n", 13, 9, 0, 0), BZ_OK);
+    tu_write(tmp, "d.tsv.bz2", comp, clen);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "line 2: feature 'bee': 'x2' is not a number"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static void test_csv_no_header_label_index(void **state) {
+    (void)state;
+    const char *y =
+        "name: t\nmodality: tabular\nlabels: {kind: classification, classes: [m, b]}\n"
+        "source: {kind: local, path: ., files: [{name: d.csv, sha256: " Z64 "}]}\n"
+        "read: {format: csv, file: d.csv, header: false, skip_lines: 1, label_column: \"2\", label_is_index: true}\n"
+        "splits: {seed: 1, partitions: {all: {teacher-train: 1.0}}}\n"
+        "input: {features: [f0, f1]}\n";
+    tu_write_str(tmp, "d.csv", "3,2,m,b\n1.5,2,0\n3,4,1\n5,6,1.0\n");
+    sc_task *t = task(y);
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.n, 3);
+    assert_int_equal(d.label[0], 0);
+    assert_int_equal(d.label[2], 1);
+    assert_true(d.features[0] == 1.5f);
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.csv", "header\n1,2,0\n3,4,2\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.csv line 3: label '2' is not a class index in [0, 2)"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static void test_jsonl(void **state) {
+    (void)state;
+    const char *y =
+        "name: t\nmodality: text\nlabels: {kind: classification, classes: [neg, pos]}\n"
+        "source: {kind: local, path: ., files: [{name: d.jsonl, sha256: " Z64 "}]}\n"
+        "read: {format: jsonl, file: d.jsonl, text_field: review, label_field: y, partition_field: part,"
+        " rationale_field: why}\n"
+        "splits: {seed: 1, partitions: {train: {teacher-train: 1.0}, test: {test: 1.0}}}\n"
+        "input: {max_tokens: 16}\n";
+    tu_write_str(tmp, "d.jsonl",
+                 "{\"review\": \"Caf\\u00e9 \\\"nice\\\" \\ud83d\\ude00\", \"y\": \"pos\", \"part\": \"train\","
+                 " \"why\": [0, 1, 0, 0, 0], \"extra\": null}\n"
+                 "\n"
+                 "  {\"y\":\"neg\",\"review\":\"meh\",\"part\":\"test\",\"why\":[1],\"n\":-1.5e3,\"b\":true}  \n");
+    sc_task *t = task(y);
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(sc_dataset_text(&d, 0), "Caf\xc3\xa9 \"nice\" \xf0\x9f\x98\x80");
+    assert_int_equal(d.rat_len[0], 5);
+    assert_int_equal(d.rat[d.rat_off[0] + 1], 1);
+    assert_int_equal(d.partition[1], 1);
+    assert_int_equal(d.label[1], 0);
+    sc_dataset_free(&d);
+    // Malformed JSON on line 3: named with file, line and column.
+    tu_write_str(tmp, "d.jsonl",
+                 "{\"review\":\"a\",\"y\":\"pos\",\"part\":\"train\",\"why\":[0]}\n\n{\"review\": \"b\", \"y\": pos}\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.jsonl line 3: column"));
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.jsonl", "{\"review\":\"a\",\"part\":\"train\",\"why\":[0]}\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.jsonl line 1: field 'y' (the label) is missing"));
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.jsonl", "{\"review\":\"a\",\"y\":\"pos\",\"part\":\"valid\",\"why\":[0]}\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "names no rule in splits.partitions"));
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.jsonl", "{\"review\":\"a\",\"y\":\"pos\",\"part\":\"train\",\"why\":[2]}\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "is not 0 or 1"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+// An IDX pair: n images of 2x3 pixels (value = 10*i + k) and labels i % 3.
+static size_t make_idx(unsigned char *img, unsigned char *lab, int n) {
+    unsigned char ih[16] = {0, 0, 8, 3, 0, 0, 0, (unsigned char)n, 0, 0, 0, 2, 0, 0, 0, 3};
+    unsigned char lh[8] = {0, 0, 8, 1, 0, 0, 0, (unsigned char)n};
+    memcpy(img, ih, 16);
+    memcpy(lab, lh, 8);
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < 6; k++) img[16 + 6 * i + k] = (unsigned char)(10 * i + k);
+        lab[8 + i] = (unsigned char)(i % 3);
+    }
+    return 16 + 6 * (size_t)n;
+}
+
+static const char *idx_yaml =
+    "name: t\nmodality: image\nlabels: {kind: classification, classes: [a, b, c]}\n"
+    "source: {kind: local, path: ., files: [{name: i.gz, sha256: " Z64 "}, {name: l, sha256: " Z64 "}]}\n"
+    "read: {format: idx, partitions: {train: {images: i.gz, labels: l}}}\n"
+    "splits: {seed: 1, partitions: {train: {teacher-train: 0.5, test: 0.5}}}\n"
+    "input: {image: {height: 2, width: 3, channels: 1}}\n";
+
+static void test_idx_gz(void **state) {
+    (void)state;
+    unsigned char img[16 + 6 * 4], lab[8 + 4];
+    size_t n = make_idx(img, lab, 4);
+    tu_write_gz(tmp, "i.gz", img, n);
+    tu_write(tmp, "l", lab, sizeof lab);
+    sc_task *t = task(idx_yaml);
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.n, 4);
+    assert_int_equal(d.pixels[3 * 6 + 5], 35);
+    assert_int_equal(d.label[2], 2);
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static void test_idx_truncated(void **state) {
+    (void)state;
+    unsigned char img[16 + 6 * 4], lab[8 + 4];
+    size_t n = make_idx(img, lab, 4);
+    sc_task *t = task(idx_yaml);
+    sc_dataset d;
+    sc_err err;
+    tu_write(tmp, "l", lab, sizeof lab);
+    tu_write_gz(tmp, "i.gz", img, n - 5);  // valid gzip of a short IDX body
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "i.gz: truncated IDX data: header promises 24 bytes, file holds 19"));
+    sc_dataset_free(&d);
+    // A gzip stream cut in the middle.
+    tu_write_gz(tmp, "i.gz", img, n);
+    char p[300];
+    snprintf(p, sizeof p, "%s/i.gz", tmp);
+    assert_int_equal(truncate(p, 20), 0);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "i.gz: truncated gzip data"));
+    sc_dataset_free(&d);
+    // Corrupt gzip data.
+    tu_write_str(tmp, "i.gz", "\x1f\x8b\x08\x00garbage-garbage-garbage");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "i.gz: "));
+    sc_dataset_free(&d);
+    // A label beyond the class list.
+    tu_write_gz(tmp, "i.gz", img, n);
+    lab[8 + 1] = 7;
+    tu_write(tmp, "l", lab, sizeof lab);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "record 1: label 7 is outside the 3 classes"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static void write_png(const char *dir, const char *name, const uint8_t *rgb, uint32_t w, uint32_t h) {
+    spng_ctx *ctx = spng_ctx_new(SPNG_CTX_ENCODER);
+    assert_non_null(ctx);
+    spng_set_option(ctx, SPNG_ENCODE_TO_BUFFER, 1);
+    struct spng_ihdr ih = {.width = w, .height = h, .bit_depth = 8, .color_type = SPNG_COLOR_TYPE_TRUECOLOR};
+    assert_int_equal(spng_set_ihdr(ctx, &ih), 0);
+    assert_int_equal(spng_encode_image(ctx, rgb, 3 * (size_t)w * h, SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE), 0);
+    size_t len;
+    int e;
+    void *buf = spng_get_png_buffer(ctx, &len, &e);
+    assert_non_null(buf);
+    tu_write(dir, name, buf, len);
+    free(buf);
+    spng_ctx_free(ctx);
+}
+
+static void test_png_folders(void **state) {
+    (void)state;
+    const char *y =
+        "name: t\nmodality: image\nlabels: {kind: classification, classes: [cat, dog]}\n"
+        "source: {kind: local, path: ., files: []}\n"
+        "read: {format: png, dir: imgs}\n"
+        "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+        "input: {image: {height: 2, width: 2, channels: 3}}\n";
+    char d1[400], d2[400];
+    tu_mkdir(tmp, "imgs");
+    snprintf(d1, sizeof d1, "%s/imgs", tmp);
+    tu_mkdir(d1, "cat");
+    tu_mkdir(d1, "dog");
+    snprintf(d2, sizeof d2, "%s/imgs/cat", tmp);
+    uint8_t rgb[12] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30};
+    write_png(d2, "b.png", rgb, 2, 2);
+    write_png(d2, "a.png", rgb, 2, 2);
+    snprintf(d2, sizeof d2, "%s/imgs/dog", tmp);
+    write_png(d2, "x.png", rgb, 2, 2);
+    tu_write_str(d2, "notes.txt", "ignored");
+    sc_task *t = task(y);
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.n, 3);
+    assert_int_equal(d.label[2], 1);
+    // Planar (C, H, W): red channel of the 4 pixels, then green, then blue.
+    const uint8_t want[12] = {255, 0, 0, 10, 0, 255, 0, 20, 0, 0, 255, 30};
+    assert_memory_equal(d.pixels, want, 12);
+    sc_dataset_free(&d);
+    // Wrong size is an error naming the file.
+    write_png(d2, "y.png", rgb, 1, 4);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "y.png: image is 4x1"));
+    sc_dataset_free(&d);
+    tu_write_str(d2, "y.png", "not a png");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "y.png: not a valid PNG"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static void test_hook_reader(void **state) {
+    (void)state;
+    const char *y =
+        "name: t\nmodality: tabular\nlabels: {kind: regression}\n"
+        "source: {kind: local, path: ., files: [{name: x.gz, sha256: " Z64 "}, {name: y.gz, sha256: " Z64 "}]}\n"
+        "read: {format: hook, hook: sklearn-diabetes}\n"
+        "splits: {seed: 1, partitions: {all: {teacher-train: 1.0}}}\n"
+        "input: {features: [a, b, c]}\n";
+    const char *x = "1 2 3\n4  5.5 6\n", *yy = "1.5e+02\n7.0e+01\n";
+    tu_write_gz(tmp, "x.gz", x, strlen(x));
+    tu_write_gz(tmp, "y.gz", yy, strlen(yy));
+    sc_task *t = task(y);
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.n, 2);
+    assert_true(d.features[4] == 5.5f && d.target[0] == 150.0f && d.target[1] == 70.0f);
+    sc_dataset_free(&d);
+    tu_write_gz(tmp, "y.gz", "1\n", 2);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "different numbers of rows"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines_utf8_and_latin1),
+        cmocka_unit_test(test_lines_wrong_encoding),
+        cmocka_unit_test(test_csv_quoting_and_drop),
+        cmocka_unit_test(test_csv_bad_label_and_missing_column),
+        cmocka_unit_test(test_tsv_tabular_and_bz2),
+        cmocka_unit_test(test_csv_no_header_label_index),
+        cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_idx_gz),
+        cmocka_unit_test(test_idx_truncated),
+        cmocka_unit_test(test_png_folders),
+        cmocka_unit_test(test_hook_reader),
+    };
+    return cmocka_run_group_tests_name("readers", tests, setup, teardown);
+}

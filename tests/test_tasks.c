@@ -1,0 +1,395 @@
+// task.yaml validation (every error names file, line, field), splits, the
+// plug-in walkthrough (a new task = a folder + task.yaml, fetched and checked
+// through the CLI), fetch failures that leave the cache untouched, batching and
+// the synthetic generators.
+#include "sc_test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "data/batch.h"
+#include "data/cache.h"
+#include "data/synth.h"
+#include "tasks_util.h"
+
+static char tmp[256], cache[300];
+static char out[1 << 16], errbuf[1 << 14];
+
+static int setup(void **state) {
+    (void)state;
+    tu_tmpdir(tmp, sizeof tmp);
+    snprintf(cache, sizeof cache, "%s/cache", tmp);
+    setenv("SCAFFOLD_DATA", cache, 1);  // never touch the user's cache here
+    return 0;
+}
+
+static int teardown(void **state) {
+    tu_rmtree(tmp);
+    unsetenv("SCAFFOLD_DATA");
+    return sc_test_teardown(state);
+}
+
+// Writes tmp/<name>/task.yaml; returns the folder.
+static const char *put_task(const char *name, const char *yaml) {
+    static char dir[400];
+    snprintf(dir, sizeof dir, "%s/%s", tmp, name);
+    char p[500];
+    snprintf(p, sizeof p, "%s/task.yaml", dir);
+    mkdir(dir, 0755);
+    tu_write_str(dir, "task.yaml", yaml);
+    return dir;
+}
+
+static void expect_yaml_error(const char *yaml, const char *want) {
+    const char *dir = put_task("y", yaml);
+    sc_task *t = NULL;
+    sc_err err;
+    int rc = sc_task_load(dir, tmp, &t, &err);
+    if (rc == 0) {
+        sc_task_free(t);
+        fail_msg("expected an error containing \"%s\"", want);
+    }
+    if (!strstr(err.msg, want)) fail_msg("error \"%s\" lacks \"%s\"", err.msg, want);
+    assert_non_null(strstr(err.msg, "y/task.yaml"));
+}
+
+#define Z64 "0000000000000000000000000000000000000000000000000000000000000000"
+#define HEAD "name: y\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+#define SRC "source: {kind: synthetic, generator: synth-text, size: 100}\n"
+#define SPL "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+#define INP "input: {max_tokens: 8}\n"
+
+static void test_yaml_errors(void **state) {
+    (void)state;
+    expect_yaml_error(HEAD SRC SPL INP "bogus: [unclosed\n", "malformed YAML: did not find expected ',' or ']' (while parsing a flow sequence started on line 7)");
+    expect_yaml_error(HEAD SRC SPL INP "colour: red\n", "line 7: unknown key 'colour'");
+    expect_yaml_error(HEAD SRC SPL "input: {max_tokens: 8, maxtokens: 9}\n", "line 6: unknown key 'input.maxtokens'");
+    expect_yaml_error(HEAD SRC SPL, "missing required field 'input'");
+    expect_yaml_error("name: y\nmodality: sound\n", "line 2: field 'modality': expected text | image | tabular, found 'sound'");
+    expect_yaml_error("name: z\nmodality: text\n", "field 'name': 'z' differs from the folder name 'y'");
+    expect_yaml_error("name: y\nname: y\n", "line 2: duplicate key 'name'");
+    expect_yaml_error("name: y\nmodality: text\nlabels: {kind: classification, classes: [a]}\n" SRC SPL INP,
+                      "needs at least 2 classes");
+    expect_yaml_error("name: y\nmodality: text\nlabels: {kind: classification, classes: [a, a]}\n" SRC SPL INP,
+                      "class 'a' is listed twice");
+    expect_yaml_error(HEAD SRC "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.4}}}\n" INP,
+                      "line 5: field 'splits.partitions.all': fractions sum to 0.9, expected 1");
+    expect_yaml_error(HEAD SRC "splits: {seed: 1, partitions: {all: {train: 1.0}}}\n" INP,
+                      "unknown key 'splits.partitions.all.train'");
+    expect_yaml_error(HEAD SRC SPL "input: {max_tokens: many}\n", "line 6: field 'input.max_tokens': expected an integer");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: abc}]}\n"
+                      "read: {format: lines, class_files: {a: f, b: f}}\n" SPL INP,
+                      "line 4: field 'source.files[].sha256': expected 64 lowercase hex digits");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: lines, class_files: {a: f, c: f}}\n" SPL INP,
+                      "field 'read.class_files': 'c' is not a class");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: []}\n"
+                      "read: {format: lines, class_files: {a: f, b: f}}\n" SPL INP,
+                      "file 'f' is not listed in source.files");
+    expect_yaml_error(HEAD "source: {kind: wheel, package: numpy, files: []}\n"
+                      "read: {format: csv, file: f}\n" SPL INP,
+                      "pin the version as NAME==VERSION");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: []}\nread: {format: csv}\n" SPL INP,
+                      "missing required field 'read.file'");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: []}\nread: {format: xml}\n" SPL INP,
+                      "field 'read.format': expected lines | csv | tsv | jsonl | idx | png | hook, found 'xml'");
+    expect_yaml_error("- a\n- b\n", "field '(top level)': expected a mapping, found a list");
+    expect_yaml_error("a: &x 1\nb: *x\n", "aliases are not supported");
+}
+
+// A text task plugged in with nothing but a folder and a task.yaml: this is the
+// README walkthrough, run through the CLI exactly as a user would.
+static void test_plugin_walkthrough(void **state) {
+    (void)state;
+    char src[400];
+    snprintf(src, sizeof src, "%s/raw", tmp);
+    mkdir(src, 0755);
+    // 40 reviews in a TSV with a header.
+    char data[8192] = "label\treview\n";
+    for (int i = 0; i < 40; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "%s\t%s movie number %d , truly %s !\n", i % 2 ? "good" : "bad",
+                 i % 2 ? "A lovely" : "A dull", i, i % 2 ? "wonderful" : "boring");
+        strcat(data, line);
+    }
+    tu_write_str(src, "reviews.tsv", data);
+    char sha[65];
+    tu_sha_of(src, "reviews.tsv", sha);
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "name: my-reviews\nmodality: text\n"
+             "labels:\n  kind: classification\n  classes: [bad, good]\n"
+             "source:\n  kind: local\n  path: ../raw\n  files:\n    - {name: reviews.tsv, sha256: %s}\n"
+             "read:\n  format: tsv\n  file: reviews.tsv\n  text_column: review\n  label_column: label\n"
+             "splits:\n  seed: 3\n  partitions:\n    all: {teacher-train: 0.5, teacher-valid: 0.1, student-pool: 0.2,"
+             " student-valid: 0.1, test: 0.1}\n"
+             "input:\n  max_tokens: 12\n", sha);
+    const char *dir = put_task("my-reviews", yaml);
+    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
+    int rc = sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf);
+    if (rc) fail_msg("fetch failed: %s", errbuf);
+    assert_true(tu_exists(cache, "my-reviews/reviews.tsv"));
+    // Idempotent: a second fetch finds everything verified.
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+    assert_non_null(strstr(out, "present and verified"));
+    char *check[] = {"tasks", "check", (char *)dir, NULL};
+    rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
+    if (rc) fail_msg("check failed: %s", errbuf);
+    assert_non_null(strstr(out, "examples: 40"));
+    assert_non_null(strstr(out, "teacher-train       20"));
+    assert_non_null(strstr(out, "test                 4"));
+    assert_non_null(strstr(out, "tokens per example: min 9"));
+    assert_non_null(strstr(out, "check passed"));
+    // Changing the data afterwards is caught by check (cached copy vs task.yaml).
+    char cached[500];
+    snprintf(cached, sizeof cached, "%s/my-reviews", cache);
+    tu_write_str(cached, "reviews.tsv", "label\treview\ngood\tx\n");
+    rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(errbuf, "reviews.tsv: checksum mismatch"));
+}
+
+static void test_fetch_failures_write_nothing(void **state) {
+    (void)state;
+    char src[400];
+    snprintf(src, sizeof src, "%s/raw2", tmp);
+    mkdir(src, 0755);
+    tu_write_str(src, "a.txt", "x\n");
+    tu_write_str(src, "b.txt", "y\n");
+    char sa[65];
+    tu_sha_of(src, "a.txt", sa);
+    char yaml[2048];
+    // b.txt's checksum is wrong: fetch must fail and leave no b.txt (nor temp file).
+    snprintf(yaml, sizeof yaml,
+             "name: bad-sum\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: local, path: %s, files: [{name: a.txt, sha256: %s},"
+             " {name: b.txt, sha256: %s}]}\n"
+             "read: {format: lines, class_files: {a: a.txt, b: b.txt}}\n" SPL INP, src, sa, sa);
+    const char *dir = put_task("bad-sum", yaml);
+    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_non_null(strstr(errbuf, "b.txt: checksum mismatch"));
+    assert_non_null(strstr(errbuf, "nothing was written"));
+    char cdir[500];
+    snprintf(cdir, sizeof cdir, "%s/bad-sum", cache);
+    assert_true(tu_exists(cdir, "a.txt"));
+    assert_false(tu_exists(cdir, "b.txt"));
+    assert_int_equal(tu_count(cdir), 1);
+    // A missing source file, and --from an empty folder: clear errors.
+    unlink(strcat(strcpy(yaml, src), "/b.txt"));
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_non_null(strstr(errbuf, "b.txt: missing source file"));
+    // Check on a task that is not completely fetched names the command to run.
+    char *check[] = {"tasks", "check", (char *)dir, NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_non_null(strstr(errbuf, "not fetched (run `scaffold tasks fetch bad-sum`)"));
+    assert_int_equal(tu_count(cdir), 1);
+}
+
+static void test_cli_usage(void **state) {
+    (void)state;
+    char *a[] = {"tasks", NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 1, a, out, sizeof out, errbuf, sizeof errbuf), 2);
+    char *b[] = {"tasks", "frob", NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 2, b, out, sizeof out, errbuf, sizeof errbuf), 2);
+    assert_non_null(strstr(errbuf, "unknown subcommand 'frob'"));
+    char *c[] = {"tasks", "fetch", "x", "--bogus", NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 4, c, out, sizeof out, errbuf, sizeof errbuf), 2);
+    char *d[] = {"tasks", "check", NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 2, d, out, sizeof out, errbuf, sizeof errbuf), 2);
+    char *e[] = {"tasks", "check", "no-such-task", NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, e, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_non_null(strstr(errbuf, "unknown task 'no-such-task'"));
+    // list shows every built-in task (cwd is the repository root).
+    char *l[] = {"tasks", "list", NULL};
+    sc_test_capture(sc_cmd_tasks, 2, l, out, sizeof out, errbuf, sizeof errbuf);
+    const char *names[] = {"movie-reviews", "fashion-mnist", "rotten-tomatoes", "breast-cancer", "diabetes",
+                           "synth-text", "decoy-fashion-mnist"};
+    for (int i = 0; i < 7; i++) assert_non_null(strstr(out, names[i]));
+    assert_non_null(strstr(out, "synth-text             text     2 classes        generated"));
+}
+
+static sc_task *synth_task(long size, const char *fractions) {
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "name: s\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: synthetic, generator: synth-text, seed: 5, size: %ld}\n"
+             "splits: {seed: 9, partitions: {all: {%s}}}\ninput: {max_tokens: 10, rationales: tokens}\n",
+             size, fractions);
+    const char *dir = put_task("s", yaml);
+    sc_task *t;
+    sc_err err;
+    if (sc_task_load(dir, tmp, &t, &err)) fail_msg("%s", err.msg);
+    return t;
+}
+
+static void test_splits_exact_and_reproducible(void **state) {
+    (void)state;
+    sc_task *t = synth_task(1001, "teacher-train: 0.5, teacher-valid: 0.1, student-pool: 0.2, student-valid: 0.05,"
+                                  " test: 0.15");
+    sc_dataset a, b;
+    sc_err err;
+    assert_int_equal(sc_dataset_load(t, &a, &err), 0);
+    assert_int_equal(sc_dataset_load(t, &b, &err), 0);
+    // 1001 * (0.5, 0.1, 0.2, 0.05, 0.15) = 500.5, 100.1, 200.2, 50.05, 150.15 ->
+    // floors 500/100/200/50/150 and the one left over goes to the largest remainder.
+    size_t want[SC_NSPLITS] = {501, 100, 200, 50, 150};
+    for (int s = 0; s < SC_NSPLITS; s++) assert_int_equal(a.counts[s], want[s]);
+    assert_memory_equal(a.split, b.split, a.n);
+    assert_memory_equal(a.blob, b.blob, a.blob_len);
+    sc_dataset_free(&a);
+    sc_dataset_free(&b);
+    sc_task_free(t);
+    // A split that ends up empty is an error.
+    t = synth_task(10, "teacher-train: 0.9, test: 0.1");
+    assert_int_equal(sc_dataset_load(t, &a, &err), 0);
+    assert_int_equal(a.counts[SC_SPLIT_TEST], 1);
+    sc_dataset_free(&a);
+    sc_task_free(t);
+    t = synth_task(2, "teacher-train: 0.9, test: 0.1");  // 1.8 / 0.2 -> 2 / 0
+    assert_int_equal(sc_dataset_load(t, &a, &err), -1);
+    assert_non_null(strstr(err.msg, "split 'test' is empty"));
+    sc_task_free(t);
+}
+
+// The planted words decide the label and are exactly the rationale.
+static void test_synth_text_ground_truth(void **state) {
+    (void)state;
+    sc_task *t = synth_task(sc_test_quick() ? 300 : 2000, "teacher-train: 0.5, test: 0.5");
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(sc_dataset_load(t, &d, &err), 0);
+    sc_tokens tk = {0};
+    // Signal words start with 'x' (filler words never do). Pass 1: which class
+    // each signal word votes for = the label it co-occurs with most.
+    char words[16][24] = {{0}};
+    size_t votes[16][2] = {{0}}, nw = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < d.n; i++) {
+            const char *s = sc_dataset_text(&d, i);
+            assert_int_equal(sc_tokenize(s, strlen(s), &tk, &err), 0);
+            assert_int_equal(tk.n, d.rat_len[i]);
+            size_t tally[2] = {0, 0};
+            for (size_t k = 0; k < tk.n; k++) {
+                const char *w = sc_token(&tk, k);
+                int is_signal = w[0] == 'x';
+                assert_int_equal(d.rat[d.rat_off[i] + k], is_signal);  // rationale = planted signal
+                if (!is_signal) continue;
+                size_t j = 0;
+                while (j < nw && strcmp(words[j], w)) j++;
+                if (j == nw) {
+                    assert_true(nw < 16);
+                    snprintf(words[nw++], sizeof words[0], "%s", w);
+                }
+                if (pass == 0) votes[j][d.label[i]]++;
+                else tally[votes[j][1] > votes[j][0]]++;
+            }
+            // Pass 2: the label is the majority of the signal words' classes.
+            if (pass == 1) assert_int_equal(d.label[i], tally[1] > tally[0]);
+        }
+    assert_int_equal(nw, 8);  // 4 signal words per class
+    sc_tokens_free(&tk);
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+static void test_batches(void **state) {
+    (void)state;
+    sc_task *t = synth_task(300, "teacher-train: 0.5, test: 0.5");
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(sc_dataset_load(t, &d, &err), 0);
+    sc_vocab v;
+    assert_int_equal(sc_vocab_from_split(&d, SC_SPLIT_TEACHER_TRAIN, &v, &err), 0);
+    sc_encoded e;
+    assert_int_equal(sc_encode_dataset(&d, &v, 10, &e, &err), 0);
+    assert_int_equal(e.max_len, 10);
+    sc_batch b;
+    assert_int_equal(sc_batch_alloc(&b, &d, &e, 16, &err), 0);
+    sc_batcher it, it2;
+    assert_int_equal(sc_batcher_init(&it, &d, SC_SPLIT_TEACHER_TRAIN, 42, 1, &err), 0);
+    assert_int_equal(sc_batcher_init(&it2, &d, SC_SPLIT_TEACHER_TRAIN, 42, 1, &err), 0);
+    uint32_t idx[16], idx2[16], first[16];
+    memcpy(first, it.order, sizeof first);
+    unsigned char *seen = calloc(d.n, 1);
+    size_t total = 0, k;
+    while ((k = sc_batcher_next(&it, 16, idx)) > 0) {
+        assert_int_equal(sc_batcher_next(&it2, 16, idx2), k);
+        assert_memory_equal(idx, idx2, k * sizeof *idx);  // same seed, same order
+        assert_int_equal(sc_batch_fill(&b, &d, &e, idx, k, &err), 0);
+        size_t longest = 0;
+        for (size_t i = 0; i < k; i++) {
+            assert_int_equal(d.split[idx[i]], SC_SPLIT_TEACHER_TRAIN);
+            assert_false(seen[idx[i]]);
+            seen[idx[i]] = 1;
+            longest = e.len[idx[i]] > longest ? e.len[idx[i]] : longest;
+            assert_int_equal(b.ids[i * b.T], SC_TOK_CLS);
+            assert_true(b.rationale[i * b.T] == 0.0f);
+            for (size_t j = 0; j < b.T; j++) {
+                int in = j < e.len[idx[i]];
+                assert_true(b.mask[i * b.T + j] == (float)in);
+                if (!in) assert_int_equal(b.ids[i * b.T + j], SC_TOK_PAD);
+            }
+            assert_int_equal(b.labels[i], d.label[idx[i]]);
+        }
+        assert_int_equal(b.T, longest);  // padded to the batch's longest sequence
+        total += k;
+    }
+    assert_int_equal(total, d.counts[SC_SPLIT_TEACHER_TRAIN]);
+    // The next epoch is a different permutation of the same examples.
+    assert_int_equal(sc_batcher_next(&it, 16, idx), 16);
+    assert_true(memcmp(first, idx, sizeof first) != 0);
+    assert_int_equal(sc_batch_fill(&b, &d, &e, idx, 17, &err), -1);
+    free(seen);
+    sc_batcher_free(&it);
+    sc_batcher_free(&it2);
+    sc_batch_free(&b);
+    sc_encoded_free(&e);
+    sc_vocab_free(&v);
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+// Tabular and image batches: features copied, pixels scaled to [0, 1].
+static void test_image_batch(void **state) {
+    (void)state;
+    const char *yaml =
+        "name: im\nmodality: image\nlabels: {kind: classification, classes: [a, b]}\n"
+        "source: {kind: local, path: ., files: []}\nread: {format: png, dir: none}\n"
+        "splits: {seed: 1, partitions: {all: {teacher-train: 1.0}}}\n"
+        "input: {image: {height: 2, width: 2, channels: 1}}\n";
+    const char *dir = put_task("im", yaml);
+    sc_task *t;
+    sc_err err;
+    assert_int_equal(sc_task_load(dir, tmp, &t, &err), 0);
+    sc_dataset d;
+    sc_dataset_init(&d, t, &err);
+    uint8_t px[4] = {0, 51, 255, 102};
+    for (int i = 0; i < 3; i++) assert_true(sc_dataset_add(&d, 0, i % 2, (float)(i % 2), NULL, 0, px, NULL, NULL, 0, &err) >= 0);
+    assert_int_equal(sc_dataset_assign_splits(&d, &err), 0);
+    sc_batch b;
+    assert_int_equal(sc_batch_alloc(&b, &d, NULL, 4, &err), 0);
+    uint32_t idx[3] = {2, 0, 1};
+    assert_int_equal(sc_batch_fill(&b, &d, NULL, idx, 3, &err), 0);
+    assert_true(fabsf(b.images[1] - 0.2f) < 1e-6f && b.images[2] == 1.0f && fabsf(b.images[4 + 3] - 0.4f) < 1e-6f);
+    assert_int_equal(b.labels[2], 1);
+    sc_batch_free(&b);
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_plugin_walkthrough),
+        cmocka_unit_test(test_fetch_failures_write_nothing),
+        cmocka_unit_test(test_cli_usage),
+        cmocka_unit_test(test_splits_exact_and_reproducible),
+        cmocka_unit_test(test_synth_text_ground_truth),
+        cmocka_unit_test(test_batches),
+        cmocka_unit_test(test_image_batch),
+    };
+    return cmocka_run_group_tests_name("tasks", tests, setup, teardown);
+}

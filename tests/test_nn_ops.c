@@ -3,8 +3,9 @@
 // (and proof of which path runs), dropout's randomness, and error messages.
 // Gradients themselves are checked to third order by `scaffold gradcheck`; but
 // for ops with a fused backward, gradcheck's first order sees only the fused
-// kernel, so the fused-vs-rule agreement below is what validates the op-based
-// rule (a wrong rule that is self-consistent passes orders 2 and 3).
+// kernel (a wrong op-based rule that is self-consistent passes orders 2 and 3),
+// so here the op-based rules are checked against finite differences directly,
+// and against the fused kernels.
 #include "sc_test.h"
 
 #include <math.h>
@@ -164,6 +165,67 @@ static void test_softmax_fused_backward_matches_rule(void **state) {
                 assert_true(d <= (dt ? 1e-13 : 1e-6));
                 sc_ctx_reset(ctx);
             }
+}
+
+// ---- the op-based rules against finite differences ------------------------------------------
+
+typedef sc_tensor *(*op_fn)(sc_ctx *ctx, sc_tensor **x);
+
+// max |g - numeric| over every coordinate of x[0 .. n_diff), where g is the
+// gradient of L = sum(v * f(x)) built with create_graph (so the op-based rules
+// run, never the fused kernels) and numeric its central difference. x are f64.
+static double rule_vs_fd(sc_ctx *ctx, op_fn f, sc_tensor **x, int n_diff) {
+    const double h = 1e-6;
+    sc_tensor *y = f(ctx, x);
+    assert_non_null(y);
+    sc_tensor *v = rand_t(ctx, SC_F64, y->ndim, y->shape, -1, 1, 77);
+    sc_tensor *L = sc_sum_all(ctx, sc_mul(ctx, y, v));
+    uint64_t fused0 = sc_fused_count(SC_FUSED_SOFTMAX) + sc_fused_count(SC_FUSED_LAYERNORM) +
+                      sc_fused_count(SC_FUSED_XENT);
+    sc_tensor **g = sc_grad(ctx, &L, 1, x, n_diff, NULL, 1);
+    assert_non_null(g);
+    assert_int_equal(sc_fused_count(SC_FUSED_SOFTMAX) + sc_fused_count(SC_FUSED_LAYERNORM) +
+                         sc_fused_count(SC_FUSED_XENT),
+                     fused0);
+    double worst = 0;
+    for (int i = 0; i < n_diff; i++) {
+        double *p = x[i]->data;
+        for (int64_t j = 0; j < x[i]->numel; j++) {
+            double keep = p[j], Lp, Lm;
+            sc_ctx_mark mark = sc_ctx_get_mark(ctx);
+            sc_no_grad_begin(ctx);
+            p[j] = keep + h;
+            Lp = item(sc_sum_all(ctx, sc_mul(ctx, f(ctx, x), v)));
+            p[j] = keep - h;
+            Lm = item(sc_sum_all(ctx, sc_mul(ctx, f(ctx, x), v)));
+            sc_no_grad_end(ctx);
+            sc_ctx_rewind(ctx, mark);
+            p[j] = keep;
+            worst = fmax(worst, fabs((Lp - Lm) / (2 * h) - sc_tensor_get(g[i], j)));
+        }
+    }
+    return worst;
+}
+
+static sc_tensor *f_softmax0(sc_ctx *ctx, sc_tensor **x) { return sc_softmax(ctx, x[0], 0); }
+static sc_tensor *f_log_softmax1(sc_ctx *ctx, sc_tensor **x) { return sc_log_softmax(ctx, x[0], 1); }
+static sc_tensor *f_layernorm(sc_ctx *ctx, sc_tensor **x) { return sc_layernorm(ctx, x[0], x[1], x[2], 1e-5); }
+static sc_tensor *f_xent(sc_ctx *ctx, sc_tensor **x) { return sc_cross_entropy(ctx, x[0], x[1]); }
+
+static void test_rules_match_finite_differences(void **state) {
+    sc_ctx *ctx = *state;
+    sc_tensor *a = leaf(rand_t(ctx, SC_F64, 2, SHAPE(3, 4), -2, 2, 50));
+    assert_true(rule_vs_fd(ctx, f_softmax0, &a, 1) <= 1e-8);
+    sc_tensor *b = leaf(rand_t(ctx, SC_F64, 3, SHAPE(2, 3, 2), -2, 2, 51));
+    assert_true(rule_vs_fd(ctx, f_log_softmax1, &b, 1) <= 1e-8);
+    sc_tensor *ln[3] = {leaf(rand_t(ctx, SC_F64, 2, SHAPE(3, 5), -2, 2, 52)),
+                        leaf(rand_t(ctx, SC_F64, 1, SHAPE(5), 0.5, 1.5, 53)),
+                        leaf(rand_t(ctx, SC_F64, 1, SHAPE(5), -1, 1, 54))};
+    assert_true(rule_vs_fd(ctx, f_layernorm, ln, 3) <= 1e-8);
+    sc_tensor *ce[2] = {leaf(rand_t(ctx, SC_F64, 2, SHAPE(4, 3), -2, 2, 55)), sc_empty(ctx, SC_I32, 1, SHAPE(4))};
+    for (int i = 0; i < 4; i++) ((int32_t *)ce[1]->data)[i] = (i + 1) % 3;
+    assert_true(rule_vs_fd(ctx, f_xent, ce, 1) <= 1e-8);
+    sc_ctx_reset(ctx);
 }
 
 // ---- layernorm ---------------------------------------------------------------------------------
@@ -499,6 +561,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_softmax_matches_naive_any_axis, setup, teardown),
         cmocka_unit_test_setup_teardown(test_softmax_large_magnitude_is_stable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_softmax_fused_backward_matches_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_match_finite_differences, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layernorm_normalizes_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layernorm_fused_backward_matches_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layernorm_errors_name_shapes, setup, teardown),

@@ -245,6 +245,24 @@ static void test_masked_units(void **state) {
             }
         }
     }
+    // Masking with -inf works too: [1, -inf, 0.5, -inf] is [1, 0.5] with zeros between.
+    // sparsemax([1, 0.5]) = [0.75, 0.25] (tau = 0.25); entmax15: X = [0.5, 0.25],
+    // tau = 0.375 - sqrt((1 - 1/32)/2) = 3/8 - sqrt(31)/8, so p = (1/8 + sqrt(31)/8)^2, (sqrt(31)/8 - 1/8)^2.
+    const double inf_row[4] = {1, -INFINITY, 0.5, -INFINITY};
+    sc_tensor *xi = from(&ctx, SC_F64, 1, SHAPE(4), inf_row);
+    sc_tensor *si = sc_sparsemax(&ctx, xi), *ei = sc_entmax15(&ctx, xi);
+    assert_non_null(si);
+    assert_non_null(ei);
+    const double r31 = sqrt(31.0), s_want[4] = {0.75, 0, 0.25, 0};
+    const double e_want[4] = {(1 + r31) * (1 + r31) / 64, 0, (r31 - 1) * (r31 - 1) / 64, 0};
+    for (int i = 0; i < 4; i++) {
+        assert_close(sc_tensor_get(si, i), s_want[i], 1e-15, "sparsemax with -inf");
+        assert_close(sc_tensor_get(ei, i), e_want[i], 1e-15, "entmax15 with -inf");
+    }
+    // A NaN score is garbage in, but must not crash or read out of bounds (memcheck).
+    sc_tensor *xn = from(&ctx, SC_F32, 1, SHAPE(30), (const double[30]){[3] = NAN, [7] = 1.0});
+    assert_non_null(sc_sparsemax(&ctx, xn));
+    assert_non_null(sc_entmax15(&ctx, xn));
     // Every unit masked: the row is all -1e9, i.e. equal scores, hence uniform.
     sc_tensor *all = sc_full(&ctx, SC_F64, 1, SHAPE(4), -1e9);
     sc_tensor *pe = sc_entmax15(&ctx, all), *ps = sc_sparsemax(&ctx, all);

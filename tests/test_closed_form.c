@@ -229,7 +229,8 @@ typedef struct {
     int moments;      // start from given (nonzero) optimizer state, at step t = 3
     int vector_phi;   // φ one weight per feature instead of a scalar
     int analytic;     // compare with analytic_sgd too
-    int clip_active;  // expected clipping state (checked)
+    int clip_active;  // expected clipping state at the first step (checked)
+    int steps;        // functional steps unrolled (0 means 1)
 } meta_case;
 
 static const double PHI_VEC[NF] = {0.3, 0.05, 0.6};
@@ -277,10 +278,18 @@ static void meta_gradient(const meta_case *mc, const problem *p, const double *p
     optim_for(mc, &o, th);
     sc_tensor *phi = phi_tensor(&ctx, mc, phi_v);
     phi->requires_grad = 1;
-    sc_tensor *g = grad1(&ctx, inner_loss(&ctx, p, th, phi), th, 1);  // a graph tensor depending on φ
-    *norm = sc_grad_global_norm(&g, 1);
-    sc_tensor *thp;
-    assert_int_equal(sc_optim_fstep(&o, &ctx, NULL, &g, mc->lr, &thp, NULL, NULL), 0);
+    // k unrolled functional steps on one tape; each inner gradient is a graph
+    // tensor depending on φ (and, from the second step, on the earlier steps).
+    sc_tensor *thp = th, *m = NULL, *v = NULL;
+    for (int k = 0; k < (mc->steps ? mc->steps : 1); k++) {
+        sc_tensor *g = grad1(&ctx, inner_loss(&ctx, p, thp, phi), thp, 1);
+        if (k == 0) *norm = sc_grad_global_norm(&g, 1);
+        sc_tensor *nt, *nm, *nv;
+        int rc = sc_optim_fstep_from(&o, &ctx, &thp, &g, &m, &v, o.t + k, mc->lr, &nt, &nm, &nv);
+        if (rc) fprintf(stderr, "%s\n", ctx.err.msg);
+        assert_int_equal(rc, 0);
+        thp = nt, m = nm, v = nv;
+    }
     sc_tensor *d = grad1(&ctx, outer_loss(&ctx, p, thp), phi, 0);
     for (int64_t j = 0; j < d->numel; j++) out[j] = sc_tensor_get(d, j);
     assert_int_equal(o.t, mc->moments ? 3 : 0);  // the functional step mutated nothing
@@ -303,8 +312,10 @@ static double outer_value(const meta_case *mc, const problem *p, const double *p
     for (int j = 0; j < NF; j++) sc_tensor_set(th, j, p->th[j]);
     sc_optim o;
     optim_for(mc, &o, th);
-    sc_tensor *g = grad1(&ctx, inner_loss(&ctx, p, th, phi_tensor(&ctx, mc, phi_v)), th, 0);
-    assert_int_equal(sc_optim_step(&o, &ctx, &g, mc->lr), 0);
+    for (int k = 0; k < (mc->steps ? mc->steps : 1); k++) {
+        sc_tensor *g = grad1(&ctx, inner_loss(&ctx, p, th, phi_tensor(&ctx, mc, phi_v)), th, 0);
+        assert_int_equal(sc_optim_step(&o, &ctx, &g, mc->lr), 0);
+    }
     sc_no_grad_begin(&ctx);
     double L = sc_tensor_get(outer_loss(&ctx, p, th), 0);
     sc_no_grad_end(&ctx);
@@ -349,11 +360,11 @@ static void check_meta_case(const meta_case *mc) {
 static void test_meta_sgd(void **state) {
     (void)state;
     const meta_case cases[] = {
-        {"sgd", sc_optim_sgd_cfg(0, 0, 0), 0.3, 0, 0, 1, 0},
-        {"sgd wd", sc_optim_sgd_cfg(0, 0.01, 0), 0.3, 0, 0, 1, 0},
-        {"sgd wd, vector phi", sc_optim_sgd_cfg(0, 0.01, 0), 0.3, 0, 1, 0, 0},
+        {"sgd", sc_optim_sgd_cfg(0, 0, 0), 0.3, 0, 0, 1, 0, 1},
+        {"sgd wd", sc_optim_sgd_cfg(0, 0.01, 0), 0.3, 0, 0, 1, 0, 1},
+        {"sgd wd, vector phi", sc_optim_sgd_cfg(0, 0.01, 0), 0.3, 0, 1, 0, 0, 1},
         {"sgd momentum nesterov", {.kind = SC_OPTIM_SGD, .momentum = 0.9, .nesterov = 1, .weight_decay = 0.01}, 0.3,
-         1, 0, 0, 0},
+         1, 0, 0, 0, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_meta_case(&cases[i]);
 }
@@ -361,9 +372,9 @@ static void test_meta_sgd(void **state) {
 static void test_meta_sgd_clip(void **state) {
     (void)state;
     const meta_case cases[] = {
-        {"sgd wd clip active", sc_optim_sgd_cfg(0, 0.01, 0.3), 0.3, 0, 0, 1, 1},
-        {"sgd wd clip inactive", sc_optim_sgd_cfg(0, 0.01, 50.0), 0.3, 0, 0, 1, 0},
-        {"sgd wd clip active, vector phi", sc_optim_sgd_cfg(0, 0.01, 0.3), 0.3, 0, 1, 0, 1},
+        {"sgd wd clip active", sc_optim_sgd_cfg(0, 0.01, 0.3), 0.3, 0, 0, 1, 1, 1},
+        {"sgd wd clip inactive", sc_optim_sgd_cfg(0, 0.01, 50.0), 0.3, 0, 0, 1, 0, 1},
+        {"sgd wd clip active, vector phi", sc_optim_sgd_cfg(0, 0.01, 0.3), 0.3, 0, 1, 0, 1, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_meta_case(&cases[i]);
 }
@@ -371,17 +382,70 @@ static void test_meta_sgd_clip(void **state) {
 static void test_meta_adam(void **state) {
     (void)state;
     const meta_case cases[] = {
-        {"adam from moments", sc_optim_adam_cfg(0, 0.01, 0), 0.3, 1, 0, 0, 0},
-        {"adam from moments, clip active", sc_optim_adam_cfg(0, 0.01, 0.3), 0.3, 1, 0, 0, 1},
-        {"adamw from moments, vector phi", sc_optim_adam_cfg(1, 0.1, 0), 0.3, 1, 1, 0, 0},
+        {"adam from moments", sc_optim_adam_cfg(0, 0.01, 0), 0.3, 1, 0, 0, 0, 1},
+        {"adam from moments, clip active", sc_optim_adam_cfg(0, 0.01, 0.3), 0.3, 1, 0, 0, 1, 1},
+        {"adamw from moments, vector phi", sc_optim_adam_cfg(1, 0.1, 0), 0.3, 1, 1, 0, 0, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_meta_case(&cases[i]);
+}
+
+// Unrolling k = 3 functional steps (state passed along as graph tensors) against
+// finite differences of 3 in-place steps.
+static void test_meta_unrolled(void **state) {
+    (void)state;
+    const meta_case cases[] = {
+        {"sgd momentum wd clip, 3 steps", {.kind = SC_OPTIM_SGD, .momentum = 0.9, .weight_decay = 0.01, .clip_norm = 0.3},
+         0.2, 0, 0, 0, 1, 3},
+        {"adam from moments, 3 steps", sc_optim_adam_cfg(0, 0.01, 0), 0.2, 1, 0, 0, 0, 3},
+        {"adamw clip, vector phi, 3 steps", sc_optim_adam_cfg(1, 0.1, 0.3), 0.2, 1, 1, 0, 1, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_meta_case(&cases[i]);
+}
+
+// The Jacobian of the functional step in θ itself (θ' depends on θ directly and
+// through g = ∇L(θ) = Aθ − b of the quadratic):
+//   SGD, wd:                θ' = θ − lr (g + wd θ)               ⇒ ∂θ'/∂θ · v = v − lr (A + wd I) v
+//   Nesterov (buffer b const): θ' = θ − lr ((1 + μ) d + μ² b), d = g + wd θ
+//                                                               ⇒ ∂θ'/∂θ · v = v − lr (1 + μ)(A + wd I) v
+// (A symmetric, so the vector-Jacobian product sc_grad computes is the same.)
+static void test_step_jacobian(void **state) {
+    (void)state;
+    const double lr = 0.15, wd = 0.02, mu = 0.7;
+    const double v[D] = {0.3, -1.1, 0.8, 0.5};
+    for (int nesterov = 0; nesterov < 2; nesterov++) {
+        sc_err err;
+        sc_ctx ctx;
+        sc_params P;
+        assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
+        assert_int_equal(sc_params_init(&P, 1u << 16, &err), 0);
+        int64_t ts[2] = {D, 1};
+        sc_tensor *th = sc_params_add(&P, "theta", SC_F64, 2, ts, &err);
+        for (int i = 0; i < D; i++) sc_tensor_set(th, i, TH4[i]);
+        sc_optim_cfg cfg = sc_optim_sgd_cfg(nesterov ? mu : 0, wd, 0);
+        cfg.nesterov = nesterov;
+        sc_optim o;
+        assert_int_equal(sc_optim_init(&o, &cfg, &th, 1, &err), 0);
+        if (nesterov)
+            for (int i = 0; i < D; i++) sc_tensor_set(o.m[0], i, val(i, 51));
+        sc_tensor *g = grad1(&ctx, quadratic(&ctx, th), th, 1);
+        sc_tensor *thp;
+        assert_int_equal(sc_optim_fstep(&o, &ctx, NULL, &g, lr, &thp, NULL, NULL), 0);
+        sc_tensor *jv = grad1(&ctx, dot(&ctx, thp, tensor(&ctx, D, 1, v)), th, 0);
+        double Av[D], want[D], k = nesterov ? 1 + mu : 1;
+        matvec(A4, v, Av);
+        for (int i = 0; i < D; i++) want[i] = v[i] - lr * k * (Av[i] + wd * v[i]);
+        expect_values(jv, want, D, 1e-14, nesterov ? "nesterov step jacobian" : "sgd step jacobian");
+        sc_optim_free(&o);
+        sc_params_free(&P);
+        sc_ctx_free(&ctx);
+    }
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quadratic), cmocka_unit_test(test_cubic),     cmocka_unit_test(test_meta_sgd),
         cmocka_unit_test(test_meta_sgd_clip), cmocka_unit_test(test_meta_adam),
+        cmocka_unit_test(test_meta_unrolled), cmocka_unit_test(test_step_jacobian),
     };
     return cmocka_run_group_tests_name("closed_form", tests, NULL, sc_test_teardown);
 }

@@ -74,10 +74,12 @@ static sc_tensor **model_grads(sc_ctx *ctx, model *m, int create_graph) {
 }
 
 // Runs `steps` steps of both forms side by side: model A in place, model B by the
-// functional step whose returned θ', m', v' are copied back as B's next state.
-// Returns the largest difference in parameters or state seen; *clip_seen gets
-// the number of steps where clipping was active.
-static double compare_forms(const sc_optim_cfg *cfg, int steps, double lr, double *clip_ratio) {
+// functional step. Copy-back mode: B's θ', m', v' values are copied back as B's
+// next parameters and state (sc_optim_fstep each step). Chain mode: nothing is
+// copied; the graph tensors θ', m', v' feed the next sc_optim_fstep_from (a
+// k-step unroll on one tape). Returns the largest difference in parameters or
+// state seen; *clip_ratio gets the largest gradient norm / clip threshold.
+static double compare_forms(const sc_optim_cfg *cfg, int steps, double lr, int chain, double *clip_ratio) {
     sc_err err;
     sc_ctx ctx;
     assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
@@ -89,38 +91,49 @@ static double compare_forms(const sc_optim_cfg *cfg, int steps, double lr, doubl
     assert_int_equal(sc_optim_init_params(&ob, cfg, &B.P, &err), 0);
     double worst = 0;
     *clip_ratio = 0;
+    sc_tensor *cp[2] = {B.P.t[0], B.P.t[1]}, *cm[2] = {NULL, NULL}, *cv[2] = {NULL, NULL};
     for (int s = 0; s < steps; s++) {
         sc_tensor **ga = model_grads(&ctx, &A, 0);
         double norm = sc_grad_global_norm(ga, 2);
         if (cfg->clip_norm > 0) *clip_ratio = fmax(*clip_ratio, norm / cfg->clip_norm);
         assert_int_equal(sc_optim_step(&oa, &ctx, ga, lr), 0);
 
-        sc_tensor **gb = model_grads(&ctx, &B, 1);  // graph gradients, as the meta step uses
+        // Graph gradients (create_graph), as the meta step uses.
+        sc_tensor *Lb = model_loss(&ctx, cp[0], cp[1]);
+        sc_tensor **gb = sc_grad(&ctx, &Lb, 1, cp, 2, NULL, 1);
+        assert_non_null(gb);
         sc_tensor *np[2], *nm[2], *nv[2];
-        int rc = sc_optim_fstep(&ob, &ctx, NULL, gb, lr, np, nm, nv);
+        int rc = chain ? sc_optim_fstep_from(&ob, &ctx, cp, gb, cm, cv, s, lr, np, nm, nv)
+                       : sc_optim_fstep(&ob, &ctx, NULL, gb, lr, np, nm, nv);
         if (rc) fprintf(stderr, "%s\n", ctx.err.msg);
         assert_int_equal(rc, 0);
         for (int i = 0; i < 2; i++) {
             assert_true(np[i]->requires_grad);  // built from ops, on the tape
             worst = fmax(worst, max_abs_diff(np[i], A.P.t[i]));
-            copy_values(B.P.t[i], np[i]);
             if (ob.m[i]) {
                 assert_non_null(nm[i]);
                 worst = fmax(worst, max_abs_diff(nm[i], oa.m[i]));
-                copy_values(ob.m[i], nm[i]);
             }
-            if (ob.v[i]) {
-                worst = fmax(worst, max_abs_diff(nv[i], oa.v[i]));
-                copy_values(ob.v[i], nv[i]);
+            if (ob.v[i]) worst = fmax(worst, max_abs_diff(nv[i], oa.v[i]));
+            if (chain) {
+                cp[i] = np[i], cm[i] = nm[i], cv[i] = nv[i];
+                continue;
             }
+            copy_values(B.P.t[i], np[i]);
+            if (ob.m[i]) copy_values(ob.m[i], nm[i]);
+            if (ob.v[i]) copy_values(ob.v[i], nv[i]);
         }
-        ob.t++;
-        sc_ctx_reset(&ctx);
+        if (!chain) {
+            ob.t++;
+            sc_ctx_reset(&ctx);
+        }
     }
+    if (chain) assert_int_equal(ob.t, 0);  // the functional steps mutated nothing
     // The parameters really moved.
     model C;
     model_init(&C, SC_F64);
     assert_true(max_abs_diff(C.P.t[0], A.P.t[0]) > 1e-4);
+    if (chain) assert_true(max_abs_diff(C.P.t[0], B.P.t[0]) == 0.0);
     sc_params_free(&C.P);
     sc_optim_free(&oa);
     sc_optim_free(&ob);
@@ -131,13 +144,16 @@ static double compare_forms(const sc_optim_cfg *cfg, int steps, double lr, doubl
 }
 
 static void check_forms(sc_optim_cfg cfg, const char *what, int clip_mode) {
-    double ratio;
-    double d = compare_forms(&cfg, 4, 0.05, &ratio);
-    if (d > 1e-12 || getenv("SC_TEST_VERBOSE"))
-        fprintf(stderr, "%s: in-place vs functional differ by %g (norm / clip %g)\n", what, d, ratio);
-    assert_true(d <= 1e-12);
-    if (clip_mode == 1) assert_true(ratio < 1.0);  // clipping configured but inactive
-    if (clip_mode == 2) assert_true(ratio > 1.5);  // clipping active (the first step at least)
+    for (int chain = 0; chain < 2; chain++) {
+        double ratio;
+        double d = compare_forms(&cfg, 4, 0.05, chain, &ratio);
+        if (d > 1e-12 || getenv("SC_TEST_VERBOSE"))
+            fprintf(stderr, "%s%s: in-place vs functional differ by %g (norm / clip %g)\n", what,
+                    chain ? " (chained)" : "", d, ratio);
+        assert_true(d <= 1e-12);
+        if (clip_mode == 1) assert_true(ratio < 1.0);  // clipping configured but inactive
+        if (clip_mode == 2) assert_true(ratio > 1.5);  // clipping active (the first step at least)
+    }
 }
 
 static void test_forms_sgd(void **state) {

@@ -30,16 +30,17 @@ void sc_adam_step_one(sc_optim *o, int i, const sc_tensor *g, double lr, double 
         sc_adam_update_f64(p->data, o->m[i]->data, o->v[i]->data, g->data, p->numel, &h);
 }
 
-// The same update as recorded ops; m and v enter as constants (detached).
+// The same update as recorded ops; m and v are the optimizer's state (constants)
+// or graph tensors from an earlier functional step.
 // Note sqrt's derivative is unbounded at 0: a meta-gradient through an element
 // whose d and v are both exactly 0 is not finite (as in any autodiff framework).
-sc_tensor *sc_adam_fstep_one(const sc_optim *o, sc_ctx *ctx, int i, sc_tensor *theta, sc_tensor *g, double lr,
-                             int64_t t, sc_tensor **m_out, sc_tensor **v_out) {
+sc_tensor *sc_adam_fstep_one(const sc_optim *o, sc_ctx *ctx, sc_tensor *theta, sc_tensor *g, sc_tensor *m0,
+                             sc_tensor *v0, double lr, int64_t t, sc_tensor **m_out, sc_tensor **v_out) {
     sc_adam_hyper h = hyper(o, lr, 1.0, t);
     sc_tensor *d = g;  // (shape of θ)
     if (!h.decoupled && h.wd != 0.0) d = sc_add(ctx, g, sc_mul_scalar(ctx, theta, h.wd));
-    sc_tensor *m = sc_add(ctx, sc_mul_scalar(ctx, sc_detach(ctx, o->m[i]), h.b1), sc_mul_scalar(ctx, d, 1.0 - h.b1));
-    sc_tensor *v = sc_add(ctx, sc_mul_scalar(ctx, sc_detach(ctx, o->v[i]), h.b2),
+    sc_tensor *m = sc_add(ctx, sc_mul_scalar(ctx, m0, h.b1), sc_mul_scalar(ctx, d, 1.0 - h.b1));
+    sc_tensor *v = sc_add(ctx, sc_mul_scalar(ctx, v0, h.b2),
                           sc_mul_scalar(ctx, sc_mul(ctx, d, d), 1.0 - h.b2));
     sc_tensor *den = sc_add_scalar(ctx, sc_sqrt(ctx, sc_mul_scalar(ctx, v, 1.0 / h.bc2)), h.eps);
     sc_tensor *s = sc_div(ctx, sc_mul_scalar(ctx, m, 1.0 / h.bc1), den);

@@ -107,38 +107,63 @@ static int check_grads(const sc_optim *o, sc_ctx *ctx, const char *op, sc_tensor
     return 0;
 }
 
+// All gradients are made contiguous first (a copy only for strided ones), so a
+// failure leaves every parameter untouched; the copies are dropped afterwards.
 int sc_optim_step(sc_optim *o, sc_ctx *ctx, sc_tensor *const *grads, double lr) {
     if (check_grads(o, ctx, "optim_step", NULL, grads)) return -1;
     double f = 1.0;
     if (o->cfg.clip_norm > 0) f = sc_clip_factor(sc_grad_global_norm(grads, o->n), o->cfg.clip_norm);
     int64_t t = o->t + 1;
     sc_ctx_mark mark = sc_ctx_get_mark(ctx);
+    sc_tensor **gc = sc_arena_alloc(&ctx->arena, sizeof(sc_tensor *) * (size_t)o->n, 8);
+    if (!gc) return sc_fail(ctx, "optim_step: step arena exhausted"), -1;
+    sc_no_grad_begin(ctx);
+    for (int i = 0; i < o->n; i++) gc[i] = sc_contiguous(ctx, grads[i]);
+    sc_no_grad_end(ctx);
+    if (ctx->failed) return -1;
     for (int i = 0; i < o->n; i++) {
-        sc_no_grad_begin(ctx);
-        const sc_tensor *g = sc_contiguous(ctx, grads[i]);  // a copy only for strided gradients
-        sc_no_grad_end(ctx);
-        if (!g) return -1;
-        if (o->cfg.kind == SC_OPTIM_SGD) sc_sgd_step_one(o, i, g, lr, f);
-        else sc_adam_step_one(o, i, g, lr, f, t);
-        sc_ctx_rewind(ctx, mark);  // drop the copy (nothing was recorded)
+        if (o->cfg.kind == SC_OPTIM_SGD) sc_sgd_step_one(o, i, gc[i], lr, f);
+        else sc_adam_step_one(o, i, gc[i], lr, f, t);
     }
+    sc_ctx_rewind(ctx, mark);  // nothing was recorded; this frees the copies
     o->t = t;
     return 0;
 }
 
-int sc_optim_fstep(const sc_optim *o, sc_ctx *ctx, sc_tensor *const *params, sc_tensor *const *grads,
-                   double lr, sc_tensor **new_params, sc_tensor **new_m, sc_tensor **new_v) {
+static int check_state(const sc_optim *o, sc_ctx *ctx, sc_tensor *const *st, int i, const char *which) {
+    if (!st || !st[i]) return 0;
+    char b1[96], b2[96];
+    if (!sc_same_shape(st[i], o->p[i]) || st[i]->dtype != o->p[i]->dtype)
+        return sc_fail(ctx, "optim_fstep: state %s[%d] is %s, parameter is %s", which, i,
+                       sc_shape_str(st[i], b1, sizeof b1), sc_shape_str(o->p[i], b2, sizeof b2)), -1;
+    return 0;
+}
+
+int sc_optim_fstep_from(const sc_optim *o, sc_ctx *ctx, sc_tensor *const *params, sc_tensor *const *grads,
+                        sc_tensor *const *m, sc_tensor *const *v, int64_t t, double lr, sc_tensor **new_params,
+                        sc_tensor **new_m, sc_tensor **new_v) {
     if (check_grads(o, ctx, "optim_fstep", params, grads)) return -1;
+    for (int i = 0; i < o->n; i++)
+        if (check_state(o, ctx, m, i, "m") || check_state(o, ctx, v, i, "v")) return -1;
+    if (t < 0) return sc_fail(ctx, "optim_fstep: negative step count %lld", (long long)t), -1;
     sc_tensor **gc = sc_arena_alloc(&ctx->arena, sizeof(sc_tensor *) * (size_t)o->n, 8);
     if (!gc) return sc_fail(ctx, "optim_fstep: step arena exhausted"), -1;
     if (sc_clip_grad_norm_graph(ctx, grads, o->n, o->cfg.clip_norm, gc, NULL)) return -1;
     for (int i = 0; i < o->n; i++) {
-        sc_tensor *theta = params ? params[i] : o->p[i], *m = NULL, *v = NULL;
-        if (o->cfg.kind == SC_OPTIM_SGD) new_params[i] = sc_sgd_fstep_one(o, ctx, i, theta, gc[i], lr, &m);
-        else new_params[i] = sc_adam_fstep_one(o, ctx, i, theta, gc[i], lr, o->t + 1, &m, &v);
-        if (new_m) new_m[i] = m;
-        if (new_v) new_v[i] = v;
+        sc_tensor *theta = params ? params[i] : o->p[i], *mo = NULL, *vo = NULL;
+        // The optimizer's own state enters as a constant (a detached view).
+        sc_tensor *mi = m && m[i] ? m[i] : o->m[i] ? sc_detach(ctx, o->m[i]) : NULL;
+        sc_tensor *vi = v && v[i] ? v[i] : o->v[i] ? sc_detach(ctx, o->v[i]) : NULL;
+        if (o->cfg.kind == SC_OPTIM_SGD) new_params[i] = sc_sgd_fstep_one(o, ctx, theta, gc[i], mi, lr, &mo);
+        else new_params[i] = sc_adam_fstep_one(o, ctx, theta, gc[i], mi, vi, lr, t + 1, &mo, &vo);
+        if (new_m) new_m[i] = mo;
+        if (new_v) new_v[i] = vo;
         if (!new_params[i]) return -1;
     }
     return ctx->failed ? -1 : 0;
+}
+
+int sc_optim_fstep(const sc_optim *o, sc_ctx *ctx, sc_tensor *const *params, sc_tensor *const *grads,
+                   double lr, sc_tensor **new_params, sc_tensor **new_m, sc_tensor **new_v) {
+    return sc_optim_fstep_from(o, ctx, params, grads, NULL, NULL, o->t, lr, new_params, new_m, new_v);
 }

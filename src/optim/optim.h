@@ -31,8 +31,10 @@
 // Optimizer state in the functional step is a constant: the current moments are
 // read (detached) from the optimizer and m', v' are new graph tensors (returned on
 // request); Adam's bias correction uses the step number the in-place step would
-// use next (o->t + 1). With f64 parameters both forms agree to rounding (tests
-// check 1e-12).
+// use next (o->t + 1). To unroll k > 1 steps on one tape, sc_optim_fstep_from
+// takes the state explicitly, so m', v' of one functional step feed the next.
+// With f64 parameters both forms agree to rounding (tests check 1e-12, also over
+// chained steps).
 //
 // Errors follow the engine: sticky in the ctx (ctx->err names what went wrong),
 // functions return 0 on success and -1 on failure.
@@ -89,8 +91,19 @@ int sc_optim_step(sc_optim *o, sc_ctx *ctx, sc_tensor *const *grads, double lr);
 // new_params[i] = θ'_i built from recorded ops. If new_m / new_v are non-NULL they
 // receive the updated state m', v' as graph tensors (NULL where a kind has none).
 // Neither the optimizer nor its state is modified. 0, or -1 with ctx->err set.
+// Call it (and differentiate through it) before the in-place step overwrites the
+// parameters: rules recorded here read the parameters' data during backward.
 int sc_optim_fstep(const sc_optim *o, sc_ctx *ctx, sc_tensor *const *params, sc_tensor *const *grads,
                    double lr, sc_tensor **new_params, sc_tensor **new_m, sc_tensor **new_v);
+
+// The same from an explicit state, for unrolling k > 1 functional steps: m[i], v[i]
+// (NULL arrays or entries: the optimizer's own state, detached) may be graph
+// tensors returned by a previous functional step, in which case the step is also
+// differentiable through them; t is the number of steps already taken (Adam's bias
+// correction uses t + 1). sc_optim_fstep is this with m = v = NULL and t = o->t.
+int sc_optim_fstep_from(const sc_optim *o, sc_ctx *ctx, sc_tensor *const *params, sc_tensor *const *grads,
+                        sc_tensor *const *m, sc_tensor *const *v, int64_t t, double lr, sc_tensor **new_params,
+                        sc_tensor **new_m, sc_tensor **new_v);
 
 // ---- global-norm clipping (clip.c) ----------------------------------------------------
 // ‖g‖ over all n tensors (f64 accumulation), any strides; no recording.

@@ -18,15 +18,15 @@ void sc_sgd_step_one(sc_optim *o, int i, const sc_tensor *g, double lr, double f
         sc_sgd_update_f64(p->data, b ? b->data : NULL, g->data, p->numel, &h);
 }
 
-// The same update as recorded ops. The buffer b is read as a constant (it does
-// not require grad); θ and g carry the graph.
-sc_tensor *sc_sgd_fstep_one(const sc_optim *o, sc_ctx *ctx, int i, sc_tensor *theta, sc_tensor *g, double lr,
-                            sc_tensor **m_out) {
+// The same update as recorded ops; θ, g (and b, when it comes from an earlier
+// functional step) carry the graph.
+sc_tensor *sc_sgd_fstep_one(const sc_optim *o, sc_ctx *ctx, sc_tensor *theta, sc_tensor *g, sc_tensor *m,
+                            double lr, sc_tensor **m_out) {
     double wd = o->cfg.weight_decay, mu = o->cfg.momentum;
     sc_tensor *d = wd != 0.0 ? sc_add(ctx, g, sc_mul_scalar(ctx, theta, wd)) : g;  // (shape of θ)
     sc_tensor *u = d;
     if (mu != 0.0) {
-        sc_tensor *b = sc_add(ctx, sc_mul_scalar(ctx, sc_detach(ctx, o->m[i]), mu), d);
+        sc_tensor *b = sc_add(ctx, sc_mul_scalar(ctx, m, mu), d);
         u = o->cfg.nesterov ? sc_add(ctx, d, sc_mul_scalar(ctx, b, mu)) : b;
         if (m_out) *m_out = b;
     }

@@ -36,6 +36,12 @@
 // With f64 parameters both forms agree to rounding (tests check 1e-12, also over
 // chained steps).
 //
+// The SMaT meta step, sketched (θ = o->p, φ requires grad):
+//   g   = sc_grad(ctx, &L_in, 1, o->p, o->n, NULL, 1);          // create_graph
+//   sc_optim_fstep(o, ctx, NULL, g, lr, th1, NULL, NULL);       // θ' as graph tensors
+//   dφ  = sc_grad(ctx, &L_out(th1), 1, &phi, 1, NULL, 0);        // through the step
+//   ... then the ordinary student step: sc_optim_step(o, ctx, g_plain, lr).
+//
 // Errors follow the engine: sticky in the ctx (ctx->err names what went wrong),
 // functions return 0 on success and -1 on failure.
 #ifndef SC_OPTIM_OPTIM_H

@@ -304,6 +304,38 @@ static void test_views_and_grad_rows(void **state) {
     sc_ctx_free(&ctx);
 }
 
+// Without create_graph the rules take a fused kernel; with it, the op-based formula.
+// Both must give the same gradient (f64 and f32, masked rows, a non-contiguous g).
+static void test_fused_backward_agrees(void **state) {
+    (void)state;
+    sc_ctx ctx;
+    ctx_init(&ctx);
+    sc_rng r;
+    sc_rng_seed(&r, 23);
+    for (int dt = 0; dt < 2; dt++)
+        for (int entmax = 0; entmax < 2; entmax++) {
+            sc_tensor *x = rand_tensor(&ctx, &r, (sc_dtype)dt, 2, SHAPE(5, 12), -2, 2);
+            sc_tensor *mask = sc_zeros(&ctx, SC_F64, 2, SHAPE(1, 12));
+            ((double *)mask->data)[3] = ((double *)mask->data)[8] = 1;
+            x->requires_grad = 1;
+            sc_tensor *xm = sc_masked_fill(&ctx, x, mask, -1e9);
+            sc_tensor *p = entmax ? sc_entmax15(&ctx, xm) : sc_sparsemax(&ctx, xm);
+            // g = transpose of a (12, 5) tensor: a non-contiguous incoming gradient.
+            sc_tensor *g = sc_transpose(&ctx, rand_tensor(&ctx, &r, (sc_dtype)dt, 2, SHAPE(12, 5), -1, 1), 0, 1);
+            uint64_t before = sc_k_sparse_fused_count();
+            sc_tensor **fast = sc_grad(&ctx, &p, 1, &x, 1, &g, 0);
+            assert_true(sc_k_sparse_fused_count() == before + 1);
+            sc_tensor **slow = sc_grad(&ctx, &p, 1, &x, 1, &g, 1);
+            assert_true(sc_k_sparse_fused_count() == before + 1);
+            assert_non_null(fast);
+            assert_non_null(slow);
+            double tol = dt == SC_F64 ? 1e-13 : 1e-5;
+            for (int64_t i = 0; i < x->numel; i++)
+                assert_close(sc_tensor_get(fast[0], i), sc_tensor_get(slow[0], i), tol, "fused vs op-based rule");
+        }
+    sc_ctx_free(&ctx);
+}
+
 // ---- convolution --------------------------------------------------------------------------
 typedef struct { int64_t B, C, H, W, O, kh, kw; int stride, pad; } conv_case;
 
@@ -479,7 +511,7 @@ int main(void) {
         cmocka_unit_test(test_against_bisection),  cmocka_unit_test(test_masked_units),
         cmocka_unit_test(test_views_and_grad_rows), cmocka_unit_test(test_conv2d_vs_naive),
         cmocka_unit_test(test_im2col_adjoint),     cmocka_unit_test(test_pooling_vs_naive),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_fused_backward_agrees), cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("sparse_conv", tests, NULL, sc_test_teardown);
 }

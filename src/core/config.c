@@ -1,0 +1,156 @@
+#include "core/config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/yaml_tree.h"
+
+void sc_config_init(sc_config *c) { c->n = 0; }
+
+const sc_config_entry *sc_config_find(const sc_config *c, const char *key) {
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->e[i].key, key)) return &c->e[i];
+    return NULL;
+}
+
+const char *sc_config_str(const sc_config *c, const char *key) {
+    const sc_config_entry *e = sc_config_find(c, key);
+    return e ? e->value : NULL;
+}
+
+int sc_config_set(sc_config *c, const char *key, const char *value, const char *origin, sc_err *err) {
+    if (!*key || strlen(key) >= SC_CONFIG_KEY_MAX)
+        return sc_errf(err, "%s: config key '%s' is empty or longer than %d characters", origin, key,
+                       SC_CONFIG_KEY_MAX - 1);
+    if (strlen(value) >= SC_CONFIG_VAL_MAX)
+        return sc_errf(err, "%s: value of '%s' is longer than %d characters", origin, key, SC_CONFIG_VAL_MAX - 1);
+    sc_config_entry *e = (sc_config_entry *)sc_config_find(c, key);
+    if (!e) {
+        if (c->n >= SC_CONFIG_MAX) return sc_errf(err, "%s: more than %d config keys", origin, SC_CONFIG_MAX);
+        e = &c->e[c->n++];
+        snprintf(e->key, sizeof e->key, "%s", key);
+    }
+    snprintf(e->value, sizeof e->value, "%s", value);
+    snprintf(e->origin, sizeof e->origin, "%s", origin);
+    return 0;
+}
+
+int sc_config_apply_defaults(sc_config *c, const sc_config_spec *spec, const char *what, sc_err *err) {
+    for (const sc_config_spec *s = spec; s->key; s++) {
+        if (sc_config_find(c, s->key)) continue;
+        if (!s->def) return sc_errf(err, "%s: required key '%s' is not set (%s)", what, s->key, s->help);
+        if (sc_config_set(c, s->key, s->def, "default", err)) return -1;
+    }
+    return 0;
+}
+
+int sc_config_set_kv(sc_config *c, const char *kv, sc_err *err) {
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) return sc_errf(err, "--set '%s': expected key=value", kv);
+    char key[SC_CONFIG_KEY_MAX];
+    size_t kl = (size_t)(eq - kv);
+    if (kl >= sizeof key) return sc_errf(err, "--set '%s': key too long", kv);
+    memcpy(key, kv, kl);
+    key[kl] = '\0';
+    return sc_config_set(c, key, eq + 1, "--set", err);
+}
+
+int sc_config_load_yaml(sc_config *c, const char *path, sc_err *err) {
+    sc_ynode *root = NULL;
+    if (sc_yaml_load_file(path, &root, err)) return -1;
+    int rc = 0;
+    if (root->kind != SC_Y_MAP) {
+        rc = sc_errf(err, "%s line %d: expected a mapping of key: value", path, root->line);
+    } else {
+        for (size_t i = 0; i < root->n && !rc; i++) {
+            const sc_ynode *v = root->items[i];
+            char origin[160];
+            snprintf(origin, sizeof origin, "%s line %d", path, root->key_lines[i]);
+            if (v->kind != SC_Y_SCALAR)
+                rc = sc_errf(err, "%s: key '%s': expected a single value, not a list or mapping", origin, root->keys[i]);
+            else
+                rc = sc_config_set(c, root->keys[i], v->str, origin, err);
+        }
+    }
+    sc_ynode_free(root);
+    return rc;
+}
+
+int sc_config_check_known(const sc_config *c, const sc_config_spec *const *specs, int n_specs, const char *what,
+                          sc_err *err) {
+    for (int i = 0; i < c->n; i++) {
+        int known = 0;
+        for (int s = 0; s < n_specs && !known; s++)
+            for (const sc_config_spec *p = specs[s]; p->key && !known; p++) known = !strcmp(p->key, c->e[i].key);
+        if (known) continue;
+        char list[768];
+        size_t o = 0;
+        list[0] = '\0';
+        for (int s = 0; s < n_specs; s++)
+            for (const sc_config_spec *p = specs[s]; p->key && o < sizeof list - 64; p++)
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", p->key);
+        return sc_errf(err, "%s: unknown key '%s' for %s (known keys: %s)", c->e[i].origin, c->e[i].key, what, list);
+    }
+    return 0;
+}
+
+static const sc_config_entry *need(const sc_config *c, const char *key, sc_err *err) {
+    const sc_config_entry *e = sc_config_find(c, key);
+    if (!e) sc_errf(err, "config key '%s' is not set", key);
+    return e;
+}
+
+int sc_config_long(const sc_config *c, const char *key, long lo, long hi, long *out, sc_err *err) {
+    const sc_config_entry *e = need(c, key, err);
+    if (!e) return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(e->value, &end, 10);
+    if (!e->value[0] || *end || errno)
+        return sc_errf(err, "%s: key '%s': expected an integer, got '%s'", e->origin, key, e->value);
+    if (v < lo || v > hi)
+        return sc_errf(err, "%s: key '%s': %ld is outside [%ld, %ld]", e->origin, key, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+int sc_config_double(const sc_config *c, const char *key, double lo, double hi, double *out, sc_err *err) {
+    const sc_config_entry *e = need(c, key, err);
+    if (!e) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(e->value, &end);
+    if (!e->value[0] || *end || errno || !isfinite(v))
+        return sc_errf(err, "%s: key '%s': expected a number, got '%s'", e->origin, key, e->value);
+    if (v < lo || v > hi) return sc_errf(err, "%s: key '%s': %g is outside [%g, %g]", e->origin, key, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+int sc_config_bool(const sc_config *c, const char *key, int *out, sc_err *err) {
+    const sc_config_entry *e = need(c, key, err);
+    if (!e) return -1;
+    if (!strcmp(e->value, "true") || !strcmp(e->value, "1") || !strcmp(e->value, "yes")) *out = 1;
+    else if (!strcmp(e->value, "false") || !strcmp(e->value, "0") || !strcmp(e->value, "no")) *out = 0;
+    else return sc_errf(err, "%s: key '%s': expected true or false, got '%s'", e->origin, key, e->value);
+    return 0;
+}
+
+int sc_config_choice(const sc_config *c, const char *key, const char *const *choices, int *out, sc_err *err) {
+    const sc_config_entry *e = need(c, key, err);
+    if (!e) return -1;
+    char list[256];
+    size_t o = 0;
+    for (int i = 0; choices[i]; i++) {
+        if (!strcmp(choices[i], e->value)) {
+            *out = i;
+            return 0;
+        }
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? " | " : "", choices[i]);
+        if (o >= sizeof list) break;
+    }
+    return sc_errf(err, "%s: key '%s': expected one of %s, got '%s'", e->origin, key, list, e->value);
+}

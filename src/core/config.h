@@ -1,0 +1,59 @@
+// config.h — string key/value settings for models, training and runs.
+//
+// Every configurable thing (a teacher architecture, a trainer, an explainer)
+// declares its keys with defaults and one-line help (sc_config_spec). A config is
+// resolved in layers — declared defaults, then a YAML file, then `--set k=v` from
+// the command line — and each value remembers where it came from, so an error
+// can say "teachers/configs/movie-reviews.yaml line 4: key 'layers': expected an
+// integer, got 'two'". Unknown keys are errors, never silently ignored. The
+// resolved config is saved in checkpoints and results as plain strings.
+#ifndef SC_CORE_CONFIG_H
+#define SC_CORE_CONFIG_H
+
+#include "core/err.h"
+
+#define SC_CONFIG_MAX 128
+#define SC_CONFIG_KEY_MAX 48
+#define SC_CONFIG_VAL_MAX 256
+
+typedef struct sc_config_spec {
+    const char *key;
+    const char *def;   // default value as text (NULL: required)
+    const char *help;
+} sc_config_spec;
+
+typedef struct sc_config_entry {
+    char key[SC_CONFIG_KEY_MAX];
+    char value[SC_CONFIG_VAL_MAX];
+    char origin[160];  // "default", "--set", "path line N"
+} sc_config_entry;
+
+typedef struct sc_config {
+    int n;
+    sc_config_entry e[SC_CONFIG_MAX];
+} sc_config;
+
+void sc_config_init(sc_config *c);
+// Adds or overwrites a key.
+int sc_config_set(sc_config *c, const char *key, const char *value, const char *origin, sc_err *err);
+// Fills every spec key not yet set with its default (a NULL default is an error).
+int sc_config_apply_defaults(sc_config *c, const sc_config_spec *spec, const char *what, sc_err *err);
+// "key=value" (a --set argument).
+int sc_config_set_kv(sc_config *c, const char *kv, sc_err *err);
+// A flat YAML mapping of scalars; errors name the file and line. Whether each key
+// is known is checked later, against the specs (sc_config_check_known).
+int sc_config_load_yaml(sc_config *c, const char *path, sc_err *err);
+// Every key must appear in one of the specs (NULL-key terminated arrays).
+int sc_config_check_known(const sc_config *c, const sc_config_spec *const *specs, int n_specs, const char *what,
+                          sc_err *err);
+
+const sc_config_entry *sc_config_find(const sc_config *c, const char *key);
+const char *sc_config_str(const sc_config *c, const char *key);  // NULL if unset
+// Typed getters: errors name the key, its origin, the value and what was expected.
+int sc_config_long(const sc_config *c, const char *key, long lo, long hi, long *out, sc_err *err);
+int sc_config_double(const sc_config *c, const char *key, double lo, double hi, double *out, sc_err *err);
+int sc_config_bool(const sc_config *c, const char *key, int *out, sc_err *err);
+// One of a fixed set of words; *out = its index.
+int sc_config_choice(const sc_config *c, const char *key, const char *const *choices, int *out, sc_err *err);
+
+#endif

@@ -1,0 +1,93 @@
+#include "nn/encoder.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "ops/ops.h"
+
+static sc_tensor *add_param(sc_params *P, const char *prefix, int layer, const char *part, sc_dtype dt, int nd,
+                            int64_t d0, int64_t d1, sc_err *err) {
+    char name[SC_PARAM_NAME_MAX];
+    if (layer >= 0) snprintf(name, sizeof name, "%s.%d.%s", prefix, layer, part);
+    else snprintf(name, sizeof name, "%s.%s", prefix, part);
+    int64_t shape[2] = {d0, d1};
+    return sc_params_add(P, name, dt, nd, shape, err);
+}
+
+int sc_encoder_build(sc_encoder *e, sc_params *P, const char *prefix, int layers, int heads, int64_t width,
+                     int64_t mlp, sc_dtype dt, sc_rng *rng, sc_err *err) {
+    if (layers < 1 || layers > SC_MAX_LAYERS) return sc_errf(err, "layers = %d: expected 1..%d", layers, SC_MAX_LAYERS);
+    if (heads < 1 || width % heads) return sc_errf(err, "width %lld is not divisible by heads %d", (long long)width, heads);
+    e->layers = layers;
+    e->heads = heads;
+    e->width = width;
+    e->mlp = mlp;
+    double out_std = 0.02 / sqrt(2.0 * layers);
+    for (int i = 0; i < layers; i++) {
+        sc_encoder_layer *L = &e->l[i];
+        if (!(L->ln1_g = add_param(P, prefix, i, "ln1.g", dt, 1, width, 0, err)) ||
+            !(L->ln1_b = add_param(P, prefix, i, "ln1.b", dt, 1, width, 0, err)) ||
+            !(L->qkv_w = add_param(P, prefix, i, "attn.qkv.w", dt, 2, width, 3 * width, err)) ||
+            !(L->qkv_b = add_param(P, prefix, i, "attn.qkv.b", dt, 1, 3 * width, 0, err)) ||
+            !(L->proj_w = add_param(P, prefix, i, "attn.proj.w", dt, 2, width, width, err)) ||
+            !(L->proj_b = add_param(P, prefix, i, "attn.proj.b", dt, 1, width, 0, err)) ||
+            !(L->ln2_g = add_param(P, prefix, i, "ln2.g", dt, 1, width, 0, err)) ||
+            !(L->ln2_b = add_param(P, prefix, i, "ln2.b", dt, 1, width, 0, err)) ||
+            !(L->fc_w = add_param(P, prefix, i, "mlp.fc.w", dt, 2, width, mlp, err)) ||
+            !(L->fc_b = add_param(P, prefix, i, "mlp.fc.b", dt, 1, mlp, 0, err)) ||
+            !(L->out_w = add_param(P, prefix, i, "mlp.out.w", dt, 2, mlp, width, err)) ||
+            !(L->out_b = add_param(P, prefix, i, "mlp.out.b", dt, 1, width, 0, err)))
+            return -1;
+        sc_init_const(L->ln1_g, 1.0);
+        sc_init_const(L->ln2_g, 1.0);
+        sc_init_normal(L->qkv_w, rng, 0.02);
+        sc_init_normal(L->proj_w, rng, out_std);
+        sc_init_normal(L->fc_w, rng, 0.02);
+        sc_init_normal(L->out_w, rng, out_std);
+    }
+    if (!(e->lnf_g = add_param(P, prefix, -1, "lnf.g", dt, 1, width, 0, err)) ||
+        !(e->lnf_b = add_param(P, prefix, -1, "lnf.b", dt, 1, width, 0, err)))
+        return -1;
+    sc_init_const(e->lnf_g, 1.0);
+    return 0;
+}
+
+sc_tensor *sc_encoder_forward(const sc_encoder *e, sc_ctx *ctx, sc_tensor *x, sc_tensor *key_mask, double dropout,
+                              int training, sc_model_state *st) {
+    if (!x || ctx->failed) return NULL;
+    const int64_t B = x->shape[0], U = x->shape[1], C = e->width, H = e->heads, D = C / H;
+    sc_tensor *mask4 = NULL;  // (B, 1, 1, U)
+    if (key_mask) {
+        int64_t s4[4] = {B, 1, 1, U};
+        mask4 = sc_reshape(ctx, key_mask, 4, s4);
+    }
+    if (st) {
+        st->n_layers = e->layers;
+        st->n_heads = e->heads;
+        st->hidden[0] = x;
+    }
+    const int to_heads[5] = {2, 0, 3, 1, 4};  // (B, U, 3, H, D) -> (3, B, H, U, D)
+    const int merge[4] = {0, 2, 1, 3};        // (B, H, U, D) -> (B, U, H, D)
+    int64_t s5[5] = {B, U, 3, H, D}, s3[3] = {B, U, C};
+    for (int i = 0; i < e->layers; i++) {
+        const sc_encoder_layer *L = &e->l[i];
+        sc_tensor *h = sc_layernorm(ctx, x, L->ln1_g, L->ln1_b, 1e-5);                      // (B, U, C)
+        sc_tensor *qkv = sc_permute(ctx, sc_reshape(ctx, sc_linear(ctx, h, L->qkv_w, L->qkv_b), 5, s5), to_heads);
+        sc_tensor *q = sc_squeeze(ctx, sc_slice(ctx, qkv, 0, 0, 1), 0);                     // (B, H, U, D)
+        sc_tensor *k = sc_squeeze(ctx, sc_slice(ctx, qkv, 0, 1, 2), 0);
+        sc_tensor *v = sc_squeeze(ctx, sc_slice(ctx, qkv, 0, 2, 3), 0);
+        sc_tensor *logits = NULL;
+        sc_tensor *att = sc_attention(ctx, q, k, v, mask4, 1.0 / sqrt((double)D), st ? &logits : NULL);
+        sc_tensor *o = sc_reshape(ctx, sc_permute(ctx, att, merge), 3, s3);                   // (B, U, C)
+        o = sc_dropout(ctx, sc_linear(ctx, o, L->proj_w, L->proj_b), dropout, training);
+        x = sc_add(ctx, x, o);
+        sc_tensor *m = sc_gelu(ctx, sc_linear(ctx, sc_layernorm(ctx, x, L->ln2_g, L->ln2_b, 1e-5), L->fc_w, L->fc_b));
+        m = sc_dropout(ctx, sc_linear(ctx, m, L->out_w, L->out_b), dropout, training);     // (B, U, C)
+        x = sc_add(ctx, x, m);
+        if (st) {
+            st->attn_logits[i] = logits;
+            st->hidden[i + 1] = x;
+        }
+    }
+    return sc_layernorm(ctx, x, e->lnf_g, e->lnf_b, 1e-5);
+}

@@ -485,6 +485,7 @@ static void test_errors(void **state) {
     EXPECT_ERR(sc_conv2d(&ctx, T(SC_F32, 1, 3, 5, 5), T(SC_F64, 2, 3, 3, 3), NULL, 1, 0), "conv2d: dtypes differ");
     EXPECT_ERR(sc_conv2d(&ctx, T(SC_F32, 1, 3, 5, 5), T(SC_F32, 2, 3, 3, 3), NULL, 0, 0),
                "conv2d: kernel 3x3, stride 0, pad 0 for (1, 3, 5, 5) f32");
+    EXPECT_ERR(sc_im2col(&ctx, T(SC_F32, 1, 1, 5, 5), 3, 3, 1, 2000000000), "im2col: kernel 3x3, stride 1, pad 2000000000");
     EXPECT_ERR(sc_im2col(&ctx, T(SC_F64, 4, 4), 2, 2, 1, 0), "im2col: input must be (B, C, H, W), got (4, 4) f64");
     EXPECT_ERR(sc_im2col(&ctx, T(SC_F64, 1, 1, 4, 4), 2, 7, 1, 1), "im2col: kernel 2x7 is larger than the padded input");
     EXPECT_ERR(sc_col2im(&ctx, T(SC_F64, 1, 6, 9), 2, 4, 4, 2, 2, 1, 0),

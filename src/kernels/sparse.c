@@ -37,6 +37,10 @@ static void sort_desc(double *s, int64_t n) {
 // threshold, a contradiction. Values are shifted by the maximum s_1 so the
 // prefix sums that decide the support never cancel against a large offset.
 double sc_k_sparsemax_tau(const double *z, int64_t n, double *scratch, int64_t *support) {
+    if (n < 1) {  // no row: no threshold (the ops reject empty axes before this)
+        if (support) *support = 0;
+        return 0.0;
+    }
     memcpy(scratch, z, (size_t)n * sizeof *z);
     sort_desc(scratch, n);
     double m = scratch[0], cs = 0, tau = -1;  // k = 1 always qualifies: tau_1 = s_1 - 1
@@ -58,6 +62,10 @@ double sc_k_sparsemax_tau(const double *z, int64_t n, double *scratch, int64_t *
 // support is the largest k with X_k > tau_k. ss_k never decreases and the true
 // support has ss <= sum (X_i - tau)^2 = 1, so the scan stops once ss_k > 1.
 double sc_k_entmax15_tau(const double *z, int64_t n, double *scratch, int64_t *support) {
+    if (n < 1) {  // no row: no threshold (the ops reject empty axes before this)
+        if (support) *support = 0;
+        return 0.0;
+    }
     for (int64_t i = 0; i < n; i++) scratch[i] = 0.5 * z[i];
     sort_desc(scratch, n);
     double m = scratch[0], mean = 0, ss = 0, tau = -1;  // k = 1: tau_1 = X_1 - 1

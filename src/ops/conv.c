@@ -6,14 +6,20 @@
 
 static const sc_op_def OP_IM2COL, OP_COL2IM;
 
+#define WIN_MAX (1 << 20)
+
 // Validates a sliding window over an (H, W) image and fills the geometry.
 // `shown` is the tensor named in error messages.
 static int window(sc_ctx *ctx, const char *op, const sc_tensor *shown, int64_t B, int64_t C, int64_t H, int64_t W,
                   int kh, int kw, int stride, int pad, sc_im2col_geom *g) {
     char b[96];
-    if (kh < 1 || kw < 1 || stride < 1 || pad < 0) {
-        sc_fail(ctx, "%s: kernel %dx%d, stride %d, pad %d for %s: kernel sizes and stride must be >= 1, pad >= 0",
-                op, kh, kw, stride, pad, sc_shape_str(shown, b, sizeof b));
+    // The upper bounds keep every size product below int64 overflow.
+    if (kh < 1 || kw < 1 || stride < 1 || pad < 0 || kh > WIN_MAX || kw > WIN_MAX || stride > WIN_MAX ||
+        pad > WIN_MAX) {
+        sc_fail(ctx,
+                "%s: kernel %dx%d, stride %d, pad %d for %s: kernel sizes and stride must be in [1, %d], "
+                "pad in [0, %d]",
+                op, kh, kw, stride, pad, sc_shape_str(shown, b, sizeof b), WIN_MAX, WIN_MAX);
         return -1;
     }
     if (H + 2 * (int64_t)pad < kh || W + 2 * (int64_t)pad < kw) {
@@ -22,7 +28,8 @@ static int window(sc_ctx *ctx, const char *op, const sc_tensor *shown, int64_t B
         return -1;
     }
     int64_t P = pad;
-    *g = (sc_im2col_geom){B, C, H, W, kh, kw, stride, pad, (H + 2 * P - kh) / stride + 1, (W + 2 * P - kw) / stride + 1};
+    *g = (sc_im2col_geom){B, C, H, W, kh, kw, stride, pad, (H + 2 * P - kh) / stride + 1,
+                          (W + 2 * P - kw) / stride + 1};
     return 0;
 }
 
@@ -69,7 +76,8 @@ sc_tensor *sc_col2im(sc_ctx *ctx, sc_tensor *cols, int64_t C, int64_t H, int64_t
     if (C < 1 || H < 1 || W < 1)
         return sc_fail(ctx, "col2im: image size C=%lld H=%lld W=%lld must be positive (columns %s)", (long long)C,
                        (long long)H, (long long)W, sc_shape_str(cols, b, sizeof b));
-    if (cols->ndim != 3) return sc_fail(ctx, "col2im: columns must be (B, C*kh*kw, OH*OW), got %s", sc_shape_str(cols, b, sizeof b));
+    if (cols->ndim != 3)
+        return sc_fail(ctx, "col2im: columns must be (B, C*kh*kw, OH*OW), got %s", sc_shape_str(cols, b, sizeof b));
     sc_im2col_geom g;
     if (window(ctx, "col2im", cols, cols->shape[0], C, H, W, kh, kw, stride, pad, &g)) return NULL;
     if (cols->shape[1] != C * kh * kw || cols->shape[2] != g.OH * g.OW)
@@ -113,8 +121,8 @@ sc_tensor *sc_conv2d(sc_ctx *ctx, sc_tensor *x, sc_tensor *w, sc_tensor *b, int 
     if (b && (sc_need_same_dtype(ctx, "conv2d", x, b) || b->ndim != 1 || b->shape[0] != O))
         return sc_fail(ctx, "conv2d: bias %s must be (%lld,) for weight %s", sc_shape_str(b, s1, sizeof s1),
                        (long long)O, sc_shape_str(w, s2, sizeof s2));
-    if (kh > 1 << 20 || kw > 1 << 20)
-        return sc_fail(ctx, "conv2d: kernel of weight %s is implausibly large", sc_shape_str(w, s1, sizeof s1));
+    if (kh > WIN_MAX || kw > WIN_MAX)
+        return sc_fail(ctx, "conv2d: kernel of weight %s is larger than %d", sc_shape_str(w, s1, sizeof s1), WIN_MAX);
     sc_im2col_geom g;
     if (window(ctx, "conv2d", x, B, C, x->shape[2], x->shape[3], (int)kh, (int)kw, stride, pad, &g)) return NULL;
     sc_tensor *cols = sc_im2col(ctx, x, (int)kh, (int)kw, stride, pad);       // (B, C kh kw, L)
@@ -141,5 +149,9 @@ static sc_tensor *pool(sc_ctx *ctx, const char *op, sc_tensor *x, int k, int str
     return sc_reshape(ctx, red, 4, out_shape);                                             // (B, C, OH, OW)
 }
 
-sc_tensor *sc_avg_pool2d(sc_ctx *ctx, sc_tensor *x, int k, int stride) { return pool(ctx, "avg_pool2d", x, k, stride, 0); }
-sc_tensor *sc_max_pool2d(sc_ctx *ctx, sc_tensor *x, int k, int stride) { return pool(ctx, "max_pool2d", x, k, stride, 1); }
+sc_tensor *sc_avg_pool2d(sc_ctx *ctx, sc_tensor *x, int k, int stride) {
+    return pool(ctx, "avg_pool2d", x, k, stride, 0);
+}
+sc_tensor *sc_max_pool2d(sc_ctx *ctx, sc_tensor *x, int k, int stride) {
+    return pool(ctx, "max_pool2d", x, k, stride, 1);
+}

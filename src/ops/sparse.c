@@ -31,7 +31,8 @@ static sc_tensor *normalize(sc_ctx *ctx, norm_kind k, const sc_op_def *def, sc_t
     SC_GUARD1(ctx, x);
     if (sc_need_float(ctx, def->name, x)) return NULL;
     char b[96];
-    if (x->ndim < 1) return sc_fail(ctx, "%s: needs at least one dimension, got %s", def->name, sc_shape_str(x, b, sizeof b));
+    if (x->ndim < 1)
+        return sc_fail(ctx, "%s: needs at least one dimension, got %s", def->name, sc_shape_str(x, b, sizeof b));
     int64_t n = x->shape[x->ndim - 1];
     if (n == 0) return sc_fail(ctx, "%s: the last axis of %s is empty", def->name, sc_shape_str(x, b, sizeof b));
     sc_tensor *xc = sc_contiguous(ctx, x);  // (..., n)

@@ -8,9 +8,13 @@
 // model's slab, and a `forward` that maps a batch to outputs and fills the state
 // the explainers read.
 //
-// Units. Explanations are distributions over a model's input units: tokens for
-// text ([CLS] is unit 0 and is masked out of explanations), patches for a ViT,
-// grid cells for a CNN, features for tabular data. The state exposes, per unit:
+// Units. Explanations are distributions over a model's input units, and a
+// teacher and a student of one task must agree on them, whatever their
+// architectures: tokens for text (the same ids for every model; [CLS] is unit 0
+// and unit_mask is 0 there, so explanations skip it), grid cells of the image
+// for vision (a ViT's patches and a CNN's final feature-map cells use the same
+// grid, e.g. 7x7 cells of 4x4 pixels on 28x28 images), features for tabular
+// data. The state exposes, per unit:
 //   - the input embeddings, a graph tensor gradients can be taken with respect
 //     to (with SC_FWD_EMBED_LEAF it is a fresh leaf, for frozen teachers);
 //   - per layer, per head, PRE-softmax attention logits with padded keys set to
@@ -40,7 +44,11 @@ typedef struct sc_model_state {
     sc_tensor *unit_mask;                   // (B, U) 1 = a real unit (explanations live here)
     sc_tensor *embeddings;                  // (B, U, E) input embeddings of the units
     int n_layers, n_heads;                  // 0 for models without attention
-    sc_tensor *attn_logits[SC_MAX_LAYERS];  // (B, H, U, U) pre-softmax, padded keys = -1e9
+    // (B, H, Q, K) pre-softmax logits, padded keys = -1e9. Self-attention has
+    // Q = K = unit_offset + U: a ViT's [CLS] token sits at position 0 and unit u
+    // at key position u + unit_offset. Attention pooling has Q = 1.
+    int unit_offset;
+    sc_tensor *attn_logits[SC_MAX_LAYERS];
     sc_tensor *hidden[SC_MAX_LAYERS + 1];   // (B, U, C) after embedding (0) and each layer
     sc_tensor *pooled;                      // (B, C) what the output head reads
     sc_tensor *cam;                         // (B, K, U) class activation maps (CNN), else NULL

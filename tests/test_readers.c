@@ -206,6 +206,11 @@ static void test_csv_no_header_label_index(void **state) {
     assert_int_equal(read_all(t, &d, &err), -1);
     assert_non_null(strstr(err.msg, "d.csv line 3: label '2' is not a class index in [0, 2)"));
     sc_dataset_free(&d);
+    // An extra column is not silently dropped when every column is a feature.
+    tu_write_str(tmp, "d.csv", "header\n1,2,0,9\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.csv line 2: 4 columns, but input.features names 2 features"));
+    sc_dataset_free(&d);
     sc_task_free(t);
 }
 

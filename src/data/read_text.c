@@ -128,6 +128,12 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
             sc_errf(err, "%s line %ld: %zu fields, expected %zu", path, c.rec_line, c.nf, ncol);
             goto out;
         }
+        // Without feature_columns every other column is a feature: the counts must agree.
+        if (F && !t->n_feature_cols && ncol != F + 1 + (pcol >= 0)) {
+            sc_errf(err, "%s line %ld: %zu columns, but input.features names %zu features (+ label%s); "
+                    "list read.feature_columns to select some", path, c.rec_line, ncol, F, pcol >= 0 ? " + partition" : "");
+            goto out;
+        }
         int need = lcol > tcol ? lcol : tcol;
         need = need > pcol ? need : pcol;
         for (size_t i = 0; i < F; i++) need = need > fcol[i] ? need : fcol[i];

@@ -280,6 +280,7 @@ static int parse_splits(sc_task *t, const sc_ynode *m, sc_err *err) {
     if (!p) return sc_errf(err, "%s line %d: missing required field 'splits.partitions'", f, m->line);
     if (sc_yexpect(p, SC_Y_MAP, f, "splits.partitions", err)) return -1;
     if (!p->n) return sc_errf(err, "%s line %d: field 'splits.partitions': empty", f, p->line);
+    if (p->n > 255) return sc_errf(err, "%s line %d: field 'splits.partitions': at most 255 partitions", f, p->line);
     t->rules = calloc(p->n, sizeof *t->rules);
     if (!t->rules) return sc_errf(err, "out of memory");
     t->n_rules = p->n;

@@ -98,29 +98,31 @@ int32_t sc_vocab_id(const sc_vocab *v, const char *tok) {
     return v->slots[h] ? (int32_t)v->slots[h] - 1 : SC_TOK_UNK;
 }
 
-static const sc_vocab *sort_v;
+typedef struct {
+    uint64_t count;
+    const char *s;
+} ranked;
+
 static int by_count(const void *a, const void *b) {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    if (sort_v->count[i] != sort_v->count[j]) return sort_v->count[i] > sort_v->count[j] ? -1 : 1;
-    return strcmp(sort_v->blob + sort_v->str[i], sort_v->blob + sort_v->str[j]);
+    const ranked *x = a, *y = b;
+    if (x->count != y->count) return x->count > y->count ? -1 : 1;
+    return strcmp(x->s, y->s);
 }
 
 int sc_vocab_finish(const sc_vocab *v, size_t min_freq, size_t max_size, sc_vocab *out, sc_err *err) {
     if (sc_vocab_init(out, err)) return -1;
     size_t m = 0;
-    size_t *ids = malloc((v->n ? v->n : 1) * sizeof *ids);
-    if (!ids) { sc_vocab_free(out); return sc_errf(err, "out of memory"); }
+    ranked *r = malloc((v->n ? v->n : 1) * sizeof *r);
+    if (!r) { sc_vocab_free(out); return sc_errf(err, "out of memory"); }
     for (size_t i = SC_TOK_NSPECIAL; i < v->n; i++)
-        if (v->count[i] >= min_freq) ids[m++] = i;
-    sort_v = v;  // qsort has no context argument in C11; this runs single-threaded
-    qsort(ids, m, sizeof *ids, by_count);
+        if (v->count[i] >= min_freq) r[m++] = (ranked){v->count[i], v->blob + v->str[i]};
+    qsort(r, m, sizeof *r, by_count);
     for (size_t k = 0; k < m && out->n < max_size; k++) {
-        const char *s = v->blob + v->str[ids[k]];
-        long id = add(out, s, strlen(s));
-        if (id < 0) { free(ids); sc_vocab_free(out); return sc_errf(err, "out of memory"); }
-        out->count[id] = v->count[ids[k]];
+        long id = add(out, r[k].s, strlen(r[k].s));
+        if (id < 0) { free(r); sc_vocab_free(out); return sc_errf(err, "out of memory"); }
+        out->count[id] = r[k].count;
     }
-    free(ids);
+    free(r);
     return 0;
 }
 
@@ -184,5 +186,20 @@ int sc_vocab_unpack(const msgpack_object *o, sc_vocab *v, sc_err *err) {
         }
         if (add(v, s, n) < 0) { sc_vocab_free(v); return sc_errf(err, "out of memory"); }
     }
+    return 0;
+}
+
+int sc_vocab_encode(const sc_vocab *v, const char *text, size_t n, size_t max_len, int32_t *ids, float *mask,
+                    size_t *len, sc_tokens *scratch, sc_err *err) {
+    if (max_len < 1) return sc_errf(err, "max_len must be at least 1 (room for [CLS])");
+    if (sc_tokenize(text, n, scratch, err)) return -1;
+    size_t m = scratch->n + 1 < max_len ? scratch->n + 1 : max_len;
+    ids[0] = SC_TOK_CLS;
+    for (size_t k = 1; k < m; k++) ids[k] = sc_vocab_id(v, sc_token(scratch, k - 1));
+    for (size_t k = 0; k < max_len; k++) {
+        if (k >= m) ids[k] = SC_TOK_PAD;
+        mask[k] = k < m ? 1.0f : 0.0f;
+    }
+    *len = m;
     return 0;
 }

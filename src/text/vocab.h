@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "text/tokenizer.h"
 
 enum { SC_TOK_PAD = 0, SC_TOK_UNK = 1, SC_TOK_CLS = 2, SC_TOK_NSPECIAL = 3 };
 
@@ -38,6 +39,13 @@ int sc_vocab_finish(const sc_vocab *v, size_t min_freq, size_t max_size, sc_voca
 // Id of a token (SC_TOK_UNK if absent).
 int32_t sc_vocab_id(const sc_vocab *v, const char *tok);
 static inline const char *sc_vocab_str(const sc_vocab *v, size_t id) { return v->blob + v->str[id]; }
+
+// One text to a fixed-length row: ids = [CLS], token ids (truncated so that at
+// most max_len ids fit), then [PAD]; mask 1 for real ids, 0 for padding; *len =
+// the number of real ids. scratch is reused between calls. (Batches of a dataset
+// use the pre-encoded ids of data/encode.h and pad to the batch's longest row.)
+int sc_vocab_encode(const sc_vocab *v, const char *text, size_t n, size_t max_len, int32_t *ids, float *mask,
+                    size_t *len, sc_tokens *scratch, sc_err *err);
 
 int sc_vocab_pack(const sc_vocab *v, msgpack_packer *pk);
 int sc_vocab_unpack(const msgpack_object *o, sc_vocab *v, sc_err *err);

@@ -1,0 +1,47 @@
+#include "train/setup.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "data/task.h"
+#include "train/trainer.h"
+
+static int is_trainer_key(const char *k) {
+    for (const sc_config_spec *s = sc_trainer_spec; s->key; s++)
+        if (!strcmp(s->key, k)) return 1;
+    return 0;
+}
+
+int sc_run_config_resolve(sc_run_config *rc, const char *role, const char *task, const char *config_path,
+                          const char *arch_flag, char *const *sets, int n_sets, sc_err *err) {
+    memset(rc, 0, sizeof *rc);
+    sc_config all;
+    sc_config_init(&all);
+    sc_config_init(&rc->trainer);
+    sc_config_init(&rc->model);
+    if (config_path) {
+        snprintf(rc->source, sizeof rc->source, "%s", config_path);
+    } else {
+        char def[512];
+        snprintf(def, sizeof def, "%s/%ss/configs/%s.yaml", sc_task_root(), role, task);
+        if (access(def, R_OK) == 0) snprintf(rc->source, sizeof rc->source, "%s", def);
+    }
+    if (rc->source[0] && sc_config_load_yaml(&all, rc->source, err)) return -1;
+    for (int i = 0; i < n_sets; i++)
+        if (sc_config_set_kv(&all, sets[i], err)) return -1;
+    for (int i = 0; i < all.n; i++) {
+        const sc_config_entry *e = &all.e[i];
+        if (!strcmp(e->key, "arch")) {
+            snprintf(rc->arch, sizeof rc->arch, "%s", e->value);
+            continue;
+        }
+        sc_config *dst = is_trainer_key(e->key) ? &rc->trainer : &rc->model;
+        if (sc_config_set(dst, e->key, e->value, e->origin, err)) return -1;
+    }
+    if (arch_flag) snprintf(rc->arch, sizeof rc->arch, "%s", arch_flag);
+    if (!rc->arch[0])
+        return sc_errf(err, "no %s architecture: pass --%s ARCH or set 'arch' in %s", role, role,
+                       rc->source[0] ? rc->source : "a --config file");
+    return 0;
+}

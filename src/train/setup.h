@@ -1,0 +1,21 @@
+// setup.h — resolving a run's configuration: a YAML file (or the built-in default
+// for the task), then --set overrides; keys split between the trainer and the
+// model; "arch" names the architecture.
+#ifndef SC_TRAIN_SETUP_H
+#define SC_TRAIN_SETUP_H
+
+#include "core/config.h"
+
+typedef struct sc_run_config {
+    sc_config trainer;   // trainer keys (sc_trainer_spec)
+    sc_config model;     // everything else: the architecture's hyperparameters
+    char arch[64];       // from --teacher/--student or the "arch" key
+    char source[512];    // the config file used, or "" for none
+} sc_run_config;
+
+// role: "teacher" or "student" (default file: <role>s/configs/<task>.yaml if it
+// exists). arch_flag may be NULL. sets: n "k=v" strings.
+int sc_run_config_resolve(sc_run_config *rc, const char *role, const char *task, const char *config_path,
+                          const char *arch_flag, char *const *sets, int n_sets, sc_err *err);
+
+#endif

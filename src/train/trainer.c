@@ -1,0 +1,277 @@
+#include "train/trainer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "eval/metrics.h"
+#include "kernels/gemm.h"
+#include "models/inputs.h"
+#include "ops/ops.h"
+#include "train/progress.h"
+
+const sc_config_spec sc_trainer_spec[] = {
+    {"optimizer", "adamw", "sgd | adam | adamw"},
+    {"lr", "1e-3", "peak learning rate"},
+    {"weight_decay", "0.01", "weight decay (coupled for sgd/adam, decoupled for adamw)"},
+    {"momentum", "0.9", "SGD momentum"},
+    {"clip", "1.0", "global gradient-norm clipping (0 = off)"},
+    {"schedule", "cosine", "constant | linear | cosine decay after warmup"},
+    {"warmup", "100", "linear warmup steps"},
+    {"min_lr", "0.1", "final learning rate as a fraction of lr"},
+    {"epochs", "10", "maximum epochs"},
+    {"batch_size", "32", "examples per step"},
+    {"patience", "3", "epochs without validation improvement before stopping"},
+    {"eval_batch", "256", "examples per evaluation batch"},
+    {"max_steps", "0", "stop after this many steps (0 = no limit)"},
+    {"threads", "1", "BLIS threads"},
+    {"log_every", "50", "steps between progress lines when not on a terminal"},
+    {NULL, NULL, NULL},
+};
+
+int sc_train_opts_from_config(sc_train_opts *o, sc_config *cfg, sc_err *err) {
+    memset(o, 0, sizeof *o);
+    if (sc_config_apply_defaults(cfg, sc_trainer_spec, "trainer", err)) return -1;
+    static const char *const optims[] = {"sgd", "adam", "adamw", NULL};
+    static const char *const scheds[] = {"constant", "linear", "cosine", NULL};
+    int kind, sched;
+    double wd, mom, clip, minf;
+    long warm;
+    if (sc_config_choice(cfg, "optimizer", optims, &kind, err) ||
+        sc_config_double(cfg, "lr", 0, 10, &o->lr, err) ||
+        sc_config_double(cfg, "weight_decay", 0, 10, &wd, err) ||
+        sc_config_double(cfg, "momentum", 0, 0.999999, &mom, err) ||
+        sc_config_double(cfg, "clip", 0, 1e9, &clip, err) || sc_config_choice(cfg, "schedule", scheds, &sched, err) ||
+        sc_config_long(cfg, "warmup", 0, 100000000, &warm, err) || sc_config_double(cfg, "min_lr", 0, 1, &minf, err) ||
+        sc_config_long(cfg, "epochs", 1, 100000, &o->epochs, err) ||
+        sc_config_long(cfg, "batch_size", 1, 65536, &o->batch_size, err) ||
+        sc_config_long(cfg, "patience", 1, 100000, &o->patience, err) ||
+        sc_config_long(cfg, "eval_batch", 1, 65536, &o->eval_batch, err) ||
+        sc_config_long(cfg, "max_steps", 0, 1000000000, &o->max_steps, err) ||
+        sc_config_long(cfg, "threads", 1, 256, &o->threads, err) ||
+        sc_config_long(cfg, "log_every", 1, 1000000000, &o->log_every, err))
+        return -1;
+    o->optim = kind == 0 ? sc_optim_sgd_cfg(mom, wd, clip) : sc_optim_adam_cfg(kind == 2, wd, clip);
+    o->sched.kind = (sc_sched_kind)sched;
+    o->sched.base_lr = o->lr;
+    o->sched.floor_lr = o->lr * minf;
+    o->sched.warmup = warm;
+    return 0;
+}
+
+// ---- evaluation -----------------------------------------------------------------------
+
+int sc_predict(sc_pipeline *p, const sc_model *m, sc_ctx *ctx, const uint32_t *idx, size_t n, long eval_batch,
+               int32_t *pred_class, float *pred_score, sc_err *err) {
+    sc_batch b;
+    if (sc_batch_alloc(&b, &p->data, p->has_text ? &p->enc : NULL, (size_t)eval_batch, err)) return -1;
+    int rc = 0;
+    sc_ctx_mark mark = sc_ctx_get_mark(ctx);
+    sc_no_grad_begin(ctx);
+    for (size_t s = 0; s < n && !rc; s += (size_t)eval_batch) {
+        size_t k = n - s < (size_t)eval_batch ? n - s : (size_t)eval_batch;
+        sc_inputs in;
+        if (sc_batch_fill(&b, &p->data, p->has_text ? &p->enc : NULL, idx + s, k, err) ||
+            sc_inputs_from_batch(ctx, &b, p->shape.modality, m->dtype, &in)) {
+            rc = ctx->failed ? sc_errf(err, "%s", ctx->err.msg) : -1;
+            break;
+        }
+        sc_tensor *y = sc_model_forward(m, ctx, &in, 0, NULL);  // (k, n_outputs)
+        if (!y) {
+            rc = sc_errf(err, "%s", ctx->err.msg);
+            break;
+        }
+        int64_t K = y->shape[1];
+        for (size_t i = 0; i < k; i++) {
+            if (pred_score) pred_score[s + i] = (float)sc_tensor_get(y, (int64_t)i * K);
+            if (pred_class) {
+                int64_t best = 0;
+                for (int64_t c = 1; c < K; c++)
+                    if (sc_tensor_get(y, (int64_t)i * K + c) > sc_tensor_get(y, (int64_t)i * K + best)) best = c;
+                pred_class[s + i] = (int32_t)best;
+            }
+        }
+        sc_ctx_rewind(ctx, mark);
+    }
+    sc_no_grad_end(ctx);
+    sc_ctx_rewind(ctx, mark);
+    sc_batch_free(&b);
+    return rc;
+}
+
+int sc_evaluate(sc_pipeline *p, const sc_model *m, sc_ctx *ctx, const uint32_t *idx, size_t n, long eval_batch,
+                const int32_t *labels, const float *targets, double *metric, double *rmse, sc_err *err) {
+    int reg = p->shape.regression;
+    int32_t *pc = reg ? NULL : malloc(sizeof(int32_t) * (n + 1));
+    int32_t *ref_c = reg ? NULL : malloc(sizeof(int32_t) * (n + 1));
+    float *ps = reg ? malloc(sizeof(float) * (n + 1)) : NULL, *ref_s = reg ? malloc(sizeof(float) * (n + 1)) : NULL;
+    int rc = -1;
+    if ((reg && (!ps || !ref_s)) || (!reg && (!pc || !ref_c))) {
+        sc_errf(err, "evaluate: out of memory for %zu predictions", n);
+        goto done;
+    }
+    if (sc_predict(p, m, ctx, idx, n, eval_batch, pc, ps, err)) goto done;
+    if (reg) {
+        for (size_t i = 0; i < n; i++) ref_s[i] = targets[idx[i]];
+        *metric = sc_pearson(ps, ref_s, n);
+        if (rmse) *rmse = sc_rmse(ps, ref_s, n);
+    } else {
+        for (size_t i = 0; i < n; i++) ref_c[i] = labels[idx[i]];
+        *metric = sc_accuracy(pc, ref_c, n);
+        if (rmse) *rmse = 0;
+    }
+    rc = 0;
+done:
+    free(pc);
+    free(ref_c);
+    free(ps);
+    free(ref_s);
+    return rc;
+}
+
+// ---- training ---------------------------------------------------------------------------
+
+// The best parameters so far, one copy per tensor (the slab has red zones under
+// valgrind, so it is copied tensor by tensor).
+static void copy_params(const sc_params *P, char *buf, int to_buf) {
+    size_t off = 0;
+    for (int i = 0; i < P->n; i++) {
+        size_t bytes = (size_t)P->t[i]->numel * sc_dtype_size(P->t[i]->dtype);
+        if (to_buf) memcpy(buf + off, P->t[i]->data, bytes);
+        else memcpy(P->t[i]->data, buf + off, bytes);
+        off += bytes;
+    }
+}
+
+static sc_tensor *task_loss(sc_ctx *ctx, const sc_trainer *t, sc_tensor *y, const uint32_t *idx, size_t n) {
+    int64_t B = (int64_t)n;
+    if (t->pipe->shape.regression) {
+        sc_tensor *tg = sc_empty(ctx, y->dtype, 2, (int64_t[]){B, 1});
+        if (!tg) return NULL;
+        for (size_t i = 0; i < n; i++) sc_tensor_set(tg, (int64_t)i, t->targets[idx[i]]);
+        return sc_mse(ctx, y, tg);
+    }
+    sc_tensor *lab = sc_empty(ctx, SC_I32, 1, &B);
+    if (!lab) return NULL;
+    for (size_t i = 0; i < n; i++) ((int32_t *)lab->data)[i] = t->labels[idx[i]];
+    return sc_cross_entropy(ctx, y, lab);
+}
+
+int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
+    memset(res, 0, sizeof *res);
+    sc_model *m = t->model;
+    sc_train_opts *o = &t->opts;
+    sc_pipeline *p = t->pipe;
+    if (!t->n_train) return sc_errf(err, "training set is empty");
+    if (!t->n_valid) return sc_errf(err, "validation set is empty");
+    int saved_threads = sc_blas_get_threads();
+    sc_blas_set_threads((int)o->threads);
+    long per_epoch = (long)((t->n_train + (size_t)o->batch_size - 1) / (size_t)o->batch_size);
+    long total = per_epoch * o->epochs;
+    if (o->max_steps > 0 && o->max_steps < total) total = o->max_steps;
+    o->sched.total = total;
+    if (o->sched.warmup > total) o->sched.warmup = total;
+    if (sc_schedule_check(&o->sched, err)) return -1;
+
+    sc_optim opt;
+    if (sc_optim_init_params(&opt, &o->optim, &m->params, err)) return -1;
+    size_t slab = 0;
+    for (int i = 0; i < m->params.n; i++) slab += (size_t)m->params.t[i]->numel * sc_dtype_size(m->params.t[i]->dtype);
+    char *best = malloc(slab ? slab : 1);
+    uint32_t *order = malloc(sizeof(uint32_t) * t->n_train);
+    sc_batch b;
+    int rc = -1, batch_ok = 0;
+    if (!best || !order) {
+        sc_errf(err, "trainer: out of memory");
+        goto done;
+    }
+    if (sc_batch_alloc(&b, &p->data, p->has_text ? &p->enc : NULL, (size_t)o->batch_size, err)) goto done;
+    batch_ok = 1;
+    copy_params(&m->params, best, 1);
+
+    sc_progress prog;
+    sc_progress_init(&prog, t->log, t->label ? t->label : "train", total, o->log_every);
+    double t0 = sc_now();
+    long step = 0, bad_epochs = 0;
+    res->best_valid = -INFINITY;
+    sc_rng shuffle_rng;
+    sc_rng_seed(&shuffle_rng, t->seed ^ 0x5348554646ull);
+    for (long epoch = 1; epoch <= o->epochs && step < total; epoch++) {
+        memcpy(order, t->train_idx, sizeof(uint32_t) * t->n_train);
+        for (size_t i = t->n_train - 1; i > 0; i--) {  // Fisher–Yates with the run's own stream
+            size_t j = (size_t)sc_rng_below(&shuffle_rng, (uint64_t)i + 1);
+            uint32_t tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
+        double loss_sum = 0;
+        long loss_n = 0;
+        for (size_t s = 0; s < t->n_train && step < total; s += (size_t)o->batch_size) {
+            size_t k = t->n_train - s < (size_t)o->batch_size ? t->n_train - s : (size_t)o->batch_size;
+            sc_ctx_reset(ctx);
+            sc_inputs in;
+            sc_model_state st;
+            if (sc_batch_fill(&b, &p->data, p->has_text ? &p->enc : NULL, order + s, k, err)) goto done;
+            sc_inputs_from_batch(ctx, &b, p->shape.modality, m->dtype, &in);
+            sc_tensor *y = sc_model_forward(m, ctx, &in, SC_FWD_TRAINING, t->hooks.want_state ? &st : NULL);
+            sc_tensor *loss = y ? task_loss(ctx, t, y, order + s, k) : NULL;
+            if (loss && t->hooks.extra_loss) {
+                sc_tensor *extra = t->hooks.extra_loss(t->hooks.user, ctx, m, &in, t->hooks.want_state ? &st : NULL,
+                                                       order + s, k);
+                loss = extra ? sc_add(ctx, loss, extra) : NULL;
+            }
+            sc_tensor **g = loss ? sc_grad(ctx, &loss, 1, m->params.t, m->params.n, NULL, 0) : NULL;
+            if (!g || sc_optim_step(&opt, ctx, g, sc_schedule_lr(&o->sched, step))) {
+                sc_errf(err, "step %ld: %s", step + 1, ctx->err.msg);
+                goto done;
+            }
+            double lv = sc_tensor_get(loss, 0);
+            if (!isfinite(lv)) {
+                sc_errf(err, "step %ld: the loss is %g (diverged; lower lr or raise clip)", step + 1, lv);
+                goto done;
+            }
+            loss_sum += lv;
+            loss_n++;
+            step++;
+            if (t->hooks.after_step && t->hooks.after_step(t->hooks.user, ctx, m, step, err)) goto done;
+            sc_progress_step(&prog, step, (int)epoch, loss_sum / (double)loss_n, NULL);
+        }
+        sc_ctx_reset(ctx);
+        double metric, rmse;
+        if (sc_evaluate(p, m, ctx, t->valid_idx, t->n_valid, o->eval_batch, t->labels, t->targets, &metric, &rmse, err))
+            goto done;
+        if (res->n_curve < 256) {
+            res->valid_curve[res->n_curve] = metric;
+            res->loss_curve[res->n_curve++] = loss_n ? loss_sum / (double)loss_n : 0;
+        }
+        res->epochs_run = epoch;
+        int improved = metric > res->best_valid;
+        if (improved) {
+            res->best_valid = metric;
+            res->best_epoch = epoch;
+            copy_params(&m->params, best, 1);
+            bad_epochs = 0;
+        } else {
+            bad_epochs++;
+        }
+        sc_progress_line(&prog, "%s epoch %ld: train loss %.4f, valid %s %.4f%s (%.1f s)", prog.label, epoch,
+                         loss_n ? loss_sum / (double)loss_n : 0, p->shape.regression ? "pearson" : "acc", metric,
+                         improved ? " *" : "", sc_now() - t0);
+        if (bad_epochs >= o->patience) {
+            sc_progress_line(&prog, "%s early stop: no improvement for %ld epochs", prog.label, bad_epochs);
+            break;
+        }
+    }
+    copy_params(&m->params, best, 0);
+    res->steps = step;
+    res->seconds = sc_now() - t0;
+    rc = 0;
+done:
+    if (batch_ok) sc_batch_free(&b);
+    free(best);
+    free(order);
+    sc_optim_free(&opt);
+    sc_blas_set_threads(saved_threads);
+    return rc;
+}

@@ -1,0 +1,82 @@
+// trainer.h — the one training loop, for teachers and students.
+//
+// Each step: a shuffled batch of the training indices, a forward pass in
+// training mode, the loss (cross-entropy against the given labels, or MSE
+// against the given targets for regression) plus an optional extra term (the
+// students' explanation loss), the gradient, an optimizer step with clipping and
+// the learning-rate schedule, and an optional after-step hook (the SMaT meta
+// step). After each epoch the model is evaluated on the validation indices;
+// the best parameters are kept, and training stops after `patience` epochs
+// without improvement. The best parameters are restored at the end.
+//
+// Labels and targets are arrays indexed by dataset example: gold labels for a
+// teacher, the teacher's predictions for a student (then the validation metric
+// is agreement with the teacher: simulatability).
+#ifndef SC_TRAIN_TRAINER_H
+#define SC_TRAIN_TRAINER_H
+
+#include <stdio.h>
+
+#include "core/config.h"
+#include "optim/optim.h"
+#include "train/pipeline.h"
+
+// The trainer's keys (defaults and help); configs mix them with model keys.
+extern const sc_config_spec sc_trainer_spec[];
+
+typedef struct sc_train_opts {
+    sc_optim_cfg optim;
+    sc_schedule sched;      // total is filled in from epochs × steps per epoch
+    double lr;
+    long epochs, batch_size, patience, eval_batch, max_steps, threads, log_every;
+    double dropout_unused;
+} sc_train_opts;
+
+// Reads the trainer keys of cfg (defaults applied by the caller or here).
+int sc_train_opts_from_config(sc_train_opts *o, sc_config *cfg, sc_err *err);
+
+typedef struct sc_train_hooks {
+    void *user;
+    // Adds to the loss (may be NULL). idx: the batch's dataset indices.
+    sc_tensor *(*extra_loss)(void *user, sc_ctx *ctx, const sc_model *m, const sc_inputs *in,
+                             const sc_model_state *st, const uint32_t *idx, size_t n);
+    int want_state;  // pass a filled state to extra_loss
+    // Runs after every optimizer step (e.g. a meta step); non-zero stops with an error.
+    int (*after_step)(void *user, sc_ctx *ctx, sc_model *m, long step, sc_err *err);
+} sc_train_hooks;
+
+typedef struct sc_train_result {
+    long steps, epochs_run, best_epoch;
+    double best_valid;          // accuracy, or pearson for regression
+    double seconds;
+    double valid_curve[256];    // per epoch
+    double loss_curve[256];     // mean training loss per epoch
+    int n_curve;
+} sc_train_result;
+
+typedef struct sc_trainer {
+    sc_pipeline *pipe;
+    sc_model *model;
+    sc_train_opts opts;
+    const uint32_t *train_idx, *valid_idx;
+    size_t n_train, n_valid;
+    const int32_t *labels;   // (dataset n,) classification targets
+    const float *targets;    // (dataset n,) regression targets
+    uint64_t seed;
+    sc_train_hooks hooks;
+    FILE *log;               // progress output (NULL = quiet)
+    const char *label;       // progress prefix
+} sc_trainer;
+
+int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err);
+
+// Predictions of the model on `idx` (no grad, eval mode, batches of eval_batch):
+// argmax classes into pred_class, or scores into pred_score (regression). Either may be NULL.
+int sc_predict(sc_pipeline *p, const sc_model *m, sc_ctx *ctx, const uint32_t *idx, size_t n, long eval_batch,
+               int32_t *pred_class, float *pred_score, sc_err *err);
+
+// Metric of predictions on idx against labels / targets: accuracy, or pearson for regression.
+int sc_evaluate(sc_pipeline *p, const sc_model *m, sc_ctx *ctx, const uint32_t *idx, size_t n, long eval_batch,
+                const int32_t *labels, const float *targets, double *metric, double *rmse, sc_err *err);
+
+#endif

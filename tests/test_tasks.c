@@ -100,6 +100,10 @@ static void test_yaml_errors(void **state) {
     expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
                       "read: {format: jsonl, encoding: latin-1, file: f, text_field: t, label_field: l}\n" SPL INP,
                       "line 5: field 'read.encoding': JSON text is always utf-8");
+    expect_yaml_error("name: y\nmodality: tabular\nlabels: {kind: classification, classes: [a, b]}\n"
+                      "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: lines, class_files: {a: f, b: f}}\n" SPL "input: {features: [x]}\n",
+                      "line 5: field 'read.format': lines reads text data, but modality is tabular");
     expect_yaml_error("- a\n- b\n", "field '(top level)': expected a mapping, found a list");
     expect_yaml_error("a: &x 1\nb: *x\n", "aliases are not supported");
 }
@@ -251,6 +255,33 @@ static sc_task *synth_task(long size, const char *fractions) {
     sc_err err;
     if (sc_task_load(dir, tmp, &t, &err)) fail_msg("%s", err.msg);
     return t;
+}
+
+// A generator asked for the wrong modality fails cleanly.
+static void test_generator_modality(void **state) {
+    (void)state;
+    const char *dir = put_task("g", "name: g\nmodality: tabular\nlabels: {kind: classification, classes: [a, b]}\n"
+                                    "source: {kind: synthetic, generator: synth-text, size: 10}\n" SPL
+                                    "input: {features: [x]}\n");
+    sc_task *t;
+    sc_err err;
+    assert_int_equal(sc_task_load(dir, tmp, &t, &err), 0);
+    sc_dataset d;
+    assert_int_equal(sc_dataset_load(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "needs a text classification task"));
+    sc_task_free(t);
+    dir = put_task("g", "name: g\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+                        "source: {kind: synthetic, generator: decoy-images, base: fashion-mnist}\n" SPL INP);
+    assert_int_equal(sc_task_load(dir, tmp, &t, &err), 0);
+    assert_int_equal(sc_dataset_load(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "needs an image classification task"));
+    sc_task_free(t);
+    dir = put_task("g", "name: g\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+                        "source: {kind: synthetic, generator: nope, size: 3}\n" SPL INP);
+    assert_int_equal(sc_task_load(dir, tmp, &t, &err), 0);
+    assert_int_equal(sc_dataset_load(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "unknown generator 'nope'"));
+    sc_task_free(t);
 }
 
 static void test_splits_exact_and_reproducible(void **state) {
@@ -530,6 +561,7 @@ int main(void) {
         cmocka_unit_test(test_fetch_failures_write_nothing),
         cmocka_unit_test(test_empty_data),
         cmocka_unit_test(test_cli_usage),
+        cmocka_unit_test(test_generator_modality),
         cmocka_unit_test(test_splits_exact_and_reproducible),
         cmocka_unit_test(test_synth_text_ground_truth),
         cmocka_unit_test(test_batches),

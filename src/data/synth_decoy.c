@@ -17,6 +17,8 @@ int sc_synth_decoy_images(const sc_task *t, sc_dataset *d, sc_err *err) {
     if (!test_random && strcmp(test_decoy, "none"))
         return sc_errf(err, "%s: field 'source.params.test_decoy': expected random | none, found '%s'", t->yaml_path,
                        test_decoy);
+    if (t->modality != SC_IMAGE || t->label_kind != SC_CLASSIFICATION)
+        return sc_errf(err, "%s: the decoy-images generator needs an image classification task", t->yaml_path);
     if (!t->base) return sc_errf(err, "%s: decoy-fashion-mnist needs source.base (the image task)", t->yaml_path);
     sc_task *bt;
     if (sc_task_open(t->base, &bt, err)) return sc_err_prefix(err, "%s: source.base", t->yaml_path);

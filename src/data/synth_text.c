@@ -39,8 +39,8 @@ int sc_synth_text(const sc_task *t, sc_dataset *d, sc_err *err) {
         param(t, "distractors", 4, 0, 100, &ndis, err))
         return -1;
     if (max_len < min_len) return sc_errf(err, "%s: source.params: max_len < min_len", t->yaml_path);
-    if (t->n_classes < 2 || t->label_kind != SC_CLASSIFICATION)
-        return sc_errf(err, "%s: synth-text needs a classification task", t->yaml_path);
+    if (t->n_classes < 2 || t->label_kind != SC_CLASSIFICATION || t->modality != SC_TEXT)
+        return sc_errf(err, "%s: the synth-text generator needs a text classification task", t->yaml_path);
     int part = sc_dataset_partition(t, "all");
     if (part < 0) return sc_errf(err, "%s: splits.partitions must name 'all'", t->yaml_path);
     size_t K = t->n_classes;

@@ -196,6 +196,17 @@ static int parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
         str_list(m, "feature_columns", f, "read", &t->feature_cols, &t->n_feature_cols, err) ||
         str_list(m, "drop_labels", f, "read", &t->drop_labels, &t->n_drop, err))
         return -1;
+    // Each reader produces one modality's examples.
+    static const char *const needs[] = {"text", "text or tabular", "text or tabular", "text or tabular", "image",
+                                        "image", NULL};
+    int ok = t->format == SC_FMT_HOOK ||
+             (t->format == SC_FMT_LINES && t->modality == SC_TEXT) ||
+             ((t->format == SC_FMT_CSV || t->format == SC_FMT_TSV || t->format == SC_FMT_JSONL) &&
+              t->modality != SC_IMAGE) ||
+             ((t->format == SC_FMT_IDX || t->format == SC_FMT_PNG) && t->modality == SC_IMAGE);
+    if (!ok)
+        return sc_errf(err, "%s line %d: field 'read.format': %s reads %s data, but modality is %s", f,
+                       sc_ymap_get(m, "format")->line, fmts[t->format], needs[t->format], sc_modality_name(t->modality));
     switch (t->format) {
     case SC_FMT_LINES: {
         const sc_ynode *cf = sc_ymap_get(m, "class_files");

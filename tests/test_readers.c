@@ -257,6 +257,11 @@ static void test_jsonl(void **state) {
     assert_int_equal(read_all(t, &d, &err), -1);
     assert_non_null(strstr(err.msg, "is not 0 or 1"));
     sc_dataset_free(&d);
+    tu_write_str(tmp, "d.jsonl", "{\"review\":\"a\",\"y\":\"pos\",\"part\":\"train\",\"why\":[0]}\n"
+                                 "{\"review\":\"two words!\",\"y\":\"pos\",\"part\":\"train\",\"why\":[0,1]}\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.jsonl line 2: field 'why' has 2 entries but the text has 3 tokens"));
+    sc_dataset_free(&d);
     sc_task_free(t);
 }
 

@@ -114,6 +114,11 @@ static void test_vocab_msgpack_roundtrip(void **state) {
         assert_string_equal(sc_vocab_str(&r, i), sc_vocab_str(&v, i));
         assert_int_equal(sc_vocab_id(&r, sc_vocab_str(&v, i)), (int32_t)i);
     }
+    sc_vocab c;
+    assert_int_equal(sc_vocab_copy(&r, &c, &err), 0);
+    assert_int_equal(c.n, r.n);
+    for (size_t i = 0; i < c.n; i++) assert_string_equal(sc_vocab_str(&c, i), sc_vocab_str(&r, i));
+    sc_vocab_free(&c);
     sc_vocab_free(&r);
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&sb);

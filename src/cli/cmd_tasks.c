@@ -152,6 +152,13 @@ static int cmd_check(const char *name) {
     } else {
         printf("  synthetic: generator %s, seed %llu%s%s\n", t->generator, (unsigned long long)t->gen_seed,
                t->base ? ", base task " : "", t->base ? t->base : "");
+        if (t->base) {  // the generator's input is verified like any task's data
+            sc_task *b = NULL;
+            int bad = sc_task_open(t->base, &b, &err) || sc_task_verify(b, &err);
+            if (!bad) printf("  base task %s: %zu files verified (sha256)\n", b->name, b->n_files);
+            sc_task_free(b);
+            if (bad) goto out;
+        }
     }
     if (sc_dataset_load(t, &d, &err)) goto out;
     loaded = 1;

@@ -9,6 +9,7 @@
 #include "data/json.h"
 #include "data/rawfile.h"
 #include "data/reader.h"
+#include "text/tokenizer.h"
 
 // The single partition of a format without given splits.
 static int part_all(const sc_task *t, sc_err *err) {
@@ -192,6 +193,7 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     sc_text_scratch s = {0};
     uint8_t *rat = NULL;
     size_t rat_cap = 0;
+    sc_tokens tk = {0};
     float *feat = NULL;
     int rc = -1;
     int part = t->partition_col ? 0 : part_all(t, err);
@@ -255,6 +257,16 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
                     rat[i] = (uint8_t)rv->nums[i];
                 }
                 nr = rv->n_nums;
+                // The rationale is per token: check the count here, where the line is known.
+                if (sc_tokenize(tv->str, tv->len, &tk, err)) {
+                    sc_err_prefix(err, "%s line %ld: field '%s'", path, line, t->text_col);
+                    goto out;
+                }
+                if (tk.n != nr) {
+                    sc_errf(err, "%s line %ld: field '%s' has %zu entries but the text has %zu tokens", path, line,
+                            t->rationale_col, nr, tk.n);
+                    goto out;
+                }
             }
             // JSON text is UTF-8 by definition (RFC 8259), whatever read.encoding says.
             if (sc_reader_add_text(t, d, &s, part, label, target, tv->str, tv->len, t->rationale_col ? rat : NULL,
@@ -276,6 +288,7 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     rc = 0;
 out:
     sc_json_free(&o);
+    sc_tokens_free(&tk);
     free(s.buf);
     free(rat);
     free(feat);

@@ -203,3 +203,14 @@ int sc_vocab_encode(const sc_vocab *v, const char *text, size_t n, size_t max_le
     *len = m;
     return 0;
 }
+
+int sc_vocab_copy(const sc_vocab *src, sc_vocab *dst, sc_err *err) {
+    if (sc_vocab_init(dst, err)) return -1;
+    for (size_t i = SC_TOK_NSPECIAL; i < src->n; i++) {
+        const char *s = sc_vocab_str(src, i);
+        long id = add(dst, s, strlen(s));
+        if (id < 0) { sc_vocab_free(dst); return sc_errf(err, "out of memory"); }
+        dst->count[id] = src->count ? src->count[i] : 0;
+    }
+    return 0;
+}

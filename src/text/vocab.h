@@ -36,6 +36,8 @@ int sc_vocab_count(sc_vocab *v, const char *tok, sc_err *err);
 // Keeps specials + tokens with count >= min_freq, most frequent first, at most
 // max_size ids in all; out is a new vocabulary (v is unchanged).
 int sc_vocab_finish(const sc_vocab *v, size_t min_freq, size_t max_size, sc_vocab *out, sc_err *err);
+// A deep copy (same ids, same counts).
+int sc_vocab_copy(const sc_vocab *src, sc_vocab *dst, sc_err *err);
 // Id of a token (SC_TOK_UNK if absent).
 int32_t sc_vocab_id(const sc_vocab *v, const char *tok);
 static inline const char *sc_vocab_str(const sc_vocab *v, size_t id) { return v->blob + v->str[id]; }

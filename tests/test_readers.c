@@ -120,6 +120,29 @@ static void test_csv_quoting_and_drop(void **state) {
     sc_task_free(t);
 }
 
+static void test_csv_rationale_column(void **state) {
+    (void)state;
+    tu_write_str(tmp, "d.csv", "label,text,why\npos,\"so good!\",0 1 0\nneg,bad,1\n");
+    sc_task *t = task(csv_yaml("csv", "d.csv", ", rationale_column: why"));
+    assert_int_equal(t->rationales, SC_RAT_TOKENS);  // implied by the column
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.rat_len[0], 3);
+    assert_int_equal(d.rat[d.rat_off[0] + 1], 1);
+    assert_int_equal(d.rat[d.rat_off[1]], 1);
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.csv", "label,text,why\npos,\"so good!\",0 1\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.csv line 2: column 'why' has 2 entries but the text has 3 tokens"));
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.csv", "label,text,why\npos,good,yes\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.csv line 2: column 'why': expected 0/1 values"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
 static void test_csv_bad_label_and_missing_column(void **state) {
     (void)state;
     sc_dataset d;
@@ -379,6 +402,7 @@ static void test_png_folders(void **state) {
     assert_int_equal(read_all(t, &d, &err), 0);
     assert_int_equal(d.n, 3);
     assert_int_equal(d.label[2], 1);
+    assert_null(d.obj_mask);
     // Planar (C, H, W): red channel of the 4 pixels, then green, then blue.
     const uint8_t want[12] = {255, 0, 0, 10, 0, 255, 0, 20, 0, 0, 255, 30};
     assert_memory_equal(d.pixels, want, 12);
@@ -391,6 +415,34 @@ static void test_png_folders(void **state) {
     tu_write_str(d2, "y.png", "not a png");
     assert_int_equal(read_all(t, &d, &err), -1);
     assert_non_null(strstr(err.msg, "y.png: not a valid PNG"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+    // Ground-truth masks: masks/<class>/<same name>.png, nonzero = rationale.
+    char sub[500];
+    snprintf(sub, sizeof sub, "%s/imgs/dog/y.png", tmp);
+    unlink(sub);
+    tu_mkdir(tmp, "masks");
+    snprintf(d1, sizeof d1, "%s/masks", tmp);
+    tu_mkdir(d1, "cat");
+    tu_mkdir(d1, "dog");
+    uint8_t on[12] = {0, 0, 0, 255, 255, 255, 0, 0, 0, 0, 0, 9};  // pixels 1 and 3 marked
+    snprintf(sub, sizeof sub, "%s/masks/cat", tmp);
+    write_png(sub, "a.png", on, 2, 2);
+    write_png(sub, "b.png", on, 2, 2);
+    char y2[1024];
+    snprintf(y2, sizeof y2, "%s", y);
+    char *r = strstr(y2, "dir: imgs}");
+    snprintf(r, sizeof y2 - (size_t)(r - y2), "dir: imgs, mask_dir: masks}\n%s", strstr(y, "splits:"));
+    t = task(y2);
+    assert_int_equal(t->rationales, SC_RAT_PIXELS);
+    assert_int_equal(read_all(t, &d, &err), -1);  // dog/x.png has no mask yet
+    assert_non_null(strstr(err.msg, "mask for x.png"));
+    sc_dataset_free(&d);
+    snprintf(sub, sizeof sub, "%s/masks/dog", tmp);
+    write_png(sub, "x.png", on, 2, 2);
+    assert_int_equal(read_all(t, &d, &err), 0);
+    const uint8_t wm[4] = {0, 1, 0, 1};
+    assert_memory_equal(d.obj_mask + 2 * 4, wm, 4);
     sc_dataset_free(&d);
     sc_task_free(t);
 }
@@ -425,6 +477,7 @@ int main(void) {
         cmocka_unit_test(test_lines_utf8_and_latin1),
         cmocka_unit_test(test_lines_wrong_encoding),
         cmocka_unit_test(test_csv_quoting_and_drop),
+        cmocka_unit_test(test_csv_rationale_column),
         cmocka_unit_test(test_csv_bad_label_and_missing_column),
         cmocka_unit_test(test_tsv_tabular_and_bz2),
         cmocka_unit_test(test_csv_no_header_label_index),

@@ -104,6 +104,10 @@ static void test_yaml_errors(void **state) {
                       "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
                       "read: {format: lines, class_files: {a: f, b: f}}\n" SPL "input: {features: [x]}\n",
                       "line 5: field 'read.format': lines reads text data, but modality is tabular");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: jsonl, file: f, text_field: t, label_field: l, rationale_field: r}\n" SPL
+                      "input: {max_tokens: 8, rationales: pixels}\n",
+                      "field 'input.rationales': says pixels, but the read section provides token rationales");
     expect_yaml_error("- a\n- b\n", "field '(top level)': expected a mapping, found a list");
     expect_yaml_error("a: &x 1\nb: *x\n", "aliases are not supported");
 }
@@ -307,6 +311,20 @@ static void test_splits_exact_and_reproducible(void **state) {
     assert_int_equal(a.counts[SC_SPLIT_TEST], 1);
     sc_dataset_free(&a);
     sc_task_free(t);
+    // Declared rationales that the data does not provide.
+    const char *dir = put_task("nr", "name: nr\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+                                     "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                                     "read: {format: lines, class_files: {a: f, b: f}}\n" SPL
+                                     "input: {max_tokens: 8, rationales: tokens}\n");
+    sc_task *nt;
+    assert_int_equal(sc_task_load(dir, tmp, &nt, &err), 0);
+    char cdir[500];
+    snprintf(cdir, sizeof cdir, "%s/nr", cache);
+    assert_int_equal(sc_mkdirs(cdir, &err), 0);
+    tu_write_str(cdir, "f", "one\ntwo\n");  // in the cache as if fetched
+    assert_int_equal(sc_dataset_load(nt, &a, &err), -1);
+    assert_non_null(strstr(err.msg, "field 'input.rationales' is declared but the data provides none"));
+    sc_task_free(nt);
     t = synth_task(2, "teacher-train: 0.9, test: 0.1");  // 1.8 / 0.2 -> 2 / 0
     assert_int_equal(sc_dataset_load(t, &a, &err), -1);
     assert_non_null(strstr(err.msg, "split 'test' is empty"));
@@ -550,6 +568,16 @@ static void test_decoy_images(void **state) {
         assert_true(dm[0] || dm[W - 1] || dm[(H - 1) * W] || dm[H * W - 1]);
         if (d.split[i] != SC_SPLIT_TEST) assert_int_equal(shade, 255 * (d.label[i] + 1) / 2);
     }
+    // Batches carry both masks as floats, aligned with the images.
+    sc_batch b;
+    assert_int_equal(sc_batch_alloc(&b, &d, NULL, 8, &err), 0);
+    uint32_t idx[2] = {5, 17};
+    assert_int_equal(sc_batch_fill(&b, &d, NULL, idx, 2, &err), 0);
+    for (int p = 0; p < H * W; p++) {
+        assert_true(b.obj_mask[H * W + p] == (float)d.obj_mask[17 * H * W + p]);
+        assert_true(b.decoy_mask[p] == (float)d.decoy_mask[5 * H * W + p]);
+    }
+    sc_batch_free(&b);
     sc_dataset_free(&d);
     sc_task_free(t);
 }

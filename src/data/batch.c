@@ -50,13 +50,13 @@ int sc_batch_alloc(sc_batch *b, const sc_dataset *d, const sc_encoded *e, size_t
     b->C = d->C; b->H = d->H; b->W = d->W; b->F = d->F;
     size_t T = t->modality == SC_TEXT ? (e && e->max_len ? e->max_len : (size_t)t->max_tokens) : 0;
     b->max_T = T;
-    size_t hw = d->H * d->W, sz[9] = {
-        max_b * 4, max_b * 4, max_b * 4,                                   // index, labels, targets
-        max_b * T * 4, max_b * T * 4, e && e->rat ? max_b * T * 4 : 0,     // ids, mask, rationale
-        max_b * d->C * hw * 4, d->obj_mask ? 2 * max_b * hw * 4 : 0,       // images, masks
-        max_b * d->F * 4};
+    size_t hw = d->H * d->W, sz[10] = {
+        max_b * 4, max_b * 4, max_b * 4,                                    // index, labels, targets
+        max_b * T * 4, max_b * T * 4, e && e->rat ? max_b * T * 4 : 0,      // ids, mask, rationale
+        max_b * d->C * hw * 4, d->obj_mask ? max_b * hw * 4 : 0,            // images, object mask
+        d->decoy_mask ? max_b * hw * 4 : 0, max_b * d->F * 4};              // decoy mask, features
     size_t total = 0;
-    for (int i = 0; i < 9; i++) total += (sz[i] + 63) & ~(size_t)63;
+    for (int i = 0; i < 10; i++) total += (sz[i] + 63) & ~(size_t)63;
     char *p = b->mem = calloc(1, total + 64);
     if (!p) return sc_errf(err, "out of memory for a batch of %zu", max_b);
     b->index = carve(&p, sz[0]);
@@ -69,12 +69,10 @@ int sc_batch_alloc(sc_batch *b, const sc_dataset *d, const sc_encoded *e, size_t
     }
     if (t->modality == SC_IMAGE) {
         b->images = carve(&p, sz[6]);
-        if (sz[7]) {
-            b->obj_mask = carve(&p, sz[7] / 2);
-            b->decoy_mask = carve(&p, sz[7] / 2);
-        }
+        if (sz[7]) b->obj_mask = carve(&p, sz[7]);
+        if (sz[8]) b->decoy_mask = carve(&p, sz[8]);
     }
-    if (t->modality == SC_TABULAR) b->features = carve(&p, sz[8]);
+    if (t->modality == SC_TABULAR) b->features = carve(&p, sz[9]);
     return 0;
 }
 
@@ -107,11 +105,8 @@ int sc_batch_fill(sc_batch *b, const sc_dataset *d, const sc_encoded *e, const u
         } else if (t->modality == SC_IMAGE) {
             const uint8_t *src = d->pixels + j * px;
             for (size_t k = 0; k < px; k++) b->images[i * px + k] = (float)src[k] * (1.0f / 255.0f);
-            if (b->obj_mask)
-                for (size_t k = 0; k < hw; k++) {
-                    b->obj_mask[i * hw + k] = d->obj_mask[j * hw + k];
-                    b->decoy_mask[i * hw + k] = d->decoy_mask[j * hw + k];
-                }
+            for (size_t k = 0; b->obj_mask && k < hw; k++) b->obj_mask[i * hw + k] = d->obj_mask[j * hw + k];
+            for (size_t k = 0; b->decoy_mask && k < hw; k++) b->decoy_mask[i * hw + k] = d->decoy_mask[j * hw + k];
         } else {
             memcpy(b->features + i * d->F, d->features + j * d->F, d->F * sizeof(float));
         }

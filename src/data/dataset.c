@@ -44,6 +44,7 @@ static int reserve(sc_dataset *d) {
          grow((void **)&d->rat_len, sizeof(size_t), cap)))
         return -1;
     if (t->modality == SC_IMAGE && grow((void **)&d->pixels, d->C * d->H * d->W, cap)) return -1;
+    if (t->modality == SC_IMAGE && t->mask_dir && grow((void **)&d->obj_mask, d->H * d->W, cap)) return -1;
     if (t->modality == SC_TABULAR && grow((void **)&d->features, d->F * sizeof(float), cap)) return -1;
     d->cap = cap;
     return 0;

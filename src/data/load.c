@@ -34,6 +34,11 @@ int sc_dataset_load(const sc_task *t, sc_dataset *d, sc_err *err) {
         goto fail;
     }
     if (sc_dataset_assign_splits(d, err)) goto fail;
+    if ((t->rationales == SC_RAT_TOKENS && !d->rat_used && t->modality == SC_TEXT) ||
+        (t->rationales == SC_RAT_PIXELS && !d->obj_mask)) {
+        sc_errf(err, "%s: field 'input.rationales' is declared but the data provides none", t->yaml_path);
+        goto fail;
+    }
     return 0;
 fail:
     sc_dataset_free(d);

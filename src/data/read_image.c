@@ -148,9 +148,20 @@ int sc_read_png(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
         for (size_t i = 0; i < n && !rc; i++) {
             char path[8192];
             snprintf(path, sizeof path, "%s/%s", cdir, names[i]);
+            long k;
             if (png_one(path, d, img, rgba, err) ||
-                sc_dataset_add(d, part, (int32_t)c, (float)c, NULL, 0, img, NULL, NULL, 0, err) < 0)
+                (k = sc_dataset_add(d, part, (int32_t)c, (float)c, NULL, 0, img, NULL, NULL, 0, err)) < 0) {
                 rc = -1;
+                break;
+            }
+            if (t->mask_dir) {  // the rationale mask: same name, gray level > 0 marks a pixel
+                snprintf(path, sizeof path, "%s/%s/%s/%s", dir, t->mask_dir, t->classes[c], names[i]);
+                sc_dataset one = *d;
+                one.C = 1;  // decode as gray into a scratch image
+                uint8_t *m = d->obj_mask + (size_t)k * d->H * d->W;
+                if (png_one(path, &one, m, rgba, err)) { rc = sc_err_prefix(err, "mask for %s", names[i]); break; }
+                for (size_t p = 0; p < d->H * d->W; p++) m[p] = m[p] > 0;
+            }
         }
         for (size_t i = 0; i < n; i++) free(names[i]);
         free(names);

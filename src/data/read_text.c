@@ -10,6 +10,7 @@
 #include "data/rawfile.h"
 #include "data/reader.h"
 #include "text/tokenizer.h"
+#include "text/utf8.h"
 
 // The single partition of a format without given splits.
 static int part_all(const sc_task *t, sc_err *err) {
@@ -64,6 +65,31 @@ static int column(const sc_task *t, const sc_csv *hdr, const char *name, const c
     return (int)v;
 }
 
+// "0 1 0 ..." -> rat[0..*n); checks the count against the text's tokens.
+static int parse_rationale(const sc_task *t, const char *field, const char *text, uint8_t **rat, size_t *cap,
+                           size_t *n, sc_tokens *tk, const char *file, long line, sc_err *err) {
+    *n = 0;
+    for (const char *p = field; *p; p++) {
+        if (*p == ' ' || *p == '\t') continue;
+        if ((*p != '0' && *p != '1') || (p[1] && p[1] != ' ' && p[1] != '\t'))
+            return sc_errf(err, "%s line %ld: column '%s': expected 0/1 values separated by spaces", file, line,
+                           t->rationale_col);
+        if (*n == *cap) {
+            size_t c = *cap ? 2 * *cap : 64;
+            uint8_t *r = realloc(*rat, c);
+            if (!r) return sc_errf(err, "out of memory");
+            *rat = r;
+            *cap = c;
+        }
+        (*rat)[(*n)++] = (uint8_t)(*p - '0');
+    }
+    if (sc_tokenize(text, strlen(text), tk, err)) return sc_err_prefix(err, "%s line %ld", file, line);
+    if (tk->n != *n)
+        return sc_errf(err, "%s line %ld: column '%s' has %zu entries but the text has %zu tokens", file, line,
+                       t->rationale_col, *n, tk->n);
+    return 0;
+}
+
 int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
     char path[4096];
     sc_reader_path(path, sizeof path, dir, t->file);
@@ -83,6 +109,9 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     sc_text_scratch s = {0};
     int *fcol = NULL;
     float *feat = NULL;
+    uint8_t *rat = NULL;
+    size_t rat_cap = 0, nr = 0;
+    sc_tokens tk = {0};
     int rc = -1, r;
     size_t ncol = 0;
     // The header row's fields are copied out by reading it with its own parser state.
@@ -99,8 +128,9 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     }
     int lcol = column(t, &hdr, t->label_col, path, err);
     if (lcol < 0) goto out;
-    int tcol = -1, pcol = -1;
+    int tcol = -1, pcol = -1, rcol = -1;
     if (t->text_col && (tcol = column(t, &hdr, t->text_col, path, err)) < 0) goto out;
+    if (t->rationale_col && (rcol = column(t, &hdr, t->rationale_col, path, err)) < 0) goto out;
     if (t->partition_col && (pcol = column(t, &hdr, t->partition_col, path, err)) < 0) goto out;
     size_t F = t->modality == SC_TABULAR ? t->n_features : 0;
     if (F) {
@@ -137,6 +167,7 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
         }
         int need = lcol > tcol ? lcol : tcol;
         need = need > pcol ? need : pcol;
+        need = need > rcol ? need : rcol;
         for (size_t i = 0; i < F; i++) need = need > fcol[i] ? need : fcol[i];
         if ((size_t)need >= c.nf) {
             sc_errf(err, "%s line %ld: missing column %d (the record has %zu fields)", path, c.rec_line, need, c.nf);
@@ -153,8 +184,22 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
             goto out;
         }
         if (t->modality == SC_TEXT) {
-            if (sc_reader_add_text(t, d, &s, part, label, target, c.fields[tcol], strlen(c.fields[tcol]), NULL, 0,
-                                   path, c.rec_line, err))
+            // Rationales are checked against the decoded text's tokens (Latin-1 first becomes UTF-8).
+            if (rcol >= 0) {
+                const char *u;
+                size_t ulen, bad;
+                if (sc_text_to_utf8(c.fields[tcol], strlen(c.fields[tcol]), t->encoding == SC_ENC_LATIN1, &s.buf,
+                                    &s.cap, &u, &ulen, &bad) == 0) {
+                    char *copy = strndup(u, ulen);
+                    int prc = copy ? parse_rationale(t, c.fields[rcol], copy, &rat, &rat_cap, &nr, &tk, path,
+                                                     c.rec_line, err)
+                                   : sc_errf(err, "out of memory");
+                    free(copy);
+                    if (prc) goto out;
+                }  // invalid text: sc_reader_add_text below reports it with its line
+            }
+            if (sc_reader_add_text(t, d, &s, part, label, target, c.fields[tcol], strlen(c.fields[tcol]),
+                                   rcol >= 0 ? rat : NULL, nr, path, c.rec_line, err))
                 goto out;
         } else {
             for (size_t i = 0; i < F; i++) {
@@ -176,6 +221,8 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
 out:
     sc_csv_free(&c);
     sc_csv_free(&hdr);
+    sc_tokens_free(&tk);
+    free(rat);
     free(s.buf);
     free(fcol);
     free(feat);

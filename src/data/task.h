@@ -53,7 +53,9 @@
 //   but the label and partition columns). `label_column` is required;
 //   `label_is_index: true` reads class indices instead of class names;
 //   `drop_labels: [...]` skips rows with those labels; `partition_column` gives
-//   the source partition (given splits). RFC 4180 quoting (with embedded newlines).
+//   the source partition (given splits); `rationale_column` holds a token
+//   rationale as 0/1 separated by spaces, one per token of the text. RFC 4180
+//   quoting (with embedded newlines).
 // - `jsonl`: one JSON object per line: `text_field`, `label_field`,
 //   `partition_field`, and `rationale_field` (a list of 0/1, one per token the
 //   tokenizer produces for the text, ground-truth token rationale).
@@ -61,6 +63,8 @@
 //   format (ubyte images n x H x W, ubyte labels n).
 // - `png`: `dir` holding one sub-folder per class name with .png files; images
 //   must match `input.image` size; 8-bit gray or RGB(A) is converted to `channels`.
+//   Optional `mask_dir`: a PNG of the same name under mask_dir/<class>/ per image,
+//   nonzero pixels = the ground-truth rationale (stored as the object mask).
 // - `hook`: `hook: NAME` — a C reader registered in src/data/hook.c.
 //
 // ### splits
@@ -76,7 +80,8 @@
 // ### input
 // text: `max_tokens`, `min_freq`, `max_vocab`; image: `image: {height, width,
 // channels}`; tabular: `features: [names]` (one per feature column).
-// `rationales: tokens | pixels` declares ground-truth rationales (synthetic tasks).
+// `rationales: tokens | pixels` declares ground-truth rationales; a rationale
+// field/column or mask_dir implies it, and a task declaring it must provide them.
 #ifndef SC_DATA_TASK_H
 #define SC_DATA_TASK_H
 
@@ -141,7 +146,7 @@ typedef struct sc_task {
 
     sc_format format;
     sc_encoding encoding;
-    const char *file, *text_col, *label_col, *partition_col, *rationale_col, *hook, *png_dir;
+    const char *file, *text_col, *label_col, *partition_col, *rationale_col, *hook, *png_dir, *mask_dir;
     const char **class_files;  // lines: one per class
     size_t n_feature_cols;
     const char **feature_cols;

@@ -168,7 +168,8 @@ static int parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
     static const char *const keys[] = {"format", "encoding", "file", "class_files", "header", "skip_lines",
                                        "text_column", "label_column", "feature_columns", "partition_column",
                                        "label_is_index", "drop_labels", "text_field", "label_field",
-                                       "partition_field", "rationale_field", "partitions", "dir", "hook", NULL};
+                                       "partition_field", "rationale_field", "rationale_column", "partitions", "dir",
+                                       "mask_dir", "hook", NULL};
     static const char *const fmts[] = {"lines", "csv", "tsv", "jsonl", "idx", "png", "hook", NULL};
     static const char *const encs[] = {"utf-8", "latin-1", NULL};
     if (sc_yexpect(m, SC_Y_MAP, f, "read", err) || sc_ycheck_keys(m, keys, f, "read", err)) return -1;
@@ -192,7 +193,8 @@ static int parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
     if (sc_yget_str(m, jsonl ? "text_field" : "text_column", 0, f, "read", &t->text_col, err) ||
         sc_yget_str(m, jsonl ? "label_field" : "label_column", 0, f, "read", &t->label_col, err) ||
         sc_yget_str(m, jsonl ? "partition_field" : "partition_column", 0, f, "read", &t->partition_col, err) ||
-        sc_yget_str(m, "rationale_field", 0, f, "read", &t->rationale_col, err) ||
+        sc_yget_str(m, jsonl ? "rationale_field" : "rationale_column", 0, f, "read", &t->rationale_col, err) ||
+        sc_yget_str(m, "mask_dir", 0, f, "read", &t->mask_dir, err) ||
         str_list(m, "feature_columns", f, "read", &t->feature_cols, &t->n_feature_cols, err) ||
         str_list(m, "drop_labels", f, "read", &t->drop_labels, &t->n_drop, err))
         return -1;
@@ -207,6 +209,11 @@ static int parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
     if (!ok)
         return sc_errf(err, "%s line %d: field 'read.format': %s reads %s data, but modality is %s", f,
                        sc_ymap_get(m, "format")->line, fmts[t->format], needs[t->format], sc_modality_name(t->modality));
+    if (t->rationale_col && t->modality != SC_TEXT)
+        return sc_errf(err, "%s line %d: field 'read.rationale_%s': token rationales need a text task", f, m->line,
+                       jsonl ? "field" : "column");
+    if (t->mask_dir && t->format != SC_FMT_PNG)
+        return sc_errf(err, "%s line %d: field 'read.mask_dir': only the png format reads masks", f, m->line);
     switch (t->format) {
     case SC_FMT_LINES: {
         const sc_ynode *cf = sc_ymap_get(m, "class_files");
@@ -405,6 +412,14 @@ int sc_task_load(const char *dir, const char *root, sc_task **out, sc_err *err) 
         if (parse_read(t, rd, err)) goto fail;
     }
     if (parse_splits(t, sc_ymap_get(y, "splits"), err)) goto fail;
+    // Rationale data implies the declaration; the kinds must agree.
+    sc_rationale_kind implied = t->rationale_col ? SC_RAT_TOKENS : t->mask_dir ? SC_RAT_PIXELS : SC_RAT_NONE;
+    if (implied != SC_RAT_NONE && t->rationales == SC_RAT_NONE) t->rationales = implied;
+    if (implied != SC_RAT_NONE && t->rationales != implied) {
+        sc_errf(err, "%s: field 'input.rationales': says %s, but the read section provides %s rationales", f,
+                t->rationales == SC_RAT_TOKENS ? "tokens" : "pixels", implied == SC_RAT_TOKENS ? "token" : "pixel");
+        goto fail;
+    }
     *out = t;
     return 0;
 fail:

@@ -72,6 +72,15 @@ int sc_reader_add_text(const sc_task *t, sc_dataset *d, sc_text_scratch *s, int 
     return sc_dataset_add(d, part, label, target, u, ulen, NULL, NULL, rat, rat_len, err) < 0 ? -1 : 0;
 }
 
+// The single partition of a format without given splits.
+int sc_reader_single_partition(const sc_task *t, sc_err *err) {
+    int p = sc_dataset_partition(t, "all");
+    if (p < 0)
+        return sc_errf(err, "%s: field 'splits.partitions': this format has one partition; name it 'all'",
+                       t->yaml_path);
+    return p;
+}
+
 int sc_read_task_data(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
     switch (t->format) {
     case SC_FMT_LINES: return sc_read_lines(t, dir, d, err);

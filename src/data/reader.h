@@ -33,6 +33,9 @@ typedef struct sc_text_scratch {
 int sc_reader_add_text(const sc_task *t, sc_dataset *d, sc_text_scratch *s, int part, int32_t label, float target,
                        const char *bytes, size_t n, const uint8_t *rat, size_t rat_len, const char *file, long line,
                        sc_err *err);
+// The index of the partition rule 'all' (formats without given splits); -1 and
+// an error naming splits.partitions when the task has none.
+int sc_reader_single_partition(const sc_task *t, sc_err *err);
 // Joins dir and file name into buf.
 void sc_reader_path(char *buf, size_t cap, const char *dir, const char *name);
 

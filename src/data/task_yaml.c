@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "data/task.h"
+#include "data/task_parse.h"
 
 static const char *const split_names[SC_NSPLITS + 1] = {"teacher-train", "teacher-valid", "student-pool",
                                                          "student-valid", "test", NULL};
@@ -29,9 +30,9 @@ int sc_task_class_index(const sc_task *t, const char *name) {
     return -1;
 }
 
-// Picks one of `options` (NULL-terminated) for a scalar field; *out = its index.
-static int choice(const sc_ynode *m, const char *key, int required, const char *const *options, const char *file,
-                  const char *path, int *out, sc_err *err) {
+// See task_parse.h.
+int sc_task_choice(const sc_ynode *m, const char *key, int required, const char *const *options, const char *file,
+                   const char *path, int *out, sc_err *err) {
     const char *s = NULL;
     if (sc_yget_str(m, key, required, file, path, &s, err)) return -1;
     if (!s) return 0;
@@ -46,9 +47,9 @@ static int choice(const sc_ynode *m, const char *key, int required, const char *
                    *path ? "." : "", key, list, s);
 }
 
-// A list of scalars (or NULL if absent) -> malloc'd array of pointers into the tree.
-static int str_list(const sc_ynode *m, const char *key, const char *file, const char *path, const char ***out,
-                    size_t *n, sc_err *err) {
+// See task_parse.h.
+int sc_task_str_list(const sc_ynode *m, const char *key, const char *file, const char *path, const char ***out,
+                     size_t *n, sc_err *err) {
     char full[128];
     snprintf(full, sizeof full, "%s.%s", path, key);
     const sc_ynode *l = sc_ymap_get(m, key);
@@ -79,9 +80,9 @@ static int parse_labels(sc_task *t, const sc_ynode *m, sc_err *err) {
     static const char *const kinds[] = {"classification", "regression", NULL};
     if (sc_yexpect(m, SC_Y_MAP, f, "labels", err) || sc_ycheck_keys(m, keys, f, "labels", err)) return -1;
     int k = 0;
-    if (choice(m, "kind", 1, kinds, f, "labels", &k, err)) return -1;
+    if (sc_task_choice(m, "kind", 1, kinds, f, "labels", &k, err)) return -1;
     t->label_kind = (sc_label_kind)k;
-    if (str_list(m, "classes", f, "labels", &t->classes, &t->n_classes, err)) return -1;
+    if (sc_task_str_list(m, "classes", f, "labels", &t->classes, &t->n_classes, err)) return -1;
     if (t->label_kind == SC_CLASSIFICATION) {
         if (t->n_classes < 2)
             return sc_errf(err, "%s line %d: field 'labels.classes': a classification task needs at least 2 classes",
@@ -105,7 +106,7 @@ static int parse_source(sc_task *t, const sc_ynode *m, sc_err *err) {
     static const char *const kinds[] = {"local", "wheel", "synthetic", NULL};
     if (sc_yexpect(m, SC_Y_MAP, f, "source", err) || sc_ycheck_keys(m, keys, f, "source", err)) return -1;
     int k = 0;
-    if (choice(m, "kind", 1, kinds, f, "source", &k, err)) return -1;
+    if (sc_task_choice(m, "kind", 1, kinds, f, "source", &k, err)) return -1;
     t->source = (sc_source_kind)k;
     if (sc_yget_str(m, "path", t->source == SC_SRC_LOCAL, f, "source", &t->src_path, err) ||
         sc_yget_str(m, "env", 0, f, "source", &t->src_env, err) ||
@@ -150,139 +151,6 @@ static int parse_source(sc_task *t, const sc_ynode *m, sc_err *err) {
         if (!tf->name[0] || strchr(tf->name, '/') || !strcmp(tf->name, ".") || !strcmp(tf->name, ".."))
             return sc_errf(err, "%s line %d: field 'source.files[].name': '%s' must be a plain file name", f,
                            e->line, tf->name);
-    }
-    return 0;
-}
-
-// A file named by the read section must be declared in source.files.
-static int declared(const sc_task *t, const char *name, int line, const char *field, sc_err *err) {
-    for (size_t i = 0; i < t->n_files; i++)
-        if (!strcmp(t->files[i].name, name)) return 0;
-    if (t->source == SC_SRC_SYNTHETIC) return 0;
-    return sc_errf(err, "%s line %d: field '%s': file '%s' is not listed in source.files", t->yaml_path, line,
-                   field, name);
-}
-
-static int parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
-    const char *f = t->yaml_path;
-    static const char *const keys[] = {"format", "encoding", "file", "class_files", "header", "skip_lines",
-                                       "text_column", "label_column", "feature_columns", "partition_column",
-                                       "label_is_index", "drop_labels", "text_field", "label_field",
-                                       "partition_field", "rationale_field", "rationale_column", "partitions", "dir",
-                                       "mask_dir", "hook", NULL};
-    static const char *const fmts[] = {"lines", "csv", "tsv", "jsonl", "idx", "png", "hook", NULL};
-    static const char *const encs[] = {"utf-8", "latin-1", NULL};
-    if (sc_yexpect(m, SC_Y_MAP, f, "read", err) || sc_ycheck_keys(m, keys, f, "read", err)) return -1;
-    int v = 0;
-    if (choice(m, "format", 1, fmts, f, "read", &v, err)) return -1;
-    t->format = (sc_format)v;
-    v = 0;
-    if (choice(m, "encoding", 0, encs, f, "read", &v, err)) return -1;
-    t->encoding = (sc_encoding)v;
-    t->header = 1;
-    if (sc_yget_bool(m, "header", f, "read", &t->header, err) ||
-        sc_yget_bool(m, "label_is_index", f, "read", &t->label_is_index, err) ||
-        sc_yget_long(m, "skip_lines", 0, 0, 1000000, f, "read", &t->skip_lines, err) ||
-        sc_yget_str(m, "file", 0, f, "read", &t->file, err) || sc_yget_str(m, "dir", 0, f, "read", &t->png_dir, err) ||
-        sc_yget_str(m, "hook", t->format == SC_FMT_HOOK, f, "read", &t->hook, err))
-        return -1;
-    int jsonl = t->format == SC_FMT_JSONL;
-    if (jsonl && t->encoding != SC_ENC_UTF8)
-        return sc_errf(err, "%s line %d: field 'read.encoding': JSON text is always utf-8", f,
-                       sc_ymap_get(m, "encoding")->line);
-    if (sc_yget_str(m, jsonl ? "text_field" : "text_column", 0, f, "read", &t->text_col, err) ||
-        sc_yget_str(m, jsonl ? "label_field" : "label_column", 0, f, "read", &t->label_col, err) ||
-        sc_yget_str(m, jsonl ? "partition_field" : "partition_column", 0, f, "read", &t->partition_col, err) ||
-        sc_yget_str(m, jsonl ? "rationale_field" : "rationale_column", 0, f, "read", &t->rationale_col, err) ||
-        sc_yget_str(m, "mask_dir", 0, f, "read", &t->mask_dir, err) ||
-        str_list(m, "feature_columns", f, "read", &t->feature_cols, &t->n_feature_cols, err) ||
-        str_list(m, "drop_labels", f, "read", &t->drop_labels, &t->n_drop, err))
-        return -1;
-    // Each reader produces one modality's examples.
-    static const char *const needs[] = {"text", "text or tabular", "text or tabular", "text or tabular", "image",
-                                        "image", NULL};
-    int ok = t->format == SC_FMT_HOOK ||
-             (t->format == SC_FMT_LINES && t->modality == SC_TEXT) ||
-             ((t->format == SC_FMT_CSV || t->format == SC_FMT_TSV || t->format == SC_FMT_JSONL) &&
-              t->modality != SC_IMAGE) ||
-             ((t->format == SC_FMT_IDX || t->format == SC_FMT_PNG) && t->modality == SC_IMAGE);
-    if (!ok)
-        return sc_errf(err, "%s line %d: field 'read.format': %s reads %s data, but modality is %s", f,
-                       sc_ymap_get(m, "format")->line, fmts[t->format], needs[t->format], sc_modality_name(t->modality));
-    if (t->rationale_col && t->modality != SC_TEXT)
-        return sc_errf(err, "%s line %d: field 'read.rationale_%s': token rationales need a text task", f, m->line,
-                       jsonl ? "field" : "column");
-    if (t->mask_dir && t->format != SC_FMT_PNG)
-        return sc_errf(err, "%s line %d: field 'read.mask_dir': only the png format reads masks", f, m->line);
-    switch (t->format) {
-    case SC_FMT_LINES: {
-        const sc_ynode *cf = sc_ymap_get(m, "class_files");
-        if (!cf) return sc_errf(err, "%s line %d: missing required field 'read.class_files'", f, m->line);
-        if (sc_yexpect(cf, SC_Y_MAP, f, "read.class_files", err)) return -1;
-        if (t->label_kind != SC_CLASSIFICATION)
-            return sc_errf(err, "%s line %d: field 'read.class_files': the lines format needs a classification task",
-                           f, cf->line);
-        t->class_files = calloc(t->n_classes + 1, sizeof *t->class_files);
-        if (!t->class_files) return sc_errf(err, "out of memory");
-        for (size_t i = 0; i < cf->n; i++) {
-            int c = sc_task_class_index(t, cf->keys[i]);
-            if (c < 0)
-                return sc_errf(err, "%s line %d: field 'read.class_files': '%s' is not a class in labels.classes", f,
-                               cf->key_lines[i], cf->keys[i]);
-            if (sc_yexpect(cf->items[i], SC_Y_SCALAR, f, "read.class_files", err) ||
-                declared(t, cf->items[i]->str, cf->items[i]->line, "read.class_files", err))
-                return -1;
-            t->class_files[c] = cf->items[i]->str;
-        }
-        for (size_t i = 0; i < t->n_classes; i++)
-            if (!t->class_files[i])
-                return sc_errf(err, "%s line %d: field 'read.class_files': no file for class '%s'", f, cf->line,
-                               t->classes[i]);
-        break;
-    }
-    case SC_FMT_CSV:
-    case SC_FMT_TSV:
-    case SC_FMT_JSONL: {
-        const char *what = jsonl ? "field" : "column";
-        if (!t->file) return sc_errf(err, "%s line %d: missing required field 'read.file'", f, m->line);
-        if (declared(t, t->file, sc_ymap_get(m, "file")->line, "read.file", err)) return -1;
-        if (!t->label_col)
-            return sc_errf(err, "%s line %d: missing required field 'read.label_%s'", f, m->line, what);
-        if (t->modality == SC_TEXT && !t->text_col)
-            return sc_errf(err, "%s line %d: missing required field 'read.text_%s'", f, m->line, what);
-        if (t->modality == SC_IMAGE)
-            return sc_errf(err, "%s line %d: field 'read.format': images are read from idx or png", f, m->line);
-        break;
-    }
-    case SC_FMT_IDX: {
-        const sc_ynode *p = sc_ymap_get(m, "partitions");
-        if (!p) return sc_errf(err, "%s line %d: missing required field 'read.partitions'", f, m->line);
-        if (sc_yexpect(p, SC_Y_MAP, f, "read.partitions", err)) return -1;
-        t->idx = calloc(p->n + 1, sizeof *t->idx);
-        if (!t->idx) return sc_errf(err, "out of memory");
-        t->n_idx = p->n;
-        static const char *const pk[] = {"images", "labels", NULL};
-        for (size_t i = 0; i < p->n; i++) {
-            const sc_ynode *e = p->items[i];
-            t->idx[i].partition = p->keys[i];
-            if (sc_yexpect(e, SC_Y_MAP, f, "read.partitions", err) ||
-                sc_ycheck_keys(e, pk, f, "read.partitions", err) ||
-                sc_yget_str(e, "images", 1, f, "read.partitions", &t->idx[i].images, err) ||
-                sc_yget_str(e, "labels", 1, f, "read.partitions", &t->idx[i].labels, err) ||
-                declared(t, t->idx[i].images, e->line, "read.partitions.images", err) ||
-                declared(t, t->idx[i].labels, e->line, "read.partitions.labels", err))
-                return -1;
-        }
-        break;
-    }
-    case SC_FMT_PNG:
-        if (!t->png_dir) return sc_errf(err, "%s line %d: missing required field 'read.dir'", f, m->line);
-        if (t->modality != SC_IMAGE || t->label_kind != SC_CLASSIFICATION)
-            return sc_errf(err, "%s line %d: field 'read.format': png needs an image classification task", f,
-                           m->line);
-        break;
-    default:
-        break;
     }
     return 0;
 }
@@ -338,7 +206,7 @@ static int parse_input(sc_task *t, const sc_ynode *m, sc_err *err) {
         sc_yget_long(m, "max_vocab", 0, 4, 10000000, f, "input", &t->max_vocab, err))
         return -1;
     int r = 0;
-    if (choice(m, "rationales", 0, rats, f, "input", &r, err)) return -1;
+    if (sc_task_choice(m, "rationales", 0, rats, f, "input", &r, err)) return -1;
     t->rationales = (sc_rationale_kind)r;
     const sc_ynode *im = sc_ymap_get(m, "image");
     if (t->modality == SC_IMAGE) {
@@ -352,7 +220,7 @@ static int parse_input(sc_task *t, const sc_ynode *m, sc_err *err) {
     } else if (im) {
         return sc_errf(err, "%s line %d: field 'input.image': only image tasks have an image size", f, im->line);
     }
-    if (str_list(m, "features", f, "input", &t->features, &t->n_features, err)) return -1;
+    if (sc_task_str_list(m, "features", f, "input", &t->features, &t->n_features, err)) return -1;
     if (t->modality == SC_TABULAR && !t->n_features)
         return sc_errf(err, "%s line %d: missing required field 'input.features' (one name per feature)", f, m->line);
     return 0;
@@ -380,7 +248,7 @@ int sc_task_load(const char *dir, const char *root, sc_task **out, sc_err *err) 
         sc_yget_str(y, "name", 1, f, "", &t->name, err) || sc_yget_str(y, "description", 0, f, "", &t->description, err))
         goto fail;
     int mod = 0;
-    if (choice(y, "modality", 1, mods, f, "", &mod, err)) goto fail;
+    if (sc_task_choice(y, "modality", 1, mods, f, "", &mod, err)) goto fail;
     t->modality = (sc_modality)mod;
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (*base && strcmp(base, t->name)) {
@@ -409,7 +277,7 @@ int sc_task_load(const char *dir, const char *root, sc_task **out, sc_err *err) 
             sc_errf(err, "%s line %d: missing required field 'read'", f, y->line);
             goto fail;
         }
-        if (parse_read(t, rd, err)) goto fail;
+        if (sc_task_parse_read(t, rd, err)) goto fail;
     }
     if (parse_splits(t, sc_ymap_get(y, "splits"), err)) goto fail;
     // Rationale data implies the declaration; the kinds must agree.

@@ -146,7 +146,7 @@ static void test_plugin_walkthrough(void **state) {
     assert_true(tu_exists(cache, "my-reviews/reviews.tsv"));
     // Idempotent: a second fetch finds everything verified.
     assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
-    assert_non_null(strstr(out, "present and verified"));
+    assert_non_null(strstr(out, "every file is present and verified"));
     char *check[] = {"tasks", "check", (char *)dir, NULL};
     rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
     if (rc) fail_msg("check failed: %s", errbuf);

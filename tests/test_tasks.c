@@ -224,6 +224,52 @@ static void test_empty_data(void **state) {
     assert_non_null(strstr(errbuf, "empty/task.yaml: the data holds no examples"));
 }
 
+// The canonical-tarball route: --from an archive as downloaded.
+static void test_fetch_from_tarball(void **state) {
+    (void)state;
+    static unsigned char tar[8192];
+    size_t off = 0;
+    tu_tar_add(tar, &off, "pkg/README", "hi\n", 3);
+    tu_tar_add(tar, &off, "pkg/neg.txt", "awful\nbad\n", 10);
+    tu_tar_add(tar, &off, "pkg/pos.txt", "great\nfine\n", 11);
+    memset(tar + off, 0, 1024);
+    off += 1024;
+    tu_write_gz(tmp, "data.tar.gz", tar, off);
+    char sn[65], sp[65], yaml[2048];
+    sc_sha256_hex("awful\nbad\n", 10, sn);
+    sc_sha256_hex("great\nfine\n", 11, sp);
+    snprintf(yaml, sizeof yaml,
+             "name: tarred\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: local, path: /nonexistent, files: [{name: neg.txt, sha256: %s},"
+             " {name: pos.txt, sha256: %s}]}\n"
+             "read: {format: lines, class_files: {a: neg.txt, b: pos.txt}}\n" SPL INP, sn, sp);
+    const char *dir = put_task("tarred", yaml);
+    char whl[400];
+    snprintf(whl, sizeof whl, "%s/data.tar.gz", tmp);
+    char *fetch[] = {"tasks", "fetch", (char *)dir, "--from", whl, NULL};
+    int rc = sc_test_capture(sc_cmd_tasks, 5, fetch, out, sizeof out, errbuf, sizeof errbuf);
+    if (rc) fail_msg("%s", errbuf);
+    char *check[] = {"tasks", "check", (char *)dir, NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf), 0);
+    assert_non_null(strstr(out, "examples: 4"));
+    // A truncated archive and a missing member: errors, cache untouched.
+    char cdir[500];
+    snprintf(cdir, sizeof cdir, "%s/tarred", cache);
+    tu_rmtree(cdir);
+    tu_write(tmp, "cut.tar", tar, 512 + 300);
+    snprintf(whl, sizeof whl, "%s/cut.tar", tmp);
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 5, fetch, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_non_null(strstr(errbuf, "cut.tar: truncated tar archive"));
+    off = 0;
+    tu_tar_add(tar, &off, "pkg/neg.txt", "awful\nbad\n", 10);
+    memset(tar + off, 0, 1024);
+    tu_write(tmp, "half.tar", tar, off + 1024);
+    snprintf(whl, sizeof whl, "%s/half.tar", tmp);
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 5, fetch, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_non_null(strstr(errbuf, "half.tar: the archive holds no file named pos.txt"));
+    assert_int_equal(tu_count(cdir), 1);  // neg.txt, verified, is kept; nothing else
+}
+
 static void test_cli_usage(void **state) {
     (void)state;
     char *a[] = {"tasks", NULL};
@@ -588,6 +634,7 @@ int main(void) {
         cmocka_unit_test(test_plugin_walkthrough),
         cmocka_unit_test(test_fetch_failures_write_nothing),
         cmocka_unit_test(test_empty_data),
+        cmocka_unit_test(test_fetch_from_tarball),
         cmocka_unit_test(test_cli_usage),
         cmocka_unit_test(test_generator_modality),
         cmocka_unit_test(test_splits_exact_and_reproducible),

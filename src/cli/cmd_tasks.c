@@ -205,9 +205,11 @@ static int cmd_fetch(const char *name, const char *from) {
         fprintf(stderr, "scaffold tasks fetch: %s\n", err.msg);
         return SC_EXIT_FAIL;
     }
-    char cache[4096] = "";
-    sc_cache_task_dir(t, cache, sizeof cache, NULL);
-    printf("%s: fetching into %s\n", t->name, cache);
+    if (t->source != SC_SRC_SYNTHETIC) {  // synthetic tasks have no files of their own
+        char cache[4096] = "";
+        sc_cache_task_dir(t, cache, sizeof cache, NULL);
+        printf("%s: fetching into %s\n", t->name, cache);
+    }
     int rc = sc_task_fetch(t, from, stdout, &err);
     if (rc) fprintf(stderr, "scaffold tasks fetch %s: %s\n", name, err.msg);
     else printf("%s: ok\n", t->name);

@@ -96,6 +96,21 @@ static int text_report(const sc_dataset *d, sc_err *err) {
     free(lens);
     sc_encoded_free(&e);
     sc_vocab_free(&v);
+    // Splits are disjoint as examples, but a source may repeat a text: count test
+    // texts that also occur in a training split (a string set via the vocabulary table).
+    sc_vocab seen;
+    if (sc_vocab_init(&seen, err)) return -1;
+    size_t dup = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->split[i] != SC_SPLIT_TEST && sc_vocab_count(&seen, sc_dataset_text(d, i), err)) {
+            sc_vocab_free(&seen);
+            return -1;
+        }
+    for (size_t i = 0; i < d->n; i++)
+        if (d->split[i] == SC_SPLIT_TEST && sc_dataset_text(d, i)[0])
+            dup += sc_vocab_id(&seen, sc_dataset_text(d, i)) != SC_TOK_UNK;
+    printf("  test texts also present in another split (duplicates in the source): %zu\n", dup);
+    sc_vocab_free(&seen);
     return 0;
 }
 

@@ -167,6 +167,9 @@ static void round_trip(const char *dtype, int with_vocab) {
     sc_ckpt_extra x;
     make_extra(&x, with_vocab ? &v : NULL);
     save_or_fail(a, &m, &x);
+    // SC_TEST_KEEP_CHECKPOINT=path keeps a copy (to try the README's Python snippet).
+    const char *keep = getenv("SC_TEST_KEEP_CHECKPOINT");
+    if (keep && *keep && with_vocab) save_or_fail(keep, &m, &x);
 
     sc_model m2;
     sc_ckpt_extra x2;

@@ -275,18 +275,28 @@ typedef struct fixture {
     size_t n;
 } fixture;
 
-static void fixture_open(fixture *f, const char *extra) {
+static void fixture_open_vocab(fixture *f, const char *extra, int with_vocab) {
     tu_tmpdir(f->dir, sizeof f->dir);
     snprintf(f->good, sizeof f->good, "%s/good.ckpt", f->dir);
     snprintf(f->bad, sizeof f->bad, "%s/bad.ckpt", f->dir);
     sc_model m;
     make_model(&m, 5, "f32", extra);
+    sc_vocab v0, v;
+    sc_err err;
+    assert_int_equal(sc_vocab_init(&v0, &err), 0);
+    assert_int_equal(sc_vocab_count(&v0, "alpha", &err), 0);
+    assert_int_equal(sc_vocab_count(&v0, "beta", &err), 0);
+    assert_int_equal(sc_vocab_finish(&v0, 1, 100, &v, &err), 0);
+    sc_vocab_free(&v0);
     sc_ckpt_extra x;
-    make_extra(&x, NULL);
+    make_extra(&x, with_vocab ? &v : NULL);
     save_or_fail(f->good, &m, &x);
+    sc_vocab_free(&v);
     sc_model_free(&m);
     f->bytes = slurp(f->good, &f->n);
 }
+
+static void fixture_open(fixture *f, const char *extra) { fixture_open_vocab(f, extra, 0); }
 
 static void fixture_close(fixture *f) {
     free(f->bytes);
@@ -459,7 +469,7 @@ static void test_failed_save_leaves_nothing(void **state) {
 static void test_fuzz(void **state) {
     (void)state;
     fixture f;
-    fixture_open(&f, "1");
+    fixture_open_vocab(&f, "1", 1);
     int quick = sc_test_quick();
     size_t stride = quick ? 17 : 1;
     int n_flips = quick ? 150 : 3000;
@@ -500,6 +510,69 @@ static void test_fuzz(void **state) {
     fixture_close(&f);
 }
 
+// ---- registered architectures ------------------------------------------------------
+// Save -> load through the registry -> identical predictions and identical bytes,
+// for architectures from teachers/ (skipped while they are not in the build).
+static void real_round_trip(const char *role, const char *name, const sc_model_shape *shape) {
+    const sc_model_def *def = sc_model_find(role, name);
+    if (!def) skip();
+    char dir[300], a[400], b[400];
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(a, sizeof a, "%s/a.ckpt", dir);
+    snprintf(b, sizeof b, "%s/b.ckpt", dir);
+    sc_err err = {{0}};
+    sc_model m, l;
+    if (sc_model_create(&m, def, shape, NULL, 11, &err)) fail_msg("%s", err.msg);
+    save_or_fail(a, &m, NULL);
+    if (sc_checkpoint_load(a, &l, NULL, &err)) fail_msg("%s", err.msg);
+    assert_ptr_equal(l.def, def);
+    save_or_fail(b, &l, NULL);
+    size_t na, nb;
+    uint8_t *ba = slurp(a, &na), *bb = slurp(b, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(ba, bb, na);
+    free(ba);
+    free(bb);
+    // Predictions (evaluation mode: no dropout) are bit-identical.
+    sc_ctx ctx;
+    assert_int_equal(sc_ctx_init(&ctx, 64 << 20, 1, &err), 0);
+    const int64_t B = 2, T = 6;
+    sc_inputs in = {.B = B};
+    if (shape->modality == SC_TEXT) {
+        int64_t s2[2] = {B, T};
+        double ids[12] = {2, 3, 4, 5, 6, 7, 2, 8, 9, 0, 0, 0}, mask[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+        in.ids = sc_empty(&ctx, SC_I32, 2, s2);
+        for (int i = 0; i < 12; i++) ((int32_t *)in.ids->data)[i] = (int32_t)ids[i];
+        in.mask = sc_from_f64(&ctx, m.dtype, 2, s2, mask);
+    } else {
+        int64_t s2[2] = {B, shape->F};
+        double xs[2 * 8];
+        for (int i = 0; i < 2 * shape->F; i++) xs[i] = 0.3 * (i % 5) - 0.5;
+        in.features = sc_from_f64(&ctx, m.dtype, 2, s2, xs);
+    }
+    sc_tensor *y1 = sc_model_forward(&m, &ctx, &in, 0, NULL);
+    sc_tensor *y2 = sc_model_forward(&l, &ctx, &in, 0, NULL);
+    if (!y1 || !y2) fail_msg("%s", ctx.err.msg);
+    assert_int_equal(y1->numel, B * shape->n_outputs);
+    for (int64_t i = 0; i < y1->numel; i++) assert_true(sc_tensor_get(y1, i) == sc_tensor_get(y2, i));
+    sc_ctx_free(&ctx);
+    sc_model_free(&l);
+    sc_model_free(&m);
+    tu_rmtree(dir);
+}
+
+static void test_registered_text_transformer(void **state) {
+    (void)state;
+    sc_model_shape s = {.modality = SC_TEXT, .n_outputs = 2, .vocab_size = 10, .max_tokens = 8};
+    real_round_trip("teacher", "transformer", &s);
+}
+
+static void test_registered_tabular_mlp(void **state) {
+    (void)state;
+    sc_model_shape s = {.modality = SC_TABULAR, .n_outputs = 3, .F = 8};
+    real_round_trip("teacher", "mlp", &s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_f32),
@@ -514,6 +587,8 @@ int main(void) {
         cmocka_unit_test(test_wrong_architecture),
         cmocka_unit_test(test_failed_save_leaves_nothing),
         cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_registered_text_transformer),
+        cmocka_unit_test(test_registered_tabular_mlp),
     };
     return cmocka_run_group_tests_name("checkpoint", tests, NULL, sc_test_teardown);
 }

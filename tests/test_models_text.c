@@ -1,0 +1,516 @@
+// Text models: the transformer teacher and student (both poolings) and the
+// bag-of-embeddings student. Output and state shapes for several batch sizes;
+// the exposed attention logits (pre-softmax, padded keys exactly -1e9, zero
+// weight after softmax); embeddings connected to the outputs (also as a leaf on
+// a detached model); padding invariance in f64; seeding; config errors;
+// finite-difference checks of d(logit)/d(parameter); overfitting a tiny
+// synthetic task with sc_optim; regression heads; copying the teacher's token
+// embeddings into a student.
+#include "sc_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model.h"
+#include "models/transfer.h"
+#include "ops/ops.h"
+#include "optim/optim.h"
+
+#define V 13  // vocabulary: 0 = [PAD], 1 = [CLS], 2.. words
+#define TMAX 9
+
+typedef struct arch {
+    const char *role, *name;
+    const char *kv[6];  // "key=value" overrides (NULL-terminated)
+} arch;
+
+// Small configs so that every check runs in milliseconds.
+static const arch archs[] = {
+    {"teacher", "transformer", {"layers=2", "width=16", "heads=4", "dropout=0", NULL}},
+    {"teacher", "transformer", {"layers=1", "width=8", "heads=2", "pooling=mean", "dropout=0", NULL}},
+    {"student", "transformer", {"width=8", "dropout=0", NULL}},
+    {"student", "bag", {"width=8", "hidden=6", "dropout=0", NULL}},
+    {"student", "bag", {"width=8", "dropout=0", NULL}},
+};
+#define N_ARCHS ((int)(sizeof archs / sizeof archs[0]))
+
+static sc_model_shape text_shape(int64_t n_out, int regression) {
+    sc_model_shape s = {.modality = SC_TEXT, .n_outputs = n_out, .regression = regression, .vocab_size = V,
+                        .max_tokens = TMAX};
+    return s;
+}
+
+static void make(sc_model *m, const arch *a, const char *dtype, const sc_model_shape *shape, uint64_t seed) {
+    sc_config cfg;
+    sc_err err = {{0}};
+    sc_config_init(&cfg);
+    for (int i = 0; a->kv[i]; i++) assert_int_equal(sc_config_set_kv(&cfg, a->kv[i], &err), 0);
+    char kv[32];
+    snprintf(kv, sizeof kv, "dtype=%s", dtype);
+    assert_int_equal(sc_config_set_kv(&cfg, kv, &err), 0);
+    const sc_model_def *def = sc_model_find(a->role, a->name);
+    assert_non_null(def);
+    if (sc_model_create(m, def, shape, &cfg, seed, &err)) fail_msg("%s", err.msg);
+}
+
+// B sequences: [CLS] then len_b words (ids from a fixed generator), then padding to T.
+static void text_inputs(sc_ctx *ctx, sc_inputs *in, int64_t B, int64_t T, const int64_t *lens, sc_dtype dt,
+                        uint64_t seed) {
+    sc_rng r;
+    sc_rng_seed(&r, seed);
+    int64_t s[2] = {B, T};
+    memset(in, 0, sizeof *in);
+    in->B = B;
+    in->ids = sc_empty(ctx, SC_I32, 2, s);
+    in->mask = sc_empty(ctx, dt, 2, s);
+    assert_non_null(in->ids);
+    assert_non_null(in->mask);
+    int32_t *ids = in->ids->data;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t < T; t++) {
+            int real = t <= lens[b];
+            ids[b * T + t] = t == 0 ? 1 : real ? 2 + (int32_t)sc_rng_below(&r, V - 2) : 0;
+            sc_tensor_set(in->mask, b * T + t, real);
+        }
+}
+
+static void expect_shape(const sc_tensor *t, int nd, const int64_t *shape) {
+    assert_non_null(t);
+    assert_int_equal(t->ndim, nd);
+    for (int i = 0; i < nd; i++) assert_int_equal(t->shape[i], shape[i]);
+}
+
+static int is_bag(const arch *a) { return !strcmp(a->name, "bag"); }
+
+// Forward shapes for several batch sizes and the state's documented layout.
+static void test_shapes_and_state(void **state) {
+    sc_ctx *ctx = *state;
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model m;
+        sc_model_shape shape = text_shape(3, 0);
+        make(&m, &archs[k], "f32", &shape, 1);
+        const int64_t bs[3] = {1, 2, 5}, lens[5] = {4, 8, 1, 6, 3};
+        for (int ib = 0; ib < 3; ib++) {
+            const int64_t B = bs[ib], T = 7 + ib;  // T <= TMAX
+            sc_ctx_reset(ctx);
+            sc_inputs in;
+            int64_t l[5];
+            for (int b = 0; b < 5; b++) l[b] = lens[b] < T ? lens[b] : T - 1;
+            text_inputs(ctx, &in, B, T, l, SC_F32, 10 + (uint64_t)ib);
+            sc_model_state st;
+            sc_tensor *out = sc_model_forward(&m, ctx, &in, 0, &st);
+            if (!out) fail_msg("%s: %s", archs[k].name, ctx->err.msg);
+            expect_shape(out, 2, (int64_t[]){B, 3});
+            assert_int_equal(st.n_units, T);
+            assert_int_equal(st.unit_offset, 0);
+            expect_shape(st.unit_mask, 2, (int64_t[]){B, T});
+            for (int64_t i = 0; i < B * T; i++)
+                assert_true(sc_tensor_get(st.unit_mask, i) == (i % T == 0 ? 0.0 : sc_tensor_get(in.mask, i)));
+            const int64_t C = st.embeddings ? st.embeddings->shape[2] : 0;
+            expect_shape(st.embeddings, 3, (int64_t[]){B, T, C});
+            expect_shape(st.pooled, 2, (int64_t[]){B, C});
+            const int64_t Q = is_bag(&archs[k]) ? 1 : T;
+            if (is_bag(&archs[k])) {
+                assert_int_equal(st.n_layers, 1);
+                assert_int_equal(st.n_heads, 1);
+            } else {
+                assert_int_equal(st.n_layers, atoi(sc_config_str(&m.cfg, "layers")));
+                expect_shape(st.hidden[st.n_layers], 3, (int64_t[]){B, T, C});
+            }
+            expect_shape(st.hidden[0], 3, (int64_t[]){B, T, C});
+            for (int l2 = 0; l2 < st.n_layers; l2++) {
+                const sc_tensor *lg = st.attn_logits[l2];
+                const int64_t H = st.n_heads;
+                expect_shape(lg, 4, (int64_t[]){B, H, Q, T});
+                sc_tensor *p = sc_softmax(ctx, (sc_tensor *)lg, -1);
+                assert_non_null(p);
+                for (int64_t i = 0; i < lg->numel; i++) {
+                    const int64_t b = i / (H * Q * T), t = i % T;
+                    // keys excluded: padding for self-attention, padding and [CLS] for pooling
+                    const int excluded = is_bag(&archs[k]) ? sc_tensor_get(st.unit_mask, b * T + t) == 0.0
+                                                           : sc_tensor_get(in.mask, b * T + t) == 0.0;
+                    if (excluded) {
+                        assert_true(sc_tensor_get(lg, i) == -1e9);
+                        assert_true(sc_tensor_get(p, i) == 0.0);
+                    } else {
+                        assert_true(fabs(sc_tensor_get(lg, i)) < 1e3);
+                        assert_true(sc_tensor_get(p, i) > 0.0);
+                    }
+                }
+            }
+        }
+        sc_model_free(&m);
+    }
+}
+
+static double max_abs(const sc_tensor *t) {
+    double m = 0;
+    for (int64_t i = 0; i < t->numel; i++) m = fmax(m, fabs(sc_tensor_get(t, i)));
+    return m;
+}
+
+static void set_requires_grad(sc_model *m, int on) {
+    for (int i = 0; i < m->params.n; i++) m->params.t[i]->requires_grad = on;
+}
+
+// d(logit)/d(embeddings) is non-zero on real tokens and exactly zero on padding;
+// with SC_FWD_EMBED_LEAF the same holds on a model whose parameters are detached.
+static void test_embeddings_gradient(void **state) {
+    sc_ctx *ctx = *state;
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model m;
+        sc_model_shape shape = text_shape(2, 0);
+        make(&m, &archs[k], "f64", &shape, 2);
+        for (int leaf = 0; leaf < 2; leaf++) {
+            sc_ctx_reset(ctx);
+            if (leaf) set_requires_grad(&m, 0);
+            sc_inputs in;
+            const int64_t lens[2] = {3, 6}, T = 8;
+            text_inputs(ctx, &in, 2, T, lens, SC_F64, 3);
+            sc_model_state st;
+            sc_tensor *out = sc_model_forward(&m, ctx, &in, leaf ? SC_FWD_EMBED_LEAF : 0, &st);
+            assert_non_null(out);
+            assert_true(st.embeddings->requires_grad);
+            if (leaf) assert_null(st.embeddings->node);
+            sc_tensor *y = sc_sum_all(ctx, sc_slice(ctx, sc_slice(ctx, out, 0, 0, 1), 1, 1, 2));  // logit[0, 1]
+            sc_tensor **g = sc_grad(ctx, &y, 1, &st.embeddings, 1, NULL, 0);
+            if (!g) fail_msg("%s: %s", archs[k].name, ctx->err.msg);
+            const int64_t C = st.embeddings->shape[2];
+            double real = 0, pad = 0, other = 0;
+            for (int64_t i = 0; i < g[0]->numel; i++) {
+                const int64_t b = i / (T * C), t = (i / C) % T;
+                const double v = fabs(sc_tensor_get(g[0], i));
+                if (b == 1) other = fmax(other, v);
+                else if (t > lens[0]) pad = fmax(pad, v);
+                else if (t > 0) real = fmax(real, v);
+            }
+            assert_true(real > 1e-8);
+            assert_true(pad == 0.0);
+            assert_true(other == 0.0);  // examples do not mix
+            if (leaf) set_requires_grad(&m, 1);
+        }
+        sc_model_free(&m);
+    }
+}
+
+// Adding padding columns changes nothing (f64, 1e-10); so does the other
+// sequences' content.
+static void test_padding_invariance(void **state) {
+    sc_ctx *ctx = *state;
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model m;
+        sc_model_shape shape = text_shape(3, 0);
+        make(&m, &archs[k], "f64", &shape, 4);
+        sc_ctx_reset(ctx);
+        const int64_t lens[3] = {2, 4, 1};
+        sc_inputs a, b;
+        text_inputs(ctx, &a, 3, 5, lens, SC_F64, 5);
+        text_inputs(ctx, &b, 3, TMAX, lens, SC_F64, 5);  // same words (same draws), more padding
+        for (int64_t r = 0; r < 3; r++)
+            for (int64_t t = 0; t < 5; t++)
+                assert_int_equal(((int32_t *)a.ids->data)[r * 5 + t], ((int32_t *)b.ids->data)[r * TMAX + t]);
+        // padded ids are arbitrary: fill them with words in b
+        for (int64_t r = 0; r < 3; r++)
+            for (int64_t t = lens[r] + 1; t < TMAX; t++) ((int32_t *)b.ids->data)[r * TMAX + t] = 2 + (int32_t)t;
+        sc_tensor *ya = sc_model_forward(&m, ctx, &a, 0, NULL);
+        sc_tensor *yb = sc_model_forward(&m, ctx, &b, 0, NULL);
+        assert_non_null(ya);
+        assert_non_null(yb);
+        for (int64_t i = 0; i < ya->numel; i++)
+            assert_true(fabs(sc_tensor_get(ya, i) - sc_tensor_get(yb, i)) < 1e-10);
+        // a batch of one gives the same logits as its row in the batch
+        sc_inputs c;
+        text_inputs(ctx, &c, 1, 5, lens, SC_F64, 5);
+        sc_tensor *yc = sc_model_forward(&m, ctx, &c, 0, NULL);
+        assert_non_null(yc);
+        for (int64_t j = 0; j < 3; j++) assert_true(fabs(sc_tensor_get(yc, j) - sc_tensor_get(ya, j)) < 1e-10);
+        sc_model_free(&m);
+    }
+}
+
+static int params_equal(const sc_model *a, const sc_model *b) {
+    if (a->params.n != b->params.n) return 0;
+    for (int i = 0; i < a->params.n; i++) {
+        const sc_tensor *x = a->params.t[i], *y = b->params.t[i];
+        if (strcmp(a->params.names[i], b->params.names[i]) || x->numel != y->numel ||
+            memcmp(x->data, y->data, sc_dtype_size(x->dtype) * (size_t)x->numel))
+            return 0;
+    }
+    return 1;
+}
+
+static void test_seed_determinism(void **state) {
+    (void)state;
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model a, b, c;
+        sc_model_shape shape = text_shape(2, 0);
+        make(&a, &archs[k], "f32", &shape, 42);
+        make(&b, &archs[k], "f32", &shape, 42);
+        make(&c, &archs[k], "f32", &shape, 43);
+        assert_true(params_equal(&a, &b));
+        assert_false(params_equal(&a, &c));
+        assert_non_null(sc_params_get(&a.params, "embed.tokens"));
+        assert_non_null(sc_params_get(&a.params, "head.w"));
+        sc_model_free(&a);
+        sc_model_free(&b);
+        sc_model_free(&c);
+    }
+}
+
+static void test_config_errors(void **state) {
+    (void)state;
+    const char *const bad[][3] = {
+        {"teacher", "transformer", "depth=3"},    {"student", "bag", "layers=1"},
+        {"teacher", "transformer", "pooling=max"}, {"student", "transformer", "width=9"},
+        {"student", "bag", "activation=tanh"},
+    };
+    const char *const expect[] = {"depth", "layers", "max", "divisible", "tanh"};
+    for (int i = 0; i < 5; i++) {
+        sc_config cfg;
+        sc_err err = {{0}};
+        sc_config_init(&cfg);
+        assert_int_equal(sc_config_set_kv(&cfg, bad[i][2], &err), 0);
+        sc_model m;
+        sc_model_shape shape = text_shape(2, 0);
+        assert_int_equal(sc_model_create(&m, sc_model_find(bad[i][0], bad[i][1]), &shape, &cfg, 1, &err), -1);
+        if (!strstr(err.msg, expect[i])) fail_msg("'%s' not in: %s", expect[i], err.msg);
+    }
+    // a tabular shape is refused by a text model
+    sc_err err = {{0}};
+    sc_model m;
+    sc_model_shape shape = {.modality = SC_TABULAR, .n_outputs = 2, .F = 3};
+    assert_int_equal(sc_model_create(&m, sc_model_find("student", "bag"), &shape, NULL, 1, &err), -1);
+    assert_non_null(strstr(err.msg, "text"));
+}
+
+static void test_inputs_errors(void **state) {
+    sc_ctx *ctx = *state;
+    sc_model m;
+    sc_model_shape shape = text_shape(2, 0);
+    make(&m, &archs[2], "f32", &shape, 1);
+    sc_ctx_reset(ctx);
+    sc_inputs in;
+    const int64_t lens[1] = {3};
+    text_inputs(ctx, &in, 1, TMAX + 1, lens, SC_F32, 1);
+    assert_null(sc_model_forward(&m, ctx, &in, 0, NULL));
+    assert_non_null(strstr(ctx->err.msg, "max_tokens"));
+    sc_ctx_reset(ctx);
+    text_inputs(ctx, &in, 1, 4, lens, SC_F32, 1);
+    ((int32_t *)in.ids->data)[2] = V + 5;  // out of the vocabulary
+    assert_null(sc_model_forward(&m, ctx, &in, 0, NULL));
+    assert_non_null(strstr(ctx->err.msg, "gather_rows"));
+    sc_ctx_reset(ctx);
+    sc_model_free(&m);
+}
+
+// Central differences of logit[1, 0] against sc_grad, a few coordinates of
+// every parameter (f64, tiny configs).
+static void test_param_gradients_fd(void **state) {
+    sc_ctx *ctx = *state;
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model m;
+        sc_model_shape shape = text_shape(2, 0);
+        make(&m, &archs[k], "f64", &shape, 6);
+        sc_ctx_reset(ctx);
+        sc_inputs in;
+        const int64_t lens[2] = {3, 5};
+        text_inputs(ctx, &in, 2, 7, lens, SC_F64, 8);
+        sc_tensor *out = sc_model_forward(&m, ctx, &in, 0, NULL);
+        sc_tensor *y = sc_sum_all(ctx, sc_slice(ctx, sc_slice(ctx, out, 0, 1, 2), 1, 0, 1));
+        sc_tensor **g = sc_grad(ctx, &y, 1, m.params.t, m.params.n, NULL, 0);
+        if (!g) fail_msg("%s", ctx->err.msg);
+        int checked = 0;
+        for (int p = 0; p < m.params.n; p++) {
+            sc_tensor *t = m.params.t[p];
+            // the [CLS] row and a word present in the batch, else a spread of coordinates
+            for (int c = 0; c < 3; c++) {
+                int64_t i = (t->numel * (2 * c + 1) / 6 + c) % t->numel;
+                if (!strcmp(m.params.names[p], "embed.tokens")) {
+                    int32_t id = c == 0 ? 1 : ((int32_t *)in.ids->data)[7 + c];
+                    i = id * t->shape[1] + c;
+                }
+                const double x0 = sc_tensor_get(t, i), h = 1e-5;
+                double f[2];
+                for (int s = 0; s < 2; s++) {
+                    sc_tensor_set(t, i, x0 + (s ? -h : h));
+                    sc_no_grad_begin(ctx);
+                    sc_ctx_mark mk = sc_ctx_get_mark(ctx);
+                    sc_tensor *o = sc_model_forward(&m, ctx, &in, 0, NULL);
+                    assert_non_null(o);
+                    f[s] = sc_tensor_get(o, 2);  // logit[1, 0]
+                    sc_ctx_rewind(ctx, mk);
+                    sc_no_grad_end(ctx);
+                }
+                sc_tensor_set(t, i, x0);
+                const double fd = (f[0] - f[1]) / (2 * h), an = sc_tensor_get(g[p], i);
+                if (fabs(fd - an) > 1e-6 * fmax(1.0, fabs(fd)))
+                    fail_msg("%s %s[%lld]: analytic %.10g vs finite difference %.10g", archs[k].name,
+                             m.params.names[p], (long long)i, an, fd);
+                checked += fabs(an) > 1e-9;
+            }
+        }
+        assert_true(checked >= m.params.n);  // most coordinates carry gradient
+        sc_model_free(&m);
+    }
+}
+
+// Regression: one output per example, differentiable through an MSE loss.
+static void test_regression_head(void **state) {
+    sc_ctx *ctx = *state;
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model m;
+        sc_model_shape shape = text_shape(1, 1);
+        make(&m, &archs[k], "f64", &shape, 9);
+        assert_int_equal(sc_params_get(&m.params, "head.w")->shape[1], 1);
+        sc_ctx_reset(ctx);
+        sc_inputs in;
+        const int64_t lens[4] = {1, 2, 3, 4};
+        text_inputs(ctx, &in, 4, 6, lens, SC_F64, 2);
+        sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
+        expect_shape(out, 2, (int64_t[]){4, 1});
+        sc_tensor *loss = sc_mse(ctx, out, sc_full(ctx, SC_F64, 2, (int64_t[]){4, 1}, 0.5));
+        sc_tensor **g = sc_grad(ctx, &loss, 1, m.params.t, m.params.n, NULL, 0);
+        assert_non_null(g);
+        assert_true(max_abs(g[m.params.n - 2]) > 0);  // head.w
+        sc_model_free(&m);
+    }
+}
+
+// A tiny task: is word 5 in the sentence? Each model gets the loss low with Adam.
+static void test_overfit_tiny_task(void **state) {
+    sc_ctx *ctx = *state;
+    const int steps = sc_test_quick() ? 60 : 250;
+    const double target = sc_test_quick() ? 0.45 : 0.05;
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model m;
+        sc_model_shape shape = text_shape(2, 0);
+        make(&m, &archs[k], "f32", &shape, 11);
+        sc_optim o;
+        sc_err err = {{0}};
+        sc_optim_cfg oc = sc_optim_adam_cfg(0, 0.0, 0.0);
+        assert_int_equal(sc_optim_init_params(&o, &oc, &m.params, &err), 0);
+        const int64_t B = 16, T = 6;
+        int64_t lens[16];
+        for (int b = 0; b < B; b++) lens[b] = 2 + b % 4;
+        double first = 0, loss_v = 0;
+        for (int s = 0; s < steps; s++) {
+            sc_ctx_reset(ctx);
+            sc_inputs in;
+            text_inputs(ctx, &in, B, T, lens, SC_F32, 77);  // the same 16 examples every step
+            sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){B});
+            for (int b = 0; b < B; b++) {
+                int has = 0;
+                for (int t = 1; t <= lens[b]; t++) has |= ((int32_t *)in.ids->data)[b * T + t] == 5;
+                ((int32_t *)labels->data)[b] = has;
+            }
+            sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
+            sc_tensor *loss = sc_cross_entropy(ctx, out, labels);
+            sc_tensor **g = sc_grad(ctx, &loss, 1, o.p, o.n, NULL, 0);
+            if (!g) fail_msg("%s", ctx->err.msg);
+            loss_v = sc_tensor_get(loss, 0);
+            if (s == 0) first = loss_v;
+            assert_int_equal(sc_optim_step(&o, ctx, g, 1e-2), 0);
+        }
+        if (!(loss_v < target && loss_v < first))
+            fail_msg("%s %s: loss %.4f -> %.4f after %d steps (want < %.2f)", archs[k].role, archs[k].name, first,
+                     loss_v, steps, target);
+        sc_optim_free(&o);
+        sc_model_free(&m);
+    }
+}
+
+static void test_init_embeddings_from_teacher(void **state) {
+    (void)state;
+    sc_model t, s, s_small, bag_s;
+    sc_model_shape shape = text_shape(2, 0);
+    const arch teacher = {"teacher", "transformer", {"layers=1", "width=8", "heads=2", NULL}};
+    const arch student_small = {"student", "transformer", {"width=4", NULL}};
+    make(&t, &teacher, "f32", &shape, 1);
+    make(&s, &archs[2], "f64", &shape, 2);       // width 8, another dtype
+    make(&s_small, &student_small, "f32", &shape, 3);
+    make(&bag_s, &archs[3], "f32", &shape, 4);   // the bag student, width 8
+    sc_err err = {{0}};
+    assert_int_equal(sc_model_init_embeddings_from(&s, &t, &err), 0);
+    assert_int_equal(sc_model_init_embeddings_from(&bag_s, &t, &err), 0);
+    const sc_tensor *te = sc_params_get(&t.params, "embed.tokens");
+    const sc_tensor *se = sc_params_get(&s.params, "embed.tokens");
+    const sc_tensor *be = sc_params_get(&bag_s.params, "embed.tokens");
+    for (int64_t i = 0; i < te->numel; i++) {
+        assert_true(sc_tensor_get(se, i) == sc_tensor_get(te, i));
+        assert_true(sc_tensor_get(be, i) == sc_tensor_get(te, i));
+    }
+    // other parameters untouched: the positions still differ
+    assert_true(sc_tensor_get(sc_params_get(&s.params, "embed.pos"), 0) !=
+                sc_tensor_get(sc_params_get(&t.params, "embed.pos"), 0));
+    assert_int_equal(sc_model_init_embeddings_from(&s_small, &t, &err), -1);
+    if (!strstr(err.msg, "(13, 4)") || !strstr(err.msg, "(13, 8)")) fail_msg("%s", err.msg);
+    // a model without token embeddings
+    sc_model mlp;
+    sc_model_shape ts = {.modality = SC_TABULAR, .n_outputs = 2, .F = 3};
+    assert_int_equal(sc_model_create(&mlp, sc_model_find("teacher", "mlp"), &ts, NULL, 1, &err), 0);
+    assert_int_equal(sc_model_init_embeddings_from(&s, &mlp, &err), -1);
+    assert_non_null(strstr(err.msg, "embed.tokens"));
+    sc_model_free(&mlp);
+    sc_model_free(&t);
+    sc_model_free(&s);
+    sc_model_free(&s_small);
+    sc_model_free(&bag_s);
+}
+
+// The registered defaults build and run (sizes meant for two CPU cores).
+static void test_default_configs(void **state) {
+    sc_ctx *ctx = *state;
+    const char *const which[][2] = {{"teacher", "transformer"}, {"student", "transformer"}, {"student", "bag"}};
+    for (int k = 0; k < 3; k++) {
+        sc_model m;
+        sc_err err = {{0}};
+        sc_model_shape shape = text_shape(2, 0);
+        shape.vocab_size = 500;
+        shape.max_tokens = 32;
+        const sc_model_def *def = sc_model_find(which[k][0], which[k][1]);
+        assert_non_null(def);
+        if (sc_model_create(&m, def, &shape, NULL, 1, &err)) fail_msg("%s", err.msg);
+        assert_true(sc_params_numel(&m.params) < 200000);
+        sc_ctx_reset(ctx);
+        sc_inputs in;
+        const int64_t lens[2] = {10, 31};
+        text_inputs(ctx, &in, 2, 32, lens, SC_F32, 1);
+        sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
+        if (!out) fail_msg("%s", ctx->err.msg);
+        expect_shape(out, 2, (int64_t[]){2, 2});
+        sc_model_free(&m);
+    }
+}
+
+static sc_ctx ctx_store;
+
+static int setup(void **state) {
+    sc_err err;
+    if (sc_ctx_init(&ctx_store, 64u << 20, 7, &err)) return -1;
+    *state = &ctx_store;
+    return 0;
+}
+
+static int teardown(void **state) {
+    sc_ctx_free(*state);
+    return sc_test_teardown(state);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shapes_and_state),
+        cmocka_unit_test(test_embeddings_gradient),
+        cmocka_unit_test(test_padding_invariance),
+        cmocka_unit_test(test_seed_determinism),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_inputs_errors),
+        cmocka_unit_test(test_param_gradients_fd),
+        cmocka_unit_test(test_regression_head),
+        cmocka_unit_test(test_overfit_tiny_task),
+        cmocka_unit_test(test_init_embeddings_from_teacher),
+        cmocka_unit_test(test_default_configs),
+    };
+    return cmocka_run_group_tests_name("models_text", tests, setup, teardown);
+}

@@ -3,7 +3,8 @@
 //
 //   e_u      = E[ids_u]                                (B, T, E)  "embed.tokens" (V, E)
 //   logit_u  = <W_k e_u, q> / sqrt(E)                  (B, 1, 1, T) "pool.key.w" (E, E), "pool.query" (E,)
-//              padded tokens and [CLS] (u = 0) set to -1e9
+//              padded tokens and [CLS] (u = 0) set to -1e9 ([CLS] stays when a
+//              sequence has no words, so that it is never all padding)
 //   w        = softmax_u(logit)                        padded / [CLS] weights are exactly 0
 //   pooled   = sum_u w_u e_u                           (B, E)
 //   out      = MLP(dropout(pooled))                    hidden layer of `hidden` units (0 = none), then "head"
@@ -78,7 +79,13 @@ static sc_tensor *forward(const sc_model *m, sc_ctx *ctx, const sc_inputs *in, u
     sc_tensor *drop = sc_empty(ctx, SC_I32, 4, s4);                          // 1 = excluded key (constant)
     if (!drop) return NULL;
     int32_t *dv = drop->data;
-    for (int64_t i = 0; i < drop->numel; i++) dv[i] = sc_tensor_get(unit_mask, i) == 0.0;
+    for (int64_t b = 0; b < B; b++) {
+        int any = 0;
+        for (int64_t t = 0; t < T; t++) any |= !(dv[b * T + t] = sc_tensor_get(unit_mask, b * T + t) == 0.0);
+        // A sequence with no words attends to its [CLS] alone (rather than
+        // spreading uniform weight over padding, which would depend on T).
+        if (!any) dv[b * T] = 0;
+    }
     sc_tensor *k = sc_matmul(ctx, e, a->key_w);                              // (B, T, E)
     sc_tensor *logits = sc_mul_scalar(ctx, sc_matmul(ctx, k, a->query), 1.0 / sqrt((double)a->E));  // (B, T, 1)
     logits = sc_masked_fill(ctx, sc_reshape(ctx, logits, 4, s4), drop, -1e9);  // (B, 1, 1, T)

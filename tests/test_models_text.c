@@ -195,8 +195,8 @@ static void test_embeddings_gradient(void **state) {
     }
 }
 
-// Adding padding columns changes nothing (f64, 1e-10); so does the other
-// sequences' content.
+// Adding padding columns changes nothing (f64, 1e-10), whatever the padded ids,
+// also for a sequence of [CLS] alone; a row's logits do not depend on the batch.
 static void test_padding_invariance(void **state) {
     sc_ctx *ctx = *state;
     for (int k = 0; k < N_ARCHS; k++) {
@@ -204,15 +204,15 @@ static void test_padding_invariance(void **state) {
         sc_model_shape shape = text_shape(3, 0);
         make(&m, &archs[k], "f64", &shape, 4);
         sc_ctx_reset(ctx);
-        const int64_t lens[3] = {2, 4, 1};
+        const int64_t lens[4] = {2, 4, 1, 0};  // the last: [CLS] alone
         sc_inputs a, b;
-        text_inputs(ctx, &a, 3, 5, lens, SC_F64, 5);
-        text_inputs(ctx, &b, 3, TMAX, lens, SC_F64, 5);  // same words (same draws), more padding
-        for (int64_t r = 0; r < 3; r++)
+        text_inputs(ctx, &a, 4, 5, lens, SC_F64, 5);
+        text_inputs(ctx, &b, 4, TMAX, lens, SC_F64, 5);  // same words (same draws), more padding
+        for (int64_t r = 0; r < 4; r++)
             for (int64_t t = 0; t < 5; t++)
                 assert_int_equal(((int32_t *)a.ids->data)[r * 5 + t], ((int32_t *)b.ids->data)[r * TMAX + t]);
         // padded ids are arbitrary: fill them with words in b
-        for (int64_t r = 0; r < 3; r++)
+        for (int64_t r = 0; r < 4; r++)
             for (int64_t t = lens[r] + 1; t < TMAX; t++) ((int32_t *)b.ids->data)[r * TMAX + t] = 2 + (int32_t)t;
         sc_tensor *ya = sc_model_forward(&m, ctx, &a, 0, NULL);
         sc_tensor *yb = sc_model_forward(&m, ctx, &b, 0, NULL);
@@ -352,6 +352,80 @@ static void test_param_gradients_fd(void **state) {
             }
         }
         assert_true(checked >= m.params.n);  // most coordinates carry gradient
+        sc_model_free(&m);
+    }
+}
+
+// Second order, as the meta-gradient needs: the Hessian-vector product of a
+// loss that reads both the logits and the attention logits (an explanation
+// loss), from sc_grad with create_graph, against central differences of the
+// first-order gradient along v (f64).
+static double hvp_loss_grads(sc_ctx *ctx, sc_model *m, const sc_inputs *in, const sc_tensor *labels, int create,
+                             sc_tensor ***g_out) {
+    sc_model_state st;
+    sc_tensor *out = sc_model_forward(m, ctx, in, 0, &st);
+    sc_tensor *loss = sc_cross_entropy(ctx, out, (sc_tensor *)labels);
+    // + mean squared softmax of the last layer's attention over keys (a smooth function of the logits)
+    sc_tensor *p = sc_softmax(ctx, st.attn_logits[st.n_layers - 1], -1);
+    loss = sc_add(ctx, loss, sc_mean_all(ctx, sc_mul(ctx, p, p)));
+    *g_out = sc_grad(ctx, &loss, 1, m->params.t, m->params.n, NULL, create);
+    if (!*g_out) fail_msg("%s", ctx->err.msg);
+    return sc_tensor_get(loss, 0);
+}
+
+static void test_hessian_vector_product(void **state) {
+    sc_ctx *ctx = *state;
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model m;
+        sc_model_shape shape = text_shape(2, 0);
+        make(&m, &archs[k], "f64", &shape, 12);
+        sc_ctx_reset(ctx);
+        sc_inputs in;
+        const int64_t lens[2] = {3, 5};
+        text_inputs(ctx, &in, 2, 6, lens, SC_F64, 13);
+        sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){2});
+        ((int32_t *)labels->data)[0] = 0;
+        ((int32_t *)labels->data)[1] = 1;
+        // v: a fixed random direction over every parameter
+        sc_rng r;
+        sc_rng_seed(&r, 99);
+        sc_tensor *v[SC_PARAMS_MAX];
+        for (int p = 0; p < m.params.n; p++) {
+            v[p] = sc_empty(ctx, SC_F64, m.params.t[p]->ndim, m.params.t[p]->shape);
+            for (int64_t i = 0; i < v[p]->numel; i++) sc_tensor_set(v[p], i, sc_rng_normal(&r));
+        }
+        sc_tensor **g;
+        hvp_loss_grads(ctx, &m, &in, labels, 1, &g);
+        sc_tensor *gv = NULL;
+        for (int p = 0; p < m.params.n; p++) {
+            sc_tensor *d = sc_sum_all(ctx, sc_mul(ctx, g[p], v[p]));
+            gv = gv ? sc_add(ctx, gv, d) : d;
+        }
+        sc_tensor **hv = sc_grad(ctx, &gv, 1, m.params.t, m.params.n, NULL, 0);
+        if (!hv) fail_msg("%s", ctx->err.msg);
+        // central differences of the gradient along v
+        const double h = 1e-5;
+        sc_tensor **gs[2];
+        for (int s = 0; s < 2; s++) {
+            for (int p = 0; p < m.params.n; p++)
+                for (int64_t i = 0; i < v[p]->numel; i++)
+                    sc_tensor_set(m.params.t[p], i,
+                                  sc_tensor_get(m.params.t[p], i) + (s ? -2 * h : h) * sc_tensor_get(v[p], i));
+            hvp_loss_grads(ctx, &m, &in, labels, 0, &gs[s]);
+        }
+        for (int p = 0; p < m.params.n; p++)  // restore
+            for (int64_t i = 0; i < v[p]->numel; i++)
+                sc_tensor_set(m.params.t[p], i, sc_tensor_get(m.params.t[p], i) + h * sc_tensor_get(v[p], i));
+        double worst = 0, scale = 0;
+        for (int p = 0; p < m.params.n; p++)
+            for (int64_t i = 0; i < hv[p]->numel; i++) {
+                const double fd = (sc_tensor_get(gs[0][p], i) - sc_tensor_get(gs[1][p], i)) / (2 * h);
+                worst = fmax(worst, fabs(fd - sc_tensor_get(hv[p], i)));
+                scale = fmax(scale, fabs(fd));
+            }
+        if (!(scale > 1e-6 && worst < 1e-6 * fmax(1.0, scale)))
+            fail_msg("%s %s: Hessian-vector product off by %.3g (scale %.3g)", archs[k].role, archs[k].name, worst,
+                     scale);
         sc_model_free(&m);
     }
 }
@@ -507,6 +581,7 @@ int main(void) {
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_inputs_errors),
         cmocka_unit_test(test_param_gradients_fd),
+        cmocka_unit_test(test_hessian_vector_product),
         cmocka_unit_test(test_regression_head),
         cmocka_unit_test(test_overfit_tiny_task),
         cmocka_unit_test(test_init_embeddings_from_teacher),

@@ -285,7 +285,7 @@ static void test_config_errors(void **state) {
     assert_non_null(strstr(err.msg, "text"));
 }
 
-static void test_inputs_errors(void **state) {
+static void test_inputs(void **state) {
     sc_ctx *ctx = *state;
     sc_model m;
     sc_model_shape shape = text_shape(2, 0);
@@ -303,6 +303,24 @@ static void test_inputs_errors(void **state) {
     assert_non_null(strstr(ctx->err.msg, "gather_rows"));
     sc_ctx_reset(ctx);
     sc_model_free(&m);
+    // a mask of another dtype is converted; a mask of another shape is refused
+    for (int k = 0; k < N_ARCHS; k++) {
+        make(&m, &archs[k], "f64", &shape, 1);
+        sc_ctx_reset(ctx);
+        sc_inputs a, b;
+        const int64_t l2[2] = {2, 5};
+        text_inputs(ctx, &a, 2, 7, l2, SC_F64, 3);
+        text_inputs(ctx, &b, 2, 7, l2, SC_F32, 3);
+        sc_tensor *ya = sc_model_forward(&m, ctx, &a, 0, NULL), *yb = sc_model_forward(&m, ctx, &b, 0, NULL);
+        assert_non_null(ya);
+        assert_non_null(yb);
+        for (int64_t i = 0; i < ya->numel; i++) assert_true(sc_tensor_get(ya, i) == sc_tensor_get(yb, i));
+        b.mask = sc_slice(ctx, b.mask, 1, 0, 6);
+        assert_null(sc_model_forward(&m, ctx, &b, 0, NULL));
+        if (!strstr(ctx->err.msg, "mask (2, 6)")) fail_msg("%s", ctx->err.msg);
+        sc_ctx_reset(ctx);
+        sc_model_free(&m);
+    }
 }
 
 // Central differences of logit[1, 0] against sc_grad, a few coordinates of
@@ -579,7 +597,7 @@ int main(void) {
         cmocka_unit_test(test_padding_invariance),
         cmocka_unit_test(test_seed_determinism),
         cmocka_unit_test(test_config_errors),
-        cmocka_unit_test(test_inputs_errors),
+        cmocka_unit_test(test_inputs),
         cmocka_unit_test(test_param_gradients_fd),
         cmocka_unit_test(test_hessian_vector_product),
         cmocka_unit_test(test_regression_head),

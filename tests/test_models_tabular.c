@@ -274,15 +274,15 @@ static void test_overfit(void **state) {
                 if (regression) {
                     sc_tensor *y = sc_empty(ctx, SC_F32, 2, (int64_t[]){B, 1});
                     for (int64_t b = 0; b < B; b++) {
-                        const double x0 = sc_tensor_get(in.features, b * NF), x1 = sc_tensor_get(in.features, b * NF + 1);
-                        sc_tensor_set(y, b, x0 * x1 + 0.5 * x0);
+                        const double x0 = sc_tensor_get(in.features, b * NF);
+                        sc_tensor_set(y, b, x0 * sc_tensor_get(in.features, b * NF + 1) + 0.5 * x0);
                     }
                     loss = sc_mse(ctx, sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL), y);
                 } else {
                     sc_tensor *y = sc_empty(ctx, SC_I32, 1, (int64_t[]){B});
-                    for (int64_t b = 0; b < B; b++)
+                    for (int64_t b = 0; b < B; b++)  // XOR-like: the signs of features 0 and 2 agree
                         ((int32_t *)y->data)[b] =
-                            sc_tensor_get(in.features, b * NF) * sc_tensor_get(in.features, b * NF + 2) > 0;  // XOR-like
+                            sc_tensor_get(in.features, b * NF) * sc_tensor_get(in.features, b * NF + 2) > 0;
                     loss = sc_cross_entropy(ctx, sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL), y);
                 }
                 sc_tensor **g = sc_grad(ctx, &loss, 1, o.p, o.n, NULL, 0);

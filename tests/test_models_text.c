@@ -551,6 +551,37 @@ static void test_init_embeddings_from_teacher(void **state) {
     sc_model_free(&bag_s);
 }
 
+// Dropout (the `dropout` key) acts in training mode only: evaluation is
+// deterministic, training draws differ from evaluation and from each other.
+static void test_dropout_modes(void **state) {
+    sc_ctx *ctx = *state;
+    const arch with_dropout[2] = {{"teacher", "transformer", {"layers=1", "width=8", "heads=2", "dropout=0.3", NULL}},
+                                  {"student", "bag", {"width=8", "hidden=8", "dropout=0.3", NULL}}};
+    for (int k = 0; k < 2; k++) {
+        sc_model m;
+        sc_model_shape shape = text_shape(2, 0);
+        make(&m, &with_dropout[k], "f64", &shape, 5);
+        sc_ctx_reset(ctx);
+        sc_inputs in;
+        const int64_t lens[3] = {3, 5, 6};
+        text_inputs(ctx, &in, 3, 7, lens, SC_F64, 1);
+        sc_tensor *e1 = sc_model_forward(&m, ctx, &in, 0, NULL), *e2 = sc_model_forward(&m, ctx, &in, 0, NULL);
+        sc_tensor *t1 = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
+        sc_tensor *t2 = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
+        assert_non_null(t2);
+        double d_eval = 0, d_train = 0, d_tt = 0;
+        for (int64_t i = 0; i < e1->numel; i++) {
+            d_eval = fmax(d_eval, fabs(sc_tensor_get(e1, i) - sc_tensor_get(e2, i)));
+            d_train = fmax(d_train, fabs(sc_tensor_get(e1, i) - sc_tensor_get(t1, i)));
+            d_tt = fmax(d_tt, fabs(sc_tensor_get(t1, i) - sc_tensor_get(t2, i)));
+        }
+        assert_true(d_eval == 0.0);
+        assert_true(d_train > 1e-6);
+        assert_true(d_tt > 1e-6);
+        sc_model_free(&m);
+    }
+}
+
 // The registered defaults build and run (sizes meant for two CPU cores).
 static void test_default_configs(void **state) {
     sc_ctx *ctx = *state;
@@ -603,6 +634,7 @@ int main(void) {
         cmocka_unit_test(test_regression_head),
         cmocka_unit_test(test_overfit_tiny_task),
         cmocka_unit_test(test_init_embeddings_from_teacher),
+        cmocka_unit_test(test_dropout_modes),
         cmocka_unit_test(test_default_configs),
     };
     return cmocka_run_group_tests_name("models_text", tests, setup, teardown);

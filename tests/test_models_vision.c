@@ -5,7 +5,7 @@
 // to them are the pixel gradients regrouped (also as a leaf on a detached
 // model); CAMs are the head applied per cell (mean over cells = logits - bias,
 // f64, 1e-10); seeding; config and image-size errors; finite-difference checks
-// of d(logit)/d(parameter); regression heads; overfitting a tiny image set.
+// of d(logit)/d(parameter) and of Hessian-vector products; regression heads; overfitting a tiny image set.
 #include "sc_test.h"
 
 #include <math.h>
@@ -423,6 +423,72 @@ static void test_param_gradients_fd(void **state) {
     }
 }
 
+// <v, dL/dθ> for the fixed direction v: the first-order gradient, kept on the
+// tape when create_graph (SMaT differentiates through student updates).
+static sc_tensor *grad_dot(sc_ctx *ctx, sc_model *m, const sc_inputs *in, sc_tensor *labels, sc_tensor *const *v,
+                           int create_graph) {
+    sc_tensor *out = sc_model_forward(m, ctx, in, 0, NULL);
+    sc_tensor *loss = sc_cross_entropy(ctx, out, labels);
+    sc_tensor **g = sc_grad(ctx, &loss, 1, m->params.t, m->params.n, NULL, create_graph);
+    if (!g) fail_msg("%s", ctx->err.msg);
+    sc_tensor *s = NULL;
+    for (int p = 0; p < m->params.n; p++) {
+        sc_tensor *d = sc_sum_all(ctx, sc_mul(ctx, g[p], v[p]));
+        s = s ? sc_add(ctx, s, d) : d;
+    }
+    return s;
+}
+
+// Second order: the Hessian-vector product H v from differentiating <v, grad>
+// (create_graph) against central differences of <v, grad> (f64). H is
+// symmetric, so d<v, g(θ)>/dθ_i = (H v)_i.
+static void test_second_order(void **state) {
+    sc_ctx *ctx = *state;
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model m;
+        sc_model_shape shape = image_shape(3, 0);
+        make(&m, &archs[k], "f64", &shape, 12);
+        sc_ctx_reset(ctx);
+        sc_inputs in = image_inputs(random_images(ctx, 3, IC, IH, IW, SC_F64, 13));
+        sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){3});
+        for (int b = 0; b < 3; b++) ((int32_t *)labels->data)[b] = (b + 1) % 3;
+        sc_tensor *v[SC_PARAMS_MAX];
+        sc_rng r;
+        sc_rng_seed(&r, 14);
+        for (int p = 0; p < m.params.n; p++) {
+            v[p] = sc_empty_like(ctx, m.params.t[p]);
+            for (int64_t i = 0; i < v[p]->numel; i++) sc_tensor_set(v[p], i, sc_rng_normal(&r));
+        }
+        sc_tensor *s = grad_dot(ctx, &m, &in, labels, v, 1);
+        sc_tensor **hv = sc_grad(ctx, &s, 1, m.params.t, m.params.n, NULL, 0);
+        if (!hv) fail_msg("%s: %s", archs[k].name, ctx->err.msg);
+        int nonzero = 0, n_checked = 0;
+        for (int p = 0; p < m.params.n; p++) {
+            sc_tensor *t = m.params.t[p];
+            for (int c = 0; c < 3; c++) {
+                const int64_t i = (t->numel * (2 * c + 1) / 6 + c) % t->numel;
+                const double x0 = sc_tensor_get(t, i), h = 1e-5;
+                double f[2];
+                for (int sgn = 0; sgn < 2; sgn++) {
+                    sc_tensor_set(t, i, x0 + (sgn ? -h : h));
+                    sc_ctx_mark mk = sc_ctx_get_mark(ctx);
+                    f[sgn] = sc_tensor_get(grad_dot(ctx, &m, &in, labels, v, 0), 0);
+                    sc_ctx_rewind(ctx, mk);
+                }
+                sc_tensor_set(t, i, x0);
+                const double fd = (f[0] - f[1]) / (2 * h), an = sc_tensor_get(hv[p], i);
+                if (fabs(fd - an) > 1e-5 * fmax(1.0, fabs(fd)))
+                    fail_msg("%s %s[%lld]: Hv %.10g vs finite difference %.10g", archs[k].name, m.params.names[p],
+                             (long long)i, an, fd);
+                nonzero += fabs(an) > 1e-8;
+                n_checked++;
+            }
+        }
+        if (nonzero < n_checked / 2) fail_msg("%s: only %d of %d Hv coordinates non-zero", archs[k].name, nonzero, n_checked);
+        sc_model_free(&m);
+    }
+}
+
 // Regression: one output per example (a (B, 1, U) CAM for the CNN),
 // differentiable through an MSE loss.
 static void test_regression_head(void **state) {
@@ -545,6 +611,7 @@ int main(void) {
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_bad_image_size),
         cmocka_unit_test(test_param_gradients_fd),
+        cmocka_unit_test(test_second_order),
         cmocka_unit_test(test_regression_head),
         cmocka_unit_test(test_overfit_tiny_images),
         cmocka_unit_test(test_default_configs),

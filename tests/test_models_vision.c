@@ -5,7 +5,8 @@
 // to them are the pixel gradients regrouped (also as a leaf on a detached
 // model); CAMs are the head applied per cell (mean over cells = logits - bias,
 // f64, 1e-10); seeding; config and image-size errors; finite-difference checks
-// of d(logit)/d(parameter) and of Hessian-vector products; regression heads; overfitting a tiny image set.
+// of d(logit)/d(parameter) and of Hessian-vector products; regression heads;
+// checkpoint round trips; overfitting a tiny image set.
 #include "sc_test.h"
 
 #include <math.h>
@@ -13,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/checkpoint.h"
 #include "models/model.h"
 #include "nn/vit.h"
 #include "ops/ops.h"
 #include "optim/optim.h"
+#include "tasks_util.h"
 
 // A small non-square geometry: 2 channels, 8 x 12 pixels.
 #define IC 2
@@ -562,6 +565,59 @@ static void test_overfit_tiny_images(void **state) {
     }
 }
 
+static uint8_t *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc(*n ? *n : 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+// Save -> load through the registry -> bit-identical predictions and CAMs; the
+// same seed gives the same file bytes.
+static void test_checkpoint_round_trip(void **state) {
+    sc_ctx *ctx = *state;
+    char dir[300], a[400], b[400];
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(a, sizeof a, "%s/a.ckpt", dir);
+    snprintf(b, sizeof b, "%s/b.ckpt", dir);
+    for (int k = 0; k < N_ARCHS; k++) {
+        sc_model m, m2, l;
+        sc_err err = {{0}};
+        sc_model_shape shape = image_shape(3, 0);
+        make(&m, &archs[k], "f32", &shape, 21);
+        make(&m2, &archs[k], "f32", &shape, 21);
+        if (sc_checkpoint_save(a, &m, NULL, &err) || sc_checkpoint_save(b, &m2, NULL, &err)) fail_msg("%s", err.msg);
+        size_t na, nb;
+        uint8_t *ba = slurp(a, &na), *bb = slurp(b, &nb);
+        assert_int_equal(na, nb);
+        assert_memory_equal(ba, bb, na);
+        free(ba);
+        free(bb);
+        if (sc_checkpoint_load(a, &l, NULL, &err)) fail_msg("%s: %s", archs[k].name, err.msg);
+        assert_ptr_equal(l.def, m.def);
+        sc_ctx_reset(ctx);
+        sc_inputs in = image_inputs(random_images(ctx, 3, IC, IH, IW, SC_F32, 22));
+        sc_model_state s1, s2;
+        sc_tensor *y1 = sc_model_forward(&m, ctx, &in, 0, &s1), *y2 = sc_model_forward(&l, ctx, &in, 0, &s2);
+        if (!y1 || !y2) fail_msg("%s", ctx->err.msg);
+        assert_memory_equal(y1->data, y2->data, sizeof(float) * (size_t)y1->numel);
+        if (is_cnn(&archs[k])) {
+            const sc_tensor *c1 = sc_contiguous(ctx, s1.cam), *c2 = sc_contiguous(ctx, s2.cam);
+            assert_memory_equal(c1->data, c2->data, sizeof(float) * (size_t)c1->numel);
+        }
+        sc_model_free(&l);
+        sc_model_free(&m2);
+        sc_model_free(&m);
+    }
+    tu_rmtree(dir);
+}
+
 // The registered defaults build and run on Fashion-MNIST geometry: 28 x 28
 // grey images, 10 classes, a 7 x 7 grid of cells.
 static void test_default_configs(void **state) {
@@ -614,6 +670,7 @@ int main(void) {
         cmocka_unit_test(test_second_order),
         cmocka_unit_test(test_regression_head),
         cmocka_unit_test(test_overfit_tiny_images),
+        cmocka_unit_test(test_checkpoint_round_trip),
         cmocka_unit_test(test_default_configs),
     };
     return cmocka_run_group_tests_name("models_vision", tests, setup, teardown);

@@ -367,6 +367,11 @@ static void test_bad_image_size(void **state) {
         sc_ctx_reset(ctx);
         sc_inputs none = {.B = 1};
         assert_null(sc_model_forward(&m, ctx, &none, 0, NULL));
+        sc_ctx_reset(ctx);  // f64 pixels into an f32 model: a dtype error, not a crash
+        sc_inputs wrong = image_inputs(random_images(ctx, 2, IC, IH, IW, SC_F64, 1));
+        assert_null(sc_model_forward(&m, ctx, &wrong, 0, NULL));
+        assert_true(ctx->failed);
+        if (!strstr(ctx->err.msg, "f64")) fail_msg("%s", ctx->err.msg);
         sc_model_free(&m);
     }
     // the grid helpers themselves

@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "kernels/fastmath.h"
+
 #define SOFTMAX_KERNELS(T, SUFFIX, EXP)                                                              \
     void sc_k_softmax_##SUFFIX(T *y, const T *x, int64_t outer, int64_t len, int64_t inner,         \
                                int is_log) {                                                         \
@@ -46,5 +48,5 @@
             }                                                                                        \
     }
 
-SOFTMAX_KERNELS(float, f32, expf)
+SOFTMAX_KERNELS(float, f32, sc_expf_fast)  // vectorizable; kernels/fastmath.h
 SOFTMAX_KERNELS(double, f64, exp)

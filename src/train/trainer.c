@@ -27,6 +27,7 @@ const sc_config_spec sc_trainer_spec[] = {
     {"max_steps", "0", "stop after this many steps (0 = no limit)"},
     {"threads", "1", "BLIS threads"},
     {"log_every", "50", "steps between progress lines when not on a terminal"},
+    {"arena_mb", "2048", "per-step arena reservation in MiB (address space; pages are used on touch)"},
     {NULL, NULL, NULL},
 };
 
@@ -50,7 +51,8 @@ int sc_train_opts_from_config(sc_train_opts *o, sc_config *cfg, sc_err *err) {
         sc_config_long(cfg, "eval_batch", 1, 65536, &o->eval_batch, err) ||
         sc_config_long(cfg, "max_steps", 0, 1000000000, &o->max_steps, err) ||
         sc_config_long(cfg, "threads", 1, 256, &o->threads, err) ||
-        sc_config_long(cfg, "log_every", 1, 1000000000, &o->log_every, err))
+        sc_config_long(cfg, "log_every", 1, 1000000000, &o->log_every, err) ||
+        sc_config_long(cfg, "arena_mb", 16, 1 << 20, &o->arena_mb, err))
         return -1;
     o->optim = kind == 0 ? sc_optim_sgd_cfg(mom, wd, clip) : sc_optim_adam_cfg(kind == 2, wd, clip);
     o->sched.kind = (sc_sched_kind)sched;

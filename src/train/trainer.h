@@ -28,8 +28,7 @@ typedef struct sc_train_opts {
     sc_optim_cfg optim;
     sc_schedule sched;      // total is filled in from epochs × steps per epoch
     double lr;
-    long epochs, batch_size, patience, eval_batch, max_steps, threads, log_every;
-    double dropout_unused;
+    long epochs, batch_size, patience, eval_batch, max_steps, threads, log_every, arena_mb;
 } sc_train_opts;
 
 // Reads the trainer keys of cfg (defaults applied by the caller or here).

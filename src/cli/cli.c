@@ -12,11 +12,13 @@ static const sc_command commands[] = {
      "scaffold tasks list | check NAME | fetch NAME [--from PATH]", sc_cmd_tasks},
     {"gradcheck", "check every op's gradients against finite differences (f64), to order 1, 2 or 3",
      "scaffold gradcheck [--order 1|2|3] [--op NAME]", sc_cmd_gradcheck},
+    {"models", "list the teacher and student architectures (--keys: their hyperparameters)",
+     "scaffold models [--keys]", sc_cmd_models},
     {"train-teacher", "train a teacher on a task; writes teacher.ckpt and metrics.msgpack",
      "scaffold train-teacher --task T [--teacher ARCH] [--config FILE] [--set k=v ...] [--seed S] --out DIR",
      sc_cmd_train_teacher},
     {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory",
-     "scaffold bench engine [--quick]", sc_cmd_bench},
+     "scaffold bench engine|train [--quick]", sc_cmd_bench},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

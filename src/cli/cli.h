@@ -34,5 +34,6 @@ int sc_cmd_tasks(int argc, char **argv);
 int sc_cmd_gradcheck(int argc, char **argv);
 int sc_cmd_bench(int argc, char **argv);
 int sc_cmd_train_teacher(int argc, char **argv);
+int sc_cmd_models(int argc, char **argv);
 
 #endif

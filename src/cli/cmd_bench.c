@@ -14,7 +14,8 @@ int sc_cmd_bench(int argc, char **argv) {
         else if (!what) what = argv[i];
         else return sc_cli_usage_error(me, "unexpected argument '%s'", argv[i]);
     }
-    if (!what) return sc_cli_usage_error(me, "which benchmark? (engine)");
+    if (!what) return sc_cli_usage_error(me, "which benchmark? (engine | train)");
     if (!strcmp(what, "engine")) return sc_bench_engine(stdout, quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
-    return sc_cli_usage_error(me, "unknown benchmark '%s' (known: engine)", what);
+    if (!strcmp(what, "train")) return sc_bench_train(stdout, quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
+    return sc_cli_usage_error(me, "unknown benchmark '%s' (known: engine, train)", what);
 }

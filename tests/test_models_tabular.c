@@ -319,19 +319,6 @@ static void test_default_configs(void **state) {
     }
 }
 
-static sc_ctx ctx_store;
-
-static int setup(void **state) {
-    sc_err err;
-    if (sc_ctx_init(&ctx_store, 64u << 20, 7, &err)) return -1;
-    *state = &ctx_store;
-    return 0;
-}
-
-static int teardown(void **state) {
-    sc_ctx_free(*state);
-    return sc_test_teardown(state);
-}
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -340,5 +327,5 @@ int main(void) {
         cmocka_unit_test(test_param_gradients_fd), cmocka_unit_test(test_overfit),
         cmocka_unit_test(test_default_configs),
     };
-    return cmocka_run_group_tests_name("models_tabular", tests, setup, teardown);
+    return cmocka_run_group_tests_name("models_tabular", tests, sc_test_ctx_setup, sc_test_ctx_teardown);
 }

@@ -648,19 +648,6 @@ static void test_default_configs(void **state) {
     }
 }
 
-static sc_ctx ctx_store;
-
-static int setup(void **state) {
-    sc_err err;
-    if (sc_ctx_init(&ctx_store, 64u << 20, 7, &err)) return -1;
-    *state = &ctx_store;
-    return 0;
-}
-
-static int teardown(void **state) {
-    sc_ctx_free(*state);
-    return sc_test_teardown(state);
-}
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -678,5 +665,5 @@ int main(void) {
         cmocka_unit_test(test_checkpoint_round_trip),
         cmocka_unit_test(test_default_configs),
     };
-    return cmocka_run_group_tests_name("models_vision", tests, setup, teardown);
+    return cmocka_run_group_tests_name("models_vision", tests, sc_test_ctx_setup, sc_test_ctx_teardown);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "autograd/engine.h"
 #include "kernels/gemm.h"
 
 static void slurp(FILE *f, char *buf, size_t cap) {
@@ -45,4 +46,18 @@ int sc_test_teardown(void **state) {
     (void)state;
     sc_blas_finalize();
     return 0;
+}
+
+static sc_ctx test_ctx;
+
+int sc_test_ctx_setup(void **state) {
+    sc_err err;
+    if (sc_ctx_init(&test_ctx, 64u << 20, 7, &err)) return -1;
+    *state = &test_ctx;
+    return 0;
+}
+
+int sc_test_ctx_teardown(void **state) {
+    sc_ctx_free(*state);
+    return sc_test_teardown(state);
 }

@@ -1,0 +1,239 @@
+// Explanation losses (explain/losses.c): known values (KL of equal distributions
+// and the Fenchel–Young losses at their minimizer are 0), first derivatives
+// against finite differences and against the closed form y - p of the FY losses,
+// second order (Hessian-vector products of the joint (scores, p) Hessian against
+// finite differences of gradients, f64), masking, and the combination check.
+#include "sc_test.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "explain/losses.h"
+#include "ops/ops.h"
+
+static sc_ctx ctx_store;
+
+static int setup(void **state) {
+    sc_err err;
+    if (sc_ctx_init(&ctx_store, 64u << 20, 7, &err)) return -1;
+    *state = &ctx_store;
+    return 0;
+}
+
+static int teardown(void **state) {
+    sc_ctx_free(*state);
+    return 0;
+}
+
+enum { B = 2, U = 5 };
+static const int64_t SH[2] = {B, U};
+// Scores away from sparsemax/entmax support boundaries (checked by the FD agreement).
+static const double SCORES[B * U] = {0.9, -0.4, 0.3, 1.6, -1.2, 0.2, 1.1, -0.7, 0.6, 0.0};
+// A teacher distribution per row, strictly positive (p log p has an infinite slope
+// at 0); row 1 unit 4 is masked in the masked cases, dropping its 0.05 of mass.
+static const double PT[B * U] = {0.3, 0.1, 0.2, 0.35, 0.05, 0.25, 0.35, 0.1, 0.25, 0.05};
+static const double MASK[B * U] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
+
+static sc_tensor *leaf(sc_ctx *ctx, const double *v) {
+    sc_tensor *t = sc_from_f64(ctx, SC_F64, 2, SH, v);
+    t->requires_grad = 1;
+    return t;
+}
+
+static sc_tensor *loss_of(sc_ctx *ctx, sc_expl_loss_kind k, sc_tensor *p, sc_tensor *s, int masked) {
+    sc_tensor *m = masked ? sc_from_f64(ctx, SC_F64, 2, SH, MASK) : NULL;
+    return sc_expl_loss(ctx, k, p, s, m);
+}
+
+static double loss_value(sc_ctx *ctx, sc_expl_loss_kind k, const double *p, const double *s, int masked) {
+    sc_no_grad_begin(ctx);
+    sc_tensor *l = loss_of(ctx, k, sc_from_f64(ctx, SC_F64, 2, SH, p), sc_from_f64(ctx, SC_F64, 2, SH, s), masked);
+    sc_no_grad_end(ctx);
+    assert_non_null(l);
+    return sc_tensor_get(l, 0);
+}
+
+// Row-wise normalizer of SCORES (with the mask fill) as plain doubles.
+static void normalize(sc_ctx *ctx, sc_expl_norm n, const double *s, int masked, double *out) {
+    sc_no_grad_begin(ctx);
+    sc_tensor *x = sc_from_f64(ctx, SC_F64, 2, SH, s);
+    if (masked) x = sc_expl_mask_scores(ctx, x, sc_from_f64(ctx, SC_F64, 2, SH, MASK));
+    sc_tensor *y = n == SC_NORM_SOFTMAX ? sc_softmax(ctx, x, -1)
+                   : n == SC_NORM_SPARSEMAX ? sc_sparsemax(ctx, x) : sc_entmax15(ctx, x);
+    sc_no_grad_end(ctx);
+    assert_non_null(y);
+    for (int i = 0; i < B * U; i++) out[i] = sc_tensor_get(y, i);
+}
+
+static const sc_expl_norm NORM_OF[3] = {SC_NORM_SOFTMAX, SC_NORM_SPARSEMAX, SC_NORM_ENTMAX15};
+
+static void test_zero_at_match(void **state) {
+    sc_ctx *ctx = *state;
+    for (int k = 0; k < 3; k++)
+        for (int masked = 0; masked < 2; masked++) {
+            sc_ctx_reset(ctx);
+            double y[B * U];
+            normalize(ctx, NORM_OF[k], SCORES, masked, y);
+            if (k > 0) {  // the sparse normalizers really produce zeros here
+                int zeros = 0;
+                for (int i = 0; i < B * U; i++) zeros += y[i] == 0.0;
+                assert_true(zeros >= 2);
+            }
+            double l0 = loss_value(ctx, (sc_expl_loss_kind)k, y, SCORES, masked);
+            assert_true(fabs(l0) < 1e-12);
+            // Against another teacher the loss is strictly positive.
+            double l1 = loss_value(ctx, (sc_expl_loss_kind)k, PT, SCORES, masked);
+            assert_true(l1 > 1e-3);
+        }
+}
+
+static void test_kl_known_value(void **state) {
+    sc_ctx *ctx = *state;
+    sc_ctx_reset(ctx);
+    // One row: scores 0 on 2 units -> q = (1/2, 1/2); p = (1, 0): KL = log 2
+    // (the p = 0 term vanishes even though p is clipped inside the log).
+    int64_t sh[2] = {1, 2};
+    double s[2] = {0, 0}, p[2] = {1, 0};
+    sc_tensor *l = sc_expl_kl_loss(ctx, sc_from_f64(ctx, SC_F64, 2, sh, p), sc_from_f64(ctx, SC_F64, 2, sh, s), NULL);
+    assert_non_null(l);
+    assert_true(fabs(sc_tensor_get(l, 0) - log(2.0)) < 1e-6);
+    // Sparsemax FY by hand: theta = (1, 0) -> y = (1, 0); p = (1/2, 1/2):
+    // <theta, y - p> - |y|^2/2 + |p|^2/2 = 1/2 - 1/2 + 1/4 = 1/4.
+    double s2[2] = {1, 0}, p2[2] = {0.5, 0.5};
+    l = sc_expl_sparsemax_loss(ctx, sc_from_f64(ctx, SC_F64, 2, sh, p2), sc_from_f64(ctx, SC_F64, 2, sh, s2), NULL);
+    assert_true(fabs(sc_tensor_get(l, 0) - 0.25) < 1e-12);
+    // Entmax FY: theta = (3, 0) -> y = ([1.5 - 0.5]^2, 0) = (1, 0);
+    // <theta, y - p> - 4/3 (1 - 2 (1/2)^1.5) = 1.5 - 4/3 (1 - 2^-0.5).
+    double s3[2] = {3, 0};
+    l = sc_expl_entmax15_loss(ctx, sc_from_f64(ctx, SC_F64, 2, sh, p2), sc_from_f64(ctx, SC_F64, 2, sh, s3), NULL);
+    assert_true(fabs(sc_tensor_get(l, 0) - (1.5 - 4.0 / 3.0 * (1 - pow(0.5, 0.5)))) < 1e-12);
+}
+
+// First order: FD on every coordinate of scores and p; FY also against (y - p)/B.
+static void test_gradients(void **state) {
+    sc_ctx *ctx = *state;
+    for (int k = 0; k < 3; k++)
+        for (int masked = 0; masked < 2; masked++) {
+            sc_ctx_reset(ctx);
+            sc_tensor *s = leaf(ctx, SCORES), *p = leaf(ctx, PT);
+            sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, p, s, masked);
+            sc_tensor *in[2] = {s, p};
+            sc_tensor **g = sc_grad(ctx, &l, 1, in, 2, NULL, 0);
+            assert_non_null(g);
+            double y[B * U];
+            normalize(ctx, NORM_OF[k], SCORES, masked, y);
+            const double h = 1e-6;
+            for (int i = 0; i < B * U; i++) {
+                double sp[B * U], sm[B * U], pp[B * U], pm[B * U];
+                memcpy(sp, SCORES, sizeof sp), memcpy(sm, SCORES, sizeof sm);
+                memcpy(pp, PT, sizeof pp), memcpy(pm, PT, sizeof pm);
+                sp[i] += h, sm[i] -= h, pp[i] += h, pm[i] -= h;
+                double fd_s = (loss_value(ctx, k, PT, sp, masked) - loss_value(ctx, k, PT, sm, masked)) / (2 * h);
+                double fd_p = (loss_value(ctx, k, pp, SCORES, masked) - loss_value(ctx, k, pm, SCORES, masked)) / (2 * h);
+                assert_true(fabs(sc_tensor_get(g[0], i) - fd_s) < 1e-6);
+                assert_true(fabs(sc_tensor_get(g[1], i) - fd_p) < 1e-6);
+                // FY: y - p exactly; KL: q sum(p) - p (sum(p) = 0.95 in the masked row 1).
+                double psum = 0;
+                for (int j = 0; j < U; j++) psum += masked && MASK[i / U * U + j] == 0 ? 0.0 : PT[i / U * U + j];
+                double want = masked && MASK[i] == 0 ? 0.0 : ((k == 0 ? psum : 1.0) * y[i] - PT[i]) / B;
+                assert_true(fabs(sc_tensor_get(g[0], i) - want) < 1e-9);
+            }
+        }
+}
+
+// Gradient at (s + e vs, p + e vp), no graph.
+static void grad_at(sc_ctx *ctx, int k, int masked, const double *vs, const double *vp, double e, double *gs,
+                    double *gp) {
+    double s2[B * U], p2[B * U];
+    for (int i = 0; i < B * U; i++) s2[i] = SCORES[i] + e * vs[i], p2[i] = PT[i] + e * vp[i];
+    sc_tensor *s = leaf(ctx, s2), *p = leaf(ctx, p2);
+    sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, p, s, masked);
+    sc_tensor *in[2] = {s, p};
+    sc_tensor **g = sc_grad(ctx, &l, 1, in, 2, NULL, 0);
+    assert_non_null(g);
+    for (int i = 0; i < B * U; i++) gs[i] = sc_tensor_get(g[0], i), gp[i] = sc_tensor_get(g[1], i);
+}
+
+// Second order: H v through create_graph vs central differences of gradients.
+static void test_hvp(void **state) {
+    sc_ctx *ctx = *state;
+    const double VS[B * U] = {0.3, -0.2, 0.5, 0.1, -0.4, 0.2, 0.7, -0.3, -0.1, 0.6};
+    const double VP[B * U] = {-0.1, 0.2, 0.05, -0.15, 0.3, 0.1, -0.2, 0.25, 0.05, -0.3};
+    for (int k = 0; k < 3; k++)
+        for (int masked = 0; masked < 2; masked++) {
+            sc_ctx_reset(ctx);
+            sc_tensor *s = leaf(ctx, SCORES), *p = leaf(ctx, PT);
+            sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, p, s, masked);
+            sc_tensor *in[2] = {s, p};
+            sc_tensor **g = sc_grad(ctx, &l, 1, in, 2, NULL, 1);
+            assert_non_null(g);
+            sc_tensor *vs = sc_from_f64(ctx, SC_F64, 2, SH, VS), *vp = sc_from_f64(ctx, SC_F64, 2, SH, VP);
+            sc_tensor *dot = sc_add(ctx, sc_sum_all(ctx, sc_mul(ctx, g[0], vs)), sc_sum_all(ctx, sc_mul(ctx, g[1], vp)));
+            sc_tensor **hv = sc_grad(ctx, &dot, 1, in, 2, NULL, 0);
+            assert_non_null(hv);
+            double gsp[B * U], gpp[B * U], gsm[B * U], gpm[B * U];
+            const double e = 1e-5;
+            grad_at(ctx, k, masked, VS, VP, e, gsp, gpp);
+            grad_at(ctx, k, masked, VS, VP, -e, gsm, gpm);
+            double norm = 0;
+            for (int i = 0; i < B * U; i++) {
+                double fs = (gsp[i] - gsm[i]) / (2 * e), fp = (gpp[i] - gpm[i]) / (2 * e);
+                assert_true(fabs(sc_tensor_get(hv[0], i) - fs) < 1e-6);
+                assert_true(fabs(sc_tensor_get(hv[1], i) - fp) < 1e-6);
+                norm += fabs(fs) + fabs(fp);
+            }
+            assert_true(norm > 1e-2);  // the second-order signal is not trivially zero
+        }
+}
+
+static void test_f32_and_errors(void **state) {
+    sc_ctx *ctx = *state;
+    sc_ctx_reset(ctx);
+    // f32 agrees with f64.
+    for (int k = 0; k < 3; k++) {
+        sc_tensor *m = sc_from_f64(ctx, SC_F32, 2, SH, MASK);
+        sc_tensor *l = sc_expl_loss(ctx, k, sc_from_f64(ctx, SC_F32, 2, SH, PT), sc_from_f64(ctx, SC_F32, 2, SH, SCORES), m);
+        assert_non_null(l);
+        assert_true(fabs(sc_tensor_get(l, 0) - loss_value(ctx, k, PT, SCORES, 1)) < 1e-5);
+    }
+    int64_t bad[2] = {B, U - 1};
+    double z[B * U] = {0};
+    sc_tensor *l = sc_expl_kl_loss(ctx, sc_from_f64(ctx, SC_F64, 2, SH, PT), sc_from_f64(ctx, SC_F64, 2, bad, z), NULL);
+    assert_null(l);
+    assert_non_null(strstr(ctx->err.msg, "expl_kl_loss"));
+    assert_non_null(strstr(ctx->err.msg, "(2, 4)"));
+    sc_ctx_reset(ctx);
+    l = sc_expl_entmax15_loss(ctx, sc_from_f64(ctx, SC_F64, 2, SH, PT), sc_from_f64(ctx, SC_F64, 2, SH, SCORES),
+                              sc_from_f64(ctx, SC_F64, 2, bad, z));
+    assert_null(l);
+    assert_non_null(strstr(ctx->err.msg, "mask"));
+}
+
+static void test_combination_check(void **state) {
+    (void)state;
+    sc_err err;
+    for (int t = 0; t < 3; t++) {
+        assert_int_equal(sc_expl_loss_check(SC_EXPL_LOSS_KL, t, SC_NORM_SOFTMAX, &err), 0);
+        assert_int_equal(sc_expl_loss_check(SC_EXPL_LOSS_SPARSEMAX, t, SC_NORM_SPARSEMAX, &err), 0);
+        assert_int_equal(sc_expl_loss_check(SC_EXPL_LOSS_ENTMAX15, t, SC_NORM_ENTMAX15, &err), 0);
+    }
+    assert_int_equal(sc_expl_loss_check(SC_EXPL_LOSS_KL, SC_NORM_SOFTMAX, SC_NORM_SPARSEMAX, &err), -1);
+    assert_non_null(strstr(err.msg, "log 0"));
+    assert_int_equal(sc_expl_loss_check(SC_EXPL_LOSS_KL, SC_NORM_ENTMAX15, SC_NORM_ENTMAX15, &err), -1);
+    assert_int_equal(sc_expl_loss_check(SC_EXPL_LOSS_SPARSEMAX, SC_NORM_SOFTMAX, SC_NORM_SOFTMAX, &err), -1);
+    assert_non_null(strstr(err.msg, "softmax"));
+    assert_int_equal(sc_expl_loss_check(SC_EXPL_LOSS_ENTMAX15, SC_NORM_SOFTMAX, SC_NORM_SPARSEMAX, &err), -1);
+    assert_int_equal(sc_expl_loss_check((sc_expl_loss_kind)9, SC_NORM_SOFTMAX, SC_NORM_SOFTMAX, &err), -1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_zero_at_match, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kl_known_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gradients, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hvp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_f32_and_errors, setup, teardown),
+        cmocka_unit_test(test_combination_check),
+    };
+    return cmocka_run_group_tests_name("expl_losses", tests, NULL, sc_test_teardown);
+}

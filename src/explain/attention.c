@@ -1,0 +1,159 @@
+// attention.c — attention explainers: a mix of heads' aggregated attention logits.
+//
+// z_u = sum_h norm(c)_h a_{h,u}, where a_h is head h's pre-softmax logits
+// aggregated over query rows (mean over real queries, or the [CLS] row) at the
+// key position of unit u, and c are the head coefficients (L*H, all layers).
+// The saliency is a normalizer over the units of z (softmax by default) with
+// masked units excluded. `attention` learns c (uniform init 1/(L*H), the
+// static-attention baseline); the others fix c: uniform over every head, uniform
+// over the last layer's heads, or one-hot on one head. Only differentiable ops,
+// so the saliency has gradients w.r.t. c and the model's parameters.
+#include <stdio.h>
+
+#include "explain/explainer.h"
+#include "ops/ops.h"
+
+static const char *const agg_names[] = {"mean", "cls", NULL};
+
+sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, int aggregation) {
+    const sc_model_state *st = a->st;
+    int L = st->n_layers;
+    int64_t U = st->n_units;
+    if (L <= 0 || L > SC_MAX_LAYERS) return sc_fail(ctx, "attention explainer: the model exposes no attention");
+    sc_tensor *per[SC_MAX_LAYERS];
+    for (int l = 0; l < L; l++) {
+        sc_tensor *lg = st->attn_logits[l];  // (B, H, Q, K)
+        if (!lg || lg->ndim != 4) return sc_fail(ctx, "attention explainer: layer %d has no attention logits", l);
+        int64_t B = lg->shape[0], Q = lg->shape[2], K = lg->shape[3];
+        if (K - st->unit_offset != U) {
+            char b1[64];
+            return sc_fail(ctx, "attention explainer: logits %s do not fit %lld units after offset %d",
+                           sc_shape_str(lg, b1, sizeof b1), (long long)U, st->unit_offset);
+        }
+        sc_tensor *r;
+        if (aggregation == SC_AGG_CLS || Q == 1) {
+            r = sc_squeeze(ctx, sc_slice(ctx, lg, 2, 0, 1), 2);  // (B, H, K)
+        } else {
+            // Query weights (B, 1, Q, 1): 1/n_real on real query positions (the
+            // text mask when it covers the queries), a constant.
+            int64_t ws[4] = {B, 1, Q, 1};
+            sc_tensor *w = sc_empty(ctx, lg->dtype, 4, ws);
+            if (!w) return NULL;
+            const sc_tensor *qm = a->in->mask;
+            int use_mask = qm && qm->ndim == 2 && qm->shape[0] == B && qm->shape[1] == Q;
+            for (int64_t b = 0; b < B; b++) {
+                double n = 0;
+                for (int64_t q = 0; q < Q; q++) n += use_mask ? (sc_tensor_get(qm, b * Q + q) != 0) : 1;
+                for (int64_t q = 0; q < Q; q++) {
+                    double v = use_mask ? (sc_tensor_get(qm, b * Q + q) != 0) : 1;
+                    sc_tensor_set(w, b * Q + q, n > 0 ? v / n : 0);
+                }
+            }
+            r = sc_sum(ctx, sc_mul(ctx, lg, w), 2, 0);  // (B, H, K)
+        }
+        per[l] = sc_slice(ctx, r, 2, st->unit_offset, K);  // (B, H, U)
+    }
+    return L == 1 ? per[0] : sc_concat(ctx, per, L, 1);  // (B, L*H, U)
+}
+
+static sc_tensor *attention_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
+    sc_tensor *A = sc_explain_attention_logits(ctx, a, e->aggregation);  // (B, L*H, U)
+    if (!A) return NULL;
+    int64_t LH = (int64_t)e->n_layers * e->n_heads;
+    if (A->shape[1] != LH)
+        return sc_fail(ctx, "attention explainer: model has %lld heads, explainer was built for %lld",
+                       (long long)A->shape[1], (long long)LH);
+    sc_tensor *c = e->coef;  // (L*H)
+    sc_tensor *w = e->head_norm == SC_NORM_SOFTMAX     ? sc_softmax(ctx, c, -1)
+                   : e->head_norm == SC_NORM_SPARSEMAX ? sc_sparsemax(ctx, c)
+                   : e->head_norm == SC_NORM_ENTMAX15  ? sc_entmax15(ctx, c)
+                                                       : c;
+    int64_t ws[3] = {1, LH, 1};
+    sc_tensor *z = sc_sum(ctx, sc_mul(ctx, A, sc_reshape(ctx, w, 3, ws)), 1, 0);  // (B, U)
+    return sc_explain_normalize(ctx, z, a->st->unit_mask, e->unit_norm, e->temperature);
+}
+
+// Settings common to every attention explainer.
+static int common(sc_explainer *e, const sc_model *m, sc_err *err) {
+    if (e->n_layers <= 0 || e->n_heads <= 0)
+        return sc_errf(err, "explainer %s: model '%s' exposes no attention", e->def->name, m->def->name);
+    if (sc_config_choice(&e->cfg, "aggregation", agg_names, &e->aggregation, err) ||
+        sc_config_choice(&e->cfg, "unit_normalizer", sc_explain_norm_names, &e->unit_norm, err) ||
+        sc_config_double(&e->cfg, "temperature", 1e-6, 1e6, &e->temperature, err))
+        return -1;
+    return 0;
+}
+
+// A fixed (not learnable) coefficient vector in the explainer's arena.
+static int fixed_coef(sc_explainer *e, const sc_model *m, sc_err *err) {
+    int64_t LH = (int64_t)e->n_layers * e->n_heads;
+    e->coef = sc_empty_in(&e->params.arena, m->dtype, 1, &LH);
+    if (!e->coef) return sc_errf(err, "explainer %s: out of memory", e->def->name);
+    e->head_norm = SC_NORM_NONE;
+    return 0;
+}
+
+static int init_learned(sc_explainer *e, const sc_model *m, sc_err *err) {
+    if (common(e, m, err) ||
+        sc_config_choice(&e->cfg, "head_normalizer", sc_explain_norm_names, &e->head_norm, err))
+        return -1;
+    int64_t LH = (int64_t)e->n_layers * e->n_heads;
+    e->coef = sc_params_add(&e->params, "coef", m->dtype, 1, &LH, err);
+    if (!e->coef) return -1;
+    sc_init_const(e->coef, 1.0 / (double)LH);
+    return 0;
+}
+
+static int init_uniform(sc_explainer *e, const sc_model *m, sc_err *err) {
+    if (common(e, m, err) || fixed_coef(e, m, err)) return -1;
+    sc_init_const(e->coef, 1.0 / (double)e->coef->numel);
+    return 0;
+}
+
+static int init_last_layer(sc_explainer *e, const sc_model *m, sc_err *err) {
+    if (common(e, m, err) || fixed_coef(e, m, err)) return -1;
+    int64_t H = e->n_heads, first = (int64_t)(e->n_layers - 1) * H;
+    for (int64_t i = 0; i < e->coef->numel; i++) sc_tensor_set(e->coef, i, i >= first ? 1.0 / (double)H : 0.0);
+    return 0;
+}
+
+static int init_head(sc_explainer *e, const sc_model *m, sc_err *err) {
+    long layer, head;
+    if (common(e, m, err) || fixed_coef(e, m, err) ||
+        sc_config_long(&e->cfg, "layer", -e->n_layers, e->n_layers - 1, &layer, err) ||
+        sc_config_long(&e->cfg, "head", 0, e->n_heads - 1, &head, err))
+        return -1;
+    if (layer < 0) layer += e->n_layers;
+    e->layer = (int)layer;
+    e->head = (int)head;
+    sc_tensor_set(e->coef, layer * e->n_heads + head, 1.0);
+    return 0;
+}
+
+#define COMMON_SPEC                                                                              \
+    {"aggregation", "mean", "query rows: mean (over real queries) or cls (row 0)"},              \
+        {"unit_normalizer", "softmax", "over units: softmax, sparsemax, entmax15 or none"},      \
+        {"temperature", "1", "the aggregated logits are divided by it before the normalizer"}
+
+static const sc_config_spec learned_spec[] = {
+    {"head_normalizer", "sparsemax", "head coefficients: softmax, sparsemax, entmax15 or none"},
+    COMMON_SPEC,
+    {NULL, NULL, NULL},
+};
+static const sc_config_spec fixed_spec[] = {COMMON_SPEC, {NULL, NULL, NULL}};
+static const sc_config_spec head_spec[] = {
+    COMMON_SPEC,
+    {"layer", "-1", "layer of the head (negative counts from the last)"},
+    {"head", "0", "head index within the layer"},
+    {NULL, NULL, NULL},
+};
+
+const sc_explainer_def sc_explainer_attention = {
+    "attention", "learnable mix of every layer's heads (SMaT)", learned_spec, init_learned, attention_explain};
+const sc_explainer_def sc_explainer_attention_uniform = {
+    "attention-uniform", "static attention: all layers, uniform heads", fixed_spec, init_uniform,
+    attention_explain};
+const sc_explainer_def sc_explainer_attention_last_layer = {
+    "attention-last-layer", "uniform heads of the last layer", fixed_spec, init_last_layer, attention_explain};
+const sc_explainer_def sc_explainer_attention_head = {
+    "attention-head", "a single head (layer, head)", head_spec, init_head, attention_explain};

@@ -1,0 +1,151 @@
+// explainer.c — the explainer registry, creation, and the shared normalizers.
+#include "explain/explainer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ops/ops.h"
+
+extern const sc_explainer_def sc_explainer_attention, sc_explainer_attention_uniform,
+    sc_explainer_attention_last_layer, sc_explainer_attention_head, sc_explainer_gradient_norm,
+    sc_explainer_gradient_x_input, sc_explainer_attention_x_gradient, sc_explainer_random,
+    sc_explainer_permuted;
+
+static const sc_explainer_def *const registry[] = {
+    &sc_explainer_attention,       &sc_explainer_attention_uniform, &sc_explainer_attention_last_layer,
+    &sc_explainer_attention_head,  &sc_explainer_gradient_norm,     &sc_explainer_gradient_x_input,
+    &sc_explainer_attention_x_gradient, &sc_explainer_random,       &sc_explainer_permuted,
+};
+#define N_REG ((int)(sizeof registry / sizeof registry[0]))
+
+const char *const sc_explain_norm_names[] = {"softmax", "sparsemax", "entmax15", "none", NULL};
+
+const sc_explainer_def *sc_explainer_find(const char *name) {
+    for (int i = 0; i < N_REG; i++)
+        if (!strcmp(registry[i]->name, name)) return registry[i];
+    return NULL;
+}
+
+const sc_explainer_def *const *sc_explainer_list(int *n) {
+    *n = N_REG;
+    return registry;
+}
+
+// One-example forward pass (no grad, a private context) to learn how many
+// layers and heads of attention the model exposes.
+static int probe(sc_explainer *e, const sc_model *m, sc_err *err) {
+    sc_ctx c;
+    if (sc_ctx_init(&c, (size_t)16 << 20, 0, err)) return -1;
+    sc_inputs in = {.B = 1};
+    const sc_model_shape *s = &m->shape;
+    if (s->modality == SC_TEXT) {
+        int64_t T = s->max_tokens < 2 ? s->max_tokens : 2, sh[2] = {1, T};
+        in.ids = sc_zeros(&c, SC_I32, 2, sh);
+        in.mask = sc_full(&c, m->dtype, 2, sh, 1.0);
+        if (in.ids) {
+            int32_t *ids = in.ids->data;
+            for (int64_t t = 0; t < T; t++) ids[t] = t == 0 ? 1 : 2;  // [CLS] then a word
+        }
+    } else if (s->modality == SC_IMAGE) {
+        int64_t sh[4] = {1, s->C, s->H, s->W};
+        in.images = sc_zeros(&c, m->dtype, 4, sh);
+    } else {
+        int64_t sh[2] = {1, s->F};
+        in.features = sc_zeros(&c, m->dtype, 2, sh);
+    }
+    sc_model_state st;
+    memset(&st, 0, sizeof st);
+    sc_no_grad_begin(&c);
+    sc_tensor *out = sc_model_forward(m, &c, &in, 0, &st);
+    sc_no_grad_end(&c);
+    int rc = 0;
+    if (!out) {
+        sc_errf(err, "explainer %s: probing the model failed: %s", e->def->name, c.err.msg);
+        rc = -1;
+    } else {
+        e->n_layers = st.n_layers;
+        e->n_heads = st.n_heads;
+    }
+    sc_ctx_free(&c);
+    return rc;
+}
+
+int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg, const sc_model *m, sc_err *err) {
+    memset(e, 0, sizeof *e);
+    e->def = sc_explainer_find(name);
+    if (!e->def) {
+        sc_errf(err, "unknown explainer '%s'", name);
+        return -1;
+    }
+    if (cfg) e->cfg = *cfg;
+    else sc_config_init(&e->cfg);
+    const sc_config_spec *specs[1] = {e->def->spec};
+    char what[80];
+    snprintf(what, sizeof what, "explainer %s", name);
+    if (sc_config_apply_defaults(&e->cfg, e->def->spec, what, err)) return -1;
+    if (sc_config_check_known(&e->cfg, specs, 1, what, err)) return -1;
+    if (sc_params_init(&e->params, (size_t)1 << 16, err)) return -1;
+    if (probe(e, m, err) || e->def->init(e, m, err)) {
+        sc_explainer_free(e);
+        return -1;
+    }
+    return 0;
+}
+
+void sc_explainer_free(sc_explainer *e) {
+    sc_params_free(&e->params);
+    e->coef = NULL;
+}
+
+sc_tensor *sc_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
+    if (ctx->failed) return NULL;
+    if (!a || !a->model || !a->in || !a->st || !a->st->unit_mask)
+        return sc_fail(ctx, "explain %s: missing model, inputs or state", e->def->name);
+    sc_tensor *s = e->def->explain(e, ctx, a);
+    if (s && (s->ndim != 2 || s->shape[0] != a->st->unit_mask->shape[0] || s->shape[1] != a->st->n_units))
+        return sc_fail(ctx, "explain %s: saliency has the wrong shape", e->def->name);
+    return s;
+}
+
+sc_tensor *sc_explain_normalize(sc_ctx *ctx, sc_tensor *z, const sc_tensor *unit_mask, int kind, double temperature) {
+    if (!z || !unit_mask) return NULL;
+    if (!sc_same_shape(z, unit_mask)) {
+        char b1[64], b2[64];
+        return sc_fail(ctx, "explain normalize: z %s vs unit_mask %s", sc_shape_str(z, b1, sizeof b1),
+                       sc_shape_str(unit_mask, b2, sizeof b2));
+    }
+    // pad = 1 where the unit is masked out: a constant, never differentiated.
+    sc_tensor *pad = sc_empty(ctx, z->dtype, 2, z->shape);  // (B, U)
+    if (!pad) return NULL;
+    for (int64_t i = 0; i < pad->numel; i++) sc_tensor_set(pad, i, sc_tensor_get(unit_mask, i) == 0.0);
+    if (kind == SC_NORM_NONE) {
+        // Nonnegative scores divided by their masked sum (a tiny floor avoids 0/0).
+        sc_tensor *zm = sc_masked_fill(ctx, z, pad, 0.0);
+        sc_tensor *tot = sc_add_scalar(ctx, sc_sum(ctx, zm, -1, 1), 1e-30);
+        return sc_div(ctx, zm, tot);
+    }
+    // Masked units get -1e9: exactly zero after softmax, sparsemax or entmax.
+    sc_tensor *x = sc_masked_fill(ctx, sc_mul_scalar(ctx, z, 1.0 / temperature), pad, -1e9);
+    if (kind == SC_NORM_SPARSEMAX) return sc_sparsemax(ctx, x);
+    if (kind == SC_NORM_ENTMAX15) return sc_entmax15(ctx, x);
+    return sc_softmax(ctx, x, -1);
+}
+
+sc_tensor *sc_explain_targets(sc_ctx *ctx, const sc_explain_args *a, sc_tensor *logits) {
+    if (!logits) return NULL;
+    int64_t B = logits->shape[0], K = logits->shape[1];
+    sc_tensor *y = sc_empty(ctx, SC_I32, 1, &B);
+    if (!y) return NULL;
+    int32_t *yd = y->data;
+    for (int64_t b = 0; b < B; b++) {
+        if (a->targets) {
+            yd[b] = a->targets[b];
+            continue;
+        }
+        int32_t best = 0;
+        for (int64_t k = 1; k < K; k++)
+            if (sc_tensor_get(logits, b * K + k) > sc_tensor_get(logits, b * K + best)) best = (int32_t)k;
+        yd[b] = best;
+    }
+    return y;
+}

@@ -1,0 +1,85 @@
+// explainer.h — explainers: a model's forward state -> saliency over its units.
+//
+// An explainer maps (model, inputs, the state of a forward pass, target classes)
+// to a saliency tensor (B, U) over the model's units: each row a distribution
+// over the units with unit_mask 1 (masked units are exactly 0). Some explainers
+// own learnable parameters (an sc_params slab, e.g. the attention explainer's
+// head coefficients) which SMaT meta-learns, so their output is built only from
+// differentiable ops: it is differentiable w.r.t. those parameters and, when the
+// state comes from a forward pass on the tape, w.r.t. the model parameters too.
+//
+// Explainers are found by name in a registry (explainer.c); each declares its
+// configuration keys with defaults (sc_config_spec).
+#ifndef SC_EXPLAIN_EXPLAINER_H
+#define SC_EXPLAIN_EXPLAINER_H
+
+#include "models/model.h"
+
+struct sc_explainer;
+
+// What explain() is given.
+typedef struct sc_explain_args {
+    const sc_model *model;
+    const sc_inputs *in;
+    const sc_model_state *st;  // from a forward pass of `model` on `in`
+    sc_tensor *logits;         // (B, K) that forward's outputs (gradient explainers with create_graph)
+    const int32_t *targets;    // (B) classes to explain; NULL = the model's predicted class
+    int create_graph;          // gradient explainers: keep the gradients on the tape (student side)
+    sc_tensor *base;           // (B, U) another explanation (the `permuted` control), else NULL
+} sc_explain_args;
+
+typedef struct sc_explainer_def {
+    const char *name;
+    const char *summary;
+    const sc_config_spec *spec;  // NULL-key terminated
+    // Reads e->cfg (defaults applied) and may create parameters in e->params.
+    int (*init)(struct sc_explainer *e, const sc_model *m, sc_err *err);
+    sc_tensor *(*explain)(struct sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a);
+} sc_explainer_def;
+
+enum { SC_NORM_SOFTMAX = 0, SC_NORM_SPARSEMAX, SC_NORM_ENTMAX15, SC_NORM_NONE };
+enum { SC_AGG_MEAN = 0, SC_AGG_CLS };
+
+typedef struct sc_explainer {
+    const sc_explainer_def *def;
+    sc_config cfg;            // resolved configuration
+    sc_params params;         // learnable parameters (params.n == 0 if none)
+    int n_layers, n_heads;    // of the model's attention (0 if none)
+    // Resolved settings (meaning per explainer).
+    int head_norm, unit_norm, aggregation, layer, head, steps;
+    double temperature;
+    uint64_t seed;
+    sc_tensor *coef;          // (L*H) head coefficients: learnable (in params) or fixed
+} sc_explainer;
+
+const sc_explainer_def *sc_explainer_find(const char *name);
+const sc_explainer_def *const *sc_explainer_list(int *n);
+
+// Resolves cfg over the definition's defaults (unknown keys are errors), probes
+// the model's attention geometry with a one-example forward pass, and runs init.
+int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg, const sc_model *m, sc_err *err);
+void sc_explainer_free(sc_explainer *e);
+
+// Saliency (B, U) in the model's dtype; NULL with ctx->err set on failure.
+sc_tensor *sc_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a);
+
+// ---- helpers shared by the explainers (explainer.c) ----
+// The normalizer `kind` over the last axis of z (B, U) / temperature, with units
+// where unit_mask == 0 excluded (their probability is exactly 0). SC_NORM_NONE
+// divides a nonnegative z by its masked sum instead.
+sc_tensor *sc_explain_normalize(sc_ctx *ctx, sc_tensor *z, const sc_tensor *unit_mask, int kind, double temperature);
+// Classes to explain: a->targets, or the argmax of logits (B, K). Step arena, i32 (B).
+sc_tensor *sc_explain_targets(sc_ctx *ctx, const sc_explain_args *a, sc_tensor *logits);
+// Attention logits of every layer aggregated over query rows (SC_AGG_MEAN:
+// mean over the real query positions; SC_AGG_CLS: row 0), the first
+// unit_offset key positions dropped: (B, L*H, U), layer-major.
+sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, int aggregation);
+// Raw gradient attributions (B, U) before any normalizer, for the target
+// classes: kind 0 = ||d logit_y / d e_u||, kind 1 = <d logit_y / d e_u, e_u>.
+// With a->create_graph they come from a->logits and a->st->embeddings and stay
+// on the tape; otherwise from a fresh SC_FWD_EMBED_LEAF forward pass.
+sc_tensor *sc_explain_gradient_raw(sc_ctx *ctx, const sc_explain_args *a, int kind);
+// The normalizer words, in enum order: "softmax", "sparsemax", "entmax15", "none".
+extern const char *const sc_explain_norm_names[];
+
+#endif

@@ -1,0 +1,426 @@
+// Explainers: the attention explainer one-hot on a head equals that head's
+// aggregated logits under a masked softmax (and equals attention-head);
+// gradient-x-input on a linear model is w ⊙ x; every explainer gives rows
+// summing to 1 with masked units exactly 0 on a text transformer, a ViT and an
+// MLP; attention explainers refuse models without attention; the attention
+// saliency's gradients w.r.t. its coefficients and a model parameter match
+// central differences in f64; create_graph keeps gradient explanations on the
+// tape; the permuted control is a derangement; determinism.
+#include "sc_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "explain/explainer.h"
+#include "ops/ops.h"
+
+#define V 11
+#define TMAX 7
+
+static void make(sc_model *m, const char *role, const char *name, const char *const *kv, const char *dtype,
+                 const sc_model_shape *shape, uint64_t seed) {
+    sc_config cfg;
+    sc_err err = {{0}};
+    sc_config_init(&cfg);
+    for (int i = 0; kv[i]; i++) assert_int_equal(sc_config_set_kv(&cfg, kv[i], &err), 0);
+    char d[32];
+    snprintf(d, sizeof d, "dtype=%s", dtype);
+    assert_int_equal(sc_config_set_kv(&cfg, d, &err), 0);
+    const sc_model_def *def = sc_model_find(role, name);
+    assert_non_null(def);
+    if (sc_model_create(m, def, shape, &cfg, seed, &err)) fail_msg("%s", err.msg);
+}
+
+static const char *const text_kv[] = {"layers=2", "width=8", "heads=2", "dropout=0", NULL};
+static const char *const vit_kv[] = {"layers=1", "width=8", "heads=2", "dropout=0", NULL};
+static const char *const mlp_kv[] = {"layers=1", "width=6", "dropout=0", NULL};
+static const char *const lin_kv[] = {"layers=0", NULL};
+
+static sc_model_shape text_shape(void) {
+    sc_model_shape s = {.modality = SC_TEXT, .n_outputs = 3, .vocab_size = V, .max_tokens = TMAX};
+    return s;
+}
+static sc_model_shape image_shape(void) {
+    sc_model_shape s = {.modality = SC_IMAGE, .n_outputs = 3, .C = 1, .H = 8, .W = 8};
+    return s;
+}
+static sc_model_shape tab_shape(int64_t F) {
+    sc_model_shape s = {.modality = SC_TABULAR, .n_outputs = 3, .F = F};
+    return s;
+}
+
+// Text: [CLS] then lens[b] words then padding.
+static void text_inputs(sc_ctx *ctx, sc_inputs *in, int64_t B, const int64_t *lens, sc_dtype dt) {
+    sc_rng r;
+    sc_rng_seed(&r, 5);
+    int64_t s[2] = {B, TMAX};
+    memset(in, 0, sizeof *in);
+    in->B = B;
+    in->ids = sc_empty(ctx, SC_I32, 2, s);
+    in->mask = sc_empty(ctx, dt, 2, s);
+    assert_non_null(in->mask);
+    int32_t *ids = in->ids->data;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t < TMAX; t++) {
+            int real = t <= lens[b];
+            ids[b * TMAX + t] = t == 0 ? 1 : real ? 2 + (int32_t)sc_rng_below(&r, V - 2) : 0;
+            sc_tensor_set(in->mask, b * TMAX + t, real);
+        }
+}
+
+static sc_tensor *rand_tensor(sc_ctx *ctx, sc_dtype dt, int nd, const int64_t *s, uint64_t seed, double lo,
+                              double hi) {
+    sc_tensor *t = sc_empty(ctx, dt, nd, s);
+    assert_non_null(t);
+    sc_rng r;
+    sc_rng_seed(&r, seed);
+    for (int64_t i = 0; i < t->numel; i++) sc_tensor_set(t, i, lo + (hi - lo) * sc_rng_uniform(&r));
+    return t;
+}
+
+static sc_tensor *forward(const sc_model *m, sc_ctx *ctx, const sc_inputs *in, sc_model_state *st) {
+    memset(st, 0, sizeof *st);
+    sc_tensor *out = sc_model_forward(m, ctx, in, 0, st);
+    if (!out) fail_msg("%s", ctx->err.msg);
+    return out;
+}
+
+static void create(sc_explainer *e, const char *name, const char *const *kv, const sc_model *m) {
+    sc_config cfg;
+    sc_err err = {{0}};
+    sc_config_init(&cfg);
+    for (int i = 0; kv && kv[i]; i++) assert_int_equal(sc_config_set_kv(&cfg, kv[i], &err), 0);
+    if (sc_explainer_create(e, name, &cfg, m, &err)) fail_msg("%s: %s", name, err.msg);
+}
+
+static sc_tensor *explain(sc_explainer *e, sc_ctx *ctx, sc_explain_args *a) {
+    sc_tensor *s = sc_explain(e, ctx, a);
+    if (!s) fail_msg("%s: %s", e->def->name, ctx->err.msg);
+    return s;
+}
+
+// Rows are distributions over the real units; masked units exactly 0.
+static void check_distribution(const sc_tensor *s, const sc_tensor *um, double tol) {
+    int64_t B = s->shape[0], U = s->shape[1];
+    for (int64_t b = 0; b < B; b++) {
+        double tot = 0;
+        for (int64_t u = 0; u < U; u++) {
+            double v = sc_tensor_get(s, b * U + u);
+            assert_true(v >= 0);
+            if (sc_tensor_get(um, b * U + u) == 0) assert_true(v == 0.0);
+            tot += v;
+        }
+        assert_true(fabs(tot - 1) < tol);
+    }
+}
+
+static void test_attention_one_hot_head(void **state) {
+    sc_ctx *ctx = *state;
+    sc_model m;
+    sc_model_shape sh = text_shape();
+    make(&m, "teacher", "transformer", text_kv, "f64", &sh, 3);
+    sc_inputs in;
+    int64_t lens[3] = {6, 3, 1};
+    text_inputs(ctx, &in, 3, lens, SC_F64);
+    sc_model_state st;
+    forward(&m, ctx, &in, &st);
+    sc_explain_args a = {.model = &m, .in = &in, .st = &st};
+    for (int agg = 0; agg < 2; agg++) {
+        const char *kv[] = {"head_normalizer=none", agg ? "aggregation=cls" : "aggregation=mean", NULL};
+        const char *hkv[] = {"layer=1", "head=1", agg ? "aggregation=cls" : "aggregation=mean", NULL};
+        sc_explainer e, h;
+        create(&e, "attention", kv, &m);
+        create(&h, "attention-head", hkv, &m);
+        assert_int_equal(e.n_layers, 2);
+        assert_int_equal(e.n_heads, 2);
+        assert_int_equal(e.params.n, 1);
+        assert_int_equal(h.params.n, 0);
+        for (int i = 0; i < 4; i++) sc_tensor_set(e.coef, i, i == 3);  // layer 1, head 1
+        sc_tensor *s = explain(&e, ctx, &a), *sh1 = explain(&h, ctx, &a);
+        const sc_tensor *lg = st.attn_logits[1];  // (B, H, T, T)
+        for (int64_t b = 0; b < 3; b++) {
+            double z[TMAX], mx = -1e300, tot = 0;
+            for (int64_t k = 0; k < TMAX; k++) {
+                double acc = 0;
+                int64_t nq = agg ? 1 : lens[b] + 1;
+                for (int64_t q = 0; q < nq; q++) acc += sc_tensor_get(lg, ((b * 2 + 1) * TMAX + q) * TMAX + k);
+                z[k] = acc / (double)nq;
+                if (k >= 1 && k <= lens[b] && z[k] > mx) mx = z[k];
+            }
+            for (int64_t k = 1; k <= lens[b]; k++) tot += exp(z[k] - mx);
+            for (int64_t k = 0; k < TMAX; k++) {
+                double want = k >= 1 && k <= lens[b] ? exp(z[k] - mx) / tot : 0.0;
+                assert_true(fabs(sc_tensor_get(s, b * TMAX + k) - want) < 1e-12);
+                assert_true(fabs(sc_tensor_get(sh1, b * TMAX + k) - want) < 1e-12);
+            }
+        }
+        sc_explainer_free(&e);
+        sc_explainer_free(&h);
+    }
+    sc_model_free(&m);
+    sc_ctx_reset(ctx);
+}
+
+// A linear model: <d f_y/d x, x>_f = w_{f,y} x_f = f_y(x) - f_y(x with x_f = 0).
+static void test_gradient_x_input_linear(void **state) {
+    sc_ctx *ctx = *state;
+    const int64_t F = 5, B = 4;
+    sc_model m;
+    sc_model_shape sh = tab_shape(F);
+    make(&m, "student", "mlp", lin_kv, "f64", &sh, 7);
+    int64_t s2[2] = {B, F};
+    sc_inputs in = {.B = B, .features = rand_tensor(ctx, SC_F64, 2, s2, 1, -2, 2)};
+    sc_model_state st;
+    sc_tensor *out = forward(&m, ctx, &in, &st);
+    int32_t targets[4] = {0, 2, 1, 2};
+    sc_explain_args a = {.model = &m, .in = &in, .st = &st, .targets = targets};
+    sc_tensor *raw = sc_explain_gradient_raw(ctx, &a, 1);
+    assert_non_null(raw);
+    for (int64_t f = 0; f < F; f++) {
+        sc_tensor *x0 = sc_empty(ctx, SC_F64, 2, s2);
+        for (int64_t i = 0; i < x0->numel; i++) sc_tensor_set(x0, i, i % F == f ? 0 : sc_tensor_get(in.features, i));
+        sc_inputs in0 = {.B = B, .features = x0};
+        sc_tensor *o0 = sc_model_forward(&m, ctx, &in0, 0, NULL);
+        assert_non_null(o0);
+        for (int64_t b = 0; b < B; b++) {
+            double want = sc_tensor_get(out, b * 3 + targets[b]) - sc_tensor_get(o0, b * 3 + targets[b]);
+            assert_true(fabs(sc_tensor_get(raw, b * F + f) - want) < 1e-12);
+        }
+    }
+    // The explainer is the softmax of raw / 0.1.
+    sc_explainer e;
+    create(&e, "gradient-x-input", NULL, &m);
+    sc_tensor *s = explain(&e, ctx, &a);
+    for (int64_t b = 0; b < B; b++) {
+        double tot = 0;
+        for (int64_t f = 0; f < F; f++) tot += exp(sc_tensor_get(raw, b * F + f) / 0.1);
+        for (int64_t f = 0; f < F; f++)
+            assert_true(fabs(sc_tensor_get(s, b * F + f) - exp(sc_tensor_get(raw, b * F + f) / 0.1) / tot) < 1e-12);
+    }
+    sc_explainer_free(&e);
+    sc_model_free(&m);
+    sc_ctx_reset(ctx);
+}
+
+typedef struct fixture {
+    sc_model m;
+    sc_inputs in;
+    sc_model_state st;
+    sc_tensor *out;
+} fixture;
+
+static void build(fixture *fx, sc_ctx *ctx, int which, const char *dtype) {
+    sc_dtype dt = strcmp(dtype, "f64") ? SC_F32 : SC_F64;
+    if (which == 0) {
+        sc_model_shape sh = text_shape();
+        make(&fx->m, "teacher", "transformer", text_kv, dtype, &sh, 3);
+        int64_t lens[3] = {6, 2, 4};
+        text_inputs(ctx, &fx->in, 3, lens, dt);
+    } else if (which == 1) {
+        sc_model_shape sh = image_shape();
+        make(&fx->m, "teacher", "vit", vit_kv, dtype, &sh, 4);
+        int64_t s4[4] = {3, 1, 8, 8};
+        memset(&fx->in, 0, sizeof fx->in);
+        fx->in.B = 3;
+        fx->in.images = rand_tensor(ctx, dt, 4, s4, 2, 0, 1);
+    } else {
+        sc_model_shape sh = tab_shape(6);
+        make(&fx->m, "teacher", "mlp", mlp_kv, dtype, &sh, 5);
+        int64_t s2[2] = {3, 6};
+        memset(&fx->in, 0, sizeof fx->in);
+        fx->in.B = 3;
+        fx->in.features = rand_tensor(ctx, dt, 2, s2, 3, -1, 1);
+    }
+    fx->out = forward(&fx->m, ctx, &fx->in, &fx->st);
+}
+
+static int needs_attention(const char *name) { return !strncmp(name, "attention", 9); }
+
+static void test_every_explainer_distribution(void **state) {
+    sc_ctx *ctx = *state;
+    int n;
+    const sc_explainer_def *const *defs = sc_explainer_list(&n);
+    assert_true(n >= 9);
+    for (int which = 0; which < 3; which++) {
+        fixture fx;
+        build(&fx, ctx, which, "f32");
+        sc_tensor *base = NULL;
+        for (int i = 0; i < n; i++) {
+            const char *name = defs[i]->name;
+            assert_ptr_equal(sc_explainer_find(name), defs[i]);
+            sc_explainer e;
+            sc_err err = {{0}};
+            if (which == 2 && needs_attention(name)) {
+                assert_int_equal(sc_explainer_create(&e, name, NULL, &fx.m, &err), -1);
+                assert_non_null(strstr(err.msg, "no attention"));
+                continue;
+            }
+            create(&e, name, NULL, &fx.m);
+            sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st, .base = base};
+            sc_tensor *s = explain(&e, ctx, &a);
+            assert_int_equal(s->shape[0], 3);
+            assert_int_equal(s->shape[1], fx.st.n_units);
+            check_distribution(s, fx.st.unit_mask, 1e-5);
+            // Determinism: a second call gives the same bits.
+            sc_tensor *s2 = explain(&e, ctx, &a);
+            for (int64_t k = 0; k < s->numel; k++) assert_true(sc_tensor_get(s, k) == sc_tensor_get(s2, k));
+            if (!base) base = s;  // the first explainer's output feeds `permuted`
+            sc_explainer_free(&e);
+        }
+        sc_model_free(&fx.m);
+        sc_ctx_reset(ctx);
+    }
+    sc_err err = {{0}};
+    sc_explainer e;
+    assert_null(sc_explainer_find("nope"));
+    fixture fx;
+    build(&fx, ctx, 2, "f32");
+    assert_int_equal(sc_explainer_create(&e, "nope", NULL, &fx.m, &err), -1);
+    assert_non_null(strstr(err.msg, "nope"));
+    sc_config cfg;
+    sc_config_init(&cfg);
+    assert_int_equal(sc_config_set_kv(&cfg, "bogus=1", &err), 0);
+    assert_int_equal(sc_explainer_create(&e, "random", &cfg, &fx.m, &err), -1);
+    assert_non_null(strstr(err.msg, "bogus"));
+    sc_model_free(&fx.m);
+    sc_ctx_reset(ctx);
+}
+
+// Loss r . saliency for a fixed r; d/d coef and d/d one model weight by
+// central differences (f64).
+static double loss_value(sc_explainer *e, sc_ctx *ctx, fixture *fx, const sc_tensor *r) {
+    sc_ctx_mark mk = sc_ctx_get_mark(ctx);
+    sc_no_grad_begin(ctx);
+    sc_model_state st;
+    forward(&fx->m, ctx, &fx->in, &st);
+    sc_explain_args a = {.model = &fx->m, .in = &fx->in, .st = &st};
+    sc_tensor *s = explain(e, ctx, &a);
+    double v = 0;
+    for (int64_t i = 0; i < s->numel; i++) v += sc_tensor_get(s, i) * sc_tensor_get(r, i);
+    sc_no_grad_end(ctx);
+    sc_ctx_rewind(ctx, mk);
+    return v;
+}
+
+static void test_attention_gradients(void **state) {
+    sc_ctx *ctx = *state;
+    const char *norms[] = {"head_normalizer=softmax", "head_normalizer=sparsemax", "head_normalizer=entmax15"};
+    for (int k = 0; k < 3; k++) {
+        fixture fx;
+        build(&fx, ctx, k == 1 ? 1 : 0, "f64");
+        const char *kv[] = {norms[k], NULL};
+        sc_explainer e;
+        create(&e, "attention", kv, &fx.m);
+        int64_t LH = e.coef->numel;
+        for (int64_t i = 0; i < LH; i++) sc_tensor_set(e.coef, i, 0.1 + 0.37 * (double)i / (double)LH);
+        sc_tensor *r = rand_tensor(ctx, SC_F64, 2, fx.st.unit_mask->shape, 11, -1, 1);
+        sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st};
+        sc_tensor *s = explain(&e, ctx, &a);
+        sc_tensor *L = sc_sum_all(ctx, sc_mul(ctx, s, r));
+        // The model weight with the largest gradient among the first few tensors.
+        sc_tensor *ins[1 + SC_PARAMS_MAX];
+        ins[0] = e.coef;
+        int np = fx.m.params.n;
+        for (int i = 0; i < np; i++) ins[1 + i] = fx.m.params.t[i];
+        sc_tensor **g = sc_grad(ctx, &L, 1, ins, 1 + np, NULL, 0);
+        if (!g) fail_msg("%s", ctx->err.msg);
+        const double h = 1e-6;
+        for (int64_t i = 0; i < LH; i++) {
+            double c0 = sc_tensor_get(e.coef, i);
+            sc_tensor_set(e.coef, i, c0 + h);
+            double lp = loss_value(&e, ctx, &fx, r);
+            sc_tensor_set(e.coef, i, c0 - h);
+            double lm = loss_value(&e, ctx, &fx, r);
+            sc_tensor_set(e.coef, i, c0);
+            double fd = (lp - lm) / (2 * h), an = sc_tensor_get(g[0], i);
+            assert_true(fabs(fd - an) < 1e-6 * (1 + fabs(fd)));
+        }
+        int bi = -1;
+        int64_t bj = 0;
+        double best = 0;
+        for (int i = 0; i < np; i++)
+            for (int64_t j = 0; j < g[1 + i]->numel; j++)
+                if (fabs(sc_tensor_get(g[1 + i], j)) > best) best = fabs(sc_tensor_get(g[1 + i], j)), bi = i, bj = j;
+        assert_true(bi >= 0 && best > 1e-8);  // the saliency depends on the model
+        sc_tensor *p = fx.m.params.t[bi];
+        double p0 = sc_tensor_get(p, bj);
+        sc_tensor_set(p, bj, p0 + h);
+        double lp = loss_value(&e, ctx, &fx, r);
+        sc_tensor_set(p, bj, p0 - h);
+        double lm = loss_value(&e, ctx, &fx, r);
+        sc_tensor_set(p, bj, p0);
+        double fd = (lp - lm) / (2 * h);
+        assert_true(fabs(fd - sc_tensor_get(g[1 + bi], bj)) < 1e-6 * (1 + fabs(fd)));
+        sc_explainer_free(&e);
+        sc_model_free(&fx.m);
+        sc_ctx_reset(ctx);
+    }
+}
+
+// With create_graph the gradient explanation of a model is itself a function of
+// the model's parameters (what a student-side explainer needs).
+static void test_gradient_create_graph(void **state) {
+    sc_ctx *ctx = *state;
+    fixture fx;
+    build(&fx, ctx, 0, "f64");
+    sc_explainer e;
+    create(&e, "gradient-x-input", NULL, &fx.m);
+    sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st, .logits = fx.out, .create_graph = 1};
+    sc_tensor *s = explain(&e, ctx, &a);
+    assert_true(s->requires_grad);
+    sc_explain_args b = a;
+    b.create_graph = 0;
+    sc_tensor *s0 = explain(&e, ctx, &b);
+    assert_false(s0->requires_grad);
+    for (int64_t i = 0; i < s->numel; i++) assert_true(fabs(sc_tensor_get(s, i) - sc_tensor_get(s0, i)) < 1e-12);
+    sc_explainer_free(&e);
+    sc_model_free(&fx.m);
+    sc_ctx_reset(ctx);
+}
+
+static void test_permuted_is_derangement(void **state) {
+    sc_ctx *ctx = *state;
+    fixture fx;
+    build(&fx, ctx, 2, "f64");  // all units real
+    sc_explainer e;
+    create(&e, "permuted", NULL, &fx.m);
+    int64_t s2[2] = {3, 6};
+    sc_tensor *base = rand_tensor(ctx, SC_F64, 2, s2, 9, 0.1, 1);
+    for (int64_t b = 0; b < 3; b++) {  // rows normalized
+        double t = 0;
+        for (int64_t u = 0; u < 6; u++) t += sc_tensor_get(base, b * 6 + u);
+        for (int64_t u = 0; u < 6; u++) sc_tensor_set(base, b * 6 + u, sc_tensor_get(base, b * 6 + u) / t);
+    }
+    sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st, .base = base};
+    sc_tensor *s = explain(&e, ctx, &a);
+    int used[3] = {0, 0, 0};
+    for (int64_t b = 0; b < 3; b++) {
+        int match = -1;
+        for (int64_t c = 0; c < 3; c++) {
+            int eq = 1;
+            for (int64_t u = 0; u < 6; u++)
+                eq &= fabs(sc_tensor_get(s, b * 6 + u) - sc_tensor_get(base, c * 6 + u)) < 1e-12;
+            if (eq) match = (int)c;
+        }
+        assert_true(match >= 0 && match != b);
+        used[match]++;
+    }
+    assert_true(used[0] == 1 && used[1] == 1 && used[2] == 1);
+    sc_explain_args bad = a;
+    bad.base = NULL;
+    assert_null(sc_explain(&e, ctx, &bad));
+    assert_non_null(strstr(ctx->err.msg, "base"));
+    sc_explainer_free(&e);
+    sc_model_free(&fx.m);
+    sc_ctx_reset(ctx);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_attention_one_hot_head),  cmocka_unit_test(test_gradient_x_input_linear),
+        cmocka_unit_test(test_every_explainer_distribution), cmocka_unit_test(test_attention_gradients),
+        cmocka_unit_test(test_gradient_create_graph),   cmocka_unit_test(test_permuted_is_derangement),
+    };
+    return cmocka_run_group_tests(tests, sc_test_ctx_setup, sc_test_ctx_teardown);
+}

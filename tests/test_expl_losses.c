@@ -186,6 +186,53 @@ static void test_hvp(void **state) {
         }
 }
 
+// A sparse teacher (exact zeros, e.g. from sparsemax) with every loss: values,
+// gradients and Hessian-vector products stay finite (p log p and p^1.5 at p = 0),
+// FY losses stay >= 0, and H v along the scores still matches finite differences.
+static void test_sparse_teacher(void **state) {
+    sc_ctx *ctx = *state;
+    static const double PS[B * U] = {0.6, 0.4, 0, 0, 0, 0, 0.7, 0, 0.3, 0};
+    static const double VS[B * U] = {0.3, -0.2, 0.5, 0.1, -0.4, 0.2, 0.7, -0.3, -0.1, 0.6};
+    static const double VP[B * U] = {-0.1, 0.2, 0.05, -0.15, 0.3, 0.1, -0.2, 0.25, 0.05, -0.3};
+    for (int k = 0; k < 3; k++) {
+        sc_ctx_reset(ctx);
+        sc_tensor *s = leaf(ctx, SCORES), *p = leaf(ctx, PS);
+        sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, p, s, 1);
+        assert_non_null(l);
+        assert_true(isfinite(sc_tensor_get(l, 0)) && sc_tensor_get(l, 0) > 0);
+        sc_tensor *in[2] = {s, p};
+        sc_tensor **g = sc_grad(ctx, &l, 1, in, 2, NULL, 1);
+        assert_non_null(g);
+        sc_tensor *vs = sc_from_f64(ctx, SC_F64, 2, SH, VS), *vp = sc_from_f64(ctx, SC_F64, 2, SH, VP);
+        sc_tensor *dot = sc_add(ctx, sc_sum_all(ctx, sc_mul(ctx, g[0], vs)), sc_sum_all(ctx, sc_mul(ctx, g[1], vp)));
+        sc_tensor **hv = sc_grad(ctx, &dot, 1, in, 2, NULL, 0);
+        assert_non_null(hv);
+        for (int i = 0; i < B * U; i++)
+            for (int j = 0; j < 2; j++) {
+                assert_true(isfinite(sc_tensor_get(g[j], i)));
+                assert_true(isfinite(sc_tensor_get(hv[j], i)));
+            }
+        // Scores direction only: (H_ss vs) against differences of the scores gradient.
+        sc_tensor *dot_s = sc_sum_all(ctx, sc_mul(ctx, g[0], vs));
+        sc_tensor **hs = sc_grad(ctx, &dot_s, 1, &s, 1, NULL, 0);
+        assert_non_null(hs);
+        const double e = 1e-5;
+        double sp[B * U], sm[B * U];
+        for (int i = 0; i < B * U; i++) sp[i] = SCORES[i] + e * VS[i], sm[i] = SCORES[i] - e * VS[i];
+        sc_tensor *s_p = leaf(ctx, sp), *s_m = leaf(ctx, sm);
+        sc_tensor *l_p = loss_of(ctx, (sc_expl_loss_kind)k, sc_from_f64(ctx, SC_F64, 2, SH, PS), s_p, 1);
+        sc_tensor *l_m = loss_of(ctx, (sc_expl_loss_kind)k, sc_from_f64(ctx, SC_F64, 2, SH, PS), s_m, 1);
+        sc_tensor **g_p = sc_grad(ctx, &l_p, 1, &s_p, 1, NULL, 0);
+        sc_tensor **g_m = sc_grad(ctx, &l_m, 1, &s_m, 1, NULL, 0);
+        assert_non_null(g_p);
+        assert_non_null(g_m);
+        for (int i = 0; i < B * U; i++) {
+            double fd = (sc_tensor_get(g_p[0], i) - sc_tensor_get(g_m[0], i)) / (2 * e);
+            assert_true(fabs(sc_tensor_get(hs[0], i) - fd) < 1e-6);
+        }
+    }
+}
+
 static void test_f32_and_errors(void **state) {
     sc_ctx *ctx = *state;
     sc_ctx_reset(ctx);
@@ -232,6 +279,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_kl_known_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gradients, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hvp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sparse_teacher, setup, teardown),
         cmocka_unit_test_setup_teardown(test_f32_and_errors, setup, teardown),
         cmocka_unit_test(test_combination_check),
     };

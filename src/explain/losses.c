@@ -106,7 +106,15 @@ static sc_tensor *sum_pow15(sc_ctx *ctx, sc_tensor *y) {
     sc_tensor *pos = sc_empty(ctx, SC_F32, y->ndim, y->shape);  // (B, U) constant 0/1
     if (!pos) return NULL;
     float *pm = pos->data;
-    for (int64_t i = 0; i < y->numel; i++) pm[i] = sc_tensor_get(y, i) > 0.0 ? 1.0f : 0.0f;
+    if (sc_tensor_is_contiguous(y) && y->dtype == SC_F32) {
+        const float *yd = y->data;
+        for (int64_t i = 0; i < y->numel; i++) pm[i] = yd[i] > 0.0f ? 1.0f : 0.0f;
+    } else if (sc_tensor_is_contiguous(y)) {
+        const double *yd = y->data;
+        for (int64_t i = 0; i < y->numel; i++) pm[i] = yd[i] > 0.0 ? 1.0f : 0.0f;
+    } else {
+        for (int64_t i = 0; i < y->numel; i++) pm[i] = sc_tensor_get(y, i) > 0.0 ? 1.0f : 0.0f;
+    }
     sc_tensor *one = sc_scalar(ctx, y->dtype, 1.0), *zero = sc_scalar(ctx, y->dtype, 0.0);
     sc_tensor *safe = sc_where(ctx, pos, y, one);                          // (B, U), > 0
     sc_tensor *pw = sc_where(ctx, pos, sc_pow_scalar(ctx, safe, 1.5), zero);  // (B, U)

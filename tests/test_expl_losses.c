@@ -2,7 +2,8 @@
 // and the Fenchel–Young losses at their minimizer are 0), first derivatives
 // against finite differences and against the closed form y - p of the FY losses,
 // second order (Hessian-vector products of the joint (scores, p) Hessian against
-// finite differences of gradients, f64), masking, and the combination check.
+// finite differences of gradients, f64), third order along the scores, a sparse
+// teacher, masking, and the combination check.
 #include "sc_test.h"
 
 #include <math.h>
@@ -233,6 +234,49 @@ static void test_sparse_teacher(void **state) {
     }
 }
 
+// H v along the scores (direction vs) at SCORES + e w, on the tape (create_graph): (B, U).
+static sc_tensor *hvp_s(sc_ctx *ctx, int k, const double *vs, double e, const double *w, sc_tensor **s_out) {
+    double s2[B * U];
+    for (int i = 0; i < B * U; i++) s2[i] = SCORES[i] + e * w[i];
+    sc_tensor *s = leaf(ctx, s2);
+    sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, sc_from_f64(ctx, SC_F64, 2, SH, PT), s, 1);
+    sc_tensor **g = sc_grad(ctx, &l, 1, &s, 1, NULL, 1);
+    assert_non_null(g);
+    sc_tensor *dot = sc_sum_all(ctx, sc_mul(ctx, g[0], sc_from_f64(ctx, SC_F64, 2, SH, vs)));
+    sc_tensor **h = sc_grad(ctx, &dot, 1, &s, 1, NULL, 1);
+    assert_non_null(h);
+    *s_out = s;
+    return h[0];
+}
+
+// Third order along the scores: d/ds <H v, w> against differences of H v along w.
+static void test_third_order(void **state) {
+    sc_ctx *ctx = *state;
+    const double VS[B * U] = {0.3, -0.2, 0.5, 0.1, -0.4, 0.2, 0.7, -0.3, -0.1, 0.6};
+    const double WS[B * U] = {-0.4, 0.1, 0.3, -0.2, 0.5, 0.3, -0.1, 0.2, 0.4, -0.5};
+    for (int k = 0; k < 3; k++) {
+        sc_ctx_reset(ctx);
+        sc_tensor *s;
+        sc_tensor *hv = hvp_s(ctx, k, VS, 0, WS, &s);
+        sc_tensor *dot = sc_sum_all(ctx, sc_mul(ctx, hv, sc_from_f64(ctx, SC_F64, 2, SH, WS)));
+        sc_tensor **t = sc_grad(ctx, &dot, 1, &s, 1, NULL, 0);
+        assert_non_null(t);
+        // t = T[v, w, .]; symmetric, so it equals the derivative of H v along w.
+        const double e = 1e-4;
+        sc_tensor *sp, *sm;
+        sc_tensor *hp = hvp_s(ctx, k, VS, e, WS, &sp), *hm = hvp_s(ctx, k, VS, -e, WS, &sm);
+        double norm = 0;
+        for (int i = 0; i < B * U; i++) {
+            double fd = (sc_tensor_get(hp, i) - sc_tensor_get(hm, i)) / (2 * e);
+            assert_true(fabs(sc_tensor_get(t[0], i) - fd) < 1e-6);
+            norm += fabs(fd);
+        }
+        // Sparsemax's Hessian is piecewise constant (third order 0); the others are not.
+        if (k != SC_EXPL_LOSS_SPARSEMAX) assert_true(norm > 1e-2);
+        else assert_true(norm < 1e-9);
+    }
+}
+
 static void test_f32_and_errors(void **state) {
     sc_ctx *ctx = *state;
     sc_ctx_reset(ctx);
@@ -280,6 +324,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_gradients, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hvp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sparse_teacher, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_third_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_f32_and_errors, setup, teardown),
         cmocka_unit_test(test_combination_check),
     };

@@ -245,7 +245,19 @@ static void test_every_explainer_distribution(void **state) {
     for (int which = 0; which < 3; which++) {
         fixture fx;
         build(&fx, ctx, which, "f32");
-        sc_tensor *base = NULL;
+        // The base explanation for `permuted`: proportional to 1 + unit index over the real units.
+        const sc_tensor *um = fx.st.unit_mask;
+        sc_tensor *base = sc_empty(ctx, SC_F32, 2, um->shape);
+        assert_non_null(base);
+        for (int64_t b = 0; b < um->shape[0]; b++) {
+            double t = 0;
+            for (int64_t u = 0; u < um->shape[1]; u++) t += sc_tensor_get(um, b * um->shape[1] + u) * (1.0 + u);
+            for (int64_t u = 0; u < um->shape[1]; u++)
+                sc_tensor_set(base, b * um->shape[1] + u, sc_tensor_get(um, b * um->shape[1] + u) * (1.0 + u) / t);
+        }
+        // Each explainer's ops are dropped from the tape before it is freed (its
+        // coefficients live in its own slab, which the tape must not outlive).
+        sc_ctx_mark mark = sc_ctx_get_mark(ctx);
         for (int i = 0; i < n; i++) {
             const char *name = defs[i]->name;
             assert_ptr_equal(sc_explainer_find(name), defs[i]);
@@ -265,7 +277,7 @@ static void test_every_explainer_distribution(void **state) {
             // Determinism: a second call gives the same bits.
             sc_tensor *s2 = explain(&e, ctx, &a);
             for (int64_t k = 0; k < s->numel; k++) assert_true(sc_tensor_get(s, k) == sc_tensor_get(s2, k));
-            if (!base) base = s;  // the first explainer's output feeds `permuted`
+            sc_ctx_rewind(ctx, mark);
             sc_explainer_free(&e);
         }
         sc_model_free(&fx.m);

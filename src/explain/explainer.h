@@ -46,8 +46,9 @@ typedef struct sc_explainer {
     sc_params params;         // learnable parameters (params.n == 0 if none)
     int n_layers, n_heads;    // of the model's attention (0 if none)
     // Resolved settings (meaning per explainer).
-    int head_norm, unit_norm, aggregation, layer, head, steps;
-    double temperature;
+    int head_norm, unit_norm, aggregation, layer, head;
+    int steps, rule, samples;  // integrated gradients; lime
+    double temperature, kernel_width;
     uint64_t seed;
     sc_tensor *coef;          // (L*H) head coefficients: learnable (in params) or fixed
 } sc_explainer;
@@ -80,6 +81,18 @@ sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, in
 // With a->create_graph they come from a->logits and a->st->embeddings and stay
 // on the tape; otherwise from a fresh SC_FWD_EMBED_LEAF forward pass.
 sc_tensor *sc_explain_gradient_raw(sc_ctx *ctx, const sc_explain_args *a, int kind);
+// Integrated gradients from the zero embedding: (B, U) with
+// sum_u raw_u ~= f_y(x) - f_y(0) (completeness), `steps` Riemann points
+// (midpoint rule, or the trapezoid rule with steps + 1 points).
+sc_tensor *sc_explain_ig_raw(sc_ctx *ctx, const sc_explain_args *a, int steps, int trapezoid);
+// Leave one unit out: score_y(x) - score_y(x without unit u), (B, U); score is
+// the predicted class's probability (the output itself for regression). A text
+// token is removed through the mask; a feature or an image cell is zeroed.
+sc_tensor *sc_explain_occlusion_raw(sc_ctx *ctx, const sc_explain_args *a);
+// LIME: weighted least-squares coefficients (B, U) of the score on `samples`
+// random keep/remove masks of the real units (the first sample keeps all),
+// kernel exp(-d^2 / width^2) with d the fraction of units removed.
+sc_tensor *sc_explain_lime_raw(sc_ctx *ctx, const sc_explain_args *a, int samples, double width, uint64_t seed);
 // The normalizer words, in enum order: "softmax", "sparsemax", "entmax15", "none".
 extern const char *const sc_explain_norm_names[];
 

@@ -371,7 +371,8 @@ static void test_attention_gradients(void **state) {
 }
 
 // With create_graph the gradient explanation of a model is itself a function of
-// the model's parameters (what a student-side explainer needs).
+// the model's parameters (what a student-side explainer needs): same values as
+// without, and its gradient w.r.t. weights matches central differences.
 static void test_gradient_create_graph(void **state) {
     sc_ctx *ctx = *state;
     fixture fx;
@@ -386,6 +387,32 @@ static void test_gradient_create_graph(void **state) {
     sc_tensor *s0 = explain(&e, ctx, &b);
     assert_false(s0->requires_grad);
     for (int64_t i = 0; i < s->numel; i++) assert_true(fabs(sc_tensor_get(s, i) - sc_tensor_get(s0, i)) < 1e-12);
+    // d(r . saliency)/d(weight), a second-order quantity, against central differences.
+    sc_tensor *r = rand_tensor(ctx, SC_F64, 2, s->shape, 13, -1, 1);
+    sc_tensor *L = sc_sum_all(ctx, sc_mul(ctx, s, r));
+    int np = fx.m.params.n;
+    sc_tensor **g = sc_grad(ctx, &L, 1, fx.m.params.t, np, NULL, 0);
+    if (!g) fail_msg("%s", ctx->err.msg);
+    int checked = 0;
+    for (int i = 0; i < np && checked < 4; i++) {
+        int64_t j = 0;
+        for (int64_t k = 1; k < g[i]->numel; k++)
+            if (fabs(sc_tensor_get(g[i], k)) > fabs(sc_tensor_get(g[i], j))) j = k;
+        double an = sc_tensor_get(g[i], j);
+        if (fabs(an) < 1e-6) continue;
+        sc_tensor *p = fx.m.params.t[i];
+        const double h = 1e-6;
+        double p0 = sc_tensor_get(p, j);
+        sc_tensor_set(p, j, p0 + h);
+        double lp = loss_value(&e, ctx, &fx, r);
+        sc_tensor_set(p, j, p0 - h);
+        double lm = loss_value(&e, ctx, &fx, r);
+        sc_tensor_set(p, j, p0);
+        double fd = (lp - lm) / (2 * h);
+        assert_true(fabs(fd - an) < 1e-5 * (1 + fabs(fd)));
+        checked++;
+    }
+    assert_int_equal(checked, 4);
     sc_explainer_free(&e);
     sc_model_free(&fx.m);
     sc_ctx_reset(ctx);

@@ -569,12 +569,48 @@ static void test_occlusion_and_lime(void **state) {
     sc_ctx_reset(ctx);
 }
 
+// Configuration errors name the key; defaults are the documented ones.
+static void test_config(void **state) {
+    sc_ctx *ctx = *state;
+    fixture fx;
+    build(&fx, ctx, 0, "f32");
+    sc_explainer e;
+    sc_err err = {{0}};
+    const char *bad[][2] = {{"attention", "head_normalizer=maxout"},
+                            {"attention-head", "layer=2"},
+                            {"integrated-gradients", "steps=0"},
+                            {"lime", "kernel_width=abc"}};
+    const char *key[] = {"head_normalizer", "layer", "steps", "kernel_width"};
+    for (int i = 0; i < 4; i++) {
+        sc_config cfg;
+        sc_config_init(&cfg);
+        assert_int_equal(sc_config_set_kv(&cfg, bad[i][1], &err), 0);
+        assert_int_equal(sc_explainer_create(&e, bad[i][0], &cfg, &fx.m, &err), -1);
+        assert_non_null(strstr(err.msg, key[i]));
+    }
+    create(&e, "attention", NULL, &fx.m);
+    assert_int_equal(e.head_norm, SC_NORM_SPARSEMAX);
+    assert_int_equal(e.aggregation, SC_AGG_MEAN);
+    assert_int_equal(e.coef->numel, 4);
+    for (int i = 0; i < 4; i++) assert_true(sc_tensor_get(e.coef, i) == 0.25f);
+    sc_explainer_free(&e);
+    create(&e, "gradient-x-input", NULL, &fx.m);
+    assert_true(e.temperature == 0.1);
+    sc_explainer_free(&e);
+    create(&e, "integrated-gradients", NULL, &fx.m);
+    assert_true(e.steps == 10 && e.temperature == 0.5);
+    sc_explainer_free(&e);
+    sc_model_free(&fx.m);
+    sc_ctx_reset(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attention_one_hot_head),  cmocka_unit_test(test_gradient_x_input_linear),
         cmocka_unit_test(test_every_explainer_distribution), cmocka_unit_test(test_attention_gradients),
         cmocka_unit_test(test_gradient_create_graph),   cmocka_unit_test(test_permuted_is_derangement),
         cmocka_unit_test(test_ig_completeness),         cmocka_unit_test(test_occlusion_and_lime),
+        cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests(tests, sc_test_ctx_setup, sc_test_ctx_teardown);
 }

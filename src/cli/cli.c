@@ -17,6 +17,8 @@ static const sc_command commands[] = {
     {"train-teacher", "train a teacher on a task; writes teacher.ckpt and metrics.msgpack",
      "scaffold train-teacher --task T [--teacher ARCH] [--config FILE] [--set k=v ...] [--seed S] --out DIR",
      sc_cmd_train_teacher},
+    {"explain", "explain a trained teacher's test predictions; writes a self-contained HTML report",
+     "scaffold explain --teacher-ckpt DIR --explainer E [--n 20] [--set k=v ...] --out DIR", sc_cmd_explain},
     {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory",
      "scaffold bench engine|train [--quick]", sc_cmd_bench},
 };

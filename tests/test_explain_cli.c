@@ -74,17 +74,22 @@ static void test_png_heatmap_roundtrip(void **state) {
     for (int y = 0; y < 12; y++)
         for (int x = 0; x < 12; x++) {
             float g = gray[(y / 3) * 4 + x / 3], s = sal[(y / 6) * 2 + x / 6];
-            float a = s > 0 ? 0.75f * s : 0.0f;  // max saliency is 1
+            float a = 0.75f * (s + 0.2f) / 1.2f;  // min-max over the grid: -0.2 .. 1
             const uint8_t *p = rgb + 3 * (y * 12 + x);
             int r = (int)(((1 - a) * g + a) * 255.0f + 0.5f), gb = (int)((1 - a) * g * 255.0f + 0.5f);
             assert_true(abs(p[0] - r) <= 1);
             assert_true(abs(p[1] - gb) <= 1);
             assert_true(abs(p[2] - gb) <= 1);
         }
-    // Cells with zero or negative saliency keep the gray value.
-    assert_int_equal(rgb[0], 0);
+    // The minimum cell keeps the gray value; the maximum cell is 75% red.
     assert_int_equal(rgb[3 * (11 * 12 + 11)], 255);
     assert_int_equal(rgb[3 * (11 * 12 + 11) + 1], 255);
+    assert_int_equal(rgb[3 * (11 * 12 + 0) + 1], (int)(0.25f * gray[12] * 255.0f + 0.5f));
+    // A constant grid leaves the input unchanged.
+    float flat[4] = {0.3f, 0.3f, 0.3f, 0.3f};
+    uint8_t rgb2[4 * 4 * 3];
+    assert_int_equal(sc_png_heatmap_rgb(rgb2, gray, 4, 4, flat, 2, 2, 1, &e), 0);
+    for (int i = 0; i < 16; i++) assert_int_equal(rgb2[3 * i], (int)(gray[i] * 255.0f + 0.5f));
 
     char dir[] = "/tmp/sc_png_XXXXXX";
     assert_non_null(mkdtemp(dir));

@@ -46,17 +46,26 @@ static void block_head(report *r, long i, int32_t pred, int32_t gold) {
     sc_html_printf(&r->h, "</b>%s</div>\n", pred == gold ? "" : " &nbsp; <span class=\"bad\">wrong</span>");
 }
 
-// Tokens ([CLS] skipped) with background alpha = saliency / the row's maximum.
+static int shown(const sc_batch *b, size_t i, size_t t) {
+    return b->mask[i * b->T + t] && b->ids[i * b->T + t] != SC_TOK_CLS;
+}
+
+// Tokens ([CLS] skipped) with background alpha = the saliency min-max scaled
+// over the shown tokens (softmax rows are often nearly flat); gold rationale
+// tokens are underlined; the raw value is the tooltip.
 static void text_block(report *r, const sc_batch *b, size_t i, const float *sal, int64_t U) {
     const sc_vocab *v = &r->p->vocab;
-    float mx = 0;
-    for (int64_t u = 0; u < U; u++)
-        if (sal[u] > mx) mx = sal[u];
+    float mn = INFINITY, mx = -INFINITY;
+    for (size_t t = 0; t < b->T && (int64_t)t < U; t++)
+        if (shown(b, i, t)) {
+            if (sal[t] > mx) mx = sal[t];
+            if (sal[t] < mn) mn = sal[t];
+        }
     sc_html_printf(&r->h, "<div class=\"txt\">");
     for (size_t t = 0; t < b->T && (int64_t)t < U; t++) {
         int32_t id = b->ids[i * b->T + t];
-        if (!b->mask[i * b->T + t] || id == SC_TOK_CLS) continue;
-        double a = mx > 0 && sal[t] > 0 ? sal[t] / mx : 0;
+        if (!shown(b, i, t)) continue;
+        double a = mx > mn ? (sal[t] - mn) / (mx - mn) : 0;
         int is_gold = b->rationale && b->rationale[i * b->T + t] > 0;
         sc_html_printf(&r->h, "<span style=\"background:rgba(220,30,30,%.3f)%s\" title=\"%.4g\">", a,
                        is_gold ? ";border-bottom:2px solid #06c" : "", sal[t]);

@@ -9,9 +9,13 @@ int sc_png_heatmap_rgb(uint8_t *rgb, const float *gray, int H, int W, const floa
                        sc_err *err) {
     if (H <= 0 || W <= 0 || scale <= 0 || (sal && (gh <= 0 || gw <= 0)))
         return sc_errf(err, "heatmap: bad sizes %dx%d, grid %dx%d, scale %d", H, W, gh, gw, scale);
-    float mx = 0;
-    for (int i = 0; sal && i < gh * gw; i++)
+    // Min-max scaling over the grid: softmax saliencies are often nearly
+    // uniform, and their contrast is what a reader needs to see.
+    float mn = sal ? sal[0] : 0, mx = mn;
+    for (int i = 0; sal && i < gh * gw; i++) {
         if (sal[i] > mx) mx = sal[i];
+        if (sal[i] < mn) mn = sal[i];
+    }
     int OW = W * scale;
     for (int y = 0; y < H * scale; y++) {
         for (int x = 0; x < OW; x++) {
@@ -19,11 +23,11 @@ int sc_png_heatmap_rgb(uint8_t *rgb, const float *gray, int H, int W, const floa
             float g = gray[py * W + px];
             g = g < 0 ? 0 : g > 1 ? 1 : g;
             float r = g, gr = g, b = g;
-            if (sal && mx > 0) {
+            if (sal && mx > mn) {
                 // The cell this pixel falls in: integer division of the pixel grid.
                 int cy = py * gh / H, cx = px * gw / W;
                 float s = sal[cy * gw + cx];
-                float a = s > 0 ? 0.75f * s / mx : 0.0f;
+                float a = 0.75f * (s - mn) / (mx - mn);
                 r = (1 - a) * g + a;
                 gr = (1 - a) * g;
                 b = (1 - a) * g;

@@ -29,6 +29,8 @@ typedef struct report {
     float *scores, *gold, *mask;  // (n, U_max) for plausibility, rows padded with mask 0
     int64_t U_max;
     int has_gold;
+    double decoy_mass;  // sum over examples of the saliency share on decoy cells
+    long n_decoy;
 } report;
 
 static const char *class_name(const sc_task *t, int32_t c, char *buf, size_t cap) {
@@ -122,6 +124,26 @@ static void gold_row(const sc_batch *b, size_t i, int64_t U, float *gold) {
             if (b->obj_mask[i * (size_t)(H * W) + (size_t)(y * W + x)] > 0) gold[(y * g / H) * g + x * g / W] = 1;
 }
 
+// Share of the (positive) saliency on grid cells touching the decoy patch: a
+// model that relies on the decoy shortcut puts its explanation mass there.
+static int decoy_share(const sc_batch *b, size_t i, const float *sal, int64_t U, double *share) {
+    int H = (int)b->H, W = (int)b->W, g = (int)lround(sqrt((double)U));
+    if (g * g != U) return -1;
+    double on = 0, tot = 0;
+    for (int64_t u = 0; u < U; u++) {
+        double v = sal[u] > 0 ? sal[u] : 0;
+        int cy = (int)(u / g), cx = (int)(u % g), hit = 0;
+        for (int y = cy * H / g; y < (cy + 1) * H / g && !hit; y++)
+            for (int x = cx * W / g; x < (cx + 1) * W / g && !hit; x++)
+                hit = b->decoy_mask[i * (size_t)(H * W) + (size_t)(y * W + x)] > 0;
+        tot += v;
+        if (hit) on += v;
+    }
+    if (tot <= 0) return -1;
+    *share = on / tot;
+    return 0;
+}
+
 static int run_batch(report *r, sc_explainer *e, const sc_model *m, sc_ctx *ctx, sc_batch *b, long first,
                      sc_err *err) {
     const sc_pipeline *p = r->p;
@@ -152,6 +174,11 @@ static int run_batch(report *r, sc_explainer *e, const sc_model *m, sc_ctx *ctx,
             memcpy(s, row, sizeof(float) * (size_t)U);
             gold_row(b, (size_t)i, U, g);
             for (int64_t u = 0; u < U; u++) mk[u] = (float)sc_tensor_get(st.unit_mask, i * U + u);
+        }
+        double share;
+        if (b->decoy_mask && !decoy_share(b, (size_t)i, row, U, &share)) {
+            r->decoy_mass += share;
+            r->n_decoy++;
         }
         block_head(r, ex, pred, gold);
         if (p->shape.modality == SC_TEXT) text_block(r, b, (size_t)i, row, U);
@@ -301,6 +328,9 @@ int sc_cmd_explain(int argc, char **argv) {
                              "<tr><td>plausibility recall@k</td><td>%.4f</td></tr>\n"
                              "<tr><td>examples with gold rationales</td><td>%lld (%lld skipped)</td></tr>\n",
                        pl.auc, pl.ap, pl.recall_at_k, (long long)pl.n_used, (long long)pl.n_skipped);
+    if (r.n_decoy)
+        sc_html_printf(&r.h, "<tr><td>saliency share on the decoy</td><td>%.4f</td></tr>\n",
+                       r.decoy_mass / (double)r.n_decoy);
     sc_html_printf(&r.h, "</table>\n");
     sc_html_put(&r.h, body.p ? body.p : "", body.n);
     int body_oom = body.oom;
@@ -322,6 +352,7 @@ int sc_cmd_explain(int argc, char **argv) {
         printf("  %-22s %.4f\n", "plausibility recall@k", pl.recall_at_k);
         printf("  %-22s %lld used, %lld skipped\n", "gold rationales", (long long)pl.n_used, (long long)pl.n_skipped);
     }
+    if (r.n_decoy) printf("  %-22s %.4f\n", "saliency on decoy", r.decoy_mass / (double)r.n_decoy);
     printf("  wrote %s\n", page);
     status = SC_EXIT_OK;
     goto done;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "data/cache.h"
 #include "report/html.h"
 #include "report/png.h"
 
@@ -239,12 +240,76 @@ static void test_explain_bad_arguments(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
+// The image path on decoy-fashion-mnist (only if its data is fetched; not under
+// valgrind, where loading 70000 images is slow): blocks carry embedded heatmap
+// PNGs of the upscaled 28x28 input, and the metrics include the decoy share.
+static void test_explain_image(void **state) {
+    (void)state;
+    sc_task *t;
+    sc_err e;
+    if (sc_task_open("decoy-fashion-mnist", &t, &e)) fail_msg("%s", e.msg);
+    int fetched = sc_task_is_fetched(t);
+    sc_task_free(t);
+    if (sc_test_quick() || !fetched) skip();
+    char dir[] = "/tmp/sc_explain_img_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *tr[] = {"scaffold", "train-teacher", "--task", "decoy-fashion-mnist", "--teacher", "vit", "--set", "layers=1",
+                  "--set", "width=16", "--set", "heads=2", "--set", "max_steps=5", "--set", "epochs=1", "--seed", "1",
+                  "--out", dir, NULL};
+    if (run(tr)) fail_msg("train-teacher: %s", err);
+    char odir[300], page[320];
+    snprintf(odir, sizeof odir, "%s/o", dir);
+    snprintf(page, sizeof page, "%s/index.html", odir);
+    char *ex[] = {"scaffold", "explain", "--teacher-ckpt", dir, "--explainer", "gradient-norm", "--n", "3", "--out",
+                  odir, NULL};
+    if (run(ex)) fail_msg("explain: %s", err);
+    assert_non_null(strstr(out, "plausibility AUC"));
+    assert_non_null(strstr(out, "saliency on decoy"));
+    size_t len;
+    char *html = slurp(page, &len);
+    assert_non_null(html);
+    assert_int_equal(count(html, "<div class=\"ex\">"), 3);
+    assert_int_equal(count(html, "src=\"data:image/png;base64,"), 3);
+    // The first embedded PNG decodes to 28x28 upscaled 8x, RGB.
+    const char *b64 = strstr(html, "base64,") + 7;
+    size_t n64 = strcspn(b64, "\"");
+    uint8_t *png = malloc(n64);
+    size_t np = 0;
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n64 && b64[i] != '='; i++) {
+        const char *q = strchr(tab, b64[i]);
+        assert_non_null(q);
+        acc = acc << 6 | (uint32_t)(q - tab);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            png[np++] = (uint8_t)(acc >> bits);
+        }
+    }
+    spng_ctx *c = spng_ctx_new(0);
+    struct spng_ihdr ih;
+    assert_int_equal(spng_set_png_buffer(c, png, np), 0);
+    assert_int_equal(spng_get_ihdr(c, &ih), 0);
+    assert_int_equal(ih.width, 224);
+    assert_int_equal(ih.height, 224);
+    assert_int_equal(ih.color_type, SPNG_COLOR_TYPE_TRUECOLOR);
+    spng_ctx_free(c);
+    free(png);
+    free(html);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_png_heatmap_roundtrip),
         cmocka_unit_test(test_html_helpers),
         cmocka_unit_test(test_explain_end_to_end),
         cmocka_unit_test(test_explain_bad_arguments),
+        cmocka_unit_test(test_explain_image),
     };
     return cmocka_run_group_tests(tests, NULL, sc_test_teardown);
 }

@@ -23,19 +23,6 @@ static int run(char **argv) {
     return sc_test_capture(sc_cli_main, argc, argv, out, sizeof out, err, sizeof err);
 }
 
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)len + 1);
-    *n = fread(buf, 1, (size_t)len, f);
-    buf[*n] = 0;
-    fclose(f);
-    return buf;
-}
-
 static int count(const char *s, const char *needle) {
     int k = 0;
     for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle)) k++;
@@ -45,7 +32,7 @@ static int count(const char *s, const char *needle) {
 // Decodes a PNG file to RGB8; returns the malloc'd pixels and the size.
 static uint8_t *read_png(const char *path, uint32_t *w, uint32_t *h) {
     size_t n;
-    char *buf = slurp(path, &n);
+    char *buf = sc_test_slurp(path, &n);
     assert_non_null(buf);
     spng_ctx *c = spng_ctx_new(0);
     assert_non_null(c);
@@ -162,7 +149,7 @@ static double explain(const char *name, const char *n, const char *odir) {
     char page[512];
     snprintf(page, sizeof page, "%s/index.html", odir);
     size_t len;
-    char *html = slurp(page, &len);
+    char *html = sc_test_slurp(page, &len);
     assert_non_null(html);
     assert_int_equal(count(html, "<div class=\"ex\">"), atoi(n));
     assert_non_null(strstr(html, "<table class=\"metrics\">"));
@@ -266,7 +253,7 @@ static void test_explain_image(void **state) {
     assert_non_null(strstr(out, "plausibility AUC"));
     assert_non_null(strstr(out, "saliency on decoy"));
     size_t len;
-    char *html = slurp(page, &len);
+    char *html = sc_test_slurp(page, &len);
     assert_non_null(html);
     assert_int_equal(count(html, "<div class=\"ex\">"), 3);
     assert_int_equal(count(html, "src=\"data:image/png;base64,"), 3);

@@ -21,18 +21,6 @@ static int run(char **argv) {
     return sc_test_capture(sc_cli_main, argc, argv, out, sizeof out, err, sizeof err);
 }
 
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)len + 1);
-    *n = fread(buf, 1, (size_t)len, f);
-    fclose(f);
-    return buf;
-}
-
 static void train(const char *dir, const char *steps) {
     char set_steps[64];
     snprintf(set_steps, sizeof set_steps, "max_steps=%s", steps);
@@ -80,7 +68,7 @@ static void test_train_teacher_end_to_end(void **state) {
 
     // metrics.msgpack is a readable map with the curves.
     size_t n;
-    char *buf = slurp(met, &n);
+    char *buf = sc_test_slurp(met, &n);
     assert_non_null(buf);
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
@@ -100,7 +88,7 @@ static void test_train_teacher_end_to_end(void **state) {
     }
     train(d2, steps);
     size_t n1, n2;
-    char *b1 = slurp(ck1, &n1), *b2 = slurp(ck2, &n2);
+    char *b1 = sc_test_slurp(ck1, &n1), *b2 = sc_test_slurp(ck2, &n2);
     assert_non_null(b1);
     assert_non_null(b2);
     assert_int_equal(n1, n2);

@@ -61,3 +61,20 @@ int sc_test_ctx_teardown(void **state) {
     sc_ctx_free(*state);
     return sc_test_teardown(state);
 }
+
+char *sc_test_slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (!buf) {
+        fclose(f);
+        return NULL;
+    }
+    *n = fread(buf, 1, (size_t)len, f);
+    buf[*n] = '\0';
+    fclose(f);
+    return buf;
+}

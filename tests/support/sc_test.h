@@ -23,6 +23,9 @@ int sc_test_quick(void);
 // (BLIS) so leak checking sees only real leaks.
 int sc_test_teardown(void **state);
 
+// The whole file, NUL-terminated, malloc'd (free it); NULL if it cannot be read.
+char *sc_test_slurp(const char *path, size_t *n);
+
 // Group setup/teardown giving each test a 64 MiB engine context in *state
 // (sc_ctx *ctx = *state); the teardown also runs sc_test_teardown.
 int sc_test_ctx_setup(void **state);

@@ -37,7 +37,8 @@ typedef struct sc_explainer_def {
     sc_tensor *(*explain)(struct sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a);
 } sc_explainer_def;
 
-enum { SC_NORM_SOFTMAX = 0, SC_NORM_SPARSEMAX, SC_NORM_ENTMAX15, SC_NORM_NONE };
+// Normalizers (explainer.c, explain/losses.h); NONE divides a nonnegative z by its sum.
+typedef enum sc_expl_norm { SC_NORM_SOFTMAX = 0, SC_NORM_SPARSEMAX, SC_NORM_ENTMAX15, SC_NORM_NONE } sc_expl_norm;
 enum { SC_AGG_MEAN = 0, SC_AGG_CLS };
 
 typedef struct sc_explainer {

@@ -11,6 +11,7 @@ const char *sc_expl_norm_name(sc_expl_norm n) {
     case SC_NORM_SOFTMAX: return "softmax";
     case SC_NORM_SPARSEMAX: return "sparsemax";
     case SC_NORM_ENTMAX15: return "entmax15";
+    case SC_NORM_NONE: return "none";
     }
     return "?";
 }

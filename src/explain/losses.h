@@ -30,11 +30,11 @@
 
 #include "autograd/engine.h"
 #include "core/err.h"
+#include "explain/explainer.h"
 
 #define SC_EXPL_MASK_FILL (-1e6)
 #define SC_EXPL_KL_EPS 1e-7
 
-typedef enum sc_expl_norm { SC_NORM_SOFTMAX = 0, SC_NORM_SPARSEMAX, SC_NORM_ENTMAX15 } sc_expl_norm;
 typedef enum sc_expl_loss_kind { SC_EXPL_LOSS_KL = 0, SC_EXPL_LOSS_SPARSEMAX, SC_EXPL_LOSS_ENTMAX15 } sc_expl_loss_kind;
 
 const char *sc_expl_norm_name(sc_expl_norm n);

@@ -1,0 +1,74 @@
+// hypergrad.h — hypergradients of a bilevel problem, behind one interface.
+//
+// The problem (SMaT, DESIGN §6): inner parameters θ (the student and its
+// explainer) are trained on an inner loss L_in(θ; φ) that depends on outer
+// parameters φ (the teacher explainer); the outer loss L_out(θ) (the student's
+// simulation loss on a validation batch, no explanations) depends on φ only
+// through θ. The hypergradient is dL_out/dφ.
+//
+// Methods:
+//   UNROLLED (k ≥ 1): θ_0 = θ, θ_j = U(θ_{j-1}, ∇L_in,j(θ_{j-1}; φ)) with U the
+//     student's real optimizer update (clipping, weight decay, momentum/Adam
+//     state carried along), and dφ = d L_out(θ_k) / dφ exactly. k = 1 is the
+//     paper. Computed in reverse mode over the k steps with the θ_j stored, one
+//     step's graph alive at a time: v_k = ∇L_out(θ_k); for j = k..1
+//       dφ += v_jᵀ ∂θ_j/∂φ,   v_{j-1} = v_jᵀ ∂θ_j/∂θ_{j-1}
+//     (both VJPs of the differentiable step sc_optim_fstep, second order
+//     through ∇L_in).
+//   NEUMANN (J terms) and CG (J iterations): implicit differentiation at θ
+//     treated as a stationary point of L_in,  dφ = -(∂²L_in/∂φ∂θ) H⁻¹ ∇L_out(θ)
+//     with H = ∇²_θθ L_in; H⁻¹v by the Neumann series α Σ_{i<J} (I - αH)^i v
+//     (α = the inner learning rate unless set) or by conjugate gradient on
+//     H x = v (H may be indefinite away from a minimum; CG reports it).
+//   DARTS: the finite-difference approximation of the unrolled-1 gradient for
+//     plain SGD: dφ ≈ -lr · (∇_φ L_in(θ⁺) - ∇_φ L_in(θ⁻)) / (2ε) with
+//     θ± = θ ± ε v, v = ∇L_out(θ'), ε = eps / ‖v‖, θ' = θ - lr ∇L_in(θ)
+//     (ignores clipping, decay and momentum: an approximation by design).
+//
+// How models are evaluated at other parameter values: the callbacks always read
+// the leaves θ (e.g. the model's parameter slab). The methods temporarily
+// overwrite the leaves' data (θ_j, θ ± εv), finish every backward pass before the
+// next overwrite (backward rules read parameter data), and restore θ exactly on
+// return. The optimizer's state and step count are not modified.
+#ifndef SC_SMAT_HYPERGRAD_H
+#define SC_SMAT_HYPERGRAD_H
+
+#include "optim/optim.h"
+
+typedef struct sc_bilevel {
+    void *user;
+    sc_optim *opt;      // the inner optimizer: θ = opt->p[0 .. opt->n), its cfg and state
+    double lr;          // the inner learning rate of the step(s)
+    int n_phi;
+    sc_tensor **phi;    // φ: leaves requiring grad, same dtype as θ
+    // L_in at the current data of θ (recorded on the tape, depending on θ and φ);
+    // j = 0 .. k-1 says which unrolled step (a method may use another inner batch per step).
+    sc_tensor *(*inner_loss)(void *user, sc_ctx *ctx, int j);
+    // L_out at the current data of θ; must not depend on φ.
+    sc_tensor *(*outer_loss)(void *user, sc_ctx *ctx);
+} sc_bilevel;
+
+typedef enum sc_hg_method { SC_HG_UNROLLED = 0, SC_HG_NEUMANN, SC_HG_CG, SC_HG_DARTS } sc_hg_method;
+
+typedef struct sc_hg_cfg {
+    sc_hg_method method;
+    int unroll;      // UNROLLED: k ≥ 1
+    int terms;       // NEUMANN: J series terms; CG: J iterations
+    double alpha;    // NEUMANN: series step (0 = the inner lr)
+    double eps;      // DARTS: ε numerator (0.01 in DARTS)
+} sc_hg_cfg;
+
+// Defaults: unrolled-1, J = 3, α = lr, eps = 0.01.
+sc_hg_cfg sc_hg_default(void);
+// "unrolled" | "neumann" | "cg" | "darts"; -1 if unknown.
+int sc_hg_method_parse(const char *name);
+const char *sc_hg_method_name(sc_hg_method m);
+
+// dφ (written into dphi[i], caller-allocated, shapes and dtypes of b->phi[i]) and
+// the outer loss at the final inner parameters (*outer, may be NULL). The ctx's
+// step arena is used and rewound to where it was; θ's data is restored. 0, or -1
+// with err set (a message naming the method and what failed).
+int sc_hypergrad(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, sc_tensor *const *dphi, double *outer,
+                 sc_err *err);
+
+#endif

@@ -1,0 +1,83 @@
+// scaffold compare — the explainer × N table of simulatability with 95%
+// bootstrap intervals over seeds, from the student results under some
+// directories (report/compare.h). Markdown on stdout; --csv also writes the
+// rows (a summary.csv for spreadsheets and plots).
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "data/cache.h"
+#include "report/compare.h"
+
+static int parse_long(const char *s, long lo, long hi, long *v) {
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (!*s || *end || x < lo || x > hi) return -1;
+    *v = x;
+    return 0;
+}
+
+int sc_cmd_compare(int argc, char **argv) {
+    const sc_command *me = sc_cli_find("compare");
+    const char *dirs[64], *csv = NULL;
+    int n_dirs = 0;
+    sc_boot_cfg cfg = sc_boot_default();
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        long v;
+        if (!strcmp(a, "--csv") && has) csv = argv[++i];
+        else if (!strcmp(a, "--resamples") && has) {
+            if (parse_long(argv[++i], 1, 1000000, &v))
+                return sc_cli_usage_error(me, "--resamples expects an integer in [1, 1000000], got '%s'", argv[i]);
+            cfg.resamples = (int)v;
+        } else if (!strcmp(a, "--seed") && has) {
+            if (parse_long(argv[++i], 0, 1L << 62, &v))
+                return sc_cli_usage_error(me, "--seed expects a non-negative integer, got '%s'", argv[i]);
+            cfg.seed = (uint64_t)v;
+        } else if (a[0] == '-') {
+            return sc_cli_usage_error(me, "unexpected option '%s'", a);
+        } else {
+            if (n_dirs == 64) return sc_cli_usage_error(me, "too many directories (max 64)");
+            dirs[n_dirs++] = a;
+        }
+    }
+    if (!n_dirs) return sc_cli_usage_error(me, "give at least one results directory");
+    sc_cmp c;
+    sc_cmp_init(&c);
+    sc_err err;
+    int status = SC_EXIT_FAIL;
+    for (int i = 0; i < n_dirs; i++)
+        if (sc_cmp_add_dir(&c, dirs[i], &err)) goto fail;
+    if (!c.n_files) {
+        sc_errf(&err, "no student results (metrics.msgpack of train-student) under the given directories");
+        goto fail;
+    }
+    if (sc_cmp_compute(&c, &cfg, &err)) goto fail;
+    sc_cmp_print_markdown(&c, stdout);
+    printf("%d student runs; intervals: %d resamples of %.0f%% of the test points, metric averaged over seeds\n",
+           c.n_files, cfg.resamples, cfg.fraction * 100);
+    if (csv) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        if (!mem) {
+            sc_errf(&err, "out of memory");
+            goto fail;
+        }
+        sc_cmp_print_csv(&c, mem);
+        fclose(mem);
+        int rc = sc_atomic_write(csv, buf, len, &err);
+        free(buf);
+        if (rc) goto fail;
+        printf("wrote %s\n", csv);
+    }
+    status = SC_EXIT_OK;
+    goto done;
+fail:
+    fprintf(stderr, "scaffold compare: %s\n", err.msg);
+done:
+    sc_cmp_free(&c);
+    return status;
+}

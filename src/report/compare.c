@@ -1,0 +1,244 @@
+#include "report/compare.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/result_read.h"
+
+// Where a student result keeps what the table needs (io/results.h writes them).
+#define K_KIND "kind"
+#define K_TASK "task"
+#define K_EXPLAINER "explainer"
+#define K_LEARN "learn_explainer"
+#define K_N "n"
+#define K_SEED "seed"
+#define K_AGREE "test.per_example.agree"          // 0/1 student == teacher (classification)
+#define K_GOLD "test.per_example.gold_correct"    // 0/1 student == gold label
+#define K_SSCORE "test.per_example.student_score"  // regression
+#define K_TSCORE "test.per_example.teacher_score"
+
+void sc_cmp_init(sc_cmp *c) { memset(c, 0, sizeof *c); }
+
+void sc_cmp_free(sc_cmp *c) {
+    for (int i = 0; i < c->n_cells; i++)
+        for (int r = 0; r < c->cells[i].n_runs; r++) {
+            free(c->cells[i].a[r]);
+            free(c->cells[i].b[r]);
+            free(c->cells[i].gold[r]);
+        }
+    free(c->cells);
+    memset(c, 0, sizeof *c);
+}
+
+static sc_cmp_cell *find_cell(sc_cmp *c, const char *task, const char *label, long n, sc_err *err) {
+    for (int i = 0; i < c->n_cells; i++)
+        if (!strcmp(c->cells[i].task, task) && !strcmp(c->cells[i].label, label) && c->cells[i].n == n)
+            return &c->cells[i];
+    if (c->n_cells == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 16;
+        sc_cmp_cell *m = realloc(c->cells, sizeof *m * (size_t)cap);
+        if (!m) {
+            sc_errf(err, "compare: out of memory");
+            return NULL;
+        }
+        c->cells = m;
+        c->cap = cap;
+    }
+    sc_cmp_cell *cell = &c->cells[c->n_cells++];
+    memset(cell, 0, sizeof *cell);
+    snprintf(cell->task, sizeof cell->task, "%s", task);
+    snprintf(cell->label, sizeof cell->label, "%s", label);
+    cell->n = n;
+    return cell;
+}
+
+int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
+    *added = 0;
+    sc_result_doc d;
+    if (sc_result_load(&d, path, err)) return -1;
+    char kind[32], task[64], expl[64];
+    double n, seed, learn = 0;
+    int rc = -1;
+    float *a = NULL, *b = NULL, *gold = NULL;
+    size_t na = 0, nb = 0, ng = 0;
+    if (sc_result_str(&d, K_KIND, kind, sizeof kind, err)) goto done;
+    if (strcmp(kind, "student")) {
+        rc = 0;
+        goto done;
+    }
+    if (sc_result_str(&d, K_TASK, task, sizeof task, err) || sc_result_str(&d, K_EXPLAINER, expl, sizeof expl, err) ||
+        sc_result_num(&d, K_N, &n, err) || sc_result_num(&d, K_SEED, &seed, err))
+        goto done;
+    if (sc_result_get(&d, K_LEARN) && sc_result_num(&d, K_LEARN, &learn, err)) goto done;
+    int regression = sc_result_get(&d, K_AGREE) == NULL;
+    if (regression) {
+        if (sc_result_floats(&d, K_SSCORE, &a, &na, err) || sc_result_floats(&d, K_TSCORE, &b, &nb, err)) goto done;
+        if (na != nb) {
+            sc_errf(err, "%s: %s has %zu entries but %s has %zu", path, K_SSCORE, na, K_TSCORE, nb);
+            goto done;
+        }
+    } else if (sc_result_floats(&d, K_AGREE, &a, &na, err)) {
+        goto done;
+    }
+    if (sc_result_get(&d, K_GOLD) && sc_result_floats(&d, K_GOLD, &gold, &ng, err)) goto done;
+    if (!na) {
+        sc_errf(err, "%s: no per-example test results", path);
+        goto done;
+    }
+    char label[64];
+    snprintf(label, sizeof label, "%s", learn != 0 ? "smat" : expl);
+    sc_cmp_cell *cell = find_cell(c, task, label, (long)n, err);
+    if (!cell) goto done;
+    if (cell->n_runs && (cell->n_points != na || cell->regression != regression)) {
+        sc_errf(err, "%s: %zu test points, but other %s/%s/N=%ld runs have %zu: runs of a cell must share a test set",
+                path, na, task, label, (long)n, cell->n_points);
+        goto done;
+    }
+    for (int r = 0; r < cell->n_runs; r++)
+        if (cell->seeds[r] == (uint64_t)seed) {
+            sc_errf(err, "%s: seed %.0f appears twice for %s/%s/N=%ld (a copied run directory?)", path, seed, task,
+                    label, (long)n);
+            goto done;
+        }
+    if (cell->n_runs == SC_CMP_MAX_RUNS) {
+        sc_errf(err, "%s: more than %d runs for %s/%s/N=%ld", path, SC_CMP_MAX_RUNS, task, label, (long)n);
+        goto done;
+    }
+    int r = cell->n_runs++;
+    cell->seeds[r] = (uint64_t)seed;
+    cell->a[r] = a, cell->b[r] = b, cell->gold[r] = gold && ng == na ? gold : NULL;
+    if (cell->gold[r] != gold) free(gold);
+    a = b = gold = NULL;
+    cell->n_points = na;
+    cell->regression = regression;
+    c->n_files++;
+    *added = 1;
+    rc = 0;
+done:
+    free(a);
+    free(b);
+    free(gold);
+    sc_result_doc_free(&d);
+    return rc;
+}
+
+int sc_cmp_add_dir(sc_cmp *c, const char *dir, sc_err *err) {
+    struct dirent **list;
+    int k = scandir(dir, &list, NULL, alphasort);  // sorted: the same table whatever the file system order
+    if (k < 0) return sc_errf(err, "cannot read directory %s", dir);
+    int rc = 0;
+    for (int i = 0; i < k; i++) {
+        const char *name = list[i]->d_name;
+        if (!rc && name[0] != '.') {
+            char path[2048];
+            snprintf(path, sizeof path, "%s/%s", dir, name);
+            struct stat st;
+            int added;
+            // lstat: symlinked directories are not followed (no cycles), symlinked files are.
+            if (lstat(path, &st)) continue;
+            if (S_ISDIR(st.st_mode)) rc = sc_cmp_add_dir(c, path, err);
+            else if (!strcmp(name, "metrics.msgpack")) rc = sc_cmp_add_file(c, path, &added, err);
+        }
+        free(list[i]);
+    }
+    free(list);
+    return rc;
+}
+
+static int cell_order(const void *x, const void *y) {
+    const sc_cmp_cell *a = x, *b = y;
+    int d = strcmp(a->task, b->task);
+    if (d) return d;
+    // "none" first, "smat" last, the rest alphabetical: the table reads from baseline to method.
+    int ra = !strcmp(a->label, "none") ? 0 : !strcmp(a->label, "smat") ? 2 : 1;
+    int rb = !strcmp(b->label, "none") ? 0 : !strcmp(b->label, "smat") ? 2 : 1;
+    if (ra != rb) return ra - rb;
+    d = strcmp(a->label, b->label);
+    if (d) return d;
+    return (a->n > b->n) - (a->n < b->n);
+}
+
+int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err) {
+    qsort(c->cells, (size_t)c->n_cells, sizeof *c->cells, cell_order);
+    for (int i = 0; i < c->n_cells; i++) {
+        sc_cmp_cell *cell = &c->cells[i];
+        sc_boot_run runs[SC_CMP_MAX_RUNS];
+        for (int r = 0; r < cell->n_runs; r++) runs[r] = (sc_boot_run){cell->a[r], cell->b[r]};
+        if (sc_bootstrap(runs, cell->n_runs, cell->n_points, cell->regression ? sc_boot_pearson : sc_boot_mean_a, cfg,
+                         &cell->sim, err))
+            return -1;
+        cell->has_acc = 1;
+        for (int r = 0; r < cell->n_runs; r++) {
+            if (!cell->gold[r]) cell->has_acc = 0;
+            runs[r] = (sc_boot_run){cell->gold[r], NULL};
+        }
+        if (cell->has_acc &&
+            sc_bootstrap(runs, cell->n_runs, cell->n_points, sc_boot_mean_a, cfg, &cell->acc, err))
+            return -1;
+    }
+    return 0;
+}
+
+// Percent for agreement/accuracy, raw for Pearson.
+static double scale(const sc_cmp_cell *c) { return c->regression ? 1 : 100; }
+
+void sc_cmp_print_markdown(const sc_cmp *c, FILE *f) {
+    for (int i = 0; i < c->n_cells;) {
+        int j = i;
+        while (j < c->n_cells && !strcmp(c->cells[j].task, c->cells[i].task)) j++;
+        // The distinct N of this task, ascending.
+        long ns[32];
+        int n_ns = 0;
+        for (int k = i; k < j; k++) {
+            int seen = 0;
+            for (int q = 0; q < n_ns; q++) seen |= ns[q] == c->cells[k].n;
+            if (!seen && n_ns < 32) ns[n_ns++] = c->cells[k].n;
+        }
+        for (int a = 1; a < n_ns; a++)
+            for (int b = a; b > 0 && ns[b - 1] > ns[b]; b--) {
+                long t = ns[b];
+                ns[b] = ns[b - 1];
+                ns[b - 1] = t;
+            }
+        const sc_cmp_cell *first = &c->cells[i];
+        fprintf(f, "### %s — test simulatability (%s), mean over seeds [95%% bootstrap CI]\n\n| explainer |",
+                first->task, first->regression ? "Pearson with the teacher" : "% agreement with the teacher");
+        for (int q = 0; q < n_ns; q++) fprintf(f, " N = %ld |", ns[q]);
+        fprintf(f, "\n|---|");
+        for (int q = 0; q < n_ns; q++) fprintf(f, "---|");
+        fprintf(f, "\n");
+        for (int k = i; k < j;) {
+            int l = k;
+            fprintf(f, "| %s |", c->cells[k].label);
+            for (int q = 0; q < n_ns; q++) {
+                const sc_cmp_cell *cell = NULL;
+                for (int m = k; m < j && !strcmp(c->cells[m].label, c->cells[k].label); m++)
+                    if (c->cells[m].n == ns[q]) cell = &c->cells[m];
+                if (!cell) fprintf(f, " – |");
+                else
+                    fprintf(f, cell->regression ? " %.3f [%.3f, %.3f] (%d seeds) |" : " %.1f [%.1f, %.1f] (%d seeds) |",
+                            cell->sim.mean * scale(cell), cell->sim.lo * scale(cell), cell->sim.hi * scale(cell),
+                            cell->n_runs);
+            }
+            fprintf(f, "\n");
+            while (l < j && !strcmp(c->cells[l].label, c->cells[k].label)) l++;
+            k = l;
+        }
+        fprintf(f, "\n");
+        i = j;
+    }
+}
+
+void sc_cmp_print_csv(const sc_cmp *c, FILE *f) {
+    fprintf(f, "task,explainer,n,seeds,metric,mean,ci_lo,ci_hi,seed_sd,gold_accuracy,gold_ci_lo,gold_ci_hi\n");
+    for (int i = 0; i < c->n_cells; i++) {
+        const sc_cmp_cell *cell = &c->cells[i];
+        fprintf(f, "%s,%s,%ld,%d,%s,%.6f,%.6f,%.6f,%.6f", cell->task, cell->label, cell->n, cell->n_runs,
+                cell->regression ? "pearson" : "agreement", cell->sim.mean, cell->sim.lo, cell->sim.hi,
+                cell->sim.seed_sd);
+        if (cell->has_acc) fprintf(f, ",%.6f,%.6f,%.6f\n", cell->acc.mean, cell->acc.lo, cell->acc.hi);
+        else fprintf(f, ",,,\n");
+    }
+}

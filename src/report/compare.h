@@ -1,0 +1,53 @@
+// compare.h — the table researchers look at: explainer × N → simulatability
+// mean with a 95% bootstrap interval over seeds (eval/bootstrap.h), one table
+// per task, from the student result files under some directories.
+//
+// A cell gathers every student run with the same (task, explainer label, N):
+// the label is the explainer's name, or "smat" for a learned teacher explainer.
+// The runs of a cell must be scored on the same test points (same count);
+// each contributes its per-test-example agreement with the teacher (0/1), or
+// its student and teacher scores for regression (Pearson). Runs with the same
+// seed twice in one cell are an error (a copied directory would otherwise
+// count double).
+#ifndef SC_REPORT_COMPARE_H
+#define SC_REPORT_COMPARE_H
+
+#include <stdio.h>
+
+#include "eval/bootstrap.h"
+
+#define SC_CMP_MAX_RUNS 64  // per cell
+
+typedef struct sc_cmp_cell {
+    char task[64], label[64];
+    long n;
+    int regression;
+    int n_runs;
+    uint64_t seeds[SC_CMP_MAX_RUNS];
+    float *a[SC_CMP_MAX_RUNS], *b[SC_CMP_MAX_RUNS];  // per test point (see sc_boot_run)
+    float *gold[SC_CMP_MAX_RUNS];                    // per test point: 1 if the student matches the gold label
+    size_t n_points;
+    sc_boot_ci sim, acc;                             // filled by sc_cmp_compute
+    int has_acc;
+} sc_cmp_cell;
+
+typedef struct sc_cmp {
+    int n_cells, cap;
+    sc_cmp_cell *cells;
+    int n_files;  // student results read
+} sc_cmp;
+
+void sc_cmp_init(sc_cmp *c);
+void sc_cmp_free(sc_cmp *c);
+// Reads every metrics.msgpack under dir (recursively; other kinds of results
+// are skipped). 0, or -1 with err naming the file that is wrong.
+int sc_cmp_add_dir(sc_cmp *c, const char *dir, sc_err *err);
+// One result file (kind "student"; anything else is skipped: *added = 0).
+int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err);
+// Bootstrap intervals for every cell; cells are sorted (task, label, n).
+int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err);
+// Markdown tables (one per task) and CSV rows (task,label,n,seeds,metric,mean,lo,hi,...).
+void sc_cmp_print_markdown(const sc_cmp *c, FILE *f);
+void sc_cmp_print_csv(const sc_cmp *c, FILE *f);
+
+#endif

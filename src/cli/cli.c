@@ -19,6 +19,8 @@ static const sc_command commands[] = {
      sc_cmd_train_teacher},
     {"explain", "explain a trained teacher's test predictions; writes a self-contained HTML report",
      "scaffold explain --teacher-ckpt DIR --explainer E [--n 20] [--set k=v ...] --out DIR", sc_cmd_explain},
+    {"run", "run an experiment manifest (teachers, then students; --jobs in parallel, --resume)",
+     "scaffold run MANIFEST [--jobs J] [--resume] [--out DIR] [--dry-run]", sc_cmd_run},
     {"compare", "table of simulatability (mean, 95% bootstrap CI over seeds) per explainer and N",
      "scaffold compare RESULTS_DIR... [--csv FILE] [--resamples R] [--seed S]", sc_cmd_compare},
     {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory",

@@ -1,0 +1,46 @@
+// scaffold run — expands an experiment manifest (exp/manifest.h) into runs and
+// executes them in a local pool (exp/runner.h); ends with the summary table.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "exp/runner.h"
+
+int sc_cmd_run(int argc, char **argv) {
+    const sc_command *me = sc_cli_find("run");
+    const char *path = NULL, *out = NULL;
+    sc_exp_opts o = {.jobs = 1, .log = stderr};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (!strcmp(a, "--resume")) o.resume = 1;
+        else if (!strcmp(a, "--dry-run")) o.dry_run = 1;
+        else if (!strcmp(a, "--out") && has) out = argv[++i];
+        else if (!strcmp(a, "--jobs") && has) {
+            char *end;
+            long j = strtol(argv[++i], &end, 10);
+            if (!argv[i][0] || *end || j < 1 || j > 256)
+                return sc_cli_usage_error(me, "--jobs expects an integer in [1, 256], got '%s'", argv[i]);
+            o.jobs = (int)j;
+        } else if (a[0] == '-') {
+            return sc_cli_usage_error(me, "unexpected option '%s'", a);
+        } else if (path) {
+            return sc_cli_usage_error(me, "one manifest at a time (got '%s' and '%s')", path, a);
+        } else {
+            path = a;
+        }
+    }
+    if (!path) return sc_cli_usage_error(me, "give a manifest file (see experiments/)");
+    sc_manifest m;
+    sc_err err;
+    if (sc_manifest_load(&m, path, out, &err)) {
+        fprintf(stderr, "scaffold run: %s\n", err.msg);
+        return SC_EXIT_FAIL;
+    }
+    int failed = 0, rc = sc_exp_execute(&m, &o, &failed, &err);
+    if (rc) fprintf(stderr, "scaffold run: %s\n", err.msg);
+    else if (failed) fprintf(stderr, "scaffold run: %d run%s failed (their log.txt says why)\n", failed, failed > 1 ? "s" : "");
+    sc_manifest_free(&m);
+    return rc || failed ? SC_EXIT_FAIL : SC_EXIT_OK;
+}

@@ -1,0 +1,219 @@
+#include "exp/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "data/cache.h"
+#include "data/rawfile.h"
+#include "report/compare.h"
+
+enum { ST_PENDING, ST_RUNNING, ST_DONE, ST_SKIPPED, ST_FAILED };
+
+static int file_exists(const char *dir, const char *name) {
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// 1 finished with this key, 0 not finished, -1 finished with another key (err set).
+static int finished(const sc_exp_run *r, sc_err *err) {
+    char p[1200], *buf;
+    size_t n;
+    snprintf(p, sizeof p, "%s/run.key", r->dir);
+    struct stat st;
+    if (stat(p, &st)) return 0;
+    if (sc_read_file(p, &buf, &n, err)) return -1;
+    int same = n >= 64 && !memcmp(buf, r->key, 64);
+    free(buf);
+    if (!same)
+        return sc_errf(err, "%s was run with another configuration (run.key differs): the manifest changed; remove "
+                       "that directory or write to another --out", r->dir);
+    return file_exists(r->dir, "metrics.msgpack") ? 1 : 0;
+}
+
+static pid_t launch(const sc_exp_run *r, const char *exe, sc_err *err) {
+    if (sc_mkdirs(r->dir, err)) return -1;
+    char cmd[8192];
+    size_t k = 0;
+    for (int i = 0; i < r->argc && k < sizeof cmd - 2; i++)
+        k += (size_t)snprintf(cmd + k, sizeof cmd - k, "%s%s", i ? " " : "scaffold ", r->argv[i]);
+    if (k >= sizeof cmd - 2) k = sizeof cmd - 2;
+    cmd[k++] = '\n';
+    char p[1200];
+    snprintf(p, sizeof p, "%s/command.txt", r->dir);
+    if (sc_atomic_write(p, cmd, k, err)) return -1;
+    snprintf(p, sizeof p, "%s/log.txt", r->dir);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        sc_errf(err, "cannot create %s: %s", p, strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd);
+        sc_errf(err, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+        char *argv[SC_EXP_MAX_ARGS + 2];
+        argv[0] = "scaffold";
+        for (int i = 0; i <= r->argc; i++) argv[i + 1] = r->argv[i];
+        execv(exe, argv);
+        fprintf(stderr, "cannot execute %s: %s\n", exe, strerror(errno));
+        _exit(127);
+    }
+    close(fd);
+    return pid;
+}
+
+static void fmt_time(double s, char *b, size_t cap) {
+    if (s < 60) snprintf(b, cap, "%.0fs", s);
+    else if (s < 3600) snprintf(b, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else snprintf(b, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+}
+
+static int summarize(const sc_manifest *m, FILE *log, sc_err *err) {
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/runs", m->out);
+    struct stat st;
+    if (stat(dir, &st)) return 0;
+    sc_cmp c;
+    sc_cmp_init(&c);
+    sc_boot_cfg cfg = sc_boot_default();
+    int rc = sc_cmp_add_dir(&c, dir, err);
+    if (!rc && c.n_files) rc = sc_cmp_compute(&c, &cfg, err);
+    for (int which = 0; !rc && c.n_files && which < 2; which++) {
+        char *buf = NULL, path[1200];
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f) {
+            rc = sc_errf(err, "out of memory");
+            break;
+        }
+        if (which == 0) {
+            fprintf(f, "## %s\n\n", m->name);
+            sc_cmp_print_markdown(&c, f);
+        } else {
+            sc_cmp_print_csv(&c, f);
+        }
+        fclose(f);
+        snprintf(path, sizeof path, "%s/summary.%s", m->out, which ? "csv" : "md");
+        rc = sc_atomic_write(path, buf, len, err);
+        if (!rc && which == 0) fwrite(buf, 1, len, stdout);
+        free(buf);
+        if (!rc) fprintf(log, "wrote %s\n", path);
+    }
+    sc_cmp_free(&c);
+    return rc;
+}
+
+int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc_err *err) {
+    *n_failed = 0;
+    const char *exe = o->exe ? o->exe : "/proc/self/exe";
+    FILE *log = o->log ? o->log : stderr;
+    if (o->dry_run) {
+        for (int i = 0; i < m->n_runs; i++) {
+            printf("scaffold");
+            for (int a = 0; a < m->runs[i].argc; a++) printf(" %s", m->runs[i].argv[a]);
+            printf("\n");
+        }
+        return 0;
+    }
+    int *state = calloc((size_t)m->n_runs, sizeof(int));
+    pid_t *pid = calloc((size_t)m->n_runs, sizeof(pid_t));
+    double *t0 = calloc((size_t)m->n_runs, sizeof(double));
+    int rc = -1, running = 0, n_done = 0, n_skip = 0, n_todo = 0;
+    double busy = 0;  // summed seconds of finished runs (for the ETA)
+    if (!state || !pid || !t0) {
+        sc_errf(err, "out of memory");
+        goto out;
+    }
+    if (sc_mkdirs(m->out, err)) goto out;
+    for (int i = 0; i < m->n_runs; i++) {
+        int f = finished(&m->runs[i], err);
+        if (f < 0) goto out;
+        if (f && !o->resume) {
+            sc_errf(err, "%s already holds finished runs (e.g. %s): pass --resume to continue, or remove it", m->out,
+                    m->runs[i].dir);
+            goto out;
+        }
+        state[i] = f ? ST_SKIPPED : ST_PENDING;
+        n_skip += f;
+    }
+    n_todo = m->n_runs - n_skip;
+    fprintf(log, "run %s: %d runs (%d finished earlier), %d job%s, results in %s\n", m->name, m->n_runs, n_skip,
+            o->jobs, o->jobs > 1 ? "s" : "", m->out);
+    double start = sc_now();
+    for (;;) {
+        // Start what can start: pending runs whose teacher is finished.
+        for (int i = 0; i < m->n_runs && running < o->jobs; i++) {
+            if (state[i] != ST_PENDING) continue;
+            int t = m->runs[i].teacher;
+            if (t >= 0 && state[t] == ST_FAILED) {
+                state[i] = ST_FAILED;
+                (*n_failed)++;
+                fprintf(log, "  skip %s: its teacher failed\n", m->runs[i].dir);
+                continue;
+            }
+            if (t >= 0 && state[t] != ST_DONE && state[t] != ST_SKIPPED) continue;
+            if ((pid[i] = launch(&m->runs[i], exe, err)) < 0) goto out;
+            state[i] = ST_RUNNING;
+            t0[i] = sc_now();
+            running++;
+        }
+        if (!running) break;
+        int status;
+        pid_t p = waitpid(-1, &status, 0);
+        if (p < 0) {
+            if (errno == EINTR) continue;
+            sc_errf(err, "waitpid: %s", strerror(errno));
+            goto out;
+        }
+        for (int i = 0; i < m->n_runs; i++) {
+            if (state[i] != ST_RUNNING || pid[i] != p) continue;
+            running--;
+            double dt = sc_now() - t0[i];
+            int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && file_exists(m->runs[i].dir, "metrics.msgpack");
+            if (ok) {
+                char kp[1200];
+                snprintf(kp, sizeof kp, "%s/run.key", m->runs[i].dir);
+                if (sc_atomic_write(kp, m->runs[i].key, 64, err)) goto out;
+                state[i] = ST_DONE;
+            } else {
+                state[i] = ST_FAILED;
+                (*n_failed)++;
+            }
+            n_done++;
+            busy += dt;
+            char el[32], eta[32], took[32];
+            fmt_time(sc_now() - start, el, sizeof el);
+            fmt_time(busy / n_done * (n_todo - n_done) / o->jobs, eta, sizeof eta);
+            fmt_time(dt, took, sizeof took);
+            fprintf(log, "[%d/%d] %s %s (%s)  elapsed %s  ETA %s%s%s\n", n_done, n_todo, ok ? "done" : "FAILED",
+                    m->runs[i].dir, took, el, eta, ok ? "" : "  see log.txt there", "");
+        }
+    }
+    if (summarize(m, log, err)) goto out;
+    rc = 0;
+out:
+    if (rc) {  // stop children still running: their runs are unfinished and will be re-run by --resume
+        for (int i = 0; state && pid && i < m->n_runs; i++)
+            if (state[i] == ST_RUNNING) kill(pid[i], SIGTERM), waitpid(pid[i], NULL, 0);
+    }
+    free(state);
+    free(pid);
+    free(t0);
+    return rc;
+}

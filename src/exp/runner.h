@@ -1,0 +1,32 @@
+// runner.h — executing a manifest's runs (exp/manifest.h) in a local pool.
+//
+// Every run is a child process of the same executable (`scaffold
+// train-teacher ...` / `scaffold train-student ...`) with its output in
+// RUN_DIR/log.txt: runs share no state, a crash stays inside its run, and `jobs`
+// of them run side by side (each single-threaded by default, so J jobs use J
+// cores). A student starts when its teacher has finished. A run that finishes
+// writes RUN_DIR/run.key (its configuration hash) last, so an interrupted run
+// is simply run again by --resume, a finished one is skipped, and one whose key
+// differs (the manifest changed under it) is refused. Progress (runs done,
+// failed, elapsed, ETA) goes to `log`. At the end the student results are
+// summarized with report/compare.h into OUT/summary.md and OUT/summary.csv.
+#ifndef SC_EXP_RUNNER_H
+#define SC_EXP_RUNNER_H
+
+#include <stdio.h>
+
+#include "exp/manifest.h"
+
+typedef struct sc_exp_opts {
+    int jobs;          // ≥ 1
+    int resume;        // skip finished runs (an OUT with results needs it)
+    int dry_run;       // print the commands only
+    const char *exe;   // the scaffold executable (NULL: /proc/self/exe)
+    FILE *log;         // progress (stderr)
+} sc_exp_opts;
+
+// Runs everything; *n_failed gets the number of failed runs. -1 with err for
+// problems before or around the runs (OUT not writable, a changed run, ...).
+int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc_err *err);
+
+#endif

@@ -269,7 +269,7 @@ static void test_every_explainer_distribution(void **state) {
                 continue;
             }
             create(&e, name, NULL, &fx.m);
-            sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st, .base = base};
+            sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st, .base = base, .gold = base};
             sc_tensor *s = explain(&e, ctx, &a);
             assert_int_equal(s->shape[0], 3);
             assert_int_equal(s->shape[1], fx.st.n_units);

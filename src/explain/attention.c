@@ -70,6 +70,7 @@ static sc_tensor *attention_explain(sc_explainer *e, sc_ctx *ctx, const sc_expla
                                                        : c;
     int64_t ws[3] = {1, LH, 1};
     sc_tensor *z = sc_sum(ctx, sc_mul(ctx, A, sc_reshape(ctx, w, 3, ws)), 1, 0);  // (B, U)
+    if (a->raw_scores) return sc_mul_scalar(ctx, z, 1.0 / e->temperature);
     return sc_explain_normalize(ctx, z, a->st->unit_mask, e->unit_norm, e->temperature);
 }
 

@@ -6,6 +6,7 @@
 // for a fixed derangement pi (Sattolo's algorithm: one B-cycle, so no example
 // keeps its own), re-masked to row b's units and renormalized (uniform over the
 // real units if nothing is left). A batch of one cannot be deranged: uniform.
+// rationale: the ground truth (a->gold), uniform over the gold units.
 
 #include "explain/explainer.h"
 #include "ops/ops.h"
@@ -57,6 +58,38 @@ static sc_tensor *permuted_explain(sc_explainer *e, sc_ctx *ctx, const sc_explai
     return out;
 }
 
+// The task's ground-truth rationale (a->gold, 1 on gold units) as a distribution
+// over the real units: uniform over the gold units, uniform over every real unit
+// for an example without any gold unit. An upper-bound control for students.
+static sc_tensor *rationale_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
+    (void)e;
+    const sc_tensor *um = a->st->unit_mask, *gold = a->gold;  // (B, U) both
+    if (!gold)
+        return sc_fail(ctx, "explainer rationale: the task has no ground-truth rationales "
+                            "(needs `rationales: tokens | pixels` in its task file)");
+    if (!sc_same_shape(gold, um)) {
+        char b1[64], b2[64];
+        return sc_fail(ctx, "explainer rationale: gold %s does not fit the units %s", sc_shape_str(gold, b1, sizeof b1),
+                       sc_shape_str(um, b2, sizeof b2));
+    }
+    int64_t B = um->shape[0], U = um->shape[1];
+    sc_tensor *out = sc_empty(ctx, um->dtype, 2, um->shape);
+    if (!out) return NULL;
+    for (int64_t b = 0; b < B; b++) {
+        double ng = 0, n = 0;
+        for (int64_t u = 0; u < U; u++) {
+            double m = sc_tensor_get(um, b * U + u) != 0;
+            n += m;
+            ng += m * (sc_tensor_get(gold, b * U + u) > 0);
+        }
+        for (int64_t u = 0; u < U; u++) {
+            double m = sc_tensor_get(um, b * U + u) != 0, g = m * (sc_tensor_get(gold, b * U + u) > 0);
+            sc_tensor_set(out, b * U + u, ng > 0 ? g / ng : (n > 0 ? m / n : 0));
+        }
+    }
+    return out;
+}
+
 static int init_control(sc_explainer *e, const sc_model *m, sc_err *err) {
     (void)m;
     long seed;
@@ -76,3 +109,6 @@ const sc_explainer_def sc_explainer_random = {"random", "control: softmax of fix
 const sc_explainer_def sc_explainer_permuted = {
     "permuted", "control: another example's explanation (a fixed derangement of the batch)", spec,
     init_control, permuted_explain};
+const sc_explainer_def sc_explainer_rationale = {
+    "rationale", "control: the task's ground-truth rationale, uniform over gold units", spec, init_control,
+    rationale_explain};

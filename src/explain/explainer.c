@@ -9,12 +9,13 @@
 extern const sc_explainer_def sc_explainer_attention, sc_explainer_attention_uniform,
     sc_explainer_attention_last_layer, sc_explainer_attention_head, sc_explainer_gradient_norm,
     sc_explainer_gradient_x_input, sc_explainer_attention_x_gradient, sc_explainer_random,
-    sc_explainer_permuted, sc_explainer_integrated_gradients, sc_explainer_occlusion, sc_explainer_lime;
+    sc_explainer_permuted, sc_explainer_rationale, sc_explainer_integrated_gradients, sc_explainer_occlusion, sc_explainer_lime;
 
 static const sc_explainer_def *const registry[] = {
     &sc_explainer_attention,       &sc_explainer_attention_uniform, &sc_explainer_attention_last_layer,
     &sc_explainer_attention_head,  &sc_explainer_gradient_norm,     &sc_explainer_gradient_x_input,
     &sc_explainer_attention_x_gradient, &sc_explainer_random,       &sc_explainer_permuted,
+    &sc_explainer_rationale,
     &sc_explainer_integrated_gradients, &sc_explainer_occlusion,    &sc_explainer_lime,
 };
 #define N_REG ((int)(sizeof registry / sizeof registry[0]))

@@ -26,6 +26,11 @@ typedef struct sc_explain_args {
     const int32_t *targets;    // (B) classes to explain; NULL = the model's predicted class
     int create_graph;          // gradient explainers: keep the gradients on the tape (student side)
     sc_tensor *base;           // (B, U) another explanation (the `permuted` control), else NULL
+    const sc_tensor *gold;     // (B, U) ground-truth rationale per unit (the `rationale` control), else NULL
+    // Return the scores before the unit normalizer (z / temperature) instead of a
+    // distribution, for explainers that have one (attention): the student side
+    // of an explanation loss takes scores (explain/losses.h).
+    int raw_scores;
 } sc_explain_args;
 
 typedef struct sc_explainer_def {

@@ -39,6 +39,16 @@ typedef struct sc_smat {
     int64_t cache_U;
 } sc_smat;
 
+// Fills the static-explanation cache for dataset examples idx[0..n) (batches of
+// `batch`): allocates s->cache / s->cache_have for the whole dataset on first use
+// (cache_U = the task's longest unit row: max_tokens for text), runs the teacher
+// and its explainer on each batch (gold rationales passed to the explainer when
+// the task has them) and stores each row, zero-padded. Text rows are computed on
+// the batch's padded length; padding never gets mass, so slicing a row to another
+// batch's length is exact. 0, or -1 with err set.
+int sc_smat_cache_fill(sc_smat *s, sc_ctx *ctx, const uint32_t *idx, size_t n, size_t batch, sc_err *err);
+void sc_smat_cache_free(sc_smat *s);
+
 // L_sim of the student outputs y (B, K) for the batch's dataset indices idx.
 sc_tensor *sc_smat_sim_loss(const sc_smat *s, sc_ctx *ctx, sc_tensor *y, const uint32_t *idx, size_t n);
 

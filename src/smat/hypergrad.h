@@ -71,4 +71,18 @@ const char *sc_hg_method_name(sc_hg_method m);
 int sc_hypergrad(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, sc_tensor *const *dphi, double *outer,
                  sc_err *err);
 
+// What a method did, for reports (sc_hypergrad_stats).
+typedef struct sc_hg_stats {
+    double outer;           // as *outer of sc_hypergrad
+    int inner_grads;        // gradients of L_in taken (first or second order)
+    int hvps;               // Hessian-vector products (NEUMANN, CG)
+    int cg_iters;           // CG: iterations done (≤ J; fewer on convergence or negative curvature)
+    double cg_residual;     // CG: ‖H x - v‖ / ‖v‖ at the end
+    int cg_indefinite;      // CG: met pᵀHp ≤ 0 and stopped there (x so far; α v if at the first iteration)
+} sc_hg_stats;
+
+// sc_hypergrad, also filling *st (may be NULL).
+int sc_hypergrad_stats(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, sc_tensor *const *dphi,
+                       double *outer, sc_hg_stats *st, sc_err *err);
+
 #endif

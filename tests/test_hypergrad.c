@@ -1,0 +1,353 @@
+// Hypergradients (smat/hypergrad.h): on a quadratic bilevel problem with a closed
+// form every method reaches its known value (unrolled-1 and DARTS exactly,
+// Neumann with many terms and CG to the implicit solution); on a tiny tanh model
+// unrolled-1 and unrolled-3 match central differences of the outer loss through
+// the real optimizer steps (SGD with active clipping and decay, momentum, Adam);
+// one meta step lowers the outer loss; θ and the optimizer state come back
+// bit-exactly; `scaffold hypercheck` exits 0 and prints its table.
+#include "sc_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "ops/ops.h"
+#include "smat/hypercheck.h"
+#include "smat/hypergrad.h"
+
+#define ARENA (64u << 20)
+
+static double val(int64_t i, int64_t salt) {
+    uint64_t x = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)salt * 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 31;
+    x *= 0x94D049BB133111EBull;
+    x ^= x >> 29;
+    return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
+}
+
+static void fill(sc_tensor *t, int64_t salt, double scale) {
+    for (int64_t i = 0; i < t->numel; i++) sc_tensor_set(t, i, scale * val(i, salt));
+}
+
+static void get_all(sc_tensor *const *t, int n, double *dst) {
+    for (int i = 0; i < n; i++)
+        for (int64_t k = 0; k < t[i]->numel; k++) *dst++ = sc_tensor_get(t[i], k);
+}
+
+// ---- (a) the quadratic: L_in = ½ θᵀAθ - φᵀθ, L_out = ½‖θ - y‖², θ, φ, y (n, 1), A SPD.
+//   unrolled-1 (plain SGD): θ' = θ - lr (Aθ - φ), dφ = lr (θ' - y)        (DARTS: the same, exactly)
+//   implicit:               dφ = A⁻¹ (θ - y)
+#define QN 5
+typedef struct quad {
+    sc_params P;   // θ
+    sc_params F;   // φ
+    double A[QN * QN], y[QN];
+} quad;
+
+static sc_tensor *quad_inner(void *user, sc_ctx *ctx, int j) {
+    (void)j;
+    quad *q = user;
+    int64_t as[2] = {QN, QN};
+    sc_tensor *th = q->P.t[0], *A = sc_from_f64(ctx, SC_F64, 2, as, q->A);
+    sc_tensor *quadf = sc_sum_all(ctx, sc_mul(ctx, th, sc_matmul(ctx, A, th)));
+    return sc_sub(ctx, sc_mul_scalar(ctx, quadf, 0.5), sc_sum_all(ctx, sc_mul(ctx, q->F.t[0], th)));
+}
+
+static sc_tensor *quad_outer(void *user, sc_ctx *ctx) {
+    quad *q = user;
+    int64_t ys[2] = {QN, 1};
+    sc_tensor *r = sc_sub(ctx, q->P.t[0], sc_from_f64(ctx, SC_F64, 2, ys, q->y));
+    return sc_mul_scalar(ctx, sc_sum_all(ctx, sc_mul(ctx, r, r)), 0.5);
+}
+
+static void quad_init(quad *q) {
+    sc_err err;
+    int64_t s[2] = {QN, 1};
+    assert_int_equal(sc_params_init(&q->P, 1u << 16, &err), 0);
+    assert_int_equal(sc_params_init(&q->F, 1u << 16, &err), 0);
+    fill(sc_params_add(&q->P, "theta", SC_F64, 2, s, &err), 1, 1.0);
+    fill(sc_params_add(&q->F, "phi", SC_F64, 2, s, &err), 2, 1.0);
+    double B[QN * QN];
+    for (int i = 0; i < QN * QN; i++) B[i] = val(i, 3);
+    for (int i = 0; i < QN; i++) {  // A = BᵀB + I: SPD, eigenvalues in about [1, 6]
+        q->y[i] = val(i, 4);
+        for (int j = 0; j < QN; j++) {
+            double a = i == j;
+            for (int k = 0; k < QN; k++) a += B[k * QN + i] * B[k * QN + j];
+            q->A[i * QN + j] = a;
+        }
+    }
+}
+
+// x = A⁻¹ b by Gaussian elimination (A SPD: no pivoting needed).
+static void solve(const double *A0, const double *b0, double *x) {
+    double A[QN * QN], b[QN];
+    memcpy(A, A0, sizeof A);
+    memcpy(b, b0, sizeof b);
+    for (int k = 0; k < QN; k++)
+        for (int i = k + 1; i < QN; i++) {
+            double f = A[i * QN + k] / A[k * QN + k];
+            for (int j = k; j < QN; j++) A[i * QN + j] -= f * A[k * QN + j];
+            b[i] -= f * b[k];
+        }
+    for (int i = QN - 1; i >= 0; i--) {
+        double s = b[i];
+        for (int j = i + 1; j < QN; j++) s -= A[i * QN + j] * x[j];
+        x[i] = s / A[i * QN + i];
+    }
+}
+
+static double run(sc_bilevel *b, sc_ctx *ctx, sc_hg_cfg cfg, double *d, sc_hg_stats *st) {
+    sc_err err;
+    sc_tensor *dphi[SC_PARAMS_MAX];
+    for (int i = 0; i < b->n_phi; i++) dphi[i] = sc_zeros_like(ctx, b->phi[i]);
+    double outer = NAN;
+    int rc = sc_hypergrad_stats(b, ctx, &cfg, dphi, &outer, st, &err);
+    if (rc) fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    get_all(dphi, b->n_phi, d);
+    return outer;
+}
+
+static void test_quadratic_closed_form(void **state) {
+    sc_ctx *ctx = *state;
+    sc_err err;
+    quad q;
+    quad_init(&q);
+    sc_optim o;
+    sc_optim_cfg oc = sc_optim_sgd_cfg(0, 0, 0);
+    assert_int_equal(sc_optim_init_params(&o, &oc, &q.P, &err), 0);
+    sc_bilevel b = {.user = &q, .opt = &o, .lr = 0.1, .n_phi = 1, .phi = q.F.t, .inner_loss = quad_inner,
+                    .outer_loss = quad_outer};
+    double th[QN], phi[QN], want1[QN], wantI[QN], r[QN], d[QN];
+    get_all(q.P.t, 1, th);
+    get_all(q.F.t, 1, phi);
+    for (int i = 0; i < QN; i++) {
+        double At = 0;
+        for (int j = 0; j < QN; j++) At += q.A[i * QN + j] * th[j];
+        want1[i] = 0.1 * (th[i] - 0.1 * (At - phi[i]) - q.y[i]);
+        r[i] = th[i] - q.y[i];
+    }
+    solve(q.A, r, wantI);
+
+    sc_hg_cfg cfg = sc_hg_default();
+    run(&b, ctx, cfg, d, NULL);
+    assert_true(sc_hg_rel_err(d, want1, QN) < 1e-13);
+    cfg.method = SC_HG_DARTS;  // exact on a quadratic (the mixed term is linear in θ)
+    run(&b, ctx, cfg, d, NULL);
+    assert_true(sc_hg_rel_err(d, want1, QN) < 1e-9);
+
+    cfg.method = SC_HG_NEUMANN;
+    cfg.terms = 400;  // ‖I - 0.1 A‖ ≤ 0.9: the tail is below 0.9^400
+    sc_hg_stats st;
+    run(&b, ctx, cfg, d, &st);
+    assert_int_equal(st.hvps, 399);
+    assert_true(sc_hg_rel_err(d, wantI, QN) < 1e-10);
+    cfg.terms = 2;  // few terms: honestly not there yet
+    run(&b, ctx, cfg, d, NULL);
+    assert_true(sc_hg_rel_err(d, wantI, QN) > 1e-3);
+
+    cfg.method = SC_HG_CG;
+    cfg.terms = QN;  // exact in n iterations
+    run(&b, ctx, cfg, d, &st);
+    assert_true(sc_hg_rel_err(d, wantI, QN) < 1e-9);
+    assert_true(st.cg_residual < 1e-9);
+    assert_int_equal(st.cg_indefinite, 0);
+    sc_optim_free(&o);
+    sc_params_free(&q.P);
+    sc_params_free(&q.F);
+}
+
+// ---- (b)-(d) a tiny model: θ = W (3, 4), c (4,); φ = w (4,) weighting the inner residuals.
+//   L_in,j = mean(exp(w) ⊙ (tanh(X_j W + c) - Y)²) + 0.1 mean(w² ⊙ c),  X_j (6, 3) another batch per j
+//   L_out  = mean((tanh(X_v W + c) - Y_v)²)
+typedef struct tiny {
+    sc_params P, F;
+} tiny;
+
+static sc_tensor *tiny_resid(sc_ctx *ctx, tiny *m, int64_t salt) {
+    int64_t xs[2] = {6, 3}, ys[2] = {6, 4};
+    sc_tensor *X = sc_empty(ctx, SC_F64, 2, xs), *Y = sc_empty(ctx, SC_F64, 2, ys);
+    if (!X || !Y) return NULL;
+    fill(X, salt, 1.5);
+    fill(Y, salt + 1, 0.9);
+    return sc_sub(ctx, sc_tanh(ctx, sc_add(ctx, sc_matmul(ctx, X, m->P.t[0]), m->P.t[1])), Y);
+}
+
+static sc_tensor *tiny_inner(void *user, sc_ctx *ctx, int j) {
+    tiny *m = user;
+    sc_tensor *r = tiny_resid(ctx, m, 100 + 2 * j), *w = m->F.t[0];
+    sc_tensor *fit = sc_mean_all(ctx, sc_mul(ctx, sc_exp(ctx, w), sc_mul(ctx, r, r)));
+    return sc_add(ctx, fit, sc_mul_scalar(ctx, sc_mean_all(ctx, sc_mul(ctx, sc_mul(ctx, w, w), m->P.t[1])), 0.1));
+}
+
+static sc_tensor *tiny_outer(void *user, sc_ctx *ctx) {
+    sc_tensor *r = tiny_resid(ctx, user, 7);
+    return sc_mean_all(ctx, sc_mul(ctx, r, r));
+}
+
+static void tiny_init(tiny *m) {
+    sc_err err;
+    int64_t ws[2] = {3, 4}, cs[1] = {4};
+    assert_int_equal(sc_params_init(&m->P, 1u << 16, &err), 0);
+    assert_int_equal(sc_params_init(&m->F, 1u << 16, &err), 0);
+    fill(sc_params_add(&m->P, "W", SC_F64, 2, ws, &err), 11, 0.8);
+    fill(sc_params_add(&m->P, "c", SC_F64, 1, cs, &err), 12, 0.3);
+    fill(sc_params_add(&m->F, "w", SC_F64, 1, cs, &err), 13, 0.5);
+}
+
+static void tiny_free(tiny *m) {
+    sc_params_free(&m->P);
+    sc_params_free(&m->F);
+}
+
+// Takes a couple of real steps first so momentum / Adam state is non-zero.
+static void warm(sc_bilevel *b, sc_ctx *ctx, int steps) {
+    for (int s = 0; s < steps; s++) {
+        sc_tensor *L = tiny_inner(b->user, ctx, 5);
+        sc_tensor **g = sc_grad(ctx, &L, 1, b->opt->p, b->opt->n, NULL, 0);
+        assert_non_null(g);
+        assert_int_equal(sc_optim_step(b->opt, ctx, g, b->lr), 0);
+        sc_ctx_reset(ctx);
+    }
+}
+
+static void check_unrolled(sc_optim_cfg oc, double lr, const char *what) {
+    sc_err err;
+    sc_ctx ctx;
+    assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
+    tiny m;
+    tiny_init(&m);
+    sc_optim o;
+    assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
+    sc_bilevel b = {.user = &m, .opt = &o, .lr = lr, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
+                    .outer_loss = tiny_outer};
+    warm(&b, &ctx, 2);
+    double th0[16], th1[16], st0[32], st1[32];
+    get_all(o.p, 2, th0);
+    if (o.m[0]) get_all(o.m, 2, st0);
+    if (o.v[0]) get_all(o.v, 2, st0 + 16);
+    int ks[2] = {1, 3};
+    for (int t = 0; t < (sc_test_quick() ? 1 : 2); t++) {
+        sc_hg_cfg cfg = sc_hg_default();
+        cfg.unroll = ks[t];
+        double d[4], fd[4], F;
+        double outer = run(&b, &ctx, cfg, d, NULL);
+        assert_int_equal(sc_hg_outer_after(&b, &ctx, ks[t], &F, &err), 0);
+        assert_true(fabs(outer - F) <= 1e-12 * fabs(F));  // the reported outer loss is F(φ)
+        assert_int_equal(sc_hg_fd(&b, &ctx, ks[t], 1e-5, fd, &err), 0);
+        double rel = sc_hg_rel_err(d, fd, 4);
+        if (rel > 1e-7 || getenv("SC_TEST_VERBOSE"))
+            fprintf(stderr, "%s unrolled-%d: rel err vs FD %.3g (|fd| %.3g)\n", what, ks[t], rel,
+                    sqrt(fd[0] * fd[0] + fd[1] * fd[1]));
+        assert_true(rel < 1e-7);
+        // (d) restored bit-exactly, state and step count untouched.
+        get_all(o.p, 2, th1);
+        assert_memory_equal(th0, th1, sizeof th0);
+        if (o.m[0]) {
+            get_all(o.m, 2, st1);
+            assert_memory_equal(st0, st1, 16 * sizeof(double));
+        }
+        if (o.v[0]) {
+            get_all(o.v, 2, st1 + 16);
+            assert_memory_equal(st0 + 16, st1 + 16, 16 * sizeof(double));
+        }
+        assert_int_equal(o.t, 2);
+    }
+    sc_optim_free(&o);
+    tiny_free(&m);
+    sc_ctx_free(&ctx);
+}
+
+static void test_unrolled_sgd_clip_wd(void **state) {
+    (void)state;
+    check_unrolled(sc_optim_sgd_cfg(0, 0, 0), 0.3, "sgd");
+    check_unrolled(sc_optim_sgd_cfg(0, 0.01, 0.05), 0.3, "sgd clip active wd");  // ‖g‖ ~ 1 ≫ 0.05
+}
+
+static void test_unrolled_state(void **state) {
+    (void)state;
+    check_unrolled(sc_optim_sgd_cfg(0.9, 0.01, 0.5), 0.2, "sgd momentum");
+    check_unrolled(sc_optim_adam_cfg(0, 0.01, 0), 0.05, "adam");
+    check_unrolled(sc_optim_adam_cfg(1, 0.1, 0.05), 0.05, "adamw clip");
+}
+
+// (c) a small step against dφ lowers F(φ) = L_out(θ_1(φ)); every method leaves θ alone.
+static void test_descent_and_restore(void **state) {
+    sc_ctx *ctx = *state;
+    sc_err err;
+    tiny m;
+    tiny_init(&m);
+    sc_optim o;
+    sc_optim_cfg oc = sc_optim_sgd_cfg(0, 0.01, 5);
+    assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
+    sc_bilevel b = {.user = &m, .opt = &o, .lr = 0.3, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
+                    .outer_loss = tiny_outer};
+    double th0[16], th1[16], d[4], F0, F1;
+    get_all(o.p, 2, th0);
+    for (int meth = 0; meth < 4; meth++) {
+        sc_hg_cfg cfg = sc_hg_default();
+        cfg.method = (sc_hg_method)meth;
+        run(&b, ctx, cfg, d, NULL);
+        get_all(o.p, 2, th1);
+        assert_memory_equal(th0, th1, sizeof th0);
+        assert_int_equal(o.t, 0);
+    }
+    sc_hg_cfg cfg = sc_hg_default();
+    F0 = run(&b, ctx, cfg, d, NULL);
+    double n2 = 0;
+    for (int i = 0; i < 4; i++) n2 += d[i] * d[i];
+    double eta = 1e-3 / sqrt(n2);  // a step of length 1e-3 in φ
+    for (int i = 0; i < 4; i++) sc_tensor_set(m.F.t[0], i, sc_tensor_get(m.F.t[0], i) - eta * d[i]);
+    assert_int_equal(sc_hg_outer_after(&b, ctx, 1, &F1, &err), 0);
+    assert_true(F1 < F0);
+    // First order: the decrease is η‖dφ‖² to a few percent.
+    assert_true(fabs((F0 - F1) / (eta * n2) - 1) < 0.05);
+    sc_optim_free(&o);
+    tiny_free(&m);
+}
+
+// Bad configurations are errors naming the method, not crashes.
+static void test_errors(void **state) {
+    sc_ctx *ctx = *state;
+    sc_err err;
+    tiny m;
+    tiny_init(&m);
+    sc_optim o;
+    sc_optim_cfg oc = sc_optim_sgd_cfg(0, 0, 0);
+    assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
+    sc_bilevel b = {.user = &m, .opt = &o, .lr = 0.3, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
+                    .outer_loss = tiny_outer};
+    sc_tensor *dphi = sc_zeros_like(ctx, m.F.t[0]);
+    sc_hg_cfg cfg = sc_hg_default();
+    cfg.unroll = 0;
+    assert_int_equal(sc_hypergrad(&b, ctx, &cfg, &dphi, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "unrolled"));
+    cfg = sc_hg_default();
+    cfg.method = SC_HG_CG;
+    cfg.terms = 0;
+    assert_int_equal(sc_hypergrad(&b, ctx, &cfg, &dphi, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "cg"));
+    sc_tensor *wrong = sc_zeros(ctx, SC_F64, 1, (int64_t[]){3});
+    cfg = sc_hg_default();
+    assert_int_equal(sc_hypergrad(&b, ctx, &cfg, &wrong, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "dphi[0]"));
+    assert_int_equal(sc_hg_method_parse("neumann"), SC_HG_NEUMANN);
+    assert_int_equal(sc_hg_method_parse("nope"), -1);
+    sc_ctx_reset(ctx);
+    sc_optim_free(&o);
+    tiny_free(&m);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quadratic_closed_form),
+        cmocka_unit_test(test_unrolled_sgd_clip_wd),
+        cmocka_unit_test(test_unrolled_state),
+        cmocka_unit_test(test_descent_and_restore),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, sc_test_ctx_setup, sc_test_ctx_teardown);
+}

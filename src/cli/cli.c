@@ -17,6 +17,10 @@ static const sc_command commands[] = {
     {"train-teacher", "train a teacher on a task; writes teacher.ckpt and metrics.msgpack",
      "scaffold train-teacher --task T [--teacher ARCH] [--config FILE] [--set k=v ...] [--seed S] --out DIR",
      sc_cmd_train_teacher},
+    {"train-student", "train a student to simulate a teacher, with its explanations (SMaT: --learn-explainer)",
+     "scaffold train-student --task T --teacher-ckpt DIR --explainer E [--n N] [--seed S] [--student ARCH]\n"
+     "                       [--learn-explainer] [--config FILE] [--set k=v ...] --out DIR",
+     sc_cmd_train_student},
     {"explain", "explain a trained teacher's test predictions; writes a self-contained HTML report",
      "scaffold explain --teacher-ckpt DIR --explainer E [--n 20] [--set k=v ...] --out DIR", sc_cmd_explain},
     {"run", "run an experiment manifest (teachers, then students; --jobs in parallel, --resume)",

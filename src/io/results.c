@@ -58,3 +58,94 @@ int sc_result_write(const char *path, const sc_result_run *r, sc_err *err) {
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }
+
+static void floats(msgpack_packer *pk, const float *v, size_t n) {
+    msgpack_pack_array(pk, v ? n : 0);
+    for (size_t i = 0; v && i < n; i++) msgpack_pack_double(pk, v[i]);
+}
+
+static void config_or_empty(msgpack_packer *pk, const sc_config *c) {
+    if (c) config_map(pk, c);
+    else msgpack_pack_map(pk, 0);
+}
+
+int sc_result_write_student(const char *path, const sc_result_student *r, sc_err *err) {
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 17);
+    str(&pk, "format"), str(&pk, "scaffold-result");
+    str(&pk, "version"), msgpack_pack_int(&pk, 1);
+    str(&pk, "kind"), str(&pk, "student");
+    str(&pk, "task"), str(&pk, r->task);
+    str(&pk, "arch"), str(&pk, r->arch);
+    str(&pk, "teacher_arch"), str(&pk, r->teacher_arch);
+    str(&pk, "explainer"), str(&pk, r->explainer);
+    str(&pk, "student_explainer"), str(&pk, r->student_explainer ? r->student_explainer : "");
+    str(&pk, "learn_explainer"), r->learn ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+    str(&pk, "n"), msgpack_pack_int64(&pk, r->n);
+    str(&pk, "seed"), msgpack_pack_uint64(&pk, r->seed);
+    str(&pk, "config");
+    msgpack_pack_map(&pk, 5);
+    str(&pk, "model"), config_or_empty(&pk, r->cfg_model);
+    str(&pk, "trainer"), config_or_empty(&pk, r->cfg_trainer);
+    str(&pk, "smat"), config_or_empty(&pk, r->cfg_smat);
+    str(&pk, "teacher_explainer"), config_or_empty(&pk, r->cfg_texpl);
+    str(&pk, "student_explainer"), config_or_empty(&pk, r->cfg_sexpl);
+
+    str(&pk, "test");
+    msgpack_pack_map(&pk, r->regression ? 7 : 4);
+    str(&pk, "simulatability"), msgpack_pack_double(&pk, r->simulatability);
+    str(&pk, "accuracy"), msgpack_pack_double(&pk, r->accuracy);
+    if (r->regression) {
+        str(&pk, "pearson"), msgpack_pack_double(&pk, r->pearson);
+        str(&pk, "rmse"), msgpack_pack_double(&pk, r->rmse);
+        str(&pk, "gold_pearson"), msgpack_pack_double(&pk, r->accuracy);
+    }
+    str(&pk, "n"), msgpack_pack_uint64(&pk, r->n_test);
+    str(&pk, "per_example");
+    if (r->regression) {
+        msgpack_pack_map(&pk, 3);
+        str(&pk, "student_score"), floats(&pk, r->student_score, r->n_test);
+        str(&pk, "teacher_score"), floats(&pk, r->teacher_score, r->n_test);
+        str(&pk, "sq_error");
+        msgpack_pack_array(&pk, r->n_test);
+        for (size_t i = 0; i < r->n_test; i++) {
+            double d = (double)r->student_score[i] - (double)r->teacher_score[i];
+            msgpack_pack_double(&pk, d * d);
+        }
+    } else {
+        msgpack_pack_map(&pk, 2);
+        str(&pk, "agree"), floats(&pk, r->agree, r->n_test);
+        str(&pk, "gold_correct"), floats(&pk, r->gold_correct, r->n_test);
+    }
+
+    const sc_train_result *t = r->train;
+    str(&pk, "train");
+    msgpack_pack_map(&pk, 7);
+    str(&pk, "steps"), msgpack_pack_int64(&pk, t->steps);
+    str(&pk, "epochs_run"), msgpack_pack_int64(&pk, t->epochs_run);
+    str(&pk, "best_epoch"), msgpack_pack_int64(&pk, t->best_epoch);
+    str(&pk, "best_valid"), msgpack_pack_double(&pk, t->best_valid);
+    str(&pk, "seconds"), msgpack_pack_double(&pk, t->seconds);
+    str(&pk, "valid_curve"), curve(&pk, t->valid_curve, t->n_curve);
+    str(&pk, "loss_curve"), curve(&pk, t->loss_curve, t->n_curve);
+    str(&pk, "meta");
+    msgpack_pack_map(&pk, 2);
+    str(&pk, "steps"), msgpack_pack_int64(&pk, r->meta_steps);
+    str(&pk, "loss_curve"), curve(&pk, r->meta_curve, r->meta_curve ? r->n_meta_curve : 0);
+    str(&pk, "timing");
+    msgpack_pack_map(&pk, 2);
+    str(&pk, "student_step_seconds"), msgpack_pack_double(&pk, r->student_step_seconds);
+    str(&pk, "meta_step_seconds"), msgpack_pack_double(&pk, r->meta_step_seconds);
+    str(&pk, "explainer_params");
+    msgpack_pack_map(&pk, 4);
+    str(&pk, "teacher_before"), floats(&pk, r->phi_before, (size_t)r->n_phi);
+    str(&pk, "teacher_after"), floats(&pk, r->phi_after, (size_t)r->n_phi);
+    str(&pk, "student_before"), floats(&pk, r->psi_before, (size_t)r->n_psi);
+    str(&pk, "student_after"), floats(&pk, r->psi_after, (size_t)r->n_psi);
+    int rc = sc_atomic_write(path, sb.data, sb.size, err);
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}

@@ -24,4 +24,39 @@ typedef struct sc_result_run {
 
 int sc_result_write(const char *path, const sc_result_run *r, sc_err *err);
 
+// A student run (scaffold train-student):
+//   {format, version, kind: "student", task, arch, teacher_arch, explainer,
+//    student_explainer, learn_explainer (bool), n, seed,
+//    config: {model, trainer, smat, teacher_explainer, student_explainer},
+//    test: {simulatability, accuracy, [pearson, rmse, gold_pearson for regression], n,
+//           per_example: {agree, gold_correct} (0/1 floats, classification) or
+//                        {student_score, teacher_score, sq_error} (regression)},
+//    train: {steps, epochs_run, best_epoch, best_valid, seconds, valid_curve, loss_curve},
+//    meta: {steps, loss_curve (outer loss averaged per epoch)},
+//    timing: {student_step_seconds, meta_step_seconds} (means per step),
+//    explainer_params: {teacher_before, teacher_after, student_before, student_after}
+//    (head coefficients; empty when the explainer has none)}
+// Per-example arrays and coefficients are arrays of floats.
+typedef struct sc_result_student {
+    const char *task, *arch, *teacher_arch, *explainer, *student_explainer;
+    long n;
+    uint64_t seed;
+    int learn, regression;
+    const sc_config *cfg_model, *cfg_trainer, *cfg_smat, *cfg_texpl, *cfg_sexpl;  // any may be NULL
+    const sc_train_result *train;
+    double simulatability, accuracy;   // accuracy: vs gold (classification), pearson vs gold (regression)
+    double pearson, rmse;              // regression, vs the teacher
+    size_t n_test;
+    const float *agree, *gold_correct;              // (n_test) classification
+    const float *student_score, *teacher_score;     // (n_test) regression
+    const double *meta_curve;
+    int n_meta_curve;
+    long meta_steps;
+    double student_step_seconds, meta_step_seconds;
+    const float *phi_before, *phi_after, *psi_before, *psi_after;
+    int n_phi, n_psi;
+} sc_result_student;
+
+int sc_result_write_student(const char *path, const sc_result_student *r, sc_err *err);
+
 #endif

@@ -136,12 +136,12 @@ done:
 
 // The best parameters so far, one copy per tensor (the slab has red zones under
 // valgrind, so it is copied tensor by tensor).
-static void copy_params(const sc_params *P, char *buf, int to_buf) {
+static void copy_params(sc_tensor *const *P, int n, char *buf, int to_buf) {
     size_t off = 0;
-    for (int i = 0; i < P->n; i++) {
-        size_t bytes = (size_t)P->t[i]->numel * sc_dtype_size(P->t[i]->dtype);
-        if (to_buf) memcpy(buf + off, P->t[i]->data, bytes);
-        else memcpy(P->t[i]->data, buf + off, bytes);
+    for (int i = 0; i < n; i++) {
+        size_t bytes = (size_t)P[i]->numel * sc_dtype_size(P[i]->dtype);
+        if (to_buf) memcpy(buf + off, P[i]->data, bytes);
+        else memcpy(P[i]->data, buf + off, bytes);
         off += bytes;
     }
 }
@@ -176,10 +176,19 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
     if (o->sched.warmup > total) o->sched.warmup = total;
     if (sc_schedule_check(&o->sched, err)) return -1;
 
+    // θ = the model's tensors, then the extra ones (one optimizer, one clip norm over all).
+    sc_tensor *theta[SC_PARAMS_MAX];
+    int n_theta = 0;
+    const sc_params *sets[2] = {&m->params, t->extra};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; sets[k] && i < sets[k]->n; i++) {
+            if (n_theta == SC_PARAMS_MAX) return sc_errf(err, "trainer: more than %d parameter tensors", SC_PARAMS_MAX);
+            theta[n_theta++] = sets[k]->t[i];
+        }
     sc_optim opt;
-    if (sc_optim_init_params(&opt, &o->optim, &m->params, err)) return -1;
+    if (sc_optim_init(&opt, &o->optim, theta, n_theta, err)) return -1;
     size_t slab = 0;
-    for (int i = 0; i < m->params.n; i++) slab += (size_t)m->params.t[i]->numel * sc_dtype_size(m->params.t[i]->dtype);
+    for (int i = 0; i < n_theta; i++) slab += (size_t)theta[i]->numel * sc_dtype_size(theta[i]->dtype);
     char *best = malloc(slab ? slab : 1);
     uint32_t *order = malloc(sizeof(uint32_t) * t->n_train);
     sc_batch b;
@@ -190,7 +199,7 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
     }
     if (sc_batch_alloc(&b, &p->data, p->has_text ? &p->enc : NULL, (size_t)o->batch_size, err)) goto done;
     batch_ok = 1;
-    copy_params(&m->params, best, 1);
+    copy_params(theta, n_theta, best, 1);
 
     sc_progress prog;
     sc_progress_init(&prog, t->log, t->label ? t->label : "train", total, o->log_every);
@@ -212,6 +221,7 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
         for (size_t s = 0; s < t->n_train && step < total; s += (size_t)o->batch_size) {
             size_t k = t->n_train - s < (size_t)o->batch_size ? t->n_train - s : (size_t)o->batch_size;
             sc_ctx_reset(ctx);
+            double ts = sc_now();
             sc_inputs in;
             sc_model_state st;
             if (sc_batch_fill(&b, &p->data, p->has_text ? &p->enc : NULL, order + s, k, err)) goto done;
@@ -223,8 +233,9 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
                                                        order + s, k);
                 loss = extra ? sc_add(ctx, loss, extra) : NULL;
             }
-            sc_tensor **g = loss ? sc_grad(ctx, &loss, 1, m->params.t, m->params.n, NULL, 0) : NULL;
-            if (!g || sc_optim_step(&opt, ctx, g, sc_schedule_lr(&o->sched, step))) {
+            sc_tensor **g = loss ? sc_grad(ctx, &loss, 1, theta, n_theta, NULL, 0) : NULL;
+            double lr = sc_schedule_lr(&o->sched, step);
+            if (!g || sc_optim_step(&opt, ctx, g, lr)) {
                 sc_errf(err, "step %ld: %s", step + 1, ctx->err.msg);
                 goto done;
             }
@@ -236,7 +247,14 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
             loss_sum += lv;
             loss_n++;
             step++;
-            if (t->hooks.after_step && t->hooks.after_step(t->hooks.user, ctx, m, step, err)) goto done;
+            res->step_seconds += sc_now() - ts;
+            if (t->hooks.after_step) {
+                double th = sc_now();
+                sc_train_step ds = {.m = m, .opt = &opt, .lr = lr, .step = step, .epoch = epoch, .idx = order + s,
+                                    .n = k, .in = &in};
+                if (t->hooks.after_step(t->hooks.user, ctx, &ds, err)) goto done;
+                res->hook_seconds += sc_now() - th;
+            }
             sc_progress_step(&prog, step, (int)epoch, loss_sum / (double)loss_n, NULL);
         }
         sc_ctx_reset(ctx);
@@ -248,11 +266,12 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
             res->loss_curve[res->n_curve++] = loss_n ? loss_sum / (double)loss_n : 0;
         }
         res->epochs_run = epoch;
+        if (t->hooks.after_epoch) t->hooks.after_epoch(t->hooks.user, epoch);
         int improved = metric > res->best_valid;
         if (improved) {
             res->best_valid = metric;
             res->best_epoch = epoch;
-            copy_params(&m->params, best, 1);
+            copy_params(theta, n_theta, best, 1);
             bad_epochs = 0;
         } else {
             bad_epochs++;
@@ -265,7 +284,7 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
             break;
         }
     }
-    copy_params(&m->params, best, 0);
+    copy_params(theta, n_theta, best, 0);
     res->steps = step;
     res->seconds = sc_now() - t0;
     rc = 0;

@@ -6,7 +6,7 @@
 // students' explanation loss), the gradient, an optimizer step with clipping and
 // the learning-rate schedule, and an optional after-step hook (the SMaT meta
 // step). After each epoch the model is evaluated on the validation indices;
-// the best parameters are kept, and training stops after `patience` epochs
+// the best parameters (model and extra) are kept, and training stops after `patience` epochs
 // without improvement. The best parameters are restored at the end.
 //
 // Labels and targets are arrays indexed by dataset example: gold labels for a
@@ -34,20 +34,37 @@ typedef struct sc_train_opts {
 // Reads the trainer keys of cfg (defaults applied by the caller or here).
 int sc_train_opts_from_config(sc_train_opts *o, sc_config *cfg, sc_err *err);
 
+// What the after-step hook sees: the step just taken.
+typedef struct sc_train_step {
+    sc_model *m;
+    sc_optim *opt;           // the trainer's optimizer (θ = the model's params, then the extra ones)
+    double lr;               // the learning rate of this step
+    long step;               // steps taken so far (1 after the first)
+    long epoch;
+    const uint32_t *idx;     // the batch's dataset indices
+    size_t n;
+    const sc_inputs *in;     // the batch (step-arena tensors, valid until the hook returns)
+} sc_train_step;
+
 typedef struct sc_train_hooks {
     void *user;
     // Adds to the loss (may be NULL). idx: the batch's dataset indices.
     sc_tensor *(*extra_loss)(void *user, sc_ctx *ctx, const sc_model *m, const sc_inputs *in,
                              const sc_model_state *st, const uint32_t *idx, size_t n);
     int want_state;  // pass a filled state to extra_loss
-    // Runs after every optimizer step (e.g. a meta step); non-zero stops with an error.
-    int (*after_step)(void *user, sc_ctx *ctx, sc_model *m, long step, sc_err *err);
+    // Runs after every optimizer step (e.g. a meta step); non-zero stops with an
+    // error. The ctx still holds the step's tape; the hook may rewind it.
+    int (*after_step)(void *user, sc_ctx *ctx, const sc_train_step *s, sc_err *err);
+    // Runs after each epoch's evaluation (may be NULL), e.g. to close a curve.
+    void (*after_epoch)(void *user, long epoch);
 } sc_train_hooks;
 
 typedef struct sc_train_result {
     long steps, epochs_run, best_epoch;
     double best_valid;          // accuracy, or pearson for regression
     double seconds;
+    double step_seconds;        // inside the optimizer steps (forward, backward, update), hooks excluded
+    double hook_seconds;        // inside after_step
     double valid_curve[256];    // per epoch
     double loss_curve[256];     // mean training loss per epoch
     int n_curve;
@@ -61,6 +78,7 @@ typedef struct sc_trainer {
     size_t n_train, n_valid;
     const int32_t *labels;   // (dataset n,) classification targets
     const float *targets;    // (dataset n,) regression targets
+    sc_params *extra;        // optional parameters trained jointly (a student explainer's ψ), or NULL
     uint64_t seed;
     sc_train_hooks hooks;
     FILE *log;               // progress output (NULL = quiet)

@@ -13,7 +13,7 @@ ZIG_VERSION=0.17.1   # keep in step with build.zig.zon, src/core/version.h, READ
 APT_PACKAGES=(
   libblis-pthread-dev libutf8proc-dev libmsgpack-dev libyaml-dev zlib1g-dev
   liblapacke-dev libspng-dev libcmocka-dev gnuplot-nox dataset-fashion-mnist
-  valgrind python3 python3-pip ca-certificates libzip-dev libbz2-dev
+  valgrind python3 python3-pip ca-certificates libzip-dev libbz2-dev chromium
 )
 
 missing=()

@@ -32,6 +32,7 @@ const sc_command *sc_cli_find(const char *name);
 int sc_cmd_selfcheck(int argc, char **argv);
 int sc_cmd_tasks(int argc, char **argv);
 int sc_cmd_gradcheck(int argc, char **argv);
+int sc_cmd_hypercheck(int argc, char **argv);
 int sc_cmd_bench(int argc, char **argv);
 int sc_cmd_train_teacher(int argc, char **argv);
 int sc_cmd_train_student(int argc, char **argv);

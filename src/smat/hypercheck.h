@@ -9,7 +9,10 @@
 #ifndef SC_SMAT_HYPERCHECK_H
 #define SC_SMAT_HYPERCHECK_H
 
+#include <stdio.h>
+
 #include "smat/hypergrad.h"
+#include "smat/objective.h"
 
 // F(φ) at the current φ: k real steps, L_out, then θ, the optimizer state and its
 // step count are restored exactly. 0, or -1 with err.
@@ -22,5 +25,42 @@ int sc_hg_fd(const sc_bilevel *b, sc_ctx *ctx, int k, double h, double *fd, sc_e
 // ‖a - b‖ / ‖b‖ (‖a‖ when b = 0) and the cosine of a and b.
 double sc_hg_rel_err(const double *a, const double *b, int64_t n);
 double sc_hg_cosine(const double *a, const double *b, int64_t n);
+
+// ---- the tiny real SMaT problem (hypercheck_problem.c) ----------------------------------
+// synth-text in f64: a 1-layer width-8 2-head transformer teacher and student
+// (random init, no dropout), the teacher explainer `attention` with learnable
+// head coefficients φ, the student explainer `attention` (ψ, part of θ with the
+// student's weights), β = 1, KL. Inner batches (one per unrolled step, cycling)
+// come from the student pool, the outer batch from student-valid; simulation
+// labels are the teacher's argmax. L_in uses fwd_flags = 0 (deterministic).
+#define SC_HC_BATCHES 2
+typedef struct sc_hc_problem {
+    sc_pipeline pipe;
+    sc_model teacher, student;
+    sc_explainer texpl, sexpl;
+    sc_smat smat;
+    int32_t *sim_labels;                 // (dataset n)
+    uint32_t idx[SC_HC_BATCHES][4], vidx[4];
+    sc_inputs in[SC_HC_BATCHES], vin;    // step-arena tensors made at setup: keep them below every mark
+    int n_theta;
+    sc_tensor *theta[SC_PARAMS_MAX];     // student weights, then ψ
+    sc_bilevel b;                        // opt and lr are set per case
+    int have;                            // setup progress, for sc_hc_free
+} sc_hc_problem;
+
+int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, sc_err *err);
+void sc_hc_free(sc_hc_problem *p);
+
+// ---- the check (hypercheck.c) ---------------------------------------------------------------
+typedef struct sc_hc_opts {
+    int methods;    // bit per sc_hg_method
+    int unroll;     // K for the unrolled-K rows (besides k = 1)
+    int terms;      // J for Neumann / CG
+    uint64_t seed;
+} sc_hc_opts;
+
+// Runs every case, prints the table to out; *worst = the largest relative error
+// of an unrolled row (asserted ≤ 1e-4 by the command). 0, or -1 with err.
+int sc_hypercheck_run(const sc_hc_opts *o, FILE *out, double *worst, sc_err *err);
 
 #endif

@@ -1,0 +1,58 @@
+// scaffold hypercheck — every hypergradient method against central finite
+// differences of the outer loss on a tiny real SMaT problem (f64). Exit 1 when
+// an unrolled row misses 1e-4 relative; approximations are reported only.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "smat/hypercheck.h"
+
+static int parse_int(const char *s, long lo, long hi, long *out) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+int sc_cmd_hypercheck(int argc, char **argv) {
+    const sc_command *cmd = sc_cli_find("hypercheck");
+    sc_hc_opts o = {.methods = 0xf, .unroll = 3, .terms = 5, .seed = 1};
+    for (int i = 1; i < argc; i += 2) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long x;
+        if (!strcmp(a, "--method") && v) {
+            int m = sc_hg_method_parse(v);
+            if (strcmp(v, "all") && m < 0)
+                return sc_cli_usage_error(cmd, "--method '%s': expected all, unrolled, neumann, cg or darts", v);
+            o.methods = m < 0 ? 0xf : 1 << m;
+        } else if (!strcmp(a, "--unroll") && v) {
+            if (parse_int(v, 1, 100, &x)) return sc_cli_usage_error(cmd, "--unroll '%s': expected 1..100", v);
+            o.unroll = (int)x;
+        } else if (!strcmp(a, "--terms") && v) {
+            if (parse_int(v, 1, 10000, &x)) return sc_cli_usage_error(cmd, "--terms '%s': expected 1..10000", v);
+            o.terms = (int)x;
+        } else if (!strcmp(a, "--seed") && v) {
+            if (parse_int(v, 0, 1L << 30, &x)) return sc_cli_usage_error(cmd, "--seed '%s': expected 0..2^30", v);
+            o.seed = (uint64_t)x;
+        } else {
+            return sc_cli_usage_error(cmd, v || a[0] != '-' ? "unexpected argument '%s'" : "%s needs a value", a);
+        }
+    }
+    double worst;
+    sc_err err;
+    if (sc_hypercheck_run(&o, stdout, &worst, &err)) {
+        fprintf(stderr, "scaffold hypercheck: %s\n", err.msg);
+        return SC_EXIT_FAIL;
+    }
+    if (o.methods & 1) {
+        if (!(worst <= 1e-4)) {
+            fprintf(stderr, "scaffold hypercheck: an unrolled hypergradient differs from finite differences by %.3g "
+                            "relative (> 1e-4)\n", worst);
+            return SC_EXIT_FAIL;
+        }
+        printf("\nunrolled: worst relative error %.3g <= 1e-4: ok\n", worst);
+    }
+    return SC_EXIT_OK;
+}

@@ -341,6 +341,31 @@ static void test_errors(void **state) {
     tiny_free(&m);
 }
 
+// (e) the command: exit 0 and the table; usage errors name the option.
+static void test_hypercheck_cli(void **state) {
+    (void)state;
+    static char out[16384], errb[4096];
+    char *full[] = {"hypercheck"}, *quick[] = {"hypercheck", "--method", "unrolled", "--unroll", "2"};
+    int rc = sc_test_quick() ? sc_test_capture(sc_cmd_hypercheck, 5, quick, out, sizeof out, errb, sizeof errb)
+                             : sc_test_capture(sc_cmd_hypercheck, 1, full, out, sizeof out, errb, sizeof errb);
+    if (rc) fprintf(stderr, "%s\n%s\n", out, errb);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "rel.err"));
+    assert_non_null(strstr(out, "clipping active"));
+    assert_non_null(strstr(out, "worst relative error"));
+    assert_null(strstr(out, "FAIL"));
+    if (!sc_test_quick()) {
+        assert_non_null(strstr(out, "neumann"));
+        assert_non_null(strstr(out, "darts"));
+    }
+    char *bad[] = {"hypercheck", "--method", "newton"};
+    assert_int_equal(sc_test_capture(sc_cmd_hypercheck, 3, bad, out, sizeof out, errb, sizeof errb), 2);
+    assert_non_null(strstr(errb, "--method"));
+    char *bad2[] = {"hypercheck", "--unroll", "0"};
+    assert_int_equal(sc_test_capture(sc_cmd_hypercheck, 3, bad2, out, sizeof out, errb, sizeof errb), 2);
+    assert_non_null(strstr(errb, "--unroll"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quadratic_closed_form),
@@ -348,6 +373,7 @@ int main(void) {
         cmocka_unit_test(test_unrolled_state),
         cmocka_unit_test(test_descent_and_restore),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_hypercheck_cli),
     };
     return cmocka_run_group_tests(tests, sc_test_ctx_setup, sc_test_ctx_teardown);
 }

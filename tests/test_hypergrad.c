@@ -309,6 +309,32 @@ static void test_descent_and_restore(void **state) {
     tiny_free(&m);
 }
 
+// Adam from a fresh state without decay, with a parameter whose gradient is
+// exactly 0: autodiff through sqrt(v') at v' = 0 would give NaN; the
+// hypergradient is finite and matches FD.
+static void test_adam_zero_gradient(void **state) {
+    sc_ctx *ctx = *state;
+    sc_err err;
+    tiny m;
+    tiny_init(&m);
+    int64_t us[1] = {3};
+    fill(sc_params_add(&m.P, "unused", SC_F64, 1, us, &err), 14, 1.0);
+    sc_optim o;
+    sc_optim_cfg oc = sc_optim_adam_cfg(0, 0, 0);
+    oc.eps = 0.01;  // a smoother first step d / (|d| + ε): a hypergradient FD resolves
+    assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
+    sc_bilevel b = {.user = &m, .opt = &o, .lr = 0.05, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
+                    .outer_loss = tiny_outer};
+    double d[4], fd[4];
+    run(&b, ctx, sc_hg_default(), d, NULL);
+    for (int i = 0; i < 4; i++) assert_true(isfinite(d[i]));
+    assert_int_equal(sc_hg_fd(&b, ctx, 1, 1e-5, fd, &err), 0);
+    if (getenv("SC_TEST_VERBOSE")) fprintf(stderr, "adam zero gradient: rel err vs FD %.3g\n", sc_hg_rel_err(d, fd, 4));
+    assert_true(sc_hg_rel_err(d, fd, 4) < 1e-6);
+    sc_optim_free(&o);
+    tiny_free(&m);
+}
+
 // Bad configurations are errors naming the method, not crashes.
 static void test_errors(void **state) {
     sc_ctx *ctx = *state;
@@ -372,6 +398,7 @@ int main(void) {
         cmocka_unit_test(test_unrolled_sgd_clip_wd),
         cmocka_unit_test(test_unrolled_state),
         cmocka_unit_test(test_descent_and_restore),
+        cmocka_unit_test(test_adam_zero_gradient),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_hypercheck_cli),
     };

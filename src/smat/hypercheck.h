@@ -3,7 +3,7 @@
 //
 // The reference is the outer loss as a function of φ through k REAL inner steps,
 //   F(φ) = L_out(θ_k(φ)),  θ_j = sc_optim_step(θ_{j-1}, ∇L_in,j-1(θ_{j-1}; φ)),
-// differentiated by central differences in every φ entry. Unrolled-k must match
+// differentiated by (Richardson-extrapolated) central differences in every φ entry. Unrolled-k must match
 // it to rounding/truncation; implicit and DARTS approximations are measured
 // against the k = 1 reference.
 #ifndef SC_SMAT_HYPERCHECK_H
@@ -18,8 +18,10 @@
 // step count are restored exactly. 0, or -1 with err.
 int sc_hg_outer_after(const sc_bilevel *b, sc_ctx *ctx, int k, double *out, sc_err *err);
 
-// fd[e] = (F(φ + h_e) - F(φ - h_e)) / (2 h_e), h_e = h · max(1, |φ_e|), for every
-// entry e of φ (flattened in order φ[0], φ[1], ...); φ is restored. 0 or -1.
+// fd[e] = dF/dφ_e by central differences D(h_e) = (F(φ + h_e) - F(φ - h_e)) / (2 h_e),
+// h_e = h · max(1, |φ_e|), Richardson-extrapolated (4 D(h_e/2) - D(h_e)) / 3 so the
+// truncation error is O(h⁴) (Adam's first step, ∝ d / (|d| + ε), is strongly
+// curved), for every entry e of φ (flattened φ[0], φ[1], ...); φ is restored. 0 or -1.
 int sc_hg_fd(const sc_bilevel *b, sc_ctx *ctx, int k, double h, double *fd, sc_err *err);
 
 // ‖a - b‖ / ‖b‖ (‖a‖ when b = 0) and the cosine of a and b.

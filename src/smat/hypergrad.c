@@ -156,6 +156,23 @@ static int unroll_forward(const sc_bilevel *b, sc_ctx *ctx, int k, unroll_ws *w,
     return 0;
 }
 
+// Adam's second moment v enters the step as sqrt(β2 v + (1-β2) d²): where v and d
+// are both exactly 0 (a fresh state and an element with zero gradient, e.g. an
+// unused embedding row without weight decay) autodiff meets sqrt'(0) = ∞ times 0
+// and the whole hypergradient turns NaN, although the update ∝ d / (|d| + ε) has
+// the finite derivative 1/ε there. A floor far below ε² on exactly-zero entries
+// of the v leaf keeps every factor finite and changes nothing else (values by
+// ~1e-150 in f64, 1e-19 in f32; the forward trajectory is the real step's anyway).
+static void floor_zeros(sc_tensor *v) {
+    if (v->dtype == SC_F64) {
+        double *x = v->data;
+        for (int64_t e = 0; e < v->numel; e++) x[e] = x[e] == 0.0 ? 1e-300 : x[e];
+    } else {
+        float *x = v->data;
+        for (int64_t e = 0; e < v->numel; e++) x[e] = x[e] == 0.0f ? 1e-37f : x[e];
+    }
+}
+
 // One reverse step j (θ_{j-1} → θ_j): updates the adjoints and adds into dφ.
 static int unroll_back(const sc_bilevel *b, sc_ctx *ctx, int j, int64_t t0, unroll_ws *w, double *dphi,
                        sc_hg_stats *st, sc_err *err) {
@@ -171,7 +188,10 @@ static int unroll_back(const sc_bilevel *b, sc_ctx *ctx, int j, int64_t t0, unro
     for (int s = 0; s < S; s++) {  // S_{j-1} as leaves, so the VJP reaches them
         sc_tensor **leaf = in + n * (1 + s);
         if (sc_hg_tensors(ctx, o->p, n, state_at(w, j - 1, s), leaf)) return sc_hg_fail(ctx, "unrolled", "state", err);
-        for (int i = 0; i < n; i++) leaf[i]->requires_grad = 1;
+        for (int i = 0; i < n; i++) {
+            leaf[i]->requires_grad = 1;
+            if (s == 1) floor_zeros(leaf[i]);
+        }
         if (s == 0) m = leaf;
         else v = leaf;
     }

@@ -76,6 +76,7 @@ typedef struct sc_hg_stats {
     double outer;           // as *outer of sc_hypergrad
     int inner_grads;        // gradients of L_in taken (first or second order)
     int hvps;               // Hessian-vector products (NEUMANN, CG)
+    double neumann_last;    // NEUMANN: ‖(I - αH)^{J-1} v‖ / ‖v‖, the last term's size (> 1: the series diverges)
     int cg_iters;           // CG: iterations done (≤ J; fewer on convergence or negative curvature)
     double cg_residual;     // CG: ‖H x - v‖ / ‖v‖ at the end
     int cg_indefinite;      // CG: met pᵀHp ≤ 0 and stopped there (x so far; α v if at the first iteration)

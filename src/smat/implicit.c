@@ -54,6 +54,8 @@ static int neumann(hvp_ctx *h, const double *v, double alpha, int J, int64_t N, 
         }
     }
     for (int64_t e = 0; e < N; e++) x[e] *= alpha;
+    double vv = sc_hg_dot(v, v, N);
+    h->st->neumann_last = vv > 0 ? sqrt(sc_hg_dot(p, p, N) / vv) : 0.0;
     return 0;
 }
 

@@ -169,7 +169,8 @@ typedef struct tiny {
 
 static sc_tensor *tiny_resid(sc_ctx *ctx, tiny *m, int64_t salt) {
     int64_t xs[2] = {6, 3}, ys[2] = {6, 4};
-    sc_tensor *X = sc_empty(ctx, SC_F64, 2, xs), *Y = sc_empty(ctx, SC_F64, 2, ys);
+    sc_dtype dt = m->P.t[0]->dtype;
+    sc_tensor *X = sc_empty(ctx, dt, 2, xs), *Y = sc_empty(ctx, dt, 2, ys);
     if (!X || !Y) return NULL;
     fill(X, salt, 1.5);
     fill(Y, salt + 1, 0.9);
@@ -188,15 +189,17 @@ static sc_tensor *tiny_outer(void *user, sc_ctx *ctx) {
     return sc_mean_all(ctx, sc_mul(ctx, r, r));
 }
 
-static void tiny_init(tiny *m) {
+static void tiny_init_dt(tiny *m, sc_dtype dt) {
     sc_err err;
     int64_t ws[2] = {3, 4}, cs[1] = {4};
     assert_int_equal(sc_params_init(&m->P, 1u << 16, &err), 0);
     assert_int_equal(sc_params_init(&m->F, 1u << 16, &err), 0);
-    fill(sc_params_add(&m->P, "W", SC_F64, 2, ws, &err), 11, 0.8);
-    fill(sc_params_add(&m->P, "c", SC_F64, 1, cs, &err), 12, 0.3);
-    fill(sc_params_add(&m->F, "w", SC_F64, 1, cs, &err), 13, 0.5);
+    fill(sc_params_add(&m->P, "W", dt, 2, ws, &err), 11, 0.8);
+    fill(sc_params_add(&m->P, "c", dt, 1, cs, &err), 12, 0.3);
+    fill(sc_params_add(&m->F, "w", dt, 1, cs, &err), 13, 0.5);
 }
+
+static void tiny_init(tiny *m) { tiny_init_dt(m, SC_F64); }
 
 static void tiny_free(tiny *m) {
     sc_params_free(&m->P);
@@ -335,6 +338,41 @@ static void test_adam_zero_gradient(void **state) {
     tiny_free(&m);
 }
 
+// f32 (what students train in): every method runs, agrees with f64 to f32
+// precision, and restores θ and the Adam state bit-exactly.
+static void test_f32(void **state) {
+    sc_ctx *ctx = *state;
+    sc_err err;
+    for (int meth = 0; meth < 4; meth++) {
+        double d[2][4];
+        for (int k = 0; k < 2; k++) {
+            tiny m;
+            tiny_init_dt(&m, k ? SC_F32 : SC_F64);
+            sc_optim o;
+            sc_optim_cfg oc = sc_optim_adam_cfg(0, 0.01, 0.5);
+            if (meth >= SC_HG_NEUMANN) oc = sc_optim_sgd_cfg(0, 0, 0);
+            assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
+            sc_bilevel b = {.user = &m, .opt = &o, .lr = 0.1, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
+                            .outer_loss = tiny_outer};
+            warm(&b, ctx, 1);
+            float before[16], after[16];
+            for (int i = 0; i < 12; i++) before[i] = k ? ((float *)o.p[0]->data)[i] : 0;
+            sc_hg_cfg cfg = sc_hg_default();
+            cfg.method = (sc_hg_method)meth;
+            cfg.unroll = 2;
+            run(&b, ctx, cfg, d[k], NULL);
+            for (int i = 0; i < 12; i++) after[i] = k ? ((float *)o.p[0]->data)[i] : 0;
+            assert_memory_equal(before, after, 12 * sizeof(float));
+            sc_optim_free(&o);
+            tiny_free(&m);
+        }
+        double rel = sc_hg_rel_err(d[1], d[0], 4);
+        if (rel > 1e-3 || getenv("SC_TEST_VERBOSE"))
+            fprintf(stderr, "f32 %s: rel diff to f64 %.3g\n", sc_hg_method_name((sc_hg_method)meth), rel);
+        assert_true(rel < 1e-3);
+    }
+}
+
 // Bad configurations are errors naming the method, not crashes.
 static void test_errors(void **state) {
     sc_ctx *ctx = *state;
@@ -399,6 +437,7 @@ int main(void) {
         cmocka_unit_test(test_unrolled_state),
         cmocka_unit_test(test_descent_and_restore),
         cmocka_unit_test(test_adam_zero_gradient),
+        cmocka_unit_test(test_f32),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_hypercheck_cli),
     };

@@ -14,7 +14,11 @@
 //     step's graph alive at a time: v_k = ∇L_out(θ_k); for j = k..1
 //       dφ += v_jᵀ ∂θ_j/∂φ,   v_{j-1} = v_jᵀ ∂θ_j/∂θ_{j-1}
 //     (both VJPs of the differentiable step sc_optim_fstep, second order
-//     through ∇L_in).
+//     through ∇L_in). Momentum / Adam state S_j depends on φ too: its adjoint
+//     is carried alongside v_j. Cost: k real steps forward, then per step one
+//     L_in forward + double backward; memory (k + 1)·|θ|·(1 + |S|) doubles.
+//     Exactly-zero Adam second moments are floored (1e-300 f64, 1e-37 f32) in
+//     the reverse pass: sqrt'(0)·0 would otherwise make the result NaN.
 //   NEUMANN (J terms) and CG (J iterations): implicit differentiation at θ
 //     treated as a stationary point of L_in,  dφ = -(∂²L_in/∂φ∂θ) H⁻¹ ∇L_out(θ)
 //     with H = ∇²_θθ L_in; H⁻¹v by the Neumann series α Σ_{i<J} (I - αH)^i v

@@ -69,9 +69,11 @@ int sc_hg_method_parse(const char *name);
 const char *sc_hg_method_name(sc_hg_method m);
 
 // dφ (written into dphi[i], caller-allocated, shapes and dtypes of b->phi[i]) and
-// the outer loss at the final inner parameters (*outer, may be NULL). The ctx's
-// step arena is used and rewound to where it was; θ's data is restored. 0, or -1
-// with err set (a message naming the method and what failed).
+// the outer loss at the final inner parameters (*outer, may be NULL): L_out(θ_k)
+// for UNROLLED, L_out(θ') of its plain SGD step for DARTS, L_out(θ) for NEUMANN
+// and CG. The ctx's step arena is used and rewound to where it was; θ's data is
+// restored. 0, or -1 with err set (a message naming the method and what failed);
+// the ctx is left usable (its sticky error cleared; the message is in err).
 int sc_hypergrad(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, sc_tensor *const *dphi, double *outer,
                  sc_err *err);
 

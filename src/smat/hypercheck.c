@@ -248,5 +248,6 @@ int sc_hypercheck_run(const sc_hc_opts *o, FILE *out, double *worst, int *n_fail
         rc = run_case(&p, &ctx, &cases[i], o, out, worst, n_fail, err);
     sc_hc_free(&p);
     sc_ctx_free(&ctx);
+    if (!rc && (o->methods & (1 << SC_HG_NEUMANN | 1 << SC_HG_CG))) rc = sc_hypercheck_convex(o, out, n_fail, err);
     return rc;
 }

@@ -63,7 +63,15 @@ typedef struct sc_hc_opts {
 
 // Runs every case, prints the table to out; *worst = the largest relative error
 // of an unrolled row, *n_fail = unrolled rows above 1e-4 plus unrolled-1 meta
-// steps that did not lower the outer loss (the command exits 1 if any). 0, or -1 with err.
+// steps that did not lower the outer loss plus failed convex implicit rows
+// (sc_hypercheck_convex; the command exits 1 if any). 0, or -1 with err.
 int sc_hypercheck_run(const sc_hc_opts *o, FILE *out, double *worst, int *n_fail, sc_err *err);
+
+// Neumann and CG where implicit differentiation is exact (hypercheck_convex.c):
+// a strongly convex quadratic inner problem at its minimum, against central
+// differences of L_out(θ*(φ)) with θ* solved in plain C. Neumann with 800 terms
+// and CG with n iterations must reach 1e-6 (each failure adds to *n_fail); the
+// --terms rows are reported. 0, or -1 with err.
+int sc_hypercheck_convex(const sc_hc_opts *o, FILE *out, int *n_fail, sc_err *err);
 
 #endif

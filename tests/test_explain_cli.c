@@ -174,6 +174,16 @@ static void test_explain_end_to_end(void **state) {
     double gxi = explain("gradient-x-input", n, o1);
     double rnd = explain("random", n, o2);
     double gn = explain("gradient-norm", n, o3);
+    // The rationale control is the gold itself (AUC 1); permuted deranges
+    // gradient-norm's explanations within each batch of 10.
+    char o4[300], o5[300];
+    snprintf(o4, sizeof o4, "%s/rationale", tdir);
+    snprintf(o5, sizeof o5, "%s/permuted", tdir);
+    assert_true(explain("rationale", n, o4) == 1.0);
+    char *perm[] = {"scaffold", "explain", "--teacher-ckpt", tdir, "--explainer", "permuted", "--base", "gradient-norm",
+                    "--n", (char *)n, "--out", o5, NULL};
+    if (run(perm)) fail_msg("explain permuted: %s", err);
+    assert_non_null(strstr(out, "plausibility AUC"));
     if (!quick) {
         // Measured on this teacher (seed 2, 150 steps, 20 test examples):
         // gradient-x-input 0.834, gradient-norm 0.998, random 0.487. The sign of
@@ -198,6 +208,18 @@ static void test_explain_bad_arguments(void **state) {
                      "/tmp/sc_x", NULL};
     assert_int_equal(run(bad_n), SC_EXIT_USAGE);
     assert_non_null(strstr(err, "--n expects"));
+    char *no_base[] = {"scaffold", "explain", "--teacher-ckpt", tdir, "--explainer", "permuted", "--out", "/tmp/sc_x",
+                       NULL};
+    assert_int_equal(run(no_base), SC_EXIT_USAGE);
+    assert_non_null(strstr(err, "permuted needs --base"));
+    char *stray_base[] = {"scaffold", "explain", "--teacher-ckpt", tdir, "--explainer", "random", "--base",
+                          "gradient-norm", "--out", "/tmp/sc_x", NULL};
+    assert_int_equal(run(stray_base), SC_EXIT_USAGE);
+    assert_non_null(strstr(err, "--base only applies"));
+    char *bad_base[] = {"scaffold", "explain", "--teacher-ckpt", tdir, "--explainer", "permuted", "--base", "nope",
+                        "--out", "/tmp/sc_x", NULL};
+    assert_int_equal(run(bad_base), SC_EXIT_USAGE);
+    assert_non_null(strstr(err, "unknown --base explainer 'nope'"));
 
     // An unknown explainer key fails (the trained teacher from the previous test is in tdir).
     char odir[300];

@@ -4,6 +4,8 @@
 // rationales where the task has them), then one block per example — text
 // tokens shaded by saliency, or an image with the saliency grid as a red
 // heatmap (PNG embedded as a data: URI). The metrics also go to stdout.
+// Controls: `rationale` gets the task's gold units; `permuted` deranges the
+// explanations of the --base explainer (run on the same batch).
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@ typedef struct report {
     int has_gold;
     double decoy_mass;  // sum over examples of the saliency share on decoy cells
     long n_decoy;
+    sc_explainer *base;  // --base: the explanations the `permuted` control deranges
 } report;
 
 static const char *class_name(const sc_task *t, int32_t c, char *buf, size_t cap) {
@@ -144,6 +147,21 @@ static int decoy_share(const sc_batch *b, size_t i, const float *sal, int64_t U,
     return 0;
 }
 
+// The gold rationale per unit as a (B, U) tensor for the `rationale` control;
+// NULL (no error) when the task has none.
+static sc_tensor *gold_tensor(const report *r, sc_ctx *ctx, const sc_batch *b, const sc_tensor *unit_mask) {
+    if (!r->has_gold || ctx->failed) return NULL;
+    int64_t B = unit_mask->shape[0], U = unit_mask->shape[1];
+    sc_tensor *g = sc_empty(ctx, unit_mask->dtype, 2, unit_mask->shape);
+    float *row = g ? sc_arena_alloc(&ctx->arena, sizeof(float) * (size_t)U, 8) : NULL;
+    if (!row) return NULL;
+    for (int64_t i = 0; i < B; i++) {
+        gold_row(b, (size_t)i, U, row);
+        for (int64_t u = 0; u < U; u++) sc_tensor_set(g, i * U + u, row[u]);
+    }
+    return g;
+}
+
 static int run_batch(report *r, sc_explainer *e, const sc_model *m, sc_ctx *ctx, sc_batch *b, long first,
                      sc_err *err) {
     const sc_pipeline *p = r->p;
@@ -154,7 +172,9 @@ static int run_batch(report *r, sc_explainer *e, const sc_model *m, sc_ctx *ctx,
     if (!sc_inputs_from_batch(ctx, b, p->shape.modality, m->dtype, &in) &&
         (logits = sc_model_forward(m, ctx, &in, 0, &st)) != NULL) {
         sc_explain_args a = {.model = m, .in = &in, .st = &st, .logits = logits};
-        sal = sc_explain(e, ctx, &a);
+        a.gold = gold_tensor(r, ctx, b, st.unit_mask);
+        if (r->base) a.base = sc_explain(r->base, ctx, &a);
+        if (!ctx->failed) sal = sc_explain(e, ctx, &a);
     }
     if (!sal) return sc_errf(err, "%s", ctx->err.msg);
     int64_t B = (int64_t)b->B, K = logits->shape[1], U = sal->shape[1];
@@ -199,7 +219,7 @@ static const char *page_head =
 
 int sc_cmd_explain(int argc, char **argv) {
     const sc_command *me = sc_cli_find("explain");
-    const char *ckdir = NULL, *name = NULL, *out = NULL;
+    const char *ckdir = NULL, *name = NULL, *out = NULL, *base_name = NULL;
     long n_ex = 20;
     sc_config cfg;
     sc_config_init(&cfg);
@@ -209,6 +229,7 @@ int sc_cmd_explain(int argc, char **argv) {
         int has = i + 1 < argc;
         if (!strcmp(a, "--teacher-ckpt") && has) ckdir = argv[++i];
         else if (!strcmp(a, "--explainer") && has) name = argv[++i];
+        else if (!strcmp(a, "--base") && has) base_name = argv[++i];
         else if (!strcmp(a, "--out") && has) out = argv[++i];
         else if (!strcmp(a, "--set") && has) {
             if (sc_config_set_kv(&cfg, argv[++i], &err)) return sc_cli_usage_error(me, "%s", err.msg);
@@ -224,26 +245,33 @@ int sc_cmd_explain(int argc, char **argv) {
     if (!ckdir) return sc_cli_usage_error(me, "--teacher-ckpt is required (a folder holding teacher.ckpt)");
     if (!name) return sc_cli_usage_error(me, "--explainer is required");
     if (!out) return sc_cli_usage_error(me, "--out is required");
-    if (!sc_explainer_find(name)) {
-        int n;
-        const sc_explainer_def *const *l = sc_explainer_list(&n);
-        char known[1024] = "";
-        for (int k = 0; k < n; k++)
-            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "", l[k]->name);
-        return sc_cli_usage_error(me, "unknown explainer '%s' (known: %s)", name, known);
-    }
+    const char *names[2] = {name, base_name};
+    for (int q = 0; q < 2; q++)
+        if (names[q] && !sc_explainer_find(names[q])) {
+            int n;
+            const sc_explainer_def *const *l = sc_explainer_list(&n);
+            char known[1024] = "";
+            for (int k = 0; k < n; k++)
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "", l[k]->name);
+            return sc_cli_usage_error(me, "unknown %s '%s' (known: %s)", q ? "--base explainer" : "explainer",
+                                      names[q], known);
+        }
+    if ((strcmp(name, "permuted") == 0) != (base_name != NULL))
+        return sc_cli_usage_error(me, base_name ? "--base only applies to --explainer permuted"
+                                                : "--explainer permuted needs --base E (the explanations it deranges)");
 
     sc_model model;
     sc_ckpt_extra x;
     sc_pipeline pipe;
-    sc_explainer ex;
+    sc_explainer ex, base_ex;
     sc_ctx ctx;
     sc_batch b;
     report r;
     memset(&r, 0, sizeof r);
     sc_html_init(&r.h);
     memset(&b, 0, sizeof b);
-    int have_model = 0, have_pipe = 0, have_ex = 0, have_ctx = 0, have_batch = 0, status = SC_EXIT_FAIL;
+    int have_model = 0, have_pipe = 0, have_ex = 0, have_base = 0, have_ctx = 0, have_batch = 0;
+    int status = SC_EXIT_FAIL;
     uint32_t *test = NULL;
     char path[1024];
     snprintf(path, sizeof path, "%s/teacher.ckpt", ckdir);
@@ -263,6 +291,13 @@ int sc_cmd_explain(int argc, char **argv) {
     }
     if (sc_explainer_create(&ex, name, &cfg, &model, &err)) goto fail;
     have_ex = 1;
+    if (base_name) {  // the base explainer takes its defaults (--set configures the permuted control)
+        sc_config none;
+        sc_config_init(&none);
+        if (sc_explainer_create(&base_ex, base_name, &none, &model, &err)) goto fail;
+        have_base = 1;
+        r.base = &base_ex;
+    }
     if (sc_ctx_init(&ctx, (size_t)512 << 20, 0xE1A1ull, &err)) goto fail;
     have_ctx = 1;
     size_t n_test;
@@ -318,6 +353,11 @@ int sc_cmd_explain(int argc, char **argv) {
     }
     sc_html_printf(&r.h, "%s<h1>", page_head);
     sc_html_escape(&r.h, name);
+    if (base_name) {
+        sc_html_printf(&r.h, " (of ");
+        sc_html_escape(&r.h, base_name);
+        sc_html_printf(&r.h, ")");
+    }
     sc_html_printf(&r.h, " on ");
     sc_html_escape(&r.h, x.task);
     sc_html_printf(&r.h, "</h1>\n<table class=\"metrics\">\n<tr><td>examples</td><td>%ld</td></tr>\n"
@@ -367,6 +407,7 @@ done:
     if (have_batch) sc_batch_free(&b);
     if (have_ctx) sc_ctx_free(&ctx);
     if (have_ex) sc_explainer_free(&ex);
+    if (have_base) sc_explainer_free(&base_ex);
     if (have_pipe) sc_pipeline_close(&pipe);
     if (have_model) sc_model_free(&model);
     sc_ckpt_extra_free(&x);

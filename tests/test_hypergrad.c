@@ -4,7 +4,8 @@
 // unrolled-1 and unrolled-3 match central differences of the outer loss through
 // the real optimizer steps (SGD with active clipping and decay, momentum, Adam);
 // one meta step lowers the outer loss; θ and the optimizer state come back
-// bit-exactly; `scaffold hypercheck` exits 0 and prints its table.
+// bit-exactly (f64 and f32); Adam through exactly-zero gradients stays finite;
+// `scaffold hypercheck` exits 0 and prints its table.
 #include "sc_test.h"
 
 #include <math.h>
@@ -421,6 +422,8 @@ static void test_hypercheck_cli(void **state) {
     if (!sc_test_quick()) {
         assert_non_null(strstr(out, "neumann"));
         assert_non_null(strstr(out, "darts"));
+        assert_non_null(strstr(out, "implicit check"));
+        assert_non_null(strstr(out, "ok (<= 1e-6)"));
     }
     char *bad[] = {"hypercheck", "--method", "newton"};
     assert_int_equal(sc_test_capture(sc_cmd_hypercheck, 3, bad, out, sizeof out, errb, sizeof errb), 2);

@@ -145,15 +145,15 @@ int sc_manifest_load(sc_manifest *m, const char *path, const char *out_override,
     expl_spec ex[MAX_LIST];
     const sc_ynode *teacher, *student, *tset = NULL, *tckpt = NULL, *sset = NULL;
     if (sc_yexpect(root, SC_Y_MAP, path, "(top level)", err) || sc_ycheck_keys(root, top, path, "", err) ||
-        sc_yget_str(root, "name", 1, path, "name", &name, err) || sc_yget_str(root, "out", 0, path, "out", &out, err) ||
+        sc_yget_str(root, "name", 1, path, "", &name, err) || sc_yget_str(root, "out", 0, path, "", &out, err) ||
         scalar_list(root, "tasks", path, tasks, &n_tasks, err) || parse_explainers(root, path, ex, &n_expl, err) ||
         long_list(root, "n", 1, 100000000, path, ns, &n_ns, err) ||
         long_list(root, "seeds", 0, 1L << 40, path, seeds, &n_seeds, err))
         goto done;
     if ((teacher = sc_ymap_get(root, "teacher"))) {
         if (sc_yexpect(teacher, SC_Y_MAP, path, "teacher", err) || sc_ycheck_keys(teacher, tkeys, path, "teacher", err) ||
-            sc_yget_long(teacher, "seed", 0, 0, 1L << 40, path, "teacher.seed", &tseed, err) ||
-            sc_yget_str(teacher, "arch", 0, path, "teacher.arch", &tarch, err))
+            sc_yget_long(teacher, "seed", 0, 0, 1L << 40, path, "teacher", &tseed, err) ||
+            sc_yget_str(teacher, "arch", 0, path, "teacher", &tarch, err))
             goto done;
         tset = sc_ymap_get(teacher, "set");
         if ((tckpt = sc_ymap_get(teacher, "ckpt")) && sc_yexpect(tckpt, SC_Y_MAP, path, "teacher.ckpt", err)) goto done;

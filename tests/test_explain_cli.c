@@ -181,9 +181,17 @@ static void test_explain_end_to_end(void **state) {
     snprintf(o5, sizeof o5, "%s/permuted", tdir);
     assert_true(explain("rationale", n, o4) == 1.0);
     char *perm[] = {"scaffold", "explain", "--teacher-ckpt", tdir, "--explainer", "permuted", "--base", "gradient-norm",
-                    "--n", (char *)n, "--out", o5, NULL};
+                    "--n", (char *)n, "--spread", "--out", o5, NULL};
     if (run(perm)) fail_msg("explain permuted: %s", err);
     assert_non_null(strstr(out, "plausibility AUC"));
+    char page[320];
+    snprintf(page, sizeof page, "%s/index.html", o5);
+    size_t len;
+    char *html = sc_test_slurp(page, &len);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "permuted (of gradient-norm)"));
+    assert_non_null(strstr(html, "evenly spaced over the"));  // --spread
+    free(html);
     if (!quick) {
         // Measured on this teacher (seed 2, 150 steps, 20 test examples):
         // gradient-x-input 0.834, gradient-norm 0.998, random 0.487. The sign of

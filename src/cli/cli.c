@@ -25,8 +25,9 @@ static const sc_command commands[] = {
      "                       [--learn-explainer] [--config FILE] [--set k=v ...] --out DIR",
      sc_cmd_train_student},
     {"explain", "explain a trained teacher's test predictions; writes a self-contained HTML report",
-     "scaffold explain --teacher-ckpt DIR --explainer E [--base E2] [--n 20] [--set k=v ...] --out DIR\n"
-     "  (--base: for --explainer permuted, the explainer whose explanations it deranges)", sc_cmd_explain},
+     "scaffold explain --teacher-ckpt DIR --explainer E [--base E2] [--n 20] [--spread] [--set k=v ...] --out DIR\n"
+     "  (--base: for --explainer permuted, the explainer whose explanations it deranges;\n"
+     "   --spread: n test examples evenly spaced over the test split instead of the first n)", sc_cmd_explain},
     {"run", "run an experiment manifest (teachers, then students; --jobs in parallel, --resume)",
      "scaffold run MANIFEST [--jobs J] [--resume] [--out DIR] [--dry-run]", sc_cmd_run},
     {"compare", "table of simulatability (mean, 95% bootstrap CI over seeds) per explainer and N",

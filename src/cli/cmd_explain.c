@@ -1,5 +1,5 @@
 // scaffold explain — runs an explainer on a trained teacher's first test
-// examples and writes a self-contained HTML report (OUT/index.html): a metrics
+// examples (--spread: evenly spaced ones) and writes a self-contained HTML report (OUT/index.html): a metrics
 // table (teacher accuracy on those examples; mean plausibility against gold
 // rationales where the task has them), then one block per example — text
 // tokens shaded by saliency, or an image with the saliency grid as a red
@@ -221,6 +221,7 @@ int sc_cmd_explain(int argc, char **argv) {
     const sc_command *me = sc_cli_find("explain");
     const char *ckdir = NULL, *name = NULL, *out = NULL, *base_name = NULL;
     long n_ex = 20;
+    int spread = 0;
     sc_config cfg;
     sc_config_init(&cfg);
     sc_err err = {{0}};
@@ -230,6 +231,7 @@ int sc_cmd_explain(int argc, char **argv) {
         if (!strcmp(a, "--teacher-ckpt") && has) ckdir = argv[++i];
         else if (!strcmp(a, "--explainer") && has) name = argv[++i];
         else if (!strcmp(a, "--base") && has) base_name = argv[++i];
+        else if (!strcmp(a, "--spread")) spread = 1;
         else if (!strcmp(a, "--out") && has) out = argv[++i];
         else if (!strcmp(a, "--set") && has) {
             if (sc_config_set_kv(&cfg, argv[++i], &err)) return sc_cli_usage_error(me, "%s", err.msg);
@@ -307,6 +309,10 @@ int sc_cmd_explain(int argc, char **argv) {
         goto fail;
     }
     if ((size_t)n_ex > n_test) n_ex = (long)n_test;
+    // --spread: every (n_test / n)-th test example instead of the first n (test
+    // splits of class-ordered sources, e.g. movie-reviews, start with one class).
+    if (spread)
+        for (long i = 0; i < n_ex; i++) test[i] = test[(size_t)i * n_test / (size_t)n_ex];
     if (n_ex == 0) {
         sc_errf(&err, "task '%s' has no test examples", x.task);
         goto fail;
@@ -362,6 +368,8 @@ int sc_cmd_explain(int argc, char **argv) {
     sc_html_escape(&r.h, x.task);
     sc_html_printf(&r.h, "</h1>\n<table class=\"metrics\">\n<tr><td>examples</td><td>%ld</td></tr>\n"
                          "<tr><td>test accuracy</td><td>%.4f</td></tr>\n", n_ex, acc);
+    if (spread)
+        sc_html_printf(&r.h, "<tr><td>chosen</td><td>evenly spaced over the %zu test examples</td></tr>\n", n_test);
     if (r.has_gold && pl.n_used > 0)
         sc_html_printf(&r.h, "<tr><td>plausibility ROC-AUC</td><td>%.4f</td></tr>\n"
                              "<tr><td>plausibility AP</td><td>%.4f</td></tr>\n"

@@ -13,5 +13,6 @@ double sc_bench_time(void (*fn)(void *), void *arg, double min_seconds);
 
 int sc_bench_engine(FILE *out, int quick);
 int sc_bench_train(FILE *out, int quick);
+int sc_bench_meta(FILE *out, int quick);
 
 #endif

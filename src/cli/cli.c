@@ -33,7 +33,7 @@ static const sc_command commands[] = {
     {"compare", "table of simulatability (mean, 95% bootstrap CI over seeds) per explainer and N",
      "scaffold compare RESULTS_DIR... [--csv FILE] [--resamples R] [--seed S]", sc_cmd_compare},
     {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory",
-     "scaffold bench engine|train [--quick]", sc_cmd_bench},
+     "scaffold bench engine|train|meta [--quick]", sc_cmd_bench},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

@@ -14,8 +14,9 @@ int sc_cmd_bench(int argc, char **argv) {
         else if (!what) what = argv[i];
         else return sc_cli_usage_error(me, "unexpected argument '%s'", argv[i]);
     }
-    if (!what) return sc_cli_usage_error(me, "which benchmark? (engine | train)");
+    if (!what) return sc_cli_usage_error(me, "which benchmark? (engine | train | meta)");
     if (!strcmp(what, "engine")) return sc_bench_engine(stdout, quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
     if (!strcmp(what, "train")) return sc_bench_train(stdout, quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
-    return sc_cli_usage_error(me, "unknown benchmark '%s' (known: engine, train)", what);
+    if (!strcmp(what, "meta")) return sc_bench_meta(stdout, quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
+    return sc_cli_usage_error(me, "unknown benchmark '%s' (known: engine, train, meta)", what);
 }

@@ -1,0 +1,175 @@
+// bench_meta.c — `scaffold bench meta`: what the SMaT meta step costs, as
+// ratios of a plain student step, in time and in peak step-arena memory.
+//
+// Setting: synth-text batches (generated, always available), the default
+// teacher transformer (random weights: cost does not depend on them) with the
+// learnable attention explainer, the default student transformer with its own
+// attention explainer, the paper's student SGD and β = 5, 1 BLIS thread.
+//   plain step       forward, L_sim, backward, SGD step (explainer "none")
+//   explained step   forward, L_sim + β·L_expl, backward, SGD step (the static-explainer student)
+//   meta step        sc_student_meta_step: the differentiable SGD step and the
+//                    hypergradient w.r.t. the teacher explainer, then AdamW on φ
+// for each hypergradient method. The literature reports 2–3× a plain step for
+// one unrolled step.
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "kernels/gemm.h"
+#include "models/inputs.h"
+#include "ops/ops.h"
+#include "smat/student.h"
+
+typedef struct meta_case {
+    sc_student *st;
+    sc_ctx *ctx;
+    sc_optim *opt;
+    sc_inputs in, vin;
+    const uint32_t *idx, *vidx;
+    size_t n, vn;
+    double beta;
+    int meta;
+} meta_case;
+
+static void run_case(void *arg) {
+    meta_case *c = arg;
+    sc_ctx_mark mk = sc_ctx_get_mark(c->ctx);
+    if (c->meta) {
+        double outer;
+        sc_err err;
+        if (sc_student_meta_step(c->st, c->ctx, c->opt, 5e-3, &c->in, c->idx, c->n, c->vidx, c->vn, 5e-4, &outer, &err))
+            sc_fail(c->ctx, "%s", err.msg);
+    } else {
+        c->st->smat.beta = c->beta;
+        sc_tensor *loss = sc_smat_inner_loss(&c->st->smat, c->ctx, &c->in, c->idx, c->n, SC_FWD_TRAINING);
+        sc_tensor **g = loss ? sc_grad(c->ctx, &loss, 1, c->opt->p, c->opt->n, NULL, 0) : NULL;
+        if (g) sc_optim_step(c->opt, c->ctx, g, 5e-3);
+        c->st->smat.beta = 5;
+    }
+    sc_ctx_rewind(c->ctx, mk);
+}
+
+// Median seconds per call and the peak arena growth of one call (bytes).
+static double measure(meta_case *c, int quick, size_t *peak) {
+    size_t base = c->ctx->arena.used;
+    c->ctx->arena.peak = base;
+    run_case(c);
+    *peak = c->ctx->arena.peak - base;
+    return sc_bench_time(run_case, c, quick ? 0.2 : 1.5);
+}
+
+int sc_bench_meta(FILE *out, int quick) {
+    sc_err err;
+    sc_pipeline pipe;
+    sc_model teacher, student;
+    sc_ctx ctx;
+    sc_student st;
+    sc_optim opt;
+    int have_pipe = 0, have_t = 0, have_s = 0, have_ctx = 0, have_st = 0, have_opt = 0, rc = 1;
+    sc_batch b, vb;
+    int have_b = 0, have_vb = 0;
+    const size_t B = 32;
+    uint32_t *train = NULL, *valid = NULL;
+    size_t n_train, n_valid;
+    int saved = sc_blas_get_threads();
+    sc_blas_set_threads(1);
+    if (sc_pipeline_open(&pipe, "synth-text", NULL, &err)) goto fail;
+    have_pipe = 1;
+    if (sc_model_create(&teacher, sc_model_find("teacher", "transformer"), &pipe.shape, NULL, 1, &err)) goto fail;
+    have_t = 1;
+    if (sc_model_create(&student, sc_model_find("student", "transformer"), &pipe.shape, NULL, 2, &err)) goto fail;
+    have_s = 1;
+    if (sc_ctx_init(&ctx, (size_t)4096 << 20, 3, &err)) goto fail;
+    have_ctx = 1;
+    sc_config none, smat_keys;
+    sc_config_init(&none);
+    sc_config_init(&smat_keys);
+    sc_student_cfg cfg;
+    if (sc_student_cfg_from_config(&cfg, &smat_keys, "attention", 0, (long)B, &err)) goto fail;
+    cfg.learn = 1;
+    if (sc_student_init(&st, &pipe, &teacher, &student, "attention", &none, "attention", &none, &cfg, 1, &err))
+        goto fail;
+    have_st = 1;
+    train = sc_pipeline_split(&pipe, SC_SPLIT_STUDENT_POOL, &n_train);
+    valid = sc_pipeline_split(&pipe, SC_SPLIT_STUDENT_VALID, &n_valid);
+    if (!train || !valid || n_train < B || n_valid < B) {
+        sc_errf(&err, "synth-text splits are too small for the benchmark");
+        goto fail;
+    }
+    if (sc_student_teacher_predict(&st, &ctx, train, B, 64, &err) ||
+        sc_student_teacher_predict(&st, &ctx, valid, B, 64, &err))
+        goto fail;
+    // θ = the student and its explainer, optimized together as in train-student.
+    sc_tensor *theta[SC_PARAMS_MAX];
+    int n_theta = 0;
+    for (int i = 0; i < student.params.n; i++) theta[n_theta++] = student.params.t[i];
+    for (int i = 0; i < st.sexpl.params.n; i++) theta[n_theta++] = st.sexpl.params.t[i];
+    sc_optim_cfg oc = sc_optim_sgd_cfg(0, 0.01, 5);
+    if (sc_optim_init(&opt, &oc, theta, n_theta, &err)) goto fail;
+    have_opt = 1;
+    if (sc_batch_alloc(&b, &pipe.data, &pipe.enc, B, &err)) goto fail;
+    have_b = 1;
+    if (sc_batch_alloc(&vb, &pipe.data, &pipe.enc, B, &err)) goto fail;
+    have_vb = 1;
+    meta_case c = {.st = &st, .ctx = &ctx, .opt = &opt, .idx = train, .vidx = valid, .n = B, .vn = B};
+    if (sc_batch_fill(&b, &pipe.data, &pipe.enc, train, B, &err) || sc_batch_fill(&vb, &pipe.data, &pipe.enc, valid, B, &err))
+        goto fail;
+    if (sc_inputs_from_batch(&ctx, &b, pipe.shape.modality, student.dtype, &c.in) ||
+        sc_inputs_from_batch(&ctx, &vb, pipe.shape.modality, student.dtype, &c.vin)) {
+        sc_errf(&err, "%s", ctx.err.msg);
+        goto fail;
+    }
+    fprintf(out, "== SMaT meta step vs a plain student step (synth-text, batch %zu, teacher transformer %lld params, "
+                 "student transformer %lld params, 1 BLIS thread)\n",
+            B, (long long)sc_params_numel(&teacher.params), (long long)sc_params_numel(&student.params));
+    fprintf(out, "  %-28s %10s %8s %12s %8s\n", "step", "ms", "x plain", "peak MiB", "x plain");
+    size_t peak_plain, peak;
+    c.beta = 0;
+    double t_plain = measure(&c, quick, &peak_plain);
+    fprintf(out, "  %-28s %10.2f %8.2f %12.1f %8.2f\n", "plain (no explanations)", t_plain * 1e3, 1.0,
+            peak_plain / 1048576.0, 1.0);
+    c.beta = 5;
+    double t = measure(&c, quick, &peak);
+    fprintf(out, "  %-28s %10.2f %8.2f %12.1f %8.2f\n", "explained (beta 5)", t * 1e3, t / t_plain,
+            peak / 1048576.0, (double)peak / peak_plain);
+    struct {
+        const char *name;
+        sc_hg_method m;
+        int k;
+    } methods[] = {{"meta: unrolled-1 (paper)", SC_HG_UNROLLED, 1}, {"meta: unrolled-3", SC_HG_UNROLLED, 3},
+                   {"meta: neumann J=3", SC_HG_NEUMANN, 3},      {"meta: cg J=3", SC_HG_CG, 3},
+                   {"meta: darts", SC_HG_DARTS, 1}};
+    c.meta = 1;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        if (quick && i > 0) break;
+        st.cfg.hg = sc_hg_default();
+        st.cfg.hg.method = methods[i].m;
+        st.cfg.hg.unroll = methods[i].m == SC_HG_UNROLLED ? methods[i].k : 1;
+        st.cfg.hg.terms = methods[i].k;
+        t = measure(&c, quick, &peak);
+        if (ctx.failed) {
+            sc_errf(&err, "%s: %s", methods[i].name, ctx.err.msg);
+            goto fail;
+        }
+        fprintf(out, "  %-28s %10.2f %8.2f %12.1f %8.2f\n", methods[i].name, t * 1e3, t / t_plain, peak / 1048576.0,
+                (double)peak / peak_plain);
+    }
+    fprintf(out, "  (a training step with the meta step costs the explained step plus the meta step)\n");
+    rc = 0;
+    goto done;
+fail:
+    fprintf(stderr, "bench meta: %s\n", err.msg);
+done:
+    if (have_b) sc_batch_free(&b);
+    if (have_vb) sc_batch_free(&vb);
+    if (have_opt) sc_optim_free(&opt);
+    if (have_st) sc_student_free(&st);
+    if (have_ctx) sc_ctx_free(&ctx);
+    if (have_s) sc_model_free(&student);
+    if (have_t) sc_model_free(&teacher);
+    if (have_pipe) sc_pipeline_close(&pipe);
+    free(train);
+    free(valid);
+    sc_blas_set_threads(saved);
+    return rc;
+}

@@ -215,7 +215,10 @@ static const char *page_head =
     "body{font-family:sans-serif;margin:2em;max-width:60em}table.metrics td{padding:2px 12px}"
     ".ex{border-top:1px solid #ccc;padding:8px 0}.lab{color:#444;font-size:90%}.bad{color:#c00}"
     ".txt{line-height:1.9}.txt span{padding:1px 2px}img{image-rendering:pixelated}"
-    "</style></head><body>\n";
+    // images: a grid of blocks rather than one per line
+    ".images .ex{display:inline-block;vertical-align:top;margin:0 12px 8px 0;border-top:none}"
+    ".images .lab{max-width:224px}"
+    "</style></head>\n";
 
 int sc_cmd_explain(int argc, char **argv) {
     const sc_command *me = sc_cli_find("explain");
@@ -357,7 +360,7 @@ int sc_cmd_explain(int argc, char **argv) {
         sc_html_free(&body);
         goto fail;
     }
-    sc_html_printf(&r.h, "%s<h1>", page_head);
+    sc_html_printf(&r.h, "%s<body%s>\n<h1>", page_head, pipe.shape.modality == SC_IMAGE ? " class=\"images\"" : "");
     sc_html_escape(&r.h, name);
     if (base_name) {
         sc_html_printf(&r.h, " (of ");

@@ -169,6 +169,11 @@ int sc_cmd_train_student(int argc, char **argv) {
     have_pipe = 1;
     if (sc_model_create(&student, def, &pipe.shape, &model_cfg, seed, &err)) goto fail;
     have_student = 1;
+    if (student.dtype != teacher.dtype) {
+        sc_errf(&err, "student dtype %s differs from the teacher's %s (set dtype=%s)", sc_dtype_name(student.dtype),
+                sc_dtype_name(teacher.dtype), sc_dtype_name(teacher.dtype));
+        goto fail;
+    }
     if (sc_ctx_init(&ctx, (size_t)opts.arena_mb << 20, seed ^ 0x57D0ull, &err)) goto fail;
     have_ctx = 1;
     size_t n_pool, n_valid, n_test;

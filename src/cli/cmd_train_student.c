@@ -20,6 +20,7 @@
 #include "eval/metrics.h"
 #include "io/checkpoint.h"
 #include "io/results.h"
+#include "models/transfer.h"
 #include "smat/student.h"
 #include "train/setup.h"
 
@@ -169,6 +170,7 @@ int sc_cmd_train_student(int argc, char **argv) {
     have_pipe = 1;
     if (sc_model_create(&student, def, &pipe.shape, &model_cfg, seed, &err)) goto fail;
     have_student = 1;
+    if (scf.init_embeddings && sc_model_init_embeddings_from(&student, &teacher, &err)) goto fail;
     if (student.dtype != teacher.dtype) {
         sc_errf(&err, "student dtype %s differs from the teacher's %s (set dtype=%s)", sc_dtype_name(student.dtype),
                 sc_dtype_name(teacher.dtype), sc_dtype_name(teacher.dtype));

@@ -21,6 +21,7 @@ const sc_config_spec sc_student_spec[] = {
     {"terms", "3", "neumann: series terms; cg: iterations"},
     {"hg_alpha", "0", "neumann: series step (0 = the inner lr)"},
     {"hg_eps", "0.01", "darts: finite-difference epsilon numerator"},
+    {"init_embeddings", "false", "text: start from the teacher's token embeddings (needs the teacher's width)"},
     {NULL, NULL, NULL},
 };
 
@@ -60,7 +61,8 @@ int sc_student_cfg_from_config(sc_student_cfg *c, sc_config *cfg, const char *ex
         sc_config_choice(cfg, "hypergrad", methods, &method, err) ||
         sc_config_long(cfg, "unroll", 1, 64, &unroll, err) || sc_config_long(cfg, "terms", 1, 1000, &terms, err) ||
         sc_config_double(cfg, "hg_alpha", 0, 10, &c->hg.alpha, err) ||
-        sc_config_double(cfg, "hg_eps", 1e-12, 10, &c->hg.eps, err))
+        sc_config_double(cfg, "hg_eps", 1e-12, 10, &c->hg.eps, err) ||
+        sc_config_bool(cfg, "init_embeddings", &c->init_embeddings, err))
         return -1;
     if (!strcmp(explainer, "none") && c->beta != 0)
         return sc_errf(err, "student config: beta = %g with explainer 'none' (no explanations to learn from)", c->beta);

@@ -33,6 +33,7 @@ typedef struct sc_student_cfg {
     double meta_lr, meta_clip;
     long meta_interval, meta_batch;
     sc_hg_cfg hg;
+    int init_embeddings;   // copy the teacher's token embeddings into the student
 } sc_student_cfg;
 
 // The paper's β for an explainer: 0 for "none", 0.2 for gradient and

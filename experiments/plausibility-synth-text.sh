@@ -10,7 +10,8 @@
 # and prints a markdown table: mean and min..max over the seeds of the mean
 # per-example ROC-AUC, average precision and recall@k against the gold tokens.
 # `permuted` deranges gradient-norm's explanations (--base gradient-norm);
-# `rationale` is the gold itself (upper bound). Env: SCAFFOLD (the binary,
+# `rationale` is the gold itself (upper bound); one extra row runs
+# gradient-x-input with --set sign=abs. Env: SCAFFOLD (the binary,
 # default zig-out/bin/scaffold), SEEDS (default "1 2 3"), N (default 200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,18 +36,21 @@ done
 
 tsv="$work/plausibility.tsv"
 : > "$tsv"
-for e in $explainers; do
+for row in $explainers gradient-x-input:sign=abs; do
+  e=${row%%:*}
+  label=$e
+  extra=()
+  [ "$e" = permuted ] && extra=(--base gradient-norm)
+  if [ "$row" != "$e" ]; then extra=(--set "${row#*:}"); label="$e (${row#*:})"; fi
   for s in $seeds; do
-    extra=()
-    [ "$e" = permuted ] && extra=(--base gradient-norm)
     o=$("$bin" explain --teacher-ckpt "$work/teacher-$s" --explainer "$e" "${extra[@]}" --n "$n" \
-          --out "$work/pages/$e-$s")
+          --out "$work/pages/${row//[:=]/-}-$s")
     auc=$(awk '/plausibility AUC/ {print $3}' <<< "$o")
     ap=$(awk '/plausibility AP/ {print $3}' <<< "$o")
     rk=$(awk '/plausibility recall@k/ {print $3}' <<< "$o")
     acc=$(awk '/test accuracy/ {print $3}' <<< "$o")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$e" "$s" "$auc" "$ap" "$rk" "$acc" >> "$tsv"
-    echo "$e seed $s: AUC $auc AP $ap recall@k $rk (teacher accuracy $acc)" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$s" "$auc" "$ap" "$rk" "$acc" >> "$tsv"
+    echo "$label seed $s: AUC $auc AP $ap recall@k $rk (teacher accuracy $acc)" >&2
   done
 done
 

@@ -199,6 +199,24 @@ static void test_gradient_x_input_linear(void **state) {
             assert_true(fabs(sc_tensor_get(s, b * F + f) - exp(sc_tensor_get(raw, b * F + f) / 0.1) / tot) < 1e-12);
     }
     sc_explainer_free(&e);
+    // sign=abs: the softmax of |raw| / 0.1.
+    const char *abs_kv[] = {"sign=abs", NULL};
+    create(&e, "gradient-x-input", abs_kv, &m);
+    s = explain(&e, ctx, &a);
+    for (int64_t b = 0; b < B; b++) {
+        double tot = 0;
+        for (int64_t f = 0; f < F; f++) tot += exp(fabs(sc_tensor_get(raw, b * F + f)) / 0.1);
+        for (int64_t f = 0; f < F; f++)
+            assert_true(fabs(sc_tensor_get(s, b * F + f) - exp(fabs(sc_tensor_get(raw, b * F + f)) / 0.1) / tot) <
+                        1e-12);
+    }
+    sc_explainer_free(&e);
+    sc_config cfg;
+    sc_err err = {{0}};
+    sc_config_init(&cfg);
+    assert_int_equal(sc_config_set_kv(&cfg, "sign=both", &err), 0);
+    assert_int_equal(sc_explainer_create(&e, "gradient-x-input", &cfg, &m, &err), -1);
+    assert_non_null(strstr(err.msg, "sign"));
     sc_model_free(&m);
     sc_ctx_reset(ctx);
 }

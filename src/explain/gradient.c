@@ -1,7 +1,10 @@
 // gradient.c — gradient explainers over the unit embeddings e_u (B, U, E).
 //
 // gradient-norm: softmax_u(||d f_y / d e_u|| / T); gradient-x-input:
-// softmax_u(<d f_y / d e_u, e_u> / T) (T = 0.1 as in the reference);
+// softmax_u(<d f_y / d e_u, e_u> / T) (T = 0.1 as in the reference), or with
+// sign=abs softmax_u(|<d f_y / d e_u, e_u>| / T): on pre-LN transformers the
+// sign is unreliable (LayerNorm's scale invariance and the logits' shared
+// shift; results/plausibility-synth-text.md) while the magnitude is not;
 // attention-x-gradient: static attention (uniform heads, softmax over units)
 // times the gradient norm, renormalized over the real units. f_y is the logit of
 // the explained class (the model's prediction unless targets are given).
@@ -53,8 +56,9 @@ static sc_tensor *grad_norm_explain(sc_explainer *e, sc_ctx *ctx, const sc_expla
 }
 
 static sc_tensor *grad_x_input_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
-    return sc_explain_normalize(ctx, sc_explain_gradient_raw(ctx, a, 1), a->st->unit_mask, e->unit_norm,
-                                e->temperature);
+    sc_tensor *raw = sc_explain_gradient_raw(ctx, a, 1);  // (B, U)
+    if (e->rule == 1) raw = sc_abs(ctx, raw);              // sign=abs
+    return sc_explain_normalize(ctx, raw, a->st->unit_mask, e->unit_norm, e->temperature);
 }
 
 static sc_tensor *attn_x_grad_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
@@ -73,6 +77,12 @@ static int init_grad(sc_explainer *e, const sc_model *m, sc_err *err) {
     return 0;
 }
 
+static const char *const sign_names[] = {"signed", "abs", NULL};
+
+static int init_gxi(sc_explainer *e, const sc_model *m, sc_err *err) {
+    return init_grad(e, m, err) || sc_config_choice(&e->cfg, "sign", sign_names, &e->rule, err) ? -1 : 0;
+}
+
 static int init_attn_x_grad(sc_explainer *e, const sc_model *m, sc_err *err) {
     if (e->n_layers <= 0)
         return sc_errf(err, "explainer %s: model '%s' exposes no attention", e->def->name, m->def->name);
@@ -87,6 +97,7 @@ static const sc_config_spec norm_spec[] = {
 static const sc_config_spec gxi_spec[] = {
     {"unit_normalizer", "softmax", "over units: softmax, sparsemax, entmax15 or none"},
     {"temperature", "0.1", "scores are divided by it before the normalizer"},
+    {"sign", "signed", "signed (the reference, <grad, e>) or abs (|<grad, e>|)"},
     {NULL, NULL, NULL},
 };
 static const sc_config_spec empty_spec[] = {{NULL, NULL, NULL}};
@@ -94,7 +105,7 @@ static const sc_config_spec empty_spec[] = {{NULL, NULL, NULL}};
 const sc_explainer_def sc_explainer_gradient_norm = {
     "gradient-norm", "softmax of ||d logit / d embedding|| per unit", norm_spec, init_grad, grad_norm_explain};
 const sc_explainer_def sc_explainer_gradient_x_input = {
-    "gradient-x-input", "softmax of <d logit / d embedding, embedding> / T per unit", gxi_spec, init_grad,
+    "gradient-x-input", "softmax of <d logit / d embedding, embedding> / T per unit", gxi_spec, init_gxi,
     grad_x_input_explain};
 const sc_explainer_def sc_explainer_attention_x_gradient = {
     "attention-x-gradient", "static attention times gradient norm, renormalized", empty_spec,

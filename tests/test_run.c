@@ -35,7 +35,7 @@ static const char *manifest_text(int epochs) {
              "name: tiny\n"
              "tasks: [synth-text]\n"
              "teacher: {seed: 1, set: {max_steps: 40, epochs: 1}}\n"
-             "explainers: [none, {name: attention-uniform}]\n"
+             "explainers: [none, {name: attention-uniform, label: attn}]\n"
              "n: [40]\n"
              "seeds: [1, 2]\n"
              "student:\n  set: {epochs: %d, eval_batch: 300}\n",
@@ -69,7 +69,7 @@ static void test_run_resume(void **state) {
     char *md = sc_test_slurp(cmd, &md_len);
     assert_non_null(md);
     assert_non_null(strstr(md, "| none |"));
-    assert_non_null(strstr(md, "| attention-uniform |"));
+    assert_non_null(strstr(md, "| attn |"));
     assert_non_null(strstr(md, "(2 seeds)"));
     free(md);
 

@@ -83,6 +83,7 @@ int sc_cmd_train_student(int argc, char **argv) {
     const sc_command *me = sc_cli_find("train-student");
     const char *task = NULL, *arch = NULL, *cfg_path = NULL, *out = NULL, *ckpt = NULL, *explainer = NULL;
     char *sets[64];
+    const char *label = NULL;  // the row name in `scaffold compare` (default: the explainer, or smat)
     int n_sets = 0, learn = 0;
     unsigned long long seed = 1, n_req = 0;
     for (int i = 1; i < argc; i++) {
@@ -95,6 +96,7 @@ int sc_cmd_train_student(int argc, char **argv) {
         else if (!strcmp(a, "--config") && has) cfg_path = argv[++i];
         else if (!strcmp(a, "--out") && has) out = argv[++i];
         else if (!strcmp(a, "--learn-explainer")) learn = 1;
+        else if (!strcmp(a, "--label") && has) label = argv[++i];
         else if (!strcmp(a, "--set") && has) {
             if (n_sets == 64) return sc_cli_usage_error(me, "too many --set options (max 64)");
             sets[n_sets++] = argv[++i];
@@ -256,7 +258,7 @@ int sc_cmd_train_student(int argc, char **argv) {
     }
     long steps = res.steps > 0 ? res.steps : 1;
     sc_result_student r = {
-        .task = task, .arch = def->name, .teacher_arch = teacher.def->name, .explainer = explainer,
+        .task = task, .arch = def->name, .teacher_arch = teacher.def->name, .explainer = explainer, .label = label,
         .student_explainer = st.have_sexpl ? sc_config_str(&smat_cfg, "student_explainer") : "", .n = (long)n_train,
         .seed = seed, .learn = learn, .regression = reg, .cfg_model = &student.cfg, .cfg_trainer = &rc.trainer,
         .cfg_smat = &smat_cfg, .cfg_texpl = st.have_texpl ? &st.texpl.cfg : NULL,

@@ -220,6 +220,8 @@ int sc_manifest_load(sc_manifest *m, const char *path, const char *out_override,
                     if (add_args(r, err, 11, "train-student", "--task", tasks[t], "--teacher-ckpt", ckpt_dir,
                                  "--explainer", ex[e].name, "--n", nb, "--seed", sb) ||
                         (ex[e].learn && add_arg(r, "--learn-explainer", err)) ||
+                        (strcmp(ex[e].label, ex[e].learn ? "smat" : ex[e].name) &&
+                         add_args(r, err, 2, "--label", ex[e].label)) ||
                         add_sets(r, sset, path, "student.set", err) || add_sets(r, ex[e].set, path, ep, err) ||
                         add_args(r, err, 2, "--out", r->dir))
                         goto done;

@@ -74,7 +74,7 @@ int sc_result_write_student(const char *path, const sc_result_student *r, sc_err
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 17);
+    msgpack_pack_map(&pk, 18);
     str(&pk, "format"), str(&pk, "scaffold-result");
     str(&pk, "version"), msgpack_pack_int(&pk, 1);
     str(&pk, "kind"), str(&pk, "student");
@@ -84,6 +84,7 @@ int sc_result_write_student(const char *path, const sc_result_student *r, sc_err
     str(&pk, "explainer"), str(&pk, r->explainer);
     str(&pk, "student_explainer"), str(&pk, r->student_explainer ? r->student_explainer : "");
     str(&pk, "learn_explainer"), r->learn ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+    str(&pk, "label"), str(&pk, r->label ? r->label : r->learn ? "smat" : r->explainer);
     str(&pk, "n"), msgpack_pack_int64(&pk, r->n);
     str(&pk, "seed"), msgpack_pack_uint64(&pk, r->seed);
     str(&pk, "config");

@@ -39,6 +39,7 @@ int sc_result_write(const char *path, const sc_result_run *r, sc_err *err);
 // Per-example arrays and coefficients are arrays of floats.
 typedef struct sc_result_student {
     const char *task, *arch, *teacher_arch, *explainer, *student_explainer;
+    const char *label;  // NULL: the explainer's name, or "smat" when learned
     long n;
     uint64_t seed;
     int learn, regression;

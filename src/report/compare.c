@@ -12,6 +12,7 @@
 #define K_TASK "task"
 #define K_EXPLAINER "explainer"
 #define K_LEARN "learn_explainer"
+#define K_LABEL "label"  // optional: the row name (train-student --label)
 #define K_N "n"
 #define K_SEED "seed"
 #define K_AGREE "test.per_example.agree"          // 0/1 student == teacher (classification)
@@ -88,7 +89,11 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
         goto done;
     }
     char label[64];
-    snprintf(label, sizeof label, "%s", learn != 0 ? "smat" : expl);
+    if (sc_result_get(&d, K_LABEL)) {
+        if (sc_result_str(&d, K_LABEL, label, sizeof label, err)) goto done;
+    } else {
+        snprintf(label, sizeof label, "%s", learn != 0 ? "smat" : expl);
+    }
     sc_cmp_cell *cell = find_cell(c, task, label, (long)n, err);
     if (!cell) goto done;
     if (cell->n_runs && (cell->n_points != na || cell->regression != regression)) {

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/version.h"
@@ -36,6 +37,14 @@ static const sc_command commands[] = {
      "scaffold bench engine|train|meta [--quick]", sc_cmd_bench},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
+
+int sc_cli_parse_long(const char *s, long lo, long hi, long *out) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
 
 const sc_command *sc_cli_find(const char *name) {
     for (size_t i = 0; i < n_commands; i++)

@@ -26,6 +26,9 @@ int sc_cli_main(int argc, char **argv);
 // Prints "scaffold NAME: <message>\nusage: ..." to stderr and returns SC_EXIT_USAGE.
 int sc_cli_usage_error(const sc_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+// Parses a whole decimal integer in [lo, hi] (0), or -1 for anything else.
+int sc_cli_parse_long(const char *s, long lo, long hi, long *out);
+
 // Looks a command up by name (NULL if there is none).
 const sc_command *sc_cli_find(const char *name);
 

@@ -10,14 +10,6 @@
 #include "data/cache.h"
 #include "report/compare.h"
 
-static int parse_long(const char *s, long lo, long hi, long *v) {
-    char *end;
-    long x = strtol(s, &end, 10);
-    if (!*s || *end || x < lo || x > hi) return -1;
-    *v = x;
-    return 0;
-}
-
 int sc_cmd_compare(int argc, char **argv) {
     const sc_command *me = sc_cli_find("compare");
     const char *dirs[64], *csv = NULL;
@@ -29,11 +21,11 @@ int sc_cmd_compare(int argc, char **argv) {
         long v;
         if (!strcmp(a, "--csv") && has) csv = argv[++i];
         else if (!strcmp(a, "--resamples") && has) {
-            if (parse_long(argv[++i], 1, 1000000, &v))
+            if (sc_cli_parse_long(argv[++i], 1, 1000000, &v))
                 return sc_cli_usage_error(me, "--resamples expects an integer in [1, 1000000], got '%s'", argv[i]);
             cfg.resamples = (int)v;
         } else if (!strcmp(a, "--seed") && has) {
-            if (parse_long(argv[++i], 0, 1L << 62, &v))
+            if (sc_cli_parse_long(argv[++i], 0, 1L << 62, &v))
                 return sc_cli_usage_error(me, "--seed expects a non-negative integer, got '%s'", argv[i]);
             cfg.seed = (uint64_t)v;
         } else if (a[0] == '-') {

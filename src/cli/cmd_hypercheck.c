@@ -8,14 +8,6 @@
 #include "cli/cli.h"
 #include "smat/hypercheck.h"
 
-static int parse_int(const char *s, long lo, long hi, long *out) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
 int sc_cmd_hypercheck(int argc, char **argv) {
     const sc_command *cmd = sc_cli_find("hypercheck");
     sc_hc_opts o = {.methods = 0xf, .unroll = 3, .terms = 5, .seed = 1};
@@ -28,13 +20,13 @@ int sc_cmd_hypercheck(int argc, char **argv) {
                 return sc_cli_usage_error(cmd, "--method '%s': expected all, unrolled, neumann, cg or darts", v);
             o.methods = m < 0 ? 0xf : 1 << m;
         } else if (!strcmp(a, "--unroll") && v) {
-            if (parse_int(v, 1, 100, &x)) return sc_cli_usage_error(cmd, "--unroll '%s': expected 1..100", v);
+            if (sc_cli_parse_long(v, 1, 100, &x)) return sc_cli_usage_error(cmd, "--unroll '%s': expected 1..100", v);
             o.unroll = (int)x;
         } else if (!strcmp(a, "--terms") && v) {
-            if (parse_int(v, 1, 10000, &x)) return sc_cli_usage_error(cmd, "--terms '%s': expected 1..10000", v);
+            if (sc_cli_parse_long(v, 1, 10000, &x)) return sc_cli_usage_error(cmd, "--terms '%s': expected 1..10000", v);
             o.terms = (int)x;
         } else if (!strcmp(a, "--seed") && v) {
-            if (parse_int(v, 0, 1L << 30, &x)) return sc_cli_usage_error(cmd, "--seed '%s': expected 0..2^30", v);
+            if (sc_cli_parse_long(v, 0, 1L << 30, &x)) return sc_cli_usage_error(cmd, "--seed '%s': expected 0..2^30", v);
             o.seed = (uint64_t)x;
         } else {
             return sc_cli_usage_error(cmd, v || a[0] != '-' ? "unexpected argument '%s'" : "%s needs a value", a);

@@ -18,9 +18,8 @@ int sc_cmd_run(int argc, char **argv) {
         else if (!strcmp(a, "--dry-run")) o.dry_run = 1;
         else if (!strcmp(a, "--out") && has) out = argv[++i];
         else if (!strcmp(a, "--jobs") && has) {
-            char *end;
-            long j = strtol(argv[++i], &end, 10);
-            if (!argv[i][0] || *end || j < 1 || j > 256)
+            long j;
+            if (sc_cli_parse_long(argv[++i], 1, 256, &j))
                 return sc_cli_usage_error(me, "--jobs expects an integer in [1, 256], got '%s'", argv[i]);
             o.jobs = (int)j;
         } else if (a[0] == '-') {

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "core/sha256.h"
+#include "data/rawfile.h"
+#include "data/task.h"
 #include "data/yaml_tree.h"
 
 #define MAX_LIST 64
@@ -47,11 +49,24 @@ static int add_sets(sc_exp_run *r, const sc_ynode *set, const char *file, const 
     return 0;
 }
 
-// The key: sha256 over the arguments (NUL-separated) before --out.
+// The key: sha256 over the arguments (NUL-separated) before --out, then the
+// bytes of the default config file the run resolves (<role>s/configs/<task>.yaml,
+// or a marker when there is none), so that editing that file is a changed run.
 static void run_key(sc_exp_run *r) {
     sc_sha256 h;
     sc_sha256_init(&h);
     for (int i = 0; i < r->argc && strcmp(r->argv[i], "--out"); i++) sc_sha256_update(&h, r->argv[i], strlen(r->argv[i]) + 1);
+    char path[1024], *buf;
+    size_t n;
+    sc_err ignored;
+    snprintf(path, sizeof path, "%s/%s/configs/%s.yaml", sc_task_root(), r->is_teacher ? "teachers" : "students", r->task);
+    if (sc_read_file(path, &buf, &n, &ignored) == 0) {
+        sc_sha256_update(&h, "config\0", 7);
+        sc_sha256_update(&h, buf, n);
+        free(buf);
+    } else {
+        sc_sha256_update(&h, "no config\0", 10);
+    }
     uint8_t d[32];
     sc_sha256_final(&h, d);
     sc_sha256_to_hex(d, r->key);

@@ -20,7 +20,8 @@
 // Expansion: one teacher run per task without a given checkpoint, then the
 // students task × explainer × n × seed, each with its own directory
 //   OUT/teachers/<task>/             OUT/runs/<task>/<label>/n<N>/seed<S>/
-// and its own key: the sha256 of its full command line (the resolved config),
+// and its own key: the sha256 of its command line and of the default config file
+// it resolves (<role>s/configs/<task>.yaml),
 // which `--resume` compares to skip finished runs and to refuse a changed one.
 // Unknown keys, wrong types and empty lists are errors with the file and line.
 #ifndef SC_EXP_MANIFEST_H
@@ -36,7 +37,7 @@ typedef struct sc_exp_run {
     char task[64], label[64];
     long n, seed;
     char dir[1024];
-    char key[65];           // sha256 of the command line without --out
+    char key[65];           // sha256 of the command line without --out and the default config
     int argc;
     char *argv[SC_EXP_MAX_ARGS];  // "train-teacher" / "train-student" ... (owned, NULL-terminated)
 } sc_exp_run;

@@ -20,17 +20,23 @@ static void curve(msgpack_packer *pk, const double *v, int n) {
     for (int i = 0; i < n; i++) msgpack_pack_double(pk, v[i]);
 }
 
+// The map of n_fields fields opens with the five every result shares.
+static void begin(msgpack_sbuffer *sb, msgpack_packer *pk, size_t n_fields, const char *kind, const char *task,
+                  const char *arch) {
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(pk, n_fields);
+    str(pk, "format"), str(pk, "scaffold-result");
+    str(pk, "version"), msgpack_pack_int(pk, 1);
+    str(pk, "kind"), str(pk, kind);
+    str(pk, "task"), str(pk, task);
+    str(pk, "arch"), str(pk, arch);
+}
+
 int sc_result_write(const char *path, const sc_result_run *r, sc_err *err) {
     msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 11);
-    str(&pk, "format"), str(&pk, "scaffold-result");
-    str(&pk, "version"), msgpack_pack_int(&pk, 1);
-    str(&pk, "kind"), str(&pk, r->kind);
-    str(&pk, "task"), str(&pk, r->task);
-    str(&pk, "arch"), str(&pk, r->arch);
+    begin(&sb, &pk, 11, r->kind, r->task, r->arch);
     str(&pk, "seed"), msgpack_pack_uint64(&pk, r->seed);
     str(&pk, "config");
     msgpack_pack_map(&pk, 2);
@@ -71,15 +77,8 @@ static void config_or_empty(msgpack_packer *pk, const sc_config *c) {
 
 int sc_result_write_student(const char *path, const sc_result_student *r, sc_err *err) {
     msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 18);
-    str(&pk, "format"), str(&pk, "scaffold-result");
-    str(&pk, "version"), msgpack_pack_int(&pk, 1);
-    str(&pk, "kind"), str(&pk, "student");
-    str(&pk, "task"), str(&pk, r->task);
-    str(&pk, "arch"), str(&pk, r->arch);
+    begin(&sb, &pk, 18, "student", r->task, r->arch);
     str(&pk, "teacher_arch"), str(&pk, r->teacher_arch);
     str(&pk, "explainer"), str(&pk, r->explainer);
     str(&pk, "student_explainer"), str(&pk, r->student_explainer ? r->student_explainer : "");

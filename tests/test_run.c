@@ -72,6 +72,8 @@ static void test_run_resume(void **state) {
     assert_non_null(strstr(md, "| attn |"));
     assert_non_null(strstr(md, "(2 seeds)"));
     free(md);
+    snprintf(cmd, sizeof cmd, "%s/report.html", out);
+    if (system("command -v gnuplot > /dev/null 2>&1") == 0) assert_int_equal(access(cmd, R_OK), 0);
 
     // Again without --resume: refused; with it: nothing runs.
     assert_int_equal(sc_exp_execute(&m, &o, &failed, &err), -1);

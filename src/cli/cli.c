@@ -33,6 +33,8 @@ static const sc_command commands[] = {
      "scaffold run MANIFEST [--jobs J] [--resume] [--out DIR] [--dry-run]", sc_cmd_run},
     {"compare", "table of simulatability (mean, 95% bootstrap CI over seeds) per explainer and N",
      "scaffold compare RESULTS_DIR... [--csv FILE] [--resamples R] [--seed S]", sc_cmd_compare},
+    {"report", "a self-contained HTML report of an experiment: tables, simulatability and learning-curve charts",
+     "scaffold report RESULTS_DIR [--out FILE]", sc_cmd_report},
     {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory",
      "scaffold bench engine|train|meta [--quick]", sc_cmd_bench},
 };

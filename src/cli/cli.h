@@ -43,5 +43,6 @@ int sc_cmd_explain(int argc, char **argv);
 int sc_cmd_models(int argc, char **argv);
 int sc_cmd_compare(int argc, char **argv);
 int sc_cmd_run(int argc, char **argv);
+int sc_cmd_report(int argc, char **argv);
 
 #endif

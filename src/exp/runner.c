@@ -13,6 +13,7 @@
 #include "data/cache.h"
 #include "data/rawfile.h"
 #include "report/compare.h"
+#include "report/report.h"
 
 enum { ST_PENDING, ST_RUNNING, ST_DONE, ST_SKIPPED, ST_FAILED };
 
@@ -116,6 +117,14 @@ static int summarize(const sc_manifest *m, FILE *log, sc_err *err) {
         if (!rc) fprintf(log, "wrote %s\n", path);
     }
     sc_cmp_free(&c);
+    if (!rc) {
+        // The page with charts; its failure (say, no gnuplot) does not undo the runs.
+        char path[1200];
+        sc_err perr;
+        snprintf(path, sizeof path, "%s/report.html", m->out);
+        if (sc_report_write(m->out, path, &perr)) fprintf(log, "warning: no report.html: %s\n", perr.msg);
+        else fprintf(log, "wrote %s\n", path);
+    }
     return rc;
 }
 

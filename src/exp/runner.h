@@ -9,7 +9,8 @@
 // is simply run again by --resume, a finished one is skipped, and one whose key
 // differs (the manifest changed under it) is refused. Progress (runs done,
 // failed, elapsed, ETA) goes to `log`. At the end the student results are
-// summarized with report/compare.h into OUT/summary.md and OUT/summary.csv.
+// summarized with report/compare.h into OUT/summary.md and OUT/summary.csv,
+// and report/report.h draws OUT/report.html.
 #ifndef SC_EXP_RUNNER_H
 #define SC_EXP_RUNNER_H
 

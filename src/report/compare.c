@@ -129,9 +129,9 @@ done:
     return rc;
 }
 
-int sc_cmp_add_dir(sc_cmp *c, const char *dir, sc_err *err) {
+int sc_results_walk(const char *dir, int (*fn)(void *user, const char *path, sc_err *err), void *user, sc_err *err) {
     struct dirent **list;
-    int k = scandir(dir, &list, NULL, alphasort);  // sorted: the same table whatever the file system order
+    int k = scandir(dir, &list, NULL, alphasort);  // sorted: the same output whatever the file system order
     if (k < 0) return sc_errf(err, "cannot read directory %s", dir);
     int rc = 0;
     for (int i = 0; i < k; i++) {
@@ -140,17 +140,24 @@ int sc_cmp_add_dir(sc_cmp *c, const char *dir, sc_err *err) {
             char path[2048];
             snprintf(path, sizeof path, "%s/%s", dir, name);
             struct stat st;
-            int added;
             // lstat: symlinked directories are not followed (no cycles), symlinked files are.
-            if (lstat(path, &st)) continue;
-            if (S_ISDIR(st.st_mode)) rc = sc_cmp_add_dir(c, path, err);
-            else if (!strcmp(name, "metrics.msgpack")) rc = sc_cmp_add_file(c, path, &added, err);
+            if (lstat(path, &st) == 0) {
+                if (S_ISDIR(st.st_mode)) rc = sc_results_walk(path, fn, user, err);
+                else if (!strcmp(name, "metrics.msgpack")) rc = fn(user, path, err);
+            }
         }
         free(list[i]);
     }
     free(list);
     return rc;
 }
+
+static int add_one(void *user, const char *path, sc_err *err) {
+    int added;
+    return sc_cmp_add_file(user, path, &added, err);
+}
+
+int sc_cmp_add_dir(sc_cmp *c, const char *dir, sc_err *err) { return sc_results_walk(dir, add_one, c, err); }
 
 static int cell_order(const void *x, const void *y) {
     const sc_cmp_cell *a = x, *b = y;

@@ -42,6 +42,9 @@ void sc_cmp_free(sc_cmp *c);
 // Reads every metrics.msgpack under dir (recursively; other kinds of results
 // are skipped). 0, or -1 with err naming the file that is wrong.
 int sc_cmp_add_dir(sc_cmp *c, const char *dir, sc_err *err);
+// Calls fn for every metrics.msgpack under dir, recursively, in sorted path
+// order (symlinked directories are not followed); stops at the first non-zero.
+int sc_results_walk(const char *dir, int (*fn)(void *user, const char *path, sc_err *err), void *user, sc_err *err);
 // One result file (kind "student"; anything else is skipped: *added = 0).
 int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err);
 // Bootstrap intervals for every cell; cells are sorted (task, label, n).

@@ -1,0 +1,29 @@
+// scaffold report — one self-contained HTML page (tables and gnuplot charts)
+// for the results under a directory (report/report.h).
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "report/report.h"
+
+int sc_cmd_report(int argc, char **argv) {
+    const sc_command *me = sc_cli_find("report");
+    const char *dir = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (argv[i][0] == '-') return sc_cli_usage_error(me, "unexpected option '%s'", argv[i]);
+        else if (dir) return sc_cli_usage_error(me, "one results directory at a time (got '%s' and '%s')", dir, argv[i]);
+        else dir = argv[i];
+    }
+    if (!dir) return sc_cli_usage_error(me, "give a results directory (e.g. results/quickstart)");
+    char path[2048];
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    if (!out) out = path;
+    sc_err err;
+    if (sc_report_write(dir, out, &err)) {
+        fprintf(stderr, "scaffold report: %s\n", err.msg);
+        return SC_EXIT_FAIL;
+    }
+    printf("wrote %s\n", out);
+    return SC_EXIT_OK;
+}

@@ -1,0 +1,18 @@
+// plot.h — charts for HTML reports, drawn by gnuplot as inline SVG.
+//
+// A chart is a gnuplot script (data inline as `$name << EOD` blocks) run by the
+// `gnuplot` executable (Debian gnuplot-nox) with the svg terminal; the SVG it
+// writes is appended to the page without its XML prolog, so the page stays one
+// self-contained file. The script is written to a temporary file and gnuplot's
+// messages are kept: a failing script is an error that quotes them.
+#ifndef SC_REPORT_PLOT_H
+#define SC_REPORT_PLOT_H
+
+#include "core/err.h"
+#include "report/html.h"
+
+// Runs `script` after "set terminal svg size W,H ..." and "set output ...";
+// appends the SVG to h. 0, or -1 with err (gnuplot missing or failing).
+int sc_plot_svg(sc_html *h, int width, int height, const char *script, sc_err *err);
+
+#endif

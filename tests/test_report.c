@@ -1,0 +1,64 @@
+// scaffold report (report/report.c, report/plot.c): the page for the committed
+// reference experiment has both tasks' tables, gnuplot SVG charts (bars, curves,
+// meta loss) and the learned head coefficients; a directory without student
+// results and a bad command line are clear errors.
+#include "sc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "report/report.h"
+
+static int count(const char *s, const char *needle) {
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p++) n++;
+    return n;
+}
+
+static void test_reference_report(void **state) {
+    (void)state;
+    const char *dir = "results/reference/smat-table";
+    if (access(dir, R_OK) || system("command -v gnuplot > /dev/null 2>&1")) skip();
+    char out[256];
+    snprintf(out, sizeof out, "/tmp/sc_test_report_%d.html", (int)getpid());
+    sc_err err;
+    if (sc_report_write(dir, out, &err)) fail_msg("%s", err.msg);
+    size_t n;
+    char *html = sc_test_slurp(out, &n);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<h2>fashion-mnist</h2>"));
+    assert_non_null(strstr(html, "<h2>movie-reviews</h2>"));
+    assert_non_null(strstr(html, "<td>integrated-gradients</td><td>500</td><td>3</td>"));
+    // Per task: the bar chart, the validation curves, the meta-loss curve.
+    assert_int_equal(count(html, "<svg"), 6);
+    assert_non_null(strstr(html, "Teacher explainer head coefficients of <b>smat</b>"));
+    assert_non_null(strstr(html, "<td>seed 3</td>"));
+    assert_non_null(strstr(html, "Teacher: vit"));
+    free(html);
+    unlink(out);
+}
+
+static void test_errors(void **state) {
+    (void)state;
+    char dir[256], out[4096], errb[4096];
+    snprintf(dir, sizeof dir, "/tmp/sc_test_report_empty_%d", (int)getpid());
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
+    assert_int_equal(system(cmd), 0);
+    char *argv[] = {"report", dir, NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_report, 2, argv, out, sizeof out, errb, sizeof errb), 1);
+    assert_non_null(strstr(errb, "no student results"));
+    char *two[] = {"report", dir, dir, NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_report, 3, two, out, sizeof out, errb, sizeof errb), 2);
+    char *none[] = {"report", NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_report, 1, none, out, sizeof out, errb, sizeof errb), 2);
+    rmdir(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_reference_report), cmocka_unit_test(test_errors)};
+    return cmocka_run_group_tests_name("report", tests, NULL, sc_test_teardown);
+}

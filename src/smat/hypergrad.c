@@ -173,8 +173,30 @@ static void floor_zeros(sc_tensor *v) {
     }
 }
 
+// k = 1 without a separate forward pass: the graph of step 1 is built first, the
+// REAL in-place step is taken from its gradient values (the same numbers
+// sc_grad gives without create_graph), a_θ = ∇L_out(θ_1) is computed at the
+// leaves, and θ_0, S_0 and the step count are put back before the VJP, whose
+// backward rules read the leaves' data. Saves one inner forward and backward.
+static int fused_outer(const sc_bilevel *b, sc_ctx *ctx, sc_tensor **g, unroll_ws *w, sc_hg_stats *st, sc_err *err) {
+    sc_optim *o = b->opt;
+    int64_t t0 = o->t;
+    if (sc_optim_step(o, ctx, g, b->lr)) return sc_hg_fail(ctx, "unrolled", "forward step", err);
+    sc_ctx_mark mark = sc_ctx_get_mark(ctx);
+    sc_tensor *L = sc_hg_outer(b, ctx, "unrolled", err);
+    int rc = L ? sc_hg_grad_theta(b, ctx, L, w->a, "unrolled", err) : -1;
+    if (!rc) st->outer = sc_tensor_get(L, 0);
+    sc_ctx_rewind(ctx, mark);
+    memset(w->a + w->N, 0, sizeof(double) * (size_t)w->S * (size_t)w->N);
+    sc_hg_scatter(o->p, o->n, w->th);
+    load_state(o, w, 0);
+    o->t = t0;
+    return rc;
+}
+
 // One reverse step j (θ_{j-1} → θ_j): updates the adjoints and adds into dφ.
-static int unroll_back(const sc_bilevel *b, sc_ctx *ctx, int j, int64_t t0, unroll_ws *w, double *dphi,
+// fused (k = 1 only): the forward step and a_θ come from this step's own graph.
+static int unroll_back(const sc_bilevel *b, sc_ctx *ctx, int j, int64_t t0, unroll_ws *w, double *dphi, int fused,
                        sc_hg_stats *st, sc_err *err) {
     sc_optim *o = b->opt;
     int n = o->n, S = w->S, n_in = n * (1 + S) + b->n_phi;
@@ -203,6 +225,7 @@ static int unroll_back(const sc_bilevel *b, sc_ctx *ctx, int j, int64_t t0, unro
     if (!g || sc_optim_fstep_from(o, ctx, NULL, g, m, v, t0 + j - 1, b->lr, out, S > 0 ? out + n : NULL,
                                   S > 1 ? out + 2 * n : NULL))
         return sc_hg_fail(ctx, "unrolled", "functional step", err);
+    if (fused && fused_outer(b, ctx, g, w, st, err)) return -1;
     if (sc_hg_tensors(ctx, o->p, n, w->a, cot)) return sc_hg_fail(ctx, "unrolled", "cotangents", err);
     for (int s = 0; s < S; s++)
         if (sc_hg_tensors(ctx, o->p, n, w->a + (size_t)(1 + s) * (size_t)w->N, cot + n * (1 + s)))
@@ -234,9 +257,10 @@ int sc_hg_unrolled(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, doubl
     int64_t t0 = o->t;
     memset(dphi, 0, sizeof(double) * (size_t)w.P);
 
-    int rc = unroll_forward(b, ctx, k, &w, st, err);
+    int fused = k == 1;
+    int rc = fused ? 0 : unroll_forward(b, ctx, k, &w, st, err);
     sc_ctx_mark mark = sc_ctx_get_mark(ctx);
-    if (!rc) {  // a_θ = ∇L_out(θ_k) (the leaves hold θ_k), a_S = 0
+    if (!rc && !fused) {  // a_θ = ∇L_out(θ_k) (the leaves hold θ_k), a_S = 0
         sc_tensor *L = sc_hg_outer(b, ctx, "unrolled", err);
         rc = L ? sc_hg_grad_theta(b, ctx, L, w.a, "unrolled", err) : -1;
         if (!rc) st->outer = sc_tensor_get(L, 0);
@@ -244,7 +268,7 @@ int sc_hg_unrolled(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, doubl
         sc_ctx_rewind(ctx, mark);
     }
     for (int j = k; j >= 1 && !rc; j--) {
-        rc = unroll_back(b, ctx, j, t0, &w, dphi, st, err);
+        rc = unroll_back(b, ctx, j, t0, &w, dphi, fused, st, err);
         sc_ctx_rewind(ctx, mark);
     }
     // Put everything back exactly: θ_0, S_0 and the step count.

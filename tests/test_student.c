@@ -276,6 +276,165 @@ static void test_meta_step_descends(void **state) {
     sc_ckpt_extra_free(&x);
 }
 
+// ---- students without attention: a gradient student explainer (breast-cancer) ----------------
+
+// `scaffold tasks fetch breast-cancer` (idempotent, reuses the data cache); 0 if
+// the data is not available (no network and no cache): the tabular tests skip.
+static int have_breast_cancer(void) {
+    char *fetch[] = {"tasks", "fetch", "breast-cancer", NULL};
+    if (sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, err, sizeof err) == 0) return 1;
+    fprintf(stderr, "skipping: breast-cancer is not available: %s\n", err);
+    return 0;
+}
+
+// The explanation loss of an mlp student with the (auto) gradient-x-input
+// student explainer: β · KL(E_T || softmax(<d f_y / d x_u, x_u> / T)). It
+// depends on θ only through the input gradient, so its gradient w.r.t. θ is
+// pure double backpropagation; it must be nonzero and match central
+// differences (f64, no dropout).
+static double expl_loss_at(sc_student *s, sc_ctx *ctx, const sc_inputs *in, const uint32_t *idx, size_t n,
+                           sc_tensor ***grads) {
+    sc_model_state st;
+    memset(&st, 0, sizeof st);
+    sc_tensor *y = sc_model_forward(s->student, ctx, in, 0, &st);  // (B, 2)
+    sc_tensor *l = sc_smat_expl_loss(&s->smat, ctx, in, &st, y, idx, n);
+    if (!l) fail_msg("explanation loss: %s", ctx->err.msg);
+    if (grads) {
+        *grads = sc_grad(ctx, &l, 1, s->student->params.t, s->student->params.n, NULL, 0);
+        if (!*grads) fail_msg("grad: %s", ctx->err.msg);
+    }
+    return sc_tensor_get(l, 0);
+}
+
+static void test_gradient_student_double_backprop(void **state) {
+    (void)state;
+    if (!have_breast_cancer()) skip();
+    sc_err e;
+    sc_pipeline p;
+    if (sc_pipeline_open(&p, "breast-cancer", NULL, &e)) fail_msg("%s", e.msg);
+    sc_config tc, sc, smat;
+    sc_config_init(&tc), sc_config_init(&sc), sc_config_init(&smat);
+    assert_int_equal(sc_config_set_kv(&tc, "dtype=f64", &e), 0);
+    assert_int_equal(sc_config_set_kv(&sc, "dtype=f64", &e), 0);
+    assert_int_equal(sc_config_set_kv(&sc, "dropout=0", &e), 0);
+    sc_model teacher, stud;
+    if (sc_model_create(&teacher, sc_model_find("teacher", "mlp"), &p.shape, &tc, 3, &e) ||
+        sc_model_create(&stud, sc_model_find("student", "mlp"), &p.shape, &sc, 4, &e))
+        fail_msg("%s", e.msg);
+    sc_student_cfg cfg;
+    if (sc_student_cfg_from_config(&cfg, &smat, "gradient-x-input", 0, 8, &e)) fail_msg("%s", e.msg);
+    assert_true(cfg.beta > 0);
+    sc_student s;
+    // student_explainer NULL = auto: the mlp has no attention -> gradient-x-input, no ψ.
+    if (sc_student_init(&s, &p, &teacher, &stud, "gradient-x-input", NULL, NULL, NULL, &cfg, 1, &e))
+        fail_msg("%s", e.msg);
+    assert_string_equal(s.sexpl.def->name, "gradient-x-input");
+    assert_int_equal(s.sexpl.params.n, 0);
+    sc_ctx ctx;
+    assert_int_equal(sc_ctx_init(&ctx, (size_t)64 << 20, 1, &e), 0);
+    size_t n_pool;
+    uint32_t *pool = sc_pipeline_split(&p, SC_SPLIT_STUDENT_POOL, &n_pool);
+    const size_t n = 6;
+    assert_true(n_pool >= n);
+    sc_batch b;
+    assert_int_equal(sc_batch_alloc(&b, &p.data, NULL, n, &e), 0);
+    assert_int_equal(sc_batch_fill(&b, &p.data, NULL, pool, n, &e), 0);
+    sc_inputs in;
+    assert_int_equal(sc_inputs_from_batch(&ctx, &b, p.shape.modality, stud.dtype, &in), 0);
+    sc_ctx_mark mark = sc_ctx_get_mark(&ctx);
+    sc_tensor **g;
+    double l0 = expl_loss_at(&s, &ctx, &in, pool, n, &g);
+    assert_true(isfinite(l0) && l0 > 0);
+    // Copy the analytic gradients out of the arena before the probes rewind it.
+    int np = stud.params.n, checked = 0;
+    double gsum[SC_PARAMS_MAX], gval[SC_PARAMS_MAX][3];
+    int64_t at[SC_PARAMS_MAX][3];
+    for (int i = 0; i < np; i++) {
+        int64_t N = stud.params.t[i]->numel;
+        gsum[i] = 0;
+        for (int64_t j = 0; j < N; j++) gsum[i] += fabs(sc_tensor_get(g[i], j));
+        for (int k = 0; k < 3; k++) {
+            at[i][k] = (N * (2 * k + 1)) / 6;  // spread over the tensor
+            gval[i][k] = sc_tensor_get(g[i], at[i][k]);
+        }
+    }
+    sc_ctx_rewind(&ctx, mark);
+    // Every weight matrix feeds the input gradient: its explanation-loss gradient
+    // is nonzero (the output bias does not, and gets none).
+    for (int i = 0; i < np; i++)
+        if (strstr(stud.params.names[i], ".w") && !(gsum[i] > 1e-8))
+            fail_msg("no explanation-loss gradient reaches %s", stud.params.names[i]);
+    const double h = 1e-5;
+    for (int i = 0; i < np; i++)
+        for (int k = 0; k < 3; k++) {
+            sc_tensor *t = stud.params.t[i];
+            double v = sc_tensor_get(t, at[i][k]);
+            sc_tensor_set(t, at[i][k], v + h);
+            double lp = expl_loss_at(&s, &ctx, &in, pool, n, NULL);
+            sc_ctx_rewind(&ctx, mark);
+            sc_tensor_set(t, at[i][k], v - h);
+            double lm = expl_loss_at(&s, &ctx, &in, pool, n, NULL);
+            sc_ctx_rewind(&ctx, mark);
+            sc_tensor_set(t, at[i][k], v);
+            double fd = (lp - lm) / (2 * h);
+            if (fabs(fd - gval[i][k]) > 1e-7 + 1e-4 * fabs(fd))
+                fail_msg("d L_expl / d %s[%lld]: double backprop %.10g, central difference %.10g",
+                         stud.params.names[i], (long long)at[i][k], gval[i][k], fd);
+            checked++;
+        }
+    assert_true(checked >= 6);
+    sc_batch_free(&b);
+    free(pool);
+    sc_ctx_free(&ctx);
+    sc_student_free(&s);
+    sc_model_free(&stud);
+    sc_model_free(&teacher);
+    sc_pipeline_close(&p);
+}
+
+// The CLI: an mlp teacher, then a student learning from gradient-x-input
+// explanations with the default (auto) student explainer completes and records
+// it; a non-differentiable student explainer is refused.
+static void test_gradient_student_run(void **state) {
+    (void)state;
+    if (!have_breast_cancer()) skip();
+    int quick = sc_test_quick();
+    char tdir[200], sdir[200];
+    snprintf(tdir, sizeof tdir, "%s_bc_teacher", teacher_dir);
+    snprintf(sdir, sizeof sdir, "%s_bc_student", teacher_dir);
+    char *tr[] = {"scaffold", "train-teacher", "--task", "breast-cancer", "--teacher", "mlp", "--set",
+                  quick ? "max_steps=5" : "max_steps=60", "--seed", "2", "--out", tdir, NULL};
+    int rc = run(tr);
+    if (rc) fail_msg("train-teacher breast-cancer exited %d: %s", rc, err);
+    char *st[] = {"scaffold", "train-student", "--task", "breast-cancer", "--teacher-ckpt", tdir, "--explainer",
+                  "gradient-x-input", "--n", quick ? "16" : "64", "--set", "epochs=2", "--set",
+                  quick ? "max_steps=2" : "max_steps=0", "--out", sdir, NULL};
+    rc = run(st);
+    if (rc) fail_msg("train-student gradient-x-input exited %d: %s", rc, err);
+    assert_non_null(strstr(err, "student explainer gradient-x-input"));
+    assert_non_null(strstr(out, "test simulatability"));
+    char path[300], se[64];
+    snprintf(path, sizeof path, "%s/metrics.msgpack", sdir);
+    sc_result_doc d;
+    sc_err e;
+    if (sc_result_load(&d, path, &e)) fail_msg("%s", e.msg);
+    if (sc_result_str(&d, "student_explainer", se, sizeof se, &e)) fail_msg("%s", e.msg);
+    sc_result_doc_free(&d);
+    assert_string_equal(se, "gradient-x-input");
+    double sim = result_num(sdir, "test.simulatability");
+    assert_true(sim >= 0 && sim <= 1);
+    char *occ[] = {"scaffold", "train-student", "--task", "breast-cancer", "--teacher-ckpt", tdir, "--explainer",
+                   "gradient-x-input", "--set", "student_explainer=occlusion", "--out", sdir, NULL};
+    assert_int_equal(run(occ), SC_EXIT_FAIL);
+    assert_non_null(strstr(err, "student_explainer 'occlusion'"));
+    char *attn[] = {"scaffold", "train-student", "--task", "breast-cancer", "--teacher-ckpt", tdir, "--explainer",
+                    "gradient-x-input", "--set", "student_explainer=attention", "--out", sdir, NULL};
+    assert_int_equal(run(attn), SC_EXIT_FAIL);
+    assert_non_null(strstr(err, "exposes no attention"));
+    rmdir_r(tdir);
+    rmdir_r(sdir);
+}
+
 static void test_bad_input(void **state) {
     (void)state;
     char *no_ckpt[] = {"scaffold", "train-student", "--task", "synth-text", "--explainer", "none", "--out", "/tmp/sc_xs",
@@ -320,6 +479,8 @@ int main(void) {
         cmocka_unit_test(test_rationale_beats_none),
         cmocka_unit_test(test_learned_explainer_and_determinism),
         cmocka_unit_test(test_meta_step_descends),
+        cmocka_unit_test(test_gradient_student_double_backprop),
+        cmocka_unit_test(test_gradient_student_run),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests_name("student", tests, setup, teardown);

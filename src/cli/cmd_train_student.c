@@ -7,8 +7,9 @@
 // Configuration: students/configs/<task>.yaml (or --config FILE), then --set.
 // Trainer keys (train/trainer.h) default to the paper's student settings below;
 // SMaT keys are sc_student_spec; `teacher.K=V` configures the teacher explainer
-// and `student_explainer.K=V` the student's; every other key is the student
-// architecture's.
+// and `student_explainer.K=V` the student's (student_explainer=auto: attention
+// for students with attention, else gradient-x-input on the student, trained by
+// double backpropagation); every other key is the student architecture's.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,9 +208,11 @@ int sc_cmd_train_student(int argc, char **argv) {
                         &scfg, &scf, seed, &err))
         goto fail;
     have_st = 1;
-    fprintf(stderr, "student %s on %s: %lld parameters; teacher %s, explainer %s%s, beta %g; %zu train / %zu valid / %zu test%s%s\n",
+    fprintf(stderr, "student %s on %s: %lld parameters; teacher %s, explainer %s%s, beta %g%s%s; %zu train / %zu valid / %zu test%s%s\n",
             def->name, task, (long long)sc_params_numel(&student.params), teacher.def->name, explainer,
-            learn ? " (learned)" : "", scf.beta, n_train, n_valid, n_test, rc.source[0] ? "; config " : "", rc.source);
+            learn ? " (learned)" : "", scf.beta, st.have_sexpl ? ", student explainer " : "",
+            st.have_sexpl ? st.sexpl.def->name : "", n_train, n_valid, n_test, rc.source[0] ? "; config " : "",
+            rc.source);
     if (sc_student_teacher_predict(&st, &ctx, train, n_train, opts.eval_batch, &err) ||
         sc_student_teacher_predict(&st, &ctx, valid, n_valid, opts.eval_batch, &err) ||
         sc_student_teacher_predict(&st, &ctx, test, n_test, opts.eval_batch, &err))
@@ -259,7 +262,7 @@ int sc_cmd_train_student(int argc, char **argv) {
     long steps = res.steps > 0 ? res.steps : 1;
     sc_result_student r = {
         .task = task, .arch = def->name, .teacher_arch = teacher.def->name, .explainer = explainer, .label = label,
-        .student_explainer = st.have_sexpl ? sc_config_str(&smat_cfg, "student_explainer") : "", .n = (long)n_train,
+        .student_explainer = st.have_sexpl ? st.sexpl.def->name : "", .n = (long)n_train,
         .seed = seed, .learn = learn, .regression = reg, .cfg_model = &student.cfg, .cfg_trainer = &rc.trainer,
         .cfg_smat = &smat_cfg, .cfg_texpl = st.have_texpl ? &st.texpl.cfg : NULL,
         .cfg_sexpl = st.have_sexpl ? &st.sexpl.cfg : NULL, .train = &res, .simulatability = sim, .accuracy = acc,

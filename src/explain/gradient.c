@@ -50,15 +50,21 @@ sc_tensor *sc_explain_gradient_raw(sc_ctx *ctx, const sc_explain_args *a, int ki
     return ctx->failed ? NULL : raw;
 }
 
+// The distribution, or with a->raw_scores the scores raw / T its normalizer
+// would read (a student explainer: the explanation loss normalizes them itself).
+static sc_tensor *finish(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a, sc_tensor *raw) {
+    if (a->raw_scores) return raw ? sc_mul_scalar(ctx, raw, 1.0 / e->temperature) : NULL;
+    return sc_explain_normalize(ctx, raw, a->st->unit_mask, e->unit_norm, e->temperature);
+}
+
 static sc_tensor *grad_norm_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
-    return sc_explain_normalize(ctx, sc_explain_gradient_raw(ctx, a, 0), a->st->unit_mask, e->unit_norm,
-                                e->temperature);
+    return finish(e, ctx, a, sc_explain_gradient_raw(ctx, a, 0));
 }
 
 static sc_tensor *grad_x_input_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
     sc_tensor *raw = sc_explain_gradient_raw(ctx, a, 1);  // (B, U)
     if (e->rule == 1) raw = sc_abs(ctx, raw);              // sign=abs
-    return sc_explain_normalize(ctx, raw, a->st->unit_mask, e->unit_norm, e->temperature);
+    return finish(e, ctx, a, raw);
 }
 
 static sc_tensor *attn_x_grad_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {

@@ -11,7 +11,9 @@
 const sc_config_spec sc_student_spec[] = {
     {"beta", "auto", "explanation-loss weight (auto: 5 attention/controls, 0.2 gradient/perturbation, 0 none)"},
     {"expl_loss", "kl", "explanation loss: kl (softmax student), sparsemax or entmax15 (Fenchel-Young)"},
-    {"student_explainer", "attention", "the student's own explainer (learnable, trained with the student)"},
+    {"student_explainer", "auto",
+     "the student's explainer, differentiable w.r.t. the student (auto: attention if the student has attention, "
+     "else gradient-x-input)"},
     {"meta_lr", "auto", "meta (teacher explainer) AdamW learning rate (auto: 5e-4, 2e-4 for regression)"},
     {"meta_clip", "5", "meta gradient global-norm clipping"},
     {"meta_interval", "1", "student steps between meta steps"},
@@ -82,6 +84,33 @@ static sc_expl_norm unit_norm_of(const sc_explainer *e) {
     return SC_NORM_SOFTMAX;
 }
 
+// Student explainers whose scores are differentiable w.r.t. the student's
+// parameters and honour raw_scores: the attention mixes (their logits are on the
+// tape) and the gradient explainers (double backpropagation: create_graph keeps
+// d f_y / d e_u on the tape). Perturbation explainers and the controls are not.
+static const char *const student_explainers[] = {"attention", "attention-uniform", "attention-last-layer",
+                                                 "attention-head", "gradient-norm", "gradient-x-input", NULL};
+
+int sc_student_explainer_resolve(const char *name, const sc_model *student, const char **out, sc_err *err) {
+    if (!name || !strcmp(name, "auto")) {
+        sc_explainer probe;  // any explainer: creating one probes the model's attention geometry
+        if (sc_explainer_create(&probe, "gradient-norm", NULL, student, err)) return -1;
+        *out = probe.n_layers > 0 ? "attention" : "gradient-x-input";
+        sc_explainer_free(&probe);
+        return 0;
+    }
+    for (int i = 0; student_explainers[i]; i++)
+        if (!strcmp(name, student_explainers[i])) {
+            *out = student_explainers[i];
+            return 0;
+        }
+    return sc_errf(err,
+                   "student_explainer '%s': the student's explanation must be differentiable w.r.t. its parameters; "
+                   "use auto, attention, attention-uniform, attention-last-layer, attention-head, gradient-norm or "
+                   "gradient-x-input",
+                   name);
+}
+
 int sc_student_init(sc_student *s, sc_pipeline *p, sc_model *teacher, sc_model *student, const char *explainer,
                     const sc_config *tcfg, const char *student_explainer, const sc_config *scfg,
                     const sc_student_cfg *cfg, uint64_t seed, sc_err *err) {
@@ -112,17 +141,15 @@ int sc_student_init(sc_student *s, sc_pipeline *p, sc_model *teacher, sc_model *
         }
     }
     if (expl && cfg->beta > 0) {
-        if (sc_explainer_create(&s->sexpl, student_explainer, scfg, student, err)) {
+        const char *name;
+        if (sc_student_explainer_resolve(student_explainer, student, &name, err)) goto fail;
+        if (sc_explainer_create(&s->sexpl, name, scfg, student, err)) {
             sc_err e2 = *err;
-            sc_errf(err, "student explainer: %s (students without attention can only run explainer 'none')",
-                    e2.msg);
+            sc_errf(err, "student explainer: %s (students without attention: student_explainer=gradient-x-input or "
+                    "gradient-norm)", e2.msg);
             goto fail;
         }
         s->have_sexpl = 1;
-        if (s->sexpl.params.n == 0) {
-            sc_errf(err, "student explainer '%s' has no learnable parameters (use 'attention')", student_explainer);
-            goto fail;
-        }
         if (sc_expl_loss_check(cfg->loss, unit_norm_of(&s->texpl), unit_norm_of(&s->sexpl), err)) goto fail;
     }
     if (cfg->learn) {

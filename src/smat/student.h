@@ -4,7 +4,9 @@
 //
 // The student step is the ordinary trainer step (train/trainer.h) on
 // L_in = L_sim + β · L_expl (objective.h), the student explainer's ψ trained
-// jointly with the student. With --learn-explainer, every `meta_interval`
+// jointly with the student (attention), or, for students without attention, a
+// gradient explainer of the student itself with no ψ: L_expl then depends on θ
+// through d f_y / d e_u (double backpropagation). With --learn-explainer, every `meta_interval`
 // student steps a meta step follows: the hypergradient of the student's
 // simulation loss on the next student-valid batch (eval mode, no explanations)
 // at the parameters after the student's real optimizer update on the same
@@ -65,9 +67,17 @@ typedef struct sc_student {
     long meta_n, meta_steps;
 } sc_student;
 
+// The student explainer a `student_explainer` value names: "auto" (or NULL) is
+// `attention` when the student exposes attention, else `gradient-x-input`; an
+// explicit name must be one whose scores are differentiable w.r.t. the student's
+// parameters (the attention explainers, gradient-norm, gradient-x-input: the
+// gradient ones by double backpropagation, with no ψ). *out is a static string.
+int sc_student_explainer_resolve(const char *name, const sc_model *student, const char **out, sc_err *err);
+
 // Sets up explainers (teacher: `explainer` with tcfg; student: `student_explainer`
-// with scfg, only when β > 0) and the meta optimizer (cfg->learn: the teacher
-// explainer must have parameters). "none" means no explainers at all.
+// resolved as above, with scfg, only when β > 0) and the meta optimizer
+// (cfg->learn: the teacher explainer must have parameters). "none" means no
+// explainers at all.
 int sc_student_init(sc_student *s, sc_pipeline *p, sc_model *teacher, sc_model *student, const char *explainer,
                     const sc_config *tcfg, const char *student_explainer, const sc_config *scfg,
                     const sc_student_cfg *cfg, uint64_t seed, sc_err *err);

@@ -342,6 +342,25 @@ static void test_gradient_student_double_backprop(void **state) {
     sc_inputs in;
     assert_int_equal(sc_inputs_from_batch(&ctx, &b, p.shape.modality, stud.dtype, &in), 0);
     sc_ctx_mark mark = sc_ctx_get_mark(&ctx);
+    {  // raw_scores: the scores the student normalizer reads, softmax(scores) = the explanation
+        sc_model_state st;
+        memset(&st, 0, sizeof st);
+        sc_tensor *y = sc_model_forward(&stud, &ctx, &in, 0, &st);
+        sc_explain_args a = {.model = &stud, .in = &in, .st = &st, .logits = y, .create_graph = 1};
+        sc_tensor *q = sc_explain(&s.sexpl, &ctx, &a);  // (B, F)
+        a.raw_scores = 1;
+        sc_tensor *z = sc_explain(&s.sexpl, &ctx, &a);  // (B, F)
+        if (!q || !z) fail_msg("%s", ctx.err.msg);
+        int64_t F = z->shape[1];
+        for (int64_t bi = 0; bi < z->shape[0]; bi++) {
+            double mx = -INFINITY, den = 0;
+            for (int64_t u = 0; u < F; u++) mx = fmax(mx, sc_tensor_get(z, bi * F + u));
+            for (int64_t u = 0; u < F; u++) den += exp(sc_tensor_get(z, bi * F + u) - mx);
+            for (int64_t u = 0; u < F; u++)
+                assert_true(fabs(exp(sc_tensor_get(z, bi * F + u) - mx) / den - sc_tensor_get(q, bi * F + u)) < 1e-9);
+        }
+        sc_ctx_rewind(&ctx, mark);
+    }
     sc_tensor **g;
     double l0 = expl_loss_at(&s, &ctx, &in, pool, n, &g);
     assert_true(isfinite(l0) && l0 > 0);
@@ -435,6 +454,33 @@ static void test_gradient_student_run(void **state) {
     rmdir_r(sdir);
 }
 
+// A text student explaining itself by gradients (no ψ) while the teacher's
+// attention explainer is meta-learned: the meta step differentiates through the
+// student's update, whose gradient already holds the double backprop of the
+// gradient explanation (third order). It runs and moves φ.
+static void test_learned_teacher_gradient_student(void **state) {
+    (void)state;
+    int quick = sc_test_quick();
+    char d[200];
+    snprintf(d, sizeof d, "%s_gradstudent", teacher_dir);
+    char *extra[] = {"--learn-explainer", "--set", "student_explainer=gradient-x-input", "--set", "epochs=1",
+                     "--set", quick ? "max_steps=1" : "max_steps=8", "--set", "meta_lr=5e-2", NULL};
+    student(d, "attention", quick ? "8" : "128", "4", extra);
+    assert_non_null(strstr(err, "student explainer gradient-x-input"));
+    assert_non_null(strstr(out, "meta steps"));
+    size_t nb, na;
+    float *before = result_floats(d, "explainer_params.teacher_before", &nb);
+    float *after = result_floats(d, "explainer_params.teacher_after", &na);
+    assert_int_equal(nb, na);
+    double moved = 0;
+    for (size_t i = 0; i < na; i++) moved += fabs(after[i] - before[i]);
+    assert_true(isfinite(moved) && moved > 1e-6);
+    free(before);
+    free(after);
+    assert_true(isfinite(result_num(d, "test.simulatability")));
+    rmdir_r(d);
+}
+
 static void test_bad_input(void **state) {
     (void)state;
     char *no_ckpt[] = {"scaffold", "train-student", "--task", "synth-text", "--explainer", "none", "--out", "/tmp/sc_xs",
@@ -481,6 +527,7 @@ int main(void) {
         cmocka_unit_test(test_meta_step_descends),
         cmocka_unit_test(test_gradient_student_double_backprop),
         cmocka_unit_test(test_gradient_student_run),
+        cmocka_unit_test(test_learned_teacher_gradient_student),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests_name("student", tests, setup, teardown);

@@ -4,7 +4,9 @@
 // logits a learnable teacher explainer mixes are constants and the explanation
 // depends on φ alone. Gradient explainers still record their own fresh
 // forward/backward (they need grad mode) but without create_graph, so their
-// saliency is a constant too.
+// saliency is a constant too. On the student side they run with create_graph on
+// the student's forward (logits and st->embeddings): d f_y / d e_u stays on the
+// tape and the trainer's backward differentiates it again.
 #include "smat/objective.h"
 
 #include <math.h>

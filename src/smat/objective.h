@@ -8,7 +8,10 @@
 //
 // E_T is the teacher explainer (φ = its params, learnable only for SMaT); E_S is
 // the student explainer (ψ, trained with the student; its SCORES feed the loss,
-// see explain/losses.h). The teacher is frozen: its forward runs without
+// see explain/losses.h): attention, or for students without attention a
+// gradient explainer taken with create_graph on the student's own forward (its
+// embeddings: the token table's rows for text, the input leaves for tabular and
+// image students), so L_expl reaches θ by double backpropagation. The teacher is frozen: its forward runs without
 // recording anything that depends on its parameters. Static teacher
 // explanations (no φ) may be precomputed once per example (`cache`), which makes
 // gradient and perturbation explainers cost nothing per step.

@@ -402,6 +402,18 @@ static void test_gradient_student_double_backprop(void **state) {
             checked++;
         }
     assert_true(checked >= 6);
+    // Descending the explanation loss alone brings the student's explanations
+    // towards the teacher's: plain gradient steps on θ lower it (measured 0.527 -> 0.034).
+    double l = l0;
+    for (int it = 0; it < 20; it++) {
+        l = expl_loss_at(&s, &ctx, &in, pool, n, &g);
+        for (int i = 0; i < np; i++)
+            for (int64_t j = 0; j < stud.params.t[i]->numel; j++)
+                sc_tensor_set(stud.params.t[i], j,
+                              sc_tensor_get(stud.params.t[i], j) - 0.05 * sc_tensor_get(g[i], j));
+        sc_ctx_rewind(&ctx, mark);
+    }
+    if (!(l < 0.5 * l0)) fail_msg("20 gradient steps on L_expl: %.6g -> %.6g", l0, l);
     sc_batch_free(&b);
     free(pool);
     sc_ctx_free(&ctx);

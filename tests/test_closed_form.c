@@ -25,13 +25,6 @@
 
 #define ARENA (64u << 20)
 
-static double val(int64_t i, int64_t salt) {
-    uint64_t x = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)salt * 0xBF58476D1CE4E5B9ull;
-    x ^= x >> 31;
-    x *= 0x94D049BB133111EBull;
-    x ^= x >> 29;
-    return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
-}
 
 static sc_tensor *tensor(sc_ctx *ctx, int64_t rows, int64_t cols, const double *v) {
     int64_t s[2] = {rows, cols};
@@ -189,11 +182,11 @@ typedef struct {
 
 static problem make_problem(void) {
     problem p;
-    for (int i = 0; i < N_TR * NF; i++) p.X[i] = val(i, 31);
-    for (int i = 0; i < N_TR; i++) p.y[i] = val(i, 32);
-    for (int i = 0; i < N_VA * NF; i++) p.Xv[i] = val(i, 33);
-    for (int i = 0; i < N_VA; i++) p.yv[i] = val(i, 34);
-    for (int i = 0; i < NF; i++) p.th[i] = 1.5 * val(i, 35);
+    for (int i = 0; i < N_TR * NF; i++) p.X[i] = sc_test_val(i, 31);
+    for (int i = 0; i < N_TR; i++) p.y[i] = sc_test_val(i, 32);
+    for (int i = 0; i < N_VA * NF; i++) p.Xv[i] = sc_test_val(i, 33);
+    for (int i = 0; i < N_VA; i++) p.yv[i] = sc_test_val(i, 34);
+    for (int i = 0; i < NF; i++) p.th[i] = 1.5 * sc_test_val(i, 35);
     return p;
 }
 
@@ -242,8 +235,8 @@ static void optim_for(const meta_case *mc, sc_optim *o, sc_tensor *th) {
     assert_int_equal(sc_optim_init(o, &mc->cfg, &th, 1, &err), 0);
     if (!mc->moments) return;
     for (int j = 0; j < NF; j++) {
-        if (o->m[0]) sc_tensor_set(o->m[0], j, 0.4 * val(j, 41));
-        if (o->v[0]) sc_tensor_set(o->v[0], j, 0.05 + 0.1 * fabs(val(j, 42)));
+        if (o->m[0]) sc_tensor_set(o->m[0], j, 0.4 * sc_test_val(j, 41));
+        if (o->v[0]) sc_tensor_set(o->v[0], j, 0.05 + 0.1 * fabs(sc_test_val(j, 42)));
     }
     o->t = 3;
 }
@@ -426,7 +419,7 @@ static void test_step_jacobian(void **state) {
         sc_optim o;
         assert_int_equal(sc_optim_init(&o, &cfg, &th, 1, &err), 0);
         if (nesterov)
-            for (int i = 0; i < D; i++) sc_tensor_set(o.m[0], i, val(i, 51));
+            for (int i = 0; i < D; i++) sc_tensor_set(o.m[0], i, sc_test_val(i, 51));
         sc_tensor *g = grad1(&ctx, quadratic(&ctx, th), th, 1);
         sc_tensor *thp;
         assert_int_equal(sc_optim_fstep(&o, &ctx, NULL, &g, lr, &thp, NULL, NULL), 0);

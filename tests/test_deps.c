@@ -14,14 +14,6 @@
 #include "kernels/gemm.h"
 #include "text/utf8.h"
 
-// Deterministic values in [-1, 1) without a global RNG.
-static double val(int64_t i, int64_t salt) {
-    uint64_t x = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)salt * 0xBF58476D1CE4E5B9ull;
-    x ^= x >> 31;
-    x *= 0x94D049BB133111EBull;
-    x ^= x >> 29;
-    return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
-}
 
 // Strided operand storage: element (i, j) of op(M) lives at base[i*rs + j*cs].
 // Transposed storage means the underlying row-major array is (cols, rows).
@@ -41,9 +33,9 @@ static void check_gemm_shape(int64_t m, int64_t n, int64_t k, int ta, int tb, in
     double *c = malloc(sizeof(double) * (size_t)(m * n)), *ref = malloc(sizeof(double) * (size_t)(m * n));
     float *af = malloc(sizeof(float) * (size_t)(m * k)), *bf = malloc(sizeof(float) * (size_t)(k * n));
     float *cf = malloc(sizeof(float) * (size_t)(m * n));
-    for (int64_t i = 0; i < m * k; i++) af[i] = (float)(a[i] = val(i, 1));
-    for (int64_t i = 0; i < k * n; i++) bf[i] = (float)(b[i] = val(i, 2));
-    for (int64_t i = 0; i < m * n; i++) cf[i] = (float)(c[i] = val(i, 3));
+    for (int64_t i = 0; i < m * k; i++) af[i] = (float)(a[i] = sc_test_val(i, 1));
+    for (int64_t i = 0; i < k * n; i++) bf[i] = (float)(b[i] = sc_test_val(i, 2));
+    for (int64_t i = 0; i < m * n; i++) cf[i] = (float)(c[i] = sc_test_val(i, 3));
     const double alpha = 0.75, beta = -0.5;
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < n; j++) {
@@ -82,8 +74,8 @@ static void test_blis_gemm_strided_output(void **state) {
     (void)state;
     enum { M = 6, N = 4, K = 5 };
     double a[M * K], b[K * N], c[M * N] = {0};
-    for (int i = 0; i < M * K; i++) a[i] = val(i, 7);
-    for (int i = 0; i < K * N; i++) b[i] = val(i, 8);
+    for (int i = 0; i < M * K; i++) a[i] = sc_test_val(i, 7);
+    for (int i = 0; i < K * N; i++) b[i] = sc_test_val(i, 8);
     sc_dgemm(M, N, K, 1.0, a, K, 1, b, N, 1, 0.0, c, 1, M);
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {

@@ -20,17 +20,7 @@
 
 #define ARENA (64u << 20)
 
-static double val(int64_t i, int64_t salt) {
-    uint64_t x = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)salt * 0xBF58476D1CE4E5B9ull;
-    x ^= x >> 31;
-    x *= 0x94D049BB133111EBull;
-    x ^= x >> 29;
-    return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
-}
 
-static void fill(sc_tensor *t, int64_t salt, double scale) {
-    for (int64_t i = 0; i < t->numel; i++) sc_tensor_set(t, i, scale * val(i, salt));
-}
 
 static void get_all(sc_tensor *const *t, int n, double *dst) {
     for (int i = 0; i < n; i++)
@@ -68,12 +58,12 @@ static void quad_init(quad *q) {
     int64_t s[2] = {QN, 1};
     assert_int_equal(sc_params_init(&q->P, 1u << 16, &err), 0);
     assert_int_equal(sc_params_init(&q->F, 1u << 16, &err), 0);
-    fill(sc_params_add(&q->P, "theta", SC_F64, 2, s, &err), 1, 1.0);
-    fill(sc_params_add(&q->F, "phi", SC_F64, 2, s, &err), 2, 1.0);
+    sc_test_fill(sc_params_add(&q->P, "theta", SC_F64, 2, s, &err), 1, 1.0);
+    sc_test_fill(sc_params_add(&q->F, "phi", SC_F64, 2, s, &err), 2, 1.0);
     double B[QN * QN];
-    for (int i = 0; i < QN * QN; i++) B[i] = val(i, 3);
+    for (int i = 0; i < QN * QN; i++) B[i] = sc_test_val(i, 3);
     for (int i = 0; i < QN; i++) {  // A = BᵀB + I: SPD, eigenvalues in about [1, 6]
-        q->y[i] = val(i, 4);
+        q->y[i] = sc_test_val(i, 4);
         for (int j = 0; j < QN; j++) {
             double a = i == j;
             for (int k = 0; k < QN; k++) a += B[k * QN + i] * B[k * QN + j];
@@ -173,8 +163,8 @@ static sc_tensor *tiny_resid(sc_ctx *ctx, tiny *m, int64_t salt) {
     sc_dtype dt = m->P.t[0]->dtype;
     sc_tensor *X = sc_empty(ctx, dt, 2, xs), *Y = sc_empty(ctx, dt, 2, ys);
     if (!X || !Y) return NULL;
-    fill(X, salt, 1.5);
-    fill(Y, salt + 1, 0.9);
+    sc_test_fill(X, salt, 1.5);
+    sc_test_fill(Y, salt + 1, 0.9);
     return sc_sub(ctx, sc_tanh(ctx, sc_add(ctx, sc_matmul(ctx, X, m->P.t[0]), m->P.t[1])), Y);
 }
 
@@ -195,9 +185,9 @@ static void tiny_init_dt(tiny *m, sc_dtype dt) {
     int64_t ws[2] = {3, 4}, cs[1] = {4};
     assert_int_equal(sc_params_init(&m->P, 1u << 16, &err), 0);
     assert_int_equal(sc_params_init(&m->F, 1u << 16, &err), 0);
-    fill(sc_params_add(&m->P, "W", dt, 2, ws, &err), 11, 0.8);
-    fill(sc_params_add(&m->P, "c", dt, 1, cs, &err), 12, 0.3);
-    fill(sc_params_add(&m->F, "w", dt, 1, cs, &err), 13, 0.5);
+    sc_test_fill(sc_params_add(&m->P, "W", dt, 2, ws, &err), 11, 0.8);
+    sc_test_fill(sc_params_add(&m->P, "c", dt, 1, cs, &err), 12, 0.3);
+    sc_test_fill(sc_params_add(&m->F, "w", dt, 1, cs, &err), 13, 0.5);
 }
 
 static void tiny_init(tiny *m) { tiny_init_dt(m, SC_F64); }
@@ -322,7 +312,7 @@ static void test_adam_zero_gradient(void **state) {
     tiny m;
     tiny_init(&m);
     int64_t us[1] = {3};
-    fill(sc_params_add(&m.P, "unused", SC_F64, 1, us, &err), 14, 1.0);
+    sc_test_fill(sc_params_add(&m.P, "unused", SC_F64, 1, us, &err), 14, 1.0);
     sc_optim o;
     sc_optim_cfg oc = sc_optim_adam_cfg(0, 0, 0);
     oc.eps = 0.01;  // a smoother first step d / (|d| + ε): a hypergradient FD resolves

@@ -15,18 +15,7 @@
 
 #define ARENA (64u << 20)
 
-// Deterministic values in [-1, 1).
-static double val(int64_t i, int64_t salt) {
-    uint64_t x = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)salt * 0xBF58476D1CE4E5B9ull;
-    x ^= x >> 31;
-    x *= 0x94D049BB133111EBull;
-    x ^= x >> 29;
-    return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
-}
 
-static void fill(sc_tensor *t, int64_t salt, double scale) {
-    for (int64_t i = 0; i < t->numel; i++) sc_tensor_set(t, i, scale * val(i, salt));
-}
 
 static void copy_values(sc_tensor *dst, const sc_tensor *src) {
     for (int64_t i = 0; i < dst->numel; i++) sc_tensor_set(dst, i, sc_tensor_get(src, i));
@@ -50,16 +39,16 @@ static void model_init(model *m, sc_dtype dt) {
     sc_tensor *W = sc_params_add(&m->P, "W", dt, 2, ws, &err), *c = sc_params_add(&m->P, "c", dt, 1, cs, &err);
     assert_non_null(W);
     assert_non_null(c);
-    fill(W, 11, 0.8);
-    fill(c, 12, 0.3);
+    sc_test_fill(W, 11, 0.8);
+    sc_test_fill(c, 12, 0.3);
 }
 
 static sc_tensor *model_loss(sc_ctx *ctx, sc_tensor *W, sc_tensor *c) {
     int64_t xs[2] = {4, 3}, ys[2] = {4, 2};
     sc_tensor *X = sc_zeros(ctx, W->dtype, 2, xs), *Y = sc_zeros(ctx, W->dtype, 2, ys);
     if (!X || !Y) return NULL;
-    fill(X, 21, 1.5);
-    fill(Y, 22, 0.9);
+    sc_test_fill(X, 21, 1.5);
+    sc_test_fill(Y, 22, 0.9);
     sc_tensor *pred = sc_tanh(ctx, sc_add(ctx, sc_matmul(ctx, X, W), c));
     sc_tensor *r = sc_sub(ctx, pred, Y);
     return sc_mean_all(ctx, sc_mul(ctx, r, r));
@@ -228,8 +217,8 @@ static void test_strided_grad(void **state) {
     assert_int_equal(sc_optim_init_params(&ob, &cfg, &B.P, &err), 0);
     int64_t ts[2] = {2, 3}, cs[1] = {2};
     sc_tensor *gt = sc_zeros(&ctx, SC_F64, 2, ts), *gc = sc_zeros(&ctx, SC_F64, 1, cs);
-    fill(gt, 5, 2.0);
-    fill(gc, 6, 2.0);
+    sc_test_fill(gt, 5, 2.0);
+    sc_test_fill(gc, 6, 2.0);
     sc_tensor *gview[2] = {sc_transpose(&ctx, gt, 0, 1), gc};
     assert_false(sc_tensor_is_contiguous(gview[0]));
     sc_tensor *gcopy[2] = {sc_contiguous(&ctx, gview[0]), gc};
@@ -237,7 +226,7 @@ static void test_strided_grad(void **state) {
     assert_int_equal(sc_optim_step(&ob, &ctx, gcopy, 0.1), 0);
     for (int i = 0; i < 2; i++) assert_true(max_abs_diff(A.P.t[i], B.P.t[i]) == 0.0);
     // The gradient itself is untouched by the step.
-    for (int64_t k = 0; k < gt->numel; k++) assert_true(sc_tensor_get(gt, k) == 2.0 * val(k, 5));
+    for (int64_t k = 0; k < gt->numel; k++) assert_true(sc_tensor_get(gt, k) == 2.0 * sc_test_val(k, 5));
     sc_optim_free(&oa);
     sc_optim_free(&ob);
     sc_params_free(&A.P);
@@ -416,8 +405,8 @@ static void test_clip_norm(void **state) {
     assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
     int64_t s1[2] = {4, 5}, s2[1] = {7};
     sc_tensor *g[2] = {sc_zeros(&ctx, SC_F64, 2, s1), sc_zeros(&ctx, SC_F64, 1, s2)};
-    fill(g[0], 1, 3.0);
-    fill(g[1], 2, 3.0);
+    sc_test_fill(g[0], 1, 3.0);
+    sc_test_fill(g[1], 2, 3.0);
     double ss = 0;
     for (int i = 0; i < 2; i++)
         for (int64_t k = 0; k < g[i]->numel; k++) ss += sc_tensor_get(g[i], k) * sc_tensor_get(g[i], k);

@@ -20,6 +20,18 @@ static void curve(msgpack_packer *pk, const double *v, int n) {
     for (int i = 0; i < n; i++) msgpack_pack_double(pk, v[i]);
 }
 
+// The training record: steps, epochs, the best validation metric, time, curves.
+static void train_map(msgpack_packer *pk, const sc_train_result *t) {
+    msgpack_pack_map(pk, 7);
+    str(pk, "steps"), msgpack_pack_int64(pk, t->steps);
+    str(pk, "epochs_run"), msgpack_pack_int64(pk, t->epochs_run);
+    str(pk, "best_epoch"), msgpack_pack_int64(pk, t->best_epoch);
+    str(pk, "best_valid"), msgpack_pack_double(pk, t->best_valid);
+    str(pk, "seconds"), msgpack_pack_double(pk, t->seconds);
+    str(pk, "valid_curve"), curve(pk, t->valid_curve, t->n_curve);
+    str(pk, "loss_curve"), curve(pk, t->loss_curve, t->n_curve);
+}
+
 // The map of n_fields fields opens with the five every result shares.
 static void begin(msgpack_sbuffer *sb, msgpack_packer *pk, size_t n_fields, const char *kind, const char *task,
                   const char *arch) {
@@ -51,14 +63,7 @@ int sc_result_write(const char *path, const sc_result_run *r, sc_err *err) {
     else msgpack_pack_nil(&pk);
     str(&pk, "train");
     const sc_train_result *t = r->train;
-    msgpack_pack_map(&pk, 7);
-    str(&pk, "steps"), msgpack_pack_int64(&pk, t->steps);
-    str(&pk, "epochs_run"), msgpack_pack_int64(&pk, t->epochs_run);
-    str(&pk, "best_epoch"), msgpack_pack_int64(&pk, t->best_epoch);
-    str(&pk, "best_valid"), msgpack_pack_double(&pk, t->best_valid);
-    str(&pk, "seconds"), msgpack_pack_double(&pk, t->seconds);
-    str(&pk, "valid_curve"), curve(&pk, t->valid_curve, t->n_curve);
-    str(&pk, "loss_curve"), curve(&pk, t->loss_curve, t->n_curve);
+    train_map(&pk, t);
     str(&pk, "created_by"), str(&pk, "scaffold");
     int rc = sc_atomic_write(path, sb.data, sb.size, err);
     msgpack_sbuffer_destroy(&sb);
@@ -123,14 +128,7 @@ int sc_result_write_student(const char *path, const sc_result_student *r, sc_err
 
     const sc_train_result *t = r->train;
     str(&pk, "train");
-    msgpack_pack_map(&pk, 7);
-    str(&pk, "steps"), msgpack_pack_int64(&pk, t->steps);
-    str(&pk, "epochs_run"), msgpack_pack_int64(&pk, t->epochs_run);
-    str(&pk, "best_epoch"), msgpack_pack_int64(&pk, t->best_epoch);
-    str(&pk, "best_valid"), msgpack_pack_double(&pk, t->best_valid);
-    str(&pk, "seconds"), msgpack_pack_double(&pk, t->seconds);
-    str(&pk, "valid_curve"), curve(&pk, t->valid_curve, t->n_curve);
-    str(&pk, "loss_curve"), curve(&pk, t->loss_curve, t->n_curve);
+    train_map(&pk, t);
     str(&pk, "meta");
     msgpack_pack_map(&pk, 2);
     str(&pk, "steps"), msgpack_pack_int64(&pk, r->meta_steps);

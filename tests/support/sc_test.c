@@ -78,3 +78,15 @@ char *sc_test_slurp(const char *path, size_t *n) {
     fclose(f);
     return buf;
 }
+
+double sc_test_val(int64_t i, int64_t salt) {
+    uint64_t x = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)salt * 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 31;
+    x *= 0x94D049BB133111EBull;
+    x ^= x >> 29;
+    return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
+}
+
+void sc_test_fill(sc_tensor *t, int64_t salt, double scale) {
+    for (int64_t i = 0; i < t->numel; i++) sc_tensor_set(t, i, scale * sc_test_val(i, salt));
+}

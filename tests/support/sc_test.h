@@ -23,6 +23,12 @@ int sc_test_quick(void);
 // (BLIS) so leak checking sees only real leaks.
 int sc_test_teardown(void **state);
 
+// Deterministic values in [-1, 1) from (index, salt): a hash, no global RNG state.
+double sc_test_val(int64_t i, int64_t salt);
+// Fills every element of t with scale * sc_test_val(i, salt) (any dtype, any strides).
+struct sc_tensor;
+void sc_test_fill(struct sc_tensor *t, int64_t salt, double scale);
+
 // The whole file, NUL-terminated, malloc'd (free it); NULL if it cannot be read.
 char *sc_test_slurp(const char *path, size_t *n);
 

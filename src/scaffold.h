@@ -43,6 +43,17 @@
 //    its backward rule right below it (ops only; a fused kernel may serve the
 //    !create_graph case if a test shows it agrees); add a gradcheck case in
 //    autograd/checks/. `scaffold gradcheck --op NAME --order 3` must pass.
+//
+// 6. The framework on top, layer by layer: a task (data/task.h, a YAML file)
+//    becomes a pipeline (train/pipeline.h) that teachers and students
+//    (models/model.h, one C file each) share; explainers (explain/explainer.h)
+//    map a model's forward state to a distribution over its units; the SMaT
+//    objective (smat/objective.h) ties a student to a frozen teacher through
+//    its predictions and explanations; smat/student.h trains the student and,
+//    when the teacher explainer learns, takes the meta step whose gradient
+//    smat/hypergrad.h computes (unrolled, Neumann, CG, DARTS); exp/manifest.h
+//    and exp/runner.h turn an experiment file into runs; report/compare.h and
+//    report/report.h turn their results into tables and pages.
 #ifndef SC_SCAFFOLD_H
 #define SC_SCAFFOLD_H
 
@@ -56,5 +67,10 @@
 #include "core/version.h"
 #include "kernels/gemm.h"
 #include "ops/ops.h"
+#include "explain/explainer.h"
+#include "models/model.h"
+#include "smat/hypergrad.h"
+#include "smat/objective.h"
+#include "smat/student.h"
 
 #endif

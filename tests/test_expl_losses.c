@@ -12,19 +12,6 @@
 #include "explain/losses.h"
 #include "ops/ops.h"
 
-static sc_ctx ctx_store;
-
-static int setup(void **state) {
-    sc_err err;
-    if (sc_ctx_init(&ctx_store, 64u << 20, 7, &err)) return -1;
-    *state = &ctx_store;
-    return 0;
-}
-
-static int teardown(void **state) {
-    sc_ctx_free(*state);
-    return 0;
-}
 
 enum { B = 2, U = 5 };
 static const int64_t SH[2] = {B, U};
@@ -319,13 +306,13 @@ static void test_combination_check(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_zero_at_match, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kl_known_value, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gradients, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hvp, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sparse_teacher, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_third_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_f32_and_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zero_at_match, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_kl_known_value, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_gradients, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_hvp, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_sparse_teacher, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_third_order, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_f32_and_errors, sc_test_ctx_setup, sc_test_ctx_release),
         cmocka_unit_test(test_combination_check),
     };
     return cmocka_run_group_tests_name("expl_losses", tests, NULL, sc_test_teardown);

@@ -29,27 +29,6 @@ static int count(const char *s, const char *needle) {
     return k;
 }
 
-// Decodes a PNG file to RGB8; returns the malloc'd pixels and the size.
-static uint8_t *read_png(const char *path, uint32_t *w, uint32_t *h) {
-    size_t n;
-    char *buf = sc_test_slurp(path, &n);
-    assert_non_null(buf);
-    spng_ctx *c = spng_ctx_new(0);
-    assert_non_null(c);
-    struct spng_ihdr ih;
-    size_t need;
-    assert_int_equal(spng_set_png_buffer(c, buf, n), 0);
-    assert_int_equal(spng_get_ihdr(c, &ih), 0);
-    assert_int_equal(spng_decoded_image_size(c, SPNG_FMT_RGB8, &need), 0);
-    uint8_t *px = malloc(need);
-    assert_int_equal(spng_decode_image(c, px, need, SPNG_FMT_RGB8, 0), 0);
-    spng_ctx_free(c);
-    free(buf);
-    *w = ih.width;
-    *h = ih.height;
-    return px;
-}
-
 static void test_png_heatmap_roundtrip(void **state) {
     (void)state;
     // 4x4 gray ramp, 2x2 saliency grid, upscaled 3x: 12x12 pixels.
@@ -85,7 +64,7 @@ static void test_png_heatmap_roundtrip(void **state) {
     snprintf(path, sizeof path, "%s/h.png", dir);
     if (sc_png_write_rgb(path, rgb, 12, 12, &e)) fail_msg("%s", e.msg);
     uint32_t w, h;
-    uint8_t *back = read_png(path, &w, &h);
+    uint8_t *back = sc_test_read_png(path, &w, &h);
     assert_int_equal(w, 12);
     assert_int_equal(h, 12);
     assert_memory_equal(back, rgb, sizeof rgb);

@@ -8,7 +8,6 @@
 #include "sc_test.h"
 
 #include <signal.h>
-#include <spng.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,28 +88,6 @@ static int screenshot(const char *html, const char *png, const char *profile) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// Decodes a PNG file to RGB8 (malloc'd) and gives its size.
-static uint8_t *read_png(const char *path, uint32_t *w, uint32_t *h) {
-    size_t n;
-    char *buf = sc_test_slurp(path, &n);
-    if (!buf) fail_msg("chromium wrote no screenshot %s", path);
-    spng_ctx *c = spng_ctx_new(0);
-    assert_non_null(c);
-    struct spng_ihdr ih;
-    size_t need;
-    assert_int_equal(spng_set_png_buffer(c, buf, n), 0);
-    assert_int_equal(spng_get_ihdr(c, &ih), 0);
-    assert_int_equal(spng_decoded_image_size(c, SPNG_FMT_RGB8, &need), 0);
-    uint8_t *px = malloc(need);
-    assert_non_null(px);
-    assert_int_equal(spng_decode_image(c, px, need, SPNG_FMT_RGB8, 0), 0);
-    spng_ctx_free(c);
-    free(buf);
-    *w = ih.width;
-    *h = ih.height;
-    return px;
-}
-
 typedef struct shot_stats {
     double ink;  // share of pixels differing from the background (the top-left pixel)
     double red;  // share of clearly reddish pixels (saliency shading / heatmap)
@@ -145,7 +122,7 @@ static shot_stats render(const char *dir, char **train_argv, const char *explain
     int rc = screenshot(page, png, prof);
     if (rc != 0) fail_msg("chromium exited %d on %s", rc, page);
     uint32_t w, h;
-    uint8_t *px = read_png(png, &w, &h);
+    uint8_t *px = sc_test_read_png(png, &w, &h);
     assert_int_equal(w, 1200);
     assert_int_equal(h, 1600);
     shot_stats s = measure(px, w, h);

@@ -14,19 +14,6 @@
 #include "kernels/fused.h"
 #include "ops/ops.h"
 
-static sc_ctx ctx_store;
-
-static int setup(void **state) {
-    sc_err err;
-    if (sc_ctx_init(&ctx_store, 64u << 20, 7, &err)) return -1;
-    *state = &ctx_store;
-    return 0;
-}
-
-static int teardown(void **state) {
-    sc_ctx_free(*state);
-    return 0;
-}
 
 #define SHAPE(...) ((const int64_t[]){__VA_ARGS__})
 
@@ -558,21 +545,21 @@ static void test_op_errors(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_softmax_matches_naive_any_axis, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_softmax_large_magnitude_is_stable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_softmax_fused_backward_matches_rule, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rules_match_finite_differences, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_layernorm_normalizes_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_layernorm_fused_backward_matches_rule, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_layernorm_errors_name_shapes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dropout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_linear_and_l2_norm, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cross_entropy_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cross_entropy_fused_backward_matches_rule, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cross_entropy_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mse_and_kl_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_attention_matches_naive, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_op_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_softmax_matches_naive_any_axis, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_softmax_large_magnitude_is_stable, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_softmax_fused_backward_matches_rule, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_rules_match_finite_differences, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_layernorm_normalizes_rows, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_layernorm_fused_backward_matches_rule, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_layernorm_errors_name_shapes, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_dropout, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_linear_and_l2_norm, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_cross_entropy_values, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_cross_entropy_fused_backward_matches_rule, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_cross_entropy_errors, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_mse_and_kl_values, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_attention_matches_naive, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test_setup_teardown(test_op_errors, sc_test_ctx_setup, sc_test_ctx_release),
     };
     return cmocka_run_group_tests_name("nn_ops", tests, NULL, sc_test_teardown);
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <spng.h>
+
 #include "autograd/engine.h"
 #include "kernels/gemm.h"
 
@@ -60,6 +62,32 @@ int sc_test_ctx_setup(void **state) {
 int sc_test_ctx_teardown(void **state) {
     sc_ctx_free(*state);
     return sc_test_teardown(state);
+}
+
+int sc_test_ctx_release(void **state) {
+    sc_ctx_free(*state);
+    return 0;
+}
+
+uint8_t *sc_test_read_png(const char *path, uint32_t *w, uint32_t *h) {
+    size_t n;
+    char *buf = sc_test_slurp(path, &n);
+    if (!buf) fail_msg("cannot read the PNG %s", path);
+    spng_ctx *c = spng_ctx_new(0);
+    assert_non_null(c);
+    struct spng_ihdr ih;
+    size_t need;
+    assert_int_equal(spng_set_png_buffer(c, buf, n), 0);
+    assert_int_equal(spng_get_ihdr(c, &ih), 0);
+    assert_int_equal(spng_decoded_image_size(c, SPNG_FMT_RGB8, &need), 0);
+    uint8_t *px = malloc(need);
+    assert_non_null(px);
+    assert_int_equal(spng_decode_image(c, px, need, SPNG_FMT_RGB8, 0), 0);
+    spng_ctx_free(c);
+    free(buf);
+    *w = ih.width;
+    *h = ih.height;
+    return px;
 }
 
 char *sc_test_slurp(const char *path, size_t *n) {

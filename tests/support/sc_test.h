@@ -36,5 +36,10 @@ char *sc_test_slurp(const char *path, size_t *n);
 // (sc_ctx *ctx = *state); the teardown also runs sc_test_teardown.
 int sc_test_ctx_setup(void **state);
 int sc_test_ctx_teardown(void **state);
+// The same per test (cmocka_unit_test_setup_teardown): the release only frees the ctx.
+int sc_test_ctx_release(void **state);
+
+// Decodes a PNG file to RGB8 (malloc'd, free()) and gives its size; fails the test if unreadable.
+uint8_t *sc_test_read_png(const char *path, uint32_t *w, uint32_t *h);
 
 #endif

@@ -27,7 +27,9 @@ bash scripts/bootstrap.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
 zig=scripts/zig
 passed=0
 failed=0
+skipped=0
 failures=()
+skips=()
 
 ok()   { passed=$((passed + $1)); }
 bad()  { failed=$((failed + $1)); failures+=("$2"); }
@@ -50,7 +52,13 @@ run_cmocka() {  # name, log, command...
   local p f
   p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
   f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+  local s
+  s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
   ok "${p:-0}"
+  if [ "${s:-0}" -gt 0 ]; then
+    skipped=$((skipped + s))
+    while read -r t; do skips+=("$name: $t"); done < <(sed -n 's/^\[  SKIPPED \] \([a-z_0-9]*\)$/\1/p' "$log" | sort -u)
+  fi
   if [ "${f:-0}" -gt 0 ]; then bad "$f" "$name"
   elif [ $rc -ne 0 ]; then bad 1 "$name (exit $rc)"; fi
 }
@@ -102,6 +110,7 @@ fi
 
 echo
 echo "== summary ($(( $(date +%s) - start )) s)"
+for f in "${skips[@]+"${skips[@]}"}"; do echo "SKIPPED: $f"; done
 for f in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $f"; done
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

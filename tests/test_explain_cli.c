@@ -236,17 +236,13 @@ static void test_explain_bad_arguments(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
-// The image path on decoy-fashion-mnist (only if its data is fetched; not under
+// The image path on decoy-fashion-mnist (fetched here if needed; not under
 // valgrind, where loading 70000 images is slow): blocks carry embedded heatmap
 // PNGs of the upscaled 28x28 input, and the metrics include the decoy share.
 static void test_explain_image(void **state) {
     (void)state;
-    sc_task *t;
-    sc_err e;
-    if (sc_task_open("decoy-fashion-mnist", &t, &e)) fail_msg("%s", e.msg);
-    int fetched = sc_task_is_fetched(t);
-    sc_task_free(t);
-    if (sc_test_quick() || !fetched) skip();
+    if (sc_test_quick()) skip();
+    sc_test_need_task("decoy-fashion-mnist");
     char dir[] = "/tmp/sc_explain_img_XXXXXX";
     assert_non_null(mkdtemp(dir));
     char *tr[] = {"scaffold", "train-teacher", "--task", "decoy-fashion-mnist", "--teacher", "vit", "--set", "layers=1",

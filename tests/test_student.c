@@ -278,15 +278,6 @@ static void test_meta_step_descends(void **state) {
 
 // ---- students without attention: a gradient student explainer (breast-cancer) ----------------
 
-// `scaffold tasks fetch breast-cancer` (idempotent, reuses the data cache); 0 if
-// the data is not available (no network and no cache): the tabular tests skip.
-static int have_breast_cancer(void) {
-    char *fetch[] = {"tasks", "fetch", "breast-cancer", NULL};
-    if (sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, err, sizeof err) == 0) return 1;
-    fprintf(stderr, "skipping: breast-cancer is not available: %s\n", err);
-    return 0;
-}
-
 // The explanation loss of an mlp student with the (auto) gradient-x-input
 // student explainer: β · KL(E_T || softmax(<d f_y / d x_u, x_u> / T)). It
 // depends on θ only through the input gradient, so its gradient w.r.t. θ is
@@ -308,7 +299,7 @@ static double expl_loss_at(sc_student *s, sc_ctx *ctx, const sc_inputs *in, cons
 
 static void test_gradient_student_double_backprop(void **state) {
     (void)state;
-    if (!have_breast_cancer()) skip();
+    sc_test_need_task("breast-cancer");
     sc_err e;
     sc_pipeline p;
     if (sc_pipeline_open(&p, "breast-cancer", NULL, &e)) fail_msg("%s", e.msg);
@@ -428,7 +419,7 @@ static void test_gradient_student_double_backprop(void **state) {
 // it; a non-differentiable student explainer is refused.
 static void test_gradient_student_run(void **state) {
     (void)state;
-    if (!have_breast_cancer()) skip();
+    sc_test_need_task("breast-cancer");
     int quick = sc_test_quick();
     char tdir[200], sdir[200];
     snprintf(tdir, sizeof tdir, "%s_bc_teacher", teacher_dir);

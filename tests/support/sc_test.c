@@ -7,6 +7,7 @@
 #include <spng.h>
 
 #include "autograd/engine.h"
+#include "cli/cli.h"
 #include "kernels/gemm.h"
 
 static void slurp(FILE *f, char *buf, size_t cap) {
@@ -37,6 +38,13 @@ int sc_test_capture(int (*fn)(int, char **), int argc, char **argv,
     fclose(fo);
     fclose(fe);
     return rc;
+}
+
+void sc_test_need_task(const char *name) {
+    static char out[1 << 14], err[1 << 14];
+    char *fetch[] = {"tasks", "fetch", (char *)name, NULL};
+    if (sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, err, sizeof err))
+        fail_msg("this test needs task %s and `scaffold tasks fetch %s` failed: %s", name, name, err);
 }
 
 int sc_test_quick(void) {

@@ -16,6 +16,13 @@
 int sc_test_capture(int (*fn)(int, char **), int argc, char **argv,
                     char *out, size_t out_cap, char *err, size_t err_cap);
 
+// Hermetic data: `scaffold tasks fetch NAME` (idempotent; the user's data cache,
+// $SCAFFOLD_DATA or ~/.cache/scaffold/data). A test that needs a built-in task's
+// data calls this first, so it passes on a new machine with an empty cache and in
+// any order; a fetch that fails FAILS the test (never a silent skip): the data of
+// every built-in task is reachable from a machine set up by scripts/bootstrap.sh.
+void sc_test_need_task(const char *name);
+
 // 1 if SCAFFOLD_TEST_QUICK is set (the memcheck pass sets it: slow cases shrink).
 int sc_test_quick(void);
 

@@ -14,6 +14,7 @@
 
 #include "explain/explainer.h"
 #include "ops/ops.h"
+#include "smat/student.h"
 
 #define V 11
 #define TMAX 7
@@ -391,6 +392,62 @@ static void test_attention_gradients(void **state) {
 // With create_graph the gradient explanation of a model is itself a function of
 // the model's parameters (what a student-side explainer needs): same values as
 // without, and its gradient w.r.t. weights matches central differences.
+// Every registered explainer's declared properties are true of it (a new
+// explainer is exercised here by adding its table row): LEARNABLE <=> it owns
+// parameters; STUDENT_OK => on a text transformer forward on the tape, its raw
+// scores (create_graph) depend on the model's parameters (a nonzero gradient);
+// default_beta is positive and is what SMaT's beta=auto picks.
+static void test_registry_properties(void **state) {
+    sc_ctx *ctx = *state;
+    int n;
+    const sc_explainer_def *const *defs = sc_explainer_list(&n);
+    fixture fx;
+    build(&fx, ctx, 0, "f64");
+    for (int i = 0; i < n; i++) {
+        const sc_explainer_def *d = defs[i];
+        assert_true(d->default_beta > 0);
+        assert_true(sc_student_default_beta(d->name) == d->default_beta);
+        sc_explainer e;
+        create(&e, d->name, NULL, &fx.m);
+        if (((d->flags & SC_EXPL_LEARNABLE) != 0) != (e.params.n > 0))
+            fail_msg("%s: LEARNABLE flag %d but %d parameter tensors", d->name, !!(d->flags & SC_EXPL_LEARNABLE),
+                     e.params.n);
+        if (d->flags & SC_EXPL_STUDENT_OK) {
+            sc_ctx_mark mark = sc_ctx_get_mark(ctx);
+            sc_model_state st;
+            sc_tensor *out = forward(&fx.m, ctx, &fx.in, &st);
+            sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &st, .logits = out, .create_graph = 1,
+                                 .raw_scores = 1};
+            sc_tensor *s = explain(&e, ctx, &a);
+            sc_tensor *r = rand_tensor(ctx, SC_F64, 2, s->shape, 17, -1, 1);
+            sc_tensor *L = sc_sum_all(ctx, sc_mul(ctx, s, r));
+            sc_tensor **g = sc_grad(ctx, &L, 1, fx.m.params.t, fx.m.params.n, NULL, 0);
+            if (!g) fail_msg("%s: %s", d->name, ctx->err.msg);
+            double tot = 0;
+            for (int k = 0; k < fx.m.params.n; k++)
+                for (int64_t j = 0; j < g[k]->numel; j++) tot += fabs(sc_tensor_get(g[k], j));
+            if (!(tot > 0) || !isfinite(tot))
+                fail_msg("%s: STUDENT_OK but the gradient of its scores w.r.t. the model is %g", d->name, tot);
+            sc_ctx_rewind(ctx, mark);
+        }
+        sc_explainer_free(&e);
+        if (d->flags & SC_EXPL_STUDENT_OK) {
+            const char *got;
+            sc_err err = {{0}};
+            assert_int_equal(sc_student_explainer_resolve(d->name, &fx.m, &got, &err), 0);
+            assert_string_equal(got, d->name);
+        } else {
+            const char *got;
+            sc_err err = {{0}};
+            assert_int_equal(sc_student_explainer_resolve(d->name, &fx.m, &got, &err), -1);
+            assert_non_null(strstr(err.msg, "gradient-x-input"));  // the message lists what qualifies
+        }
+    }
+    assert_true(sc_student_default_beta("none") == 0);
+    sc_model_free(&fx.m);
+    sc_ctx_reset(ctx);
+}
+
 static void test_gradient_create_graph(void **state) {
     sc_ctx *ctx = *state;
     fixture fx;
@@ -628,7 +685,7 @@ int main(void) {
         cmocka_unit_test(test_every_explainer_distribution), cmocka_unit_test(test_attention_gradients),
         cmocka_unit_test(test_gradient_create_graph),   cmocka_unit_test(test_permuted_is_derangement),
         cmocka_unit_test(test_ig_completeness),         cmocka_unit_test(test_occlusion_and_lime),
-        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_config),                 cmocka_unit_test(test_registry_properties),
     };
     return cmocka_run_group_tests(tests, sc_test_ctx_setup, sc_test_ctx_teardown);
 }

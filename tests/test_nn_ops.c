@@ -361,6 +361,25 @@ static void test_linear_and_l2_norm(void **state) {
     assert_int_equal(n1->ndim, 2);
     assert_true(fabs(sc_tensor_get(n1, 0) - sqrt(45.0)) <= 1e-14 && fabs(sc_tensor_get(n1, 1) - sqrt(80.0)) <= 1e-14);
 
+    // A zero row (a padded unit's gradient): norm 0, gradient 0 there (not NaN),
+    // x / ||x|| elsewhere, also through a second backward (create_graph).
+    sc_tensor *z = leaf(sc_from_f64(ctx, SC_F64, 2, SHAPE(2, 2), (const double[]){0, 0, 3, 4}));
+    sc_tensor *nz = sc_l2_norm(ctx, z, -1, 0);
+    assert_true(sc_tensor_get(nz, 0) == 0.0 && fabs(sc_tensor_get(nz, 1) - 5.0) <= 1e-15);
+    sc_tensor *lz = sc_sum_all(ctx, sc_mul(ctx, nz, nz));  // sum of squared norms: d/dz = 2z
+    sc_tensor *lz1 = sc_sum_all(ctx, nz);
+    sc_tensor **gz = sc_grad(ctx, &lz1, 1, &z, 1, NULL, 1);
+    assert_non_null(gz);
+    const double want[4] = {0, 0, 0.6, 0.8};
+    for (int i = 0; i < 4; i++) assert_true(fabs(sc_tensor_get(gz[0], i) - want[i]) <= 1e-15);
+    sc_tensor **gz2 = sc_grad(ctx, &lz, 1, &z, 1, NULL, 0);
+    assert_non_null(gz2);
+    for (int i = 0; i < 4; i++) assert_true(isfinite(sc_tensor_get(gz2[0], i)));
+    sc_tensor *hz = sc_sum_all(ctx, gz[0]);  // second order through the safe branch stays finite
+    sc_tensor **gg = sc_grad(ctx, &hz, 1, &z, 1, NULL, 0);
+    assert_non_null(gg);
+    for (int i = 0; i < 4; i++) assert_true(isfinite(sc_tensor_get(gg[0], i)));
+
     assert_null(sc_linear(ctx, x, sc_zeros(ctx, SC_F64, 2, SHAPE(3, 5)), NULL));
     assert_non_null(strstr(ctx->err.msg, "linear: x (2, 3, 4) f64 does not fit weight (3, 5) f64"));
     sc_ctx_reset(ctx);

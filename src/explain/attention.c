@@ -150,11 +150,14 @@ static const sc_config_spec head_spec[] = {
 };
 
 const sc_explainer_def sc_explainer_attention = {
-    "attention", "learnable mix of every layer's heads (SMaT)", learned_spec, init_learned, attention_explain};
+    "attention", "learnable mix of every layer's heads (SMaT)", learned_spec, 5.0,
+    SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK, init_learned, attention_explain};
 const sc_explainer_def sc_explainer_attention_uniform = {
-    "attention-uniform", "static attention: all layers, uniform heads", fixed_spec, init_uniform,
-    attention_explain};
+    "attention-uniform", "static attention: all layers, uniform heads", fixed_spec, 5.0, SC_EXPL_STUDENT_OK,
+    init_uniform, attention_explain};
 const sc_explainer_def sc_explainer_attention_last_layer = {
-    "attention-last-layer", "uniform heads of the last layer", fixed_spec, init_last_layer, attention_explain};
+    "attention-last-layer", "uniform heads of the last layer", fixed_spec, 5.0, SC_EXPL_STUDENT_OK,
+    init_last_layer, attention_explain};
 const sc_explainer_def sc_explainer_attention_head = {
-    "attention-head", "a single head (layer, head)", head_spec, init_head, attention_explain};
+    "attention-head", "a single head (layer, head)", head_spec, 5.0, SC_EXPL_STUDENT_OK, init_head,
+    attention_explain};

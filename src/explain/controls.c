@@ -104,11 +104,11 @@ static const sc_config_spec spec[] = {
     {NULL, NULL, NULL},
 };
 
-const sc_explainer_def sc_explainer_random = {"random", "control: softmax of fixed random scores", spec,
+const sc_explainer_def sc_explainer_random = {"random", "control: softmax of fixed random scores", spec, 5.0, 0,
                                               init_control, random_explain};
 const sc_explainer_def sc_explainer_permuted = {
-    "permuted", "control: another example's explanation (a fixed derangement of the batch)", spec,
+    "permuted", "control: another example's explanation (a fixed derangement of the batch)", spec, 5.0, 0,
     init_control, permuted_explain};
 const sc_explainer_def sc_explainer_rationale = {
-    "rationale", "control: the task's ground-truth rationale, uniform over gold units", spec, init_control,
-    rationale_explain};
+    "rationale", "control: the task's ground-truth rationale, uniform over gold units", spec, 5.0, 0,
+    init_control, rationale_explain};

@@ -33,10 +33,28 @@ typedef struct sc_explain_args {
     int raw_scores;
 } sc_explain_args;
 
+// What an explainer is, as data the rest of scaffold reads instead of its name:
+// SMaT's default explanation-loss weight, whether --learn-explainer can train
+// it, whether a student may use it as its own (differentiable) explainer.
+enum {
+    // Owns parameters (e->params) that SMaT meta-learns: --learn-explainer accepts it.
+    SC_EXPL_LEARNABLE = 1 << 0,
+    // Usable as the STUDENT's explainer: its scores are differentiable w.r.t.
+    // the model's parameters (attention logits on the tape, or gradients kept
+    // with create_graph) and it honours raw_scores. Perturbation explainers and
+    // the controls are not.
+    SC_EXPL_STUDENT_OK = 1 << 1,
+};
+
 typedef struct sc_explainer_def {
     const char *name;
     const char *summary;
     const sc_config_spec *spec;  // NULL-key terminated
+    // SMaT's explanation-loss weight when the student config says beta=auto:
+    // the reference's 5 for attention-like distributions (and the controls that
+    // stand in for them), 0.2 for the sharper gradient/perturbation scores.
+    double default_beta;
+    unsigned flags;  // SC_EXPL_*
     // Reads e->cfg (defaults applied) and may create parameters in e->params.
     int (*init)(struct sc_explainer *e, const sc_model *m, sc_err *err);
     sc_tensor *(*explain)(struct sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a);

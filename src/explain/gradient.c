@@ -109,10 +109,11 @@ static const sc_config_spec gxi_spec[] = {
 static const sc_config_spec empty_spec[] = {{NULL, NULL, NULL}};
 
 const sc_explainer_def sc_explainer_gradient_norm = {
-    "gradient-norm", "softmax of ||d logit / d embedding|| per unit", norm_spec, init_grad, grad_norm_explain};
+    "gradient-norm", "softmax of ||d logit / d embedding|| per unit", norm_spec, 0.2, SC_EXPL_STUDENT_OK,
+    init_grad, grad_norm_explain};
 const sc_explainer_def sc_explainer_gradient_x_input = {
-    "gradient-x-input", "softmax of <d logit / d embedding, embedding> / T per unit", gxi_spec, init_gxi,
-    grad_x_input_explain};
+    "gradient-x-input", "softmax of <d logit / d embedding, embedding> / T per unit", gxi_spec, 0.2,
+    SC_EXPL_STUDENT_OK, init_gxi, grad_x_input_explain};
 const sc_explainer_def sc_explainer_attention_x_gradient = {
-    "attention-x-gradient", "static attention times gradient norm, renormalized", empty_spec,
+    "attention-x-gradient", "static attention times gradient norm, renormalized", empty_spec, 0.2, 0,
     init_attn_x_grad, attn_x_grad_explain};

@@ -306,10 +306,10 @@ static const sc_config_spec lime_spec[] = {
 };
 
 const sc_explainer_def sc_explainer_integrated_gradients = {
-    "integrated-gradients", "integrated gradients from the zero embedding, softmax(raw / T)", ig_spec, init_ig,
-    ig_explain};
+    "integrated-gradients", "integrated gradients from the zero embedding, softmax(raw / T)", ig_spec, 0.2, 0,
+    init_ig, ig_explain};
 const sc_explainer_def sc_explainer_occlusion = {
-    "occlusion", "leave one unit out: drop in the predicted class's probability", occlusion_spec, init_occlusion,
-    occlusion_explain};
+    "occlusion", "leave one unit out: drop in the predicted class's probability", occlusion_spec, 0.2, 0,
+    init_occlusion, occlusion_explain};
 const sc_explainer_def sc_explainer_lime = {"lime", "LIME: weighted least squares on sampled unit masks",
-                                            lime_spec, init_lime, lime_explain};
+                                            lime_spec, 0.2, 0, init_lime, lime_explain};

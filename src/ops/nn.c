@@ -155,8 +155,25 @@ sc_tensor *sc_linear(sc_ctx *ctx, sc_tensor *x, sc_tensor *w, sc_tensor *b) {
     return b ? sc_add(ctx, y, b) : y;
 }
 
-// sqrt(sum(x^2, axis)). Its gradient x / ||x|| is undefined at x = 0.
+// sqrt(sum(x^2, axis)). Its gradient x / ||x|| is 0/0 where x = 0 (a padded
+// unit's input gradient, exactly zero); there it is defined as 0, the
+// subgradient of smallest norm. The "double where": s is replaced by 1 where it
+// is 0 before the sqrt, so the discarded branch never makes a NaN that the
+// chain rule would multiply by 0 (NaN * 0 = NaN); values are unchanged.
 sc_tensor *sc_l2_norm(sc_ctx *ctx, sc_tensor *x, int axis, int keepdim) {
     SC_GUARD1(ctx, x);
-    return sc_sqrt(ctx, sc_sum(ctx, sc_mul(ctx, x, x), axis, keepdim));
+    sc_tensor *s = sc_sum(ctx, sc_mul(ctx, x, x), axis, keepdim);
+    if (!s) return NULL;
+    sc_tensor *zero = sc_empty(ctx, s->dtype, s->ndim, s->shape);  // constant mask: 1 where s == 0
+    if (!zero) return NULL;
+    int any = 0;
+    for (int64_t i = 0; i < s->numel; i++) {
+        int z = sc_tensor_get(s, i) == 0.0;
+        sc_tensor_set(zero, i, z);
+        any |= z;
+    }
+    if (!any) return sc_sqrt(ctx, s);  // the common case: no extra ops on the tape
+    sc_tensor *ones = sc_full(ctx, s->dtype, s->ndim, s->shape, 1.0);
+    sc_tensor *zeros = sc_full(ctx, s->dtype, s->ndim, s->shape, 0.0);
+    return sc_where(ctx, zero, zeros, sc_sqrt(ctx, sc_where(ctx, zero, ones, s)));
 }

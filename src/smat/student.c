@@ -1,6 +1,7 @@
 // student.c — the student run's explainers, hooks and the SMaT meta step (student.h).
 #include "smat/student.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,11 +29,8 @@ const sc_config_spec sc_student_spec[] = {
 };
 
 double sc_student_default_beta(const char *e) {
-    if (!strcmp(e, "none")) return 0;
-    if (!strcmp(e, "attention-x-gradient")) return 0.2;
-    if (!strncmp(e, "attention", 9) || !strcmp(e, "rationale") || !strcmp(e, "random") || !strcmp(e, "permuted"))
-        return 5;
-    return 0.2;
+    const sc_explainer_def *d = strcmp(e, "none") ? sc_explainer_find(e) : NULL;
+    return d ? d->default_beta : 0;  // none (or unknown: creating it fails later, naming it)
 }
 
 static int auto_double(sc_config *cfg, const char *key, double def, double lo, double hi, double *out, sc_err *err) {
@@ -84,13 +82,6 @@ static sc_expl_norm unit_norm_of(const sc_explainer *e) {
     return SC_NORM_SOFTMAX;
 }
 
-// Student explainers whose scores are differentiable w.r.t. the student's
-// parameters and honour raw_scores: the attention mixes (their logits are on the
-// tape) and the gradient explainers (double backpropagation: create_graph keeps
-// d f_y / d e_u on the tape). Perturbation explainers and the controls are not.
-static const char *const student_explainers[] = {"attention", "attention-uniform", "attention-last-layer",
-                                                 "attention-head", "gradient-norm", "gradient-x-input", NULL};
-
 int sc_student_explainer_resolve(const char *name, const sc_model *student, const char **out, sc_err *err) {
     if (!name || !strcmp(name, "auto")) {
         sc_explainer probe;  // any explainer: creating one probes the model's attention geometry
@@ -99,16 +90,24 @@ int sc_student_explainer_resolve(const char *name, const sc_model *student, cons
         sc_explainer_free(&probe);
         return 0;
     }
-    for (int i = 0; student_explainers[i]; i++)
-        if (!strcmp(name, student_explainers[i])) {
-            *out = student_explainers[i];
-            return 0;
+    const sc_explainer_def *d = sc_explainer_find(name);
+    if (d && (d->flags & SC_EXPL_STUDENT_OK)) {
+        *out = d->name;
+        return 0;
+    }
+    // The message lists what qualifies, from the registry's own flags.
+    char ok[512] = "";
+    int n;
+    const sc_explainer_def *const *all = sc_explainer_list(&n);
+    for (int i = 0; i < n; i++)
+        if (all[i]->flags & SC_EXPL_STUDENT_OK) {
+            size_t l = strlen(ok);
+            snprintf(ok + l, sizeof ok - l, ", %s", all[i]->name);
         }
     return sc_errf(err,
-                   "student_explainer '%s': the student's explanation must be differentiable w.r.t. its parameters; "
-                   "use auto, attention, attention-uniform, attention-last-layer, attention-head, gradient-norm or "
-                   "gradient-x-input",
-                   name);
+                   "student_explainer '%s': the student's explanation must be differentiable w.r.t. its parameters "
+                   "(perturbation explainers and controls are not); use auto%s",
+                   name, ok);
 }
 
 int sc_student_init(sc_student *s, sc_pipeline *p, sc_model *teacher, sc_model *student, const char *explainer,
@@ -132,6 +131,12 @@ int sc_student_init(sc_student *s, sc_pipeline *p, sc_model *teacher, sc_model *
         return sc_errf(err, "--learn-explainer needs a teacher explainer with parameters, not 'none'");
     }
     if (expl) {
+        const sc_explainer_def *d = sc_explainer_find(explainer);
+        if (cfg->learn && d && !(d->flags & SC_EXPL_LEARNABLE)) {
+            sc_errf(err, "--learn-explainer: teacher explainer '%s' has no learnable parameters (use 'attention')",
+                    explainer);
+            goto fail;
+        }
         if (sc_explainer_create(&s->texpl, explainer, tcfg, teacher, err)) goto fail;
         s->have_texpl = 1;
         if (cfg->learn && s->texpl.params.n == 0) {

@@ -281,7 +281,7 @@ static void test_descent_and_restore(void **state) {
                     .outer_loss = tiny_outer};
     double th0[16], th1[16], d[4], F0, F1;
     get_all(o.p, 2, th0);
-    for (int meth = 0; meth < 4; meth++) {
+    for (int meth = 0; meth < sc_hg_n_methods; meth++) {  // every registered method
         sc_hg_cfg cfg = sc_hg_default();
         cfg.method = (sc_hg_method)meth;
         run(&b, ctx, cfg, d, NULL);
@@ -334,14 +334,14 @@ static void test_adam_zero_gradient(void **state) {
 static void test_f32(void **state) {
     sc_ctx *ctx = *state;
     sc_err err;
-    for (int meth = 0; meth < 4; meth++) {
+    for (int meth = 0; meth < sc_hg_n_methods; meth++) {  // every registered method
         double d[2][4];
         for (int k = 0; k < 2; k++) {
             tiny m;
             tiny_init_dt(&m, k ? SC_F32 : SC_F64);
             sc_optim o;
             sc_optim_cfg oc = sc_optim_adam_cfg(0, 0.01, 0.5);
-            if (meth >= SC_HG_NEUMANN) oc = sc_optim_sgd_cfg(0, 0, 0);
+            if (!(sc_hg_methods[meth].flags & SC_HG_OPTIM_STATE)) oc = sc_optim_sgd_cfg(0, 0, 0);  // plain SGD
             assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
             sc_bilevel b = {.user = &m, .opt = &o, .lr = 0.1, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
                             .outer_loss = tiny_outer};
@@ -391,6 +391,24 @@ static void test_errors(void **state) {
     assert_non_null(strstr(err.msg, "dphi[0]"));
     assert_int_equal(sc_hg_method_parse("neumann"), SC_HG_NEUMANN);
     assert_int_equal(sc_hg_method_parse("nope"), -1);
+    cfg = sc_hg_default();
+    cfg.method = sc_hg_n_methods;  // past the registry
+    assert_int_equal(sc_hypergrad(&b, ctx, &cfg, &dphi, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "unknown method"));
+    // The registry's rows are complete and found by name; the list names them all.
+    assert_true(sc_hg_n_methods >= 4);
+    assert_null(sc_hg_methods[sc_hg_n_methods].name);
+    for (int i = 0; i < sc_hg_n_methods; i++) {
+        const sc_hg_method_def *d = &sc_hg_methods[i];
+        assert_non_null(d->name);
+        assert_non_null(d->summary);
+        assert_non_null(d->fn);
+        assert_int_equal(sc_hg_method_parse(d->name), i);
+        assert_string_equal(sc_hg_method_names()[i], d->name);
+        assert_non_null(strstr(sc_hg_method_list(), d->name));
+        if (!(d->flags & SC_HG_EXACT)) assert_non_null(d->describe);  // hypercheck reports what it did
+    }
+    assert_null(sc_hg_method_names()[sc_hg_n_methods]);
     sc_ctx_reset(ctx);
     sc_optim_free(&o);
     tiny_free(&m);

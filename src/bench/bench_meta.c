@@ -132,27 +132,29 @@ int sc_bench_meta(FILE *out, int quick) {
     double t = measure(&c, quick, &peak);
     fprintf(out, "  %-28s %10.2f %8.2f %12.1f %8.2f\n", "explained (beta 5)", t * 1e3, t / t_plain,
             peak / 1048576.0, (double)peak / peak_plain);
-    struct {
-        const char *name;
-        sc_hg_method m;
-        int k;
-    } methods[] = {{"meta: unrolled-1 (paper)", SC_HG_UNROLLED, 1}, {"meta: unrolled-3", SC_HG_UNROLLED, 3},
-                   {"meta: neumann J=3", SC_HG_NEUMANN, 3},      {"meta: cg J=3", SC_HG_CG, 3},
-                   {"meta: darts", SC_HG_DARTS, 1}};
+    // Every registered method (unrolled at k = 1, the paper, and k = 3; J = 3 terms).
     c.meta = 1;
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        if (quick && i > 0) break;
-        st.cfg.hg = sc_hg_default();
-        st.cfg.hg.method = methods[i].m;
-        st.cfg.hg.unroll = methods[i].m == SC_HG_UNROLLED ? methods[i].k : 1;
-        st.cfg.hg.terms = methods[i].k;
-        t = measure(&c, quick, &peak);
-        if (ctx.failed) {
-            sc_errf(&err, "%s: %s", methods[i].name, ctx.err.msg);
-            goto fail;
+    for (int m = 0, row = 0; m < sc_hg_n_methods; m++) {
+        const sc_hg_method_def *def = &sc_hg_methods[m];
+        for (int k = 1; k <= 3; k += 2, row++) {
+            if (k > 1 && !(def->flags & SC_HG_USES_UNROLL)) break;
+            if (quick && row > 0) break;
+            st.cfg.hg = sc_hg_default();
+            st.cfg.hg.method = m;
+            st.cfg.hg.unroll = k;
+            st.cfg.hg.terms = 3;
+            char name[64];
+            if (def->flags & SC_HG_USES_UNROLL) snprintf(name, sizeof name, "meta: %s-%d%s", def->name, k, k == 1 ? " (paper)" : "");
+            else if (def->flags & SC_HG_USES_TERMS) snprintf(name, sizeof name, "meta: %s J=3", def->name);
+            else snprintf(name, sizeof name, "meta: %s", def->name);
+            t = measure(&c, quick, &peak);
+            if (ctx.failed) {
+                sc_errf(&err, "%s: %s", name, ctx.err.msg);
+                goto fail;
+            }
+            fprintf(out, "  %-28s %10.2f %8.2f %12.1f %8.2f\n", name, t * 1e3, t / t_plain, peak / 1048576.0,
+                    (double)peak / peak_plain);
         }
-        fprintf(out, "  %-28s %10.2f %8.2f %12.1f %8.2f\n", methods[i].name, t * 1e3, t / t_plain, peak / 1048576.0,
-                (double)peak / peak_plain);
     }
     fprintf(out, "  (a training step with the meta step costs the explained step plus the meta step)\n");
     rc = 0;

@@ -14,7 +14,7 @@ static const sc_command commands[] = {
     {"gradcheck", "check every op's gradients against finite differences (f64), to order 1, 2 or 3",
      "scaffold gradcheck [--order 1|2|3] [--op NAME]", sc_cmd_gradcheck},
     {"hypercheck", "check the hypergradient methods against finite differences on a tiny SMaT problem (f64)",
-     "scaffold hypercheck [--method all|unrolled|neumann|cg|darts] [--unroll K] [--terms J] [--seed S]",
+     "scaffold hypercheck [--method all|METHOD] [--unroll K] [--terms J] [--seed S]",
      sc_cmd_hypercheck},
     {"models", "list the teacher and student architectures (--keys: their hyperparameters)",
      "scaffold models [--keys]", sc_cmd_models},

@@ -10,15 +10,15 @@
 
 int sc_cmd_hypercheck(int argc, char **argv) {
     const sc_command *cmd = sc_cli_find("hypercheck");
-    sc_hc_opts o = {.methods = 0xf, .unroll = 3, .terms = 5, .seed = 1};
+    sc_hc_opts o = {.methods = (1 << sc_hg_n_methods) - 1, .unroll = 3, .terms = 5, .seed = 1};
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long x;
         if (!strcmp(a, "--method") && v) {
             int m = sc_hg_method_parse(v);
             if (strcmp(v, "all") && m < 0)
-                return sc_cli_usage_error(cmd, "--method '%s': expected all, unrolled, neumann, cg or darts", v);
-            o.methods = m < 0 ? 0xf : 1 << m;
+                return sc_cli_usage_error(cmd, "--method '%s': expected all, %s", v, sc_hg_method_list());
+            o.methods = m < 0 ? (1 << sc_hg_n_methods) - 1 : 1 << m;
         } else if (!strcmp(a, "--unroll") && v) {
             if (sc_cli_parse_long(v, 1, 100, &x)) return sc_cli_usage_error(cmd, "--unroll '%s': expected 1..100", v);
             o.unroll = (int)x;
@@ -45,6 +45,6 @@ int sc_cmd_hypercheck(int argc, char **argv) {
                         "that did not lower the outer loss, or an exact implicit case above 1e-6)\n", n_fail, worst);
         return SC_EXIT_FAIL;
     }
-    if (o.methods & 1) printf("\nunrolled: worst relative error %.3g <= 1e-4, every meta step descended: ok\n", worst);
+    if (o.methods & (1 << SC_HG_UNROLLED)) printf("\nunrolled: worst relative error %.3g <= 1e-4, every meta step descended: ok\n", worst);
     return SC_EXIT_OK;
 }

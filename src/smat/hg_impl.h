@@ -1,5 +1,6 @@
 // hg_impl.h — internals shared by the hypergradient methods (hypergrad.c,
-// implicit.c): θ, state and φ as flat f64 vectors, and overwriting the leaves.
+// implicit.c, hg_darts.c; the registry hg_methods.c): θ, state and φ as flat
+// f64 vectors, and overwriting the leaves.
 //
 // Every vector a method keeps across backward passes (stored θ_j, adjoints,
 // Krylov vectors) lives in one malloc'd f64 workspace per call, so the step
@@ -29,11 +30,16 @@ int sc_hg_grad_theta(const sc_bilevel *b, sc_ctx *ctx, sc_tensor *L, double *dst
 // Copies ctx->err into err with the method's name; returns -1.
 int sc_hg_fail(sc_ctx *ctx, const char *method, const char *what, sc_err *err);
 
+// The methods (registry rows in hg_methods.c): signatures as sc_hg_method_def.fn.
 int sc_hg_unrolled(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st,
-                   sc_err *err);
-int sc_hg_implicit(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st,
-                   sc_err *err);
+                   sc_err *err);  // hypergrad.c
+int sc_hg_neumann(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st,
+                  sc_err *err);  // implicit.c
+int sc_hg_cg(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st, sc_err *err);
 int sc_hg_darts(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st,
-                sc_err *err);
+                sc_err *err);  // hg_darts.c
+void sc_hg_neumann_describe(const sc_hg_stats *st, char *buf, size_t cap);
+void sc_hg_cg_describe(const sc_hg_stats *st, char *buf, size_t cap);
+void sc_hg_darts_describe(const sc_hg_stats *st, char *buf, size_t cap);
 
 #endif

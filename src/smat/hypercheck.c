@@ -92,7 +92,8 @@ typedef struct hc_case {
     const char *name;
     sc_optim_cfg oc;
     double lr;
-    int rows;  // bit 0: unrolled-1, 1: unrolled-K, 2: neumann, 3: cg, 4: darts
+    int approx;    // also run the methods that are not SC_HG_EXACT (reported against fd(k=1), not checked)
+    int unroll_k;  // also the exact methods' k = K row (checked against fd(k))
     int warm;  // real steps taken first (non-zero momentum / Adam state), undone after the case
 } hc_case;
 
@@ -135,6 +136,55 @@ static int descent(const sc_bilevel *b, sc_ctx *ctx, const double *d, double F0,
     return ok ? 0 : 1;
 }
 
+// One table row: a method at (k, J), against its FD reference.
+typedef struct hc_row {
+    int method, k, terms;
+    const double *ref;  // fd(k) for an exact row at k > 1, else fd(k=1)
+    int64_t P;
+} hc_row;
+
+// Prints the row; an exact row adds its check to *worst / *n_fail, and at k = 1
+// one meta step along it must lower the outer loss. 0, or -1 with err.
+static int run_row(sc_hc_problem *p, sc_ctx *ctx, const hc_row *r, double *d, FILE *out, double *worst,
+                   int *n_fail, sc_err *err) {
+    const sc_hg_method_def *def = &sc_hg_methods[r->method];
+    sc_tensor *dphi[SC_PARAMS_MAX];
+    for (int i = 0; i < p->b.n_phi; i++)
+        if (!(dphi[i] = sc_zeros_like(ctx, p->b.phi[i]))) return sc_hg_fail(ctx, "check", "dphi", err);
+    sc_hg_cfg cfg = sc_hg_default();
+    cfg.method = r->method;
+    cfg.unroll = r->k;
+    cfg.terms = r->terms;
+    sc_hg_stats st;
+    double t0 = now_ms();
+    if (sc_hypergrad_stats(&p->b, ctx, &cfg, dphi, NULL, &st, err)) return -1;
+    double ms = now_ms() - t0;
+    sc_hg_gather(dphi, p->b.n_phi, d);
+    double rel = sc_hg_rel_err(d, r->ref, r->P), cs = sc_hg_cosine(d, r->ref, r->P);
+    char kj[32] = "";
+    if (def->flags & SC_HG_USES_UNROLL) snprintf(kj, sizeof kj, "k=%d", cfg.unroll);
+    else if (def->flags & SC_HG_USES_TERMS) snprintf(kj, sizeof kj, "J=%d", cfg.terms);
+    else if (def->flags & SC_HG_USES_EPS) snprintf(kj, sizeof kj, "eps=%g", cfg.eps);
+    fprintf(out, "  %-9s %-8s %-10s %10.3e %9.5f %10.3e %9.1f", def->name, kj, r->k > 1 ? "fd(k)" : "fd(k=1)", rel,
+            cs, sqrt(sc_hg_dot(d, d, r->P)), ms);
+    if (def->flags & SC_HG_EXACT) {
+        *worst = isfinite(rel) ? fmax(*worst, rel) : INFINITY;
+        *n_fail += !(rel <= 1e-4);
+        fprintf(out, "  %s", rel <= 1e-4 ? "ok" : "FAIL (> 1e-4)");
+    } else if (def->describe) {
+        char what[160];
+        def->describe(&st, what, sizeof what);
+        fprintf(out, "  %s", what);
+    }
+    fprintf(out, "\n");
+    if ((def->flags & SC_HG_EXACT) && r->k == 1) {
+        int dr = descent(&p->b, ctx, d, st.outer, out, err);
+        if (dr < 0) return -1;
+        *n_fail += dr;
+    }
+    return 0;
+}
+
 static int run_case(sc_hc_problem *p, sc_ctx *ctx, const hc_case *c, const sc_hc_opts *o, FILE *out,
                     double *worst, int *n_fail, sc_err *err) {
     sc_optim opt;
@@ -154,12 +204,9 @@ static int run_case(sc_hc_problem *p, sc_ctx *ctx, const hc_case *c, const sc_hc
         else if (!g || sc_optim_step(&opt, ctx, g, c->lr)) rc = sc_hg_fail(ctx, "warm-up", "step", err);
         sc_ctx_rewind(ctx, mark);
     }
-    sc_tensor *dphi[SC_PARAMS_MAX];
-    for (int i = 0; i < p->b.n_phi && !rc; i++)
-        if (!(dphi[i] = sc_zeros_like(ctx, p->b.phi[i]))) rc = sc_hg_fail(ctx, "check", "dphi", err);
     if (!rc) rc = sc_hg_fd(&p->b, ctx, 1, 1e-5, fd1, err);
     int K = o->unroll;
-    if (!rc && (c->rows & 2)) rc = sc_hg_fd(&p->b, ctx, K, 1e-5, fdk, err);
+    if (!rc && c->unroll_k) rc = sc_hg_fd(&p->b, ctx, K, 1e-5, fdk, err);
     double cr = rc ? 0 : clip_ratio(&p->b, ctx, err);
     if (!rc) {
         fprintf(out, "\n%s%s   |fd(k=1)| = %.3g", c->name, c->warm ? " (after 2 real steps)" : "",
@@ -167,44 +214,15 @@ static int run_case(sc_hc_problem *p, sc_ctx *ctx, const hc_case *c, const sc_hc
         if (cr > 0) fprintf(out, "   |g|/clip = %.3g (%s)", cr, cr > 1 ? "clipping active" : "inactive");
         fprintf(out, "\n");
     }
-    for (int r = 0; r < 5 && !rc; r++) {
-        if (!(c->rows & (1 << r))) continue;
-        sc_hg_cfg cfg = sc_hg_default();
-        cfg.method = r <= 1 ? SC_HG_UNROLLED : r == 2 ? SC_HG_NEUMANN : r == 3 ? SC_HG_CG : SC_HG_DARTS;
-        if (!(o->methods & (1 << cfg.method))) continue;
-        cfg.unroll = r == 1 ? K : 1;
-        cfg.terms = o->terms;
-        sc_hg_stats st;
-        double t0 = now_ms();
-        if ((rc = sc_hypergrad_stats(&p->b, ctx, &cfg, dphi, NULL, &st, err))) break;
-        double ms = now_ms() - t0;
-        sc_hg_gather(dphi, p->b.n_phi, d);
-        const double *ref = r == 1 ? fdk : fd1;
-        double rel = sc_hg_rel_err(d, ref, P), cs = sc_hg_cosine(d, ref, P);
-        char kj[32];
-        if (r <= 1) snprintf(kj, sizeof kj, "k=%d", cfg.unroll);
-        else if (r <= 3) snprintf(kj, sizeof kj, "J=%d", cfg.terms);
-        else snprintf(kj, sizeof kj, "eps=%g", cfg.eps);
-        fprintf(out, "  %-9s %-8s %-10s %10.3e %9.5f %10.3e %9.1f", sc_hg_method_name(cfg.method), kj,
-                r == 1 ? "fd(k)" : "fd(k=1)", rel, cs, sqrt(sc_hg_dot(d, d, P)), ms);
-        if (r <= 1) {
-            *worst = isfinite(rel) ? fmax(*worst, rel) : INFINITY;
-            *n_fail += !(rel <= 1e-4);
-            fprintf(out, "  %s", rel <= 1e-4 ? "ok" : "FAIL (> 1e-4)");
-        } else if (r == 3) {
-            fprintf(out, "  %d iters, residual %.2g%s", st.cg_iters, st.cg_residual,
-                    st.cg_indefinite ? ", negative curvature: stopped" : "");
-        } else if (r == 2) {
-            fprintf(out, "  last term %.2g x |v|%s", st.neumann_last,
-                     st.neumann_last > 1 ? " (diverging: alpha*H has eigenvalues outside (0, 2))" : "");
-        } else {
-            fprintf(out, "  approximation");
-        }
-        fprintf(out, "\n");
-        if (r == 0) {
-            int dr = descent(&p->b, ctx, d, st.outer, out, err);
-            if (dr < 0) break;
-            *n_fail += dr;
+    for (int m = 0; m < sc_hg_n_methods && !rc; m++) {
+        const sc_hg_method_def *def = &sc_hg_methods[m];
+        if (!(o->methods & (1 << m))) continue;
+        int exact = (def->flags & SC_HG_EXACT) != 0;
+        if (!exact && !c->approx) continue;
+        for (int krow = 0; krow < 2 && !rc; krow++) {  // k = 1, then (exact, unrolling methods) k = K
+            if (krow && !(exact && c->unroll_k && (def->flags & SC_HG_USES_UNROLL))) break;
+            hc_row row = {.method = m, .k = krow ? K : 1, .terms = o->terms, .ref = krow ? fdk : fd1, .P = P};
+            rc = run_row(p, ctx, &row, d, out, worst, n_fail, err);
         }
     }
     sc_ctx_rewind(ctx, mark);
@@ -238,16 +256,18 @@ int sc_hypercheck_run(const sc_hc_opts *o, FILE *out, double *worst, int *n_fail
     sc_optim_cfg adam_fresh = sc_optim_adam_cfg(0, 0, 0);
     adam_fresh.eps = 1e-3;
     const hc_case cases[] = {
-        {"sgd lr 5e-3, clip 5, wd 0.01 (the paper)", sc_optim_sgd_cfg(0, 0.01, 5), 5e-3, 0x1f, 0},
-        {"sgd lr 5e-3 plain (no clip, no decay)", sc_optim_sgd_cfg(0, 0, 0), 5e-3, 0x1d, 0},
-        {"sgd momentum 0.9, lr 5e-3, clip 5, wd 0.01", sc_optim_sgd_cfg(0.9, 0.01, 5), 5e-3, 0x3, 2},
-        {"adam lr 1e-3, wd 0.01", sc_optim_adam_cfg(0, 0.01, 0), 1e-3, 0x3, 2},
-        {"adam lr 1e-3, eps 1e-3, no decay, fresh state (zero-gradient entries)", adam_fresh, 1e-3, 0x3, 0},
+        {"sgd lr 5e-3, clip 5, wd 0.01 (the paper)", sc_optim_sgd_cfg(0, 0.01, 5), 5e-3, 1, 1, 0},
+        {"sgd lr 5e-3 plain (no clip, no decay)", sc_optim_sgd_cfg(0, 0, 0), 5e-3, 1, 0, 0},
+        {"sgd momentum 0.9, lr 5e-3, clip 5, wd 0.01", sc_optim_sgd_cfg(0.9, 0.01, 5), 5e-3, 0, 1, 2},
+        {"adam lr 1e-3, wd 0.01", sc_optim_adam_cfg(0, 0.01, 0), 1e-3, 0, 1, 2},
+        {"adam lr 1e-3, eps 1e-3, no decay, fresh state (zero-gradient entries)", adam_fresh, 1e-3, 0, 1, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !rc; i++)
         rc = run_case(&p, &ctx, &cases[i], o, out, worst, n_fail, err);
     sc_hc_free(&p);
     sc_ctx_free(&ctx);
-    if (!rc && (o->methods & (1 << SC_HG_NEUMANN | 1 << SC_HG_CG))) rc = sc_hypercheck_convex(o, out, n_fail, err);
+    int implicit = 0;
+    for (int m = 0; m < sc_hg_n_methods; m++) implicit |= (o->methods & (1 << m)) && (sc_hg_methods[m].flags & SC_HG_IMPLICIT);
+    if (!rc && implicit) rc = sc_hypercheck_convex(o, out, n_fail, err);
     return rc;
 }

@@ -154,11 +154,18 @@ int sc_hypercheck_convex(const sc_hc_opts *o, FILE *out, int *n_fail, sc_err *er
     }
     fprintf(out, "\nimplicit check: strongly convex L_in = 0.5 th'A th - phi'B th at its minimum th*(phi) "
                  "(6 + 3 values), alpha = %.3g\n", b.lr);
-    struct { sc_hg_method m; int J, checked; } rows[] = {
-        {SC_HG_NEUMANN, o->terms, 0}, {SC_HG_NEUMANN, 800, 1}, {SC_HG_CG, o->terms < NT ? o->terms : NT - 1, 0},
-        {SC_HG_CG, NT, 1}};
-    for (size_t r = 0; r < sizeof rows / sizeof rows[0] && !rc; r++) {
-        if (!(o->methods & (1 << rows[r].m))) continue;
+    // Each implicit method twice: at --terms (truncated, reported) and at the terms
+    // that make it exact here (checked): its registry row says how many.
+    struct conv_row { sc_hg_method m; int J, checked; } rows[2 * 8];
+    int nr = 0;
+    for (int m = 0; m < sc_hg_n_methods && nr + 2 <= (int)(sizeof rows / sizeof rows[0]); m++) {
+        const sc_hg_method_def *def = &sc_hg_methods[m];
+        if (!(def->flags & SC_HG_IMPLICIT) || !(o->methods & (1 << m))) continue;
+        int exact = def->exact_terms > 0 ? def->exact_terms : NT;
+        rows[nr++] = (struct conv_row){m, o->terms < exact ? o->terms : exact - 1, 0};
+        rows[nr++] = (struct conv_row){m, exact, 1};
+    }
+    for (int r = 0; r < nr && !rc; r++) {
         sc_hg_cfg cfg = sc_hg_default();
         cfg.method = rows[r].m;
         cfg.terms = rows[r].J;

@@ -1,4 +1,4 @@
-// hypergrad.c — the method dispatch, the flat-vector helpers and the unrolled
+// hypergrad.c — the dispatch through the method registry, the flat-vector helpers and the unrolled
 // (reverse-mode through k real optimizer steps) hypergradient.
 //
 // Unrolled-k, with S = the optimizer state (m for momentum, m and v for Adam):
@@ -23,16 +23,6 @@ sc_hg_cfg sc_hg_default(void) {
     sc_hg_cfg c = {.method = SC_HG_UNROLLED, .unroll = 1, .terms = 3, .alpha = 0.0, .eps = 0.01};
     return c;
 }
-
-static const char *const NAMES[] = {"unrolled", "neumann", "cg", "darts"};
-
-int sc_hg_method_parse(const char *name) {
-    for (int i = 0; name && i < 4; i++)
-        if (!strcmp(name, NAMES[i])) return i;
-    return -1;
-}
-
-const char *sc_hg_method_name(sc_hg_method m) { return (unsigned)m < 4 ? NAMES[m] : "?"; }
 
 // ---- flat vectors ---------------------------------------------------------------------
 int64_t sc_hg_count(sc_tensor *const *t, int n) {
@@ -282,7 +272,8 @@ int sc_hg_unrolled(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, doubl
 // ---- dispatch ------------------------------------------------------------------------------
 static int check_problem(const sc_bilevel *b, const sc_hg_cfg *cfg, sc_tensor *const *dphi, sc_err *err) {
     const char *m = sc_hg_method_name(cfg->method);
-    if ((unsigned)cfg->method > SC_HG_DARTS) return sc_errf(err, "hypergrad: unknown method %d", (int)cfg->method);
+    if (!sc_hg_method_def_of(cfg->method))
+        return sc_errf(err, "hypergrad: unknown method %d (expected %s)", (int)cfg->method, sc_hg_method_list());
     if (!b->opt || b->opt->n < 1) return sc_errf(err, "hypergrad %s: no inner optimizer / parameters θ", m);
     if (!b->inner_loss || !b->outer_loss) return sc_errf(err, "hypergrad %s: inner_loss and outer_loss are required", m);
     if (b->n_phi < 1 || !b->phi) return sc_errf(err, "hypergrad %s: no outer parameters φ", m);
@@ -310,10 +301,7 @@ int sc_hypergrad_stats(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, s
     double *d = calloc((size_t)P, sizeof(double));
     if (!d) return sc_errf(err, "hypergrad: out of memory");
     sc_ctx_mark mark = sc_ctx_get_mark(ctx);
-    int rc;
-    if (cfg->method == SC_HG_UNROLLED) rc = sc_hg_unrolled(b, ctx, cfg, d, st, err);
-    else if (cfg->method == SC_HG_DARTS) rc = sc_hg_darts(b, ctx, cfg, d, st, err);
-    else rc = sc_hg_implicit(b, ctx, cfg, d, st, err);
+    int rc = sc_hg_method_def_of(cfg->method)->fn(b, ctx, cfg, d, st, err);
     sc_ctx_rewind(ctx, mark);
     if (rc && ctx->failed) ctx->failed = 0;  // the message is in err; the ctx stays usable
     if (!rc) {

@@ -52,7 +52,10 @@ typedef struct sc_bilevel {
     sc_tensor *(*outer_loss)(void *user, sc_ctx *ctx);
 } sc_bilevel;
 
-typedef enum sc_hg_method { SC_HG_UNROLLED = 0, SC_HG_NEUMANN, SC_HG_CG, SC_HG_DARTS } sc_hg_method;
+// A method is a row of the registry sc_hg_methods (hg_methods.c); sc_hg_cfg.method
+// is its index. The built-ins' rows, in table order:
+typedef int sc_hg_method;
+enum { SC_HG_UNROLLED = 0, SC_HG_NEUMANN, SC_HG_CG, SC_HG_DARTS };
 
 typedef struct sc_hg_cfg {
     sc_hg_method method;
@@ -61,21 +64,6 @@ typedef struct sc_hg_cfg {
     double alpha;    // NEUMANN: series step (0 = the inner lr)
     double eps;      // DARTS: ε numerator (0.01 in DARTS)
 } sc_hg_cfg;
-
-// Defaults: unrolled-1, J = 3, α = lr, eps = 0.01.
-sc_hg_cfg sc_hg_default(void);
-// "unrolled" | "neumann" | "cg" | "darts"; -1 if unknown.
-int sc_hg_method_parse(const char *name);
-const char *sc_hg_method_name(sc_hg_method m);
-
-// dφ (written into dphi[i], caller-allocated, shapes and dtypes of b->phi[i]) and
-// the outer loss at the final inner parameters (*outer, may be NULL): L_out(θ_k)
-// for UNROLLED, L_out(θ') of its plain SGD step for DARTS, L_out(θ) for NEUMANN
-// and CG. The ctx's step arena is used and rewound to where it was; θ's data is
-// restored. 0, or -1 with err set (a message naming the method and what failed);
-// the ctx is left usable (its sticky error cleared; the message is in err).
-int sc_hypergrad(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, sc_tensor *const *dphi, double *outer,
-                 sc_err *err);
 
 // What a method did, for reports (sc_hypergrad_stats).
 typedef struct sc_hg_stats {
@@ -87,6 +75,55 @@ typedef struct sc_hg_stats {
     double cg_residual;     // CG: ‖H x - v‖ / ‖v‖ at the end
     int cg_indefinite;      // CG: met pᵀHp ≤ 0 and stopped there (x so far; α v if at the first iteration)
 } sc_hg_stats;
+
+// What a method is, as data that the student config, hypercheck, the bench and
+// the tests read (so a new method is one file with its function plus one row):
+enum {
+    SC_HG_EXACT = 1 << 0,        // the exact hypergradient of L_out(θ_k(φ)): hypercheck holds it to 1e-4 of FD
+    SC_HG_OPTIM_STATE = 1 << 1,  // differentiates the real optimizer (clip, decay, momentum/Adam state)
+    SC_HG_IMPLICIT = 1 << 2,     // implicit differentiation: exact at an inner optimum as terms grow
+    SC_HG_USES_UNROLL = 1 << 3,  // reads cfg.unroll
+    SC_HG_USES_TERMS = 1 << 4,   // reads cfg.terms (and cfg.alpha for a series)
+    SC_HG_USES_EPS = 1 << 5,     // reads cfg.eps
+};
+
+typedef struct sc_hg_method_def {
+    const char *name;     // "unrolled", as in the student config's `hypergrad` key
+    const char *summary;  // one line for help and reports
+    // dφ into dphi (flat f64, |φ| values) and st->outer; 0 or -1 with err naming the
+    // method. Called by sc_hypergrad_stats once the problem is checked.
+    int (*fn)(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st, sc_err *err);
+    unsigned flags;  // SC_HG_*
+    // SC_HG_IMPLICIT: terms that make it exact on a strongly convex quadratic with n
+    // inner values (hypercheck's convex case); 0 means n (conjugate gradient).
+    int exact_terms;
+    // What a run did, one phrase for hypercheck's table ("" if nothing to say).
+    void (*describe)(const sc_hg_stats *st, char *buf, size_t cap);
+} sc_hg_method_def;
+
+extern const sc_hg_method_def sc_hg_methods[];  // in sc_hg_method order, NULL-name terminated
+extern const int sc_hg_n_methods;
+
+// Defaults: unrolled-1, J = 3, α = lr, eps = 0.01.
+sc_hg_cfg sc_hg_default(void);
+// The registry row's index, or -1 if unknown.
+int sc_hg_method_parse(const char *name);
+const char *sc_hg_method_name(sc_hg_method m);  // "?" if out of range
+// The method's row, or NULL if out of range.
+const sc_hg_method_def *sc_hg_method_def_of(sc_hg_method m);
+// "unrolled, neumann, cg or darts": the registry's names, for messages.
+const char *sc_hg_method_list(void);
+// The names in registry order, NULL-terminated (for sc_config_choice).
+const char *const *sc_hg_method_names(void);
+
+// dφ (written into dphi[i], caller-allocated, shapes and dtypes of b->phi[i]) and
+// the outer loss at the final inner parameters (*outer, may be NULL): L_out(θ_k)
+// for UNROLLED, L_out(θ') of its plain SGD step for DARTS, L_out(θ) for NEUMANN
+// and CG. The ctx's step arena is used and rewound to where it was; θ's data is
+// restored. 0, or -1 with err set (a message naming the method and what failed);
+// the ctx is left usable (its sticky error cleared; the message is in err).
+int sc_hypergrad(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, sc_tensor *const *dphi, double *outer,
+                 sc_err *err);
 
 // sc_hypergrad, also filling *st (may be NULL).
 int sc_hypergrad_stats(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, sc_tensor *const *dphi,

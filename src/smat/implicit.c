@@ -1,5 +1,5 @@
-// implicit.c — hypergradients that do not unroll: implicit differentiation
-// (Neumann series, conjugate gradient) and the DARTS finite-difference one.
+// implicit.c — hypergradients by implicit differentiation: the Neumann series
+// and conjugate gradient (two rows of the registry, hg_methods.c).
 //
 // Implicit: at θ taken as a stationary point of L_in, θ*(φ) has
 //   dθ*/dφ = -H⁻¹ ∂²L_in/∂θ∂φ,  so  dφ = -(∂²L_in/∂φ∂θ) x,  x = H⁻¹ v,  v = ∇L_out(θ).
@@ -8,6 +8,7 @@
 //   mixed x  = grad(<g, x>, φ)
 // and the graph of g stays alive under a mark that each product rewinds to.
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,9 +96,11 @@ static int cg(hvp_ctx *h, const double *v, double alpha, int J, int64_t N, doubl
     return 0;
 }
 
-int sc_hg_implicit(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st,
-                   sc_err *err) {
-    const char *method = sc_hg_method_name(cfg->method);
+// The shared frame: v, the inner gradient's graph, x = H⁻¹v by `solver`
+// (1 = Neumann, 0 = CG), then the mixed product.
+static int implicit(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, int series, double *dphi,
+                    sc_hg_stats *st, sc_err *err) {
+    const char *method = series ? "neumann" : "cg";
     const sc_optim *o = b->opt;
     int J = cfg->terms;
     if (J < 1) return sc_errf(err, "hypergrad %s: terms J = %d, expected >= 1", method, J);
@@ -123,7 +126,7 @@ int sc_hg_implicit(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, doubl
     }
     st->inner_grads++;
     h.mark = sc_ctx_get_mark(ctx);
-    if (cfg->method == SC_HG_NEUMANN ? neumann(&h, v, alpha, J, N, x, p, Hp) : cg(&h, v, alpha, J, N, x, r, p, Hp))
+    if (series ? neumann(&h, v, alpha, J, N, x, p, Hp) : cg(&h, v, alpha, J, N, x, r, p, Hp))
         goto done;
     if (vjp_g(&h, x, b->phi, b->n_phi, dphi)) goto done;
     int64_t P = sc_hg_count(b->phi, b->n_phi);
@@ -135,59 +138,21 @@ done:
     return rc;
 }
 
-// ∇_φ L_in at the current leaves into dst.
-static int grad_phi(const sc_bilevel *b, sc_ctx *ctx, double *dst, sc_hg_stats *st, sc_err *err) {
-    sc_ctx_mark mark = sc_ctx_get_mark(ctx);
-    sc_tensor *L = sc_hg_inner(b, ctx, 0, "darts", err);
-    if (!L) return -1;
-    sc_tensor **g = sc_grad(ctx, &L, 1, b->phi, b->n_phi, NULL, 0);
-    if (!g) return sc_hg_fail(ctx, "darts", "gradient w.r.t. φ", err);
-    sc_hg_gather(g, b->n_phi, dst);
-    st->inner_grads++;
-    sc_ctx_rewind(ctx, mark);
-    return 0;
+int sc_hg_neumann(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st,
+                  sc_err *err) {
+    return implicit(b, ctx, cfg, 1, dphi, st, err);
 }
 
-// DARTS (Liu et al. 2019, eq. 8): the mixed product of unrolled-1 for plain SGD
-// by a central difference along v = ∇L_out(θ'), θ' = θ - lr ∇L_in(θ).
-int sc_hg_darts(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st,
-                sc_err *err) {
-    sc_optim *o = b->opt;
-    if (!(cfg->eps > 0)) return sc_errf(err, "hypergrad darts: eps %g must be > 0", cfg->eps);
-    int64_t N = sc_hg_count(o->p, o->n), P = sc_hg_count(b->phi, b->n_phi);
-    double *buf = malloc(sizeof(double) * (size_t)(3 * N + P));
-    if (!buf) return sc_errf(err, "hypergrad darts: out of memory");
-    double *th = buf, *v = buf + N, *tp = buf + 2 * N, *gm = buf + 3 * N;
-    sc_hg_gather(o->p, o->n, th);
-    int rc = -1;
-    sc_ctx_mark mark = sc_ctx_get_mark(ctx);
-    sc_tensor *L = sc_hg_inner(b, ctx, 0, "darts", err);
-    if (!L || sc_hg_grad_theta(b, ctx, L, v, "darts", err)) goto done;
-    st->inner_grads++;
-    sc_ctx_rewind(ctx, mark);
-    for (int64_t e = 0; e < N; e++) tp[e] = th[e] - b->lr * v[e];
-    sc_hg_scatter(o->p, o->n, tp);
-    sc_tensor *Lo = sc_hg_outer(b, ctx, "darts", err);
-    if (!Lo || sc_hg_grad_theta(b, ctx, Lo, v, "darts", err)) goto done;
-    st->outer = sc_tensor_get(Lo, 0);
-    sc_ctx_rewind(ctx, mark);
-    double nv = sqrt(sc_hg_dot(v, v, N));
-    if (!(nv > 0)) {  // ∇L_out = 0: the hypergradient is 0
-        memset(dphi, 0, sizeof(double) * (size_t)P);
-        rc = 0;
-        goto done;
-    }
-    double eps = cfg->eps / nv;
-    for (int sign = 1; sign >= -1; sign -= 2) {
-        for (int64_t e = 0; e < N; e++) tp[e] = th[e] + sign * eps * v[e];
-        sc_hg_scatter(o->p, o->n, tp);
-        if (grad_phi(b, ctx, sign > 0 ? dphi : gm, st, err)) goto done;
-    }
-    for (int64_t e = 0; e < P; e++) dphi[e] = -b->lr * (dphi[e] - gm[e]) / (2 * eps);
-    rc = 0;
-done:
-    sc_ctx_rewind(ctx, mark);
-    sc_hg_scatter(o->p, o->n, th);
-    free(buf);
-    return rc;
+int sc_hg_cg(const sc_bilevel *b, sc_ctx *ctx, const sc_hg_cfg *cfg, double *dphi, sc_hg_stats *st, sc_err *err) {
+    return implicit(b, ctx, cfg, 0, dphi, st, err);
+}
+
+void sc_hg_neumann_describe(const sc_hg_stats *st, char *buf, size_t cap) {
+    snprintf(buf, cap, "last term %.2g x |v|%s", st->neumann_last,
+             st->neumann_last > 1 ? " (diverging: alpha*H has eigenvalues outside (0, 2))" : "");
+}
+
+void sc_hg_cg_describe(const sc_hg_stats *st, char *buf, size_t cap) {
+    snprintf(buf, cap, "%d iters, residual %.2g%s", st->cg_iters, st->cg_residual,
+             st->cg_indefinite ? ", negative curvature: stopped" : "");
 }

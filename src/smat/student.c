@@ -19,7 +19,7 @@ const sc_config_spec sc_student_spec[] = {
     {"meta_clip", "5", "meta gradient global-norm clipping"},
     {"meta_interval", "1", "student steps between meta steps"},
     {"meta_batch", "auto", "student-valid examples per meta step (auto: the batch size)"},
-    {"hypergrad", "unrolled", "hypergradient: unrolled | neumann | cg | darts"},
+    {"hypergrad", "unrolled", "hypergradient method: a row of the registry (smat/hg_methods.c): unrolled, neumann, cg, darts"},
     {"unroll", "1", "unrolled: inner steps k >= 1"},
     {"terms", "3", "neumann: series terms; cg: iterations"},
     {"hg_alpha", "0", "neumann: series step (0 = the inner lr)"},
@@ -47,7 +47,6 @@ int sc_student_cfg_from_config(sc_student_cfg *c, sc_config *cfg, const char *ex
     memset(c, 0, sizeof *c);
     if (sc_config_apply_defaults(cfg, sc_student_spec, "student", err)) return -1;
     static const char *const losses[] = {"kl", "sparsemax", "entmax15", NULL};
-    static const char *const methods[] = {"unrolled", "neumann", "cg", "darts", NULL};
     int loss, method;
     long unroll, terms;
     double mb;
@@ -58,7 +57,7 @@ int sc_student_cfg_from_config(sc_student_cfg *c, sc_config *cfg, const char *ex
         sc_config_double(cfg, "meta_clip", 0, 1e9, &c->meta_clip, err) ||
         sc_config_long(cfg, "meta_interval", 1, 1000000, &c->meta_interval, err) ||
         auto_double(cfg, "meta_batch", (double)batch_size, 1, 65536, &mb, err) ||
-        sc_config_choice(cfg, "hypergrad", methods, &method, err) ||
+        sc_config_choice(cfg, "hypergrad", sc_hg_method_names(), &method, err) ||
         sc_config_long(cfg, "unroll", 1, 64, &unroll, err) || sc_config_long(cfg, "terms", 1, 1000, &terms, err) ||
         sc_config_double(cfg, "hg_alpha", 0, 10, &c->hg.alpha, err) ||
         sc_config_double(cfg, "hg_eps", 1e-12, 10, &c->hg.eps, err) ||

@@ -64,6 +64,8 @@ static int build(sc_model *m, sc_rng *rng, sc_err *err) {
                      m->dtype, rng, err))
         return -1;
     m->arch = a;
+    // Attention pooling: one layer, one head, one query over the tokens.
+    m->info = (sc_model_info){.n_layers = 1, .n_heads = 1, .n_units = m->shape.max_tokens, .unit_offset = 0};
     return 0;
 }
 

@@ -41,6 +41,7 @@ static int tiny_build(sc_model *m, sc_rng *rng, sc_err *err) {
         if (!b2) return -1;
         sc_init_normal(b2, rng, 0.1);
     }
+    m->info = (sc_model_info){.n_units = F};  // features, no attention
     return 0;
 }
 

@@ -33,45 +33,6 @@ const sc_explainer_def *const *sc_explainer_list(int *n) {
     return registry;
 }
 
-// One-example forward pass (no grad, a private context) to learn how many
-// layers and heads of attention the model exposes.
-static int probe(sc_explainer *e, const sc_model *m, sc_err *err) {
-    sc_ctx c;
-    if (sc_ctx_init(&c, (size_t)16 << 20, 0, err)) return -1;
-    sc_inputs in = {.B = 1};
-    const sc_model_shape *s = &m->shape;
-    if (s->modality == SC_TEXT) {
-        int64_t T = s->max_tokens < 2 ? s->max_tokens : 2, sh[2] = {1, T};
-        in.ids = sc_zeros(&c, SC_I32, 2, sh);
-        in.mask = sc_full(&c, m->dtype, 2, sh, 1.0);
-        if (in.ids) {
-            int32_t *ids = in.ids->data;
-            for (int64_t t = 0; t < T; t++) ids[t] = t == 0 ? 1 : 2;  // [CLS] then a word
-        }
-    } else if (s->modality == SC_IMAGE) {
-        int64_t sh[4] = {1, s->C, s->H, s->W};
-        in.images = sc_zeros(&c, m->dtype, 4, sh);
-    } else {
-        int64_t sh[2] = {1, s->F};
-        in.features = sc_zeros(&c, m->dtype, 2, sh);
-    }
-    sc_model_state st;
-    memset(&st, 0, sizeof st);
-    sc_no_grad_begin(&c);
-    sc_tensor *out = sc_model_forward(m, &c, &in, 0, &st);
-    sc_no_grad_end(&c);
-    int rc = 0;
-    if (!out) {
-        sc_errf(err, "explainer %s: probing the model failed: %s", e->def->name, c.err.msg);
-        rc = -1;
-    } else {
-        e->n_layers = st.n_layers;
-        e->n_heads = st.n_heads;
-    }
-    sc_ctx_free(&c);
-    return rc;
-}
-
 int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg, const sc_model *m, sc_err *err) {
     memset(e, 0, sizeof *e);
     e->def = sc_explainer_find(name);
@@ -87,7 +48,9 @@ int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg,
     if (sc_config_apply_defaults(&e->cfg, e->def->spec, what, err)) return -1;
     if (sc_config_check_known(&e->cfg, specs, 1, what, err)) return -1;
     if (sc_params_init(&e->params, (size_t)1 << 16, err)) return -1;
-    if (probe(e, m, err) || e->def->init(e, m, err)) {
+    e->n_layers = m->info.n_layers;  // the model's geometry, known since it was built
+    e->n_heads = m->info.n_heads;
+    if (e->def->init(e, m, err)) {
         sc_explainer_free(e);
         return -1;
     }

@@ -53,6 +53,13 @@ int sc_model_create(sc_model *m, const sc_model_def *def, const sc_model_shape *
         sc_params_free(&m->params);
         return -1;
     }
+    if (m->info.n_units < 1 || m->info.n_layers < 0 || m->info.n_heads < 0 || (m->info.n_layers > 0) != (m->info.n_heads > 0)) {
+        sc_errf(err, "%s: its build left m->info unset or inconsistent (units %lld, layers %d, heads %d): every "
+                "architecture's build must fill it (models/model.h)", what, (long long)m->info.n_units,
+                m->info.n_layers, m->info.n_heads);
+        sc_params_free(&m->params);
+        return -1;
+    }
     return 0;
 }
 

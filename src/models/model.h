@@ -72,6 +72,18 @@ typedef struct sc_model_shape {
 
 struct sc_model_def;
 
+// A built model's geometry, as the explainers and SMaT need it, known without
+// running it: set by the architecture's build from its hyperparameters and the
+// task's shape. Equal to what a forward pass reports in sc_model_state (for
+// text, on a full-length batch): tests/test_models_info.c walks the registry
+// and holds every architecture to it.
+typedef struct sc_model_info {
+    int n_layers, n_heads;  // attention exposed in the state (0, 0 without attention)
+    int64_t n_units;        // U: explanation units per example (text: max_tokens, the longest a
+                            // batch can be; a batch trimmed to its longest example has fewer)
+    int unit_offset;        // key position of unit 0 in the attention logits
+} sc_model_info;
+
 typedef struct sc_model {
     const struct sc_model_def *def;
     sc_config cfg;        // resolved hyperparameters (saved in checkpoints)
@@ -79,6 +91,7 @@ typedef struct sc_model {
     sc_params params;     // the slab
     sc_dtype dtype;
     void *arch;           // the architecture's resolved hyperparameters (in the slab arena)
+    sc_model_info info;   // geometry, filled by build (n_units >= 1 once built)
 } sc_model;
 
 typedef struct sc_model_def {
@@ -88,7 +101,7 @@ typedef struct sc_model_def {
     const char *summary;
     const sc_config_spec *spec;  // hyperparameters (NULL-key terminated)
     // Reads m->cfg (defaults applied, keys checked) and m->shape; creates and
-    // initializes the parameters in m->params; may set m->arch.
+    // initializes the parameters in m->params; fills m->info; may set m->arch.
     int (*build)(sc_model *m, sc_rng *rng, sc_err *err);
     // Outputs: (B, n_outputs) logits, or (B, 1) scores for regression. st may be
     // NULL; when given, every field that applies is filled.

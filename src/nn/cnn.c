@@ -48,6 +48,7 @@ int sc_cnn_build(sc_model *m, sc_rng *rng, sc_err *err) {
     }
     if (sc_mlp_build(&a->head, &m->params, "head", a->K, 0, 0, a->n_out, SC_ACT_RELU, m->dtype, rng, err)) return -1;
     m->arch = a;
+    m->info = (sc_model_info){.n_layers = 0, .n_heads = 0, .n_units = a->U, .unit_offset = 0};  // cells, no attention
     return 0;
 }
 

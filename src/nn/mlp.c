@@ -95,6 +95,7 @@ int sc_tabular_mlp_build(sc_model *m, sc_rng *rng, sc_err *err) {
                      m->dtype, rng, err))
         return -1;
     m->arch = a;
+    m->info = (sc_model_info){.n_layers = 0, .n_heads = 0, .n_units = m->shape.F, .unit_offset = 0};  // features
     return 0;
 }
 

@@ -40,6 +40,7 @@ int sc_text_transformer_build(sc_model *m, sc_rng *rng, sc_err *err) {
         sc_mlp_build(&a->head, &m->params, "head", width, 0, 0, a->n_out, SC_ACT_GELU, m->dtype, rng, err))
         return -1;
     m->arch = a;
+    m->info = (sc_model_info){.n_layers = (int)layers, .n_heads = (int)heads, .n_units = a->T, .unit_offset = 0};
     return 0;
 }
 

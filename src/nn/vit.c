@@ -98,6 +98,8 @@ int sc_vit_build(sc_model *m, sc_rng *rng, sc_err *err) {
         sc_mlp_build(&a->head, &m->params, "head", width, 0, 0, a->n_out, SC_ACT_GELU, m->dtype, rng, err))
         return -1;
     m->arch = a;
+    // Units are the grid cells; [CLS] sits at key position 0, so unit u is at u + 1.
+    m->info = (sc_model_info){.n_layers = (int)layers, .n_heads = (int)heads, .n_units = a->U, .unit_offset = 1};
     return 0;
 }
 

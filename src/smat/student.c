@@ -83,10 +83,7 @@ static sc_expl_norm unit_norm_of(const sc_explainer *e) {
 
 int sc_student_explainer_resolve(const char *name, const sc_model *student, const char **out, sc_err *err) {
     if (!name || !strcmp(name, "auto")) {
-        sc_explainer probe;  // any explainer: creating one probes the model's attention geometry
-        if (sc_explainer_create(&probe, "gradient-norm", NULL, student, err)) return -1;
-        *out = probe.n_layers > 0 ? "attention" : "gradient-x-input";
-        sc_explainer_free(&probe);
+        *out = student->info.n_layers > 0 ? "attention" : "gradient-x-input";
         return 0;
     }
     const sc_explainer_def *d = sc_explainer_find(name);

@@ -152,20 +152,9 @@ int sc_smat_cache_fill(sc_smat *s, sc_ctx *ctx, const uint32_t *idx, size_t n, s
             break;
         }
         if (!sc_inputs_from_batch(ctx, &b, p->shape.modality, s->teacher->dtype, &in)) {
-            // The units of this batch: known from a probe of the explainer's own
-            // output; gold needs U first, so text uses T and others the cache width
-            // (or, on the first batch, a gold-less first pass decides it).
-            int64_t U = in.ids ? in.ids->shape[1] : s->cache_U;
-            if (!U) {
-                sc_ctx_mark m2 = sc_ctx_get_mark(ctx);
-                sc_model_state st;
-                memset(&st, 0, sizeof st);
-                sc_no_grad_begin(ctx);
-                sc_tensor *y = sc_model_forward(s->teacher, ctx, &in, 0, &st);
-                sc_no_grad_end(ctx);
-                U = y ? st.n_units : 0;
-                sc_ctx_rewind(ctx, m2);
-            }
+            // The units of this batch: text batches are trimmed to their longest
+            // example (T); otherwise the teacher's fixed geometry (sc_model_info).
+            int64_t U = in.ids ? in.ids->shape[1] : s->teacher->info.n_units;
             sc_tensor *gold = U ? gold_units(ctx, &b, U, s->teacher->dtype) : NULL;
             e = U ? teacher_expl_compute(s, ctx, &in, gold) : NULL;  // (k, U)
         }

@@ -5,7 +5,8 @@
 
 #include <stdio.h>
 
-double sc_now(void);  // monotonic seconds
+#include "core/clock.h"  // sc_now
+
 
 // Runs fn(arg) until at least min_seconds have passed (and at least 3 times);
 // returns the median seconds per call.

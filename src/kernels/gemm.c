@@ -1,6 +1,6 @@
 #include "kernels/gemm.h"
 
-#include <time.h>
+#include "core/clock.h"
 
 #include <blis-pthread/blis.h>  // Debian libblis-pthread-dev; see build.zig
 
@@ -35,12 +35,6 @@ static void canon(int64_t rows, int64_t cols, int64_t *rs, int64_t *cs) {
 static int prof_on;
 static double prof_seconds;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void sc_blas_profile(int on) { prof_on = on; }
 double sc_blas_seconds(void) { return prof_seconds; }
 void sc_blas_profile_reset(void) { prof_seconds = 0; }
@@ -54,11 +48,11 @@ void sc_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
     canon(m, k, &rsa, &csa);
     canon(k, n, &rsb, &csb);
     canon(m, n, &rsc, &csc);
-    double t0 = prof_on ? now_s() : 0;
+    double t0 = prof_on ? sc_now() : 0;
     bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
               (float *)a, (inc_t)rsa, (inc_t)csa, (float *)b, (inc_t)rsb, (inc_t)csb, &beta,
               c, (inc_t)rsc, (inc_t)csc);
-    if (prof_on) prof_seconds += now_s() - t0;
+    if (prof_on) prof_seconds += sc_now() - t0;
 }
 
 void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
@@ -70,11 +64,11 @@ void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
     canon(m, k, &rsa, &csa);
     canon(k, n, &rsb, &csb);
     canon(m, n, &rsc, &csc);
-    double t0 = prof_on ? now_s() : 0;
+    double t0 = prof_on ? sc_now() : 0;
     bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
               (double *)a, (inc_t)rsa, (inc_t)csa, (double *)b, (inc_t)rsb, (inc_t)csb, &beta,
               c, (inc_t)rsc, (inc_t)csc);
-    if (prof_on) prof_seconds += now_s() - t0;
+    if (prof_on) prof_seconds += sc_now() - t0;
 }
 
 void sc_blas_set_threads(int nthreads) { bli_thread_set_num_threads(nthreads < 1 ? 1 : nthreads); }

@@ -4,8 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "ops/ops.h"
 #include "smat/hg_impl.h"
 
@@ -97,12 +97,6 @@ typedef struct hc_case {
     int warm;  // real steps taken first (non-zero momentum / Adam state), undone after the case
 } hc_case;
 
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
-}
-
 // ‖∇_θ L_in,0‖ / clip at the current θ (how hard the clipping binds; 0 if off).
 static double clip_ratio(const sc_bilevel *b, sc_ctx *ctx, sc_err *err) {
     if (!(b->opt->cfg.clip_norm > 0)) return 0;
@@ -156,9 +150,9 @@ static int run_row(sc_hc_problem *p, sc_ctx *ctx, const hc_row *r, double *d, FI
     cfg.unroll = r->k;
     cfg.terms = r->terms;
     sc_hg_stats st;
-    double t0 = now_ms();
+    double t0 = 1e3 * sc_now();
     if (sc_hypergrad_stats(&p->b, ctx, &cfg, dphi, NULL, &st, err)) return -1;
-    double ms = now_ms() - t0;
+    double ms = 1e3 * sc_now() - t0;
     sc_hg_gather(dphi, p->b.n_phi, d);
     double rel = sc_hg_rel_err(d, r->ref, r->P), cs = sc_hg_cosine(d, r->ref, r->P);
     char kj[32] = "";

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/bench.h"
+#include "core/clock.h"
 #include "models/inputs.h"
 #include "ops/ops.h"
 

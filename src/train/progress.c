@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-#include "bench/bench.h"
+#include "core/clock.h"
 
 void sc_progress_init(sc_progress *p, FILE *out, const char *label, long total, long every) {
     p->out = out;

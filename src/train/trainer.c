@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/bench.h"
+#include "core/clock.h"
 #include "eval/metrics.h"
 #include "kernels/gemm.h"
 #include "models/inputs.h"

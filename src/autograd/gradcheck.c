@@ -1,6 +1,8 @@
 #include "autograd/gradcheck.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/ops.h"
@@ -32,16 +34,26 @@ sc_tensor *sc_gc_labels(sc_arena *store, sc_rng *rng, int ndim, const int64_t *s
     return t;
 }
 
-static const sc_gc_case *all_cases[512];
+// Every case list concatenated, sized to what the lists hold (no cap): built
+// once and kept for the process (reachable, not a leak).
+static const sc_gc_case **all_cases;
 static int n_all = -1;
 
 static void collect(void) {
     if (n_all >= 0) return;
     const sc_gc_case *lists[] = {sc_gc_cases_elementwise, sc_gc_cases_shape, sc_gc_cases_nn,
                                  sc_gc_cases_loss, sc_gc_cases_sparse, sc_gc_cases_conv};
+    int n = 0;
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (const sc_gc_case *c = lists[l]; c->name; c++) n++;
+    all_cases = malloc(sizeof *all_cases * (size_t)(n + 1));
+    if (!all_cases) {  // a few KiB at start-up: nothing sensible can run without it
+        fprintf(stderr, "gradcheck: out of memory for %d cases\n", n);
+        abort();
+    }
     n_all = 0;
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
-        for (const sc_gc_case *c = lists[l]; c->name && n_all < 511; c++) all_cases[n_all++] = c;
+        for (const sc_gc_case *c = lists[l]; c->name; c++) all_cases[n_all++] = c;
     all_cases[n_all] = NULL;
 }
 

@@ -289,7 +289,7 @@ static int after_step(void *user, sc_ctx *ctx, const sc_train_step *st, sc_err *
 static void after_epoch(void *user, long epoch) {
     (void)epoch;
     sc_student *s = user;
-    if (s->meta_n && s->n_meta_curve < 256) s->meta_curve[s->n_meta_curve++] = s->meta_sum / (double)s->meta_n;
+    if (s->meta_n && s->n_meta_curve < SC_MAX_EPOCHS) s->meta_curve[s->n_meta_curve++] = s->meta_sum / (double)s->meta_n;
     s->meta_sum = 0;
     s->meta_n = 0;
 }

@@ -61,7 +61,7 @@ typedef struct sc_student {
     sc_batch vbatch;
     uint32_t *vidx;        // (meta_batch)
     // Meta-step record: the outer loss (before each φ update) averaged per epoch.
-    double meta_curve[256];
+    double meta_curve[SC_MAX_EPOCHS];  // mean outer loss per epoch
     int n_meta_curve;
     double meta_sum, meta_seconds;
     long meta_n, meta_steps;

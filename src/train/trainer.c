@@ -20,7 +20,7 @@ const sc_config_spec sc_trainer_spec[] = {
     {"schedule", "cosine", "constant | linear | cosine decay after warmup"},
     {"warmup", "100", "linear warmup steps"},
     {"min_lr", "0.1", "final learning rate as a fraction of lr"},
-    {"epochs", "10", "maximum epochs"},
+    {"epochs", "10", "maximum epochs (1..1024: per-epoch curves are kept in full)"},
     {"batch_size", "32", "examples per step"},
     {"patience", "3", "epochs without validation improvement before stopping"},
     {"eval_batch", "256", "examples per evaluation batch"},
@@ -45,7 +45,7 @@ int sc_train_opts_from_config(sc_train_opts *o, sc_config *cfg, sc_err *err) {
         sc_config_double(cfg, "momentum", 0, 0.999999, &mom, err) ||
         sc_config_double(cfg, "clip", 0, 1e9, &clip, err) || sc_config_choice(cfg, "schedule", scheds, &sched, err) ||
         sc_config_long(cfg, "warmup", 0, 100000000, &warm, err) || sc_config_double(cfg, "min_lr", 0, 1, &minf, err) ||
-        sc_config_long(cfg, "epochs", 1, 100000, &o->epochs, err) ||
+        sc_config_long(cfg, "epochs", 1, SC_MAX_EPOCHS, &o->epochs, err) ||
         sc_config_long(cfg, "batch_size", 1, 65536, &o->batch_size, err) ||
         sc_config_long(cfg, "patience", 1, 100000, &o->patience, err) ||
         sc_config_long(cfg, "eval_batch", 1, 65536, &o->eval_batch, err) ||
@@ -261,7 +261,7 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
         double metric, rmse;
         if (sc_evaluate(p, m, ctx, t->valid_idx, t->n_valid, o->eval_batch, t->labels, t->targets, &metric, &rmse, err))
             goto done;
-        if (res->n_curve < 256) {
+        if (res->n_curve < SC_MAX_EPOCHS) {  // always: epochs <= SC_MAX_EPOCHS
             res->valid_curve[res->n_curve] = metric;
             res->loss_curve[res->n_curve++] = loss_n ? loss_sum / (double)loss_n : 0;
         }

@@ -59,14 +59,18 @@ typedef struct sc_train_hooks {
     void (*after_epoch)(void *user, long epoch);
 } sc_train_hooks;
 
+// Per-epoch curves are kept in full: `epochs` may not exceed this (a config
+// asking for more is an error naming the limit, never a silently cut curve).
+#define SC_MAX_EPOCHS 1024
+
 typedef struct sc_train_result {
     long steps, epochs_run, best_epoch;
     double best_valid;          // accuracy, or pearson for regression
     double seconds;
     double step_seconds;        // inside the optimizer steps (forward, backward, update), hooks excluded
     double hook_seconds;        // inside after_step
-    double valid_curve[256];    // per epoch
-    double loss_curve[256];     // mean training loss per epoch
+    double valid_curve[SC_MAX_EPOCHS];  // per epoch
+    double loss_curve[SC_MAX_EPOCHS];   // mean training loss per epoch
     int n_curve;
 } sc_train_result;
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/selfcheck.h"
+#include "selfcheck/selfcheck.h"
 #include "kernels/gemm.h"
 #include "text/utf8.h"
 

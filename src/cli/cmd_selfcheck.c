@@ -1,7 +1,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "core/selfcheck.h"
+#include "selfcheck/selfcheck.h"
 #include "core/version.h"
 
 int sc_cmd_selfcheck(int argc, char **argv) {

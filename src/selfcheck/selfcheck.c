@@ -1,4 +1,4 @@
-#include "core/selfcheck.h"
+#include "selfcheck/selfcheck.h"
 
 #include <msgpack.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "core/selfcheck.h"
+#include "selfcheck/selfcheck.h"
 #include <lapacke.h>
 
 // Least squares min ||A x - b|| with A (6,2) row-major; the exact solution is known.

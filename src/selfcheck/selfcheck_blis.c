@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "core/selfcheck.h"
+#include "selfcheck/selfcheck.h"
 #include <blis-pthread/blis.h>  // Debian libblis-pthread-dev; see build.zig
 
 #include "kernels/gemm.h"

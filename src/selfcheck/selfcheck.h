@@ -1,10 +1,12 @@
-// selfcheck.h — proves each third-party dependency really works on this machine.
+// selfcheck.h — proves each third-party dependency really works on this machine
+// (its own layer above kernels and text: it exercises BLIS, utf8proc, msgpack,
+// libyaml, zlib and LAPACKE through the code that uses them).
 //
 // `scaffold selfcheck` prints these as a table; the test suite runs them too.
 // Each check does real work (a GEMM against a naive loop, a msgpack round trip,
 // a Unicode normalization) rather than just linking a symbol.
-#ifndef SC_CORE_SELFCHECK_H
-#define SC_CORE_SELFCHECK_H
+#ifndef SC_SELFCHECK_H
+#define SC_SELFCHECK_H
 
 #include <stdio.h>
 

@@ -2,7 +2,8 @@
 //
 // scaffold measures explanations by simulatability and meta-learns explainers
 // (SMaT) on a small reverse-mode autodiff engine written for it. This comment is
-// a tour of that engine; DESIGN.md has the research side.
+// a tour of that engine; src/README.md is the design document (layers, data
+// flow, ownership, how to add an op, explainer, model, hypergradient method, task).
 //
 // 1. Memory. Nothing in a training loop calls malloc. A step allocates from the
 //    context's arena and sc_ctx_reset() drops the whole step at once; parameters

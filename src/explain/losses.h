@@ -18,7 +18,7 @@
 //                L(θ; p) = <θ, y - p> - ½||y||² + ½||p||²,  y = sparsemax(θ).
 //              The reference uses ||sparsemax(θ) - p||² instead; we use the FY
 //              form because it is convex in θ, its gradient is exactly y - p and it
-//              is 0 iff sparsemax(θ) = p (see DESIGN §5).
+//              is 0 iff sparsemax(θ) = p.
 //   ENTMAX15:  entmax-1.5 Fenchel–Young loss with the Tsallis-1.5 regularizer
 //              Ω(y) = 4/3 (Σ y^1.5 - 1) on the simplex (Ω' = 2 √y, so the
 //              maximizer of <θ, y> - Ω(y) is y = [θ/2 - τ]_+^2 = entmax15(θ)):

@@ -1,4 +1,4 @@
-// checkpoint.h — a trained model on disk: one msgpack map (DESIGN §8).
+// checkpoint.h — a trained model on disk: one msgpack map (format below; layers: src/README.md).
 //
 //   format   "scaffold-checkpoint"
 //   version  1

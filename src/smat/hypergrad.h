@@ -1,6 +1,6 @@
 // hypergrad.h — hypergradients of a bilevel problem, behind one interface.
 //
-// The problem (SMaT, DESIGN §6): inner parameters θ (the student and its
+// The problem (SMaT; src/README.md): inner parameters θ (the student and its
 // explainer) are trained on an inner loss L_in(θ; φ) that depends on outer
 // parameters φ (the teacher explainer); the outer loss L_out(θ) (the student's
 // simulation loss on a validation batch, no explanations) depends on φ only

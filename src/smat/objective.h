@@ -1,5 +1,5 @@
 // objective.h — the SMaT losses: a student simulating a frozen teacher, with
-// the teacher's explanations as extra supervision (DESIGN §6).
+// the teacher's explanations as extra supervision (the method: src/README.md).
 //
 //   L_sim(x)  = CE(S_θ(x), argmax T(x))          classification
 //             = MSE(S_θ(x), T(x))                  regression (standardized scores)

@@ -1,6 +1,6 @@
 // student.h — training a student to simulate a frozen teacher, with the
 // teacher's explanations as extra supervision, and optionally meta-learning the
-// teacher explainer (SMaT, DESIGN §6).
+// teacher explainer (SMaT; the method and data flow: src/README.md).
 //
 // The student step is the ordinary trainer step (train/trainer.h) on
 // L_in = L_sim + β · L_expl (objective.h), the student explainer's ψ trained

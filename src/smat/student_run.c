@@ -1,0 +1,316 @@
+// student_run.c — sc_student_run: load the teacher, resolve the configuration,
+// draw the training subset, train the student (smat/student.h), score it on the
+// test split, write metrics.msgpack (student_run.h).
+#include "smat/student_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/rng.h"
+#include "data/cache.h"
+#include "eval/metrics.h"
+#include "io/checkpoint.h"
+#include "io/results.h"
+#include "models/transfer.h"
+#include "smat/student.h"
+#include "train/setup.h"
+
+// The paper's student trainer: SGD, lr 5e-3, clip 5, coupled weight decay 0.01.
+static const char *const student_trainer_defaults[][2] = {
+    {"optimizer", "sgd"}, {"momentum", "0"}, {"lr", "5e-3"},      {"clip", "5"},         {"weight_decay", "0.01"},
+    {"schedule", "constant"}, {"warmup", "0"}, {"epochs", "30"},  {"patience", "5"},     {NULL, NULL},
+};
+
+// Everything a run holds. On the heap: configs, models and the student are
+// large (each sc_config alone is tens of KiB).
+typedef struct run {
+    sc_ckpt_extra x;
+    sc_model teacher, student;
+    sc_pipeline pipe;
+    sc_ctx ctx;
+    sc_student st;
+    sc_run_config rc;
+    sc_config model_cfg, smat_cfg, tcfg, scfg;
+    sc_train_opts opts;
+    sc_student_cfg scf;
+    sc_train_result res;
+    const sc_model_def *def;
+    const char *task;
+    int have_teacher, have_pipe, have_student, have_ctx, have_st;
+    uint32_t *pool, *train, *valid, *test;
+    size_t n_pool, n_train, n_valid, n_test;
+    int32_t *pc;
+    float *ps, *agree, *gold, *tscore;
+} run;
+
+sc_student_run_cfg sc_student_run_defaults(void) {
+    sc_student_run_cfg c;
+    memset(&c, 0, sizeof c);
+    c.seed = 1;
+    c.log = stderr;
+    return c;
+}
+
+void sc_student_outcome_free(sc_student_outcome *o) {
+    free(o->phi_before), free(o->phi_after), free(o->psi_before), free(o->psi_after);
+    o->phi_before = o->phi_after = o->psi_before = o->psi_after = NULL;
+    o->n_phi = o->n_psi = 0;
+}
+
+static void run_free(run *r) {
+    if (r->have_ctx) sc_ctx_free(&r->ctx);  // before the explainers: the tape may reference their slabs
+    if (r->have_st) sc_student_free(&r->st);
+    free(r->pool), free(r->train), free(r->valid), free(r->test);
+    free(r->pc), free(r->ps), free(r->agree), free(r->gold), free(r->tscore);
+    if (r->have_student) sc_model_free(&r->student);
+    if (r->have_pipe) sc_pipeline_close(&r->pipe);
+    if (r->have_teacher) sc_model_free(&r->teacher);
+    sc_ckpt_extra_free(&r->x);
+    free(r);
+}
+
+static const char *default_arch(sc_modality m) {
+    return m == SC_TEXT ? "transformer" : m == SC_IMAGE ? "vit" : "mlp";
+}
+
+static int is_smat_key(const char *k) {
+    for (const sc_config_spec *s = sc_student_spec; s->key; s++)
+        if (!strcmp(s->key, k)) return 1;
+    return 0;
+}
+
+// Splits the resolved non-trainer keys into model / smat / teacher. / student_explainer.
+static int split_keys(run *r, sc_err *err) {
+    const sc_config *all = &r->rc.model;
+    for (int i = 0; i < all->n; i++) {
+        const sc_config_entry *e = &all->e[i];
+        sc_config *dst = &r->model_cfg;
+        const char *k = e->key;
+        if (!strncmp(k, "teacher.", 8)) dst = &r->tcfg, k += 8;
+        else if (!strncmp(k, "student_explainer.", 18)) dst = &r->scfg, k += 18;
+        else if (is_smat_key(k)) dst = &r->smat_cfg;
+        if (sc_config_set(dst, k, e->value, e->origin, err)) return -1;
+    }
+    return 0;
+}
+
+// The teacher checkpoint, and the task it fixes.
+static int load_teacher(run *r, const sc_student_run_cfg *c, sc_err *err) {
+    char path[1024];
+    if (access(c->teacher_ckpt, F_OK) == 0 && !strstr(c->teacher_ckpt, ".ckpt"))
+        snprintf(path, sizeof path, "%s/teacher.ckpt", c->teacher_ckpt);
+    else snprintf(path, sizeof path, "%s", c->teacher_ckpt);
+    if (sc_checkpoint_load(path, &r->teacher, &r->x, err)) return -1;
+    r->have_teacher = 1;
+    r->task = c->task ? c->task : r->x.task;
+    if (r->x.task[0] && strcmp(r->task, r->x.task))
+        return sc_errf(err, "%s was trained on task '%s', not '%s'", path, r->x.task, r->task);
+    return 0;
+}
+
+// Config file and overrides over the paper's student defaults, split by consumer.
+static int resolve_config(run *r, const sc_student_run_cfg *c, sc_err *err) {
+    const char *arch = c->arch;
+    char def_cfg[512];
+    snprintf(def_cfg, sizeof def_cfg, "%s/students/configs/%s.yaml", sc_task_root(), r->task);
+    if (!arch && !c->config_path && access(def_cfg, R_OK) != 0) arch = default_arch(r->teacher.shape.modality);
+    if (sc_run_config_resolve(&r->rc, "student", r->task, c->config_path, arch, c->sets, c->n_sets, err)) return -1;
+    for (int i = 0; student_trainer_defaults[i][0]; i++)
+        if (!sc_config_find(&r->rc.trainer, student_trainer_defaults[i][0]) &&
+            sc_config_set(&r->rc.trainer, student_trainer_defaults[i][0], student_trainer_defaults[i][1],
+                          "student default", err))
+            return -1;
+    if (!sc_config_find(&r->rc.trainer, "batch_size") &&
+        sc_config_set(&r->rc.trainer, "batch_size", r->teacher.shape.modality == SC_TEXT ? "32" : "16",
+                      "student default", err))
+        return -1;
+    sc_config_init(&r->model_cfg), sc_config_init(&r->smat_cfg), sc_config_init(&r->tcfg), sc_config_init(&r->scfg);
+    if (split_keys(r, err) || sc_train_opts_from_config(&r->opts, &r->rc.trainer, err)) return -1;
+    if (sc_student_cfg_from_config(&r->scf, &r->smat_cfg, c->explainer, r->teacher.shape.regression,
+                                   r->opts.batch_size, err))
+        return -1;
+    r->scf.learn = c->learn;
+    r->def = sc_model_find("student", r->rc.arch);
+    if (!r->def) return sc_errf(err, "no student architecture '%s' (see `scaffold models`)", r->rc.arch);
+    return 0;
+}
+
+// A seeded subset of n examples of the pool (all of it when n == 0).
+static uint32_t *subset(const uint32_t *pool, size_t n_pool, size_t n, uint64_t seed) {
+    uint32_t *a = malloc(sizeof(uint32_t) * (n_pool + 1));
+    if (!a) return NULL;
+    memcpy(a, pool, sizeof(uint32_t) * n_pool);
+    sc_rng r;
+    sc_rng_seed(&r, seed ^ 0x5355425345ull);
+    for (size_t i = 0; i < n && i + 1 < n_pool; i++) {  // partial Fisher–Yates: a[0..n) is the sample
+        size_t j = i + (size_t)sc_rng_below(&r, (uint64_t)(n_pool - i));
+        uint32_t t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+    return a;
+}
+
+// Pipeline, student, context, splits and the training subset, then the SMaT state.
+static int build(run *r, const sc_student_run_cfg *c, sc_err *err) {
+    if ((c->out && sc_mkdirs(c->out, err)) || sc_pipeline_open(&r->pipe, r->task, r->x.vocab, err)) return -1;
+    r->have_pipe = 1;
+    if (sc_model_create(&r->student, r->def, &r->pipe.shape, &r->model_cfg, c->seed, err)) return -1;
+    r->have_student = 1;
+    if (r->scf.init_embeddings && sc_model_init_embeddings_from(&r->student, &r->teacher, err)) return -1;
+    if (r->student.dtype != r->teacher.dtype)
+        return sc_errf(err, "student dtype %s differs from the teacher's %s (set dtype=%s)",
+                       sc_dtype_name(r->student.dtype), sc_dtype_name(r->teacher.dtype),
+                       sc_dtype_name(r->teacher.dtype));
+    if (sc_ctx_init(&r->ctx, (size_t)r->opts.arena_mb << 20, c->seed ^ 0x57D0ull, err)) return -1;
+    r->have_ctx = 1;
+    r->pool = sc_pipeline_split(&r->pipe, SC_SPLIT_STUDENT_POOL, &r->n_pool);
+    r->valid = sc_pipeline_split(&r->pipe, SC_SPLIT_STUDENT_VALID, &r->n_valid);
+    r->test = sc_pipeline_split(&r->pipe, SC_SPLIT_TEST, &r->n_test);
+    if (!r->pool || !r->valid || !r->test) return sc_errf(err, "out of memory");
+    if (c->n > r->n_pool)
+        return sc_errf(err, "--n %zu: the student pool of %s has only %zu examples", c->n, r->task, r->n_pool);
+    r->n_train = c->n ? c->n : r->n_pool;
+    r->train = subset(r->pool, r->n_pool, r->n_train, c->seed);
+    size_t nt = r->n_test + 1;
+    r->pc = malloc(sizeof(int32_t) * nt);
+    r->ps = malloc(sizeof(float) * nt), r->agree = malloc(sizeof(float) * nt);
+    r->gold = malloc(sizeof(float) * nt), r->tscore = malloc(sizeof(float) * nt);
+    if (!r->train || !r->pc || !r->ps || !r->agree || !r->gold || !r->tscore) return sc_errf(err, "out of memory");
+    if (sc_student_init(&r->st, &r->pipe, &r->teacher, &r->student, c->explainer, &r->tcfg,
+                        sc_config_str(&r->smat_cfg, "student_explainer"), &r->scfg, &r->scf, c->seed, err))
+        return -1;
+    r->have_st = 1;
+    return 0;
+}
+
+// A copy of an explainer's coefficients (all of them), or none.
+static int coef_copy(const sc_explainer *e, int have, float **out, int *n, sc_err *err) {
+    *n = 0;
+    if (!have || !e->coef) return 0;
+    int64_t k = e->coef->numel;
+    free(*out);
+    if (!(*out = malloc(sizeof(float) * (size_t)k))) return sc_errf(err, "out of memory");
+    for (int64_t i = 0; i < k; i++) (*out)[i] = (float)sc_tensor_get(e->coef, i);
+    *n = (int)k;
+    return 0;
+}
+
+static int train(run *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
+    sc_student *st = &r->st;
+    if (c->log)
+        fprintf(c->log, "student %s on %s: %lld parameters; teacher %s, explainer %s%s, beta %g%s%s; %zu train / "
+                "%zu valid / %zu test%s%s\n", r->def->name, r->task, (long long)sc_params_numel(&r->student.params),
+                r->teacher.def->name, c->explainer, c->learn ? " (learned)" : "", r->scf.beta,
+                st->have_sexpl ? ", student explainer " : "", st->have_sexpl ? st->sexpl.def->name : "", r->n_train,
+                r->n_valid, r->n_test, r->rc.source[0] ? "; config " : "", r->rc.source);
+    long eb = r->opts.eval_batch;
+    if (sc_student_teacher_predict(st, &r->ctx, r->train, r->n_train, eb, err) ||
+        sc_student_teacher_predict(st, &r->ctx, r->valid, r->n_valid, eb, err) ||
+        sc_student_teacher_predict(st, &r->ctx, r->test, r->n_test, eb, err))
+        return -1;
+    if (st->have_texpl && st->have_sexpl && !c->learn) {
+        if (c->log) fprintf(c->log, "explaining %zu training examples with %s (static, once)\n", r->n_train, c->explainer);
+        if (sc_smat_cache_fill(&st->smat, &r->ctx, r->train, r->n_train, (size_t)r->opts.batch_size, err)) return -1;
+    }
+    if (coef_copy(&st->texpl, st->have_texpl && c->learn, &o->phi_before, &o->n_phi, err) ||
+        coef_copy(&st->sexpl, st->have_sexpl, &o->psi_before, &o->n_psi, err))
+        return -1;
+    sc_trainer tr = {.pipe = &r->pipe, .model = &r->student, .opts = r->opts, .train_idx = r->train,
+                     .valid_idx = r->valid, .n_train = r->n_train, .n_valid = r->n_valid, .labels = st->sim_labels,
+                     .targets = st->sim_targets, .seed = c->seed, .log = c->log, .label = "student"};
+    sc_student_hooks(st, &tr.hooks, &tr.extra);
+    if (sc_train(&tr, &r->ctx, &r->res, err)) return -1;
+    return coef_copy(&st->texpl, st->have_texpl && c->learn, &o->phi_after, &o->n_phi, err) ||
+                   coef_copy(&st->sexpl, st->have_sexpl, &o->psi_after, &o->n_psi, err)
+               ? -1
+               : 0;
+}
+
+// Test: simulatability against the teacher, accuracy against gold.
+static int evaluate(run *r, sc_student_outcome *o, sc_err *err) {
+    sc_ctx_reset(&r->ctx);
+    int reg = r->pipe.shape.regression;
+    if (sc_predict(&r->pipe, &r->student, &r->ctx, r->test, r->n_test, r->opts.eval_batch, r->pc, r->ps, err))
+        return -1;
+    double sim = 0, acc = 0;
+    for (size_t i = 0; i < r->n_test; i++) {
+        uint32_t j = r->test[i];
+        r->agree[i] = reg ? 0.0f : (float)(r->pc[i] == r->st.sim_labels[j]);
+        r->tscore[i] = r->st.sim_targets[j];
+        r->gold[i] = reg ? r->pipe.data.target[j] : (float)(r->pc[i] == r->pipe.data.label[j]);
+        sim += r->agree[i];
+        acc += reg ? 0 : r->gold[i];
+    }
+    if (reg) {
+        o->rmse = sc_rmse(r->ps, r->tscore, r->n_test) * r->pipe.target_std;
+        o->simulatability = sc_pearson(r->ps, r->tscore, r->n_test);
+        o->accuracy = sc_pearson(r->ps, r->gold, r->n_test);
+    } else if (r->n_test) {
+        o->simulatability = sim / (double)r->n_test;
+        o->accuracy = acc / (double)r->n_test;
+    }
+    return 0;
+}
+
+static void fill_outcome(const run *r, const sc_student_run_cfg *c, sc_student_outcome *o) {
+    const sc_student *st = &r->st;
+    snprintf(o->task, sizeof o->task, "%s", r->task);
+    snprintf(o->arch, sizeof o->arch, "%s", r->def->name);
+    snprintf(o->teacher_arch, sizeof o->teacher_arch, "%s", r->teacher.def->name);
+    snprintf(o->explainer, sizeof o->explainer, "%s", c->explainer);
+    snprintf(o->student_explainer, sizeof o->student_explainer, "%s", st->have_sexpl ? st->sexpl.def->name : "");
+    o->regression = r->pipe.shape.regression;
+    o->learn = c->learn;
+    o->seed = c->seed;
+    o->beta = r->scf.beta;
+    o->n_train = r->n_train, o->n_valid = r->n_valid, o->n_test = r->n_test;
+    o->best_valid = r->res.best_valid;
+    o->best_epoch = r->res.best_epoch, o->epochs_run = r->res.epochs_run, o->steps = r->res.steps;
+    o->meta_steps = st->meta_steps;
+    o->student_step_seconds = r->res.step_seconds / (double)(r->res.steps > 0 ? r->res.steps : 1);
+    o->meta_step_seconds = st->meta_steps ? st->meta_seconds / (double)st->meta_steps : 0;
+    o->meta_first = st->n_meta_curve ? st->meta_curve[0] : 0.0;
+    o->meta_last = st->n_meta_curve ? st->meta_curve[st->n_meta_curve - 1] : 0.0;
+}
+
+static int write_result(const run *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
+    const sc_student *st = &r->st;
+    sc_result_student w = {
+        .task = r->task, .arch = r->def->name, .teacher_arch = r->teacher.def->name, .explainer = c->explainer,
+        .label = c->label, .student_explainer = o->student_explainer, .n = (long)r->n_train, .seed = c->seed,
+        .learn = c->learn, .regression = o->regression, .cfg_model = &r->student.cfg, .cfg_trainer = &r->rc.trainer,
+        .cfg_smat = &r->smat_cfg, .cfg_texpl = st->have_texpl ? &st->texpl.cfg : NULL,
+        .cfg_sexpl = st->have_sexpl ? &st->sexpl.cfg : NULL, .train = &r->res, .simulatability = o->simulatability,
+        .accuracy = o->accuracy, .pearson = o->regression ? o->simulatability : 0, .rmse = o->rmse,
+        .n_test = r->n_test, .agree = r->agree, .gold_correct = r->gold, .student_score = r->ps,
+        .teacher_score = r->tscore, .meta_curve = st->meta_curve, .n_meta_curve = st->n_meta_curve,
+        .meta_steps = st->meta_steps, .student_step_seconds = o->student_step_seconds,
+        .meta_step_seconds = o->meta_step_seconds, .phi_before = o->phi_before, .phi_after = o->phi_after,
+        .psi_before = o->psi_before, .psi_after = o->psi_after, .n_phi = o->n_phi, .n_psi = o->n_psi};
+    snprintf(o->metrics_path, sizeof o->metrics_path, "%s/metrics.msgpack", c->out);
+    return sc_result_write_student(o->metrics_path, &w, err);
+}
+
+int sc_student_run(const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
+    memset(o, 0, sizeof *o);
+    if (!c->teacher_ckpt) return sc_errf(err, "student run: no teacher checkpoint given");
+    if (!c->explainer) return sc_errf(err, "student run: no explainer given (an explainer name, or none)");
+    if (strcmp(c->explainer, "none") && !sc_explainer_find(c->explainer))
+        return sc_errf(err, "unknown explainer '%s' (see `scaffold explain --help`; or none)", c->explainer);
+    run *r = calloc(1, sizeof *r);
+    if (!r) return sc_errf(err, "student run: out of memory");
+    sc_ckpt_extra_init(&r->x);
+    int rc = load_teacher(r, c, err) || resolve_config(r, c, err) || build(r, c, err) || train(r, c, o, err) ||
+                     evaluate(r, o, err)
+                 ? -1
+                 : 0;
+    if (!rc) {
+        fill_outcome(r, c, o);
+        if (c->out && write_result(r, c, o, err)) rc = -1;
+    }
+    run_free(r);
+    if (rc) sc_student_outcome_free(o);
+    return rc;
+}

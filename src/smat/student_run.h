@@ -1,0 +1,73 @@
+// student_run.h — one simulatability experiment as a library call: a student
+// trained on N teacher-labelled examples (with the teacher's explanations, and
+// optionally meta-learning the teacher explainer), scored on the test split.
+// `scaffold train-student` parses argv into an sc_student_run_cfg and prints the
+// outcome; the runner's child processes, the bench and the tests call the same.
+//
+//     sc_student_run_cfg c = sc_student_run_defaults();
+//     c.teacher_ckpt = "runs/teacher";  c.explainer = "attention";  c.learn = 1;
+//     c.n = 500;  c.seed = 2;  c.out = "runs/smat-s2";
+//     sc_student_outcome o;
+//     if (sc_student_run(&c, &o, &err)) fprintf(stderr, "%s\n", err.msg);
+//     printf("%.4f\n", o.simulatability);
+//     sc_student_outcome_free(&o);
+//
+// Configuration layers, lowest first: the paper's student trainer (SGD, lr 5e-3,
+// clip 5, weight decay 0.01, 30 epochs, patience 5; batch 32 text, 16 otherwise),
+// students/configs/<task>.yaml (or config_path), then `sets` ("k=v": trainer
+// keys, SMaT keys (sc_student_spec), `teacher.K` for the teacher explainer,
+// `student_explainer.K` for the student's, every other key the architecture's).
+#ifndef SC_SMAT_STUDENT_RUN_H
+#define SC_SMAT_STUDENT_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+
+typedef struct sc_student_run_cfg {
+    const char *teacher_ckpt;   // a checkpoint file, or the folder holding teacher.ckpt (required)
+    const char *explainer;      // an explainer name, or "none" (required)
+    const char *task;           // NULL: the checkpoint's task (a different one is an error)
+    const char *arch;           // NULL: the config file's `arch`, else the modality's default
+    const char *config_path;    // NULL: students/configs/<task>.yaml when it exists
+    char *const *sets;          // n_sets "k=v" overrides
+    int n_sets;
+    size_t n;                   // training examples drawn from the student pool (0: all of it)
+    uint64_t seed;
+    int learn;                  // meta-learn the teacher explainer (SMaT)
+    const char *label;          // the row name for `scaffold compare` (NULL: explainer, or smat)
+    const char *out;            // folder for metrics.msgpack (created); NULL writes nothing
+    FILE *log;                  // progress lines (NULL: quiet)
+} sc_student_run_cfg;
+
+// seed 1, n 0 (the whole pool), no meta-learning, log = stderr.
+sc_student_run_cfg sc_student_run_defaults(void);
+
+// What a run measured. Owns its coefficient arrays: sc_student_outcome_free.
+typedef struct sc_student_outcome {
+    char task[64], arch[64], teacher_arch[64], explainer[64], student_explainer[64];
+    int regression, learn;
+    size_t n_train, n_valid, n_test;
+    uint64_t seed;
+    double simulatability;      // test agreement with the teacher (regression: pearson vs the teacher)
+    double accuracy;            // test accuracy vs gold (regression: pearson vs gold)
+    double rmse;                // regression: vs the teacher, in target units
+    double best_valid;          // the kept student's validation simulatability
+    long best_epoch, epochs_run, steps, meta_steps;
+    double student_step_seconds, meta_step_seconds;
+    double meta_first, meta_last;  // mean outer loss of the first and last epoch with meta steps
+    int n_phi, n_psi;              // teacher / student explainer coefficients
+    float *phi_before, *phi_after, *psi_before, *psi_after;
+    double beta;
+    char metrics_path[1024];    // where the result file went ("" if out was NULL)
+} sc_student_outcome;
+
+// Runs it. 0, or -1 with err naming what failed (nothing is written under out
+// unless the run completes: the result file is written atomically at the end).
+int sc_student_run(const sc_student_run_cfg *cfg, sc_student_outcome *out, sc_err *err);
+// Frees the arrays; a no-op on a zeroed or already freed outcome.
+void sc_student_outcome_free(sc_student_outcome *o);
+
+#endif

@@ -7,6 +7,7 @@
 #include <spng.h>
 #include <string.h>
 
+#include "data/json.h"
 #include "data/reader.h"
 #include "tasks_util.h"
 
@@ -472,6 +473,77 @@ static void test_hook_reader(void **state) {
     sc_task_free(t);
 }
 
+// A JSONL file far longer than the value array's first allocation: every line
+// must parse with the same amount of memory (the array once doubled per line).
+static void test_jsonl_many_lines(void **state) {
+    (void)state;
+    enum { N = 1000 };
+    size_t cap = (size_t)N * 96 + 1, n = 0;
+    char *data = malloc(cap);
+    assert_non_null(data);
+    for (int i = 0; i < N; i++)
+        n += (size_t)snprintf(data + n, cap - n, "{\"review\": \"review number %d\", \"y\": \"%s\", \"k\": %d}\n", i,
+                              i % 3 ? "pos" : "neg", i);
+    tu_write(tmp, "d.jsonl", data, n);
+    free(data);
+    const char *y =
+        "name: t\nmodality: text\nlabels: {kind: classification, classes: [neg, pos]}\n"
+        "source: {kind: local, path: ., files: [{name: d.jsonl, sha256: " Z64 "}]}\n"
+        "read: {format: jsonl, file: d.jsonl, text_field: review, label_field: y}\n"
+        "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+        "input: {max_tokens: 16}\n";
+    sc_task *t = task(y);
+    sc_dataset d;
+    sc_err err;
+    if (read_all(t, &d, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(d.n, N);
+    assert_string_equal(sc_dataset_text(&d, N - 1), "review number 999");
+    assert_int_equal(d.label[N - 1], 0);
+    assert_int_equal(d.label[N - 2], 1);
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+// Empty arrays and objects, and one object parsed after another in the same
+// buffers (reuse must not leak values of the previous line).
+static void test_json_edge_values(void **state) {
+    (void)state;
+    sc_json_obj o = {0};
+    sc_err err;
+    const char *s = "{\"a\":[]}";
+    assert_int_equal(sc_json_parse_object(&o, s, strlen(s), &err), 0);
+    const sc_json_value *v = sc_json_get(&o, "a");
+    assert_non_null(v);
+    assert_int_equal(v->type, SC_JSON_ARRAY);
+    assert_int_equal(v->n_nums, 0);
+    s = "{}";
+    assert_int_equal(sc_json_parse_object(&o, s, strlen(s), &err), 0);
+    assert_int_equal(o.n, 0);
+    assert_null(sc_json_get(&o, "a"));
+    s = "{\"a\": [1, 2.5e1], \"b\": []}";
+    assert_int_equal(sc_json_parse_object(&o, s, strlen(s), &err), 0);
+    v = sc_json_get(&o, "a");
+    assert_int_equal(v->n_nums, 2);
+    assert_true(v->nums[1] == 25.0);
+    assert_int_equal(sc_json_get(&o, "b")->n_nums, 0);
+    // Numbers outside JSON's grammar or a double's range are errors with a column.
+    const char *bad[][2] = {{"{\"a\": 0x10}", "column 8: expected ',' or '}'"},
+                            {"{\"a\": nan}", "column 7: expected a value"},
+                            {"{\"a\": +1}", "column 7: expected a value"},
+                            {"{\"a\": 1e999}", "column 7: number out of range"},
+                            {"{\"a\": [1, -1e400]}", "column 11: number out of range"},
+                            {"{\"a\": 1.}", "expected a digit after '.'"},
+                            {"{\"a\": 2e}", "expected the exponent's digits"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(sc_json_parse_object(&o, bad[i][0], strlen(bad[i][0]), &err), -1);
+        if (!strstr(err.msg, bad[i][1])) fail_msg("%s: error \"%s\" lacks \"%s\"", bad[i][0], err.msg, bad[i][1]);
+    }
+    s = "{\"a\": -0.5e-3, \"b\": 0}";
+    assert_int_equal(sc_json_parse_object(&o, s, strlen(s), &err), 0);
+    assert_string_equal(sc_json_get(&o, "a")->str, "-0.5e-3");
+    sc_json_free(&o);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_utf8_and_latin1),
@@ -482,6 +554,8 @@ int main(void) {
         cmocka_unit_test(test_tsv_tabular_and_bz2),
         cmocka_unit_test(test_csv_no_header_label_index),
         cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_jsonl_many_lines),
+        cmocka_unit_test(test_json_edge_values),
         cmocka_unit_test(test_idx_gz),
         cmocka_unit_test(test_idx_truncated),
         cmocka_unit_test(test_png_folders),

@@ -1,7 +1,10 @@
 #include "data/dataset.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "data/grow.h"
 
 int sc_dataset_init(sc_dataset *d, const sc_task *t, sc_err *err) {
     memset(d, 0, sizeof *d);
@@ -25,6 +28,7 @@ void sc_dataset_free(sc_dataset *d) {
 }
 
 static int grow(void **p, size_t elem, size_t cap) {
+    if (elem && cap > SIZE_MAX / elem) return -1;  // elem * cap bytes would overflow
     void *q = realloc(*p, elem * cap);
     if (!q) return -1;
     *p = q;
@@ -34,6 +38,7 @@ static int grow(void **p, size_t elem, size_t cap) {
 // Doubles every per-example array together (amortized O(1) appends).
 static int reserve(sc_dataset *d) {
     if (d->n < d->cap) return 0;
+    if (d->cap > SIZE_MAX / 2) return -1;
     size_t cap = d->cap ? 2 * d->cap : 1024;
     const sc_task *t = d->task;
     if (grow((void **)&d->label, sizeof *d->label, cap) || grow((void **)&d->target, sizeof *d->target, cap) ||
@@ -51,12 +56,7 @@ static int reserve(sc_dataset *d) {
 }
 
 static int append_bytes(uint8_t **buf, size_t *used, size_t *cap, const void *src, size_t n) {
-    if (*used + n > *cap) {
-        size_t c = *cap ? *cap : 65536;
-        while (c < *used + n) c *= 2;
-        if (grow((void **)buf, 1, c)) return -1;
-        *cap = c;
-    }
+    if (sc_grow((void **)buf, cap, sc_grow_need(*used, n), 1, 65536)) return -1;
     if (n) memcpy(*buf + *used, src, n);
     *used += n;
     return 0;

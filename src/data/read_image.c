@@ -5,6 +5,7 @@
 #include <string.h>
 #include <spng.h>
 
+#include "data/grow.h"
 #include "data/rawfile.h"
 #include "data/reader.h"
 
@@ -135,13 +136,11 @@ int sc_read_png(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
         while ((e = readdir(dd))) {
             size_t l = strlen(e->d_name);
             if (l < 5 || strcmp(e->d_name + l - 4, ".png")) continue;
-            if (n == cap) {
-                cap = cap ? 2 * cap : 64;
-                char **nn = realloc(names, cap * sizeof *nn);
-                if (!nn) { rc = sc_errf(err, "out of memory"); break; }
-                names = nn;
+            if (sc_grow((void **)&names, &cap, n + 1, sizeof *names, 64) || !(names[n] = strdup(e->d_name))) {
+                rc = sc_errf(err, "out of memory");
+                break;
             }
-            names[n++] = strdup(e->d_name);
+            n++;
         }
         closedir(dd);
         if (n) qsort(names, n, sizeof *names, cmp);

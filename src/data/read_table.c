@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "data/csv.h"
+#include "data/grow.h"
 #include "data/rawfile.h"
 #include "data/reader.h"
 #include "text/tokenizer.h"
@@ -35,13 +36,7 @@ static int parse_rationale(const sc_task *t, const char *field, const char *text
         if ((*p != '0' && *p != '1') || (p[1] && p[1] != ' ' && p[1] != '\t'))
             return sc_errf(err, "%s line %ld: column '%s': expected 0/1 values separated by spaces", file, line,
                            t->rationale_col);
-        if (*n == *cap) {
-            size_t c = *cap ? 2 * *cap : 64;
-            uint8_t *r = realloc(*rat, c);
-            if (!r) return sc_errf(err, "out of memory");
-            *rat = r;
-            *cap = c;
-        }
+        if (sc_grow((void **)rat, cap, *n + 1, 1, 64)) return sc_errf(err, "out of memory");
         (*rat)[(*n)++] = (uint8_t)(*p - '0');
     }
     if (sc_tokenize(text, strlen(text), tk, err)) return sc_err_prefix(err, "%s line %ld", file, line);

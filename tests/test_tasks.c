@@ -108,6 +108,18 @@ static void test_yaml_errors(void **state) {
                       "read: {format: jsonl, file: f, text_field: t, label_field: l, rationale_field: r}\n" SPL
                       "input: {max_tokens: 8, rationales: pixels}\n",
                       "field 'input.rationales': says pixels, but the read section provides token rationales");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: tsv, file: f, text_column: t, label_column: l, quote: \"'\"}\n" SPL INP,
+                      "line 5: field 'read.quote': expected none or '\"', found '''");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: jsonl, file: f, text_field: t, label_field: l, quote: none}\n" SPL INP,
+                      "line 5: field 'read.quote': only the csv and tsv formats have quoting");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: jsonl, file: f, text_field: t, label_field: l, multiline: false}\n" SPL INP,
+                      "line 5: field 'read.multiline': only the csv and tsv formats have quoting");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: csv, file: f, text_column: t, label_column: l, quote: none, multiline: true}\n"
+                      SPL INP, "field 'read.multiline': without quoting (read.quote: none) no field spans lines");
     expect_yaml_error("- a\n- b\n", "field '(top level)': expected a mapping, found a list");
     expect_yaml_error("a: &x 1\nb: *x\n", "aliases are not supported");
 }

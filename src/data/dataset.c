@@ -24,6 +24,7 @@ void sc_dataset_free(sc_dataset *d) {
     free(d->rat); free(d->rat_off); free(d->rat_len);
     free(d->pixels); free(d->obj_mask); free(d->decoy_mask);
     free(d->features);
+    free(d->reads);
     memset(d, 0, sizeof *d);
 }
 
@@ -90,6 +91,13 @@ long sc_dataset_add(sc_dataset *d, int partition, int32_t label, float target, c
     }
     d->n++;
     return (long)i;
+}
+
+int sc_dataset_add_count(sc_dataset *d, const sc_read_count *c, sc_err *err) {
+    if (sc_grow((void **)&d->reads, &d->reads_cap, d->n_reads + 1, sizeof *d->reads, 4))
+        return sc_errf(err, "out of memory");
+    d->reads[d->n_reads++] = *c;
+    return 0;
 }
 
 int sc_dataset_partition(const sc_task *t, const char *name) {

@@ -35,6 +35,17 @@ int sc_idx_parse(const char *name, const char *buf, size_t len, int want_ndim, s
     return 0;
 }
 
+// IDX files hold records, not lines: one count per file, records = examples.
+static int idx_counts(sc_dataset *d, const sc_idx_part *ip, size_t n, sc_err *err) {
+    const char *files[2] = {ip->images, ip->labels};
+    for (int k = 0; k < 2; k++) {
+        sc_read_count c = {.lines = -1, .records = (long)n, .examples = (long)n};
+        snprintf(c.file, sizeof c.file, "%s", files[k]);
+        if (sc_dataset_add_count(d, &c, err)) return -1;
+    }
+    return 0;
+}
+
 int sc_read_idx(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
     if (d->C != 1) return sc_errf(err, "%s: IDX images have one channel; set input.image.channels: 1", t->yaml_path);
     for (size_t k = 0; k < t->n_idx; k++) {
@@ -67,7 +78,7 @@ int sc_read_idx(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
             }
             if (sc_dataset_add(d, part, lab[i], lab[i], NULL, 0, px + i * d->H * d->W, NULL, NULL, 0, err) < 0) goto next;
         }
-        rc = 0;
+        rc = idx_counts(d, ip, idims[0], err);
     next:
         free(ib);
         free(lb);

@@ -23,7 +23,13 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     int rc = -1;
     int part = t->partition_col ? 0 : sc_reader_single_partition(t, err);
     if (part < 0) goto out;
-    if (t->modality == SC_TABULAR && !(feat = malloc(t->n_features * sizeof *feat))) goto out;
+    if (t->modality == SC_TABULAR && !(feat = malloc(t->n_features * sizeof *feat))) {
+        sc_errf(err, "out of memory");
+        goto out;
+    }
+    sc_read_count cnt;
+    sc_reader_count_init(&cnt, t->file, buf, len);
+    size_t n0 = d->n;
     long line = 1;
     for (const char *p = buf, *end = buf + len; p < end; line++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -31,7 +37,11 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
         const char *q = p;
         p = nl ? nl + 1 : end;
         while (q < e && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
-        if (q == e) continue;
+        if (q == e) {
+            cnt.blank++;
+            continue;
+        }
+        cnt.records++;
         if (sc_json_parse_object(&o, q, (size_t)(e - q), err)) {
             sc_err_prefix(err, "%s line %ld", path, line);
             goto out;
@@ -45,7 +55,10 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
         float target;
         int skip;
         if (sc_reader_label(t, lv->str, path, line, &label, &target, &skip, err)) goto out;
-        if (skip) continue;
+        if (skip) {
+            cnt.dropped++;
+            continue;
+        }
         if (t->partition_col) {
             const sc_json_value *pv = sc_json_get(&o, t->partition_col);
             if (!pv || pv->type != SC_JSON_STRING || (part = sc_dataset_partition(t, pv->str)) < 0) {
@@ -70,7 +83,10 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
                 }
                 if (rv->n_nums > rat_cap) {
                     uint8_t *r2 = realloc(rat, rv->n_nums);
-                    if (!r2) goto out;
+                    if (!r2) {
+                        sc_errf(err, "out of memory");
+                        goto out;
+                    }
                     rat = r2;
                     rat_cap = rv->n_nums;
                 }
@@ -101,16 +117,21 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
             for (size_t i = 0; i < t->n_features; i++) {
                 const char *name = t->n_feature_cols ? t->feature_cols[i] : t->features[i];
                 const sc_json_value *fv = sc_json_get(&o, name);
+                const char *why;
                 if (!fv || fv->type != SC_JSON_NUMBER) {
                     sc_errf(err, "%s line %ld: field '%s' is missing or not a number", path, line, name);
                     goto out;
                 }
-                feat[i] = (float)strtod(fv->str, NULL);
+                if (sc_reader_float(fv->str, &feat[i], &why)) {
+                    sc_errf(err, "%s line %ld: field '%s': %s %s", path, line, name, fv->str, why);
+                    goto out;
+                }
             }
             if (sc_dataset_add(d, part, label, target, NULL, 0, NULL, feat, NULL, 0, err) < 0) goto out;
         }
     }
-    rc = 0;
+    cnt.examples = (long)(d->n - n0);
+    rc = sc_dataset_add_count(d, &cnt, err);
 out:
     sc_json_free(&o);
     sc_tokens_free(&tk);

@@ -56,7 +56,12 @@
 //   `drop_labels: [...]` skips rows with those labels; `partition_column` gives
 //   the source partition (given splits); `rationale_column` holds a token
 //   rationale as 0/1 separated by spaces, one per token of the text. RFC 4180
-//   quoting (with embedded newlines).
+//   quoting: `quote: '"'` (default) or `quote: none` (every '"' is ordinary
+//   text: files whose text holds bare quotes). A quoted field may span lines
+//   only with `multiline: true`; otherwise a quote still open at the end of its
+//   line is an error naming the line where it opened (a stray quote would
+//   silently merge the following lines into one example). Every row must have
+//   the header's number of fields.
 // - `jsonl`: one JSON object per line: `text_field`, `label_field`,
 //   `partition_field`, and `rationale_field` (a list of 0/1, one per token the
 //   tokenizer produces for the text, ground-truth token rationale).
@@ -157,6 +162,8 @@ typedef struct sc_task {
     const char **drop_labels;
     int header, label_is_index;
     long skip_lines;
+    char quote;     // csv/tsv: '"' (default) or 0 (read.quote: none)
+    int multiline;  // csv/tsv: quoted fields may span lines (read.multiline: true)
     size_t n_idx;
     sc_idx_part *idx;
 

@@ -15,13 +15,35 @@ static int declared(const sc_task *t, const char *name, int line, const char *fi
                    field, name);
 }
 
+// read.quote ('"' or none) and read.multiline: csv / tsv only.
+static int parse_quoting(sc_task *t, const sc_ynode *m, sc_err *err) {
+    const char *f = t->yaml_path, *q = NULL;
+    t->quote = '"';
+    if (sc_yget_str(m, "quote", 0, f, "read", &q, err) || sc_yget_bool(m, "multiline", f, "read", &t->multiline, err))
+        return -1;
+    int table = t->format == SC_FMT_CSV || t->format == SC_FMT_TSV;
+    const char *key = q ? "quote" : sc_ymap_get(m, "multiline") ? "multiline" : NULL;
+    if (key && !table)
+        return sc_errf(err, "%s line %d: field 'read.%s': only the csv and tsv formats have quoting", f,
+                       sc_ymap_get(m, key)->line, key);
+    if (!q) return 0;
+    if (!strcmp(q, "none")) t->quote = 0;
+    else if (strcmp(q, "\""))
+        return sc_errf(err, "%s line %d: field 'read.quote': expected none or '\"', found '%s'", f,
+                       sc_ymap_get(m, "quote")->line, q);
+    if (!t->quote && t->multiline)
+        return sc_errf(err, "%s line %d: field 'read.multiline': without quoting (read.quote: none) no field spans "
+                       "lines", f, sc_ymap_get(m, "multiline")->line);
+    return 0;
+}
+
 int sc_task_parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
     const char *f = t->yaml_path;
     static const char *const keys[] = {"format", "encoding", "file", "class_files", "header", "skip_lines",
                                        "text_column", "label_column", "feature_columns", "partition_column",
                                        "label_is_index", "drop_labels", "text_field", "label_field",
                                        "partition_field", "rationale_field", "rationale_column", "partitions", "dir",
-                                       "mask_dir", "hook", NULL};
+                                       "mask_dir", "hook", "quote", "multiline", NULL};
     static const char *const fmts[] = {"lines", "csv", "tsv", "jsonl", "idx", "png", "hook", NULL};
     static const char *const encs[] = {"utf-8", "latin-1", NULL};
     if (sc_yexpect(m, SC_Y_MAP, f, "read", err) || sc_ycheck_keys(m, keys, f, "read", err)) return -1;
@@ -38,6 +60,7 @@ int sc_task_parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
         sc_yget_str(m, "file", 0, f, "read", &t->file, err) || sc_yget_str(m, "dir", 0, f, "read", &t->png_dir, err) ||
         sc_yget_str(m, "hook", t->format == SC_FMT_HOOK, f, "read", &t->hook, err))
         return -1;
+    if (parse_quoting(t, m, err)) return -1;
     int jsonl = t->format == SC_FMT_JSONL;
     if (jsonl && t->encoding != SC_ENC_UTF8)
         return sc_errf(err, "%s line %d: field 'read.encoding': JSON text is always utf-8", f,

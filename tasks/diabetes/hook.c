@@ -1,8 +1,6 @@
 // The C hook example (see src/data/hook.h): scikit-learn's diabetes data keeps the
 // 10 features and the target in two whitespace-separated gzip files, a layout the
 // built-in readers do not cover. Files: source.files[0] features, [1] targets.
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 
 #include "data/csv.h"
@@ -11,11 +9,8 @@
 #include "data/reader.h"
 
 static int number(const char *s, const char *file, long line, float *out, sc_err *err) {
-    char *e;
-    errno = 0;
-    double v = strtod(s, &e);
-    if (e == s || *e || errno || !isfinite(v)) return sc_errf(err, "%s line %ld: '%s' is not a number", file, line, s);
-    *out = (float)v;
+    const char *why;
+    if (sc_reader_float(s, out, &why)) return sc_errf(err, "%s line %ld: '%s' %s", file, line, s, why);
     return 0;
 }
 

@@ -166,6 +166,7 @@ static void test_plugin_walkthrough(void **state) {
     assert_non_null(strstr(out, "teacher-train       20"));
     assert_non_null(strstr(out, "test                 4"));
     assert_non_null(strstr(out, "tokens per example: min 9"));
+    assert_non_null(strstr(out, "reviews.tsv: 41 lines = 1 header + 40 records; 40 examples"));
     assert_non_null(strstr(out, "check passed"));
     // Changing the data afterwards is caught by check (cached copy vs task.yaml).
     char cached[500];
@@ -174,6 +175,49 @@ static void test_plugin_walkthrough(void **state) {
     rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(errbuf, "reviews.tsv: checksum mismatch"));
+}
+
+// `tasks check` accounts for every line of the data: a TSV whose stray quote once
+// merged five lines into one example (200 lines -> 196 examples, check passed)
+// now fails at the line the quote opened; declared multi-line fields pass and
+// are reported as continuation lines.
+static void test_check_accounts_for_lines(void **state) {
+    (void)state;
+    char src[400];
+    snprintf(src, sizeof src, "%s/raw4", tmp);
+    mkdir(src, 0755);
+    char data[16384] = "label\ttext\n";
+    for (int i = 2; i <= 200; i++) {
+        char line[96];
+        snprintf(line, sizeof line, "%s\t%s%s %d%s\n", i % 2 ? "good" : "bad", i == 13 ? "\"" : "", "a review", i,
+                 i == 17 ? "\"" : "");
+        strcat(data, line);
+    }
+    strcat(data, "\n");  // a blank last line
+    tu_write_str(src, "r.tsv", data);
+    char sha[65], yaml[2048];
+    tu_sha_of(src, "r.tsv", sha);
+    for (int multiline = 0; multiline < 2; multiline++) {
+        snprintf(yaml, sizeof yaml,
+                 "name: quoted\nmodality: text\nlabels: {kind: classification, classes: [bad, good]}\n"
+                 "source: {kind: local, path: ../raw4, files: [{name: r.tsv, sha256: %s}]}\n"
+                 "read: {format: tsv, file: r.tsv, text_column: text, label_column: label%s}\n" SPL INP,
+                 sha, multiline ? ", multiline: true" : "");
+        const char *dir = put_task("quoted", yaml);
+        char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
+        assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+        char *check[] = {"tasks", "check", (char *)dir, NULL};
+        int rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
+        if (!multiline) {
+            assert_int_equal(rc, 1);
+            assert_non_null(strstr(errbuf, "r.tsv line 13: a quoted field opens here and closes on line 17"));
+            continue;
+        }
+        if (rc) fail_msg("%s", errbuf);
+        assert_non_null(strstr(out, "examples: 195"));
+        assert_non_null(strstr(out, "r.tsv: 201 lines = 1 header + 1 blank + 195 records + 4 continuation lines (1 "
+                                    "records with multi-line quoted fields, the first on line 13); 195 examples"));
+    }
 }
 
 static void test_fetch_failures_write_nothing(void **state) {
@@ -644,6 +688,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_plugin_walkthrough),
+        cmocka_unit_test(test_check_accounts_for_lines),
         cmocka_unit_test(test_fetch_failures_write_nothing),
         cmocka_unit_test(test_empty_data),
         cmocka_unit_test(test_fetch_from_tarball),

@@ -147,6 +147,29 @@ static void label_report(const sc_dataset *d) {
     }
 }
 
+// Examples read vs lines (or records) per file: every line must be accounted for
+// (read_count.h), or the reader merged or skipped lines it should not have.
+static int file_report(const sc_dataset *d, sc_err *err) {
+    const sc_task *t = d->task;
+    if (!d->n_reads) {
+        if (t->source == SC_SRC_SYNTHETIC) printf("  generated: %zu examples (no files)\n", d->n);
+        else printf("  examples vs lines: not counted by the %s reader\n", t->format == SC_FMT_PNG ? "png" : "hook");
+        return 0;
+    }
+    printf("  examples read vs lines in the file%s:\n", d->n_reads == 1 ? "" : "s");
+    const char *bad = NULL;
+    for (size_t i = 0; i < d->n_reads; i++) {
+        char line[1024];
+        int rc = sc_read_count_explain(t, &d->reads[i], line, sizeof line);
+        printf("    %s\n", line);
+        if (rc && !bad) bad = d->reads[i].file;
+    }
+    if (bad)
+        return sc_errf(err, "%s: the examples read do not account for every line (see MISMATCH above): the reader "
+                       "merged or skipped lines", bad);
+    return 0;
+}
+
 static int cmd_check(const char *name) {
     sc_err err;
     sc_task *t;
@@ -178,6 +201,7 @@ static int cmd_check(const char *name) {
     if (sc_dataset_load(t, &d, &err)) goto out;
     loaded = 1;
     printf("  examples: %zu\n", d.n);
+    if (file_report(&d, &err)) goto out;
     label_report(&d);
     if (t->label_kind == SC_CLASSIFICATION)
         for (int s = 0; s < SC_NSPLITS; s++)

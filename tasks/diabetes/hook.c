@@ -53,6 +53,18 @@ int sc_hook_sklearn_diabetes(const sc_task *t, const char *dir, sc_dataset *d, s
         if (number(yc.fields[0], yp, yc.rec_line, &y, err)) goto out;
         if (sc_dataset_add(d, part, 0, y, NULL, 0, NULL, feat, NULL, 0, err) < 0) goto out;
     }
+    // Line accounting for `tasks check` (data/read_count.h): one example per line pair.
+    const sc_csv *cs[2] = {&xc, &yc};
+    const char *bufs[2] = {xb, yb};
+    size_t lens[2] = {xn, yn};
+    for (int k = 0; k < 2; k++) {
+        sc_read_count c;
+        sc_reader_count_init(&c, t->files[k].name, bufs[k], lens[k]);
+        c.records = cs[k]->records;
+        c.blank = cs[k]->blank;
+        c.examples = (long)d->n;
+        if (sc_dataset_add_count(d, &c, err)) goto out;
+    }
     rc = 0;
 out:
     sc_csv_free(&xc);

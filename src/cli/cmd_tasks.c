@@ -36,12 +36,7 @@ static int cmd_list(void) {
         char labels[32];
         if (t->label_kind == SC_REGRESSION) snprintf(labels, sizeof labels, "regression");
         else snprintf(labels, sizeof labels, "%zu classes", t->n_classes);
-        int fetched = t->source == SC_SRC_SYNTHETIC ? 1 : sc_task_is_fetched(t);
-        if (t->source == SC_SRC_SYNTHETIC && t->base) {
-            sc_task *b = NULL;
-            fetched = !sc_task_open(t->base, &b, &err) && sc_task_is_fetched(b);
-            sc_task_free(b);
-        }
+        int fetched = sc_task_is_fetched(t);  // verified by stamp; a synthetic task answers for its base
         printf("%-22s %-8s %-16s %-9s ", t->name, sc_modality_name(t->modality), labels,
                t->source == SC_SRC_SYNTHETIC && !t->base ? "generated" : fetched ? "yes" : "no");
         sc_dataset d;

@@ -504,6 +504,17 @@ static void test_idx_truncated(void **state) {
     assert_int_equal(read_all(t, &d, &err), -1);
     assert_non_null(strstr(err.msg, "i.gz: "));
     sc_dataset_free(&d);
+    // Header dimensions are range-checked before they are multiplied.
+    unsigned char huge[16 + 6] = {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    tu_write_gz(tmp, "i.gz", huge, sizeof huge);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "i.gz: IDX header: dimension 1 is 4294967295, which makes the data larger than 2^40"));
+    sc_dataset_free(&d);
+    unsigned char big[16 + 6] = {0, 0, 8, 3, 0, 0x10, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3};  // 2^20 images promised
+    tu_write_gz(tmp, "i.gz", big, sizeof big);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "i.gz: truncated IDX data: header promises 6291456 bytes, file holds 6"));
+    sc_dataset_free(&d);
     // A label beyond the class list.
     tu_write_gz(tmp, "i.gz", img, n);
     lab[8 + 1] = 7;

@@ -24,7 +24,9 @@ int sc_idx_parse(const char *name, const char *buf, size_t len, int want_ndim, s
     for (int i = 0; i < nd; i++) {
         const unsigned char *q = b + 4 + 4 * i;
         dims[i] = (size_t)q[0] << 24 | (size_t)q[1] << 16 | (size_t)q[2] << 8 | q[3];
-        if (dims[i] && total > ((size_t)1 << 40) / dims[i]) return sc_errf(err, "%s: IDX dimensions too large", name);
+        if (dims[i] && total > ((size_t)1 << 40) / dims[i])  // checked before multiplying: no overflow
+            return sc_errf(err, "%s: IDX header: dimension %d is %zu, which makes the data larger than 2^40 bytes",
+                           name, i, dims[i]);
         total *= dims[i];
     }
     size_t have = len - 4 - 4 * (size_t)nd;

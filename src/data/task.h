@@ -43,7 +43,10 @@
 // `seed`, `size` and generator parameters under `params` (no files; `base` names a
 // task whose data the generator starts from). Every file must carry its sha256;
 // `scaffold tasks fetch` copies verified files into the data cache
-// ($SCAFFOLD_DATA, default ~/.cache/scaffold/data/<task>/) via temp file + rename.
+// ($SCAFFOLD_DATA, default ~/.cache/scaffold/data/<task>/) via temp file + rename
+// and stamps them (.scaffold-stamps: size, mtime, ctime, sha256); loading a task
+// checks every cached file against its stamp and re-hashes any that changed, and
+// refuses a file whose sha256 is no longer task.yaml's (data/cache.h).
 // A file whose name ends in .gz or .bz2 is decompressed when read.
 //
 // ### read (one format per task)
@@ -73,6 +76,10 @@
 //   Optional `mask_dir`: a PNG of the same name under mask_dir/<class>/ per image,
 //   nonzero pixels = the ground-truth rationale (stored as the object mask).
 // - `hook`: `hook: NAME` — a C reader registered in src/data/hook.c.
+// Numbers read from data files are range-checked (a feature or regression label
+// beyond a float's range is an error naming the file, line and field). The
+// line-based readers account for every physical line of their files
+// (data/read_count.h); `scaffold tasks check` prints it and fails on a mismatch.
 //
 // ### splits
 // Every example gets one of five splits: teacher-train, teacher-valid (teacher

@@ -123,6 +123,9 @@ static void test_yaml_errors(void **state) {
     expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
                       "read: {format: csv, file: f, text_column: t, label_column: l, quote: none, multiline: true}\n"
                       SPL INP, "field 'read.multiline': without quoting (read.quote: none) no field spans lines");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: .scaffold-stamps, sha256: " Z64 "}]}\n"
+                      "read: {format: lines, class_files: {a: .scaffold-stamps, b: .scaffold-stamps}}\n" SPL INP,
+                      "line 4: field 'source.files[].name': '.scaffold-stamps' must be a plain file name");
     expect_yaml_error("- a\n- b\n", "field '(top level)': expected a mapping, found a list");
     expect_yaml_error("a: &x 1\nb: *x\n", "aliases are not supported");
 }

@@ -7,6 +7,7 @@
 #include <spng.h>
 #include <string.h>
 
+#include "data/json.h"
 #include "data/reader.h"
 #include "tasks_util.h"
 
@@ -107,7 +108,7 @@ static void test_csv_quoting_and_drop(void **state) {
     (void)state;
     tu_write_str(tmp, "d.csv",
                  "id,label,text\n1,pos,\"great, \"\"really\"\"\nfun\"\n2,skip,x\n3,neg,plain\r\n4,neg,\"\"\n");
-    sc_task *t = task(csv_yaml("csv", "d.csv", ", drop_labels: [skip]"));
+    sc_task *t = task(csv_yaml("csv", "d.csv", ", drop_labels: [skip], multiline: true"));
     sc_dataset d;
     sc_err err;
     assert_int_equal(read_all(t, &d, &err), 0);
@@ -116,6 +117,23 @@ static void test_csv_quoting_and_drop(void **state) {
     assert_int_equal(d.label[0], 1);
     assert_string_equal(sc_dataset_text(&d, 1), "plain");
     assert_string_equal(sc_dataset_text(&d, 2), "");
+    // Every line is accounted for: 6 = 1 header + 4 records + 1 continuation.
+    assert_int_equal(d.n_reads, 1);
+    const sc_read_count *c = &d.reads[0];
+    assert_string_equal(c->file, "d.csv");
+    assert_true(c->lines == 6 && c->header == 1 && c->records == 4 && c->continuation == 1 && c->multiline == 1);
+    assert_true(c->first_multiline == 2 && c->dropped == 1 && c->examples == 3 && c->blank == 0);
+    char why[512];
+    assert_int_equal(sc_read_count_explain(t, c, why, sizeof why), 0);
+    assert_string_equal(why, "d.csv: 6 lines = 1 header + 4 records + 1 continuation lines (1 records with multi-line "
+                             "quoted fields, the first on line 2); 3 examples + 1 dropped (read.drop_labels)");
+    sc_dataset_free(&d);
+    sc_task_free(t);
+    // Without read.multiline the same file is an error at the line the quote opened.
+    t = task(csv_yaml("csv", "d.csv", ", drop_labels: [skip]"));
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.csv line 2: a quoted field opens here and closes on line 3; line breaks inside "
+                                    "quotes need read.multiline: true"));
     sc_dataset_free(&d);
     sc_task_free(t);
 }
@@ -150,7 +168,7 @@ static void test_csv_bad_label_and_missing_column(void **state) {
     // "skip" is not a class (no drop_labels here): the error names file and line 4,
     // the line the third record starts on (record 1 spans two lines).
     tu_write_str(tmp, "d.csv", "id,label,text\n1,pos,\"a\nb\"\n2,skip,x\n");
-    sc_task *t = task(csv_yaml("csv", "d.csv", ""));
+    sc_task *t = task(csv_yaml("csv", "d.csv", ", multiline: true"));
     assert_int_equal(read_all(t, &d, &err), -1);
     assert_non_null(strstr(err.msg, "d.csv line 4: label 'skip' is not in labels.classes (neg, pos)"));
     sc_dataset_free(&d);
@@ -166,6 +184,99 @@ static void test_csv_bad_label_and_missing_column(void **state) {
     assert_int_equal(read_all(t, &d, &err), -1);
     assert_non_null(strstr(err.msg, "line 2: unterminated quoted field"));
     sc_dataset_free(&d);
+    // A quote spanning lines that leaves a wrong field count names where it opened.
+    tu_write_str(tmp, "d.csv", "id,label,text\n1,pos,x\n2,pos,\"a\nb\",c\n3,neg,y\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.csv line 3: 4 fields, expected 3 (as in the header); the record spans lines "
+                                    "3-4: a quoted field opened on line 3"));
+    sc_dataset_free(&d);
+    tu_write_str(tmp, "d.csv", "id,label,text\n1,pos,x\n2,pos,\"a\nb\"c\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.csv line 4: unexpected text after a closing quote (the quoted field opened on "
+                                    "line 3)"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+// Real-world TSV with a bare '"' opening a text field. Before, the quote ran on
+// to the next '"' and either failed far from its cause ("line 17: unexpected
+// text after a closing quote") or silently merged five lines into one example
+// (200 lines -> 196 examples). Now: an error at the line it opened; read.quote:
+// none reads every line as it is.
+static void stray_quote_file(const char *line17) {
+    char data[16384] = "label\ttext\n";
+    for (int i = 2; i <= 200; i++) {
+        char line[96];
+        if (i == 17) snprintf(line, sizeof line, "neg\t%s\n", line17);
+        else snprintf(line, sizeof line, "%s\t%sreview %d\n", i % 2 ? "pos" : "neg", i == 13 ? "\"so bad " : "", i);
+        strcat(data, line);
+    }
+    tu_write_str(tmp, "d.tsv", data);
+}
+
+static void test_tsv_stray_quote(void **state) {
+    (void)state;
+    stray_quote_file("a 5\" screen\" 17");
+    sc_task *t = task(csv_yaml("tsv", "d.tsv", ""));
+    sc_dataset d;
+    sc_err err;
+    assert_int_equal(read_all(t, &d, &err), -1);
+    if (!strstr(err.msg, "d.tsv line 13: a quoted field opens here and closes on line 17"))
+        fail_msg("unexpected error: %s", err.msg);
+    assert_non_null(strstr(err.msg, "read.quote: none"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+    t = task(csv_yaml("tsv", "d.tsv", ", quote: none"));
+    assert_int_equal(t->quote, 0);
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_int_equal(d.n, 199);
+    assert_string_equal(sc_dataset_text(&d, 11), "\"so bad review 13");
+    assert_string_equal(sc_dataset_text(&d, 15), "a 5\" screen\" 17");
+    char why[512];
+    assert_int_equal(sc_read_count_explain(t, &d.reads[0], why, sizeof why), 0);
+    assert_string_equal(why, "d.tsv: 200 lines = 1 header + 199 records; 199 examples");
+    sc_dataset_free(&d);
+    sc_task_free(t);
+    // Even with multi-line fields allowed, the later error names where the quote opened.
+    t = task(csv_yaml("tsv", "d.tsv", ", quote: '\"', multiline: true"));
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.tsv line 17: unexpected text after a closing quote (the quoted field opened on "
+                                    "line 13)"));
+    sc_dataset_free(&d);
+    // A quote that closes at the end of a field: the silent merge of lines 13-17.
+    stray_quote_file("the end\"");
+    assert_int_equal(read_all(t, &d, &err), 0);  // declared multi-line fields: read on purpose, and said so
+    assert_int_equal(d.n, 195);
+    assert_int_equal(sc_read_count_explain(t, &d.reads[0], why, sizeof why), 0);
+    assert_non_null(strstr(why, "200 lines = 1 header + 195 records + 4 continuation lines (1 records with multi-line "
+                                "quoted fields, the first on line 13); 195 examples"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+    t = task(csv_yaml("tsv", "d.tsv", ""));
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.tsv line 13: a quoted field opens here and closes on line 17"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+// The accounting check itself: counts that do not add up are reported.
+static void test_read_count_mismatch(void **state) {
+    (void)state;
+    sc_task *t = task(csv_yaml("csv", "d.csv", ""));
+    sc_read_count c = {.file = "d.csv", .lines = 200, .header = 1, .records = 196, .examples = 196};
+    char why[512];
+    assert_int_equal(sc_read_count_explain(t, &c, why, sizeof why), -1);
+    assert_non_null(strstr(why, "MISMATCH: 200 lines, but the reader accounts for 197"));
+    c.records = 199;
+    assert_int_equal(sc_read_count_explain(t, &c, why, sizeof why), -1);
+    assert_non_null(strstr(why, "MISMATCH: 199 records, but 196 examples + 0 dropped"));
+    c = (sc_read_count){.file = "d.csv", .lines = 3, .header = 1, .records = 1, .continuation = 1, .multiline = 1,
+                        .first_multiline = 2, .examples = 1};
+    assert_int_equal(sc_read_count_explain(t, &c, why, sizeof why), -1);  // no read.multiline in this task
+    assert_non_null(strstr(why, "does not declare read.multiline: true"));
+    c = (sc_read_count){.file = "i.gz", .lines = -1, .records = 4, .examples = 4};
+    assert_int_equal(sc_read_count_explain(t, &c, why, sizeof why), 0);
+    assert_string_equal(why, "i.gz: 4 records; 4 examples");
     sc_task_free(t);
 }
 
@@ -203,6 +314,49 @@ static void test_tsv_tabular_and_bz2(void **state) {
     tu_write(tmp, "d.tsv.bz2", comp, clen);
     assert_int_equal(read_all(t, &d, &err), -1);
     assert_non_null(strstr(err.msg, "line 2: feature 'bee': 'x2' is not a number"));
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+// Numbers from data files are range-checked before they become floats (a double
+// beyond FLT_MAX converted to float is undefined behaviour).
+static void test_numbers_beyond_float(void **state) {
+    (void)state;
+    const char *y =
+        "name: t\nmodality: tabular\nlabels: {kind: regression}\n"
+        "source: {kind: local, path: ., files: [{name: d.csv, sha256: " Z64 "}]}\n"
+        "read: {format: csv, file: d.csv, label_column: y}\n"
+        "splits: {seed: 1, partitions: {all: {teacher-train: 1.0}}}\n"
+        "input: {features: [a, b]}\n";
+    sc_task *t = task(y);
+    sc_dataset d;
+    sc_err err;
+    const char *cases[][2] = {
+        {"a,b,y\n1,2,3\n4,5,1e39\n", "d.csv line 3: regression label '1e39' is outside the range of a 32-bit float"},
+        {"a,b,y\n1,-3.5e38,3\n", "d.csv line 2: feature 'b': '-3.5e38' is outside the range of a 32-bit float"},
+        {"a,b,y\n1,1e400,3\n", "d.csv line 2: feature 'b': '1e400' is outside the range of a 32-bit float"},
+        {"a,b,y\ninf,2,3\n", "d.csv line 2: feature 'a': 'inf' is not a finite number"},
+        {"a,b,y\n1,2,nan\n", "d.csv line 2: regression label 'nan' is not a number"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_write_str(tmp, "d.csv", cases[i][0]);
+        assert_int_equal(read_all(t, &d, &err), -1);
+        if (!strstr(err.msg, cases[i][1])) fail_msg("error \"%s\" lacks \"%s\"", err.msg, cases[i][1]);
+        sc_dataset_free(&d);
+    }
+    tu_write_str(tmp, "d.csv", "a,b,y\n3e38,-1e-50,1\n");  // the float's edge and an underflow to 0
+    assert_int_equal(read_all(t, &d, &err), 0);
+    assert_true(d.features[0] == 3e38f && d.features[1] == 0.0f);
+    sc_dataset_free(&d);
+    sc_task_free(t);
+    t = task("name: t\nmodality: tabular\nlabels: {kind: regression}\n"
+             "source: {kind: local, path: ., files: [{name: d.jsonl, sha256: " Z64 "}]}\n"
+             "read: {format: jsonl, file: d.jsonl, label_field: y}\n"
+             "splits: {seed: 1, partitions: {all: {teacher-train: 1.0}}}\n"
+             "input: {features: [a, b]}\n");
+    tu_write_str(tmp, "d.jsonl", "{\"a\": 1, \"b\": 2, \"y\": 3}\n{\"a\": 1e39, \"b\": 2, \"y\": 3}\n");
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "d.jsonl line 2: field 'a': 1e39 is outside the range of a 32-bit float"));
     sc_dataset_free(&d);
     sc_task_free(t);
 }
@@ -350,6 +504,17 @@ static void test_idx_truncated(void **state) {
     assert_int_equal(read_all(t, &d, &err), -1);
     assert_non_null(strstr(err.msg, "i.gz: "));
     sc_dataset_free(&d);
+    // Header dimensions are range-checked before they are multiplied.
+    unsigned char huge[16 + 6] = {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    tu_write_gz(tmp, "i.gz", huge, sizeof huge);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "i.gz: IDX header: dimension 1 is 4294967295, which makes the data larger than 2^40"));
+    sc_dataset_free(&d);
+    unsigned char big[16 + 6] = {0, 0, 8, 3, 0, 0x10, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3};  // 2^20 images promised
+    tu_write_gz(tmp, "i.gz", big, sizeof big);
+    assert_int_equal(read_all(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "i.gz: truncated IDX data: header promises 6291456 bytes, file holds 6"));
+    sc_dataset_free(&d);
     // A label beyond the class list.
     tu_write_gz(tmp, "i.gz", img, n);
     lab[8 + 1] = 7;
@@ -472,6 +637,77 @@ static void test_hook_reader(void **state) {
     sc_task_free(t);
 }
 
+// A JSONL file far longer than the value array's first allocation: every line
+// must parse with the same amount of memory (the array once doubled per line).
+static void test_jsonl_many_lines(void **state) {
+    (void)state;
+    enum { N = 1000 };
+    size_t cap = (size_t)N * 96 + 1, n = 0;
+    char *data = malloc(cap);
+    assert_non_null(data);
+    for (int i = 0; i < N; i++)
+        n += (size_t)snprintf(data + n, cap - n, "{\"review\": \"review number %d\", \"y\": \"%s\", \"k\": %d}\n", i,
+                              i % 3 ? "pos" : "neg", i);
+    tu_write(tmp, "d.jsonl", data, n);
+    free(data);
+    const char *y =
+        "name: t\nmodality: text\nlabels: {kind: classification, classes: [neg, pos]}\n"
+        "source: {kind: local, path: ., files: [{name: d.jsonl, sha256: " Z64 "}]}\n"
+        "read: {format: jsonl, file: d.jsonl, text_field: review, label_field: y}\n"
+        "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
+        "input: {max_tokens: 16}\n";
+    sc_task *t = task(y);
+    sc_dataset d;
+    sc_err err;
+    if (read_all(t, &d, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(d.n, N);
+    assert_string_equal(sc_dataset_text(&d, N - 1), "review number 999");
+    assert_int_equal(d.label[N - 1], 0);
+    assert_int_equal(d.label[N - 2], 1);
+    sc_dataset_free(&d);
+    sc_task_free(t);
+}
+
+// Empty arrays and objects, and one object parsed after another in the same
+// buffers (reuse must not leak values of the previous line).
+static void test_json_edge_values(void **state) {
+    (void)state;
+    sc_json_obj o = {0};
+    sc_err err;
+    const char *s = "{\"a\":[]}";
+    assert_int_equal(sc_json_parse_object(&o, s, strlen(s), &err), 0);
+    const sc_json_value *v = sc_json_get(&o, "a");
+    assert_non_null(v);
+    assert_int_equal(v->type, SC_JSON_ARRAY);
+    assert_int_equal(v->n_nums, 0);
+    s = "{}";
+    assert_int_equal(sc_json_parse_object(&o, s, strlen(s), &err), 0);
+    assert_int_equal(o.n, 0);
+    assert_null(sc_json_get(&o, "a"));
+    s = "{\"a\": [1, 2.5e1], \"b\": []}";
+    assert_int_equal(sc_json_parse_object(&o, s, strlen(s), &err), 0);
+    v = sc_json_get(&o, "a");
+    assert_int_equal(v->n_nums, 2);
+    assert_true(v->nums[1] == 25.0);
+    assert_int_equal(sc_json_get(&o, "b")->n_nums, 0);
+    // Numbers outside JSON's grammar or a double's range are errors with a column.
+    const char *bad[][2] = {{"{\"a\": 0x10}", "column 8: expected ',' or '}'"},
+                            {"{\"a\": nan}", "column 7: expected a value"},
+                            {"{\"a\": +1}", "column 7: expected a value"},
+                            {"{\"a\": 1e999}", "column 7: number out of range"},
+                            {"{\"a\": [1, -1e400]}", "column 11: number out of range"},
+                            {"{\"a\": 1.}", "expected a digit after '.'"},
+                            {"{\"a\": 2e}", "expected the exponent's digits"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(sc_json_parse_object(&o, bad[i][0], strlen(bad[i][0]), &err), -1);
+        if (!strstr(err.msg, bad[i][1])) fail_msg("%s: error \"%s\" lacks \"%s\"", bad[i][0], err.msg, bad[i][1]);
+    }
+    s = "{\"a\": -0.5e-3, \"b\": 0}";
+    assert_int_equal(sc_json_parse_object(&o, s, strlen(s), &err), 0);
+    assert_string_equal(sc_json_get(&o, "a")->str, "-0.5e-3");
+    sc_json_free(&o);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_utf8_and_latin1),
@@ -479,9 +715,14 @@ int main(void) {
         cmocka_unit_test(test_csv_quoting_and_drop),
         cmocka_unit_test(test_csv_rationale_column),
         cmocka_unit_test(test_csv_bad_label_and_missing_column),
+        cmocka_unit_test(test_tsv_stray_quote),
+        cmocka_unit_test(test_read_count_mismatch),
         cmocka_unit_test(test_tsv_tabular_and_bz2),
         cmocka_unit_test(test_csv_no_header_label_index),
+        cmocka_unit_test(test_numbers_beyond_float),
         cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_jsonl_many_lines),
+        cmocka_unit_test(test_json_edge_values),
         cmocka_unit_test(test_idx_gz),
         cmocka_unit_test(test_idx_truncated),
         cmocka_unit_test(test_png_folders),

@@ -4,9 +4,12 @@
 // the synthetic generators.
 #include "sc_test.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "data/batch.h"
@@ -108,6 +111,21 @@ static void test_yaml_errors(void **state) {
                       "read: {format: jsonl, file: f, text_field: t, label_field: l, rationale_field: r}\n" SPL
                       "input: {max_tokens: 8, rationales: pixels}\n",
                       "field 'input.rationales': says pixels, but the read section provides token rationales");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: tsv, file: f, text_column: t, label_column: l, quote: \"'\"}\n" SPL INP,
+                      "line 5: field 'read.quote': expected none or '\"', found '''");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: jsonl, file: f, text_field: t, label_field: l, quote: none}\n" SPL INP,
+                      "line 5: field 'read.quote': only the csv and tsv formats have quoting");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: jsonl, file: f, text_field: t, label_field: l, multiline: false}\n" SPL INP,
+                      "line 5: field 'read.multiline': only the csv and tsv formats have quoting");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
+                      "read: {format: csv, file: f, text_column: t, label_column: l, quote: none, multiline: true}\n"
+                      SPL INP, "field 'read.multiline': without quoting (read.quote: none) no field spans lines");
+    expect_yaml_error(HEAD "source: {kind: local, path: ., files: [{name: .scaffold-stamps, sha256: " Z64 "}]}\n"
+                      "read: {format: lines, class_files: {a: .scaffold-stamps, b: .scaffold-stamps}}\n" SPL INP,
+                      "line 4: field 'source.files[].name': '.scaffold-stamps' must be a plain file name");
     expect_yaml_error("- a\n- b\n", "field '(top level)': expected a mapping, found a list");
     expect_yaml_error("a: &x 1\nb: *x\n", "aliases are not supported");
 }
@@ -154,6 +172,7 @@ static void test_plugin_walkthrough(void **state) {
     assert_non_null(strstr(out, "teacher-train       20"));
     assert_non_null(strstr(out, "test                 4"));
     assert_non_null(strstr(out, "tokens per example: min 9"));
+    assert_non_null(strstr(out, "reviews.tsv: 41 lines = 1 header + 40 records; 40 examples"));
     assert_non_null(strstr(out, "check passed"));
     // Changing the data afterwards is caught by check (cached copy vs task.yaml).
     char cached[500];
@@ -162,6 +181,154 @@ static void test_plugin_walkthrough(void **state) {
     rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(errbuf, "reviews.tsv: checksum mismatch"));
+}
+
+// `tasks check` accounts for every line of the data: a TSV whose stray quote once
+// merged five lines into one example (200 lines -> 196 examples, check passed)
+// now fails at the line the quote opened; declared multi-line fields pass and
+// are reported as continuation lines.
+static void test_check_accounts_for_lines(void **state) {
+    (void)state;
+    char src[400];
+    snprintf(src, sizeof src, "%s/raw4", tmp);
+    mkdir(src, 0755);
+    char data[16384] = "label\ttext\n";
+    for (int i = 2; i <= 200; i++) {
+        char line[96];
+        snprintf(line, sizeof line, "%s\t%s%s %d%s\n", i % 2 ? "good" : "bad", i == 13 ? "\"" : "", "a review", i,
+                 i == 17 ? "\"" : "");
+        strcat(data, line);
+    }
+    strcat(data, "\n");  // a blank last line
+    tu_write_str(src, "r.tsv", data);
+    char sha[65], yaml[2048];
+    tu_sha_of(src, "r.tsv", sha);
+    for (int multiline = 0; multiline < 2; multiline++) {
+        snprintf(yaml, sizeof yaml,
+                 "name: quoted\nmodality: text\nlabels: {kind: classification, classes: [bad, good]}\n"
+                 "source: {kind: local, path: ../raw4, files: [{name: r.tsv, sha256: %s}]}\n"
+                 "read: {format: tsv, file: r.tsv, text_column: text, label_column: label%s}\n" SPL INP,
+                 sha, multiline ? ", multiline: true" : "");
+        const char *dir = put_task("quoted", yaml);
+        char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
+        assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+        char *check[] = {"tasks", "check", (char *)dir, NULL};
+        int rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
+        if (!multiline) {
+            assert_int_equal(rc, 1);
+            assert_non_null(strstr(errbuf, "r.tsv line 13: a quoted field opens here and closes on line 17"));
+            continue;
+        }
+        if (rc) fail_msg("%s", errbuf);
+        assert_non_null(strstr(out, "examples: 195"));
+        assert_non_null(strstr(out, "r.tsv: 201 lines = 1 header + 1 blank + 195 records + 4 continuation lines (1 "
+                                    "records with multi-line quoted fields, the first on line 13); 195 examples"));
+    }
+}
+
+// Sets path's mtime to `sec` seconds after the epoch (the ctime becomes now).
+static void set_mtime(const char *path, time_t sec) {
+    struct timespec ts[2] = {{sec, 0}, {sec, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static int load_ok(sc_task *t, sc_err *err) {
+    sc_dataset d;
+    int rc = sc_dataset_load(t, &d, err);
+    if (!rc) sc_dataset_free(&d);
+    return rc;
+}
+
+// Cached files reach the readers only verified: by the stamp written at fetch
+// (size, mtime, ctime), else by sha256. A changed file is refused with the
+// command that restores it; a touched but identical file is accepted.
+static void test_cache_stamps(void **state) {
+    (void)state;
+    char src[400], cdir[500], file[600], stamps[600];
+    snprintf(src, sizeof src, "%s/raw5", tmp);
+    mkdir(src, 0755);
+    tu_write_str(src, "a.txt", "one\ntwo\nthree\n");
+    tu_write_str(src, "b.txt", "four\nfive\nsix\n");
+    char sa[65], sb[65], yaml[2048];
+    tu_sha_of(src, "a.txt", sa);
+    tu_sha_of(src, "b.txt", sb);
+    snprintf(yaml, sizeof yaml,
+             "name: stamped\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: local, path: ../raw5, files: [{name: a.txt, sha256: %s}, {name: b.txt, sha256: %s}]}\n"
+             "read: {format: lines, class_files: {a: a.txt, b: b.txt}}\n" SPL INP, sa, sb);
+    const char *dir = put_task("stamped", yaml);
+    sc_task *t;
+    sc_err err;
+    assert_int_equal(sc_task_load(dir, tmp, &t, &err), 0);
+    assert_false(sc_task_is_fetched(t));
+    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+    snprintf(cdir, sizeof cdir, "%s/stamped", cache);
+    snprintf(file, sizeof file, "%s/b.txt", cdir);
+    snprintf(stamps, sizeof stamps, "%s/" SC_CACHE_STAMPS, cdir);
+    size_t n;
+    char *s0 = sc_test_slurp(stamps, &n);
+    assert_non_null(s0);
+    assert_non_null(strstr(s0, "# scaffold cache stamps v1\n"));
+    assert_non_null(strstr(s0, sb));
+    assert_non_null(strstr(s0, " b.txt\n"));
+    assert_true(sc_task_is_fetched(t));
+    if (load_ok(t, &err)) fail_msg("%s", err.msg);
+    // Touched only (same content, new mtime): accepted, and the stamp refreshed.
+    set_mtime(file, 1000000000);
+    if (load_ok(t, &err)) fail_msg("%s", err.msg);
+    char *s1 = sc_test_slurp(stamps, &n);
+    assert_non_null(strstr(s1, " 1000000000.000000000 "));
+    assert_string_not_equal(s0, s1);
+    free(s0);
+    // One byte changed, same size, mtime set back to the stamp's: the ctime gives it away.
+    tu_write_str(cdir, "b.txt", "four\nfive\nsiX\n");
+    set_mtime(file, 1000000000);
+    assert_int_equal(load_ok(t, &err), -1);
+    if (!strstr(err.msg, "b.txt: checksum mismatch (it changed since it was fetched: same size, rewritten or modified)"))
+        fail_msg("unexpected error: %s", err.msg);
+    assert_non_null(strstr(err.msg, "run `scaffold tasks fetch stamped` to restore it"));
+    assert_false(sc_task_is_fetched(t));
+    char *s2 = sc_test_slurp(stamps, &n);
+    assert_string_equal(s1, s2);  // a refused file never updates its stamp
+    free(s2);
+    // Truncated: refused, naming the sizes.
+    tu_write_str(cdir, "b.txt", "four\n");
+    assert_int_equal(load_ok(t, &err), -1);
+    assert_non_null(strstr(err.msg, "b.txt: checksum mismatch (it changed since it was fetched: 14 -> 5 bytes)"));
+    // Fetch restores it, and the task loads again.
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+    assert_non_null(strstr(out, "b.txt <- "));
+    assert_true(sc_task_is_fetched(t));
+    if (load_ok(t, &err)) fail_msg("%s", err.msg);
+    // Same size, one byte changed, a new mtime: refused.
+    tu_write_str(cdir, "a.txt", "one\ntwo\nthreE\n");
+    set_mtime(file, 1200000000);
+    snprintf(file, sizeof file, "%s/a.txt", cdir);
+    set_mtime(file, 1200000000);
+    assert_int_equal(load_ok(t, &err), -1);
+    assert_non_null(strstr(err.msg, "a.txt: checksum mismatch (it changed since it was fetched: same size"));
+    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+    if (load_ok(t, &err)) fail_msg("%s", err.msg);
+    // No stamp (a cache from before stamps) or a garbled one: verified by sha256, stamp written.
+    for (int k = 0; k < 2; k++) {
+        if (k) tu_write_str(cdir, SC_CACHE_STAMPS, "# scaffold cache stamps v1\nnot a stamp\n");
+        else unlink(stamps);
+        if (load_ok(t, &err)) fail_msg("%s", err.msg);
+        char *s3 = sc_test_slurp(stamps, &n);
+        assert_non_null(s3);
+        assert_non_null(strstr(s3, sa));
+        assert_non_null(strstr(s3, sb));
+        free(s3);
+    }
+    // A corrupt file under a missing stamp is refused too (nothing to compare but the hash).
+    unlink(stamps);
+    tu_write_str(cdir, "a.txt", "one\ntwo\nthreE\n");
+    assert_int_equal(load_ok(t, &err), -1);
+    assert_non_null(strstr(err.msg, "a.txt: checksum mismatch: sha256 is "));
+    assert_false(tu_exists(cdir, SC_CACHE_STAMPS));
+    free(s1);
+    sc_task_free(t);
 }
 
 static void test_fetch_failures_write_nothing(void **state) {
@@ -358,10 +525,13 @@ static void test_splits_exact_and_reproducible(void **state) {
     sc_dataset_free(&a);
     sc_task_free(t);
     // Declared rationales that the data does not provide.
-    const char *dir = put_task("nr", "name: nr\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
-                                     "source: {kind: local, path: ., files: [{name: f, sha256: " Z64 "}]}\n"
-                                     "read: {format: lines, class_files: {a: f, b: f}}\n" SPL
-                                     "input: {max_tokens: 8, rationales: tokens}\n");
+    char yaml[1024], sf[65];
+    sc_sha256_hex("one\ntwo\n", 8, sf);
+    snprintf(yaml, sizeof yaml, "name: nr\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+                                "source: {kind: local, path: ., files: [{name: f, sha256: %s}]}\n"
+                                "read: {format: lines, class_files: {a: f, b: f}}\n" SPL
+                                "input: {max_tokens: 8, rationales: tokens}\n", sf);
+    const char *dir = put_task("nr", yaml);
     sc_task *nt;
     assert_int_equal(sc_task_load(dir, tmp, &nt, &err), 0);
     char cdir[500];
@@ -588,12 +758,14 @@ static void test_decoy_images(void **state) {
              "splits: {seed: 2, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
              "input: {image: {height: 8, width: 8, channels: 1}, rationales: pixels}\n", bdir);
     const char *dir = put_task("dec", yaml);
-    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};  // fetches the base task
-    int rc = sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf);
-    if (rc) fail_msg("%s", errbuf);
     sc_task *t;
     sc_err err;
     assert_int_equal(sc_task_open(dir, &t, &err), 0);
+    assert_false(sc_task_is_fetched(t));  // answers for the base task's files
+    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};  // fetches the base task
+    int rc = sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf);
+    if (rc) fail_msg("%s", errbuf);
+    assert_true(sc_task_is_fetched(t));
     sc_dataset d;
     if (sc_dataset_load(t, &d, &err)) fail_msg("%s", err.msg);
     assert_int_equal(d.n, N);
@@ -625,6 +797,15 @@ static void test_decoy_images(void **state) {
     }
     sc_batch_free(&b);
     sc_dataset_free(&d);
+    // A corrupt base file makes the synthetic task unfetched, and loading it fails.
+    char bcache[500];
+    snprintf(bcache, sizeof bcache, "%s/base", cache);
+    lab[8] ^= 1;
+    tu_write(bcache, "l", lab, sizeof lab);
+    assert_false(sc_task_is_fetched(t));
+    assert_int_equal(sc_dataset_load(t, &d, &err), -1);
+    assert_non_null(strstr(err.msg, "base/l: checksum mismatch"));
+    assert_non_null(strstr(err.msg, "run `scaffold tasks fetch base`"));
     sc_task_free(t);
 }
 
@@ -632,6 +813,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_plugin_walkthrough),
+        cmocka_unit_test(test_check_accounts_for_lines),
+        cmocka_unit_test(test_cache_stamps),
         cmocka_unit_test(test_fetch_failures_write_nothing),
         cmocka_unit_test(test_empty_data),
         cmocka_unit_test(test_fetch_from_tarball),

@@ -36,12 +36,7 @@ static int cmd_list(void) {
         char labels[32];
         if (t->label_kind == SC_REGRESSION) snprintf(labels, sizeof labels, "regression");
         else snprintf(labels, sizeof labels, "%zu classes", t->n_classes);
-        int fetched = t->source == SC_SRC_SYNTHETIC ? 1 : sc_task_is_fetched(t);
-        if (t->source == SC_SRC_SYNTHETIC && t->base) {
-            sc_task *b = NULL;
-            fetched = !sc_task_open(t->base, &b, &err) && sc_task_is_fetched(b);
-            sc_task_free(b);
-        }
+        int fetched = sc_task_is_fetched(t);  // verified by stamp; a synthetic task answers for its base
         printf("%-22s %-8s %-16s %-9s ", t->name, sc_modality_name(t->modality), labels,
                t->source == SC_SRC_SYNTHETIC && !t->base ? "generated" : fetched ? "yes" : "no");
         sc_dataset d;
@@ -147,6 +142,29 @@ static void label_report(const sc_dataset *d) {
     }
 }
 
+// Examples read vs lines (or records) per file: every line must be accounted for
+// (read_count.h), or the reader merged or skipped lines it should not have.
+static int file_report(const sc_dataset *d, sc_err *err) {
+    const sc_task *t = d->task;
+    if (!d->n_reads) {
+        if (t->source == SC_SRC_SYNTHETIC) printf("  generated: %zu examples (no files)\n", d->n);
+        else printf("  examples vs lines: not counted by the %s reader\n", t->format == SC_FMT_PNG ? "png" : "hook");
+        return 0;
+    }
+    printf("  examples read vs lines in the file%s:\n", d->n_reads == 1 ? "" : "s");
+    const char *bad = NULL;
+    for (size_t i = 0; i < d->n_reads; i++) {
+        char line[1024];
+        int rc = sc_read_count_explain(t, &d->reads[i], line, sizeof line);
+        printf("    %s\n", line);
+        if (rc && !bad) bad = d->reads[i].file;
+    }
+    if (bad)
+        return sc_errf(err, "%s: the examples read do not account for every line (see MISMATCH above): the reader "
+                       "merged or skipped lines", bad);
+    return 0;
+}
+
 static int cmd_check(const char *name) {
     sc_err err;
     sc_task *t;
@@ -178,6 +196,7 @@ static int cmd_check(const char *name) {
     if (sc_dataset_load(t, &d, &err)) goto out;
     loaded = 1;
     printf("  examples: %zu\n", d.n);
+    if (file_report(&d, &err)) goto out;
     label_report(&d);
     if (t->label_kind == SC_CLASSIFICATION)
         for (int s = 0; s < SC_NSPLITS; s++)

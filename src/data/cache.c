@@ -125,32 +125,3 @@ int sc_task_source_dir(const sc_task *t, char *buf, size_t cap, sc_err *err) {
         snprintf(buf, cap, "%s/%s", t->dir, p);
     return 0;
 }
-
-int sc_task_is_fetched(const sc_task *t) {
-    char dir[4096];
-    if (sc_cache_task_dir(t, dir, sizeof dir, NULL)) return 0;
-    for (size_t i = 0; i < t->n_files; i++) {
-        char p[8192];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/%s", dir, t->files[i].name);
-        if (stat(p, &st)) return 0;
-    }
-    return 1;
-}
-
-int sc_task_verify(const sc_task *t, sc_err *err) {
-    char dir[4096];
-    if (sc_cache_task_dir(t, dir, sizeof dir, err)) return -1;
-    for (size_t i = 0; i < t->n_files; i++) {
-        char p[8192], hex[65];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/%s", dir, t->files[i].name);
-        if (stat(p, &st))
-            return sc_errf(err, "%s: not fetched (run `scaffold tasks fetch %s`)", p, t->name);
-        if (sc_sha256_file(p, hex, err)) return -1;
-        if (strcmp(hex, t->files[i].sha256))
-            return sc_errf(err, "%s: checksum mismatch: sha256 is %s, %s line %d expects %s", p, hex, t->yaml_path,
-                           t->files[i].line, t->files[i].sha256);
-    }
-    return 0;
-}

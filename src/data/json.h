@@ -2,7 +2,10 @@
 //
 // Enough JSON for data files: string, number, true/false/null and arrays of
 // numbers as values (nested objects are rejected). Strings are unescaped
-// (including \uXXXX surrogate pairs) to UTF-8.
+// (including \uXXXX surrogate pairs) to UTF-8. Numbers follow RFC 8259's grammar
+// (no hex, inf, nan or leading '+') and must be finite as doubles.
+// Memory: the buffers grow to the largest object parsed, not with the number of
+// objects, so a JSONL file of any length parses line by line in bounded memory.
 #ifndef SC_DATA_JSON_H
 #define SC_DATA_JSON_H
 
@@ -17,8 +20,9 @@ typedef struct sc_json_value {
     sc_json_type type;
     const char *str;   // STRING: unescaped UTF-8; NUMBER/BOOL: the literal text
     size_t len;
-    double *nums;      // ARRAY: numbers
+    double *nums;      // ARRAY: numbers (NULL when the array is empty)
     size_t n_nums;
+    size_t key_off, val_off;  // internal: offsets into the buffers while they may still move
 } sc_json_value;
 
 typedef struct sc_json_obj {

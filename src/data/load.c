@@ -23,10 +23,7 @@ int sc_dataset_load(const sc_task *t, sc_dataset *d, sc_err *err) {
         if (sc_task_source_dir(t, dir, sizeof dir, err)) goto fail;
     } else {
         if (sc_cache_task_dir(t, dir, sizeof dir, err)) goto fail;
-        if (!sc_task_is_fetched(t)) {
-            sc_errf(err, "task '%s' is not fetched (run `scaffold tasks fetch %s`)", t->name, t->name);
-            goto fail;
-        }
+        if (sc_task_check_cache(t, err)) goto fail;  // no reader sees an unverified cached file
     }
     if (sc_read_task_data(t, dir, d, err)) goto fail;
     if (d->n == 0) {

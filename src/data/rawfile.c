@@ -7,6 +7,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "data/grow.h"
+
 #define MAX_OUT ((size_t)1 << 32)  // refuse to inflate past 4 GiB (a corrupt or hostile file)
 
 static int ends_with(const char *s, const char *suf) {
@@ -14,19 +16,29 @@ static int ends_with(const char *s, const char *suf) {
     return a >= b && !strcmp(s + a - b, suf);
 }
 
+// Growable buffer (files and the decompressors' output): *cap bytes plus a NUL.
+static int ensure(char **out, size_t *cap, size_t need) {
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap + 1 : 0;  // bytes allocated
+    if (sc_grow((void **)out, &c, sc_grow_need(need, 1), 1, (1 << 16) + 1)) return -1;
+    *cap = c - 1;
+    return 0;
+}
+
 static int slurp(const char *path, char **buf, size_t *len, sc_err *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return sc_errf(err, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap + 1);
+    size_t cap = 0, n = 0;
+    char *b = NULL;
     for (;;) {
-        if (!b) { fclose(f); return sc_errf(err, "%s: out of memory", path); }
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap) break;
-        cap *= 2;
-        char *nb = realloc(b, cap + 1);
-        if (!nb) free(b);
-        b = nb;
+        if (ensure(&b, &cap, n + 1)) {  // room for at least one more byte (and the NUL)
+            free(b);
+            fclose(f);
+            return sc_errf(err, "%s: out of memory", path);
+        }
+        size_t got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (got == 0 || n < cap) break;
     }
     int bad = ferror(f);
     fclose(f);
@@ -37,17 +49,6 @@ static int slurp(const char *path, char **buf, size_t *len, sc_err *err) {
     return 0;
 }
 
-// Growable output buffer for the decompressors.
-static int ensure(char **out, size_t *cap, size_t need) {
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 1 << 16;
-    while (c < need) c *= 2;
-    char *o = realloc(*out, c + 1);
-    if (!o) return -1;
-    *out = o;
-    *cap = c;
-    return 0;
-}
 
 int sc_gunzip(const char *name, const char *src, size_t n, char **out, size_t *out_len, sc_err *err) {
     z_stream z;

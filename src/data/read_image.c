@@ -5,6 +5,7 @@
 #include <string.h>
 #include <spng.h>
 
+#include "data/grow.h"
 #include "data/rawfile.h"
 #include "data/reader.h"
 
@@ -23,7 +24,9 @@ int sc_idx_parse(const char *name, const char *buf, size_t len, int want_ndim, s
     for (int i = 0; i < nd; i++) {
         const unsigned char *q = b + 4 + 4 * i;
         dims[i] = (size_t)q[0] << 24 | (size_t)q[1] << 16 | (size_t)q[2] << 8 | q[3];
-        if (dims[i] && total > ((size_t)1 << 40) / dims[i]) return sc_errf(err, "%s: IDX dimensions too large", name);
+        if (dims[i] && total > ((size_t)1 << 40) / dims[i])  // checked before multiplying: no overflow
+            return sc_errf(err, "%s: IDX header: dimension %d is %zu, which makes the data larger than 2^40 bytes",
+                           name, i, dims[i]);
         total *= dims[i];
     }
     size_t have = len - 4 - 4 * (size_t)nd;
@@ -31,6 +34,17 @@ int sc_idx_parse(const char *name, const char *buf, size_t len, int want_ndim, s
         return sc_errf(err, "%s: truncated IDX data: header promises %zu bytes, file holds %zu", name, total, have);
     if (have > total) return sc_errf(err, "%s: %zu unexpected bytes after the IDX data", name, have - total);
     *data = b + 4 + 4 * nd;
+    return 0;
+}
+
+// IDX files hold records, not lines: one count per file, records = examples.
+static int idx_counts(sc_dataset *d, const sc_idx_part *ip, size_t n, sc_err *err) {
+    const char *files[2] = {ip->images, ip->labels};
+    for (int k = 0; k < 2; k++) {
+        sc_read_count c = {.lines = -1, .records = (long)n, .examples = (long)n};
+        snprintf(c.file, sizeof c.file, "%s", files[k]);
+        if (sc_dataset_add_count(d, &c, err)) return -1;
+    }
     return 0;
 }
 
@@ -66,7 +80,7 @@ int sc_read_idx(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
             }
             if (sc_dataset_add(d, part, lab[i], lab[i], NULL, 0, px + i * d->H * d->W, NULL, NULL, 0, err) < 0) goto next;
         }
-        rc = 0;
+        rc = idx_counts(d, ip, idims[0], err);
     next:
         free(ib);
         free(lb);
@@ -135,13 +149,11 @@ int sc_read_png(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
         while ((e = readdir(dd))) {
             size_t l = strlen(e->d_name);
             if (l < 5 || strcmp(e->d_name + l - 4, ".png")) continue;
-            if (n == cap) {
-                cap = cap ? 2 * cap : 64;
-                char **nn = realloc(names, cap * sizeof *nn);
-                if (!nn) { rc = sc_errf(err, "out of memory"); break; }
-                names = nn;
+            if (sc_grow((void **)&names, &cap, n + 1, sizeof *names, 64) || !(names[n] = strdup(e->d_name))) {
+                rc = sc_errf(err, "out of memory");
+                break;
             }
-            names[n++] = strdup(e->d_name);
+            n++;
         }
         closedir(dd);
         if (n) qsort(names, n, sizeof *names, cmp);

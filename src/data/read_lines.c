@@ -16,6 +16,8 @@ int sc_read_lines(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
         char *buf;
         size_t len;
         if (sc_read_file(path, &buf, &len, err)) { rc = -1; break; }
+        sc_read_count cnt;
+        sc_reader_count_init(&cnt, t->class_files[c], buf, len);
         long line = 1;
         for (const char *p = buf, *end = buf + len; p < end && !rc; line++) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -24,10 +26,16 @@ int sc_read_lines(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
             if (n && p[n - 1] == '\r') n--;
             size_t lead = 0;
             while (lead < n && (p[lead] == ' ' || p[lead] == '\t')) lead++;
-            if (lead < n)  // blank lines separate nothing and are skipped
+            if (lead < n) {  // blank lines separate nothing and are skipped
                 rc = sc_reader_add_text(t, d, &s, part, (int32_t)c, (float)c, p, n, NULL, 0, path, line, err);
+                cnt.records++;
+                cnt.examples += !rc;
+            } else {
+                cnt.blank++;
+            }
             p = nl ? nl + 1 : end;
         }
+        if (!rc) rc = sc_dataset_add_count(d, &cnt, err);
         free(buf);
     }
     free(s.buf);

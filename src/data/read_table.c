@@ -1,54 +1,177 @@
 // The CSV / TSV reader (text and tabular tasks).
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "data/csv.h"
+#include "data/grow.h"
 #include "data/rawfile.h"
 #include "data/reader.h"
 #include "text/tokenizer.h"
 #include "text/utf8.h"
 
+// One file being read: the parser, the column indices task.yaml asks for, scratch.
+typedef struct table {
+    const sc_task *t;
+    const char *path;
+    sc_csv c;
+    char **hdr;  // header names (copied), NULL without a header
+    size_t ncol;
+    int lcol, tcol, pcol, rcol, need;  // need: the largest column index used
+    size_t F;
+    int *fcol;
+    float *feat;
+    uint8_t *rat;
+    size_t rat_cap, nr;
+    sc_tokens tk;
+    sc_text_scratch s;
+} table;
+
 // Column name (or 0-based number without a header) -> index; -1 with err.
-static int column(const sc_task *t, const sc_csv *hdr, const char *name, const char *file, sc_err *err) {
-    if (t->header) {
-        for (size_t i = 0; i < hdr->nf; i++)
-            if (!strcmp(hdr->fields[i], name)) return (int)i;
-        return sc_errf(err, "%s line %ld: column '%s' (named in task.yaml) is not in the header", file,
-                       hdr->rec_line, name);
+static int column(table *tb, const char *name, sc_err *err) {
+    if (tb->hdr) {
+        for (size_t i = 0; i < tb->ncol; i++)
+            if (!strcmp(tb->hdr[i], name)) return (int)i;
+        return sc_errf(err, "%s line %ld: column '%s' (named in task.yaml) is not in the header", tb->path,
+                       tb->c.rec_line, name);
     }
     char *e;
     long v = strtol(name, &e, 10);
     if (e == name || *e || v < 0 || v > 100000)
-        return sc_errf(err, "%s: column '%s': without a header, columns are 0-based numbers", t->yaml_path, name);
+        return sc_errf(err, "%s: column '%s': without a header, columns are 0-based numbers", tb->t->yaml_path, name);
+    if (v > tb->need) tb->need = (int)v;
     return (int)v;
 }
 
-// "0 1 0 ..." -> rat[0..*n); checks the count against the text's tokens.
-static int parse_rationale(const sc_task *t, const char *field, const char *text, uint8_t **rat, size_t *cap,
-                           size_t *n, sc_tokens *tk, const char *file, long line, sc_err *err) {
-    *n = 0;
+// Reads the header record and copies its names (the parser's buffers are reused).
+static int read_header(table *tb, sc_err *err) {
+    int r = sc_csv_next(&tb->c, err);
+    if (r <= 0) return r == 0 ? sc_errf(err, "%s: no header line", tb->path) : -1;
+    tb->ncol = tb->c.nf;
+    tb->hdr = calloc(tb->ncol, sizeof *tb->hdr);
+    if (!tb->hdr) return sc_errf(err, "out of memory");
+    for (size_t i = 0; i < tb->ncol; i++)
+        if (!(tb->hdr[i] = strdup(tb->c.fields[i]))) return sc_errf(err, "out of memory");
+    return 0;
+}
+
+// Column indices for the label, text, rationale, partition and feature columns.
+static int find_columns(table *tb, sc_err *err) {
+    const sc_task *t = tb->t;
+    tb->tcol = tb->pcol = tb->rcol = -1;
+    if ((tb->lcol = column(tb, t->label_col, err)) < 0) return -1;
+    if (t->text_col && (tb->tcol = column(tb, t->text_col, err)) < 0) return -1;
+    if (t->rationale_col && (tb->rcol = column(tb, t->rationale_col, err)) < 0) return -1;
+    if (t->partition_col && (tb->pcol = column(tb, t->partition_col, err)) < 0) return -1;
+    tb->F = t->modality == SC_TABULAR ? t->n_features : 0;
+    if (!tb->F) return 0;
+    tb->fcol = malloc(tb->F * sizeof *tb->fcol);
+    tb->feat = malloc(tb->F * sizeof *tb->feat);
+    if (!tb->fcol || !tb->feat) return sc_errf(err, "out of memory");
+    if (t->n_feature_cols) {
+        if (t->n_feature_cols != tb->F)
+            return sc_errf(err, "%s: read.feature_columns has %zu entries but input.features %zu", t->yaml_path,
+                           t->n_feature_cols, tb->F);
+        for (size_t i = 0; i < tb->F; i++)
+            if ((tb->fcol[i] = column(tb, t->feature_cols[i], err)) < 0) return -1;
+    } else {  // every column but label and partition, in order
+        size_t k = 0;
+        for (int i = 0; k < tb->F && i < 100000; i++)
+            if (i != tb->lcol && i != tb->pcol) tb->fcol[k++] = i;
+    }
+    return 0;
+}
+
+// "0 1 0 ..." -> rat[0..nr); checks the count against the text's tokens.
+static int parse_rationale(table *tb, const char *field, const char *text, sc_err *err) {
+    const sc_task *t = tb->t;
+    tb->nr = 0;
     for (const char *p = field; *p; p++) {
         if (*p == ' ' || *p == '\t') continue;
         if ((*p != '0' && *p != '1') || (p[1] && p[1] != ' ' && p[1] != '\t'))
-            return sc_errf(err, "%s line %ld: column '%s': expected 0/1 values separated by spaces", file, line,
-                           t->rationale_col);
-        if (*n == *cap) {
-            size_t c = *cap ? 2 * *cap : 64;
-            uint8_t *r = realloc(*rat, c);
-            if (!r) return sc_errf(err, "out of memory");
-            *rat = r;
-            *cap = c;
-        }
-        (*rat)[(*n)++] = (uint8_t)(*p - '0');
+            return sc_errf(err, "%s line %ld: column '%s': expected 0/1 values separated by spaces", tb->path,
+                           tb->c.rec_line, t->rationale_col);
+        if (sc_grow((void **)&tb->rat, &tb->rat_cap, tb->nr + 1, 1, 64)) return sc_errf(err, "out of memory");
+        tb->rat[tb->nr++] = (uint8_t)(*p - '0');
     }
-    if (sc_tokenize(text, strlen(text), tk, err)) return sc_err_prefix(err, "%s line %ld", file, line);
-    if (tk->n != *n)
-        return sc_errf(err, "%s line %ld: column '%s' has %zu entries but the text has %zu tokens", file, line,
-                       t->rationale_col, *n, tk->n);
+    if (sc_tokenize(text, strlen(text), &tb->tk, err)) return sc_err_prefix(err, "%s line %ld", tb->path, tb->c.rec_line);
+    if (tb->tk.n != tb->nr)
+        return sc_errf(err, "%s line %ld: column '%s' has %zu entries but the text has %zu tokens", tb->path,
+                       tb->c.rec_line, t->rationale_col, tb->nr, tb->tk.n);
     return 0;
+}
+
+// The record's shape: the header's number of fields, and every column used.
+static int check_shape(table *tb, sc_err *err) {
+    const sc_csv *c = &tb->c;
+    if (!tb->ncol) tb->ncol = c->nf;  // without a header the first record fixes the width
+    if (c->nf != tb->ncol) {
+        char span[160] = "";
+        if (c->quote_line)  // a quote spanning lines is the likely cause: say where it opened
+            snprintf(span, sizeof span, "; the record spans lines %ld-%ld: a quoted field opened on line %ld",
+                     c->rec_line, c->rec_line + c->rec_lines - 1, c->quote_line);
+        return sc_errf(err, "%s line %ld: %zu fields, expected %zu%s%s", tb->path, c->rec_line, c->nf, tb->ncol,
+                       tb->hdr ? " (as in the header)" : " (as in the first record)", span);
+    }
+    // Without feature_columns every other column is a feature: the counts must agree.
+    if (tb->F && !tb->t->n_feature_cols && tb->ncol != tb->F + 1 + (tb->pcol >= 0))
+        return sc_errf(err, "%s line %ld: %zu columns, but input.features names %zu features (+ label%s); "
+                       "list read.feature_columns to select some", tb->path, c->rec_line, tb->ncol, tb->F,
+                       tb->pcol >= 0 ? " + partition" : "");
+    int need = tb->need;
+    const int cols[] = {tb->lcol, tb->tcol, tb->pcol, tb->rcol};
+    for (size_t i = 0; i < 4; i++) need = cols[i] > need ? cols[i] : need;
+    for (size_t i = 0; i < tb->F; i++) need = tb->fcol[i] > need ? tb->fcol[i] : need;
+    if ((size_t)need >= c->nf)
+        return sc_errf(err, "%s line %ld: missing column %d (the record has %zu fields)", tb->path, c->rec_line, need,
+                       c->nf);
+    return 0;
+}
+
+// One record -> one example (or a dropped label: *dropped = 1).
+static int add_row(table *tb, sc_dataset *d, int part, int *dropped, sc_err *err) {
+    const sc_task *t = tb->t;
+    char **f = tb->c.fields;
+    long line = tb->c.rec_line;
+    int32_t label;
+    float target;
+    if (sc_reader_label(t, f[tb->lcol], tb->path, line, &label, &target, dropped, err)) return -1;
+    if (*dropped) return 0;
+    if (tb->pcol >= 0 && (part = sc_dataset_partition(t, f[tb->pcol])) < 0)
+        return sc_errf(err, "%s line %ld: partition '%s' has no rule in splits.partitions", tb->path, line, f[tb->pcol]);
+    if (t->modality == SC_TEXT) {
+        // Rationales are checked against the decoded text's tokens (Latin-1 first becomes UTF-8).
+        if (tb->rcol >= 0) {
+            const char *u;
+            size_t ulen, bad;
+            if (sc_text_to_utf8(f[tb->tcol], strlen(f[tb->tcol]), t->encoding == SC_ENC_LATIN1, &tb->s.buf,
+                                &tb->s.cap, &u, &ulen, &bad) == 0) {
+                char *copy = strndup(u, ulen);
+                int prc = copy ? parse_rationale(tb, f[tb->rcol], copy, err) : sc_errf(err, "out of memory");
+                free(copy);
+                if (prc) return -1;
+            }  // invalid text: sc_reader_add_text below reports it with its line
+        }
+        return sc_reader_add_text(t, d, &tb->s, part, label, target, f[tb->tcol], strlen(f[tb->tcol]),
+                                  tb->rcol >= 0 ? tb->rat : NULL, tb->nr, tb->path, line, err);
+    }
+    for (size_t i = 0; i < tb->F; i++) {
+        const char *v = f[tb->fcol[i]], *why;
+        if (sc_reader_float(v, &tb->feat[i], &why))
+            return sc_errf(err, "%s line %ld: feature '%s': '%s' %s", tb->path, line, t->features[i], v, why);
+    }
+    return sc_dataset_add(d, part, label, target, NULL, 0, NULL, tb->feat, NULL, 0, err) < 0 ? -1 : 0;
+}
+
+static void table_free(table *tb) {
+    for (size_t i = 0; tb->hdr && i < tb->ncol; i++) free(tb->hdr[i]);
+    free(tb->hdr);
+    sc_csv_free(&tb->c);
+    sc_tokens_free(&tb->tk);
+    free(tb->rat);
+    free(tb->s.buf);
+    free(tb->fcol);
+    free(tb->feat);
 }
 
 int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
@@ -57,136 +180,37 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     char *buf;
     size_t len;
     if (sc_read_file(path, &buf, &len, err)) return -1;
+    sc_read_count cnt;
+    sc_reader_count_init(&cnt, t->file, buf, len);
     const char *p = buf;
-    long skipped = 0;
-    for (; skipped < t->skip_lines && p < buf + len; skipped++) {
+    for (; cnt.skipped < t->skip_lines && p < buf + len; cnt.skipped++) {
         const char *nl = memchr(p, '\n', (size_t)(buf + len - p));
         p = nl ? nl + 1 : buf + len;
     }
-    sc_csv c, hdr;
-    sc_csv_init(&c, path, p, (size_t)(buf + len - p), t->format == SC_FMT_TSV ? '\t' : ',');
-    c.line += skipped;
-    memset(&hdr, 0, sizeof hdr);
-    sc_text_scratch s = {0};
-    int *fcol = NULL;
-    float *feat = NULL;
-    uint8_t *rat = NULL;
-    size_t rat_cap = 0, nr = 0;
-    sc_tokens tk = {0};
-    int rc = -1, r;
-    size_t ncol = 0;
-    // The header row's fields are copied out by reading it with its own parser state.
-    if (t->header) {
-        sc_csv_init(&hdr, path, p, (size_t)(buf + len - p), c.sep);
-        hdr.line = c.line;
-        if ((r = sc_csv_next(&hdr, err)) <= 0) {
-            if (r == 0) sc_errf(err, "%s: no header line", path);
-            goto out;
-        }
-        c.p = hdr.p;
-        c.line = hdr.line;
-        ncol = hdr.nf;
-    }
-    int lcol = column(t, &hdr, t->label_col, path, err);
-    if (lcol < 0) goto out;
-    int tcol = -1, pcol = -1, rcol = -1;
-    if (t->text_col && (tcol = column(t, &hdr, t->text_col, path, err)) < 0) goto out;
-    if (t->rationale_col && (rcol = column(t, &hdr, t->rationale_col, path, err)) < 0) goto out;
-    if (t->partition_col && (pcol = column(t, &hdr, t->partition_col, path, err)) < 0) goto out;
-    size_t F = t->modality == SC_TABULAR ? t->n_features : 0;
-    if (F) {
-        fcol = malloc(F * sizeof *fcol);
-        feat = malloc(F * sizeof *feat);
-        if (!fcol || !feat) { sc_errf(err, "out of memory"); goto out; }
-        if (t->n_feature_cols) {
-            if (t->n_feature_cols != F) {
-                sc_errf(err, "%s: read.feature_columns has %zu entries but input.features %zu", t->yaml_path,
-                        t->n_feature_cols, F);
-                goto out;
-            }
-            for (size_t i = 0; i < F; i++)
-                if ((fcol[i] = column(t, &hdr, t->feature_cols[i], path, err)) < 0) goto out;
-        } else {  // every column but label and partition, in order
-            size_t k = 0;
-            for (int i = 0; k < F && i < 100000; i++)
-                if (i != lcol && i != pcol) fcol[k++] = i;
-        }
-    }
-    int part = t->partition_col ? 0 : sc_reader_single_partition(t, err);
-    if (part < 0) goto out;
-    while ((r = sc_csv_next(&c, err)) == 1) {
-        if (!ncol) ncol = c.nf;  // without a header the first record fixes the width
-        if (c.nf != ncol) {
-            sc_errf(err, "%s line %ld: %zu fields, expected %zu", path, c.rec_line, c.nf, ncol);
-            goto out;
-        }
-        // Without feature_columns every other column is a feature: the counts must agree.
-        if (F && !t->n_feature_cols && ncol != F + 1 + (pcol >= 0)) {
-            sc_errf(err, "%s line %ld: %zu columns, but input.features names %zu features (+ label%s); "
-                    "list read.feature_columns to select some", path, c.rec_line, ncol, F, pcol >= 0 ? " + partition" : "");
-            goto out;
-        }
-        int need = lcol > tcol ? lcol : tcol;
-        need = need > pcol ? need : pcol;
-        need = need > rcol ? need : rcol;
-        for (size_t i = 0; i < F; i++) need = need > fcol[i] ? need : fcol[i];
-        if ((size_t)need >= c.nf) {
-            sc_errf(err, "%s line %ld: missing column %d (the record has %zu fields)", path, c.rec_line, need, c.nf);
-            goto out;
-        }
-        int32_t label;
-        float target;
-        int skip;
-        if (sc_reader_label(t, c.fields[lcol], path, c.rec_line, &label, &target, &skip, err)) goto out;
-        if (skip) continue;
-        if (pcol >= 0 && (part = sc_dataset_partition(t, c.fields[pcol])) < 0) {
-            sc_errf(err, "%s line %ld: partition '%s' has no rule in splits.partitions", path, c.rec_line,
-                    c.fields[pcol]);
-            goto out;
-        }
-        if (t->modality == SC_TEXT) {
-            // Rationales are checked against the decoded text's tokens (Latin-1 first becomes UTF-8).
-            if (rcol >= 0) {
-                const char *u;
-                size_t ulen, bad;
-                if (sc_text_to_utf8(c.fields[tcol], strlen(c.fields[tcol]), t->encoding == SC_ENC_LATIN1, &s.buf,
-                                    &s.cap, &u, &ulen, &bad) == 0) {
-                    char *copy = strndup(u, ulen);
-                    int prc = copy ? parse_rationale(t, c.fields[rcol], copy, &rat, &rat_cap, &nr, &tk, path,
-                                                     c.rec_line, err)
-                                   : sc_errf(err, "out of memory");
-                    free(copy);
-                    if (prc) goto out;
-                }  // invalid text: sc_reader_add_text below reports it with its line
-            }
-            if (sc_reader_add_text(t, d, &s, part, label, target, c.fields[tcol], strlen(c.fields[tcol]),
-                                   rcol >= 0 ? rat : NULL, nr, path, c.rec_line, err))
-                goto out;
-        } else {
-            for (size_t i = 0; i < F; i++) {
-                const char *v = c.fields[fcol[i]];
-                char *e;
-                errno = 0;
-                double x = strtod(v, &e);
-                if (e == v || *e || errno || !isfinite(x)) {
-                    sc_errf(err, "%s line %ld: feature '%s': '%s' is not a number", path, c.rec_line, t->features[i], v);
-                    goto out;
-                }
-                feat[i] = (float)x;
-            }
-            if (sc_dataset_add(d, part, label, target, NULL, 0, NULL, feat, NULL, 0, err) < 0) goto out;
-        }
+    table tb = {.t = t, .path = path};
+    sc_csv_init(&tb.c, path, p, (size_t)(buf + len - p), t->format == SC_FMT_TSV ? '\t' : ',');
+    tb.c.line += cnt.skipped;
+    tb.c.quote = t->quote;
+    tb.c.multiline = t->multiline;
+    int rc = -1, r = 0, part = t->partition_col ? 0 : sc_reader_single_partition(t, err);
+    size_t n0 = d->n;
+    if (part < 0 || (t->header && read_header(&tb, err)) || find_columns(&tb, err)) goto out;
+    while ((r = sc_csv_next(&tb.c, err)) == 1) {
+        int dropped = 0;
+        if (check_shape(&tb, err) || add_row(&tb, d, part, &dropped, err)) goto out;
+        cnt.dropped += dropped;
     }
     if (r < 0) goto out;
-    rc = 0;
+    cnt.header = t->header ? 1 : 0;
+    cnt.records = tb.c.records - cnt.header;
+    cnt.blank = tb.c.blank;
+    cnt.continuation = tb.c.continuation;
+    cnt.multiline = tb.c.multiline_records;
+    cnt.first_multiline = tb.c.first_multiline;
+    cnt.examples = (long)(d->n - n0);
+    rc = sc_dataset_add_count(d, &cnt, err);
 out:
-    sc_csv_free(&c);
-    sc_csv_free(&hdr);
-    sc_tokens_free(&tk);
-    free(rat);
-    free(s.buf);
-    free(fcol);
-    free(feat);
+    table_free(&tb);
     free(buf);
     return rc;
 }

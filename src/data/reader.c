@@ -2,11 +2,13 @@
 #include "data/reader.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/csv.h"
 #include "data/hook.h"
 #include "text/utf8.h"
 
@@ -14,18 +16,40 @@ void sc_reader_path(char *buf, size_t cap, const char *dir, const char *name) {
     snprintf(buf, cap, "%s/%s", dir, name);
 }
 
+void sc_reader_count_init(sc_read_count *c, const char *name, const char *buf, size_t len) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->file, sizeof c->file, "%s", name);
+    c->lines = sc_count_lines(buf, len);
+}
+
+int sc_reader_float(const char *s, float *out, const char **why) {
+    char *e;
+    errno = 0;
+    double v = strtod(s, &e);
+    while (*e == ' ' || *e == '\t') e++;
+    if (e == s || *e || isnan(v)) {
+        *why = "is not a number";
+        return -1;
+    }
+    if (isinf(v) && errno != ERANGE) {  // "inf" written out (ERANGE: a literal beyond a double's range)
+        *why = "is not a finite number";
+        return -1;
+    }
+    if (fabs(v) > FLT_MAX) {  // converting it to float would be undefined behaviour
+        *why = "is outside the range of a 32-bit float";
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
 int sc_reader_label(const sc_task *t, const char *s, const char *file, long line, int32_t *label, float *target,
                     int *skip, sc_err *err) {
     *skip = 0;
     if (t->label_kind == SC_REGRESSION) {
-        char *e;
-        errno = 0;
-        double v = strtod(s, &e);
-        while (*e == ' ') e++;
-        if (e == s || *e || errno || !isfinite(v))
-            return sc_errf(err, "%s line %ld: regression label '%s' is not a number", file, line, s);
+        const char *why;
+        if (sc_reader_float(s, target, &why)) return sc_errf(err, "%s line %ld: regression label '%s' %s", file, line, s, why);
         *label = 0;
-        *target = (float)v;
         return 0;
     }
     for (size_t i = 0; i < t->n_drop; i++)

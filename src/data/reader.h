@@ -38,5 +38,12 @@ int sc_reader_add_text(const sc_task *t, sc_dataset *d, sc_text_scratch *s, int 
 int sc_reader_single_partition(const sc_task *t, sc_err *err);
 // Joins dir and file name into buf.
 void sc_reader_path(char *buf, size_t cap, const char *dir, const char *name);
+// A count for file `name` (as task.yaml names it) whose decompressed bytes are
+// buf[0..len): the file name and its physical lines filled in, the rest zero.
+void sc_reader_count_init(sc_read_count *c, const char *name, const char *buf, size_t len);
+// A decimal number that fits a float (finite, |v| <= FLT_MAX, surrounding
+// blanks allowed): 0 and *out, or -1 and *why ("is not a number", "is outside
+// the range of a 32-bit float").
+int sc_reader_float(const char *s, float *out, const char **why);
 
 #endif

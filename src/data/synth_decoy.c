@@ -36,6 +36,12 @@ int sc_synth_decoy_images(const sc_task *t, sc_dataset *d, sc_err *err) {
         sc_errf(err, "%s: source.params.patch %ld is too large for %zux%zu images", t->yaml_path, patch, d->H, d->W);
         goto out;
     }
+    // The base files' line accounting is this task's (tasks check reports it).
+    d->reads = b.reads;
+    d->n_reads = b.n_reads;
+    d->reads_cap = b.reads_cap;
+    b.reads = NULL;
+    b.n_reads = b.reads_cap = 0;
     // Examples keep the base task's source partitions (by name).
     for (size_t i = 0; i < b.n; i++) {
         int part = sc_dataset_partition(t, bt->rules[b.partition[i]].name);

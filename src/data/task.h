@@ -43,7 +43,10 @@
 // `seed`, `size` and generator parameters under `params` (no files; `base` names a
 // task whose data the generator starts from). Every file must carry its sha256;
 // `scaffold tasks fetch` copies verified files into the data cache
-// ($SCAFFOLD_DATA, default ~/.cache/scaffold/data/<task>/) via temp file + rename.
+// ($SCAFFOLD_DATA, default ~/.cache/scaffold/data/<task>/) via temp file + rename
+// and stamps them (.scaffold-stamps: size, mtime, ctime, sha256); loading a task
+// checks every cached file against its stamp and re-hashes any that changed, and
+// refuses a file whose sha256 is no longer task.yaml's (data/cache.h).
 // A file whose name ends in .gz or .bz2 is decompressed when read.
 //
 // ### read (one format per task)
@@ -56,7 +59,12 @@
 //   `drop_labels: [...]` skips rows with those labels; `partition_column` gives
 //   the source partition (given splits); `rationale_column` holds a token
 //   rationale as 0/1 separated by spaces, one per token of the text. RFC 4180
-//   quoting (with embedded newlines).
+//   quoting: `quote: '"'` (default) or `quote: none` (every '"' is ordinary
+//   text: files whose text holds bare quotes). A quoted field may span lines
+//   only with `multiline: true`; otherwise a quote still open at the end of its
+//   line is an error naming the line where it opened (a stray quote would
+//   silently merge the following lines into one example). Every row must have
+//   the header's number of fields.
 // - `jsonl`: one JSON object per line: `text_field`, `label_field`,
 //   `partition_field`, and `rationale_field` (a list of 0/1, one per token the
 //   tokenizer produces for the text, ground-truth token rationale).
@@ -68,6 +76,10 @@
 //   Optional `mask_dir`: a PNG of the same name under mask_dir/<class>/ per image,
 //   nonzero pixels = the ground-truth rationale (stored as the object mask).
 // - `hook`: `hook: NAME` — a C reader registered in src/data/hook.c.
+// Numbers read from data files are range-checked (a feature or regression label
+// beyond a float's range is an error naming the file, line and field). The
+// line-based readers account for every physical line of their files
+// (data/read_count.h); `scaffold tasks check` prints it and fails on a mismatch.
 //
 // ### splits
 // Every example gets one of five splits: teacher-train, teacher-valid (teacher
@@ -157,6 +169,8 @@ typedef struct sc_task {
     const char **drop_labels;
     int header, label_is_index;
     long skip_lines;
+    char quote;     // csv/tsv: '"' (default) or 0 (read.quote: none)
+    int multiline;  // csv/tsv: quoted fields may span lines (read.multiline: true)
     size_t n_idx;
     sc_idx_part *idx;
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "data/grow.h"
 #include "data/task.h"
 
 const char *sc_task_root(void) {
@@ -51,13 +52,14 @@ int sc_task_names(char ***names, size_t *n, sc_err *err) {
         struct stat st;
         snprintf(yaml, sizeof yaml, "%s/%s/task.yaml", dir, e->d_name);
         if (stat(yaml, &st) != 0) continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 16;
-            char **nn = realloc(*names, cap * sizeof *nn);
-            if (!nn) { closedir(d); sc_task_names_free(*names, *n); *names = NULL; *n = 0; return sc_errf(err, "out of memory"); }
-            *names = nn;
+        if (sc_grow((void **)names, &cap, *n + 1, sizeof **names, 16) || !((*names)[*n] = strdup(e->d_name))) {
+            closedir(d);
+            sc_task_names_free(*names, *n);
+            *names = NULL;
+            *n = 0;
+            return sc_errf(err, "out of memory");
         }
-        (*names)[(*n)++] = strdup(e->d_name);
+        (*n)++;
     }
     closedir(d);
     if (*n) qsort(*names, *n, sizeof **names, cmp);

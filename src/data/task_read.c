@@ -15,57 +15,33 @@ static int declared(const sc_task *t, const char *name, int line, const char *fi
                    field, name);
 }
 
-int sc_task_parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
+// read.quote ('"' or none) and read.multiline: csv / tsv only.
+static int parse_quoting(sc_task *t, const sc_ynode *m, sc_err *err) {
+    const char *f = t->yaml_path, *q = NULL;
+    t->quote = '"';
+    if (sc_yget_str(m, "quote", 0, f, "read", &q, err) || sc_yget_bool(m, "multiline", f, "read", &t->multiline, err))
+        return -1;
+    int table = t->format == SC_FMT_CSV || t->format == SC_FMT_TSV;
+    const char *key = q ? "quote" : sc_ymap_get(m, "multiline") ? "multiline" : NULL;
+    if (key && !table)
+        return sc_errf(err, "%s line %d: field 'read.%s': only the csv and tsv formats have quoting", f,
+                       sc_ymap_get(m, key)->line, key);
+    if (!q) return 0;
+    if (!strcmp(q, "none")) t->quote = 0;
+    else if (strcmp(q, "\""))
+        return sc_errf(err, "%s line %d: field 'read.quote': expected none or '\"', found '%s'", f,
+                       sc_ymap_get(m, "quote")->line, q);
+    if (!t->quote && t->multiline)
+        return sc_errf(err, "%s line %d: field 'read.multiline': without quoting (read.quote: none) no field spans "
+                       "lines", f, sc_ymap_get(m, "multiline")->line);
+    return 0;
+}
+
+// The files and fields each format needs (lines: class_files; csv/tsv/jsonl:
+// file and columns; idx: partitions; png: dir).
+static int parse_format_files(sc_task *t, const sc_ynode *m, sc_err *err) {
     const char *f = t->yaml_path;
-    static const char *const keys[] = {"format", "encoding", "file", "class_files", "header", "skip_lines",
-                                       "text_column", "label_column", "feature_columns", "partition_column",
-                                       "label_is_index", "drop_labels", "text_field", "label_field",
-                                       "partition_field", "rationale_field", "rationale_column", "partitions", "dir",
-                                       "mask_dir", "hook", NULL};
-    static const char *const fmts[] = {"lines", "csv", "tsv", "jsonl", "idx", "png", "hook", NULL};
-    static const char *const encs[] = {"utf-8", "latin-1", NULL};
-    if (sc_yexpect(m, SC_Y_MAP, f, "read", err) || sc_ycheck_keys(m, keys, f, "read", err)) return -1;
-    int v = 0;
-    if (sc_task_choice(m, "format", 1, fmts, f, "read", &v, err)) return -1;
-    t->format = (sc_format)v;
-    v = 0;
-    if (sc_task_choice(m, "encoding", 0, encs, f, "read", &v, err)) return -1;
-    t->encoding = (sc_encoding)v;
-    t->header = 1;
-    if (sc_yget_bool(m, "header", f, "read", &t->header, err) ||
-        sc_yget_bool(m, "label_is_index", f, "read", &t->label_is_index, err) ||
-        sc_yget_long(m, "skip_lines", 0, 0, 1000000, f, "read", &t->skip_lines, err) ||
-        sc_yget_str(m, "file", 0, f, "read", &t->file, err) || sc_yget_str(m, "dir", 0, f, "read", &t->png_dir, err) ||
-        sc_yget_str(m, "hook", t->format == SC_FMT_HOOK, f, "read", &t->hook, err))
-        return -1;
     int jsonl = t->format == SC_FMT_JSONL;
-    if (jsonl && t->encoding != SC_ENC_UTF8)
-        return sc_errf(err, "%s line %d: field 'read.encoding': JSON text is always utf-8", f,
-                       sc_ymap_get(m, "encoding")->line);
-    if (sc_yget_str(m, jsonl ? "text_field" : "text_column", 0, f, "read", &t->text_col, err) ||
-        sc_yget_str(m, jsonl ? "label_field" : "label_column", 0, f, "read", &t->label_col, err) ||
-        sc_yget_str(m, jsonl ? "partition_field" : "partition_column", 0, f, "read", &t->partition_col, err) ||
-        sc_yget_str(m, jsonl ? "rationale_field" : "rationale_column", 0, f, "read", &t->rationale_col, err) ||
-        sc_yget_str(m, "mask_dir", 0, f, "read", &t->mask_dir, err) ||
-        sc_task_str_list(m, "feature_columns", f, "read", &t->feature_cols, &t->n_feature_cols, err) ||
-        sc_task_str_list(m, "drop_labels", f, "read", &t->drop_labels, &t->n_drop, err))
-        return -1;
-    // Each reader produces one modality's examples.
-    static const char *const needs[] = {"text", "text or tabular", "text or tabular", "text or tabular", "image",
-                                        "image", NULL};
-    int ok = t->format == SC_FMT_HOOK ||
-             (t->format == SC_FMT_LINES && t->modality == SC_TEXT) ||
-             ((t->format == SC_FMT_CSV || t->format == SC_FMT_TSV || t->format == SC_FMT_JSONL) &&
-              t->modality != SC_IMAGE) ||
-             ((t->format == SC_FMT_IDX || t->format == SC_FMT_PNG) && t->modality == SC_IMAGE);
-    if (!ok)
-        return sc_errf(err, "%s line %d: field 'read.format': %s reads %s data, but modality is %s", f,
-                       sc_ymap_get(m, "format")->line, fmts[t->format], needs[t->format], sc_modality_name(t->modality));
-    if (t->rationale_col && t->modality != SC_TEXT)
-        return sc_errf(err, "%s line %d: field 'read.rationale_%s': token rationales need a text task", f, m->line,
-                       jsonl ? "field" : "column");
-    if (t->mask_dir && t->format != SC_FMT_PNG)
-        return sc_errf(err, "%s line %d: field 'read.mask_dir': only the png format reads masks", f, m->line);
     switch (t->format) {
     case SC_FMT_LINES: {
         const sc_ynode *cf = sc_ymap_get(m, "class_files");
@@ -137,4 +113,59 @@ int sc_task_parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
         break;
     }
     return 0;
+}
+
+int sc_task_parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
+    const char *f = t->yaml_path;
+    static const char *const keys[] = {"format", "encoding", "file", "class_files", "header", "skip_lines",
+                                       "text_column", "label_column", "feature_columns", "partition_column",
+                                       "label_is_index", "drop_labels", "text_field", "label_field",
+                                       "partition_field", "rationale_field", "rationale_column", "partitions", "dir",
+                                       "mask_dir", "hook", "quote", "multiline", NULL};
+    static const char *const fmts[] = {"lines", "csv", "tsv", "jsonl", "idx", "png", "hook", NULL};
+    static const char *const encs[] = {"utf-8", "latin-1", NULL};
+    if (sc_yexpect(m, SC_Y_MAP, f, "read", err) || sc_ycheck_keys(m, keys, f, "read", err)) return -1;
+    int v = 0;
+    if (sc_task_choice(m, "format", 1, fmts, f, "read", &v, err)) return -1;
+    t->format = (sc_format)v;
+    v = 0;
+    if (sc_task_choice(m, "encoding", 0, encs, f, "read", &v, err)) return -1;
+    t->encoding = (sc_encoding)v;
+    t->header = 1;
+    if (sc_yget_bool(m, "header", f, "read", &t->header, err) ||
+        sc_yget_bool(m, "label_is_index", f, "read", &t->label_is_index, err) ||
+        sc_yget_long(m, "skip_lines", 0, 0, 1000000, f, "read", &t->skip_lines, err) ||
+        sc_yget_str(m, "file", 0, f, "read", &t->file, err) || sc_yget_str(m, "dir", 0, f, "read", &t->png_dir, err) ||
+        sc_yget_str(m, "hook", t->format == SC_FMT_HOOK, f, "read", &t->hook, err))
+        return -1;
+    if (parse_quoting(t, m, err)) return -1;
+    int jsonl = t->format == SC_FMT_JSONL;
+    if (jsonl && t->encoding != SC_ENC_UTF8)
+        return sc_errf(err, "%s line %d: field 'read.encoding': JSON text is always utf-8", f,
+                       sc_ymap_get(m, "encoding")->line);
+    if (sc_yget_str(m, jsonl ? "text_field" : "text_column", 0, f, "read", &t->text_col, err) ||
+        sc_yget_str(m, jsonl ? "label_field" : "label_column", 0, f, "read", &t->label_col, err) ||
+        sc_yget_str(m, jsonl ? "partition_field" : "partition_column", 0, f, "read", &t->partition_col, err) ||
+        sc_yget_str(m, jsonl ? "rationale_field" : "rationale_column", 0, f, "read", &t->rationale_col, err) ||
+        sc_yget_str(m, "mask_dir", 0, f, "read", &t->mask_dir, err) ||
+        sc_task_str_list(m, "feature_columns", f, "read", &t->feature_cols, &t->n_feature_cols, err) ||
+        sc_task_str_list(m, "drop_labels", f, "read", &t->drop_labels, &t->n_drop, err))
+        return -1;
+    // Each reader produces one modality's examples.
+    static const char *const needs[] = {"text", "text or tabular", "text or tabular", "text or tabular", "image",
+                                        "image", NULL};
+    int ok = t->format == SC_FMT_HOOK ||
+             (t->format == SC_FMT_LINES && t->modality == SC_TEXT) ||
+             ((t->format == SC_FMT_CSV || t->format == SC_FMT_TSV || t->format == SC_FMT_JSONL) &&
+              t->modality != SC_IMAGE) ||
+             ((t->format == SC_FMT_IDX || t->format == SC_FMT_PNG) && t->modality == SC_IMAGE);
+    if (!ok)
+        return sc_errf(err, "%s line %d: field 'read.format': %s reads %s data, but modality is %s", f,
+                       sc_ymap_get(m, "format")->line, fmts[t->format], needs[t->format], sc_modality_name(t->modality));
+    if (t->rationale_col && t->modality != SC_TEXT)
+        return sc_errf(err, "%s line %d: field 'read.rationale_%s': token rationales need a text task", f, m->line,
+                       jsonl ? "field" : "column");
+    if (t->mask_dir && t->format != SC_FMT_PNG)
+        return sc_errf(err, "%s line %d: field 'read.mask_dir': only the png format reads masks", f, m->line);
+    return parse_format_files(t, m, err);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/cache.h"
 #include "data/task.h"
 #include "data/task_parse.h"
 
@@ -148,7 +149,10 @@ static int parse_source(sc_task *t, const sc_ynode *m, sc_err *err) {
         if (!is_hex64(tf->sha256))
             return sc_errf(err, "%s line %d: field 'source.files[].sha256': expected 64 lowercase hex digits", f,
                            e->line);
-        if (!tf->name[0] || strchr(tf->name, '/') || !strcmp(tf->name, ".") || !strcmp(tf->name, ".."))
+        int ctrl = 0;
+        for (const char *q = tf->name; *q; q++) ctrl |= (unsigned char)*q < 0x20 || *q == 0x7f;
+        if (!tf->name[0] || strchr(tf->name, '/') || !strcmp(tf->name, ".") || !strcmp(tf->name, "..") || ctrl ||
+            !strcmp(tf->name, SC_CACHE_STAMPS))
             return sc_errf(err, "%s line %d: field 'source.files[].name': '%s' must be a plain file name", f,
                            e->line, tf->name);
     }

@@ -1,8 +1,6 @@
 // The C hook example (see src/data/hook.h): scikit-learn's diabetes data keeps the
 // 10 features and the target in two whitespace-separated gzip files, a layout the
 // built-in readers do not cover. Files: source.files[0] features, [1] targets.
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 
 #include "data/csv.h"
@@ -11,11 +9,8 @@
 #include "data/reader.h"
 
 static int number(const char *s, const char *file, long line, float *out, sc_err *err) {
-    char *e;
-    errno = 0;
-    double v = strtod(s, &e);
-    if (e == s || *e || errno || !isfinite(v)) return sc_errf(err, "%s line %ld: '%s' is not a number", file, line, s);
-    *out = (float)v;
+    const char *why;
+    if (sc_reader_float(s, out, &why)) return sc_errf(err, "%s line %ld: '%s' %s", file, line, s, why);
     return 0;
 }
 
@@ -57,6 +52,18 @@ int sc_hook_sklearn_diabetes(const sc_task *t, const char *dir, sc_dataset *d, s
             if (number(xc.fields[i], xp, xc.rec_line, &feat[i], err)) goto out;
         if (number(yc.fields[0], yp, yc.rec_line, &y, err)) goto out;
         if (sc_dataset_add(d, part, 0, y, NULL, 0, NULL, feat, NULL, 0, err) < 0) goto out;
+    }
+    // Line accounting for `tasks check` (data/read_count.h): one example per line pair.
+    const sc_csv *cs[2] = {&xc, &yc};
+    const char *bufs[2] = {xb, yb};
+    size_t lens[2] = {xn, yn};
+    for (int k = 0; k < 2; k++) {
+        sc_read_count c;
+        sc_reader_count_init(&c, t->files[k].name, bufs[k], lens[k]);
+        c.records = cs[k]->records;
+        c.blank = cs[k]->blank;
+        c.examples = (long)d->n;
+        if (sc_dataset_add_count(d, &c, err)) goto out;
     }
     rc = 0;
 out:

@@ -47,10 +47,8 @@ int sc_pipeline_open(sc_pipeline *p, const char *task_name, const sc_vocab *voca
     p->target_std = 1.0;
     if (sc_task_open(task_name, &p->task, err)) return -1;
     const sc_task *t = p->task;
-    if (t->source != SC_SRC_SYNTHETIC && !sc_task_is_fetched(t)) {
-        sc_errf(err, "task '%s' has no data yet: run `scaffold tasks fetch %s` first", t->name, t->name);
-        goto fail;
-    }
+    // sc_dataset_load verifies the cached files first: a missing file or one that
+    // changed since the fetch is named, with the command that repairs it.
     if (sc_dataset_load(t, &p->data, err)) goto fail;
     sc_model_shape *s = &p->shape;
     s->modality = t->modality;

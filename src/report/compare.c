@@ -1,6 +1,7 @@
 #include "report/compare.h"
 
 #include <dirent.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,7 +61,9 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
     sc_result_doc d;
     if (sc_result_load(&d, path, err)) return -1;
     char kind[32], task[64], expl[64];
-    double n, seed, learn = 0;
+    int64_t n;
+    uint64_t seed;
+    double learn = 0;
     int rc = -1;
     float *a = NULL, *b = NULL, *gold = NULL;
     size_t na = 0, nb = 0, ng = 0;
@@ -70,20 +73,27 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
         goto done;
     }
     if (sc_result_str(&d, K_TASK, task, sizeof task, err) || sc_result_str(&d, K_EXPLAINER, expl, sizeof expl, err) ||
-        sc_result_num(&d, K_N, &n, err) || sc_result_num(&d, K_SEED, &seed, err))
+        sc_result_int(&d, K_N, 1, SC_RESULT_MAX_N, &n, err) || sc_result_uint(&d, K_SEED, UINT64_MAX, &seed, err))
         goto done;
-    if (sc_result_get(&d, K_LEARN) && sc_result_num(&d, K_LEARN, &learn, err)) goto done;
+    if (sc_result_get(&d, K_LEARN) && sc_result_real(&d, K_LEARN, 0, 1, &learn, err)) goto done;
     int regression = sc_result_get(&d, K_AGREE) == NULL;
+    // Agreement and gold correctness are 0/1; scores are bounded so that the
+    // bootstrap's sums of squares stay finite.
     if (regression) {
-        if (sc_result_floats(&d, K_SSCORE, &a, &na, err) || sc_result_floats(&d, K_TSCORE, &b, &nb, err)) goto done;
+        if (sc_result_floats_in(&d, K_SSCORE, SC_RESULT_MAX_POINTS, -SC_RESULT_MAX_ABS, SC_RESULT_MAX_ABS, &a, &na,
+                                err) ||
+            sc_result_floats_in(&d, K_TSCORE, SC_RESULT_MAX_POINTS, -SC_RESULT_MAX_ABS, SC_RESULT_MAX_ABS, &b, &nb,
+                                err))
+            goto done;
         if (na != nb) {
             sc_errf(err, "%s: %s has %zu entries but %s has %zu", path, K_SSCORE, na, K_TSCORE, nb);
             goto done;
         }
-    } else if (sc_result_floats(&d, K_AGREE, &a, &na, err)) {
+    } else if (sc_result_floats_in(&d, K_AGREE, SC_RESULT_MAX_POINTS, 0, 1, &a, &na, err)) {
         goto done;
     }
-    if (sc_result_get(&d, K_GOLD) && sc_result_floats(&d, K_GOLD, &gold, &ng, err)) goto done;
+    if (sc_result_get(&d, K_GOLD) && sc_result_floats_in(&d, K_GOLD, SC_RESULT_MAX_POINTS, 0, 1, &gold, &ng, err))
+        goto done;
     if (!na) {
         sc_errf(err, "%s: no per-example test results", path);
         goto done;
@@ -94,7 +104,7 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
     } else {
         snprintf(label, sizeof label, "%s", learn != 0 ? "smat" : expl);
     }
-    sc_cmp_cell *cell = find_cell(c, task, label, (long)n, err);
+    sc_cmp_cell *cell = find_cell(c, task, label, (long)n, err);  // n is in [1, SC_RESULT_MAX_N]
     if (!cell) goto done;
     if (cell->n_runs && (cell->n_points != na || cell->regression != regression)) {
         sc_errf(err, "%s: %zu test points, but other %s/%s/N=%ld runs have %zu: runs of a cell must share a test set",
@@ -102,9 +112,9 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
         goto done;
     }
     for (int r = 0; r < cell->n_runs; r++)
-        if (cell->seeds[r] == (uint64_t)seed) {
-            sc_errf(err, "%s: seed %.0f appears twice for %s/%s/N=%ld (a copied run directory?)", path, seed, task,
-                    label, (long)n);
+        if (cell->seeds[r] == seed) {
+            sc_errf(err, "%s: seed %" PRIu64 " appears twice for %s/%s/N=%ld (a copied run directory?)", path, seed,
+                    task, label, (long)n);
             goto done;
         }
     if (cell->n_runs == SC_CMP_MAX_RUNS) {
@@ -112,7 +122,7 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
         goto done;
     }
     int r = cell->n_runs++;
-    cell->seeds[r] = (uint64_t)seed;
+    cell->seeds[r] = seed;
     cell->a[r] = a, cell->b[r] = b, cell->gold[r] = gold && ng == na ? gold : NULL;
     if (cell->gold[r] != gold) free(gold);
     a = b = gold = NULL;

@@ -142,6 +142,42 @@ static void test_errors(void **state) {
     remove_root();
 }
 
+// Failed runs (scaffold run adds them): never dropped from the Markdown table.
+static void test_failed_rows(void **state) {
+    (void)state;
+    make_root("failed");
+    int a[10], b[10];
+    char d[512];
+    for (int i = 0; i < 10; i++) a[i] = i < 5, b[i] = i < 7;
+    snprintf(d, sizeof d, "%s/none/s1", root), write_student(d, "t", "none", 0, 500, 1, a, 10);
+    snprintf(d, sizeof d, "%s/none/s2", root), write_student(d, "t", "none", 0, 500, 2, b, 10);
+    sc_cmp c;
+    sc_cmp_init(&c);
+    sc_err err;
+    assert_int_equal(sc_cmp_add_dir(&c, root, &err), 0);
+    assert_int_equal(sc_cmp_add_failed(&c, "t", "none", 500, 3, "scaffold train-student: boom | bad\nsecond", &err), 0);
+    assert_int_equal(sc_cmp_add_failed(&c, "t", "ghost", 500, 1, "unknown explainer", &err), 0);
+    assert_int_equal(sc_cmp_add_failed(&c, "u", "ghost", 100, 1, "not run: its teacher failed (x)", &err), 0);
+    assert_int_equal(sc_cmp_add_failed(&c, "u", "teacher", 0, 1, "scaffold train-teacher: no data", &err), 0);
+    sc_boot_cfg cfg = sc_boot_default();
+    assert_int_equal(sc_cmp_compute(&c, &cfg, &err), 0);
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    sc_cmp_print_markdown(&c, f);
+    fclose(f);
+    const char *want[] = {"| none | 60.0 [", "(2 seeds, 1 failed) |", "| ghost | FAILED (1 run) |",
+                          "| none | 500 | 3 | scaffold train-student: boom / bad |", "| ghost | 500 | 1 | unknown explainer |",
+                          "### u — ", "| teacher | – | 1 | scaffold train-teacher: no data |",
+                          "| ghost | 100 | 1 | not run: its teacher failed (x) |"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(md, want[i])) fail_msg("expected '%s' in:\n%s", want[i], md);
+    assert_null(strstr(md, "second"));  // only the first line of a reason
+    free(md);
+    sc_cmp_free(&c);
+    remove_root();
+}
+
 // 1 if some file under dir has ".tmp." in its name (a half-written output left behind).
 static int has_temp_files(const char *dir) {
     char cmd[700];
@@ -213,6 +249,7 @@ static void test_regress_files(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_table), cmocka_unit_test(test_errors),
-                                       cmocka_unit_test(test_hostile_numbers), cmocka_unit_test(test_regress_files)};
+                                       cmocka_unit_test(test_hostile_numbers), cmocka_unit_test(test_regress_files),
+                                       cmocka_unit_test(test_failed_rows)};
     return cmocka_run_group_tests_name("compare", tests, NULL, sc_test_teardown);
 }

@@ -261,7 +261,9 @@ int sc_cmd_train_student(int argc, char **argv) {
     }
     long steps = res.steps > 0 ? res.steps : 1;
     sc_result_student r = {
-        .task = task, .arch = def->name, .teacher_arch = teacher.def->name, .explainer = explainer, .label = label,
+        // The task's name, not the --task argument: a task given by path groups with itself in `scaffold compare`.
+        .task = pipe.task->name, .arch = def->name, .teacher_arch = teacher.def->name, .explainer = explainer,
+        .label = label,
         .student_explainer = st.have_sexpl ? st.sexpl.def->name : "", .n = (long)n_train,
         .seed = seed, .learn = learn, .regression = reg, .cfg_model = &student.cfg, .cfg_trainer = &rc.trainer,
         .cfg_smat = &smat_cfg, .cfg_texpl = st.have_texpl ? &st.texpl.cfg : NULL,

@@ -20,6 +20,9 @@ static const sc_explainer_def *const registry[] = {
 };
 #define N_REG ((int)(sizeof registry / sizeof registry[0]))
 
+// The explainers whose init creates learnable parameters (checked in sc_explainer_create).
+static const sc_explainer_def *const learnable[] = {&sc_explainer_attention, NULL};
+
 const char *const sc_explain_norm_names[] = {"softmax", "sparsemax", "entmax15", "none", NULL};
 
 const sc_explainer_def *sc_explainer_find(const char *name) {
@@ -31,6 +34,12 @@ const sc_explainer_def *sc_explainer_find(const char *name) {
 const sc_explainer_def *const *sc_explainer_list(int *n) {
     *n = N_REG;
     return registry;
+}
+
+int sc_explainer_learnable(const sc_explainer_def *d) {
+    for (int i = 0; learnable[i]; i++)
+        if (learnable[i] == d) return 1;
+    return 0;
 }
 
 // One-example forward pass (no grad, a private context) to learn how many
@@ -88,6 +97,12 @@ int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg,
     if (sc_config_check_known(&e->cfg, specs, 1, what, err)) return -1;
     if (sc_params_init(&e->params, (size_t)1 << 16, err)) return -1;
     if (probe(e, m, err) || e->def->init(e, m, err)) {
+        sc_explainer_free(e);
+        return -1;
+    }
+    if (sc_explainer_learnable(e->def) != (e->params.n > 0)) {
+        sc_errf(err, "explainer %s: declared %s in explainer.c, but its init created %d parameter tensors", name,
+                sc_explainer_learnable(e->def) ? "learnable" : "not learnable", e->params.n);
         sc_explainer_free(e);
         return -1;
     }

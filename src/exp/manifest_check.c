@@ -174,7 +174,8 @@ static void check_ckpt(sc_mf *f) {
         if (access(p, R_OK))
             sc_mf_problem(f, "%s line %d: field 'teacher.ckpt.%s': no checkpoint %s", f->path, v->line, c->keys[k], p);
     }
-    for (int i = 0; i < f->n_tasks && c; i++)  // a ckpt entry that is not a map of scalars plans no teacher either
+    // A value that is not a path (a problem above) is dropped: nothing later reads it as one.
+    for (int i = 0; i < f->n_tasks && c; i++)
         if (f->t[i].ckpt && f->t[i].ckpt->kind != SC_Y_SCALAR) f->t[i].ckpt = NULL;
 }
 

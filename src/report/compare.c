@@ -251,10 +251,15 @@ static int n_failed_of(const sc_cmp *c, const char *task, const char *label, lon
     return k;
 }
 
-static void add_n(long *ns, int *n_ns, long n) {
+#define MAX_NS 64  // columns of a task's table (a manifest has at most 64 values of n)
+
+// Adds n to the distinct N of a table; returns 1 if it did not fit.
+static int add_n(long *ns, int *n_ns, long n) {
     for (int q = 0; q < *n_ns; q++)
-        if (ns[q] == n) return;
-    if (*n_ns < 32) ns[(*n_ns)++] = n;
+        if (ns[q] == n) return 0;
+    if (*n_ns == MAX_NS) return 1;
+    ns[(*n_ns)++] = n;
+    return 0;
 }
 
 // The rows of one task: its cells' labels (in cell order), then labels that only failed.
@@ -288,15 +293,16 @@ static void print_failed_rows(const sc_cmp *c, const char *task, FILE *f) {
 
 static void print_task(const sc_cmp *c, const char *task, FILE *f) {
     const sc_cmp_cell *first = NULL;
-    long ns[32];
-    int n_ns = 0;
+    long ns[MAX_NS];
+    int n_ns = 0, cut = 0;  // cut: cells whose N has no column (more than MAX_NS distinct N)
     for (int k = 0; k < c->n_cells; k++)
         if (!strcmp(c->cells[k].task, task)) {
             if (!first) first = &c->cells[k];
-            add_n(ns, &n_ns, c->cells[k].n);
+            cut += add_n(ns, &n_ns, c->cells[k].n);
         }
     for (int k = 0; k < c->n_failed; k++)
-        if (!strcmp(c->failed[k].task, task) && strcmp(c->failed[k].label, "teacher")) add_n(ns, &n_ns, c->failed[k].n);
+        if (!strcmp(c->failed[k].task, task) && strcmp(c->failed[k].label, "teacher"))
+            cut += add_n(ns, &n_ns, c->failed[k].n);
     for (int a = 1; a < n_ns; a++)  // ascending N
         for (int b = a; b > 0 && ns[b - 1] > ns[b]; b--) {
             long t = ns[b];
@@ -331,6 +337,7 @@ static void print_task(const sc_cmp *c, const char *task, FILE *f) {
         }
         fprintf(f, "\n");
     }
+    if (cut) fprintf(f, "(%d cells have an N beyond the first %d shown: summary.csv has every cell)\n", cut, MAX_NS);
     if (n_labels) fprintf(f, "\n");
     print_failed_rows(c, task, f);
 }

@@ -1,9 +1,12 @@
 // scaffold compare (report/compare.c, io/result_read.c): cells from student
 // result files written here with msgpack-c, the table's numbers against values
 // computed by hand, and the errors for broken trees (a foreign file, a test set
-// of another size, a seed counted twice).
+// of another size, a seed counted twice, hostile numbers: results directories
+// are shared, so n = 1e300 or seed = -1 must be an error naming the file and the
+// field, never a crash, and --csv must not be written).
 #include "sc_test.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <msgpack.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include "cli/cli.h"
 #include "data/cache.h"
 #include "report/compare.h"
+#include "results_util.h"
 
 static void str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
 
@@ -138,7 +142,114 @@ static void test_errors(void **state) {
     remove_root();
 }
 
+// Failed runs (scaffold run adds them): never dropped from the Markdown table.
+static void test_failed_rows(void **state) {
+    (void)state;
+    make_root("failed");
+    int a[10], b[10];
+    char d[512];
+    for (int i = 0; i < 10; i++) a[i] = i < 5, b[i] = i < 7;
+    snprintf(d, sizeof d, "%s/none/s1", root), write_student(d, "t", "none", 0, 500, 1, a, 10);
+    snprintf(d, sizeof d, "%s/none/s2", root), write_student(d, "t", "none", 0, 500, 2, b, 10);
+    sc_cmp c;
+    sc_cmp_init(&c);
+    sc_err err;
+    assert_int_equal(sc_cmp_add_dir(&c, root, &err), 0);
+    assert_int_equal(sc_cmp_add_failed(&c, "t", "none", 500, 3, "scaffold train-student: boom | bad\nsecond", &err), 0);
+    assert_int_equal(sc_cmp_add_failed(&c, "t", "ghost", 500, 1, "unknown explainer", &err), 0);
+    assert_int_equal(sc_cmp_add_failed(&c, "u", "ghost", 100, 1, "not run: its teacher failed (x)", &err), 0);
+    assert_int_equal(sc_cmp_add_failed(&c, "u", "teacher", 0, 1, "scaffold train-teacher: no data", &err), 0);
+    sc_boot_cfg cfg = sc_boot_default();
+    assert_int_equal(sc_cmp_compute(&c, &cfg, &err), 0);
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    sc_cmp_print_markdown(&c, f);
+    fclose(f);
+    const char *want[] = {"| none | 60.0 [", "(2 seeds, 1 failed) |", "| ghost | FAILED (1 run) |",
+                          "| none | 500 | 3 | scaffold train-student: boom / bad |", "| ghost | 500 | 1 | unknown explainer |",
+                          "### u — ", "| teacher | – | 1 | scaffold train-teacher: no data |",
+                          "| ghost | 100 | 1 | not run: its teacher failed (x) |"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(md, want[i])) fail_msg("expected '%s' in:\n%s", want[i], md);
+    assert_null(strstr(md, "second"));  // only the first line of a reason
+    free(md);
+    sc_cmp_free(&c);
+    remove_root();
+}
+
+// 1 if some file under dir has ".tmp." in its name (a half-written output left behind).
+static int has_temp_files(const char *dir) {
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "find %s -name '*.tmp.*' | grep -q .", dir);
+    return system(cmd) == 0;
+}
+
+static void test_hostile_numbers(void **state) {
+    (void)state;
+    ru_export();
+    for (int k = 0; k < RU_N_CASES; k++) {
+        const ru_case *c = &ru_cases[k];
+        if (!c->compare) continue;
+        make_root(c->name);
+        char d[512], csv[512], out[8192], errb[4096];
+        snprintf(d, sizeof d, "%s/good", root), assert_int_equal(ru_write(d, c, 0, 1), 0);
+        snprintf(d, sizeof d, "%s/bad", root), assert_int_equal(ru_write(d, c, 1, 2), 0);
+        snprintf(csv, sizeof csv, "%s/summary.csv", root);
+        char *argv[] = {"compare", root, "--csv", csv, NULL};
+        int rc = sc_test_capture(sc_cmd_compare, 4, argv, out, sizeof out, errb, sizeof errb);
+        if (rc != 1 || !strstr(errb, "bad/metrics.msgpack") || !strstr(errb, c->field))
+            fail_msg("%s: exit %d, expected 1 and an error naming bad/metrics.msgpack and %s; stderr: %s", c->name, rc,
+                     c->field, errb);
+        assert_int_not_equal(access(csv, F_OK), 0);  // no partial output
+        assert_false(has_temp_files(root));
+        remove_root();
+    }
+}
+
+// The committed regression inputs (tests/fuzz/regress/results/): each case's
+// file is there, and reading it gives an error (or, for values compare never
+// reads, a result) — never a crash. Other files a fuzzer adds there must not crash either.
+static void test_regress_files(void **state) {
+    (void)state;
+    const char *dir = "tests/fuzz/regress/results";
+    if (access(dir, R_OK)) skip();  // run from the repository root
+    for (int k = 0; k < RU_N_CASES; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.msgpack", dir, ru_cases[k].name);
+        if (access(path, R_OK)) fail_msg("%s is missing (SC_REGRESS_WRITE=%s zig-out/tests/test_compare)", path, dir);
+        sc_cmp c;
+        sc_cmp_init(&c);
+        sc_err err;
+        int added = 0, rc = sc_cmp_add_file(&c, path, &added, &err);
+        if (ru_cases[k].compare && (rc != -1 || !strstr(err.msg, path) || !strstr(err.msg, ru_cases[k].field)))
+            fail_msg("%s: expected an error naming the file and %s, got rc %d: %s", path, ru_cases[k].field, rc,
+                     rc ? err.msg : "");
+        if (!ru_cases[k].compare) assert_int_equal(rc, 0);
+        sc_cmp_free(&c);
+    }
+    struct dirent **list;
+    int n = scandir(dir, &list, NULL, alphasort);
+    assert_true(n >= 0);
+    for (int i = 0; i < n; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, list[i]->d_name);
+        if (list[i]->d_name[0] != '.') {
+            sc_cmp c;
+            sc_cmp_init(&c);
+            sc_err err;
+            int added;
+            (void)sc_cmp_add_file(&c, path, &added, &err);  // any answer but a crash
+            sc_cmp_free(&c);
+        }
+        free(list[i]);
+    }
+    free(list);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_table), cmocka_unit_test(test_errors)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_table), cmocka_unit_test(test_errors),
+                                       cmocka_unit_test(test_hostile_numbers), cmocka_unit_test(test_regress_files),
+                                       cmocka_unit_test(test_failed_rows)};
     return cmocka_run_group_tests_name("compare", tests, NULL, sc_test_teardown);
 }

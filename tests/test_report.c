@@ -1,7 +1,9 @@
 // scaffold report (report/report.c, report/plot.c): the page for the committed
 // reference experiment has both tasks' tables, gnuplot SVG charts (bars, curves,
 // meta loss) and the learned head coefficients; a directory without student
-// results and a bad command line are clear errors.
+// results and a bad command line are clear errors; a crafted result file (n =
+// 1e300, seed = -1, a NaN curve, a 300-entry curve, ...) is an error naming
+// the file and the field, with no page (and no temporary file) left behind.
 #include "sc_test.h"
 
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "report/report.h"
+#include "results_util.h"
 
 static int count(const char *s, const char *needle) {
     int n = 0;
@@ -58,7 +61,63 @@ static void test_errors(void **state) {
     rmdir(dir);
 }
 
+static int has_temp_files(const char *dir) {
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "find %s -name '*.tmp.*' | grep -q .", dir);
+    return system(cmd) == 0;
+}
+
+// Every crafted case, as a tree with one good student beside the bad file.
+static void test_hostile_numbers(void **state) {
+    (void)state;
+    char root[256], cmd[600];
+    snprintf(root, sizeof root, "/tmp/sc_test_report_hostile_%d", (int)getpid());
+    for (int k = 0; k < RU_N_CASES; k++) {
+        const ru_case *c = &ru_cases[k];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+        assert_int_equal(system(cmd), 0);
+        char d[512], page[512], out[4096], errb[4096];
+        snprintf(d, sizeof d, "%s/good", root), assert_int_equal(ru_write(d, c, 0, 1), 0);
+        snprintf(d, sizeof d, "%s/bad", root), assert_int_equal(ru_write(d, c, 1, 2), 0);
+        snprintf(page, sizeof page, "%s/report.html", root);
+        char *argv[] = {"report", root, "--out", page, NULL};
+        int rc = sc_test_capture(sc_cmd_report, 4, argv, out, sizeof out, errb, sizeof errb);
+        if (rc != 1 || !strstr(errb, "bad/metrics.msgpack") || !strstr(errb, c->field))
+            fail_msg("%s: exit %d, expected 1 and an error naming bad/metrics.msgpack and %s; stderr: %s", c->name, rc,
+                     c->field, errb);
+        assert_int_not_equal(access(page, F_OK), 0);
+        assert_false(has_temp_files(root));
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+// The committed regression inputs: report reads every value they hold, so
+// each one is an error naming it.
+static void test_regress_files(void **state) {
+    (void)state;
+    const char *dir = "tests/fuzz/regress/results";
+    if (access(dir, R_OK)) skip();
+    char root[256], cmd[1200], page[512];
+    snprintf(root, sizeof root, "/tmp/sc_test_report_regress_%d", (int)getpid());
+    snprintf(page, sizeof page, "%s/report.html", root);
+    for (int k = 0; k < RU_N_CASES; k++) {
+        snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/x && cp %s/%s.msgpack %s/x/metrics.msgpack", root, root,
+                 dir, ru_cases[k].name, root);
+        assert_int_equal(system(cmd), 0);
+        sc_err err;
+        int rc = sc_report_write(root, page, &err);
+        if (rc != -1 || !strstr(err.msg, "x/metrics.msgpack") || !strstr(err.msg, ru_cases[k].field))
+            fail_msg("%s: expected an error naming the file and %s, got rc %d: %s", ru_cases[k].name,
+                     ru_cases[k].field, rc, rc ? err.msg : "");
+        assert_int_not_equal(access(page, F_OK), 0);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_reference_report), cmocka_unit_test(test_errors)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_reference_report), cmocka_unit_test(test_errors),
+                                       cmocka_unit_test(test_hostile_numbers), cmocka_unit_test(test_regress_files)};
     return cmocka_run_group_tests_name("report", tests, NULL, sc_test_teardown);
 }

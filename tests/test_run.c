@@ -2,13 +2,17 @@
 // runs for real (a teacher, then students in a pool of 2 processes of the
 // scaffold binary), writes its summary table, is skipped entirely by --resume,
 // refuses to overwrite without --resume, and refuses a run whose configuration
-// changed. Manifest errors name the file, line and field.
+// changed. Manifest errors name the file, line and field; a manifest is
+// validated in full before anything runs (every problem listed, the run count
+// checked before expanding); tasks given by path (../x, absolute) write nothing
+// outside OUT; a run that fails is a FAILED row with its reason in summary.md.
 #include "sc_test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exp/manifest.h"
@@ -118,7 +122,224 @@ static void test_manifest_errors(void **state) {
                  "student.set.lr");
 }
 
+// Loads text as a manifest at path; expects failure and returns every problem (malloc'd).
+static char *problems_of(const char *path, const char *text, sc_err *err) {
+    write_file(path, text);
+    sc_manifest m;
+    char *list = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&list, &len);
+    assert_non_null(f);
+    assert_int_equal(sc_manifest_load_report(&m, path, NULL, f, err), -1);
+    fclose(f);
+    return list;
+}
+
+static void expect_problem(const char *list, const char *want) {
+    if (!strstr(list, want)) fail_msg("expected '%s' among the problems:\n%s", want, list);
+}
+
+// Everything wrong at once, each problem with the file, line and field.
+static void test_manifest_validation(void **state) {
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "/tmp/sc_test_run_check_%d.yaml", (int)getpid());
+    sc_err err;
+    char *list = problems_of(path,
+                             "name: check\n"
+                             "tasks: [synth-text, no-such-task]\n"
+                             "teacher: {set: {epochz: 2}}\n"
+                             "explainers:\n"
+                             "  - none\n"
+                             "  - no-such-explainer\n"
+                             "  - {name: gradient-x-input, learn: true}\n"
+                             "  - {name: attention, label: ../../evil, set: {teacher.stepz: 1}}\n"
+                             "n: [40, 5000]\n"
+                             "seeds: [1]\n"
+                             "student:\n"
+                             "  set:\n"
+                             "    epochs: 1\n"
+                             "    bogus_key: 3\n"
+                             "    student_explainer.temperature: 2\n",
+                             &err);
+    char want[600];
+    snprintf(want, sizeof want, "%s line 2: field 'tasks[1]': unknown task 'no-such-task'", path);
+    expect_problem(list, want);
+    snprintf(want, sizeof want, "%s line 6: field 'explainers[1].name': unknown explainer 'no-such-explainer'", path);
+    expect_problem(list, want);
+    snprintf(want, sizeof want, "%s line 7: field 'explainers[2].learn': explainer 'gradient-x-input' has no "
+             "parameters to learn (learnable: attention)", path);
+    expect_problem(list, want);
+    snprintf(want, sizeof want, "%s line 8: field 'explainers[3].label': '../../evil'", path);
+    expect_problem(list, want);
+    snprintf(want, sizeof want, "%s line 3: field 'teacher.set.epochz': unknown key 'epochz' for teacher", path);
+    expect_problem(list, want);
+    snprintf(want, sizeof want, "%s line 14: field 'student.set.bogus_key': unknown key 'bogus_key' for student", path);
+    expect_problem(list, want);
+    snprintf(want, sizeof want, "%s line 8: field 'explainers[3].set.teacher.stepz': unknown key 'stepz' for explainer "
+             "attention", path);
+    expect_problem(list, want);
+    snprintf(want, sizeof want, "%s line 9: field 'n[1]': n = 5000 is more than the student pool of task "
+             "'synth-text' (1200 examples)", path);
+    expect_problem(list, want);
+    // student_explainer.temperature is known to the student explainer (auto: attention): no problem.
+    assert_null(strstr(list, "field 'student.set.student_explainer.temperature'"));
+    snprintf(want, sizeof want, "%s: 8 problems (nothing was run)", path);
+    if (strcmp(err.msg, want)) fail_msg("expected '%s', got '%s'\n%s", want, err.msg, list);
+    free(list);
+
+    // Without a problem list, err holds as many as fit, after the count.
+    sc_manifest m;
+    assert_int_equal(sc_manifest_load(&m, path, NULL, &err), -1);
+    snprintf(want, sizeof want, "%s: 8 problems (nothing was run):\n  %s line 2", path, path);
+    if (strncmp(err.msg, want, strlen(want))) fail_msg("expected '%s...', got '%s'", want, err.msg);
+
+    // The same task twice, by name and by (absolute) path: one output folder for both.
+    char cwd[512], text[1200];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text, "name: x\ntasks: [synth-text, %s/tasks/synth-text]\nexplainers: [none]\nn: [1]\n"
+             "seeds: [1]\n", cwd);
+    list = problems_of(path, text, &err);
+    snprintf(want, sizeof want, "%s line 2: field 'tasks[1]': '%s/tasks/synth-text' is the task 'synth-text' again "
+             "(as tasks[0]): their runs would share OUT/runs/synth-text", path, cwd);
+    expect_problem(list, want);
+    free(list);
+    unlink(path);
+}
+
+// A manifest that would expand to ~1M runs is refused from the list sizes
+// alone, before anything is expanded (it used to run past 30 s and 930 MB).
+static void test_run_count_limit(void **state) {
+    (void)state;
+    char path[300], text[8192];
+    snprintf(path, sizeof path, "/tmp/sc_test_run_big_%d.yaml", (int)getpid());
+    size_t k = (size_t)snprintf(text, sizeof text, "name: big\ntasks: [synth-text, synth-text, synth-text, "
+                                "synth-text]\nexplainers: [none");
+    for (int i = 1; i < 64; i++) k += (size_t)snprintf(text + k, sizeof text - k, ", {name: none, label: e%d}", i);
+    k += (size_t)snprintf(text + k, sizeof text - k, "]\nn: [1");
+    for (int i = 2; i <= 64; i++) k += (size_t)snprintf(text + k, sizeof text - k, ", %d", i);
+    k += (size_t)snprintf(text + k, sizeof text - k, "]\nseeds: [0");
+    for (int i = 1; i < 64; i++) k += (size_t)snprintf(text + k, sizeof text - k, ", %d", i);
+    snprintf(text + k, sizeof text - k, "]\n");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    sc_err err;
+    char *list = problems_of(path, text, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    expect_problem(list, "= 1048576 student runs, plus 4 teachers: more than the 10000 runs a manifest may hold");
+    expect_problem(list, "line 2"), expect_problem(list, "line 3"), expect_problem(list, "line 4");
+    if (s > 2.0) fail_msg("refusing the 1M-run manifest took %.2f s", s);
+    print_message("1M-run manifest refused in %.3f s\n", s);
+    free(list);
+    unlink(path);
+}
+
+// Copies tasks/synth-text to dir/<name>/task.yaml under another name.
+static void copy_task(const char *parent, const char *name) {
+    size_t n;
+    char *text = sc_test_slurp("tasks/synth-text/task.yaml", &n);
+    assert_non_null(text);
+    char *at = strstr(text, "name: synth-text\n");
+    assert_non_null(at);
+    char path[600], cmd[700];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/%s", parent, name);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/%s/task.yaml", parent, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*sname: %s\n%s", (int)(at - text), text, name, at + strlen("name: synth-text\n"));
+    fclose(f);
+    free(text);
+}
+
+// Every path under root except OUT, one per line, sorted (malloc'd).
+static char *tree_outside(const char *root, const char *out) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "find %s -path %s -prune -o -print | sort", root, out);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char *buf = calloc(1, 1 << 16);
+    size_t n = fread(buf, 1, (1 << 16) - 1, p);
+    buf[n] = '\0';
+    pclose(p);
+    return buf;
+}
+
+// Tasks given as ../../x (relative to the manifest's folder) and by absolute
+// path: output folders are the tasks' names, nothing is written outside OUT,
+// and a run that fails (a head out of range, found only at run time) is a
+// FAILED row with its reason in summary.md.
+static void test_task_paths_and_failed_rows(void **state) {
+    (void)state;
+    if (!find_scaffold()) skip();
+    char root[256], cmd[700], path[600], out[600], abs_task[600], text[2048];
+    snprintf(root, sizeof root, "/tmp/sc_test_run_paths_%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/exp/sub", root, root);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/tasks", root), copy_task(path, "synth-a");
+    snprintf(path, sizeof path, "%s/abs", root), copy_task(path, "synth-b");
+    snprintf(abs_task, sizeof abs_task, "%s/abs/synth-b", root);
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(path, sizeof path, "%s/exp/sub/m.yaml", root);
+    snprintf(text, sizeof text,
+             "name: paths\n"
+             "tasks: [../../tasks/synth-a, %s]\n"
+             "teacher: {arch: transformer, set: {max_steps: 5, epochs: 1, eval_batch: 300}}\n"
+             "explainers: [none, {name: attention-head, label: bad-head, set: {teacher.layer: 7}}]\n"
+             "n: [40]\n"
+             "seeds: [1]\n"
+             "student: {set: {epochs: 1, max_steps: 5, eval_batch: 300}}\n",
+             abs_task);
+    write_file(path, text);
+    char *before = tree_outside(root, out);
+
+    sc_manifest m;
+    sc_err err;
+    if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(m.n_runs, 6);
+    char want[700];
+    snprintf(want, sizeof want, "%s/teachers/synth-a", out);
+    assert_string_equal(m.runs[0].dir, want);
+    snprintf(want, sizeof want, "%s/runs/synth-b/bad-head/n40/seed1", out);
+    assert_string_equal(m.runs[5].dir, want);
+    for (int i = 0; i < m.n_runs; i++) {
+        assert_int_equal(strncmp(m.runs[i].dir, out, strlen(out)), 0);
+        assert_null(strstr(m.runs[i].dir, ".."));
+    }
+    FILE *log = tmpfile();
+    sc_exp_opts o = {.jobs = 2, .exe = exe, .log = log};
+    int failed = -1;
+    if (sc_exp_execute(&m, &o, &failed, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(failed, 2);  // bad-head on both tasks
+    sc_manifest_free(&m);
+    fclose(log);
+
+    char *after = tree_outside(root, out);
+    if (strcmp(before, after)) fail_msg("written outside %s:\nbefore:\n%s\nafter:\n%s", out, before, after);
+    free(before), free(after);
+    snprintf(path, sizeof path, "%s/runs/synth-a/none/n40/seed1/metrics.msgpack", out);
+    assert_int_equal(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/teachers/synth-b/teacher.ckpt", out);
+    assert_int_equal(access(path, R_OK), 0);
+
+    snprintf(path, sizeof path, "%s/summary.md", out);
+    size_t n;
+    char *md = sc_test_slurp(path, &n);
+    assert_non_null(md);
+    if (!strstr(md, "| bad-head | FAILED (1 run) |") || !strstr(md, "Failed runs of synth-a:") ||
+        !strstr(md, "Failed runs of synth-b:") || !strstr(md, "| bad-head | 40 | 1 | scaffold train-student: ") ||
+        !strstr(md, "'layer'") || !strstr(md, "| none | "))
+        fail_msg("summary.md lacks the failed rows:\n%s", md);
+    free(md);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_manifest_errors), cmocka_unit_test(test_run_resume)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_manifest_errors), cmocka_unit_test(test_manifest_validation),
+                                       cmocka_unit_test(test_run_count_limit),
+                                       cmocka_unit_test(test_task_paths_and_failed_rows),
+                                       cmocka_unit_test(test_run_resume)};
     return cmocka_run_group_tests_name("run", tests, NULL, sc_test_teardown);
 }

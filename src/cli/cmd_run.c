@@ -1,5 +1,6 @@
-// scaffold run — expands an experiment manifest (exp/manifest.h) into runs and
-// executes them in a local pool (exp/runner.h); ends with the summary table.
+// scaffold run — validates an experiment manifest in full and expands it into
+// runs (exp/manifest.h), then executes them in a local pool (exp/runner.h);
+// ends with the summary table. --dry-run validates and prints the commands.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +34,17 @@ int sc_cmd_run(int argc, char **argv) {
     if (!path) return sc_cli_usage_error(me, "give a manifest file (see experiments/)");
     sc_manifest m;
     sc_err err;
-    if (sc_manifest_load(&m, path, out, &err)) {
+    // The manifest is validated in full here (exp/manifest.h), --dry-run included:
+    // every problem is listed before anything runs.
+    if (sc_manifest_load_report(&m, path, out, stderr, &err)) {
         fprintf(stderr, "scaffold run: %s\n", err.msg);
         return SC_EXIT_FAIL;
+    }
+    if (o.dry_run) {
+        int teachers = 0;
+        for (int i = 0; i < m.n_runs; i++) teachers += m.runs[i].is_teacher;
+        fprintf(stderr, "%s: valid; %d runs (%d teachers, %d students) into %s\n", path, m.n_runs, teachers,
+                m.n_runs - teachers, m.out);
     }
     int failed = 0, rc = sc_exp_execute(&m, &o, &failed, &err);
     if (rc) fprintf(stderr, "scaffold run: %s\n", err.msg);

@@ -103,7 +103,8 @@ int sc_cmd_train_teacher(int argc, char **argv) {
     int save_rc = sc_checkpoint_save(path, &model, &x, &err);
     sc_ckpt_extra_free(&x);
     if (save_rc) goto fail;
-    sc_result_run r = {.kind = "teacher", .task = task, .arch = def->name, .seed = seed, .cfg_model = &model.cfg,
+    // The task's name (not a path given as --task), as students record it.
+    sc_result_run r = {.kind = "teacher", .task = pipe.task->name, .arch = def->name, .seed = seed, .cfg_model = &model.cfg,
                        .cfg_trainer = &rc.trainer, .train = &res, .metric_name = reg ? "test_pearson" : "test_accuracy",
                        .metric = metric, .rmse = reg ? rmse : -1};
     char rpath[1024];

@@ -1,3 +1,5 @@
+// manifest.c — parsing a manifest's syntax and expanding it into runs
+// (manifest.h); the checks in between are manifest_check.c.
 #include "exp/manifest.h"
 
 #include <stdarg.h>
@@ -7,16 +9,9 @@
 
 #include "core/sha256.h"
 #include "data/rawfile.h"
-#include "data/task.h"
-#include "data/yaml_tree.h"
+#include "exp/manifest_impl.h"
 
-#define MAX_LIST 64
-
-typedef struct expl_spec {
-    const char *name, *label;
-    int learn;
-    const sc_ynode *set;
-} expl_spec;
+#define MAX_LIST SC_MF_MAX_LIST
 
 static int add_arg(sc_exp_run *r, const char *s, sc_err *err) {
     if (r->argc + 1 >= SC_EXP_MAX_ARGS) return sc_errf(err, "run %s: more than %d arguments", r->dir, SC_EXP_MAX_ARGS);
@@ -34,32 +29,31 @@ static int add_args(sc_exp_run *r, sc_err *err, int n, ...) {
     return rc;
 }
 
-// `set` maps of scalars become "--set k=v" pairs.
-static int add_sets(sc_exp_run *r, const sc_ynode *set, const char *file, const char *path, sc_err *err) {
-    if (!set) return 0;
-    if (sc_yexpect(set, SC_Y_MAP, file, path, err)) return -1;
-    for (size_t i = 0; i < set->n; i++) {
-        if (set->items[i]->kind != SC_Y_SCALAR)
-            return sc_errf(err, "%s line %d: field '%s.%s': expected a scalar value", file, set->items[i]->line, path,
-                           set->keys[i]);
-        char kv[512];
-        snprintf(kv, sizeof kv, "%s=%s", set->keys[i], set->items[i]->str);
-        if (add_args(r, err, 2, "--set", kv)) return -1;
-    }
+// `set` maps of scalars become "--set k=v" pairs (validated by sc_mf_check).
+static int add_sets(sc_mf *f, sc_exp_run *r, const sc_ynode *set, const char *field, sc_err *err) {
+    char kv[MAX_LIST][512];
+    int n = sc_mf_sets(f, set, field, kv, MAX_LIST);
+    for (int i = 0; i < n; i++)
+        if (add_args(r, err, 2, "--set", kv[i])) return -1;
     return 0;
 }
 
 // The key: sha256 over the arguments (NUL-separated) before --out, then the
-// bytes of the default config file the run resolves (<role>s/configs/<task>.yaml,
-// or a marker when there is none), so that editing that file is a changed run.
+// bytes of the default config file the run resolves (<role>s/configs/<task>.yaml
+// for its --task argument, as train-teacher/train-student look it up, or a
+// marker when there is none), so that editing that file is a changed run.
 static void run_key(sc_exp_run *r) {
     sc_sha256 h;
     sc_sha256_init(&h);
-    for (int i = 0; i < r->argc && strcmp(r->argv[i], "--out"); i++) sc_sha256_update(&h, r->argv[i], strlen(r->argv[i]) + 1);
-    char path[1024], *buf;
+    const char *task = r->task;
+    for (int i = 0; i < r->argc && strcmp(r->argv[i], "--out"); i++) {
+        sc_sha256_update(&h, r->argv[i], strlen(r->argv[i]) + 1);
+        if (!strcmp(r->argv[i], "--task") && i + 1 < r->argc) task = r->argv[i + 1];
+    }
+    char path[2048], *buf;
     size_t n;
     sc_err ignored;
-    snprintf(path, sizeof path, "%s/%s/configs/%s.yaml", sc_task_root(), r->is_teacher ? "teachers" : "students", r->task);
+    snprintf(path, sizeof path, "%s/%s/configs/%s.yaml", sc_task_root(), r->is_teacher ? "teachers" : "students", task);
     if (sc_read_file(path, &buf, &n, &ignored) == 0) {
         sc_sha256_update(&h, "config\0", 7);
         sc_sha256_update(&h, buf, n);
@@ -103,17 +97,20 @@ static int long_list(const sc_ynode *root, const char *key, long lo, long hi, co
     return 0;
 }
 
-static int parse_explainers(const sc_ynode *root, const char *file, expl_spec *e, int *n, sc_err *err) {
-    const sc_ynode *s = sc_ymap_get(root, "explainers");
+static int parse_explainers(sc_mf *f, sc_err *err) {
+    const char *file = f->path;
+    const sc_ynode *s = f->expl_node = sc_ymap_get(f->root, "explainers");
     if (!s) return sc_errf(err, "%s: missing field 'explainers' (a list)", file);
     if (sc_yexpect(s, SC_Y_SEQ, file, "explainers", err)) return -1;
     if (!s->n || s->n > MAX_LIST) return sc_errf(err, "%s line %d: 'explainers' needs 1 to %d entries", file, s->line, MAX_LIST);
     static const char *const keys[] = {"name", "learn", "label", "set", NULL};
+    sc_mf_expl *e = f->ex;
     for (size_t i = 0; i < s->n; i++) {
         const sc_ynode *it = s->items[i];
         char path[64];
         snprintf(path, sizeof path, "explainers[%zu]", i);
         memset(&e[i], 0, sizeof e[i]);
+        e[i].line = it->line;
         if (it->kind == SC_Y_SCALAR) {
             e[i].name = e[i].label = it->str;
             continue;
@@ -131,7 +128,52 @@ static int parse_explainers(const sc_ynode *root, const char *file, expl_spec *e
             if (!strcmp(e[i].label, e[j].label))
                 return sc_errf(err, "%s line %d: explainers[%zu] has the label '%s' of explainers[%zu]; give it another `label`",
                                file, s->items[i]->line, i, e[i].label, j);
-    *n = (int)s->n;
+    f->n_expl = (int)s->n;
+    return 0;
+}
+
+// The syntax: fields, types, list sizes (the first error stops).
+static int parse(sc_mf *f, sc_err *err) {
+    static const char *const top[] = {"name", "out", "tasks", "teacher", "explainers", "n", "seeds", "student", NULL};
+    static const char *const tkeys[] = {"seed", "set", "ckpt", "arch", NULL};
+    static const char *const skeys[] = {"set", NULL};
+    const char *path = f->path, *tasks[MAX_LIST];
+    const sc_ynode *root = f->root, *teacher, *student;
+    f->tseed = 1;
+    if (sc_yexpect(root, SC_Y_MAP, path, "(top level)", err) || sc_ycheck_keys(root, top, path, "", err) ||
+        sc_yget_str(root, "name", 1, path, "", &f->name, err) || sc_yget_str(root, "out", 0, path, "", &f->out, err) ||
+        scalar_list(root, "tasks", path, tasks, &f->n_tasks, err) || parse_explainers(f, err) ||
+        long_list(root, "n", 1, 100000000, path, f->ns, &f->n_ns, err) ||
+        long_list(root, "seeds", 0, 1L << 40, path, f->seeds, &f->n_seeds, err))
+        return -1;
+    f->tasks_node = sc_ymap_get(root, "tasks");
+    f->n_node = sc_ymap_get(root, "n");
+    f->seeds_node = sc_ymap_get(root, "seeds");
+    for (int i = 0; i < f->n_tasks; i++) {
+        f->t[i].entry = tasks[i];
+        f->t[i].line = f->tasks_node->items[i]->line;
+    }
+    if ((teacher = sc_ymap_get(root, "teacher"))) {
+        if (sc_yexpect(teacher, SC_Y_MAP, path, "teacher", err) || sc_ycheck_keys(teacher, tkeys, path, "teacher", err) ||
+            sc_yget_long(teacher, "seed", 0, 0, 1L << 40, path, "teacher", &f->tseed, err) ||
+            sc_yget_str(teacher, "arch", 0, path, "teacher", &f->tarch, err))
+            return -1;
+        f->tset = sc_ymap_get(teacher, "set");
+        if ((f->tckpt = sc_ymap_get(teacher, "ckpt")) && sc_yexpect(f->tckpt, SC_Y_MAP, path, "teacher.ckpt", err))
+            return -1;
+        if (f->tset && sc_yexpect(f->tset, SC_Y_MAP, path, "teacher.set", err)) return -1;
+    }
+    if ((student = sc_ymap_get(root, "student"))) {
+        if (sc_yexpect(student, SC_Y_MAP, path, "student", err) || sc_ycheck_keys(student, skeys, path, "student", err))
+            return -1;
+        f->sset = sc_ymap_get(student, "set");
+        if (f->sset && sc_yexpect(f->sset, SC_Y_MAP, path, "student.set", err)) return -1;
+    }
+    for (int e = 0; e < f->n_expl; e++) {
+        char field[64];
+        snprintf(field, sizeof field, "explainers[%d].set", e);
+        if (f->ex[e].set && sc_yexpect(f->ex[e].set, SC_Y_MAP, path, field, err)) return -1;
+    }
     return 0;
 }
 
@@ -146,108 +188,150 @@ static sc_exp_run *new_run(sc_manifest *m, int cap, sc_err *err) {
     return r;
 }
 
-int sc_manifest_load(sc_manifest *m, const char *path, const char *out_override, sc_err *err) {
+// Every directory is OUT/ followed by names checked by sc_mf_check (task
+// names sanitized, labels path-safe, numbers): this re-checks that nothing
+// can land outside OUT, and that no path was cut short.
+static int dir_under_out(const sc_manifest *m, sc_exp_run *r, int len, sc_err *err) {
+    size_t k = strlen(m->out);
+    if (len < 0 || (size_t)len >= sizeof r->dir) return sc_errf(err, "%s: the output path of a run is too long (OUT = %s)", m->path, m->out);
+    if (strncmp(r->dir, m->out, k) || r->dir[k] != '/' || strstr(r->dir + k, "/../") || strstr(r->dir + k, "/./"))
+        return sc_errf(err, "%s: run directory %s is not inside %s", m->path, r->dir, m->out);
+    return 0;
+}
+
+static int plan_teacher(sc_mf *f, sc_manifest *m, int cap, int t, sc_err *err) {
+    sc_exp_run *r = new_run(m, cap, err);
+    if (!r) return -1;
+    const sc_mf_task *tk = &f->t[t];
+    r->is_teacher = 1;
+    r->seed = f->tseed;
+    snprintf(r->task, sizeof r->task, "%s", tk->name);
+    snprintf(r->label, sizeof r->label, "teacher");
+    if (dir_under_out(m, r, snprintf(r->dir, sizeof r->dir, "%s/teachers/%s", m->out, tk->name), err)) return -1;
+    char s[32];
+    snprintf(s, sizeof s, "%ld", f->tseed);
+    if (add_args(r, err, 5, "train-teacher", "--task", tk->arg, "--seed", s) ||
+        (f->tarch && add_args(r, err, 2, "--teacher", f->tarch)) || add_sets(f, r, f->tset, "teacher.set", err) ||
+        add_args(r, err, 2, "--out", r->dir))
+        return -1;
+    run_key(r);
+    return 0;
+}
+
+static int plan_student(sc_mf *f, sc_manifest *m, int cap, int t, int teacher_run, const char *ckpt_dir, int e, int k,
+                        int s, sc_err *err) {
+    sc_exp_run *r = new_run(m, cap, err);
+    if (!r) return -1;
+    const sc_mf_task *tk = &f->t[t];
+    const sc_mf_expl *x = &f->ex[e];
+    r->teacher = teacher_run;
+    r->n = f->ns[k];
+    r->seed = f->seeds[s];
+    snprintf(r->task, sizeof r->task, "%s", tk->name);
+    snprintf(r->label, sizeof r->label, "%s", x->label);
+    int len = snprintf(r->dir, sizeof r->dir, "%s/runs/%s/%s/n%ld/seed%ld", m->out, tk->name, x->label, r->n, r->seed);
+    if (dir_under_out(m, r, len, err)) return -1;
+    char nb[32], sb[32], ep[64];
+    snprintf(nb, sizeof nb, "%ld", r->n);
+    snprintf(sb, sizeof sb, "%ld", r->seed);
+    snprintf(ep, sizeof ep, "explainers[%d].set", e);
+    if (add_args(r, err, 11, "train-student", "--task", tk->arg, "--teacher-ckpt", ckpt_dir, "--explainer", x->name,
+                 "--n", nb, "--seed", sb) ||
+        (x->learn && add_arg(r, "--learn-explainer", err)) ||
+        (strcmp(x->label, x->learn ? "smat" : x->name) && add_args(r, err, 2, "--label", x->label)) ||
+        add_sets(f, r, f->sset, "student.set", err) || add_sets(f, r, x->set, ep, err) ||
+        add_args(r, err, 2, "--out", r->dir))
+        return -1;
+    run_key(r);
+    return 0;
+}
+
+// Teachers first (one per task without a checkpoint), then task × explainer × n × seed.
+static int expand(sc_mf *f, sc_manifest *m, sc_err *err) {
+    int cap = (int)(f->n_teachers + f->n_students);  // at most SC_EXP_MAX_RUNS (checked)
+    if (!(m->runs = calloc((size_t)cap, sizeof *m->runs))) return sc_errf(err, "out of memory");
+    for (int t = 0; t < f->n_tasks; t++) {
+        char ckpt_dir[1024];
+        int teacher_run = -1;
+        if (f->t[t].ckpt) {
+            snprintf(ckpt_dir, sizeof ckpt_dir, "%s", f->t[t].ckpt->str);
+        } else {
+            if (plan_teacher(f, m, cap, t, err)) return -1;
+            teacher_run = m->n_runs - 1;
+            snprintf(ckpt_dir, sizeof ckpt_dir, "%s", m->runs[teacher_run].dir);
+        }
+        for (int e = 0; e < f->n_expl; e++)
+            for (int k = 0; k < f->n_ns; k++)
+                for (int s = 0; s < f->n_seeds; s++)
+                    if (plan_student(f, m, cap, t, teacher_run, ckpt_dir, e, k, s, err)) return -1;
+    }
+    return 0;
+}
+
+// "PATH: N problems (nothing was run):" and as many of them as fit in err.
+static void problems_to_err(const sc_mf *f, int listed_elsewhere, sc_err *err) {
+    char head[1200];
+    snprintf(head, sizeof head, "%s: %d problem%s (nothing was run)%s", f->path, f->n_problems,
+             f->n_problems > 1 ? "s" : "", listed_elsewhere ? "" : ":");
+    sc_errf(err, "%s", head);
+    if (listed_elsewhere) return;
+    size_t used = strlen(err->msg);
+    int shown = 0;
+    for (const char *p = f->problems; p && *p; shown++) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (used + n + 48 >= sizeof err->msg) break;
+        used += (size_t)snprintf(err->msg + used, sizeof err->msg - used, "\n  %.*s", (int)n, p);
+        p += n + (nl != NULL);
+    }
+    if (shown < f->n_problems)
+        snprintf(err->msg + used, sizeof err->msg - used, "\n  ... and %d more", f->n_problems - shown);
+}
+
+static void mf_free(sc_mf *f) {
+    for (int i = 0; i < f->n_tasks; i++) sc_task_free(f->t[i].task);
+    sc_ynode_free(f->root);
+    free(f->problems);
+}
+
+int sc_manifest_load_report(sc_manifest *m, const char *path, const char *out_override, FILE *problems,
+                            sc_err *err) {
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s", path);
-    sc_ynode *root;
-    if (sc_yaml_load_file(path, &root, err)) return -1;
-    static const char *const top[] = {"name", "out", "tasks", "teacher", "explainers", "n", "seeds", "student", NULL};
-    static const char *const tkeys[] = {"seed", "set", "ckpt", "arch", NULL};
-    static const char *const skeys[] = {"set", NULL};
-    const char *name, *out = NULL, *tasks[MAX_LIST], *tarch = NULL;
-    long ns[MAX_LIST], seeds[MAX_LIST], tseed = 1;
-    int n_tasks, n_ns, n_seeds, n_expl, rc = -1;
-    expl_spec ex[MAX_LIST];
-    const sc_ynode *teacher, *student, *tset = NULL, *tckpt = NULL, *sset = NULL;
-    if (sc_yexpect(root, SC_Y_MAP, path, "(top level)", err) || sc_ycheck_keys(root, top, path, "", err) ||
-        sc_yget_str(root, "name", 1, path, "", &name, err) || sc_yget_str(root, "out", 0, path, "", &out, err) ||
-        scalar_list(root, "tasks", path, tasks, &n_tasks, err) || parse_explainers(root, path, ex, &n_expl, err) ||
-        long_list(root, "n", 1, 100000000, path, ns, &n_ns, err) ||
-        long_list(root, "seeds", 0, 1L << 40, path, seeds, &n_seeds, err))
-        goto done;
-    if ((teacher = sc_ymap_get(root, "teacher"))) {
-        if (sc_yexpect(teacher, SC_Y_MAP, path, "teacher", err) || sc_ycheck_keys(teacher, tkeys, path, "teacher", err) ||
-            sc_yget_long(teacher, "seed", 0, 0, 1L << 40, path, "teacher", &tseed, err) ||
-            sc_yget_str(teacher, "arch", 0, path, "teacher", &tarch, err))
-            goto done;
-        tset = sc_ymap_get(teacher, "set");
-        if ((tckpt = sc_ymap_get(teacher, "ckpt")) && sc_yexpect(tckpt, SC_Y_MAP, path, "teacher.ckpt", err)) goto done;
-    }
-    if ((student = sc_ymap_get(root, "student"))) {
-        if (sc_yexpect(student, SC_Y_MAP, path, "student", err) || sc_ycheck_keys(student, skeys, path, "student", err))
-            goto done;
-        sset = sc_ymap_get(student, "set");
-    }
-    snprintf(m->name, sizeof m->name, "%s", name);
-    if (out_override) snprintf(m->out, sizeof m->out, "%s", out_override);
-    else if (out) snprintf(m->out, sizeof m->out, "%s", out);
-    else snprintf(m->out, sizeof m->out, "results/%s", name);
-
-    int cap = n_tasks * (1 + n_expl * n_ns * n_seeds);
-    if (!(m->runs = calloc((size_t)cap, sizeof *m->runs))) {
-        sc_errf(err, "out of memory");
+    sc_mf *f = calloc(1, sizeof *f);
+    if (!f) return sc_errf(err, "out of memory");
+    f->path = path;
+    const char *slash = strrchr(path, '/');
+    snprintf(f->dir, sizeof f->dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (slash == path) snprintf(f->dir, sizeof f->dir, "/");
+    int rc = -1;
+    if (sc_yaml_load_file(path, &f->root, err)) goto done;
+    if (parse(f, err)) goto done;
+    const char *out = out_override ? out_override : f->out;
+    int len = out ? snprintf(m->out, sizeof m->out, "%s", out) : snprintf(m->out, sizeof m->out, "results/%s", f->name);
+    if (len < 0 || (size_t)len >= sizeof m->out || !m->out[0]) {
+        sc_errf(err, "%s: the output folder '%s' is empty or too long", path, m->out);
         goto done;
     }
-    for (int t = 0; t < n_tasks; t++) {
-        char ckpt_dir[1024];
-        const sc_ynode *given = tckpt ? sc_ymap_get(tckpt, tasks[t]) : NULL;
-        int teacher_run = -1;
-        if (given) {
-            if (given->kind != SC_Y_SCALAR) {
-                sc_errf(err, "%s line %d: field 'teacher.ckpt.%s': expected a directory", path, given->line, tasks[t]);
-                goto done;
-            }
-            snprintf(ckpt_dir, sizeof ckpt_dir, "%s", given->str);
-        } else {
-            sc_exp_run *r = new_run(m, cap, err);
-            if (!r) goto done;
-            teacher_run = m->n_runs - 1;
-            r->is_teacher = 1;
-            r->seed = tseed;
-            snprintf(r->task, sizeof r->task, "%s", tasks[t]);
-            snprintf(r->label, sizeof r->label, "teacher");
-            snprintf(r->dir, sizeof r->dir, "%s/teachers/%s", m->out, tasks[t]);
-            snprintf(ckpt_dir, sizeof ckpt_dir, "%s", r->dir);
-            char s[32];
-            snprintf(s, sizeof s, "%ld", tseed);
-            if (add_args(r, err, 5, "train-teacher", "--task", tasks[t], "--seed", s) ||
-                (tarch && add_args(r, err, 2, "--teacher", tarch)) || add_sets(r, tset, path, "teacher.set", err) ||
-                add_args(r, err, 2, "--out", r->dir))
-                goto done;
-            run_key(r);
-        }
-        for (int e = 0; e < n_expl; e++)
-            for (int k = 0; k < n_ns; k++)
-                for (int s = 0; s < n_seeds; s++) {
-                    sc_exp_run *r = new_run(m, cap, err);
-                    if (!r) goto done;
-                    r->teacher = teacher_run;
-                    r->n = ns[k];
-                    r->seed = seeds[s];
-                    snprintf(r->task, sizeof r->task, "%s", tasks[t]);
-                    snprintf(r->label, sizeof r->label, "%s", ex[e].label);
-                    snprintf(r->dir, sizeof r->dir, "%s/runs/%s/%s/n%ld/seed%ld", m->out, tasks[t], ex[e].label, ns[k],
-                             seeds[s]);
-                    char nb[32], sb[32], ep[64];
-                    snprintf(nb, sizeof nb, "%ld", ns[k]);
-                    snprintf(sb, sizeof sb, "%ld", seeds[s]);
-                    snprintf(ep, sizeof ep, "explainers[%d].set", e);
-                    if (add_args(r, err, 11, "train-student", "--task", tasks[t], "--teacher-ckpt", ckpt_dir,
-                                 "--explainer", ex[e].name, "--n", nb, "--seed", sb) ||
-                        (ex[e].learn && add_arg(r, "--learn-explainer", err)) ||
-                        (strcmp(ex[e].label, ex[e].learn ? "smat" : ex[e].name) &&
-                         add_args(r, err, 2, "--label", ex[e].label)) ||
-                        add_sets(r, sset, path, "student.set", err) || add_sets(r, ex[e].set, path, ep, err) ||
-                        add_args(r, err, 2, "--out", r->dir))
-                        goto done;
-                    run_key(r);
-                }
+    while (len > 1 && m->out[len - 1] == '/') m->out[--len] = '\0';
+    snprintf(m->name, sizeof m->name, "%s", f->name);
+    sc_mf_check(f);
+    if (f->n_problems) {
+        if (problems && f->problems) fputs(f->problems, problems);
+        problems_to_err(f, problems != NULL, err);
+        goto done;
     }
+    if (expand(f, m, err)) goto done;
     rc = 0;
 done:
-    sc_ynode_free(root);
+    mf_free(f);
+    free(f);
     if (rc) sc_manifest_free(m);
     return rc;
+}
+
+int sc_manifest_load(sc_manifest *m, const char *path, const char *out_override, sc_err *err) {
+    return sc_manifest_load_report(m, path, out_override, NULL, err);
 }
 
 void sc_manifest_free(sc_manifest *m) {

@@ -1,13 +1,16 @@
 // manifest.h — experiment manifests: a YAML file that expands into
 // independent runs (DESIGN §10).
 //
-//   name: smat-table                  # required; results go to results/<name> unless `out` is set
+//   name: smat-table                  # required, [A-Za-z0-9._-]; results go to results/<name> unless `out` is set
 //   out: results/smat-table           # optional
-//   tasks: [movie-reviews, fashion-mnist]
+//   tasks: [movie-reviews, fashion-mnist]  # names under tasks/, or paths to task folders (with a '/';
+//                                     #   relative paths resolve against the manifest's folder)
 //   teacher:                          # one teacher per task, trained first ...
 //     seed: 1                         #   (default 1)
+//     arch: transformer               #   (optional: else teachers/configs/<task>.yaml says)
 //     set: {epochs: 12}               #   train-teacher --set overrides (optional)
-//     ckpt: {fashion-mnist: /path}    #   ... unless a checkpoint directory is given
+//     ckpt: {fashion-mnist: /path}    #   ... unless a checkpoint directory is given (keyed by the
+//                                     #   entry of `tasks` or the task's name; relative to the cwd)
 //   explainers:                       # each: a name, or a map {name, learn, label, set}
 //     - none
 //     - attention-uniform
@@ -20,21 +23,45 @@
 // Expansion: one teacher run per task without a given checkpoint, then the
 // students task × explainer × n × seed, each with its own directory
 //   OUT/teachers/<task>/             OUT/runs/<task>/<label>/n<N>/seed<S>/
-// and its own key: the sha256 of its command line and of the default config file
-// it resolves (<role>s/configs/<task>.yaml),
-// which `--resume` compares to skip finished runs and to refuse a changed one.
-// Unknown keys, wrong types and empty lists are errors with the file and line.
+// where <task> is the `name:` of the task's task.yaml (sanitized to
+// [A-Za-z0-9._-]), never the path it was given by, and labels must be made of
+// [A-Za-z0-9._-]: nothing is written outside OUT. Each run has its own key: the
+// sha256 of its command line and of the default config file it resolves
+// (<role>s/configs/<task>.yaml), which `--resume` compares to skip finished
+// runs and to refuse a changed one.
+//
+// Validation, in full, before anything runs (`scaffold run --dry-run` too).
+// Syntax first: unknown keys, wrong types and empty lists are errors with the
+// file and line (the first one found). Then every other problem is collected
+// and reported together, each naming the file, the line and the field:
+//   - the run count, computed from the list sizes BEFORE expanding, is at most
+//     SC_EXP_MAX_RUNS (a 600-byte manifest must not expand to a million runs);
+//   - every task opens (task.yaml valid), task names are distinct;
+//   - given checkpoints exist and name a task of the manifest;
+//   - every explainer exists; `learn: true` only on a learnable one
+//     (sc_explainer_def.learnable); labels are distinct and path-safe;
+//   - every `set` key is known for its target, with the layered config the
+//     run will resolve (default config file, then --set): teacher keys against
+//     the trainer and the teacher architecture, student keys against the
+//     trainer, SMaT (sc_student_spec), the student architecture, `teacher.K`
+//     against the explainer and `student_explainer.K` against the student
+//     explainer; trainer and SMaT values are checked too;
+//   - every n fits the task's student pool (the task's data is loaded once
+//     per task for its split sizes; a task that is not fetched is a problem).
 #ifndef SC_EXP_MANIFEST_H
 #define SC_EXP_MANIFEST_H
+
+#include <stdio.h>
 
 #include "core/err.h"
 
 #define SC_EXP_MAX_ARGS 96
+#define SC_EXP_MAX_RUNS 10000  // teachers + students of one manifest (checked before expanding)
 
 typedef struct sc_exp_run {
     int is_teacher;
     int teacher;            // students: index of their teacher run, or -1 if the checkpoint is given
-    char task[64], label[64];
+    char task[64], label[64];  // task: the task's name (the folder under OUT)
     long n, seed;
     char dir[1024];
     char key[65];           // sha256 of the command line without --out and the default config
@@ -50,8 +77,14 @@ typedef struct sc_manifest {
     sc_exp_run *runs;       // teachers first
 } sc_manifest;
 
-// Parses and expands path. out_override (may be NULL) replaces `out`.
+// Parses, validates (above) and expands path. out_override (may be NULL)
+// replaces `out`. On problems: -1, nothing expanded, and err holds as many of
+// them as fit (one per line after a count).
 int sc_manifest_load(sc_manifest *m, const char *path, const char *out_override, sc_err *err);
+// The same, writing every problem to `problems` (one per line; may be NULL),
+// in which case err holds only their count.
+int sc_manifest_load_report(sc_manifest *m, const char *path, const char *out_override, FILE *problems,
+                            sc_err *err);
 void sc_manifest_free(sc_manifest *m);
 
 #endif

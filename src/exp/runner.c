@@ -85,17 +85,62 @@ static void fmt_time(double s, char *b, size_t cap) {
     else snprintf(b, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
 }
 
-static int summarize(const sc_manifest *m, FILE *log, sc_err *err) {
+// Why run i failed, in one line: the first error line of its log.txt (the
+// CLI prints "scaffold <command>: <message>"), else how the process ended.
+static void failure_reason(const sc_manifest *m, int i, const int *state, const pid_t *pid, const int *status,
+                           char *buf, size_t cap) {
+    const sc_exp_run *r = &m->runs[i];
+    if (!pid[i]) {  // never started
+        int t = r->teacher;
+        char tr[200] = "";
+        if (t >= 0 && state[t] == ST_FAILED) failure_reason(m, t, state, pid, status, tr, sizeof tr);
+        snprintf(buf, cap, "not run: its teacher failed (%s)", tr);
+        return;
+    }
+    char p[1200], *log = NULL;
+    size_t n = 0;
+    sc_err ignored;
+    snprintf(p, sizeof p, "%s/log.txt", r->dir);
+    buf[0] = '\0';
+    if (sc_read_file(p, &log, &n, &ignored) == 0) {
+        for (char *line = log; line && *line && !buf[0];) {
+            char *nl = strchr(line, '\n');
+            if (nl) *nl = '\0';
+            if ((!strncmp(line, "scaffold ", 9) && strstr(line, ": ")) || !strncmp(line, "cannot execute ", 15) ||
+                strstr(line, "panic:"))
+                snprintf(buf, cap, "%s", line);
+            line = nl ? nl + 1 : NULL;
+        }
+        free(log);
+    }
+    if (buf[0]) return;
+    int st = status[i];
+    if (WIFSIGNALED(st)) snprintf(buf, cap, "killed by signal %d (see %s)", WTERMSIG(st), p);
+    else if (WIFEXITED(st) && WEXITSTATUS(st)) snprintf(buf, cap, "exit status %d (see %s)", WEXITSTATUS(st), p);
+    else snprintf(buf, cap, "finished without writing metrics.msgpack (see %s)", p);
+}
+
+// summary.md / summary.csv from the student results under OUT/runs, with a
+// row for every run that failed in this invocation.
+static int summarize(const sc_manifest *m, const int *state, const pid_t *pid, const int *status, FILE *log,
+                     sc_err *err) {
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/runs", m->out);
     struct stat st;
-    if (stat(dir, &st)) return 0;
     sc_cmp c;
     sc_cmp_init(&c);
     sc_boot_cfg cfg = sc_boot_default();
-    int rc = sc_cmp_add_dir(&c, dir, err);
-    if (!rc && c.n_files) rc = sc_cmp_compute(&c, &cfg, err);
-    for (int which = 0; !rc && c.n_files && which < 2; which++) {
+    int rc = stat(dir, &st) == 0 ? sc_cmp_add_dir(&c, dir, err) : 0;
+    for (int i = 0; !rc && i < m->n_runs; i++) {
+        if (state[i] != ST_FAILED) continue;
+        char reason[256];
+        failure_reason(m, i, state, pid, status, reason, sizeof reason);
+        const sc_exp_run *r = &m->runs[i];
+        rc = sc_cmp_add_failed(&c, r->task, r->is_teacher ? "teacher" : r->label, r->is_teacher ? 0 : r->n,
+                               (uint64_t)r->seed, reason, err);
+    }
+    if (!rc && (c.n_files || c.n_failed)) rc = sc_cmp_compute(&c, &cfg, err);
+    for (int which = 0; !rc && (c.n_files || c.n_failed) && which < 2; which++) {
         char *buf = NULL, path[1200];
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -116,8 +161,9 @@ static int summarize(const sc_manifest *m, FILE *log, sc_err *err) {
         free(buf);
         if (!rc) fprintf(log, "wrote %s\n", path);
     }
+    int any_results = c.n_files > 0;
     sc_cmp_free(&c);
-    if (!rc) {
+    if (!rc && any_results) {
         // The page with charts; its failure (say, no gnuplot) does not undo the runs.
         char path[1200];
         sc_err perr;
@@ -143,9 +189,10 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
     int *state = calloc((size_t)m->n_runs, sizeof(int));
     pid_t *pid = calloc((size_t)m->n_runs, sizeof(pid_t));
     double *t0 = calloc((size_t)m->n_runs, sizeof(double));
+    int *status = calloc((size_t)m->n_runs, sizeof(int));  // wait status of finished runs
     int rc = -1, running = 0, n_done = 0, n_skip = 0, n_todo = 0;
     double busy = 0;  // summed seconds of finished runs (for the ETA)
-    if (!state || !pid || !t0) {
+    if (!state || !pid || !t0 || !status) {
         sc_errf(err, "out of memory");
         goto out;
     }
@@ -183,8 +230,8 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
             running++;
         }
         if (!running) break;
-        int status;
-        pid_t p = waitpid(-1, &status, 0);
+        int st_code;
+        pid_t p = waitpid(-1, &st_code, 0);
         if (p < 0) {
             if (errno == EINTR) continue;
             sc_errf(err, "waitpid: %s", strerror(errno));
@@ -193,8 +240,9 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
         for (int i = 0; i < m->n_runs; i++) {
             if (state[i] != ST_RUNNING || pid[i] != p) continue;
             running--;
+            status[i] = st_code;
             double dt = sc_now() - t0[i];
-            int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && file_exists(m->runs[i].dir, "metrics.msgpack");
+            int ok = WIFEXITED(st_code) && WEXITSTATUS(st_code) == 0 && file_exists(m->runs[i].dir, "metrics.msgpack");
             if (ok) {
                 char kp[1200];
                 snprintf(kp, sizeof kp, "%s/run.key", m->runs[i].dir);
@@ -214,7 +262,7 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
                     m->runs[i].dir, took, el, eta, ok ? "" : "  see log.txt there", "");
         }
     }
-    if (summarize(m, log, err)) goto out;
+    if (summarize(m, state, pid, status, log, err)) goto out;
     rc = 0;
 out:
     if (rc) {  // stop children still running: their runs are unfinished and will be re-run by --resume
@@ -224,5 +272,6 @@ out:
     free(state);
     free(pid);
     free(t0);
+    free(status);
     return rc;
 }

@@ -33,6 +33,8 @@ const sc_explainer_def *const *sc_explainer_list(int *n) {
     return registry;
 }
 
+int sc_explainer_learnable(const sc_explainer_def *d) { return d && (d->flags & SC_EXPL_LEARNABLE); }
+
 int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg, const sc_model *m, sc_err *err) {
     memset(e, 0, sizeof *e);
     e->def = sc_explainer_find(name);
@@ -51,6 +53,12 @@ int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg,
     e->n_layers = m->info.n_layers;  // the model's geometry, known since it was built
     e->n_heads = m->info.n_heads;
     if (e->def->init(e, m, err)) {
+        sc_explainer_free(e);
+        return -1;
+    }
+    if (sc_explainer_learnable(e->def) != (e->params.n > 0)) {  // the flag must tell the truth
+        sc_errf(err, "explainer %s: declared %s (SC_EXPL_LEARNABLE), but its init created %d parameter tensors", name,
+                sc_explainer_learnable(e->def) ? "learnable" : "not learnable", e->params.n);
         sc_explainer_free(e);
         return -1;
     }

@@ -79,6 +79,12 @@ typedef struct sc_explainer {
 
 const sc_explainer_def *sc_explainer_find(const char *name);
 const sc_explainer_def *const *sc_explainer_list(int *n);
+// 1 if the explainer's init creates parameters (e->params) that SMaT can
+// meta-learn (--learn-explainer; `learn: true` in a manifest): its
+// SC_EXPL_LEARNABLE flag, declared rather than discovered, so that a manifest
+// can be checked without building a model; sc_explainer_create refuses an
+// explainer whose init disagrees with the declaration.
+int sc_explainer_learnable(const sc_explainer_def *d);
 
 // Resolves cfg over the definition's defaults (unknown keys are errors), reads
 // the model's attention geometry from m->info, and runs init.

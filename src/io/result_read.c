@@ -1,5 +1,8 @@
 #include "io/result_read.h"
 
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +78,12 @@ int sc_result_str(const sc_result_doc *d, const char *key, char *buf, size_t cap
     if (!o) return sc_errf(err, "%s: missing key '%s'", d->path, key);
     if (o->type != MSGPACK_OBJECT_STR) return sc_errf(err, "%s: '%s' must be a string", d->path, key);
     size_t n = o->via.str.size;
-    if (n >= cap || memchr(o->via.str.ptr, '\0', n))
-        return sc_errf(err, "%s: '%s' is not a short NUL-free string", d->path, key);
+    if (n >= cap) return sc_errf(err, "%s: '%s' is longer than %zu bytes", d->path, key, cap - 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)o->via.str.ptr[i];
+        if (c < 0x20 || c == 0x7f)
+            return sc_errf(err, "%s: '%s' holds the control character 0x%02x at byte %zu", d->path, key, c, i);
+    }
     memcpy(buf, o->via.str.ptr, n);
     buf[n] = '\0';
     return 0;
@@ -100,35 +107,137 @@ int sc_result_num(const sc_result_doc *d, const char *key, double *v, sc_err *er
     return 0;
 }
 
-int sc_result_floats(const sc_result_doc *d, const char *key, float **v, size_t *n, sc_err *err) {
+// The value as text for messages ("1e+300", "nan", "18446744073709551615", "-1").
+static void describe(const msgpack_object *o, char *buf, size_t cap) {
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: snprintf(buf, cap, "%" PRIu64, o->via.u64); break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: snprintf(buf, cap, "%" PRId64, o->via.i64); break;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: snprintf(buf, cap, "%g", o->via.f64); break;
+    case MSGPACK_OBJECT_BOOLEAN: snprintf(buf, cap, "%s", o->via.boolean ? "true" : "false"); break;
+    default: snprintf(buf, cap, "a non-number"); break;
+    }
+}
+
+int sc_result_real(const sc_result_doc *d, const char *key, double lo, double hi, double *v, sc_err *err) {
+    const msgpack_object *o = sc_result_get(d, key);
+    if (!o) return sc_errf(err, "%s: missing key '%s'", d->path, key);
+    double x;
+    char text[64];
+    describe(o, text, sizeof text);
+    if (as_number(o, &x)) return sc_errf(err, "%s: '%s' must be a number", d->path, key);
+    // !(x >= lo && x <= hi) is also true for NaN.
+    if (!isfinite(x) || !(x >= lo && x <= hi))
+        return sc_errf(err, "%s: '%s' = %s is not a finite number in [%g, %g]", d->path, key, text, lo, hi);
+    *v = x;
+    return 0;
+}
+
+// Integers come as msgpack integers or as floats with an integral value; the
+// range test happens in the source type, before any conversion.
+int sc_result_int(const sc_result_doc *d, const char *key, int64_t lo, int64_t hi, int64_t *v, sc_err *err) {
+    const msgpack_object *o = sc_result_get(d, key);
+    if (!o) return sc_errf(err, "%s: missing key '%s'", d->path, key);
+    char text[64];
+    describe(o, text, sizeof text);
+    int ok = 0;
+    int64_t x = 0;
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        ok = hi >= 0 && o->via.u64 <= (uint64_t)hi;
+        if (ok) x = (int64_t)o->via.u64;
+    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        ok = 1, x = o->via.i64;
+    } else if (o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64) {
+        double f = o->via.f64;
+        // [lo, hi] is checked in double first; 2^53 keeps every integer exact.
+        ok = isfinite(f) && f == floor(f) && f >= (double)lo && f <= (double)hi && fabs(f) <= 9007199254740992.0;
+        if (ok) x = (int64_t)f;
+    } else {
+        return sc_errf(err, "%s: '%s' must be an integer", d->path, key);
+    }
+    if (!ok || x < lo || x > hi)
+        return sc_errf(err, "%s: '%s' = %s is not an integer in [%" PRId64 ", %" PRId64 "]", d->path, key, text, lo,
+                       hi);
+    *v = x;
+    return 0;
+}
+
+int sc_result_uint(const sc_result_doc *d, const char *key, uint64_t hi, uint64_t *v, sc_err *err) {
+    const msgpack_object *o = sc_result_get(d, key);
+    if (!o) return sc_errf(err, "%s: missing key '%s'", d->path, key);
+    char text[64];
+    describe(o, text, sizeof text);
+    int ok = 0;
+    uint64_t x = 0;
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        ok = o->via.u64 <= hi, x = o->via.u64;
+    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        ok = 0;  // msgpack-c decodes non-negative values as POSITIVE_INTEGER
+    } else if (o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64) {
+        double f = o->via.f64;
+        ok = isfinite(f) && f == floor(f) && f >= 0 && f <= 9007199254740992.0 && f <= (double)hi;
+        if (ok) x = (uint64_t)f;
+        ok = ok && x <= hi;
+    } else {
+        return sc_errf(err, "%s: '%s' must be an integer", d->path, key);
+    }
+    if (!ok) return sc_errf(err, "%s: '%s' = %s is not an integer in [0, %" PRIu64 "]", d->path, key, text, hi);
+    *v = x;
+    return 0;
+}
+
+// Reads the array at key; with check, at most max_n entries, each finite in [lo, hi].
+static int floats(const sc_result_doc *d, const char *key, int check, size_t max_n, double lo, double hi, float **v,
+                  size_t *n, sc_err *err) {
     const msgpack_object *o = sc_result_get(d, key);
     *v = NULL;
     *n = 0;
     if (!o) return sc_errf(err, "%s: missing key '%s'", d->path, key);
+    size_t m;
     if (o->type == MSGPACK_OBJECT_BIN) {
         size_t bytes = o->via.bin.size;
         if (bytes % 4) return sc_errf(err, "%s: '%s' holds %zu bytes, not a whole number of f32", d->path, key, bytes);
-        float *f = malloc(bytes ? bytes : 1);
-        if (!f) return sc_errf(err, "%s: out of memory for '%s'", d->path, key);
-        memcpy(f, o->via.bin.ptr, bytes);
-        if (!sc_host_is_le()) sc_swap_bytes(f, bytes, 4);
-        *v = f;
-        *n = bytes / 4;
-        return 0;
+        m = bytes / 4;
+    } else if (o->type == MSGPACK_OBJECT_ARRAY) {
+        m = o->via.array.size;
+    } else {
+        return sc_errf(err, "%s: '%s' must be an array of numbers", d->path, key);
     }
-    if (o->type != MSGPACK_OBJECT_ARRAY) return sc_errf(err, "%s: '%s' must be an array of numbers", d->path, key);
-    uint32_t m = o->via.array.size;
+    if (check && m > max_n)
+        return sc_errf(err, "%s: '%s' has %zu entries, more than the %zu allowed", d->path, key, m, max_n);
     float *f = malloc(sizeof(float) * (m ? m : 1));
     if (!f) return sc_errf(err, "%s: out of memory for '%s'", d->path, key);
-    for (uint32_t i = 0; i < m; i++) {
+    if (o->type == MSGPACK_OBJECT_BIN) {
+        memcpy(f, o->via.bin.ptr, m * 4);
+        if (!sc_host_is_le()) sc_swap_bytes(f, m * 4, 4);
+    }
+    for (size_t i = 0; i < m; i++) {
         double x;
-        if (as_number(&o->via.array.ptr[i], &x)) {
+        if (o->type == MSGPACK_OBJECT_BIN) {
+            x = f[i];
+        } else if (as_number(&o->via.array.ptr[i], &x)) {
             free(f);
-            return sc_errf(err, "%s: '%s'[%u] must be a number", d->path, key, i);
+            return sc_errf(err, "%s: '%s'[%zu] must be a number", d->path, key, i);
+        }
+        // Unchecked reads still never convert a double outside float's range.
+        if (check ? !isfinite(x) || !(x >= lo && x <= hi) : isfinite(x) && fabs(x) > FLT_MAX) {
+            free(f);
+            return check ? sc_errf(err, "%s: '%s'[%zu] = %g is not a finite number in [%g, %g]", d->path, key, i, x,
+                                   lo, hi)
+                         : sc_errf(err, "%s: '%s'[%zu] = %g is outside the range of a float", d->path, key, i, x);
         }
         f[i] = (float)x;
     }
     *v = f;
     *n = m;
     return 0;
+}
+
+int sc_result_floats(const sc_result_doc *d, const char *key, float **v, size_t *n, sc_err *err) {
+    return floats(d, key, 0, 0, 0, 0, v, n, err);
+}
+
+int sc_result_floats_in(const sc_result_doc *d, const char *key, size_t max_n, double lo, double hi, float **v,
+                        size_t *n, sc_err *err) {
+    return floats(d, key, 1, max_n, lo, hi, v, n, err);
 }

@@ -24,6 +24,13 @@ static const sc_config_spec common_spec[] = {
     {NULL, NULL, NULL},
 };
 
+int sc_model_check_config(const sc_model_def *def, const sc_config *cfg, sc_err *err) {
+    char what[96];
+    snprintf(what, sizeof what, "%s '%s'", def->role, def->name);
+    const sc_config_spec *specs[2] = {common_spec, def->spec};
+    return sc_config_check_known(cfg, specs, 2, what, err);
+}
+
 int sc_model_create(sc_model *m, const sc_model_def *def, const sc_model_shape *shape, const sc_config *cfg,
                     uint64_t seed, sc_err *err) {
     memset(m, 0, sizeof *m);
@@ -36,8 +43,7 @@ int sc_model_create(sc_model *m, const sc_model_def *def, const sc_model_shape *
                        sc_modality_name(shape->modality));
     if (cfg) m->cfg = *cfg;
     else sc_config_init(&m->cfg);
-    const sc_config_spec *specs[2] = {common_spec, def->spec};
-    if (sc_config_check_known(&m->cfg, specs, 2, what, err)) return -1;
+    if (sc_model_check_config(def, &m->cfg, err)) return -1;
     if (sc_config_apply_defaults(&m->cfg, common_spec, what, err) ||
         sc_config_apply_defaults(&m->cfg, def->spec, what, err))
         return -1;

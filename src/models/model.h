@@ -112,6 +112,12 @@ typedef struct sc_model_def {
 const sc_model_def *sc_model_find(const char *role, const char *name);
 const sc_model_def *const *sc_model_list(int *n);
 
+// Every key of cfg must be one of the definition's hyperparameters (or the
+// common `dtype`); the error names the key, where it was set, and the known
+// keys. Values are not checked (the build reads them). `scaffold run` checks
+// a manifest's --set keys with it before anything runs.
+int sc_model_check_config(const sc_model_def *def, const sc_config *cfg, sc_err *err);
+
 // Resolves cfg over the definition's defaults (unknown keys are errors naming
 // the key and where it was set), builds and initializes the model from `seed`.
 int sc_model_create(sc_model *m, const sc_model_def *def, const sc_model_shape *shape, const sc_config *cfg,

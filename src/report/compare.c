@@ -1,6 +1,7 @@
 #include "report/compare.h"
 
 #include <dirent.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,7 +31,30 @@ void sc_cmp_free(sc_cmp *c) {
             free(c->cells[i].gold[r]);
         }
     free(c->cells);
+    free(c->failed);
     memset(c, 0, sizeof *c);
+}
+
+int sc_cmp_add_failed(sc_cmp *c, const char *task, const char *label, long n, uint64_t seed, const char *reason,
+                      sc_err *err) {
+    if (c->n_failed == c->cap_failed) {
+        int cap = c->cap_failed ? 2 * c->cap_failed : 16;
+        sc_cmp_failed *m = realloc(c->failed, sizeof *m * (size_t)cap);
+        if (!m) return sc_errf(err, "compare: out of memory");
+        c->failed = m;
+        c->cap_failed = cap;
+    }
+    sc_cmp_failed *f = &c->failed[c->n_failed++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->task, sizeof f->task, "%s", task);
+    snprintf(f->label, sizeof f->label, "%s", label);
+    f->n = n;
+    f->seed = seed;
+    size_t k = 0;
+    for (const char *p = reason ? reason : ""; *p && *p != '\n' && k + 1 < sizeof f->reason; p++)
+        f->reason[k++] = *p == '|' ? '/' : (unsigned char)*p < 0x20 ? ' ' : *p;
+    if (!k) snprintf(f->reason, sizeof f->reason, "unknown (see its log.txt)");
+    return 0;
 }
 
 static sc_cmp_cell *find_cell(sc_cmp *c, const char *task, const char *label, long n, sc_err *err) {
@@ -60,7 +84,9 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
     sc_result_doc d;
     if (sc_result_load(&d, path, err)) return -1;
     char kind[32], task[64], expl[64];
-    double n, seed, learn = 0;
+    int64_t n;
+    uint64_t seed;
+    double learn = 0;
     int rc = -1;
     float *a = NULL, *b = NULL, *gold = NULL;
     size_t na = 0, nb = 0, ng = 0;
@@ -70,20 +96,27 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
         goto done;
     }
     if (sc_result_str(&d, K_TASK, task, sizeof task, err) || sc_result_str(&d, K_EXPLAINER, expl, sizeof expl, err) ||
-        sc_result_num(&d, K_N, &n, err) || sc_result_num(&d, K_SEED, &seed, err))
+        sc_result_int(&d, K_N, 1, SC_RESULT_MAX_N, &n, err) || sc_result_uint(&d, K_SEED, UINT64_MAX, &seed, err))
         goto done;
-    if (sc_result_get(&d, K_LEARN) && sc_result_num(&d, K_LEARN, &learn, err)) goto done;
+    if (sc_result_get(&d, K_LEARN) && sc_result_real(&d, K_LEARN, 0, 1, &learn, err)) goto done;
     int regression = sc_result_get(&d, K_AGREE) == NULL;
+    // Agreement and gold correctness are 0/1; scores are bounded so that the
+    // bootstrap's sums of squares stay finite.
     if (regression) {
-        if (sc_result_floats(&d, K_SSCORE, &a, &na, err) || sc_result_floats(&d, K_TSCORE, &b, &nb, err)) goto done;
+        if (sc_result_floats_in(&d, K_SSCORE, SC_RESULT_MAX_POINTS, -SC_RESULT_MAX_ABS, SC_RESULT_MAX_ABS, &a, &na,
+                                err) ||
+            sc_result_floats_in(&d, K_TSCORE, SC_RESULT_MAX_POINTS, -SC_RESULT_MAX_ABS, SC_RESULT_MAX_ABS, &b, &nb,
+                                err))
+            goto done;
         if (na != nb) {
             sc_errf(err, "%s: %s has %zu entries but %s has %zu", path, K_SSCORE, na, K_TSCORE, nb);
             goto done;
         }
-    } else if (sc_result_floats(&d, K_AGREE, &a, &na, err)) {
+    } else if (sc_result_floats_in(&d, K_AGREE, SC_RESULT_MAX_POINTS, 0, 1, &a, &na, err)) {
         goto done;
     }
-    if (sc_result_get(&d, K_GOLD) && sc_result_floats(&d, K_GOLD, &gold, &ng, err)) goto done;
+    if (sc_result_get(&d, K_GOLD) && sc_result_floats_in(&d, K_GOLD, SC_RESULT_MAX_POINTS, 0, 1, &gold, &ng, err))
+        goto done;
     if (!na) {
         sc_errf(err, "%s: no per-example test results", path);
         goto done;
@@ -94,7 +127,7 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
     } else {
         snprintf(label, sizeof label, "%s", learn != 0 ? "smat" : expl);
     }
-    sc_cmp_cell *cell = find_cell(c, task, label, (long)n, err);
+    sc_cmp_cell *cell = find_cell(c, task, label, (long)n, err);  // n is in [1, SC_RESULT_MAX_N]
     if (!cell) goto done;
     if (cell->n_runs && (cell->n_points != na || cell->regression != regression)) {
         sc_errf(err, "%s: %zu test points, but other %s/%s/N=%ld runs have %zu: runs of a cell must share a test set",
@@ -102,9 +135,9 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
         goto done;
     }
     for (int r = 0; r < cell->n_runs; r++)
-        if (cell->seeds[r] == (uint64_t)seed) {
-            sc_errf(err, "%s: seed %.0f appears twice for %s/%s/N=%ld (a copied run directory?)", path, seed, task,
-                    label, (long)n);
+        if (cell->seeds[r] == seed) {
+            sc_errf(err, "%s: seed %" PRIu64 " appears twice for %s/%s/N=%ld (a copied run directory?)", path, seed,
+                    task, label, (long)n);
             goto done;
         }
     if (cell->n_runs == SC_CMP_MAX_RUNS) {
@@ -112,7 +145,7 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
         goto done;
     }
     int r = cell->n_runs++;
-    cell->seeds[r] = (uint64_t)seed;
+    cell->seeds[r] = seed;
     cell->a[r] = a, cell->b[r] = b, cell->gold[r] = gold && ng == na ? gold : NULL;
     if (cell->gold[r] != gold) free(gold);
     a = b = gold = NULL;
@@ -172,8 +205,20 @@ static int cell_order(const void *x, const void *y) {
     return (a->n > b->n) - (a->n < b->n);
 }
 
+static int failed_order(const void *x, const void *y) {
+    const sc_cmp_failed *a = x, *b = y;
+    int d = strcmp(a->task, b->task);
+    if (d) return d;
+    int ra = !strcmp(a->label, "teacher") ? 0 : 1, rb = !strcmp(b->label, "teacher") ? 0 : 1;  // teachers first
+    if (ra != rb) return ra - rb;
+    if ((d = strcmp(a->label, b->label))) return d;
+    if (a->n != b->n) return (a->n > b->n) - (a->n < b->n);
+    return (a->seed > b->seed) - (a->seed < b->seed);
+}
+
 int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err) {
     qsort(c->cells, (size_t)c->n_cells, sizeof *c->cells, cell_order);
+    if (c->n_failed) qsort(c->failed, (size_t)c->n_failed, sizeof *c->failed, failed_order);
     for (int i = 0; i < c->n_cells; i++) {
         sc_cmp_cell *cell = &c->cells[i];
         sc_boot_run runs[SC_CMP_MAX_RUNS];
@@ -196,50 +241,116 @@ int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err) {
 // Percent for agreement/accuracy, raw for Pearson.
 static double scale(const sc_cmp_cell *c) { return c->regression ? 1 : 100; }
 
-void sc_cmp_print_markdown(const sc_cmp *c, FILE *f) {
-    for (int i = 0; i < c->n_cells;) {
-        int j = i;
-        while (j < c->n_cells && !strcmp(c->cells[j].task, c->cells[i].task)) j++;
-        // The distinct N of this task, ascending.
-        long ns[32];
-        int n_ns = 0;
-        for (int k = i; k < j; k++) {
+// Failed student runs of (task, label, n); n < 0: of any n.
+static int n_failed_of(const sc_cmp *c, const char *task, const char *label, long n) {
+    int k = 0;
+    for (int i = 0; i < c->n_failed; i++) {
+        const sc_cmp_failed *f = &c->failed[i];
+        k += !strcmp(f->task, task) && strcmp(f->label, "teacher") && !strcmp(f->label, label) && (n < 0 || f->n == n);
+    }
+    return k;
+}
+
+#define MAX_NS 64  // columns of a task's table (a manifest has at most 64 values of n)
+
+// Adds n to the distinct N of a table; returns 1 if it did not fit.
+static int add_n(long *ns, int *n_ns, long n) {
+    for (int q = 0; q < *n_ns; q++)
+        if (ns[q] == n) return 0;
+    if (*n_ns == MAX_NS) return 1;
+    ns[(*n_ns)++] = n;
+    return 0;
+}
+
+// The rows of one task: its cells' labels (in cell order), then labels that only failed.
+static int task_labels(const sc_cmp *c, const char *task, const char **labels, int cap) {
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int count = pass ? c->n_failed : c->n_cells;
+        for (int i = 0; i < count; i++) {
+            const char *t = pass ? c->failed[i].task : c->cells[i].task;
+            const char *l = pass ? c->failed[i].label : c->cells[i].label;
+            if (strcmp(t, task) || (pass && !strcmp(l, "teacher"))) continue;
             int seen = 0;
-            for (int q = 0; q < n_ns; q++) seen |= ns[q] == c->cells[k].n;
-            if (!seen && n_ns < 32) ns[n_ns++] = c->cells[k].n;
+            for (int k = 0; k < n; k++) seen |= !strcmp(labels[k], l);
+            if (!seen && n < cap) labels[n++] = l;
         }
-        for (int a = 1; a < n_ns; a++)
-            for (int b = a; b > 0 && ns[b - 1] > ns[b]; b--) {
-                long t = ns[b];
-                ns[b] = ns[b - 1];
-                ns[b - 1] = t;
-            }
-        const sc_cmp_cell *first = &c->cells[i];
-        fprintf(f, "### %s — test simulatability (%s), mean over seeds [95%% bootstrap CI]\n\n| explainer |",
-                first->task, first->regression ? "Pearson with the teacher" : "% agreement with the teacher");
+    }
+    return n;
+}
+
+static void print_failed_rows(const sc_cmp *c, const char *task, FILE *f) {
+    int any = 0;
+    for (int i = 0; i < c->n_failed; i++) {
+        const sc_cmp_failed *x = &c->failed[i];
+        if (strcmp(x->task, task)) continue;
+        if (!any++) fprintf(f, "Failed runs of %s:\n\n| run | N | seed | reason |\n|---|---|---|---|\n", task);
+        if (!strcmp(x->label, "teacher")) fprintf(f, "| teacher | – | %" PRIu64 " | %s |\n", x->seed, x->reason);
+        else fprintf(f, "| %s | %ld | %" PRIu64 " | %s |\n", x->label, x->n, x->seed, x->reason);
+    }
+    if (any) fprintf(f, "\n");
+}
+
+static void print_task(const sc_cmp *c, const char *task, FILE *f) {
+    const sc_cmp_cell *first = NULL;
+    long ns[MAX_NS];
+    int n_ns = 0, cut = 0;  // cut: cells whose N has no column (more than MAX_NS distinct N)
+    for (int k = 0; k < c->n_cells; k++)
+        if (!strcmp(c->cells[k].task, task)) {
+            if (!first) first = &c->cells[k];
+            cut += add_n(ns, &n_ns, c->cells[k].n);
+        }
+    for (int k = 0; k < c->n_failed; k++)
+        if (!strcmp(c->failed[k].task, task) && strcmp(c->failed[k].label, "teacher"))
+            cut += add_n(ns, &n_ns, c->failed[k].n);
+    for (int a = 1; a < n_ns; a++)  // ascending N
+        for (int b = a; b > 0 && ns[b - 1] > ns[b]; b--) {
+            long t = ns[b];
+            ns[b] = ns[b - 1];
+            ns[b - 1] = t;
+        }
+    const char *labels[256];
+    int n_labels = task_labels(c, task, labels, 256);
+    if (n_labels) {
+        fprintf(f, "### %s — test simulatability (%s), mean over seeds [95%% bootstrap CI]\n\n| explainer |", task,
+                first && first->regression ? "Pearson with the teacher" : "% agreement with the teacher");
         for (int q = 0; q < n_ns; q++) fprintf(f, " N = %ld |", ns[q]);
         fprintf(f, "\n|---|");
         for (int q = 0; q < n_ns; q++) fprintf(f, "---|");
         fprintf(f, "\n");
-        for (int k = i; k < j;) {
-            int l = k;
-            fprintf(f, "| %s |", c->cells[k].label);
-            for (int q = 0; q < n_ns; q++) {
-                const sc_cmp_cell *cell = NULL;
-                for (int m = k; m < j && !strcmp(c->cells[m].label, c->cells[k].label); m++)
-                    if (c->cells[m].n == ns[q]) cell = &c->cells[m];
-                if (!cell) fprintf(f, " – |");
-                else
-                    fprintf(f, cell->regression ? " %.3f [%.3f, %.3f] (%d seeds) |" : " %.1f [%.1f, %.1f] (%d seeds) |",
-                            cell->sim.mean * scale(cell), cell->sim.lo * scale(cell), cell->sim.hi * scale(cell),
-                            cell->n_runs);
-            }
-            fprintf(f, "\n");
-            while (l < j && !strcmp(c->cells[l].label, c->cells[k].label)) l++;
-            k = l;
+    }
+    for (int k = 0; k < n_labels; k++) {
+        fprintf(f, "| %s |", labels[k]);
+        for (int q = 0; q < n_ns; q++) {
+            const sc_cmp_cell *cell = NULL;
+            for (int m = 0; m < c->n_cells; m++)
+                if (!strcmp(c->cells[m].task, task) && !strcmp(c->cells[m].label, labels[k]) && c->cells[m].n == ns[q])
+                    cell = &c->cells[m];
+            int nf = n_failed_of(c, task, labels[k], ns[q]);
+            if (cell)
+                fprintf(f, cell->regression ? " %.3f [%.3f, %.3f] (%d seeds" : " %.1f [%.1f, %.1f] (%d seeds",
+                        cell->sim.mean * scale(cell), cell->sim.lo * scale(cell), cell->sim.hi * scale(cell),
+                        cell->n_runs);
+            if (cell) fprintf(f, nf ? ", %d failed) |" : ") |", nf);
+            else if (nf) fprintf(f, " FAILED (%d run%s) |", nf, nf > 1 ? "s" : "");
+            else fprintf(f, " – |");
         }
         fprintf(f, "\n");
-        i = j;
+    }
+    if (cut) fprintf(f, "(%d cells have an N beyond the first %d shown: summary.csv has every cell)\n", cut, MAX_NS);
+    if (n_labels) fprintf(f, "\n");
+    print_failed_rows(c, task, f);
+}
+
+void sc_cmp_print_markdown(const sc_cmp *c, FILE *f) {
+    // Every task with a cell or a failed run, in order (cells and failed runs are sorted by task).
+    int i = 0, j = 0;
+    while (i < c->n_cells || j < c->n_failed) {
+        const char *a = i < c->n_cells ? c->cells[i].task : NULL, *b = j < c->n_failed ? c->failed[j].task : NULL;
+        const char *task = !a ? b : !b ? a : strcmp(a, b) <= 0 ? a : b;
+        print_task(c, task, f);
+        while (i < c->n_cells && !strcmp(c->cells[i].task, task)) i++;
+        while (j < c->n_failed && !strcmp(c->failed[j].task, task)) j++;
     }
 }
 

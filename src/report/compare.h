@@ -9,6 +9,12 @@
 // its student and teacher scores for regression (Pearson). Runs with the same
 // seed twice in one cell are an error (a copied directory would otherwise
 // count double).
+//
+// Runs that failed (no result file; `scaffold run` knows them and their
+// reason) are added with sc_cmp_add_failed: the Markdown table never drops
+// them silently. A cell shows "…, 1 failed", an explainer whose runs all
+// failed shows FAILED, and each task's table is followed by one row per
+// failed run with its reason (the first line of its error).
 #ifndef SC_REPORT_COMPARE_H
 #define SC_REPORT_COMPARE_H
 
@@ -31,10 +37,19 @@ typedef struct sc_cmp_cell {
     int has_acc;
 } sc_cmp_cell;
 
+typedef struct sc_cmp_failed {
+    char task[64], label[64];  // label "teacher" for a teacher run
+    long n;                    // 0 for a teacher
+    uint64_t seed;
+    char reason[256];          // one line
+} sc_cmp_failed;
+
 typedef struct sc_cmp {
     int n_cells, cap;
     sc_cmp_cell *cells;
     int n_files;  // student results read
+    int n_failed, cap_failed;
+    sc_cmp_failed *failed;
 } sc_cmp;
 
 void sc_cmp_init(sc_cmp *c);
@@ -47,9 +62,14 @@ int sc_cmp_add_dir(sc_cmp *c, const char *dir, sc_err *err);
 int sc_results_walk(const char *dir, int (*fn)(void *user, const char *path, sc_err *err), void *user, sc_err *err);
 // One result file (kind "student"; anything else is skipped: *added = 0).
 int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err);
-// Bootstrap intervals for every cell; cells are sorted (task, label, n).
+// A run that failed (reason: its first line is kept; '|' and control
+// characters are replaced so the Markdown row stays one row).
+int sc_cmp_add_failed(sc_cmp *c, const char *task, const char *label, long n, uint64_t seed, const char *reason,
+                      sc_err *err);
+// Bootstrap intervals for every cell; cells are sorted (task, label, n), failed runs too.
 int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err);
-// Markdown tables (one per task) and CSV rows (task,label,n,seeds,metric,mean,lo,hi,...).
+// Markdown tables (one per task, with the failed runs) and CSV rows
+// (task,label,n,seeds,metric,mean,lo,hi,...; finished cells only).
 void sc_cmp_print_markdown(const sc_cmp *c, FILE *f);
 void sc_cmp_print_csv(const sc_cmp *c, FILE *f);
 

@@ -1,5 +1,6 @@
 #include "report/report.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +12,15 @@
 #include "report/html.h"
 #include "report/plot.h"
 
-#define MAX_CURVE 256
-#define MAX_COEF 64
+#define MAX_CURVE SC_RESULT_MAX_CURVE
+#define MAX_COEF 64        // coefficients shown per run
+#define MAX_COEF_READ (SC_MAX_LAYERS * 64)  // layers x heads: the most a model can have
 
 // What the charts need of one run.
 typedef struct rp_run {
     char task[64], label[64];
-    long n, seed;
+    long n;
+    uint64_t seed;
     double valid[MAX_CURVE], meta[MAX_CURVE];
     int n_valid, n_meta;
     float phi0[MAX_COEF], phi1[MAX_COEF];
@@ -36,21 +39,25 @@ typedef struct rp {
     int n_teachers;
 } rp;
 
-// A numeric array into v (at most cap entries); absent keys leave *n = 0.
-static int read_curve(const sc_result_doc *d, const char *key, double *v, int cap, int *n, sc_err *err) {
+// A numeric array into v (at most cap entries, each finite in [lo, hi]: the
+// file is untrusted); absent keys leave *n = 0. Longer arrays are an error.
+static int read_curve(const sc_result_doc *d, const char *key, double lo, double hi, double *v, int cap, int *n,
+                      sc_err *err) {
     *n = 0;
     if (!sc_result_get(d, key)) return 0;
     float *f;
     size_t m;
-    if (sc_result_floats(d, key, &f, &m, err)) return -1;
-    for (size_t i = 0; i < m && i < (size_t)cap; i++) v[(*n)++] = f[i];
+    if (sc_result_floats_in(d, key, (size_t)cap, lo, hi, &f, &m, err)) return -1;
+    for (size_t i = 0; i < m; i++) v[(*n)++] = f[i];
     free(f);
     return 0;
 }
 
+// Head coefficients: up to MAX_COEF_READ are valid, the first MAX_COEF are shown.
 static int read_coef(const sc_result_doc *d, const char *key, float *v, int *n, sc_err *err) {
-    double tmp[MAX_COEF];
-    if (read_curve(d, key, tmp, MAX_COEF, n, err)) return -1;
+    double tmp[MAX_COEF_READ];
+    if (read_curve(d, key, -SC_RESULT_MAX_ABS, SC_RESULT_MAX_ABS, tmp, MAX_COEF_READ, n, err)) return -1;
+    if (*n > MAX_COEF) *n = MAX_COEF;
     for (int i = 0; i < *n; i++) v[i] = (float)tmp[i];
     return 0;
 }
@@ -68,7 +75,7 @@ static int add_run(void *user, const char *path, sc_err *err) {
             if (sc_result_str(&d, "task", t->task, sizeof t->task, err) ||
                 sc_result_str(&d, "arch", t->arch, sizeof t->arch, err) ||
                 sc_result_str(&d, "metric.name", t->metric, sizeof t->metric, err) ||
-                sc_result_num(&d, "metric.value", &t->value, err))
+                sc_result_real(&d, "metric.value", -SC_RESULT_MAX_ABS, SC_RESULT_MAX_ABS, &t->value, err))
                 goto done;
             r->n_teachers++;
         }
@@ -91,22 +98,24 @@ static int add_run(void *user, const char *path, sc_err *err) {
     }
     rp_run *x = &r->runs[r->n_runs];
     memset(x, 0, sizeof *x);
-    double n, seed, learn = 0;
+    int64_t n;
+    double learn = 0;
     char expl[64];
-    if (sc_result_str(&d, "task", x->task, sizeof x->task, err) || sc_result_num(&d, "n", &n, err) ||
-        sc_result_num(&d, "seed", &seed, err) ||
+    if (sc_result_str(&d, "task", x->task, sizeof x->task, err) ||
+        sc_result_int(&d, "n", 1, SC_RESULT_MAX_N, &n, err) || sc_result_uint(&d, "seed", UINT64_MAX, &x->seed, err) ||
         sc_result_str(&d, "explainer", expl, sizeof expl, err) ||
-        (sc_result_get(&d, "learn_explainer") && sc_result_num(&d, "learn_explainer", &learn, err)))
+        (sc_result_get(&d, "learn_explainer") && sc_result_real(&d, "learn_explainer", 0, 1, &learn, err)))
         goto done;
     if (sc_result_get(&d, "label")) {
         if (sc_result_str(&d, "label", x->label, sizeof x->label, err)) goto done;
     } else {
         snprintf(x->label, sizeof x->label, "%s", learn != 0 ? "smat" : expl);
     }
-    x->n = (long)n;
-    x->seed = (long)seed;
-    if (read_curve(&d, "train.valid_curve", x->valid, MAX_CURVE, &x->n_valid, err) ||
-        read_curve(&d, "meta.loss_curve", x->meta, MAX_CURVE, &x->n_meta, err) ||
+    x->n = (long)n;  // in [1, SC_RESULT_MAX_N]
+    // Validation curves hold agreement or Pearson; the meta loss is any finite number.
+    if (read_curve(&d, "train.valid_curve", -1, 1, x->valid, MAX_CURVE, &x->n_valid, err) ||
+        read_curve(&d, "meta.loss_curve", -SC_RESULT_MAX_ABS, SC_RESULT_MAX_ABS, x->meta, MAX_CURVE, &x->n_meta,
+                   err) ||
         (learn != 0 && read_coef(&d, "explainer_params.teacher_before", x->phi0, &x->n_phi, err)))
         goto done;
     int n1 = 0;
@@ -217,7 +226,7 @@ static void coef_table(sc_html *h, const rp *r, const char *task) {
             for (int u = 0; u < x->n_phi; u++) sc_html_printf(h, "<th>%d</th>", u);
             sc_html_printf(h, "</tr>");
         }
-        sc_html_printf(h, "<tr><td>seed %ld</td>", x->seed);
+        sc_html_printf(h, "<tr><td>seed %" PRIu64 "</td>", x->seed);
         for (int u = 0; u < x->n_phi; u++) sc_html_printf(h, "<td>%.3f → %.3f</td>", x->phi0[u], x->phi1[u]);
         sc_html_printf(h, "</tr>");
         if (i + 1 == r->n_runs || !same_cell(&r->runs[i + 1], task, x->label, x->n)) sc_html_printf(h, "</table>\n");

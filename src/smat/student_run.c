@@ -256,7 +256,7 @@ static int evaluate(run *r, sc_student_outcome *o, sc_err *err) {
 
 static void fill_outcome(const run *r, const sc_student_run_cfg *c, sc_student_outcome *o) {
     const sc_student *st = &r->st;
-    snprintf(o->task, sizeof o->task, "%s", r->task);
+    snprintf(o->task, sizeof o->task, "%s", r->pipe.task->name);
     snprintf(o->arch, sizeof o->arch, "%s", r->def->name);
     snprintf(o->teacher_arch, sizeof o->teacher_arch, "%s", r->teacher.def->name);
     snprintf(o->explainer, sizeof o->explainer, "%s", c->explainer);
@@ -278,7 +278,8 @@ static void fill_outcome(const run *r, const sc_student_run_cfg *c, sc_student_o
 static int write_result(const run *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
     const sc_student *st = &r->st;
     sc_result_student w = {
-        .task = r->task, .arch = r->def->name, .teacher_arch = r->teacher.def->name, .explainer = c->explainer,
+        // The task's name, not the --task argument: a task given by path groups with itself in `scaffold compare`.
+        .task = r->pipe.task->name, .arch = r->def->name, .teacher_arch = r->teacher.def->name, .explainer = c->explainer,
         .label = c->label, .student_explainer = o->student_explainer, .n = (long)r->n_train, .seed = c->seed,
         .learn = c->learn, .regression = o->regression, .cfg_model = &r->student.cfg, .cfg_trainer = &r->rc.trainer,
         .cfg_smat = &r->smat_cfg, .cfg_texpl = st->have_texpl ? &st->texpl.cfg : NULL,

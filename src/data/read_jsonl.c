@@ -14,6 +14,12 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     char *buf;
     size_t len;
     if (sc_read_file(path, &buf, &len, err)) return -1;
+    int rc = sc_read_jsonl_buf(t, path, buf, len, d, err);
+    free(buf);
+    return rc;
+}
+
+int sc_read_jsonl_buf(const sc_task *t, const char *path, const char *buf, size_t len, sc_dataset *d, sc_err *err) {
     sc_json_obj o = {0};
     sc_text_scratch s = {0};
     uint8_t *rat = NULL;
@@ -117,6 +123,5 @@ out:
     free(s.buf);
     free(rat);
     free(feat);
-    free(buf);
     return rc;
 }

@@ -57,6 +57,12 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     char *buf;
     size_t len;
     if (sc_read_file(path, &buf, &len, err)) return -1;
+    int rc = sc_read_table_buf(t, path, buf, len, d, err);
+    free(buf);
+    return rc;
+}
+
+int sc_read_table_buf(const sc_task *t, const char *path, const char *buf, size_t len, sc_dataset *d, sc_err *err) {
     const char *p = buf;
     long skipped = 0;
     for (; skipped < t->skip_lines && p < buf + len; skipped++) {
@@ -187,6 +193,5 @@ out:
     free(s.buf);
     free(fcol);
     free(feat);
-    free(buf);
     return rc;
 }

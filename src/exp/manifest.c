@@ -147,10 +147,21 @@ static sc_exp_run *new_run(sc_manifest *m, int cap, sc_err *err) {
 }
 
 int sc_manifest_load(sc_manifest *m, const char *path, const char *out_override, sc_err *err) {
+    char *text;
+    size_t len;
+    memset(m, 0, sizeof *m);
+    if (sc_read_file_as(path, "raw", &text, &len, err)) return -1;
+    int rc = sc_manifest_parse(m, path, text, len, out_override, err);
+    free(text);
+    return rc;
+}
+
+int sc_manifest_parse(sc_manifest *m, const char *path, const char *text, size_t len, const char *out_override,
+                      sc_err *err) {
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s", path);
     sc_ynode *root;
-    if (sc_yaml_load_file(path, &root, err)) return -1;
+    if (sc_yaml_load_string(text, len, path, &root, err)) return -1;
     static const char *const top[] = {"name", "out", "tasks", "teacher", "explainers", "n", "seeds", "student", NULL};
     static const char *const tkeys[] = {"seed", "set", "ckpt", "arch", NULL};
     static const char *const skeys[] = {"set", NULL};

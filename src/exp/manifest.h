@@ -27,6 +27,8 @@
 #ifndef SC_EXP_MANIFEST_H
 #define SC_EXP_MANIFEST_H
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 #define SC_EXP_MAX_ARGS 96
@@ -52,6 +54,10 @@ typedef struct sc_manifest {
 
 // Parses and expands path. out_override (may be NULL) replaces `out`.
 int sc_manifest_load(sc_manifest *m, const char *path, const char *out_override, sc_err *err);
+// The same on manifest text held in memory (sc_manifest_load reads the file and
+// calls this); `path` names it in messages and in m->path.
+int sc_manifest_parse(sc_manifest *m, const char *path, const char *text, size_t len, const char *out_override,
+                      sc_err *err);
 void sc_manifest_free(sc_manifest *m);
 
 #endif

@@ -47,6 +47,10 @@ int sc_cmp_add_dir(sc_cmp *c, const char *dir, sc_err *err);
 int sc_results_walk(const char *dir, int (*fn)(void *user, const char *path, sc_err *err), void *user, sc_err *err);
 // One result file (kind "student"; anything else is skipped: *added = 0).
 int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err);
+// The same on a loaded result (io/result_read.h), which it takes over and frees
+// (sc_cmp_add_file loads the file and calls this; fuzz targets load from memory).
+struct sc_result_doc;
+int sc_cmp_add_doc(sc_cmp *c, struct sc_result_doc *doc, int *added, sc_err *err);
 // Bootstrap intervals for every cell; cells are sorted (task, label, n).
 int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err);
 // Markdown tables (one per task) and CSV rows (task,label,n,seeds,metric,mean,lo,hi,...).

@@ -129,9 +129,13 @@ build fuzz "${bins[@]}"
 echo "fuzz: built in $(( $(date +%s) - start )) s"
 failed=0
 summary=()
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 for t in $todo; do
   echo "== fuzz $t (${secs} s)"
-  line=$(run_one "$t" "$secs" | tee /dev/stderr | grep '^RESULT' ) || failed=$((failed + 1))
+  run_one "$t" "$secs" >"$out" || failed=$((failed + 1))
+  grep -v '^RESULT' "$out"
+  line=$(grep '^RESULT' "$out")
   summary+=("${line#RESULT }")
 done
 echo

@@ -42,6 +42,13 @@ int sc_fuzz_set(const uint8_t *data, size_t size);
 
 // ---- helpers shared by the targets (targets.c) ----
 
+// Every entry function calls this first with its input.
+void sc_fuzz_begin(const uint8_t *data, size_t size);
+// 1 if msg reports running out of memory. Inputs that themselves contain the
+// words are exempt: the message may be quoting them (libFuzzer learns the words
+// from this very comparison and plants them).
+int sc_fuzz_is_oom(const char *msg);
+
 // The input as a malloc'd string with a NUL after its last byte (what
 // sc_read_file hands the loaders). Never NULL (aborts when out of memory).
 char *sc_fuzz_copy(const uint8_t *data, size_t size);

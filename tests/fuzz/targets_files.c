@@ -18,6 +18,7 @@
 // ---- task.yaml ----
 
 int sc_fuzz_task_yaml(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     sc_task *t = NULL;
     sc_err err;
     // dir "" skips the name-vs-folder check so that every corpus file gets past it.
@@ -39,6 +40,7 @@ int sc_fuzz_task_yaml(const uint8_t *data, size_t size) {
 // ---- experiment manifests ----
 
 int sc_fuzz_manifest(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     sc_manifest m;
     sc_err err;
     int rc = sc_manifest_parse(&m, "experiments/fuzz.yaml", (const char *)data, size, NULL, &err);
@@ -84,7 +86,7 @@ static void forward_once(const sc_model *m) {
     sc_tensor *y = ctx.failed ? NULL : sc_model_forward(m, &ctx, &in, 0, &st);
     if (!y) {
         SC_FUZZ_ASSERT(ctx.failed && ctx.err.msg[0], "forward failed without a message");
-        SC_FUZZ_ASSERT(!strstr(ctx.err.msg, "out of memory"), "forward ran out of memory: %s", ctx.err.msg);
+        SC_FUZZ_ASSERT(!sc_fuzz_is_oom(ctx.err.msg), "forward ran out of memory: %s", ctx.err.msg);
     } else {
         SC_FUZZ_ASSERT(y->ndim == 2 && y->shape[0] == 2 && y->shape[1] == s->n_outputs, "output shape");
     }
@@ -92,6 +94,7 @@ static void forward_once(const sc_model *m) {
 }
 
 int sc_fuzz_checkpoint(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     sc_model m;
     sc_ckpt_extra x;
     sc_err err;
@@ -109,6 +112,7 @@ int sc_fuzz_checkpoint(const uint8_t *data, size_t size) {
 // ---- result files ----
 
 int sc_fuzz_results(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     static FILE *null_out;
     if (!null_out) null_out = fopen("/dev/null", "w");
     SC_FUZZ_ASSERT(null_out, "cannot open /dev/null");
@@ -164,6 +168,7 @@ static void use_config(sc_run_config *rc) {
 // The input is read twice: as a config file (YAML), and line by line as --set
 // arguments after a first `arch=mlp` (a line `arch=NAME` picks another model).
 int sc_fuzz_set(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     sc_run_config rc;
     sc_err err;
     char *text = sc_fuzz_copy(data, size);

@@ -67,6 +67,7 @@ static void after_read(const sc_task *t, sc_dataset *d) {
     "read: {format: lines, encoding: " enc ", class_files: {neg: neg.txt, pos: pos.txt}}\n" SPLITS_ALL TEXT_INPUT
 
 int sc_fuzz_read_lines(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     static const char *const tasks[] = {LINES_TASK("utf-8"), LINES_TASK("latin-1")};
     char *buf = sc_fuzz_copy(data, size);
     for (size_t k = 0; k < 2; k++) {
@@ -109,6 +110,7 @@ static const char *const table_tasks[] = {
 };
 
 int sc_fuzz_read_table(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     char *buf = sc_fuzz_copy(data, size);
     for (size_t k = 0; k < sizeof table_tasks / sizeof *table_tasks; k++) {
         const sc_task *t = sc_fuzz_task(table_tasks[k]);
@@ -141,6 +143,7 @@ static const char *const jsonl_tasks[] = {
 };
 
 int sc_fuzz_read_jsonl(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     char *buf = sc_fuzz_copy(data, size);
     for (size_t k = 0; k < sizeof jsonl_tasks / sizeof *jsonl_tasks; k++) {
         const sc_task *t = sc_fuzz_task(jsonl_tasks[k]);
@@ -221,6 +224,7 @@ static void fuzz_png(const char *buf, size_t size) {
 }
 
 int sc_fuzz_read_image(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     char *buf = sc_fuzz_copy(data, size);
     if (size >= 8 && !memcmp(data, "\x89PNG", 4)) fuzz_png(buf, size);
     else fuzz_idx(buf, size);

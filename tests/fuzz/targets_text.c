@@ -66,6 +66,7 @@ static void vocab_roundtrip(const char *text, size_t n, const sc_tokens *tk) {
 }
 
 int sc_fuzz_tokenizer(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     const char *s = (const char *)data;
     sc_tokens tk = {0};
     sc_err err;
@@ -134,6 +135,7 @@ static void wheel_members(const char *buf, size_t len) {
 }
 
 int sc_fuzz_archive(const uint8_t *data, size_t size) {
+    sc_fuzz_begin(data, size);
     char *buf = sc_fuzz_copy(data, size);
     int gz = size >= 2 && data[0] == 0x1f && data[1] == 0x8b, bz = size >= 3 && !memcmp(data, "BZh", 3);
     if (gz || bz) {

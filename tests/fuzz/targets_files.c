@@ -72,7 +72,7 @@ static void forward_once(const sc_model *m) {
         int64_t shape[2] = {2, T};
         in.ids = sc_full(&ctx, SC_I32, 2, shape, s->vocab_size > SC_TOK_CLS ? SC_TOK_CLS : 0);
         in.mask = sc_full(&ctx, m->dtype, 2, shape, 1);
-    } else if (s->modality == SC_IMAGE && s->C * s->H * s->W <= 1 << 16) {
+    } else if (s->modality == SC_IMAGE && s->C <= 64 && s->H <= 1024 && s->W <= 1024 && s->C * s->H * s->W <= 1 << 16) {
         int64_t shape[4] = {2, s->C, s->H, s->W};
         in.images = sc_full(&ctx, m->dtype, 4, shape, 0.5);
     } else if (s->modality == SC_TABULAR && s->F <= 1 << 12) {

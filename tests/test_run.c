@@ -118,7 +118,35 @@ static void test_manifest_errors(void **state) {
                  "student.set.lr");
 }
 
+// 64 entries in each list would expand into 16.8M runs (a 1 KB file asking for
+// 34 GB of run records; found by the manifest fuzz target): refused up front.
+static void test_manifest_run_bound(void **state) {
+    (void)state;
+    char text[4096] = "name: big\n";
+    const char *const keys[] = {"tasks", "explainers", "n", "seeds"};
+    for (int k = 0; k < 4; k++) {
+        size_t o = strlen(text);
+        o += (size_t)snprintf(text + o, sizeof text - o, "%s: [", keys[k]);
+        for (int i = 0; i < 64; i++)
+            o += (size_t)snprintf(text + o, sizeof text - o, "%s%s%d", i ? ", " : "", k < 2 ? "x" : "", i + 1);
+        snprintf(text + o, sizeof text - o, "]\n");
+    }
+    expect_error(text, "expands into 16777280 runs");
+    // Just under the bound is fine: 1 task x (1 + 3 explainers x 52 sizes x 64 seeds) = 9985 runs.
+    sc_manifest m;
+    sc_err err;
+    snprintf(text, sizeof text, "name: ok\ntasks: [a]\nexplainers: [x1, x2, x3]\nn: [");
+    for (int i = 1; i <= 52; i++) snprintf(text + strlen(text), sizeof text - strlen(text), "%s%d", i > 1 ? ", " : "", i);
+    snprintf(text + strlen(text), sizeof text - strlen(text), "]\nseeds: [");
+    for (int i = 1; i <= 64; i++) snprintf(text + strlen(text), sizeof text - strlen(text), "%s%d", i > 1 ? ", " : "", i);
+    snprintf(text + strlen(text), sizeof text - strlen(text), "]\n");
+    assert_int_equal(sc_manifest_parse(&m, "ok.yaml", text, strlen(text), "/tmp/sc_never", &err), 0);
+    assert_int_equal(m.n_runs, 1 + 3 * 52 * 64);
+    sc_manifest_free(&m);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_manifest_errors), cmocka_unit_test(test_run_resume)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_manifest_errors), cmocka_unit_test(test_manifest_run_bound),
+                                       cmocka_unit_test(test_run_resume)};
     return cmocka_run_group_tests_name("run", tests, NULL, sc_test_teardown);
 }

@@ -11,6 +11,9 @@
 #include "data/yaml_tree.h"
 
 #define MAX_LIST 64
+// Each list may hold 64 entries, but their product could ask for 16.8M runs
+// (34 GB of run records, and as many processes): the expansion is bounded too.
+#define MAX_RUNS 10000
 
 typedef struct expl_spec {
     const char *name, *label;
@@ -195,6 +198,11 @@ int sc_manifest_parse(sc_manifest *m, const char *path, const char *text, size_t
     else snprintf(m->out, sizeof m->out, "results/%s", name);
 
     int cap = n_tasks * (1 + n_expl * n_ns * n_seeds);
+    if (cap > MAX_RUNS) {
+        sc_errf(err, "%s: expands into %d runs (tasks x (1 + explainers x n x seeds)), more than %d; split it", path,
+                cap, MAX_RUNS);
+        goto done;
+    }
     if (!(m->runs = calloc((size_t)cap, sizeof *m->runs))) {
         sc_errf(err, "out of memory");
         goto done;

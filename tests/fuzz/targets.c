@@ -64,6 +64,10 @@ void sc_fuzz_check(int rc, const sc_err *err, const char *what) {
     SC_FUZZ_ASSERT(!sc_fuzz_is_oom(err->msg), "%s ran out of memory on a small input: %s", what, err->msg);
 }
 
+void sc_fuzz_must(int rc, const sc_err *err, const char *what) {
+    SC_FUZZ_ASSERT(rc == 0, "%s failed: %s", what, err->msg);
+}
+
 const sc_task *sc_fuzz_task(const char *yaml) {
     static struct {
         const char *yaml;

@@ -55,6 +55,8 @@ char *sc_fuzz_copy(const uint8_t *data, size_t size);
 // Checks a loader's result: rc == 0, or rc == -1 with a message that is not
 // "out of memory" (inputs are small). Aborts with `what` and the message otherwise.
 void sc_fuzz_check(int rc, const sc_err *err, const char *what);
+// Aborts unless rc == 0: for steps that cannot fail on what the input produced.
+void sc_fuzz_must(int rc, const sc_err *err, const char *what);
 // Aborts with the message when cond is false (an invariant of a loaded result).
 #define SC_FUZZ_ASSERT(cond, ...) \
     do { \

@@ -65,7 +65,7 @@ static void forward_once(const sc_model *m) {
     const sc_model_shape *s = &m->shape;
     sc_ctx ctx;
     sc_err err;
-    sc_fuzz_check(sc_ctx_init(&ctx, 256u << 20, 1, &err), &err, "sc_ctx_init");
+    sc_fuzz_must(sc_ctx_init(&ctx, 256u << 20, 1, &err), &err, "sc_ctx_init");
     sc_inputs in = {.B = 2};
     int64_t T = s->max_tokens < 6 ? s->max_tokens : 6;
     if (s->modality == SC_TEXT && T >= 1 && s->vocab_size >= 1) {

@@ -29,16 +29,17 @@ static void check_tokens(const sc_tokens *tk) {
 static void vocab_roundtrip(const char *text, size_t n, const sc_tokens *tk) {
     sc_err err;
     sc_vocab counts, v, back;
-    sc_fuzz_check(sc_vocab_init(&counts, &err), &err, "sc_vocab_init");
-    for (size_t i = 0; i < tk->n; i++) sc_fuzz_check(sc_vocab_count(&counts, sc_token(tk, i), &err), &err, "sc_vocab_count");
-    sc_fuzz_check(sc_vocab_finish(&counts, 1, 64, &v, &err), &err, "sc_vocab_finish");
+    sc_fuzz_must(sc_vocab_init(&counts, &err), &err, "sc_vocab_init");
+    for (size_t i = 0; i < tk->n; i++)
+        sc_fuzz_must(sc_vocab_count(&counts, sc_token(tk, i), &err), &err, "sc_vocab_count");
+    sc_fuzz_must(sc_vocab_finish(&counts, 1, 64, &v, &err), &err, "sc_vocab_finish");
     sc_vocab_free(&counts);
     SC_FUZZ_ASSERT(v.n >= 3 && v.n <= 64, "vocabulary of %zu ids", v.n);
     int32_t ids[16];
     float mask[16];
     size_t len;
     sc_tokens scratch = {0};
-    sc_fuzz_check(sc_vocab_encode(&v, text, n, 16, ids, mask, &len, &scratch, &err), &err, "sc_vocab_encode");
+    sc_fuzz_must(sc_vocab_encode(&v, text, n, 16, ids, mask, &len, &scratch, &err), &err, "sc_vocab_encode");
     SC_FUZZ_ASSERT(len >= 1 && len <= 16 && ids[0] == SC_TOK_CLS, "encoded length %zu", len);
     for (size_t i = 0; i < 16; i++)
         SC_FUZZ_ASSERT(ids[i] >= 0 && (size_t)ids[i] < v.n && mask[i] == (i < len), "id %zu: %d", i, ids[i]);
@@ -53,7 +54,7 @@ static void vocab_roundtrip(const char *text, size_t n, const sc_tokens *tk) {
     msgpack_unpacked_init(&up);
     size_t off = 0;
     SC_FUZZ_ASSERT(msgpack_unpack_next(&up, sb.data, sb.size, &off) == MSGPACK_UNPACK_SUCCESS, "unpack failed");
-    sc_fuzz_check(sc_vocab_unpack(&up.data, &back, &err), &err, "sc_vocab_unpack");
+    sc_fuzz_must(sc_vocab_unpack(&up.data, &back, &err), &err, "sc_vocab_unpack");
     SC_FUZZ_ASSERT(back.n == v.n, "round trip: %zu ids, then %zu", v.n, back.n);
     for (size_t i = 0; i < v.n; i++)
         SC_FUZZ_ASSERT(!strcmp(sc_vocab_str(&v, i), sc_vocab_str(&back, i)) &&

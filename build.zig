@@ -4,6 +4,8 @@
 //!   zig build test                  -> builds and runs every tests/test_*.c executable
 //!   zig build tests                 -> only installs them to zig-out/tests/
 //!   zig build -Doptimize=ReleaseFast   for real runs (Debug keeps the UB sanitizer)
+//!   zig build gen                   -> zig-out/gen/model_registry.c (for builds outside
+//!                                      zig: scripts/fuzz.sh, scripts/sanitize.sh)
 //!
 //! Sources are discovered, not listed: every .c below src/, teachers/, students/ and
 //! tasks/ goes into the library (src/main.c is the CLI entry point), and every
@@ -105,7 +107,8 @@ pub fn build(b: *std.Build) void {
     const lib_mod = b.createModule(.{ .target = target, .optimize = optimize });
     addDeps(b, lib_mod);
     lib_mod.addCSourceFiles(.{ .files = lib_sources.items, .flags = &c_flags });
-    lib_mod.addCSourceFile(.{ .file = modelRegistry(b, lib_sources.items), .flags = &c_flags });
+    const registry = modelRegistry(b, lib_sources.items);
+    lib_mod.addCSourceFile(.{ .file = registry, .flags = &c_flags });
     const lib = b.addLibrary(.{ .name = "scaffold", .root_module = lib_mod, .linkage = .static });
     b.installArtifact(lib);
 
@@ -116,6 +119,10 @@ pub fn build(b: *std.Build) void {
     const exe = b.addExecutable(.{ .name = "scaffold", .root_module = exe_mod });
     b.installArtifact(exe);
 
+    // The same generated registry for the clang builds of scripts/fuzz.sh and scripts/sanitize.sh.
+    const gen = b.addInstallFile(registry, "gen/model_registry.c");
+    b.step("gen", "Write the generated model registry to zig-out/gen/model_registry.c").dependOn(&gen.step);
+
     const run_cmd = b.addRunArtifact(exe);
     run_cmd.addPassthruArgs();
     b.step("run", "Run scaffold with the arguments after --").dependOn(&run_cmd.step);
@@ -124,9 +131,11 @@ pub fn build(b: *std.Build) void {
     var test_sources: std.ArrayList([]const u8) = .empty;
     collectSources(b, "tests", &test_sources, &.{});
     var support: std.ArrayList([]const u8) = .empty; // tests/support/*.c: shared helpers
+    var fuzz_targets: std.ArrayList([]const u8) = .empty; // tests/fuzz/targets*.c: fuzz entry functions
     var tests: std.ArrayList([]const u8) = .empty;
     for (test_sources.items) |s| {
         if (std.mem.startsWith(u8, s, "tests/support/")) support.append(arena, s) catch @panic("OOM")
+        else if (std.mem.startsWith(u8, s, "tests/fuzz/targets")) fuzz_targets.append(arena, s) catch @panic("OOM")
         else if (std.mem.startsWith(u8, std.fs.path.basename(s), "test_")) tests.append(arena, s) catch @panic("OOM");
     }
     const test_step = b.step("test", "Build and run every test executable");
@@ -138,6 +147,11 @@ pub fn build(b: *std.Build) void {
         m.addIncludePath(b.path("tests/support"));
         m.addCSourceFiles(.{ .files = &.{src}, .flags = &c_flags });
         m.addCSourceFiles(.{ .files = support.items, .flags = &c_flags });
+        // The fuzz targets' entry functions, replayed on the saved inputs (tests/fuzz/README.md).
+        if (std.mem.eql(u8, stem, "test_fuzz_regress")) {
+            m.addIncludePath(b.path("tests/fuzz"));
+            m.addCSourceFiles(.{ .files = fuzz_targets.items, .flags = &c_flags });
+        }
         m.linkSystemLibrary("cmocka", .{ .use_pkg_config = .no });
         m.linkLibrary(lib);
         const t = b.addExecutable(.{ .name = stem, .root_module = m });

@@ -58,9 +58,22 @@ int sc_config_set_kv(sc_config *c, const char *kv, sc_err *err) {
     return sc_config_set(c, key, eq + 1, "--set", err);
 }
 
+static int load_tree(sc_config *c, const char *path, sc_ynode *root, sc_err *err);
+
 int sc_config_load_yaml(sc_config *c, const char *path, sc_err *err) {
     sc_ynode *root = NULL;
     if (sc_yaml_load_file(path, &root, err)) return -1;
+    return load_tree(c, path, root, err);
+}
+
+int sc_config_load_yaml_buf(sc_config *c, const char *name, const char *text, size_t len, sc_err *err) {
+    sc_ynode *root = NULL;
+    if (sc_yaml_load_string(text, len, name, &root, err)) return -1;
+    return load_tree(c, name, root, err);
+}
+
+// The mapping's scalars into c; frees root.
+static int load_tree(sc_config *c, const char *path, sc_ynode *root, sc_err *err) {
     int rc = 0;
     if (root->kind != SC_Y_MAP) {
         rc = sc_errf(err, "%s line %d: expected a mapping of key: value", path, root->line);

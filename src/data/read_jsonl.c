@@ -90,6 +90,12 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     char *buf;
     size_t len;
     if (sc_read_file(path, &buf, &len, err)) return -1;
+    int rc = sc_read_jsonl_buf(t, path, buf, len, d, err);
+    free(buf);
+    return rc;
+}
+
+int sc_read_jsonl_buf(const sc_task *t, const char *path, const char *buf, size_t len, sc_dataset *d, sc_err *err) {
     jsonl j = {.t = t, .path = path};
     sc_read_count cnt;
     sc_reader_count_init(&cnt, t->file, buf, len);
@@ -128,6 +134,5 @@ out:
     free(j.s.buf);
     free(j.rat);
     free(j.feat);
-    free(buf);
     return rc;
 }

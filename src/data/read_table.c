@@ -180,6 +180,12 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     char *buf;
     size_t len;
     if (sc_read_file(path, &buf, &len, err)) return -1;
+    int rc = sc_read_table_buf(t, path, buf, len, d, err);
+    free(buf);
+    return rc;
+}
+
+int sc_read_table_buf(const sc_task *t, const char *path, const char *buf, size_t len, sc_dataset *d, sc_err *err) {
     sc_read_count cnt;
     sc_reader_count_init(&cnt, t->file, buf, len);
     const char *p = buf;
@@ -211,6 +217,5 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
     rc = sc_dataset_add_count(d, &cnt, err);
 out:
     table_free(&tb);
-    free(buf);
     return rc;
 }

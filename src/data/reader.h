@@ -16,6 +16,21 @@ int sc_read_jsonl(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
 int sc_read_idx(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);
 int sc_read_png(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);
 
+// The same readers on one file's bytes held in memory (what each file reader
+// calls after sc_read_file; fuzz targets call them directly). `name` stands for
+// the file in messages; buf[len] must be a NUL byte, as sc_read_file leaves it.
+// lines: the file of class `cls`. idx: an images file and a labels file of
+// source partition `part`. png: one image decoded into `out` (d->C planes of
+// d->H x d->W); rgba is scratch of 4 * H * W bytes.
+int sc_read_lines_buf(const sc_task *t, size_t cls, const char *name, const char *buf, size_t len, sc_dataset *d,
+                      sc_err *err);
+int sc_read_table_buf(const sc_task *t, const char *name, const char *buf, size_t len, sc_dataset *d, sc_err *err);
+int sc_read_jsonl_buf(const sc_task *t, const char *name, const char *buf, size_t len, sc_dataset *d, sc_err *err);
+int sc_read_idx_buf(const sc_task *t, int part, const char *images_name, const char *images, size_t images_len,
+                    const char *labels_name, const char *labels, size_t labels_len, sc_dataset *d, sc_err *err);
+int sc_png_decode(const char *name, const char *buf, size_t len, const sc_dataset *d, uint8_t *out, uint8_t *rgba,
+                  sc_err *err);
+
 // Parses an IDX buffer (magic 0 0 type ndim, big-endian dims, ubyte data only).
 // On success *data points into buf, dims[0..*ndim) are filled.
 int sc_idx_parse(const char *name, const char *buf, size_t len, int want_ndim, size_t dims[4],

@@ -188,6 +188,11 @@ typedef struct sc_task {
 // Parses and validates dir/task.yaml (root: repository root for $ROOT). Every error
 // names the file, the line and the field.
 int sc_task_load(const char *dir, const char *root, sc_task **out, sc_err *err);
+// The same on task.yaml text held in memory (sc_task_load reads the file and calls
+// this): `yaml_name` stands for the file in messages; the task's name must equal
+// dir's last component unless that is empty.
+int sc_task_parse(const char *dir, const char *yaml_name, const char *text, size_t len, const char *root,
+                  sc_task **out, sc_err *err);
 void sc_task_free(sc_task *t);
 
 // The repository root: $SCAFFOLD_HOME if set, else the current directory.

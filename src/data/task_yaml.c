@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "data/cache.h"
+#include "data/rawfile.h"
 #include "data/task.h"
 #include "data/task_parse.h"
 
@@ -234,16 +235,29 @@ static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
 
 int sc_task_load(const char *dir, const char *root, sc_task **out, sc_err *err) {
     *out = NULL;
+    size_t n = strlen(dir) + 16;
+    char *path = malloc(n), *text = NULL;
+    size_t len = 0;
+    if (!path) return sc_errf(err, "out of memory");
+    snprintf(path, n, "%s/task.yaml", dir);
+    int rc = sc_read_file_as(path, "raw", &text, &len, err);
+    if (!rc) rc = sc_task_parse(dir, path, text, len, root, out, err);
+    free(text);
+    free(path);
+    return rc;
+}
+
+int sc_task_parse(const char *dir, const char *yaml_name, const char *text, size_t len, const char *root,
+                  sc_task **out, sc_err *err) {
+    *out = NULL;
     sc_task *t = calloc(1, sizeof *t);
     if (!t) return sc_errf(err, "out of memory");
-    size_t n = strlen(dir) + 16;
-    t->yaml_path = malloc(n);
+    t->yaml_path = xstrdup(yaml_name);
     t->dir = xstrdup(dir);
     t->root = xstrdup(root ? root : ".");
     if (!t->yaml_path || !t->dir || !t->root) { sc_task_free(t); return sc_errf(err, "out of memory"); }
-    snprintf(t->yaml_path, n, "%s/task.yaml", dir);
     const char *f = t->yaml_path;
-    if (sc_yaml_load_file(f, &t->yaml, err)) goto fail;
+    if (sc_yaml_load_string(text, len, f, &t->yaml, err)) goto fail;
     const sc_ynode *y = t->yaml;
     static const char *const keys[] = {"name", "description", "modality", "labels", "source", "read", "splits",
                                        "input", NULL};

@@ -296,6 +296,22 @@ static void mf_free(sc_mf *f) {
 
 int sc_manifest_load_report(sc_manifest *m, const char *path, const char *out_override, FILE *problems,
                             sc_err *err) {
+    char *text;
+    size_t len;
+    memset(m, 0, sizeof *m);
+    if (sc_read_file_as(path, "raw", &text, &len, err)) return -1;
+    int rc = sc_manifest_parse_report(m, path, text, len, out_override, problems, err);
+    free(text);
+    return rc;
+}
+
+int sc_manifest_parse(sc_manifest *m, const char *path, const char *text, size_t len, const char *out_override,
+                      sc_err *err) {
+    return sc_manifest_parse_report(m, path, text, len, out_override, NULL, err);
+}
+
+int sc_manifest_parse_report(sc_manifest *m, const char *path, const char *text, size_t len, const char *out_override,
+                             FILE *problems, sc_err *err) {
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s", path);
     sc_mf *f = calloc(1, sizeof *f);
@@ -305,15 +321,15 @@ int sc_manifest_load_report(sc_manifest *m, const char *path, const char *out_ov
     snprintf(f->dir, sizeof f->dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
     if (slash == path) snprintf(f->dir, sizeof f->dir, "/");
     int rc = -1;
-    if (sc_yaml_load_file(path, &f->root, err)) goto done;
+    if (sc_yaml_load_string(text, len, path, &f->root, err)) goto done;
     if (parse(f, err)) goto done;
     const char *out = out_override ? out_override : f->out;
-    int len = out ? snprintf(m->out, sizeof m->out, "%s", out) : snprintf(m->out, sizeof m->out, "results/%s", f->name);
-    if (len < 0 || (size_t)len >= sizeof m->out || !m->out[0]) {
+    int olen = out ? snprintf(m->out, sizeof m->out, "%s", out) : snprintf(m->out, sizeof m->out, "results/%s", f->name);
+    if (olen < 0 || (size_t)olen >= sizeof m->out || !m->out[0]) {
         sc_errf(err, "%s: the output folder '%s' is empty or too long", path, m->out);
         goto done;
     }
-    while (len > 1 && m->out[len - 1] == '/') m->out[--len] = '\0';
+    while (olen > 1 && m->out[olen - 1] == '/') m->out[--olen] = '\0';
     snprintf(m->name, sizeof m->name, "%s", f->name);
     sc_mf_check(f);
     if (f->n_problems) {

@@ -1,5 +1,5 @@
 // manifest.h — experiment manifests: a YAML file that expands into
-// independent runs (DESIGN §10).
+// independent runs (the data flow: src/README.md).
 //
 //   name: smat-table                  # required, [A-Za-z0-9._-]; results go to results/<name> unless `out` is set
 //   out: results/smat-table           # optional
@@ -51,6 +51,7 @@
 #ifndef SC_EXP_MANIFEST_H
 #define SC_EXP_MANIFEST_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "core/err.h"
@@ -85,6 +86,13 @@ int sc_manifest_load(sc_manifest *m, const char *path, const char *out_override,
 // in which case err holds only their count.
 int sc_manifest_load_report(sc_manifest *m, const char *path, const char *out_override, FILE *problems,
                             sc_err *err);
+// The same on manifest text held in memory (the loaders read the file and call
+// these; fuzz targets parse from memory); `path` names it in messages, and
+// relative task paths resolve against its folder.
+int sc_manifest_parse(sc_manifest *m, const char *path, const char *text, size_t len, const char *out_override,
+                      sc_err *err);
+int sc_manifest_parse_report(sc_manifest *m, const char *path, const char *text, size_t len, const char *out_override,
+                             FILE *problems, sc_err *err);
 void sc_manifest_free(sc_manifest *m);
 
 #endif

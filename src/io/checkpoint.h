@@ -73,6 +73,10 @@ int sc_checkpoint_load(const char *path, sc_model *m, sc_ckpt_extra *extra, sc_e
 // (for definitions outside the registry, e.g. in tests).
 int sc_checkpoint_load_as(const char *path, const sc_model_def *def, sc_model *m, sc_ckpt_extra *extra,
                           sc_err *err);
+// The same on a checkpoint's bytes held in memory (the loaders read the file and
+// call this); `name` prefixes errors; def may be NULL (the registry's).
+int sc_checkpoint_load_buf(const char *name, const uint8_t *buf, size_t n, const sc_model_def *def, sc_model *m,
+                           sc_ckpt_extra *extra, sc_err *err);
 
 // Used by both directions: feeds one tensor into the checksum.
 struct sc_sha256;

@@ -346,10 +346,8 @@ static int fill_params(ck_file *c, sc_model *m, sc_err *err) {
     return 0;
 }
 
-static int load(const char *path, const sc_model_def *def, sc_model *m, sc_ckpt_extra *extra, sc_err *err) {
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    if (read_all(path, &buf, &n, err)) return -1;
+static int load(const uint8_t *buf, size_t n, const sc_model_def *def, sc_model *m, sc_ckpt_extra *extra,
+                sc_err *err) {
     int rc = -1;
     ck_file *c = calloc(1, sizeof *c);
     msgpack_unpacked up;
@@ -386,14 +384,23 @@ static int load(const char *path, const sc_model_def *def, sc_model *m, sc_ckpt_
     if (rc) memset(m, 0, sizeof *m);
     msgpack_unpacked_destroy(&up);
     free(c);
-    free(buf);
     return rc;
+}
+
+int sc_checkpoint_load_buf(const char *name, const uint8_t *buf, size_t n, const sc_model_def *def, sc_model *m,
+                           sc_ckpt_extra *extra, sc_err *err) {
+    if (load(buf, n, def, m, extra, err)) return sc_err_prefix(err, "%s", name);
+    return 0;
 }
 
 int sc_checkpoint_load_as(const char *path, const sc_model_def *def, sc_model *m, sc_ckpt_extra *extra,
                           sc_err *err) {
-    if (load(path, def, m, extra, err)) return sc_err_prefix(err, "%s", path);
-    return 0;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    if (read_all(path, &buf, &n, err)) return sc_err_prefix(err, "%s", path);
+    int rc = sc_checkpoint_load_buf(path, buf, n, def, m, extra, err);
+    free(buf);
+    return rc;
 }
 
 int sc_checkpoint_load(const char *path, sc_model *m, sc_ckpt_extra *extra, sc_err *err) {

@@ -37,13 +37,33 @@ const msgpack_object *sc_result_get(const sc_result_doc *d, const char *dotted) 
     return o;
 }
 
-int sc_result_load(sc_result_doc *d, const char *path, sc_err *err) {
+static void doc_init(sc_result_doc *d, const char *path) {
     memset(d, 0, sizeof *d);
     snprintf(d->path, sizeof d->path, "%s", path);
     msgpack_unpacked_init(&d->up);
+}
+
+static int parse(sc_result_doc *d, const char *path, char *buf, size_t n, sc_err *err);
+
+int sc_result_load(sc_result_doc *d, const char *path, sc_err *err) {
+    doc_init(d, path);
     char *buf;
     size_t n;
     if (sc_read_file(path, &buf, &n, err)) return -1;
+    return parse(d, path, buf, n, err);
+}
+
+int sc_result_load_buf(sc_result_doc *d, const char *name, const void *src, size_t n, sc_err *err) {
+    doc_init(d, name);
+    char *buf = malloc(n + 1);  // NUL-terminated like sc_read_file's buffers
+    if (!buf) return sc_errf(err, "%s: out of memory", name);
+    if (n) memcpy(buf, src, n);
+    buf[n] = '\0';
+    return parse(d, name, buf, n, err);
+}
+
+// Takes over buf (malloc'd; d->buf frees it).
+static int parse(sc_result_doc *d, const char *path, char *buf, size_t n, sc_err *err) {
     d->buf = (uint8_t *)buf;
     d->n = n;
     size_t off = 0;

@@ -29,6 +29,10 @@ typedef struct sc_result_doc {
 } sc_result_doc;
 
 int sc_result_load(sc_result_doc *d, const char *path, sc_err *err);
+// The same on a result file's bytes held in memory (copied; `name` stands for
+// the file in messages and d->path). sc_result_load reads the file and parses
+// it the same way.
+int sc_result_load_buf(sc_result_doc *d, const char *name, const void *buf, size_t n, sc_err *err);
 void sc_result_doc_free(sc_result_doc *d);
 
 // The value at a dotted path of map keys ("test.simulatability"), or NULL.

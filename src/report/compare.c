@@ -80,9 +80,17 @@ static sc_cmp_cell *find_cell(sc_cmp *c, const char *task, const char *label, lo
 }
 
 int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
-    *added = 0;
     sc_result_doc d;
+    *added = 0;
     if (sc_result_load(&d, path, err)) return -1;
+    return sc_cmp_add_doc(c, &d, added, err);
+}
+
+int sc_cmp_add_doc(sc_cmp *c, sc_result_doc *doc, int *added, sc_err *err) {
+    *added = 0;
+    sc_result_doc d = *doc;  // moved here: freed at the end
+    d.root = &d.up.data;
+    const char *path = d.path;
     char kind[32], task[64], expl[64];
     int64_t n;
     uint64_t seed;

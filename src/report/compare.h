@@ -66,6 +66,11 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err);
 // characters are replaced so the Markdown row stays one row).
 int sc_cmp_add_failed(sc_cmp *c, const char *task, const char *label, long n, uint64_t seed, const char *reason,
                       sc_err *err);
+// The same as sc_cmp_add_file on a loaded result (io/result_read.h), which it
+// takes over and frees (sc_cmp_add_file loads the file and calls this; fuzz
+// targets load from memory).
+struct sc_result_doc;
+int sc_cmp_add_doc(sc_cmp *c, struct sc_result_doc *doc, int *added, sc_err *err);
 // Bootstrap intervals for every cell; cells are sorted (task, label, n), failed runs too.
 int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err);
 // Markdown tables (one per task, with the failed runs) and CSV rows

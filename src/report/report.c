@@ -62,10 +62,28 @@ static int read_coef(const sc_result_doc *d, const char *key, float *v, int *n, 
     return 0;
 }
 
+static int add_doc(rp *r, sc_result_doc *doc, sc_err *err);
+
 static int add_run(void *user, const char *path, sc_err *err) {
-    rp *r = user;
     sc_result_doc d;
     if (sc_result_load(&d, path, err)) return -1;
+    return add_doc(user, &d, err);
+}
+
+int sc_report_read_result(const char *name, const void *buf, size_t n, sc_err *err) {
+    rp r;
+    memset(&r, 0, sizeof r);
+    sc_result_doc d;
+    if (sc_result_load_buf(&d, name, buf, n, err)) return -1;
+    int rc = add_doc(&r, &d, err);
+    free(r.runs);
+    return rc;
+}
+
+// One loaded result into r; takes over doc (freed here).
+static int add_doc(rp *r, sc_result_doc *doc, sc_err *err) {
+    sc_result_doc d = *doc;
+    d.root = &d.up.data;
     char kind[32];
     int rc = -1;
     if (sc_result_str(&d, "kind", kind, sizeof kind, err)) goto done;

@@ -12,9 +12,15 @@
 #ifndef SC_REPORT_REPORT_H
 #define SC_REPORT_REPORT_H
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 // Writes the page to out_path (atomically). 0, or -1 with err.
 int sc_report_write(const char *dir, const char *out_path, sc_err *err);
+// Reads one result file's bytes the way the page's run collection does (kind,
+// task, n, seed, curves, head coefficients): 0 if it would be taken, or -1 with
+// err. For fuzzing and tests; `name` stands for the file in messages.
+int sc_report_read_result(const char *name, const void *buf, size_t n, sc_err *err);
 
 #endif

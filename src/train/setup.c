@@ -1,9 +1,11 @@
 #include "train/setup.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "data/rawfile.h"
 #include "data/task.h"
 #include "train/trainer.h"
 
@@ -15,19 +17,34 @@ static int is_trainer_key(const char *k) {
 
 int sc_run_config_resolve(sc_run_config *rc, const char *role, const char *task, const char *config_path,
                           const char *arch_flag, char *const *sets, int n_sets, sc_err *err) {
+    char source[512] = "";
+    if (config_path) {
+        snprintf(source, sizeof source, "%s", config_path);
+    } else {
+        char def[512];
+        snprintf(def, sizeof def, "%s/%ss/configs/%s.yaml", sc_task_root(), role, task);
+        if (access(def, R_OK) == 0) snprintf(source, sizeof source, "%s", def);
+    }
+    char *text = NULL;
+    size_t len = 0;
+    if (source[0] && sc_read_file_as(source, "raw", &text, &len, err)) {
+        memset(rc, 0, sizeof *rc);
+        return -1;
+    }
+    int r = sc_run_config_resolve_buf(rc, role, source, text, len, arch_flag, sets, n_sets, err);
+    free(text);
+    return r;
+}
+
+int sc_run_config_resolve_buf(sc_run_config *rc, const char *role, const char *source, const char *text, size_t len,
+                              const char *arch_flag, char *const *sets, int n_sets, sc_err *err) {
     memset(rc, 0, sizeof *rc);
     sc_config all;
     sc_config_init(&all);
     sc_config_init(&rc->trainer);
     sc_config_init(&rc->model);
-    if (config_path) {
-        snprintf(rc->source, sizeof rc->source, "%s", config_path);
-    } else {
-        char def[512];
-        snprintf(def, sizeof def, "%s/%ss/configs/%s.yaml", sc_task_root(), role, task);
-        if (access(def, R_OK) == 0) snprintf(rc->source, sizeof rc->source, "%s", def);
-    }
-    if (rc->source[0] && sc_config_load_yaml(&all, rc->source, err)) return -1;
+    if (source) snprintf(rc->source, sizeof rc->source, "%s", source);
+    if (rc->source[0] && sc_config_load_yaml_buf(&all, rc->source, text, len, err)) return -1;
     for (int i = 0; i < n_sets; i++)
         if (sc_config_set_kv(&all, sets[i], err)) return -1;
     for (int i = 0; i < all.n; i++) {

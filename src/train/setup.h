@@ -17,5 +17,9 @@ typedef struct sc_run_config {
 // exists). arch_flag may be NULL. sets: n "k=v" strings.
 int sc_run_config_resolve(sc_run_config *rc, const char *role, const char *task, const char *config_path,
                           const char *arch_flag, char *const *sets, int n_sets, sc_err *err);
+// The same with the config file's text in memory (sc_run_config_resolve reads the
+// file and calls this): `source` names it (NULL or "": no file, text ignored).
+int sc_run_config_resolve_buf(sc_run_config *rc, const char *role, const char *source, const char *text, size_t len,
+                              const char *arch_flag, char *const *sets, int n_sets, sc_err *err);
 
 #endif

@@ -1,0 +1,8 @@
+// libFuzzer harness for the 'read_jsonl' target: see sc_fuzz_read_jsonl in targets*.c, which
+// tests/test_fuzz_regress.c also replays on tests/fuzz/{corpus,regress}/read_jsonl/.
+// Run: scripts/fuzz.sh read_jsonl SECONDS
+#include "targets.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { return sc_fuzz_read_jsonl(data, size); }

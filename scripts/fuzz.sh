@@ -80,6 +80,11 @@ run_one() {  # target, seconds; prints one summary line last; returns non-zero o
   local seeds=("tests/fuzz/corpus/$t")
   [ -d "tests/fuzz/regress/$t" ] && seeds+=("tests/fuzz/regress/$t")
   # The tasks root (configs under teachers/ and students/) is the repository, as for the CLI.
+  # An empty data cache of its own (unless SCAFFOLD_DATA is set): a manifest naming a
+  # fetched task would otherwise load 70,000 images per execution, and nothing a
+  # target does may depend on what this machine happens to have cached.
+  mkdir -p zig-out/fuzz/data
+  SCAFFOLD_DATA="${SCAFFOLD_DATA:-$PWD/zig-out/fuzz/data}" \
   ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}" \
   UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
     nice -n "${FUZZ_NICE:-10}" "$bin" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \

@@ -2,7 +2,7 @@
 # Fuzzes the loaders of hostile input with libFuzzer + ASan + UBSan (Debian clang;
 # targets and how to add one: tests/fuzz/README.md).
 #
-#   scripts/fuzz.sh TARGET SECONDS   build and run one target for SECONDS
+#   scripts/fuzz.sh TARGET SECONDS   build and run one target for SECONDS (T1,T2,...: several in turn)
 #   scripts/fuzz.sh all SECONDS      every target in turn, SECONDS each (what CI runs)
 #   scripts/fuzz.sh --list           the targets
 #   scripts/fuzz.sh --build [TARGET] only build (all targets by default)
@@ -123,8 +123,10 @@ secs=${2:-}
 if [ "$target" = all ]; then
   todo=$(targets)
 else
-  targets | grep -qx "$target" || { echo "fuzz: no target '$target' (scripts/fuzz.sh --list)" >&2; exit 2; }
-  todo=$target
+  todo=${target//,/ }  # one target, or several separated by commas (built once, run in turn)
+  for t in $todo; do
+    targets | grep -qx "$t" || { echo "fuzz: no target '$t' (scripts/fuzz.sh --list)" >&2; exit 2; }
+  done
 fi
 
 start=$(date +%s)

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "data/cache.h"
+#include "core/fs.h"
 
 // One replaced value: `key` is a dotted key ("n", "train.valid_curve") or an
 // array element ("test.per_example.agree[0]").

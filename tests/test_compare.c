@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "data/cache.h"
+#include "core/fs.h"
 #include "report/compare.h"
 #include "results_util.h"
 

@@ -18,7 +18,7 @@
 #include "data/encode.h"
 #include "data/json.h"
 #include "data/task.h"
-#include "data/yaml_tree.h"
+#include "core/yaml_tree.h"
 #include "exp/manifest.h"
 #include "explain/explainer.h"
 #include "io/checkpoint.h"

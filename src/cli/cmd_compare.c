@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "data/cache.h"
+#include "core/fs.h"
 #include "report/compare.h"
 
 int sc_cmd_compare(int argc, char **argv) {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "data/cache.h"
+#include "core/fs.h"
 #include "eval/plausibility.h"
 #include "explain/explainer.h"
 #include "io/checkpoint.h"

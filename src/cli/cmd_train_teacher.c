@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "data/cache.h"
+#include "core/fs.h"
 #include "io/checkpoint.h"
 #include "io/results.h"
 #include "train/setup.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/yaml_tree.h"
+#include "core/yaml_tree.h"
 
 void sc_config_init(sc_config *c) { c->n = 0; }
 

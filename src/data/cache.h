@@ -23,13 +23,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/fs.h"  // sc_mkdirs, sc_atomic_write (used by the cache)
 #include "data/task.h"
 
 int sc_cache_root(char *buf, size_t cap, sc_err *err);
 int sc_cache_task_dir(const sc_task *t, char *buf, size_t cap, sc_err *err);
-int sc_mkdirs(const char *path, sc_err *err);
-// Writes data to path via temp file + fsync + rename.
-int sc_atomic_write(const char *path, const void *data, size_t n, sc_err *err);
 // Copies src to dst if (and only if) its sha256 equals `sha`.
 int sc_copy_verified(const char *src, const char *dst, const char *sha, sc_err *err);
 

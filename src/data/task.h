@@ -104,7 +104,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
-#include "data/yaml_tree.h"
+#include "core/yaml_tree.h"
 
 enum { SC_NSPLITS = 5 };
 typedef enum {

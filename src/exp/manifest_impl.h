@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "data/task.h"
-#include "data/yaml_tree.h"
+#include "core/yaml_tree.h"
 #include "exp/manifest.h"
 
 #define SC_MF_MAX_LIST 64  // entries of tasks, explainers, n, seeds

@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench/bench.h"
-#include "data/cache.h"
+#include "core/clock.h"
+#include "core/fs.h"
 #include "data/rawfile.h"
 #include "report/compare.h"
 #include "report/report.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/sha256.h"
-#include "data/cache.h"
+#include "core/fs.h"
 #include "io/checkpoint.h"
 #include "io/endian.h"
 

@@ -3,7 +3,7 @@
 #include <msgpack.h>
 #include <string.h>
 
-#include "data/cache.h"
+#include "core/fs.h"
 
 static void str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
 

@@ -3,7 +3,7 @@
 #include <spng.h>
 #include <stdlib.h>
 
-#include "data/cache.h"
+#include "core/fs.h"
 
 int sc_png_heatmap_rgb(uint8_t *rgb, const float *gray, int H, int W, const float *sal, int gh, int gw, int scale,
                        sc_err *err) {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/cache.h"
+#include "core/fs.h"
 #include "io/result_read.h"
 #include "report/compare.h"
 #include "report/html.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/cache.h"
+#include "core/fs.h"
 #include "io/checkpoint.h"
 #include "io/results.h"
 #include "text/vocab.h"

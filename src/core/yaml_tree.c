@@ -1,4 +1,4 @@
-#include "data/yaml_tree.h"
+#include "core/yaml_tree.h"
 
 #include <errno.h>
 #include <math.h>

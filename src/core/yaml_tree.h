@@ -4,8 +4,8 @@
 // and scalars; every node remembers its 1-based line so that validation errors can
 // say "tasks/x/task.yaml line 12: field 'read.format': ...". Anchors/aliases and
 // duplicate keys are rejected: a task file should say each thing once, plainly.
-#ifndef SC_DATA_YAML_TREE_H
-#define SC_DATA_YAML_TREE_H
+#ifndef SC_CORE_YAML_TREE_H
+#define SC_CORE_YAML_TREE_H
 
 #include <stddef.h>
 

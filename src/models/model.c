@@ -41,6 +41,10 @@ int sc_model_create(sc_model *m, const sc_model_def *def, const sc_model_shape *
     if (shape->modality != def->modality)
         return sc_errf(err, "%s is for %s tasks, not %s", what, sc_modality_name(def->modality),
                        sc_modality_name(shape->modality));
+    // A regression model has one output (its score); a classifier at least two.
+    if (shape->regression ? shape->n_outputs != 1 : shape->n_outputs < 2)
+        return sc_errf(err, "%s: %s with %lld outputs (a regression model has 1, a classifier at least 2)", what,
+                       shape->regression ? "regression" : "classification", (long long)shape->n_outputs);
     if (cfg) m->cfg = *cfg;
     else sc_config_init(&m->cfg);
     if (sc_model_check_config(def, &m->cfg, err)) return -1;

@@ -89,6 +89,8 @@ fn modelRegistry(b: *std.Build, sources: []const []const u8) std.Build.LazyPath 
 
 fn addDeps(b: *std.Build, m: *std.Build.Module) void {
     m.link_libc = true;
+    // `scaffold --version` reports the compiler that built it (src/core/version.h).
+    m.addCMacro("SC_ZIG_VERSION", "\"" ++ @import("builtin").zig_version_string ++ "\"");
     m.addIncludePath(b.path("src"));
     m.addObjectFile(.{ .cwd_relative = blis_dir ++ "/libblis.so" });
     m.addRPath(.{ .cwd_relative = blis_dir });

@@ -6,7 +6,9 @@
 #   SCAFFOLD_TOOLS   where the pinned Zig goes (default: ~/.cache/scaffold)
 set -euo pipefail
 
-ZIG_VERSION=0.17.1   # keep in step with build.zig.zon, src/core/version.h, README.md
+# The pinned Zig: build.zig.zon's minimum_zig_version is the one place it is written.
+ZIG_VERSION=$(sed -n 's/^ *\.minimum_zig_version = "\(.*\)",.*/\1/p' "$(dirname "$0")/../build.zig.zon")
+[ -n "$ZIG_VERSION" ] || { echo "bootstrap: no minimum_zig_version in build.zig.zon" >&2; exit 1; }
 
 # Build: BLIS (pthread build, see build.zig), utf8proc, msgpack-c, libyaml, zlib,
 # LAPACKE, libspng, cmocka. Run: gnuplot (plots). Data: Fashion-MNIST. Tests: valgrind.

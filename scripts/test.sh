@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
 # The full test suite, exactly as CI runs it (.ci/run calls this):
-#   1. bootstrap (installs what is missing), build with warnings as errors;
-#   2. every tests/test_*.c executable (ReleaseSafe: optimized, UB sanitizer on);
-#   3. CLI smoke checks on the installed binary;
-#   4. memcheck: the test executables again under valgrind (built for x86-64-v3,
-#      which valgrind can decode; SCAFFOLD_TEST_QUICK=1 shrinks slow cases):
-#      any memory error or leak fails.
-# Ends with one line "tests: N passed, M failed"; exits non-zero on any failure.
+#   1. bootstrap (installs what is missing); the include graph against the layer
+#      order of src/README.md (scripts/check-layers.sh);
+#   2. build with warnings as errors (ReleaseSafe: optimized, UB sanitizer on;
+#      for x86-64-v3, which valgrind can decode, so one build serves passes 3-5);
+#   3. every tests/test_*.c executable; tests that need a built-in task's data
+#      fetch it themselves (an empty cache is fine);
+#   4. CLI smoke checks on the installed binary;
+#   5. memcheck: the test executables again under valgrind (SCAFFOLD_TEST_QUICK=1
+#      shrinks slow cases): any memory error or leak fails;
+#   6. sanitizers: the suite built by Debian's clang with ASan + UBSan
+#      (scripts/sanitize.sh --quick);
+#   7. fuzzing: every libFuzzer target for a short fixed budget (scripts/fuzz.sh
+#      all 10); a crash fails and its input is saved under tests/fuzz/regress/.
+# Ends with one line "tests: N passed, M failed, K skipped"; exits non-zero on any failure.
 #
-# usage: scripts/test.sh [--no-memcheck] [FILTER]   (FILTER: substring of test names)
+# usage: scripts/test.sh [--no-memcheck] [--no-sanitize] [--no-fuzz] [FILTER]
+#   FILTER: substring of test names (passes 3, 5, 6); skipped tests are listed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 memcheck=1
+sanitize=1
+fuzz=1
 filter=""
 for a in "$@"; do
   case "$a" in
     --no-memcheck) memcheck=0 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --no-sanitize) sanitize=0 ;;
+    --no-fuzz) fuzz=0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "scripts/test.sh: unknown option '$a'" >&2; exit 2 ;;
     *) filter="$a" ;;
   esac
@@ -35,9 +47,11 @@ ok()   { passed=$((passed + $1)); }
 bad()  { failed=$((failed + $1)); failures+=("$2"); }
 
 start=$(date +%s)
+echo "== layers (scripts/check-layers.sh)"
+if bash scripts/check-layers.sh | tail -20; then ok 1; else bad 1 "layers: an upward include (see above)"; fi
 rm -rf zig-out/tests zig-out/memcheck   # no stale executables from removed tests
-echo "== build (ReleaseSafe)"
-if ! $zig build install tests -Doptimize=ReleaseSafe; then
+echo "== build (ReleaseSafe, x86-64-v3)"
+if ! $zig build install tests -Doptimize=ReleaseSafe -Dcpu=x86_64_v3; then
   echo "build failed"
   echo "tests: 0 passed, 1 failed"
   exit 1
@@ -91,21 +105,43 @@ smoke 2 "unknown flag exits 2" --no-such-flag
 
 if [ $memcheck -eq 1 ]; then
   echo "== memcheck (valgrind)"
-  if $zig build tests -Doptimize=ReleaseSafe -Dcpu=x86_64_v3 --prefix zig-out/memcheck; then
-    for t in zig-out/memcheck/tests/test_*; do
-      name=$(basename "$t")
-      [[ -n "$filter" && "$name" != *"$filter"* ]] && continue
-      echo "-- memcheck $name"
-      SCAFFOLD_TEST_QUICK=1 valgrind -q --suppressions=tests/valgrind.supp --leak-check=full \
-        --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
-        --error-exitcode=99 "$t" >"$logdir/mc.log" 2>&1
-      rc=$?
-      if [ $rc -eq 0 ]; then ok 1; echo "clean"
-      else bad 1 "memcheck $name (exit $rc)"; grep -E '^==|FAILED' "$logdir/mc.log" | head -60; fi
-    done
-  else
-    bad 1 "memcheck build"
-  fi
+  for t in zig-out/tests/test_*; do
+    name=$(basename "$t")
+    [[ -n "$filter" && "$name" != *"$filter"* ]] && continue
+    echo "-- memcheck $name"
+    SCAFFOLD_TEST_QUICK=1 valgrind -q --suppressions=tests/valgrind.supp --leak-check=full \
+      --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+      --error-exitcode=99 "$t" >"$logdir/mc.log" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ]; then ok 1; echo "clean"
+    else bad 1 "memcheck $name (exit $rc)"; grep -E '^==|FAILED' "$logdir/mc.log" | head -60; fi
+  done
+fi
+
+# A script that ends with "WHAT: N passed, M failed" (or "N targets clean, M failed").
+run_counted() {  # label, command...
+  local label=$1; shift
+  "$@" >"$logdir/$label.log" 2>&1
+  local rc=$?
+  tail -40 "$logdir/$label.log"
+  local line p f
+  line=$(grep -E "^$label: [0-9]+ (passed|targets clean), [0-9]+ failed" "$logdir/$label.log" | tail -1)
+  p=$(echo "$line" | sed -E 's/^[a-z]+: ([0-9]+) .*/\1/')
+  f=$(echo "$line" | sed -E 's/.*, ([0-9]+) failed.*/\1/')
+  ok "${p:-0}"
+  if [ -z "$line" ]; then bad 1 "$label: no summary line (exit $rc)"
+  elif [ "${f:-0}" -gt 0 ]; then bad "$f" "$label"
+  elif [ $rc -ne 0 ]; then bad 1 "$label (exit $rc)"; fi
+}
+
+if [ $sanitize -eq 1 ]; then
+  echo "== sanitizers (ASan + UBSan, clang)"
+  run_counted sanitize bash scripts/sanitize.sh --quick ${filter:+"$filter"}
+fi
+
+if [ $fuzz -eq 1 ] && [ -z "$filter" ]; then
+  echo "== fuzzing (every target, 10 s each)"
+  run_counted fuzz bash scripts/fuzz.sh all 10
 fi
 
 echo

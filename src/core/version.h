@@ -1,6 +1,10 @@
-// version.h — the one place the version lives (README and build.zig.zon agree).
+// version.h — scaffold's version. The Zig toolchain's pinned version lives in
+// one place, build.zig.zon's minimum_zig_version (scripts/bootstrap.sh and
+// scripts/zig read it); build.zig passes the compiler's own version here.
 #ifndef SC_CORE_VERSION_H
 #define SC_CORE_VERSION_H
 #define SC_VERSION "0.1.0"
-#define SC_ZIG_VERSION "0.17.1"
+#ifndef SC_ZIG_VERSION
+#define SC_ZIG_VERSION "none (built by clang outside build.zig)"
+#endif
 #endif

@@ -5,9 +5,11 @@
 // a tour of that engine; src/README.md is the design document (layers, data
 // flow, ownership, how to add an op, explainer, model, hypergradient method, task).
 //
-// 1. Memory. Nothing in a training loop calls malloc. A step allocates from the
+// 1. Memory. A training step does not call malloc: it allocates from the
 //    context's arena and sc_ctx_reset() drops the whole step at once; parameters
-//    live in their own slab (sc_params) that survives resets.
+//    live in their own slab (sc_params) that survives resets. (A SMaT meta step
+//    mallocs one flat workspace for its stored parameter vectors, smat/hg_impl.h.)
+//    The snippets below are compiled and run by tests/test_tour.c.
 //
 //        sc_err err;
 //        sc_ctx ctx;                                  // step arena + tape + rng

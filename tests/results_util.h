@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/fs.h"
@@ -191,6 +192,30 @@ static inline int ru_write(const char *dir, const ru_case *c, int bad, long seed
 
 // With SC_REGRESS_WRITE=DIR set, every crafted case is also written as
 // DIR/<name>.msgpack (how tests/fuzz/regress/results/ is made).
+// A results tree at root with one good student and the case's bad one; runs
+// `cmd NAME root FLAG root/OUTPUT` (compare --csv, report --out) and expects
+// exit 1 naming bad/metrics.msgpack and the case's field, no output file and no
+// temporary file left behind. Needs sc_test.h (sc_test_capture, cmocka) first.
+static inline void ru_expect_refused(int (*cmd)(int, char **), const char *name, const char *flag,
+                                     const char *output, const char *root, const ru_case *c) {
+    char d[512], path[512], out[8192], errb[4096], sh[700];
+    snprintf(sh, sizeof sh, "rm -rf %s", root);
+    assert_int_equal(system(sh), 0);
+    snprintf(d, sizeof d, "%s/good", root), assert_int_equal(ru_write(d, c, 0, 1), 0);
+    snprintf(d, sizeof d, "%s/bad", root), assert_int_equal(ru_write(d, c, 1, 2), 0);
+    snprintf(path, sizeof path, "%s/%s", root, output);
+    char *argv[] = {(char *)name, (char *)root, (char *)flag, path, NULL};
+    int rc = sc_test_capture(cmd, 4, argv, out, sizeof out, errb, sizeof errb);
+    if (rc != 1 || !strstr(errb, "bad/metrics.msgpack") || !strstr(errb, c->field))
+        fail_msg("%s %s: exit %d, expected 1 and an error naming bad/metrics.msgpack and %s; stderr: %s", name,
+                 c->name, rc, c->field, errb);
+    assert_int_not_equal(access(path, F_OK), 0);  // no partial output
+    snprintf(sh, sizeof sh, "find %s -name '*.tmp.*' | grep -q .", root);
+    assert_int_not_equal(system(sh), 0);           // no half-written temporary file
+    snprintf(sh, sizeof sh, "rm -rf %s", root);
+    assert_int_equal(system(sh), 0);
+}
+
 static inline void ru_export(void) {
     const char *dir = getenv("SC_REGRESS_WRITE");
     if (!dir || !*dir) return;

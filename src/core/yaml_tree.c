@@ -241,15 +241,22 @@ static void join(char *buf, size_t cap, const char *path, const char *key) {
     snprintf(buf, cap, "%s%s%s", path, *path ? "." : "", key);
 }
 
+// The field `key` of map m, its full dotted path written into full: *n = NULL
+// when it is absent (an error if required). 0, or -1 with err.
+static int get_field(const sc_ynode *m, const char *key, int required, const char *file, const char *path,
+                     char *full, size_t cap, const sc_ynode **n, sc_err *err) {
+    join(full, cap, path, key);
+    *n = sc_ymap_get(m, key);
+    if (!*n && required) return sc_errf(err, "%s line %d: missing required field '%s'", file, m->line, full);
+    return 0;
+}
+
 int sc_yget_str(const sc_ynode *m, const char *key, int required, const char *file, const char *path,
                 const char **out, sc_err *err) {
     char full[256];
-    join(full, sizeof full, path, key);
-    const sc_ynode *n = sc_ymap_get(m, key);
-    if (!n) {
-        if (required) return sc_errf(err, "%s line %d: missing required field '%s'", file, m->line, full);
-        return 0;
-    }
+    const sc_ynode *n;
+    if (get_field(m, key, required, file, path, full, sizeof full, &n, err)) return -1;
+    if (!n) return 0;
     if (sc_yexpect(n, SC_Y_SCALAR, file, full, err)) return -1;
     *out = n->str;
     return 0;
@@ -269,24 +276,17 @@ int sc_yscalar_double(const sc_ynode *n, const char *file, const char *path, dou
 int sc_yget_double(const sc_ynode *m, const char *key, int required, const char *file, const char *path,
                    double *out, sc_err *err) {
     char full[256];
-    join(full, sizeof full, path, key);
-    const sc_ynode *n = sc_ymap_get(m, key);
-    if (!n) {
-        if (required) return sc_errf(err, "%s line %d: missing required field '%s'", file, m->line, full);
-        return 0;
-    }
-    return sc_yscalar_double(n, file, full, out, err);
+    const sc_ynode *n;
+    if (get_field(m, key, required, file, path, full, sizeof full, &n, err)) return -1;
+    return n ? sc_yscalar_double(n, file, full, out, err) : 0;
 }
 
 int sc_yget_long(const sc_ynode *m, const char *key, int required, long lo, long hi, const char *file,
                  const char *path, long *out, sc_err *err) {
     char full[256];
-    join(full, sizeof full, path, key);
-    const sc_ynode *n = sc_ymap_get(m, key);
-    if (!n) {
-        if (required) return sc_errf(err, "%s line %d: missing required field '%s'", file, m->line, full);
-        return 0;
-    }
+    const sc_ynode *n;
+    if (get_field(m, key, required, file, path, full, sizeof full, &n, err)) return -1;
+    if (!n) return 0;
     if (sc_yexpect(n, SC_Y_SCALAR, file, full, err)) return -1;
     char *end;
     errno = 0;

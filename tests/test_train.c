@@ -1,16 +1,20 @@
-// Teacher training end to end through the CLI on the generated synth-text task:
-// files written, the checkpoint reloads to identical predictions, the same seed
-// gives a bit-identical checkpoint, the model learns, and bad input fails cleanly.
+// Teacher training end to end as a library call (smat/teacher_run.h) on the
+// generated synth-text task: files written, the result file reads back with the
+// outcome's numbers, the checkpoint reloads with the metric, the same seed gives
+// a bit-identical checkpoint, the model learns; and the CLI refuses bad input
+// cleanly.
 #include "sc_test.h"
 
 #include <math.h>
-#include <msgpack.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "io/checkpoint.h"
+#include "io/result_read.h"
+#include "smat/teacher_run.h"
 #include "train/trainer.h"
 
 static char out[1 << 16], err[1 << 16];
@@ -21,15 +25,16 @@ static int run(char **argv) {
     return sc_test_capture(sc_cli_main, argc, argv, out, sizeof out, err, sizeof err);
 }
 
-static void train(const char *dir, const char *steps) {
+static void train(const char *dir, const char *steps, sc_teacher_outcome *o) {
     char set_steps[64];
     snprintf(set_steps, sizeof set_steps, "max_steps=%s", steps);
-    char *argv[] = {"scaffold", "train-teacher", "--task", "synth-text", "--teacher", "transformer",
-                    "--set", "layers=1", "--set", "width=32", "--set", "heads=2", "--set", set_steps,
-                    "--set", sc_test_quick() ? "epochs=1" : "epochs=2", "--set", "warmup=10", "--set", "lr=3e-3", "--seed", "7",
-                    "--out", (char *)dir, NULL};
-    int rc = run(argv);
-    if (rc != 0) fail_msg("train-teacher exited %d: %s", rc, err);
+    char *sets[] = {"layers=1", "width=32", "heads=2", set_steps, sc_test_quick() ? "epochs=1" : "epochs=2",
+                    "warmup=10", "lr=3e-3"};
+    sc_teacher_run_cfg c = sc_teacher_run_defaults();
+    c.task = "synth-text", c.arch = "transformer", c.sets = sets, c.n_sets = 7, c.seed = 7, c.out = dir;
+    c.log = NULL;
+    sc_err e;
+    if (sc_teacher_run(&c, o, &e)) fail_msg("teacher run: %s", e.msg);
 }
 
 static void test_train_teacher_end_to_end(void **state) {
@@ -39,11 +44,12 @@ static void test_train_teacher_end_to_end(void **state) {
     char d1[] = "/tmp/sc_train_XXXXXX", d2[] = "/tmp/sc_train_XXXXXX";
     assert_non_null(mkdtemp(d1));
     assert_non_null(mkdtemp(d2));
-    train(d1, steps);
-    assert_non_null(strstr(out, "test accuracy"));
-    double acc = 0;
-    const char *p = strstr(out, "test accuracy");
-    assert_int_equal(sscanf(p, "test accuracy %lf", &acc), 1);
+    sc_teacher_outcome o;
+    train(d1, steps, &o);
+    double acc = o.metric;
+    assert_false(o.regression);
+    assert_string_equal(o.task, "synth-text");
+    assert_string_equal(o.arch, "transformer");
     // The label is a function of planted tokens: a trained teacher is far above chance.
     if (!quick && acc < 0.8) fail_msg("synth-text teacher test accuracy %.3f < 0.8", acc);
 
@@ -66,17 +72,27 @@ static void test_train_teacher_end_to_end(void **state) {
     sc_ckpt_extra_free(&x);
     sc_model_free(&m);
 
-    // metrics.msgpack is a readable map with the curves.
-    size_t n;
-    char *buf = sc_test_slurp(met, &n);
-    assert_non_null(buf);
-    msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    assert_int_equal(msgpack_unpack_next(&up, buf, n, &off), MSGPACK_UNPACK_SUCCESS);
-    assert_int_equal(up.data.type, MSGPACK_OBJECT_MAP);
-    msgpack_unpacked_destroy(&up);
-    free(buf);
+    // metrics.msgpack reads back through the result reader with the outcome's numbers and the curves.
+    assert_string_equal(o.metrics_path, met);
+    sc_result_doc d;
+    if (sc_result_load(&d, met, &e)) fail_msg("%s", e.msg);
+    char kind[32];
+    double rv = 0, bv = 0;
+    int64_t steps_run = 0;
+    float *curve = NULL;
+    size_t n_curve = 0;
+    if (sc_result_str(&d, "kind", kind, sizeof kind, &e) || sc_result_real(&d, "metric.value", 0, 1, &rv, &e) ||
+        sc_result_real(&d, "train.best_valid", 0, 1, &bv, &e) ||
+        sc_result_int(&d, "train.steps", 0, INT64_MAX, &steps_run, &e) ||
+        sc_result_floats(&d, "train.valid_curve", &curve, &n_curve, &e))
+        fail_msg("%s", e.msg);
+    assert_string_equal(kind, "teacher");
+    assert_true(rv == acc);
+    assert_true(bv == o.best_valid);
+    assert_int_equal(steps_run, o.steps);
+    assert_int_equal(n_curve, (size_t)o.epochs_run);
+    free(curve);
+    sc_result_doc_free(&d);
 
     // Same seed, same config: bit-identical checkpoint. (Skipped under valgrind,
     // where the first run already covers every code path.)
@@ -86,7 +102,9 @@ static void test_train_teacher_end_to_end(void **state) {
         assert_int_equal(system(cmd0), 0);
         return;
     }
-    train(d2, steps);
+    sc_teacher_outcome o2;
+    train(d2, steps, &o2);
+    assert_true(o2.metric == acc);
     size_t n1, n2;
     char *b1 = sc_test_slurp(ck1, &n1), *b2 = sc_test_slurp(ck2, &n2);
     assert_non_null(b1);

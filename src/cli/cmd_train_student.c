@@ -18,29 +18,6 @@
 #include "explain/explainer.h"
 #include "smat/student_run.h"
 
-static void print_outcome(const sc_student_outcome *o) {
-    printf("task %s  student %s  teacher %s  explainer %s%s  n %zu  seed %llu\n", o->task, o->arch, o->teacher_arch,
-           o->explainer, o->learn ? " (learned)" : "", o->n_train, (unsigned long long)o->seed);
-    printf("  %-22s %.4f\n", "test simulatability", o->simulatability);
-    if (o->regression) {
-        printf("  %-22s %.4f\n", "test rmse vs teacher", o->rmse);
-        printf("  %-22s %.4f\n", "test pearson vs gold", o->accuracy);
-    } else {
-        printf("  %-22s %.4f\n", "test accuracy", o->accuracy);
-    }
-    printf("  %-22s %.4f (epoch %ld of %ld run)\n", "valid simulatability", o->best_valid, o->best_epoch,
-           o->epochs_run);
-    printf("  %-22s %.2f ms/step, %ld steps\n", "student steps", 1e3 * o->student_step_seconds, o->steps);
-    if (o->learn) {
-        printf("  %-22s %.2f ms/step, %ld steps, outer loss %.4f -> %.4f\n", "meta steps",
-               1e3 * o->meta_step_seconds, o->meta_steps, o->meta_first, o->meta_last);
-        printf("  %-22s", "teacher head coef");
-        for (int i = 0; i < o->n_phi && i < 8; i++) printf(" %.3f", o->phi_after[i]);
-        printf("%s (from %.3f)\n", o->n_phi > 8 ? " ..." : "", o->n_phi ? o->phi_before[0] : 0.0);
-    }
-    printf("  wrote %s\n", o->metrics_path);
-}
-
 int sc_cmd_train_student(int argc, char **argv) {
     const sc_command *me = sc_cli_find("train-student");
     const char *task = NULL, *arch = NULL, *cfg_path = NULL, *out = NULL, *ckpt = NULL, *explainer = NULL;
@@ -89,7 +66,7 @@ int sc_cmd_train_student(int argc, char **argv) {
         fprintf(stderr, "scaffold train-student: %s\n", err.msg);
         return SC_EXIT_FAIL;
     }
-    print_outcome(&o);
+    sc_student_outcome_print(stdout, &o);
     sc_student_outcome_free(&o);
     return SC_EXIT_OK;
 }

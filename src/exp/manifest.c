@@ -66,6 +66,40 @@ static void run_key(sc_exp_run *r) {
     sc_sha256_to_hex(d, r->key);
 }
 
+// The argv's --set values, in order, as the library configuration's overrides.
+static int bind_sets(sc_exp_run *r) {
+    int n = 0;
+    for (int i = 0; i + 1 < r->argc; i++)
+        if (!strcmp(r->argv[i], "--set")) r->sets[n++] = r->argv[++i];
+    return n;
+}
+
+// The argument after `flag` (flags the plan wrote itself), or NULL.
+static const char *arg_of(const sc_exp_run *r, const char *flag) {
+    for (int i = 0; i + 1 < r->argc; i++)
+        if (!strcmp(r->argv[i], flag)) return r->argv[i + 1];
+    return NULL;
+}
+
+static void bind_teacher(sc_exp_run *r) {
+    sc_teacher_run_cfg *c = &r->teacher_cfg;
+    *c = sc_teacher_run_defaults();
+    c->task = arg_of(r, "--task"), c->arch = arg_of(r, "--teacher"), c->out = arg_of(r, "--out");
+    c->seed = (uint64_t)r->seed;
+    c->sets = r->sets, c->n_sets = bind_sets(r);
+    c->log = NULL;
+}
+
+static void bind_student(sc_exp_run *r, int learn) {
+    sc_student_run_cfg *c = &r->student_cfg;
+    *c = sc_student_run_defaults();
+    c->task = arg_of(r, "--task"), c->teacher_ckpt = arg_of(r, "--teacher-ckpt");
+    c->explainer = arg_of(r, "--explainer"), c->label = arg_of(r, "--label"), c->out = arg_of(r, "--out");
+    c->n = (size_t)r->n, c->seed = (uint64_t)r->seed, c->learn = learn;
+    c->sets = r->sets, c->n_sets = bind_sets(r);
+    c->log = NULL;
+}
+
 static int scalar_list(const sc_ynode *root, const char *key, const char *file, const char **out, int *n, sc_err *err) {
     const sc_ynode *s = sc_ymap_get(root, key);
     if (!s) return sc_errf(err, "%s: missing field '%s' (a list)", file, key);
@@ -214,6 +248,7 @@ static int plan_teacher(sc_mf *f, sc_manifest *m, int cap, int t, sc_err *err) {
         (f->tarch && add_args(r, err, 2, "--teacher", f->tarch)) || add_sets(f, r, f->tset, "teacher.set", err) ||
         add_args(r, err, 2, "--out", r->dir))
         return -1;
+    bind_teacher(r);
     run_key(r);
     return 0;
 }
@@ -242,6 +277,7 @@ static int plan_student(sc_mf *f, sc_manifest *m, int cap, int t, int teacher_ru
         add_sets(f, r, f->sset, "student.set", err) || add_sets(f, r, x->set, ep, err) ||
         add_args(r, err, 2, "--out", r->dir))
         return -1;
+    bind_student(r, x->learn);
     run_key(r);
     return 0;
 }

@@ -55,6 +55,8 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "smat/student_run.h"
+#include "smat/teacher_run.h"
 
 #define SC_EXP_MAX_ARGS 96
 #define SC_EXP_MAX_RUNS 10000  // teachers + students of one manifest (checked before expanding)
@@ -67,7 +69,13 @@ typedef struct sc_exp_run {
     char dir[1024];
     char key[65];           // sha256 of the command line without --out and the default config
     int argc;
-    char *argv[SC_EXP_MAX_ARGS];  // "train-teacher" / "train-student" ... (owned, NULL-terminated)
+    char *argv[SC_EXP_MAX_ARGS];  // "train-teacher" / "train-student" ... (owned, NULL-terminated):
+                                  // the equivalent command line (command.txt, --dry-run, the key)
+    // What the runner calls (smat/teacher_run.h, smat/student_run.h); its
+    // strings point into argv. log is NULL here: the runner sets it.
+    sc_teacher_run_cfg teacher_cfg;   // is_teacher
+    sc_student_run_cfg student_cfg;   // students
+    char *sets[SC_EXP_MAX_ARGS / 2];  // the cfg's "k=v" overrides
 } sc_exp_run;
 
 typedef struct sc_manifest {

@@ -12,17 +12,13 @@
 #include "core/clock.h"
 #include "core/fs.h"
 #include "data/rawfile.h"
+#include "io/result_read.h"
 #include "report/compare.h"
 #include "report/report.h"
 
 enum { ST_PENDING, ST_RUNNING, ST_DONE, ST_SKIPPED, ST_FAILED };
 
-static int file_exists(const char *dir, const char *name) {
-    char p[1200];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
+static int read_outcome(const sc_exp_run *r, char *buf, size_t cap);
 
 // 1 finished with this key, 0 not finished, -1 finished with another key (err set).
 static int finished(const sc_exp_run *r, sc_err *err) {
@@ -37,10 +33,40 @@ static int finished(const sc_exp_run *r, sc_err *err) {
     if (!same)
         return sc_errf(err, "%s was run with another configuration (run.key differs): the manifest changed; remove "
                        "that directory or write to another --out", r->dir);
-    return file_exists(r->dir, "metrics.msgpack") ? 1 : 0;
+    char headline[300];
+    return read_outcome(r, headline, sizeof headline) == 0 ? 1 : 0;
 }
 
-static pid_t launch(const sc_exp_run *r, const char *exe, sc_err *err) {
+// The child: the run as a library call, its output in log.txt. _exit, never
+// exit: the parent's atexit handlers and stdio buffers are not the child's.
+static void child_main(const sc_exp_run *r, int fd) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    close(fd);
+    sc_err err;
+    int rc;
+    if (r->is_teacher) {
+        sc_teacher_run_cfg c = r->teacher_cfg;
+        c.log = stderr;
+        sc_teacher_outcome o;
+        if (!(rc = sc_teacher_run(&c, &o, &err))) sc_teacher_outcome_print(stdout, c.task, &o);
+    } else {
+        sc_student_run_cfg c = r->student_cfg;
+        c.log = stderr;
+        sc_student_outcome o;
+        if (!(rc = sc_student_run(&c, &o, &err))) sc_student_outcome_print(stdout, &o);
+        sc_student_outcome_free(&o);
+    }
+    // The line failure_reason() looks for, as the CLI would print it.
+    if (rc) fprintf(stderr, "scaffold %s: %s\n", r->argv[0], err.msg);
+    // Only the streams the child owns: flushing an inherited stream the parent
+    // also writes (its progress log) would move their shared file offset.
+    fflush(stdout);
+    fflush(stderr);
+    _exit(rc ? 1 : 0);
+}
+
+static pid_t launch(const sc_exp_run *r, sc_err *err) {
     if (sc_mkdirs(r->dir, err)) return -1;
     char cmd[8192];
     size_t k = 0;
@@ -64,19 +90,29 @@ static pid_t launch(const sc_exp_run *r, const char *exe, sc_err *err) {
         sc_errf(err, "fork: %s", strerror(errno));
         return -1;
     }
-    if (pid == 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-        char *argv[SC_EXP_MAX_ARGS + 2];
-        argv[0] = "scaffold";
-        for (int i = 0; i <= r->argc; i++) argv[i + 1] = r->argv[i];
-        execv(exe, argv);
-        fprintf(stderr, "cannot execute %s: %s\n", exe, strerror(errno));
-        _exit(127);
-    }
+    if (pid == 0) child_main(r, fd);
     close(fd);
     return pid;
+}
+
+// A finished run's result, read back through the result reader (never from
+// its log): its headline number for the progress line. -1 if unreadable.
+static int read_outcome(const sc_exp_run *r, char *buf, size_t cap) {
+    char p[1200];
+    snprintf(p, sizeof p, "%s/metrics.msgpack", r->dir);
+    sc_result_doc d;
+    sc_err e;
+    if (sc_result_load(&d, p, &e)) {
+        snprintf(buf, cap, "%s", e.msg);
+        return -1;
+    }
+    double v = 0;
+    const char *key = r->is_teacher ? "metric.value" : "test.simulatability";
+    // A headline that does not read (say, a NaN pearson) is shown as such; the file itself is sound.
+    if (sc_result_real(&d, key, -1, 1, &v, &e)) snprintf(buf, cap, "%s ?", r->is_teacher ? "test metric" : "simulatability");
+    else snprintf(buf, cap, "%s %.4f", r->is_teacher ? "test metric" : "simulatability", v);
+    sc_result_doc_free(&d);
+    return 0;
 }
 
 static void fmt_time(double s, char *b, size_t cap) {
@@ -117,7 +153,7 @@ static void failure_reason(const sc_manifest *m, int i, const int *state, const 
     int st = status[i];
     if (WIFSIGNALED(st)) snprintf(buf, cap, "killed by signal %d (see %s)", WTERMSIG(st), p);
     else if (WIFEXITED(st) && WEXITSTATUS(st)) snprintf(buf, cap, "exit status %d (see %s)", WEXITSTATUS(st), p);
-    else snprintf(buf, cap, "finished without writing metrics.msgpack (see %s)", p);
+    else snprintf(buf, cap, "finished without a readable metrics.msgpack (see %s)", p);
 }
 
 // summary.md / summary.csv from the student results under OUT/runs, with a
@@ -176,7 +212,6 @@ static int summarize(const sc_manifest *m, const int *state, const pid_t *pid, c
 
 int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc_err *err) {
     *n_failed = 0;
-    const char *exe = o->exe ? o->exe : "/proc/self/exe";
     FILE *log = o->log ? o->log : stderr;
     if (o->dry_run) {
         for (int i = 0; i < m->n_runs; i++) {
@@ -224,7 +259,7 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
                 continue;
             }
             if (t >= 0 && state[t] != ST_DONE && state[t] != ST_SKIPPED) continue;
-            if ((pid[i] = launch(&m->runs[i], exe, err)) < 0) goto out;
+            if ((pid[i] = launch(&m->runs[i], err)) < 0) goto out;
             state[i] = ST_RUNNING;
             t0[i] = sc_now();
             running++;
@@ -242,7 +277,9 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
             running--;
             status[i] = st_code;
             double dt = sc_now() - t0[i];
-            int ok = WIFEXITED(st_code) && WEXITSTATUS(st_code) == 0 && file_exists(m->runs[i].dir, "metrics.msgpack");
+            char headline[300] = "";
+            int ok = WIFEXITED(st_code) && WEXITSTATUS(st_code) == 0 &&
+                     read_outcome(&m->runs[i], headline, sizeof headline) == 0;
             if (ok) {
                 char kp[1200];
                 snprintf(kp, sizeof kp, "%s/run.key", m->runs[i].dir);
@@ -258,8 +295,8 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
             fmt_time(sc_now() - start, el, sizeof el);
             fmt_time(busy / n_done * (n_todo - n_done) / o->jobs, eta, sizeof eta);
             fmt_time(dt, took, sizeof took);
-            fprintf(log, "[%d/%d] %s %s (%s)  elapsed %s  ETA %s%s%s\n", n_done, n_todo, ok ? "done" : "FAILED",
-                    m->runs[i].dir, took, el, eta, ok ? "" : "  see log.txt there", "");
+            fprintf(log, "[%d/%d] %s %s (%s)  %s%selapsed %s  ETA %s%s\n", n_done, n_todo, ok ? "done" : "FAILED",
+                    m->runs[i].dir, took, headline, headline[0] ? "  " : "", el, eta, ok ? "" : "  see log.txt there");
         }
     }
     if (summarize(m, state, pid, status, log, err)) goto out;

@@ -1,10 +1,12 @@
 // runner.h — executing a manifest's runs (exp/manifest.h) in a local pool.
 //
-// Every run is a child process of the same executable (`scaffold
-// train-teacher ...` / `scaffold train-student ...`) with its output in
-// RUN_DIR/log.txt: runs share no state, a crash stays inside its run, and `jobs`
-// of them run side by side (each single-threaded by default, so J jobs use J
-// cores). A student starts when its teacher has finished. A run that finishes
+// Every run is a forked child process that calls the library with the run's
+// configuration (sc_teacher_run / sc_student_run, as the manifest expanded
+// it), its output in RUN_DIR/log.txt and its equivalent command line in
+// RUN_DIR/command.txt: runs share no state, a crash stays inside its run, and
+// `jobs` of them run side by side (each single-threaded by default, so J jobs
+// use J cores). A run counts as done when its child exits 0 and its
+// metrics.msgpack reads back through the result reader (io/result_read.h). A student starts when its teacher has finished. A run that finishes
 // writes RUN_DIR/run.key (its configuration hash) last, so an interrupted run
 // is simply run again by --resume, a finished one is skipped, and one whose key
 // differs (the manifest changed under it) is refused. Progress (runs done,
@@ -22,7 +24,6 @@ typedef struct sc_exp_opts {
     int jobs;          // ≥ 1
     int resume;        // skip finished runs (an OUT with results needs it)
     int dry_run;       // print the commands only
-    const char *exe;   // the scaffold executable (NULL: /proc/self/exe)
     FILE *log;         // progress (stderr)
 } sc_exp_opts;
 

@@ -58,6 +58,29 @@ void sc_student_outcome_free(sc_student_outcome *o) {
     o->n_phi = o->n_psi = 0;
 }
 
+void sc_student_outcome_print(FILE *f, const sc_student_outcome *o) {
+    fprintf(f, "task %s  student %s  teacher %s  explainer %s%s  n %zu  seed %llu\n", o->task, o->arch, o->teacher_arch,
+           o->explainer, o->learn ? " (learned)" : "", o->n_train, (unsigned long long)o->seed);
+    fprintf(f, "  %-22s %.4f\n", "test simulatability", o->simulatability);
+    if (o->regression) {
+        fprintf(f, "  %-22s %.4f\n", "test rmse vs teacher", o->rmse);
+        fprintf(f, "  %-22s %.4f\n", "test pearson vs gold", o->accuracy);
+    } else {
+        fprintf(f, "  %-22s %.4f\n", "test accuracy", o->accuracy);
+    }
+    fprintf(f, "  %-22s %.4f (epoch %ld of %ld run)\n", "valid simulatability", o->best_valid, o->best_epoch,
+           o->epochs_run);
+    fprintf(f, "  %-22s %.2f ms/step, %ld steps\n", "student steps", 1e3 * o->student_step_seconds, o->steps);
+    if (o->learn) {
+        fprintf(f, "  %-22s %.2f ms/step, %ld steps, outer loss %.4f -> %.4f\n", "meta steps",
+               1e3 * o->meta_step_seconds, o->meta_steps, o->meta_first, o->meta_last);
+        fprintf(f, "  %-22s", "teacher head coef");
+        for (int i = 0; i < o->n_phi && i < 8; i++) fprintf(f, " %.3f", o->phi_after[i]);
+        fprintf(f, "%s (from %.3f)\n", o->n_phi > 8 ? " ..." : "", o->n_phi ? o->phi_before[0] : 0.0);
+    }
+    fprintf(f, "  wrote %s\n", o->metrics_path);
+}
+
 static void run_free(run *r) {
     if (r->have_ctx) sc_ctx_free(&r->ctx);  // before the explainers: the tape may reference their slabs
     if (r->have_st) sc_student_free(&r->st);

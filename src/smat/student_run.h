@@ -67,6 +67,8 @@ typedef struct sc_student_outcome {
 // Runs it. 0, or -1 with err naming what failed (nothing is written under out
 // unless the run completes: the result file is written atomically at the end).
 int sc_student_run(const sc_student_run_cfg *cfg, sc_student_outcome *out, sc_err *err);
+// The outcome as `scaffold train-student` prints it (a few lines).
+void sc_student_outcome_print(FILE *f, const sc_student_outcome *o);
 // Frees the arrays; a no-op on a zeroed or already freed outcome.
 void sc_student_outcome_free(sc_student_outcome *o);
 

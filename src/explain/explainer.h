@@ -86,8 +86,9 @@ const sc_explainer_def *const *sc_explainer_list(int *n);
 // explainer whose init disagrees with the declaration.
 int sc_explainer_learnable(const sc_explainer_def *d);
 
-// Resolves cfg over the definition's defaults (unknown keys are errors), reads
-// the model's attention geometry from m->info, and runs init.
+// Resolves cfg over the definition's defaults (unknown keys are errors; NULL:
+// the defaults alone), reads the model's attention geometry from m->info, and
+// runs init.
 int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg, const sc_model *m, sc_err *err);
 // Frees the slab: rewind or reset the ctx first if its tape still uses e->coef.
 void sc_explainer_free(sc_explainer *e);

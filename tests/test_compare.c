@@ -22,9 +22,32 @@
 
 static void str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
 
+// What a crafted student result holds beyond the per-example agreement; zero
+// fields are left out of the file (as in results written before they existed).
+typedef struct extra_fields {
+    const char *label;       // the row name
+    double best_valid;       // train.best_valid (0: absent)
+    double chance;           // test.chance (0: absent)
+    const char *stopped_by;  // train.stopped_by with best_epoch/epochs_run (NULL: absent)
+    long best_epoch, epochs_run;
+} extra_fields;
+
+static void pack_training(msgpack_packer *pk, const extra_fields *x) {
+    int nt = (x->best_valid > 0) + 3 * (x->stopped_by != NULL);
+    if (!nt) return;
+    str(pk, "train");
+    msgpack_pack_map(pk, (size_t)nt);
+    if (x->best_valid > 0) str(pk, "best_valid"), msgpack_pack_double(pk, x->best_valid);
+    if (x->stopped_by) {
+        str(pk, "stopped_by"), str(pk, x->stopped_by);
+        str(pk, "best_epoch"), msgpack_pack_int64(pk, x->best_epoch);
+        str(pk, "epochs_run"), msgpack_pack_int64(pk, x->epochs_run);
+    }
+}
+
 // A student result with per-example agreement `agree` (n entries, 0/1).
-static void write_student(const char *dir, const char *task, const char *expl, int learn, long n, long seed,
-                          const int *agree, int n_points) {
+static void write_student_x(const char *dir, const char *task, const char *expl, int learn, long n, long seed,
+                            const int *agree, int n_points, const extra_fields *x) {
     char path[512];
     sc_err err;
     assert_int_equal(sc_mkdirs(dir, &err), 0);
@@ -33,16 +56,25 @@ static void write_student(const char *dir, const char *task, const char *expl, i
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 8);
+    int has_train = x->best_valid > 0 || x->stopped_by;
+    msgpack_pack_map(&pk, 8 + (x->label != NULL) + has_train);
     str(&pk, "format"), str(&pk, "scaffold-result");
     str(&pk, "kind"), str(&pk, "student");
     str(&pk, "task"), str(&pk, task);
     str(&pk, "explainer"), str(&pk, expl);
+    if (x->label) str(&pk, "label"), str(&pk, x->label);
     str(&pk, "learn_explainer"), learn ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
     str(&pk, "n"), msgpack_pack_int64(&pk, n);
     str(&pk, "seed"), msgpack_pack_int64(&pk, seed);
+    pack_training(&pk, x);
     str(&pk, "test");
-    msgpack_pack_map(&pk, 1);
+    double sim = 0;
+    for (int i = 0; i < n_points; i++) sim += agree[i];
+    msgpack_pack_map(&pk, x->chance > 0 ? 3 : 1);
+    if (x->chance > 0) {
+        str(&pk, "simulatability"), msgpack_pack_double(&pk, n_points ? sim / n_points : 0);
+        str(&pk, "chance"), msgpack_pack_double(&pk, x->chance);
+    }
     str(&pk, "per_example");
     msgpack_pack_map(&pk, 2);
     str(&pk, "agree");
@@ -53,6 +85,12 @@ static void write_student(const char *dir, const char *task, const char *expl, i
     for (int i = 0; i < n_points; i++) msgpack_pack_int(&pk, 1);
     assert_int_equal(sc_atomic_write(path, sb.data, sb.size, &err), 0);
     msgpack_sbuffer_destroy(&sb);
+}
+
+static void write_student(const char *dir, const char *task, const char *expl, int learn, long n, long seed,
+                          const int *agree, int n_points) {
+    extra_fields none = {0};
+    write_student_x(dir, task, expl, learn, n, seed, agree, n_points, &none);
 }
 
 static char root[256];
@@ -129,6 +167,60 @@ static void test_table(void **state) {
     remove_root();
 }
 
+// The best static row is chosen on VALIDATION: "sharp" has the better test
+// score but the worse validation score, so "soft" is chosen; none, rationale
+// and the learned explainer are not candidates. Students at chance and runs
+// stopped by the epoch cap at their best epoch are marked and listed.
+static void test_best_static_and_convergence(void **state) {
+    (void)state;
+    make_root("best");
+    int hi[10], mid[10], low[10];
+    char d[512];
+    for (int i = 0; i < 10; i++) hi[i] = i < 9, mid[i] = i < 7, low[i] = i < 4;
+    for (long seed = 1; seed <= 2; seed++) {
+        extra_fields sharp = {.label = "sharp", .best_valid = 0.70, .chance = 0.5, .stopped_by = "patience",
+                              .best_epoch = 5, .epochs_run = 10};
+        extra_fields soft = {.label = "soft", .best_valid = 0.80, .chance = 0.5, .stopped_by = "patience",
+                             .best_epoch = 5, .epochs_run = 10};
+        extra_fields gold = {.label = "rationale", .best_valid = 0.99, .chance = 0.5};
+        extra_fields meta = {.label = "smat", .best_valid = 0.95, .chance = 0.5};
+        // seed 2 of none never leaves chance; seed 1 is stopped by the cap while improving.
+        extra_fields none = {.best_valid = 0.99, .chance = 0.5, .stopped_by = "epochs",
+                             .best_epoch = seed == 1 ? 30 : 1, .epochs_run = 30};
+        snprintf(d, sizeof d, "%s/sharp/s%ld", root, seed);
+        write_student_x(d, "t", "attention-uniform", 0, 200, seed, hi, 10, &sharp);
+        snprintf(d, sizeof d, "%s/soft/s%ld", root, seed);
+        write_student_x(d, "t", "attention-uniform", 0, 200, seed, mid, 10, &soft);
+        snprintf(d, sizeof d, "%s/gold/s%ld", root, seed);
+        write_student_x(d, "t", "rationale", 0, 200, seed, hi, 10, &gold);
+        snprintf(d, sizeof d, "%s/meta/s%ld", root, seed);
+        write_student_x(d, "t", "attention", 1, 200, seed, hi, 10, &meta);
+        snprintf(d, sizeof d, "%s/none/s%ld", root, seed);
+        write_student_x(d, "t", "none", 0, 200, seed, seed == 2 ? low : mid, 10, &none);
+    }
+    sc_cmp c;
+    cmp_load(&c);
+    cmp_compute_default(&c);
+    const sc_cmp_cell *b = sc_cmp_best_static(&c, "t", 200);
+    assert_non_null(b);
+    assert_string_equal(b->label, "soft");
+    assert_null(sc_cmp_best_static(&c, "t", 500));
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    sc_cmp_print_markdown(&c, f);
+    fclose(f);
+    if (!strstr(md, "| best static (validation) | 70.0 [") || !strstr(md, ": soft) |") ||
+        !strstr(md, "| none | 55.0 [") || !strstr(md, "1 at chance, 1 capped while improving") ||
+        !strstr(md, "- none, N = 200, seed 2: at chance (test 40.0, a constant student 50.0)") ||
+        !strstr(md, "- none, N = 200, seed 1: stopped by the epoch cap at its best epoch"))
+        fail_msg("table:\n%s", md);
+    assert_null(strstr(md, "- soft"));
+    free(md);
+    sc_cmp_free(&c);
+    remove_root();
+}
+
 static void test_errors(void **state) {
     (void)state;
     make_root("errors");
@@ -178,7 +270,7 @@ static void test_failed_rows(void **state) {
     FILE *f = open_memstream(&md, &len);
     sc_cmp_print_markdown(&c, f);
     fclose(f);
-    const char *want[] = {"| none | 60.0 [", "(2 seeds, 1 failed) |", "| ghost | FAILED (1 run) |",
+    const char *want[] = {"| none | 60.0 [", "(2 seeds, SD 14.1, 1 failed) |", "| ghost | FAILED (1 run) |",
                           "| none | 500 | 3 | scaffold train-student: boom / bad |", "| ghost | 500 | 1 | unknown explainer |",
                           "### u — ", "| teacher | – | 1 | scaffold train-teacher: no data |",
                           "| ghost | 100 | 1 | not run: its teacher failed (x) |"};
@@ -240,7 +332,7 @@ static void test_regress_files(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_table), cmocka_unit_test(test_errors),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_table), cmocka_unit_test(test_errors), cmocka_unit_test(test_best_static_and_convergence),
                                        cmocka_unit_test(test_hostile_numbers), cmocka_unit_test(test_regress_files),
                                        cmocka_unit_test(test_failed_rows)};
     return cmocka_run_group_tests_name("compare", tests, NULL, sc_test_teardown);

@@ -75,7 +75,7 @@ static void test_run_resume(void **state) {
     assert_int_equal(sc_exp_execute(&m, &o, &failed, &err), 0);
     assert_int_equal(failed, 0);
     snprintf(cmd, sizeof cmd, "%s/summary.md", out);
-    free(sc_test_file_with(cmd, (const char *[]){"| none |", "| attn |", "(2 seeds)", NULL}));
+    free(sc_test_file_with(cmd, (const char *[]){"| none |", "| attn |", "(2 seeds, SD ", NULL}));
     snprintf(cmd, sizeof cmd, "%s/report.html", out);
     if (system("command -v gnuplot > /dev/null 2>&1") == 0) assert_int_equal(access(cmd, R_OK), 0);
 

@@ -144,6 +144,18 @@ static void test_rationale_beats_none(void **state) {
             for (size_t i = 0; i < na; i++) m += agree[i];
             assert_true(na > 0 && fabs(m / (double)na - sim) < 1e-9);  // the vector behind the number
             free(agree);
+            // How training ended and what a constant student would score are recorded for compare.
+            double chance = result_num(dir, "test.chance");
+            assert_true(chance >= 0.5 && chance <= 1);  // a majority share of a 2-class teacher
+            sc_result_doc d;
+            sc_err e2;
+            char path[300], how[32];
+            snprintf(path, sizeof path, "%s/metrics.msgpack", dir);
+            if (sc_result_load(&d, path, &e2) || sc_result_str(&d, "train.stopped_by", how, sizeof how, &e2))
+                fail_msg("%s", e2.msg);
+            sc_result_doc_free(&d);
+            // quick: 1 epoch of 1 step, under max_steps = 2, so the epoch cap ends it.
+            assert_true(!strcmp(how, "epochs") || (!quick && !strcmp(how, "patience")));
             mean[e] += sim / n_seeds;
             rmdir_r(dir);
         }

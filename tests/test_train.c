@@ -50,6 +50,8 @@ static void test_train_teacher_end_to_end(void **state) {
     assert_false(o.regression);
     assert_string_equal(o.task, "synth-text");
     assert_string_equal(o.arch, "transformer");
+    // 150 steps (quick: 4) end the run before 2 epochs of synth-text's teacher split.
+    assert_string_equal(sc_stop_name(o.stopped_by), "max_steps");
     // The label is a function of planted tokens: a trained teacher is far above chance.
     if (!quick && acc < 0.8) fail_msg("synth-text teacher test accuracy %.3f < 0.8", acc);
 

@@ -22,8 +22,9 @@ static void curve(msgpack_packer *pk, const double *v, int n) {
 
 // The training record: steps, epochs, the best validation metric, time, curves.
 static void train_map(msgpack_packer *pk, const sc_train_result *t) {
-    msgpack_pack_map(pk, 7);
+    msgpack_pack_map(pk, 8);
     str(pk, "steps"), msgpack_pack_int64(pk, t->steps);
+    str(pk, "stopped_by"), str(pk, sc_stop_name(t->stopped_by));
     str(pk, "epochs_run"), msgpack_pack_int64(pk, t->epochs_run);
     str(pk, "best_epoch"), msgpack_pack_int64(pk, t->best_epoch);
     str(pk, "best_valid"), msgpack_pack_double(pk, t->best_valid);
@@ -100,8 +101,9 @@ int sc_result_write_student(const char *path, const sc_result_student *r, sc_err
     str(&pk, "student_explainer"), config_or_empty(&pk, r->cfg_sexpl);
 
     str(&pk, "test");
-    msgpack_pack_map(&pk, r->regression ? 7 : 4);
+    msgpack_pack_map(&pk, r->regression ? 7 : 5);
     str(&pk, "simulatability"), msgpack_pack_double(&pk, r->simulatability);
+    if (!r->regression) str(&pk, "chance"), msgpack_pack_double(&pk, r->chance);
     str(&pk, "accuracy"), msgpack_pack_double(&pk, r->accuracy);
     if (r->regression) {
         str(&pk, "pearson"), msgpack_pack_double(&pk, r->pearson);

@@ -2,7 +2,8 @@
 //   import msgpack; r = msgpack.unpackb(open("metrics.msgpack", "rb").read())
 //   {format: "scaffold-result", version: 1, kind, task, arch, seed,
 //    config: {model: {k: v}, trainer: {k: v}}, metric: {name, value}, rmse,
-//    train: {steps, epochs_run, best_epoch, best_valid, seconds, valid_curve: [..], loss_curve: [..]}}
+//    train: {steps, stopped_by, epochs_run, best_epoch, best_valid, seconds, valid_curve: [..],
+//           loss_curve: [..]}}
 // Written atomically (temp file, fsync, rename).
 #ifndef SC_IO_RESULTS_H
 #define SC_IO_RESULTS_H
@@ -28,10 +29,11 @@ int sc_result_write(const char *path, const sc_result_run *r, sc_err *err);
 //   {format, version, kind: "student", task, arch, teacher_arch, explainer,
 //    student_explainer, learn_explainer (bool), n, seed,
 //    config: {model, trainer, smat, teacher_explainer, student_explainer},
-//    test: {simulatability, accuracy, [pearson, rmse, gold_pearson for regression], n,
+//    test: {simulatability, accuracy, [chance for classification], [pearson, rmse, gold_pearson for regression], n,
 //           per_example: {agree, gold_correct} (0/1 floats, classification) or
 //                        {student_score, teacher_score, sq_error} (regression)},
-//    train: {steps, epochs_run, best_epoch, best_valid, seconds, valid_curve, loss_curve},
+//    train: {steps, stopped_by ("patience" | "epochs" | "max_steps"), epochs_run, best_epoch,
+//           best_valid, seconds, valid_curve, loss_curve},
 //    meta: {steps, loss_curve (outer loss averaged per epoch)},
 //    timing: {student_step_seconds, meta_step_seconds} (means per step),
 //    explainer_params: {teacher_before, teacher_after, student_before, student_after}
@@ -46,6 +48,8 @@ typedef struct sc_result_student {
     const sc_config *cfg_model, *cfg_trainer, *cfg_smat, *cfg_texpl, *cfg_sexpl;  // any may be NULL
     const sc_train_result *train;
     double simulatability, accuracy;   // accuracy: vs gold (classification), pearson vs gold (regression)
+    double chance;                     // classification: the agreement of a constant student (the share
+                                       // of the teacher's most frequent test prediction)
     double pearson, rmse;              // regression, vs the teacher
     size_t n_test;
     const float *agree, *gold_correct;              // (n_test) classification

@@ -20,6 +20,12 @@
 #define K_GOLD "test.per_example.gold_correct"    // 0/1 student == gold label
 #define K_SSCORE "test.per_example.student_score"  // regression
 #define K_TSCORE "test.per_example.teacher_score"
+#define K_SIM "test.simulatability"
+#define K_CHANCE "test.chance"                   // optional (classification): a constant student's agreement
+#define K_BEST_VALID "train.best_valid"          // optional in older results
+#define K_STOPPED "train.stopped_by"             // optional: patience | epochs | max_steps
+#define K_BEST_EPOCH "train.best_epoch"
+#define K_EPOCHS_RUN "train.epochs_run"
 
 void sc_cmp_init(sc_cmp *c) { memset(c, 0, sizeof *c); }
 
@@ -90,6 +96,30 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err) {
     return sc_cmp_add_doc(c, &d, added, err);
 }
 
+// Run r's validation score, test score, chance level and convergence marks
+// (keys absent from older results leave them unknown, never guessed).
+static int read_training(const sc_result_doc *d, sc_cmp_cell *cell, int r, int regression, sc_err *err) {
+    double lo = regression ? -1 : 0;
+    cell->valid[r] = 0, cell->flags[r] = 0, cell->chance[r] = -1, cell->test_sim[r] = 0;
+    if (!sc_result_get(d, K_BEST_VALID)) cell->has_valid = 0;
+    else if (sc_result_real(d, K_BEST_VALID, lo, 1, &cell->valid[r], err)) return -1;
+    if (sc_result_get(d, K_SIM) && sc_result_real(d, K_SIM, lo, 1, &cell->test_sim[r], err)) return -1;
+    if (!regression && sc_result_get(d, K_CHANCE)) {
+        if (sc_result_real(d, K_CHANCE, 0, 1, &cell->chance[r], err)) return -1;
+        if (cell->test_sim[r] <= cell->chance[r] + 0.02) cell->flags[r] |= SC_CMP_AT_CHANCE;
+    }
+    if (sc_result_get(d, K_STOPPED)) {
+        char how[32];
+        int64_t best, run;
+        if (sc_result_str(d, K_STOPPED, how, sizeof how, err) ||
+            sc_result_int(d, K_BEST_EPOCH, 0, SC_RESULT_MAX_N, &best, err) ||
+            sc_result_int(d, K_EPOCHS_RUN, 0, SC_RESULT_MAX_N, &run, err))
+            return -1;
+        if (!strcmp(how, "epochs") && best == run) cell->flags[r] |= SC_CMP_CAPPED_IMPROVING;
+    }
+    return 0;
+}
+
 int sc_cmp_add_doc(sc_cmp *c, sc_result_doc *doc, int *added, sc_err *err) {
     *added = 0;
     sc_result_doc d = *doc;  // moved here: freed at the end
@@ -156,7 +186,14 @@ int sc_cmp_add_doc(sc_cmp *c, sc_result_doc *doc, int *added, sc_err *err) {
         sc_errf(err, "%s: more than %d runs for %s/%s/N=%ld", path, SC_CMP_MAX_RUNS, task, label, (long)n);
         goto done;
     }
-    int r = cell->n_runs++;
+    if (!cell->n_runs) {
+        snprintf(cell->explainer, sizeof cell->explainer, "%s", expl);
+        cell->learned = learn != 0;
+        cell->has_valid = 1;
+    }
+    int r = cell->n_runs;
+    if (read_training(&d, cell, r, regression, err)) goto done;
+    cell->n_runs++;
     cell->seeds[r] = seed;
     cell->a[r] = a, cell->b[r] = b, cell->gold[r] = gold && ng == na ? gold : NULL;
     if (cell->gold[r] != gold) free(gold);
@@ -250,130 +287,3 @@ int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err) {
     return 0;
 }
 
-// Percent for agreement/accuracy, raw for Pearson.
-static double scale(const sc_cmp_cell *c) { return c->regression ? 1 : 100; }
-
-// Failed student runs of (task, label, n); n < 0: of any n.
-static int n_failed_of(const sc_cmp *c, const char *task, const char *label, long n) {
-    int k = 0;
-    for (int i = 0; i < c->n_failed; i++) {
-        const sc_cmp_failed *f = &c->failed[i];
-        k += !strcmp(f->task, task) && strcmp(f->label, "teacher") && !strcmp(f->label, label) && (n < 0 || f->n == n);
-    }
-    return k;
-}
-
-#define MAX_NS 64  // columns of a task's table (a manifest has at most 64 values of n)
-
-// Adds n to the distinct N of a table; returns 1 if it did not fit.
-static int add_n(long *ns, int *n_ns, long n) {
-    for (int q = 0; q < *n_ns; q++)
-        if (ns[q] == n) return 0;
-    if (*n_ns == MAX_NS) return 1;
-    ns[(*n_ns)++] = n;
-    return 0;
-}
-
-// The rows of one task: its cells' labels (in cell order), then labels that only failed.
-static int task_labels(const sc_cmp *c, const char *task, const char **labels, int cap) {
-    int n = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        int count = pass ? c->n_failed : c->n_cells;
-        for (int i = 0; i < count; i++) {
-            const char *t = pass ? c->failed[i].task : c->cells[i].task;
-            const char *l = pass ? c->failed[i].label : c->cells[i].label;
-            if (strcmp(t, task) || (pass && !strcmp(l, "teacher"))) continue;
-            int seen = 0;
-            for (int k = 0; k < n; k++) seen |= !strcmp(labels[k], l);
-            if (!seen && n < cap) labels[n++] = l;
-        }
-    }
-    return n;
-}
-
-static void print_failed_rows(const sc_cmp *c, const char *task, FILE *f) {
-    int any = 0;
-    for (int i = 0; i < c->n_failed; i++) {
-        const sc_cmp_failed *x = &c->failed[i];
-        if (strcmp(x->task, task)) continue;
-        if (!any++) fprintf(f, "Failed runs of %s:\n\n| run | N | seed | reason |\n|---|---|---|---|\n", task);
-        if (!strcmp(x->label, "teacher")) fprintf(f, "| teacher | – | %" PRIu64 " | %s |\n", x->seed, x->reason);
-        else fprintf(f, "| %s | %ld | %" PRIu64 " | %s |\n", x->label, x->n, x->seed, x->reason);
-    }
-    if (any) fprintf(f, "\n");
-}
-
-static void print_task(const sc_cmp *c, const char *task, FILE *f) {
-    const sc_cmp_cell *first = NULL;
-    long ns[MAX_NS];
-    int n_ns = 0, cut = 0;  // cut: cells whose N has no column (more than MAX_NS distinct N)
-    for (int k = 0; k < c->n_cells; k++)
-        if (!strcmp(c->cells[k].task, task)) {
-            if (!first) first = &c->cells[k];
-            cut += add_n(ns, &n_ns, c->cells[k].n);
-        }
-    for (int k = 0; k < c->n_failed; k++)
-        if (!strcmp(c->failed[k].task, task) && strcmp(c->failed[k].label, "teacher"))
-            cut += add_n(ns, &n_ns, c->failed[k].n);
-    for (int a = 1; a < n_ns; a++)  // ascending N
-        for (int b = a; b > 0 && ns[b - 1] > ns[b]; b--) {
-            long t = ns[b];
-            ns[b] = ns[b - 1];
-            ns[b - 1] = t;
-        }
-    const char *labels[256];
-    int n_labels = task_labels(c, task, labels, 256);
-    if (n_labels) {
-        fprintf(f, "### %s — test simulatability (%s), mean over seeds [95%% bootstrap CI]\n\n| explainer |", task,
-                first && first->regression ? "Pearson with the teacher" : "% agreement with the teacher");
-        for (int q = 0; q < n_ns; q++) fprintf(f, " N = %ld |", ns[q]);
-        fprintf(f, "\n|---|");
-        for (int q = 0; q < n_ns; q++) fprintf(f, "---|");
-        fprintf(f, "\n");
-    }
-    for (int k = 0; k < n_labels; k++) {
-        fprintf(f, "| %s |", labels[k]);
-        for (int q = 0; q < n_ns; q++) {
-            const sc_cmp_cell *cell = NULL;
-            for (int m = 0; m < c->n_cells; m++)
-                if (!strcmp(c->cells[m].task, task) && !strcmp(c->cells[m].label, labels[k]) && c->cells[m].n == ns[q])
-                    cell = &c->cells[m];
-            int nf = n_failed_of(c, task, labels[k], ns[q]);
-            if (cell)
-                fprintf(f, cell->regression ? " %.3f [%.3f, %.3f] (%d seeds" : " %.1f [%.1f, %.1f] (%d seeds",
-                        cell->sim.mean * scale(cell), cell->sim.lo * scale(cell), cell->sim.hi * scale(cell),
-                        cell->n_runs);
-            if (cell) fprintf(f, nf ? ", %d failed) |" : ") |", nf);
-            else if (nf) fprintf(f, " FAILED (%d run%s) |", nf, nf > 1 ? "s" : "");
-            else fprintf(f, " – |");
-        }
-        fprintf(f, "\n");
-    }
-    if (cut) fprintf(f, "(%d cells have an N beyond the first %d shown: summary.csv has every cell)\n", cut, MAX_NS);
-    if (n_labels) fprintf(f, "\n");
-    print_failed_rows(c, task, f);
-}
-
-void sc_cmp_print_markdown(const sc_cmp *c, FILE *f) {
-    // Every task with a cell or a failed run, in order (cells and failed runs are sorted by task).
-    int i = 0, j = 0;
-    while (i < c->n_cells || j < c->n_failed) {
-        const char *a = i < c->n_cells ? c->cells[i].task : NULL, *b = j < c->n_failed ? c->failed[j].task : NULL;
-        const char *task = !a ? b : !b ? a : strcmp(a, b) <= 0 ? a : b;
-        print_task(c, task, f);
-        while (i < c->n_cells && !strcmp(c->cells[i].task, task)) i++;
-        while (j < c->n_failed && !strcmp(c->failed[j].task, task)) j++;
-    }
-}
-
-void sc_cmp_print_csv(const sc_cmp *c, FILE *f) {
-    fprintf(f, "task,explainer,n,seeds,metric,mean,ci_lo,ci_hi,seed_sd,gold_accuracy,gold_ci_lo,gold_ci_hi\n");
-    for (int i = 0; i < c->n_cells; i++) {
-        const sc_cmp_cell *cell = &c->cells[i];
-        fprintf(f, "%s,%s,%ld,%d,%s,%.6f,%.6f,%.6f,%.6f", cell->task, cell->label, cell->n, cell->n_runs,
-                cell->regression ? "pearson" : "agreement", cell->sim.mean, cell->sim.lo, cell->sim.hi,
-                cell->sim.seed_sd);
-        if (cell->has_acc) fprintf(f, ",%.6f,%.6f,%.6f\n", cell->acc.mean, cell->acc.lo, cell->acc.hi);
-        else fprintf(f, ",,,\n");
-    }
-}

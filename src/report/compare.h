@@ -24,6 +24,14 @@
 
 #define SC_CMP_MAX_RUNS 64  // per cell
 
+// How a run's student training went (from its result file; results written
+// before these keys existed get none). A table where students did not
+// converge must say so: these marks are printed next to the cell and listed.
+enum {
+    SC_CMP_AT_CHANCE = 1 << 0,        // test simulatability within 2 points of a constant student
+    SC_CMP_CAPPED_IMPROVING = 1 << 1, // the epoch cap stopped it at its best epoch: still improving
+};
+
 typedef struct sc_cmp_cell {
     char task[64], label[64];
     long n;
@@ -35,6 +43,12 @@ typedef struct sc_cmp_cell {
     size_t n_points;
     sc_boot_ci sim, acc;                             // filled by sc_cmp_compute
     int has_acc;
+    char explainer[64];                              // the teacher explainer's name (of the first run)
+    int learned;                                     // a meta-learned teacher explainer (SMaT)
+    double valid[SC_CMP_MAX_RUNS];                   // each run's best validation simulatability
+    int has_valid;                                   // every run recorded it
+    unsigned flags[SC_CMP_MAX_RUNS];                 // SC_CMP_* per run
+    double test_sim[SC_CMP_MAX_RUNS], chance[SC_CMP_MAX_RUNS];  // per run (chance < 0: unknown)
 } sc_cmp_cell;
 
 typedef struct sc_cmp_failed {
@@ -73,8 +87,19 @@ struct sc_result_doc;
 int sc_cmp_add_doc(sc_cmp *c, struct sc_result_doc *doc, int *added, sc_err *err);
 // Bootstrap intervals for every cell; cells are sorted (task, label, n), failed runs too.
 int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err);
+// The tuned static baseline of (task, n): among the cells of static teacher
+// explainers (not learned; not `none`, whose students see no explanation, nor
+// `rationale`, which shows the gold answer rather than explaining the teacher),
+// the one with the highest mean VALIDATION simulatability over its seeds —
+// never the test score. NULL if no cell qualifies (or one lacks validation
+// scores).
+const sc_cmp_cell *sc_cmp_best_static(const sc_cmp *c, const char *task, long n);
+
 // Markdown tables (one per task, with the failed runs) and CSV rows
-// (task,label,n,seeds,metric,mean,lo,hi,...; finished cells only).
+// (task,label,n,seeds,metric,mean,lo,hi,...; finished cells only). Each cell
+// shows the seed SD and its convergence marks; each task's table has a row
+// "best static (validation)" (sc_cmp_best_static) and lists the runs marked
+// at chance or capped while improving.
 void sc_cmp_print_markdown(const sc_cmp *c, FILE *f);
 void sc_cmp_print_csv(const sc_cmp *c, FILE *f);
 

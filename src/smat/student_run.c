@@ -47,8 +47,9 @@ void sc_student_outcome_print(FILE *f, const sc_student_outcome *o) {
     } else {
         fprintf(f, "  %-22s %.4f\n", "test accuracy", o->accuracy);
     }
-    fprintf(f, "  %-22s %.4f (epoch %ld of %ld run)\n", "valid simulatability", o->best_valid, o->best_epoch,
-           o->epochs_run);
+    fprintf(f, "  %-22s %.4f (epoch %ld of %ld run, stopped by %s)\n", "valid simulatability", o->best_valid,
+            o->best_epoch, o->epochs_run, sc_stop_name(o->stopped_by));
+    if (!o->regression) fprintf(f, "  %-22s %.4f (a constant student)\n", "chance", o->chance);
     fprintf(f, "  %-22s %.2f ms/step, %ld steps\n", "student steps", 1e3 * o->student_step_seconds, o->steps);
     if (o->learn) {
         fprintf(f, "  %-22s %.2f ms/step, %ld steps, outer loss %.4f -> %.4f\n", "meta steps",
@@ -266,6 +267,24 @@ static int train(sc_student_env *r, const sc_student_run_cfg *c, sc_student_outc
                : 0;
 }
 
+// The agreement a constant student would reach: the share of the teacher's
+// most frequent prediction on the test split. A student at or near it has not
+// learned to simulate anything (compare flags it).
+static double majority_share(const sc_student_env *r) {
+    int k = (int)r->pipe.shape.n_outputs;
+    size_t *count = calloc((size_t)k + 1, sizeof *count), best = 0;
+    if (!count || !r->n_test) {
+        free(count);
+        return 0;
+    }
+    for (size_t i = 0; i < r->n_test; i++) {
+        int32_t c = r->st.sim_labels[r->test[i]];
+        if (c >= 0 && c < k && ++count[c] > best) best = count[c];
+    }
+    free(count);
+    return (double)best / (double)r->n_test;
+}
+
 // Test: simulatability against the teacher, accuracy against gold.
 static int evaluate(sc_student_env *r, sc_student_outcome *o, sc_err *err) {
     sc_ctx_reset(&r->ctx);
@@ -288,6 +307,7 @@ static int evaluate(sc_student_env *r, sc_student_outcome *o, sc_err *err) {
     } else if (r->n_test) {
         o->simulatability = sim / (double)r->n_test;
         o->accuracy = acc / (double)r->n_test;
+        o->chance = majority_share(r);
     }
     return 0;
 }
@@ -306,6 +326,7 @@ static void fill_outcome(const sc_student_env *r, const sc_student_run_cfg *c, s
     o->n_train = r->n_train, o->n_valid = r->n_valid, o->n_test = r->n_test;
     o->best_valid = r->res.best_valid;
     o->best_epoch = r->res.best_epoch, o->epochs_run = r->res.epochs_run, o->steps = r->res.steps;
+    o->stopped_by = r->res.stopped_by;
     o->meta_steps = st->meta_steps;
     o->student_step_seconds = r->res.step_seconds / (double)(r->res.steps > 0 ? r->res.steps : 1);
     o->meta_step_seconds = st->meta_steps ? st->meta_seconds / (double)st->meta_steps : 0;
@@ -322,7 +343,7 @@ static int write_result(const sc_student_env *r, const sc_student_run_cfg *c, sc
         .learn = c->learn, .regression = o->regression, .cfg_model = &r->student.cfg, .cfg_trainer = &r->rc.trainer,
         .cfg_smat = &r->smat_cfg, .cfg_texpl = st->have_texpl ? &st->texpl.cfg : NULL,
         .cfg_sexpl = st->have_sexpl ? &st->sexpl.cfg : NULL, .train = &r->res, .simulatability = o->simulatability,
-        .accuracy = o->accuracy, .pearson = o->regression ? o->simulatability : 0, .rmse = o->rmse,
+        .accuracy = o->accuracy, .chance = o->chance, .pearson = o->regression ? o->simulatability : 0, .rmse = o->rmse,
         .n_test = r->n_test, .agree = r->agree, .gold_correct = r->gold, .student_score = r->ps,
         .teacher_score = r->tscore, .meta_curve = st->meta_curve, .n_meta_curve = st->n_meta_curve,
         .meta_steps = st->meta_steps, .student_step_seconds = o->student_step_seconds,

@@ -60,8 +60,10 @@ typedef struct sc_student_outcome {
     double simulatability;      // test agreement with the teacher (regression: pearson vs the teacher)
     double accuracy;            // test accuracy vs gold (regression: pearson vs gold)
     double rmse;                // regression: vs the teacher, in target units
+    double chance;              // classification: the agreement of a constant student (majority share)
     double best_valid;          // the kept student's validation simulatability
     long best_epoch, epochs_run, steps, meta_steps;
+    int stopped_by;             // SC_STOP_* (train/trainer.h): patience, the epoch cap or max_steps
     double student_step_seconds, meta_step_seconds;
     double meta_first, meta_last;  // mean outer loss of the first and last epoch with meta steps
     int n_phi, n_psi;              // teacher / student explainer coefficients

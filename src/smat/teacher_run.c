@@ -39,8 +39,8 @@ void sc_teacher_outcome_print(FILE *f, const char *task, const sc_teacher_outcom
     fprintf(f, "task %s  teacher %s  seed %llu\n", task, o->arch, (unsigned long long)o->seed);
     fprintf(f, "  %-14s %.4f\n", reg ? "test pearson" : "test accuracy", o->metric);
     if (reg) fprintf(f, "  %-14s %.4f\n", "test rmse", o->rmse);
-    fprintf(f, "  %-14s %.4f (epoch %ld of %ld run)\n", reg ? "valid pearson" : "valid accuracy", o->best_valid,
-           o->best_epoch, o->epochs_run);
+    fprintf(f, "  %-14s %.4f (epoch %ld of %ld run, stopped by %s)\n", reg ? "valid pearson" : "valid accuracy",
+            o->best_valid, o->best_epoch, o->epochs_run, sc_stop_name(o->stopped_by));
     fprintf(f, "  %-14s %.1f s, %ld steps\n", "training", o->seconds, o->steps);
     fprintf(f, "  wrote %s and %s\n", o->ckpt_path, o->metrics_path);
 }
@@ -144,6 +144,7 @@ int sc_teacher_run(const sc_teacher_run_cfg *c, sc_teacher_outcome *o, sc_err *e
         o->n_params = (long long)sc_params_numel(&r->model.params);
         o->best_valid = r->res.best_valid, o->best_epoch = r->res.best_epoch;
         o->epochs_run = r->res.epochs_run, o->steps = r->res.steps, o->seconds = r->res.seconds;
+        o->stopped_by = r->res.stopped_by;
     }
     run_free(r);
     return rc;

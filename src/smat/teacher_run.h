@@ -47,6 +47,7 @@ typedef struct sc_teacher_outcome {
     double rmse;              // regression: test rmse in the task's units (else -1)
     double best_valid;        // validation accuracy / pearson of the kept model
     long best_epoch, epochs_run, steps;
+    int stopped_by;           // SC_STOP_* (train/trainer.h)
     double seconds;           // training wall-clock time
     char ckpt_path[1024], metrics_path[1024];
 } sc_teacher_outcome;

@@ -166,6 +166,7 @@ typedef struct train_run {
     sc_ctx *ctx;
     sc_train_result *res;
     long total;  // steps planned (epochs × steps per epoch, capped by max_steps)
+    int budget_binds;  // max_steps is below epochs × steps per epoch
     // θ = the model's tensors, then the extra ones (one optimizer, one clip norm over all).
     sc_tensor *theta[SC_PARAMS_MAX];
     int n_theta;
@@ -278,6 +279,7 @@ static int end_epoch(train_run *r, long epoch, double loss_sum, long loss_n, lon
     if (*bad_epochs >= o->patience) {
         sc_progress_line(&r->prog, "%s early stop: no improvement for %ld epochs", r->prog.label, *bad_epochs);
         *stop = 1;
+        res->stopped_by = SC_STOP_PATIENCE;
     }
     return 0;
 }
@@ -299,8 +301,13 @@ static int train_epochs(train_run *r, sc_err *err) {
         }
         if (end_epoch(r, epoch, loss_sum, loss_n, &bad_epochs, &stop, err)) return -1;
     }
+    if (!stop) r->res->stopped_by = r->budget_binds && r->step >= r->total ? SC_STOP_STEPS : SC_STOP_EPOCHS;
     copy_params(r->theta, r->n_theta, r->best, 0);
     return 0;
+}
+
+const char *sc_stop_name(int stopped_by) {
+    return stopped_by == SC_STOP_PATIENCE ? "patience" : stopped_by == SC_STOP_STEPS ? "max_steps" : "epochs";
 }
 
 int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
@@ -314,7 +321,7 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
     train_run r = {.t = t, .ctx = ctx, .res = res};
     long per_epoch = (long)((t->n_train + (size_t)o->batch_size - 1) / (size_t)o->batch_size);
     r.total = per_epoch * o->epochs;
-    if (o->max_steps > 0 && o->max_steps < r.total) r.total = o->max_steps;
+    if (o->max_steps > 0 && o->max_steps < r.total) r.total = o->max_steps, r.budget_binds = 1;
     o->sched.total = r.total;
     if (o->sched.warmup > r.total) o->sched.warmup = r.total;
     if (sc_schedule_check(&o->sched, err) || collect_theta(&r, err) ||

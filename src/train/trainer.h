@@ -63,8 +63,14 @@ typedef struct sc_train_hooks {
 // asking for more is an error naming the limit, never a silently cut curve).
 #define SC_MAX_EPOCHS 1024
 
+// Why training ended: the patience ran out (converged by validation), the
+// epoch cap or the step budget (max_steps) stopped it.
+enum { SC_STOP_PATIENCE = 1, SC_STOP_EPOCHS, SC_STOP_STEPS };
+const char *sc_stop_name(int stopped_by);  // "patience", "epochs", "max_steps"
+
 typedef struct sc_train_result {
     long steps, epochs_run, best_epoch;
+    int stopped_by;             // SC_STOP_*
     double best_valid;          // accuracy, or pearson for regression
     double seconds;
     double step_seconds;        // inside the optimizer steps (forward, backward, update), hooks excluded

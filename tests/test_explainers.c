@@ -663,17 +663,26 @@ static void test_config(void **state) {
         assert_int_equal(sc_explainer_create(&e, bad[i][0], &cfg, &fx.m, &err), -1);
         assert_non_null(strstr(err.msg, key[i]));
     }
+    // The resolved configuration holds the defaults; the settings are the
+    // explainer's own (sized by its definition, freed with it).
     create(&e, "attention", NULL, &fx.m);
-    assert_int_equal(e.head_norm, SC_NORM_SPARSEMAX);
-    assert_int_equal(e.aggregation, SC_AGG_MEAN);
+    assert_string_equal(sc_config_str(&e.cfg, "head_normalizer"), "sparsemax");
+    assert_string_equal(sc_config_str(&e.cfg, "aggregation"), "mean");
+    assert_non_null(e.settings);
     assert_int_equal(e.coef->numel, 4);
     for (int i = 0; i < 4; i++) assert_true(sc_tensor_get(e.coef, i) == 0.25f);
     sc_explainer_free(&e);
+    assert_null(e.settings);
+    sc_explainer_free(&e);  // twice: a no-op
     create(&e, "gradient-x-input", NULL, &fx.m);
-    assert_true(e.temperature == 0.1);
+    assert_string_equal(sc_config_str(&e.cfg, "temperature"), "0.1");
     sc_explainer_free(&e);
     create(&e, "integrated-gradients", NULL, &fx.m);
-    assert_true(e.steps == 10 && e.temperature == 0.5);
+    assert_string_equal(sc_config_str(&e.cfg, "steps"), "10");
+    assert_string_equal(sc_config_str(&e.cfg, "temperature"), "0.5");
+    sc_explainer_free(&e);
+    create(&e, "attention-x-gradient", NULL, &fx.m);  // settings_size 0: none
+    assert_null(e.settings);
     sc_explainer_free(&e);
     sc_model_free(&fx.m);
     sc_ctx_reset(ctx);

@@ -2,6 +2,7 @@
 #include "explain/explainer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/ops.h"
@@ -50,6 +51,10 @@ int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg,
     if (sc_config_apply_defaults(&e->cfg, e->def->spec, what, err)) return -1;
     if (sc_config_check_known(&e->cfg, specs, 1, what, err)) return -1;
     if (sc_params_init(&e->params, (size_t)1 << 16, err)) return -1;
+    if (e->def->settings_size && !(e->settings = calloc(1, e->def->settings_size))) {
+        sc_explainer_free(e);
+        return sc_errf(err, "explainer %s: out of memory for its settings", name);
+    }
     e->n_layers = m->info.n_layers;  // the model's geometry, known since it was built
     e->n_heads = m->info.n_heads;
     if (e->def->init(e, m, err)) {
@@ -67,6 +72,8 @@ int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg,
 
 void sc_explainer_free(sc_explainer *e) {
     sc_params_free(&e->params);
+    free(e->settings);
+    e->settings = NULL;
     e->coef = NULL;
 }
 

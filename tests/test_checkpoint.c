@@ -87,18 +87,14 @@ static void make_extra(sc_ckpt_extra *x, sc_vocab *vocab) {
     x->vocab = vocab;
 }
 
-static uint8_t *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
+// A vocabulary of the NULL-terminated tokens (counted in order, min count 1).
+static void make_vocab(sc_vocab *v, const char *const *toks) {
+    sc_vocab v0;
+    sc_err err;
+    assert_int_equal(sc_vocab_init(&v0, &err), 0);
+    for (int i = 0; toks[i]; i++) assert_int_equal(sc_vocab_count(&v0, toks[i], &err), 0);
+    assert_int_equal(sc_vocab_finish(&v0, 1, 100, v, &err), 0);
+    sc_vocab_free(&v0);
 }
 
 static void spit(const char *path, const void *b, size_t n) {
@@ -156,12 +152,8 @@ static void round_trip(const char *dtype, int with_vocab) {
     snprintf(a, sizeof a, "%s/a.ckpt", dir);
     snprintf(b, sizeof b, "%s/b.ckpt", dir);
     sc_err err = {{0}};
-    sc_vocab v0, v;
-    assert_int_equal(sc_vocab_init(&v0, &err), 0);
-    const char *toks[] = {"the", "movie", "the", "was", "the", "movie"};
-    for (int i = 0; i < 6; i++) assert_int_equal(sc_vocab_count(&v0, toks[i], &err), 0);
-    assert_int_equal(sc_vocab_finish(&v0, 1, 100, &v, &err), 0);
-    sc_vocab_free(&v0);
+    sc_vocab v;
+    make_vocab(&v, (const char *[]){"the", "movie", "the", "was", "the", "movie", NULL});
 
     sc_model m;
     make_model(&m, 7, dtype, "1");
@@ -210,12 +202,7 @@ static void round_trip(const char *dtype, int with_vocab) {
     }
     // Save the loaded model again: the same bytes.
     save_or_fail(b, &m2, &x2);
-    size_t na, nb;
-    uint8_t *ba = slurp(a, &na), *bb = slurp(b, &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(ba, bb, na);
-    free(ba);
-    free(bb);
+    sc_test_expect_same_bytes(a, b);
     sc_ckpt_extra_free(&x2);
     assert_null(x2.vocab);
     sc_model_free(&m2);
@@ -241,10 +228,11 @@ static void test_same_seed_same_bytes(void **state) {
     save_or_fail(a, &m1, NULL);
     save_or_fail(b, &m2, NULL);
     save_or_fail(c, &m3, NULL);
-    size_t na, nb, nc;
-    uint8_t *ba = slurp(a, &na), *bb = slurp(b, &nb), *bc = slurp(c, &nc);
-    assert_int_equal(na, nb);
-    assert_memory_equal(ba, bb, na);
+    sc_test_expect_same_bytes(a, b);
+    size_t na, nc;
+    char *ba = sc_test_slurp(a, &na), *bc = sc_test_slurp(c, &nc);
+    assert_non_null(ba);
+    assert_non_null(bc);
     assert_int_equal(na, nc);                   // same layout...
     assert_true(memcmp(ba, bc, na) != 0);       // ...different weights
     // A NULL extra loads as empty extras.
@@ -261,7 +249,6 @@ static void test_same_seed_same_bytes(void **state) {
     if (sc_checkpoint_load_as(a, &tiny_def, &l, NULL, &err)) fail_msg("%s", err.msg);
     sc_model_free(&l);
     free(ba);
-    free(bb);
     free(bc);
     sc_model_free(&m1);
     sc_model_free(&m2);
@@ -282,30 +269,28 @@ static void fixture_open_vocab(fixture *f, const char *extra, int with_vocab) {
     snprintf(f->bad, sizeof f->bad, "%s/bad.ckpt", f->dir);
     sc_model m;
     make_model(&m, 5, "f32", extra);
-    sc_vocab v0, v;
-    sc_err err;
-    assert_int_equal(sc_vocab_init(&v0, &err), 0);
-    assert_int_equal(sc_vocab_count(&v0, "alpha", &err), 0);
-    assert_int_equal(sc_vocab_count(&v0, "beta", &err), 0);
-    assert_int_equal(sc_vocab_finish(&v0, 1, 100, &v, &err), 0);
-    sc_vocab_free(&v0);
+    sc_vocab v;
+    make_vocab(&v, (const char *[]){"alpha", "beta", NULL});
     sc_ckpt_extra x;
     make_extra(&x, with_vocab ? &v : NULL);
     save_or_fail(f->good, &m, &x);
     sc_vocab_free(&v);
     sc_model_free(&m);
-    f->bytes = slurp(f->good, &f->n);
+    f->bytes = (uint8_t *)sc_test_slurp(f->good, &f->n);
+    assert_non_null(f->bytes);
 }
 
 static void fixture_open(fixture *f, const char *extra) { fixture_open_vocab(f, extra, 0); }
 
 static void fixture_close(fixture *f) {
     free(f->bytes);
+    f->bytes = NULL;
     tu_rmtree(f->dir);
 }
 
-// Writes the good bytes with one byte replaced, to f->bad.
-static void write_patched(fixture *f, size_t at, uint8_t value) {
+// Writes the good bytes with the byte at `at` replaced to f->bad, which must
+// then fail to load with want1 (and want2) in the message.
+static void expect_patched_error(fixture *f, size_t at, uint8_t value, const char *want1, const char *want2) {
     uint8_t *b = malloc(f->n);
     assert_non_null(b);
     memcpy(b, f->bytes, f->n);
@@ -313,39 +298,45 @@ static void write_patched(fixture *f, size_t at, uint8_t value) {
     b[at] = value;
     spit(f->bad, b, f->n);
     free(b);
+    expect_load_error(f->bad, want1, want2);
+}
+
+// cmocka setup and teardown: the test's state is a fixture (extra = 0).
+static int fixture_setup(void **state) {
+    static fixture f;
+    fixture_open(&f, "0");
+    *state = &f;
+    return 0;
+}
+
+static int fixture_teardown(void **state) {
+    fixture_close(*state);
+    return 0;
 }
 
 static void test_corrupt_data_checksum(void **state) {
-    (void)state;
-    fixture f;
-    fixture_open(&f, "0");
+    fixture *f = *state;
     // First tensor's data: "data" key, then bin8 header (0xc4, length), then bytes.
-    size_t at = find_after(f.bytes, f.n, "\xa4" "data", 5);
-    assert_int_equal(f.bytes[at], 0xc4);
-    write_patched(&f, at + 2 + 3, f.bytes[at + 2 + 3] ^ 0x10);
-    expect_load_error(f.bad, "checksum mismatch", "corrupt");
+    size_t at = find_after(f->bytes, f->n, "\xa4" "data", 5);
+    assert_int_equal(f->bytes[at], 0xc4);
+    expect_patched_error(f, at + 2 + 3, f->bytes[at + 2 + 3] ^ 0x10, "checksum mismatch", "corrupt");
     // A corrupted recorded checksum is caught the same way.
-    at = find_after(f.bytes, f.n, "\xa8" "checksum", 9);
-    write_patched(&f, at + 1 + 10, f.bytes[at + 1 + 10] == 'a' ? 'b' : 'a');
-    expect_load_error(f.bad, "checksum mismatch", NULL);
-    fixture_close(&f);
+    at = find_after(f->bytes, f->n, "\xa8" "checksum", 9);
+    expect_patched_error(f, at + 1 + 10, f->bytes[at + 1 + 10] == 'a' ? 'b' : 'a', "checksum mismatch", NULL);
 }
 
 static void test_truncated_and_trailing(void **state) {
-    (void)state;
-    fixture f;
-    fixture_open(&f, "0");
-    spit(f.bad, f.bytes, f.n / 2);
-    expect_load_error(f.bad, "truncated", NULL);
-    spit(f.bad, f.bytes, f.n - 1);
-    expect_load_error(f.bad, "truncated", NULL);
-    uint8_t *b = malloc(f.n + 3);
-    memcpy(b, f.bytes, f.n);
-    memcpy(b + f.n, "\x01\x02\x03", 3);
-    spit(f.bad, b, f.n + 3);
+    fixture *f = *state;
+    spit(f->bad, f->bytes, f->n / 2);
+    expect_load_error(f->bad, "truncated", NULL);
+    spit(f->bad, f->bytes, f->n - 1);
+    expect_load_error(f->bad, "truncated", NULL);
+    uint8_t *b = malloc(f->n + 3);
+    memcpy(b, f->bytes, f->n);
+    memcpy(b + f->n, "\x01\x02\x03", 3);
+    spit(f->bad, b, f->n + 3);
     free(b);
-    expect_load_error(f.bad, "3 bytes of trailing data", NULL);
-    fixture_close(&f);
+    expect_load_error(f->bad, "3 bytes of trailing data", NULL);
 }
 
 static void test_not_a_checkpoint(void **state) {
@@ -373,67 +364,48 @@ static void test_not_a_checkpoint(void **state) {
 }
 
 static void test_wrong_version_and_format(void **state) {
-    (void)state;
-    fixture f;
-    fixture_open(&f, "0");
-    size_t at = find_after(f.bytes, f.n, "\xa7" "version", 8);
-    assert_int_equal(f.bytes[at], 1);
-    write_patched(&f, at, 2);
-    expect_load_error(f.bad, "checkpoint version 2", "reads version 1");
-    at = find_after(f.bytes, f.n, "scaffold-checkpoint", 19);
-    write_patched(&f, at - 1, 'X');
-    expect_load_error(f.bad, "not a scaffold checkpoint", NULL);
+    fixture *f = *state;
+    size_t at = find_after(f->bytes, f->n, "\xa7" "version", 8);
+    assert_int_equal(f->bytes[at], 1);
+    expect_patched_error(f, at, 2, "checkpoint version 2", "reads version 1");
+    at = find_after(f->bytes, f->n, "scaffold-checkpoint", 19);
+    expect_patched_error(f, at - 1, 'X', "not a scaffold checkpoint", NULL);
     // A field of the wrong type: step as a string of length 1 is not expressible
     // in place, so make 'kind' unknown instead.
-    at = find_after(f.bytes, f.n, "\xa4" "kind\xa7" "teacher", 13);
-    write_patched(&f, at - 1, 'X');
-    expect_load_error(f.bad, "field 'kind'", "teacheX");
-    fixture_close(&f);
+    at = find_after(f->bytes, f->n, "\xa4" "kind\xa7" "teacher", 13);
+    expect_patched_error(f, at - 1, 'X', "field 'kind'", "teacheX");
 }
 
 static void test_shape_mismatch(void **state) {
-    (void)state;
-    fixture f;
-    fixture_open(&f, "0");
+    fixture *f = *state;
     // The saved config says hidden=4; make it 5: the rebuilt model no longer fits.
-    size_t at = find_after(f.bytes, f.n, "\xa6" "hidden\xa1", 8);
-    assert_int_equal(f.bytes[at], '4');
-    write_patched(&f, at, '5');
-    expect_load_error(f.bad, "tensor 'w1' is (5, 4) f32 in the file", "builds (5, 5) f32");
+    size_t at = find_after(f->bytes, f->n, "\xa6" "hidden\xa1", 8);
+    assert_int_equal(f->bytes[at], '4');
+    expect_patched_error(f, at, '5', "tensor 'w1' is (5, 4) f32 in the file", "builds (5, 5) f32");
     // A config value the architecture rejects.
-    write_patched(&f, at, 'z');
-    expect_load_error(f.bad, "hidden", "expected an integer");
-    fixture_close(&f);
+    expect_patched_error(f, at, 'z', "hidden", "expected an integer");
 }
 
 static void test_missing_and_extra_tensor(void **state) {
-    (void)state;
-    fixture f;
-    fixture_open(&f, "0");
-    size_t at = find_after(f.bytes, f.n, "\xa5" "extra\xa1", 7);
-    write_patched(&f, at, '1');
-    expect_load_error(f.bad, "parameter 'b2' of teacher 'ckpt-tiny' is missing", NULL);
-    fixture_close(&f);
-    fixture_open(&f, "1");
-    at = find_after(f.bytes, f.n, "\xa5" "extra\xa1", 7);
-    write_patched(&f, at, '0');
-    expect_load_error(f.bad, "tensor 'b2' in the file is not a parameter of teacher 'ckpt-tiny'", NULL);
-    fixture_close(&f);
+    fixture *f = *state;
+    size_t at = find_after(f->bytes, f->n, "\xa5" "extra\xa1", 7);
+    expect_patched_error(f, at, '1', "parameter 'b2' of teacher 'ckpt-tiny' is missing", NULL);
+    fixture_close(f);
+    fixture_open(f, "1");
+    at = find_after(f->bytes, f->n, "\xa5" "extra\xa1", 7);
+    expect_patched_error(f, at, '0', "tensor 'b2' in the file is not a parameter of teacher 'ckpt-tiny'", NULL);
 }
 
 static void test_wrong_architecture(void **state) {
-    (void)state;
-    fixture f;
-    fixture_open(&f, "0");
+    fixture *f = *state;
     sc_model m;
     sc_err err = {{0}};
-    assert_int_equal(sc_checkpoint_load_as(f.good, &other_def, &m, NULL, &err), -1);
+    assert_int_equal(sc_checkpoint_load_as(f->good, &other_def, &m, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "holds teacher 'ckpt-tiny', not teacher 'ckpt-other'"));
     // Through the registry: the test architecture is not registered.
-    assert_int_equal(sc_checkpoint_load(f.good, &m, NULL, &err), -1);
+    assert_int_equal(sc_checkpoint_load(f->good, &m, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "unknown teacher architecture 'ckpt-tiny'"));
-    assert_non_null(strstr(err.msg, f.good));
-    fixture_close(&f);
+    assert_non_null(strstr(err.msg, f->good));
 }
 
 static void test_failed_save_leaves_nothing(void **state) {
@@ -528,12 +500,7 @@ static void real_round_trip(const char *role, const char *name, const sc_model_s
     if (sc_checkpoint_load(a, &l, NULL, &err)) fail_msg("%s", err.msg);
     assert_ptr_equal(l.def, def);
     save_or_fail(b, &l, NULL);
-    size_t na, nb;
-    uint8_t *ba = slurp(a, &na), *bb = slurp(b, &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(ba, bb, na);
-    free(ba);
-    free(bb);
+    sc_test_expect_same_bytes(a, b);
     // Predictions (evaluation mode: no dropout) are bit-identical.
     sc_ctx ctx;
     assert_int_equal(sc_ctx_init(&ctx, 64 << 20, 1, &err), 0);
@@ -579,13 +546,13 @@ int main(void) {
         cmocka_unit_test(test_round_trip_f32),
         cmocka_unit_test(test_round_trip_f64_vocab),
         cmocka_unit_test(test_same_seed_same_bytes),
-        cmocka_unit_test(test_corrupt_data_checksum),
-        cmocka_unit_test(test_truncated_and_trailing),
+        cmocka_unit_test_setup_teardown(test_corrupt_data_checksum, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_and_trailing, fixture_setup, fixture_teardown),
         cmocka_unit_test(test_not_a_checkpoint),
-        cmocka_unit_test(test_wrong_version_and_format),
-        cmocka_unit_test(test_shape_mismatch),
-        cmocka_unit_test(test_missing_and_extra_tensor),
-        cmocka_unit_test(test_wrong_architecture),
+        cmocka_unit_test_setup_teardown(test_wrong_version_and_format, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_shape_mismatch, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_and_extra_tensor, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_architecture, fixture_setup, fixture_teardown),
         cmocka_unit_test(test_failed_save_leaves_nothing),
         cmocka_unit_test(test_fuzz),
         cmocka_unit_test(test_registered_text_transformer),

@@ -229,6 +229,30 @@ typedef struct {
 static const double PHI_VEC[NF] = {0.3, 0.05, 0.6};
 #define PHI_SCALAR 0.25
 
+// A context and θ, an (n, 1) parameter holding `values`.
+typedef struct theta_rig {
+    sc_ctx ctx;
+    sc_params P;
+    sc_tensor *th;
+    sc_optim o;  // an optimizer over θ (zeroed until a test sets one up)
+} theta_rig;
+
+static void rig_open(theta_rig *r, int n, const double *values) {
+    sc_err err;
+    memset(&r->o, 0, sizeof r->o);
+    assert_int_equal(sc_ctx_init(&r->ctx, ARENA, 1, &err), 0);
+    assert_int_equal(sc_params_init(&r->P, 1u << 16, &err), 0);
+    r->th = sc_params_add(&r->P, "theta", SC_F64, 2, (int64_t[]){n, 1}, &err);
+    assert_non_null(r->th);
+    for (int i = 0; i < n; i++) sc_tensor_set(r->th, i, values[i]);
+}
+
+static void rig_close(theta_rig *r) {
+    sc_optim_free(&r->o);
+    sc_params_free(&r->P);
+    sc_ctx_free(&r->ctx);
+}
+
 // Sets up the optimizer over θ with the case's state.
 static void optim_for(const meta_case *mc, sc_optim *o, sc_tensor *th) {
     sc_err err;
@@ -239,6 +263,13 @@ static void optim_for(const meta_case *mc, sc_optim *o, sc_tensor *th) {
         if (o->v[0]) sc_tensor_set(o->v[0], j, 0.05 + 0.1 * fabs(sc_test_val(j, 42)));
     }
     o->t = 3;
+}
+
+// θ of the problem and the case's optimizer over it (r->o); returns the context.
+static sc_ctx *meta_open(theta_rig *r, const meta_case *mc, const problem *p) {
+    rig_open(r, NF, p->th);
+    optim_for(mc, &r->o, r->th);
+    return &r->ctx;
 }
 
 // L_in(θ; φ) as ops.
@@ -259,62 +290,46 @@ static sc_tensor *phi_tensor(sc_ctx *ctx, const meta_case *mc, const double *phi
 
 // The meta-gradient dL_out/dφ through the functional step; writes the clip norm seen.
 static void meta_gradient(const meta_case *mc, const problem *p, const double *phi_v, double *out, double *norm) {
-    sc_err err;
-    sc_ctx ctx;
-    sc_params P;
-    assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
-    assert_int_equal(sc_params_init(&P, 1u << 16, &err), 0);
-    int64_t ts[2] = {NF, 1};
-    sc_tensor *th = sc_params_add(&P, "theta", SC_F64, 2, ts, &err);
-    for (int j = 0; j < NF; j++) sc_tensor_set(th, j, p->th[j]);
-    sc_optim o;
-    optim_for(mc, &o, th);
-    sc_tensor *phi = phi_tensor(&ctx, mc, phi_v);
+    theta_rig r;
+    sc_ctx *ctx = meta_open(&r, mc, p);
+    sc_tensor *th = r.th;
+    sc_optim *o = &r.o;
+    sc_tensor *phi = phi_tensor(ctx, mc, phi_v);
     phi->requires_grad = 1;
     // k unrolled functional steps on one tape; each inner gradient is a graph
     // tensor depending on φ (and, from the second step, on the earlier steps).
     sc_tensor *thp = th, *m = NULL, *v = NULL;
     for (int k = 0; k < (mc->steps ? mc->steps : 1); k++) {
-        sc_tensor *g = grad1(&ctx, inner_loss(&ctx, p, thp, phi), thp, 1);
+        sc_tensor *g = grad1(ctx, inner_loss(ctx, p, thp, phi), thp, 1);
         if (k == 0) *norm = sc_grad_global_norm(&g, 1);
         sc_tensor *nt, *nm, *nv;
-        int rc = sc_optim_fstep_from(&o, &ctx, &thp, &g, &m, &v, o.t + k, mc->lr, &nt, &nm, &nv);
-        if (rc) fprintf(stderr, "%s\n", ctx.err.msg);
+        int rc = sc_optim_fstep_from(o, ctx, &thp, &g, &m, &v, o->t + k, mc->lr, &nt, &nm, &nv);
+        if (rc) fprintf(stderr, "%s\n", ctx->err.msg);
         assert_int_equal(rc, 0);
         thp = nt, m = nm, v = nv;
     }
-    sc_tensor *d = grad1(&ctx, outer_loss(&ctx, p, thp), phi, 0);
+    sc_tensor *d = grad1(ctx, outer_loss(ctx, p, thp), phi, 0);
     for (int64_t j = 0; j < d->numel; j++) out[j] = sc_tensor_get(d, j);
-    assert_int_equal(o.t, mc->moments ? 3 : 0);  // the functional step mutated nothing
+    assert_int_equal(o->t, mc->moments ? 3 : 0);  // the functional step mutated nothing
     for (int j = 0; j < NF; j++) assert_true(sc_tensor_get(th, j) == p->th[j]);
-    sc_optim_free(&o);
-    sc_params_free(&P);
-    sc_ctx_free(&ctx);
+    rig_close(&r);
 }
 
 // L_out(φ) with the real in-place step (no graph at all): the function the
 // meta-gradient is the derivative of.
 static double outer_value(const meta_case *mc, const problem *p, const double *phi_v) {
-    sc_err err;
-    sc_ctx ctx;
-    sc_params P;
-    assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
-    assert_int_equal(sc_params_init(&P, 1u << 16, &err), 0);
-    int64_t ts[2] = {NF, 1};
-    sc_tensor *th = sc_params_add(&P, "theta", SC_F64, 2, ts, &err);
-    for (int j = 0; j < NF; j++) sc_tensor_set(th, j, p->th[j]);
-    sc_optim o;
-    optim_for(mc, &o, th);
+    theta_rig r;
+    sc_ctx *ctx = meta_open(&r, mc, p);
+    sc_tensor *th = r.th;
+    sc_optim *o = &r.o;
     for (int k = 0; k < (mc->steps ? mc->steps : 1); k++) {
-        sc_tensor *g = grad1(&ctx, inner_loss(&ctx, p, th, phi_tensor(&ctx, mc, phi_v)), th, 0);
-        assert_int_equal(sc_optim_step(&o, &ctx, &g, mc->lr), 0);
+        sc_tensor *g = grad1(ctx, inner_loss(ctx, p, th, phi_tensor(ctx, mc, phi_v)), th, 0);
+        assert_int_equal(sc_optim_step(o, ctx, &g, mc->lr), 0);
     }
-    sc_no_grad_begin(&ctx);
-    double L = sc_tensor_get(outer_loss(&ctx, p, th), 0);
-    sc_no_grad_end(&ctx);
-    sc_optim_free(&o);
-    sc_params_free(&P);
-    sc_ctx_free(&ctx);
+    sc_no_grad_begin(ctx);
+    double L = sc_tensor_get(outer_loss(ctx, p, th), 0);
+    sc_no_grad_end(ctx);
+    rig_close(&r);
     return L;
 }
 
@@ -350,50 +365,44 @@ static void check_meta_case(const meta_case *mc) {
     }
 }
 
-static void test_meta_sgd(void **state) {
-    (void)state;
-    const meta_case cases[] = {
-        {"sgd", sc_optim_sgd_cfg(0, 0, 0), 0.3, 0, 0, 1, 0, 1},
-        {"sgd wd", sc_optim_sgd_cfg(0, 0.01, 0), 0.3, 0, 0, 1, 0, 1},
-        {"sgd wd, vector phi", sc_optim_sgd_cfg(0, 0.01, 0), 0.3, 0, 1, 0, 0, 1},
-        {"sgd momentum nesterov", {.kind = SC_OPTIM_SGD, .momentum = 0.9, .nesterov = 1, .weight_decay = 0.01}, 0.3,
-         1, 0, 0, 0, 1},
+enum { META_SGD, META_SGD_CLIP, META_ADAM, META_UNROLLED };
+
+// Every case, tagged with the test that runs it.
+static void check_meta_group(int group) {
+    const struct {
+        int group;
+        meta_case c;
+    } cases[] = {
+        {META_SGD, {"sgd", sc_optim_sgd_cfg(0, 0, 0), 0.3, 0, 0, 1, 0, 1}},
+        {META_SGD, {"sgd wd", sc_optim_sgd_cfg(0, 0.01, 0), 0.3, 0, 0, 1, 0, 1}},
+        {META_SGD, {"sgd wd, vector phi", sc_optim_sgd_cfg(0, 0.01, 0), 0.3, 0, 1, 0, 0, 1}},
+        {META_SGD,
+         {"sgd momentum nesterov", {.kind = SC_OPTIM_SGD, .momentum = 0.9, .nesterov = 1, .weight_decay = 0.01}, 0.3,
+          1, 0, 0, 0, 1}},
+        {META_SGD_CLIP, {"sgd wd clip active", sc_optim_sgd_cfg(0, 0.01, 0.3), 0.3, 0, 0, 1, 1, 1}},
+        {META_SGD_CLIP, {"sgd wd clip inactive", sc_optim_sgd_cfg(0, 0.01, 50.0), 0.3, 0, 0, 1, 0, 1}},
+        {META_SGD_CLIP, {"sgd wd clip active, vector phi", sc_optim_sgd_cfg(0, 0.01, 0.3), 0.3, 0, 1, 0, 1, 1}},
+        {META_ADAM, {"adam from moments", sc_optim_adam_cfg(0, 0.01, 0), 0.3, 1, 0, 0, 0, 1}},
+        {META_ADAM, {"adam from moments, clip active", sc_optim_adam_cfg(0, 0.01, 0.3), 0.3, 1, 0, 0, 1, 1}},
+        {META_ADAM, {"adamw from moments, vector phi", sc_optim_adam_cfg(1, 0.1, 0), 0.3, 1, 1, 0, 0, 1}},
+        {META_UNROLLED,
+         {"sgd momentum wd clip, 3 steps",
+          {.kind = SC_OPTIM_SGD, .momentum = 0.9, .weight_decay = 0.01, .clip_norm = 0.3}, 0.2, 0, 0, 0, 1, 3}},
+        {META_UNROLLED, {"adam from moments, 3 steps", sc_optim_adam_cfg(0, 0.01, 0), 0.2, 1, 0, 0, 0, 3}},
+        {META_UNROLLED, {"adamw clip, vector phi, 3 steps", sc_optim_adam_cfg(1, 0.1, 0.3), 0.2, 1, 1, 0, 1, 3}},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_meta_case(&cases[i]);
+    int n = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (cases[i].group == group) check_meta_case(&cases[i].c), n++;
+    assert_true(n >= 3);
 }
 
-static void test_meta_sgd_clip(void **state) {
-    (void)state;
-    const meta_case cases[] = {
-        {"sgd wd clip active", sc_optim_sgd_cfg(0, 0.01, 0.3), 0.3, 0, 0, 1, 1, 1},
-        {"sgd wd clip inactive", sc_optim_sgd_cfg(0, 0.01, 50.0), 0.3, 0, 0, 1, 0, 1},
-        {"sgd wd clip active, vector phi", sc_optim_sgd_cfg(0, 0.01, 0.3), 0.3, 0, 1, 0, 1, 1},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_meta_case(&cases[i]);
-}
-
-static void test_meta_adam(void **state) {
-    (void)state;
-    const meta_case cases[] = {
-        {"adam from moments", sc_optim_adam_cfg(0, 0.01, 0), 0.3, 1, 0, 0, 0, 1},
-        {"adam from moments, clip active", sc_optim_adam_cfg(0, 0.01, 0.3), 0.3, 1, 0, 0, 1, 1},
-        {"adamw from moments, vector phi", sc_optim_adam_cfg(1, 0.1, 0), 0.3, 1, 1, 0, 0, 1},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_meta_case(&cases[i]);
-}
-
+static void test_meta_sgd(void **state) { (void)state, check_meta_group(META_SGD); }
+static void test_meta_sgd_clip(void **state) { (void)state, check_meta_group(META_SGD_CLIP); }
+static void test_meta_adam(void **state) { (void)state, check_meta_group(META_ADAM); }
 // Unrolling k = 3 functional steps (state passed along as graph tensors) against
 // finite differences of 3 in-place steps.
-static void test_meta_unrolled(void **state) {
-    (void)state;
-    const meta_case cases[] = {
-        {"sgd momentum wd clip, 3 steps", {.kind = SC_OPTIM_SGD, .momentum = 0.9, .weight_decay = 0.01, .clip_norm = 0.3},
-         0.2, 0, 0, 0, 1, 3},
-        {"adam from moments, 3 steps", sc_optim_adam_cfg(0, 0.01, 0), 0.2, 1, 0, 0, 0, 3},
-        {"adamw clip, vector phi, 3 steps", sc_optim_adam_cfg(1, 0.1, 0.3), 0.2, 1, 1, 0, 1, 3},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_meta_case(&cases[i]);
-}
+static void test_meta_unrolled(void **state) { (void)state, check_meta_group(META_UNROLLED); }
 
 // The Jacobian of the functional step in θ itself (θ' depends on θ directly and
 // through g = ∇L(θ) = Aθ − b of the quadratic):
@@ -406,31 +415,25 @@ static void test_step_jacobian(void **state) {
     const double lr = 0.15, wd = 0.02, mu = 0.7;
     const double v[D] = {0.3, -1.1, 0.8, 0.5};
     for (int nesterov = 0; nesterov < 2; nesterov++) {
+        theta_rig r;
+        rig_open(&r, D, TH4);
+        sc_ctx *ctx = &r.ctx;
+        sc_tensor *th = r.th;
         sc_err err;
-        sc_ctx ctx;
-        sc_params P;
-        assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
-        assert_int_equal(sc_params_init(&P, 1u << 16, &err), 0);
-        int64_t ts[2] = {D, 1};
-        sc_tensor *th = sc_params_add(&P, "theta", SC_F64, 2, ts, &err);
-        for (int i = 0; i < D; i++) sc_tensor_set(th, i, TH4[i]);
         sc_optim_cfg cfg = sc_optim_sgd_cfg(nesterov ? mu : 0, wd, 0);
         cfg.nesterov = nesterov;
-        sc_optim o;
-        assert_int_equal(sc_optim_init(&o, &cfg, &th, 1, &err), 0);
+        assert_int_equal(sc_optim_init(&r.o, &cfg, &th, 1, &err), 0);
         if (nesterov)
-            for (int i = 0; i < D; i++) sc_tensor_set(o.m[0], i, sc_test_val(i, 51));
-        sc_tensor *g = grad1(&ctx, quadratic(&ctx, th), th, 1);
+            for (int i = 0; i < D; i++) sc_tensor_set(r.o.m[0], i, sc_test_val(i, 51));
+        sc_tensor *g = grad1(ctx, quadratic(ctx, th), th, 1);
         sc_tensor *thp;
-        assert_int_equal(sc_optim_fstep(&o, &ctx, NULL, &g, lr, &thp, NULL, NULL), 0);
-        sc_tensor *jv = grad1(&ctx, dot(&ctx, thp, tensor(&ctx, D, 1, v)), th, 0);
+        assert_int_equal(sc_optim_fstep(&r.o, ctx, NULL, &g, lr, &thp, NULL, NULL), 0);
+        sc_tensor *jv = grad1(ctx, dot(ctx, thp, tensor(ctx, D, 1, v)), th, 0);
         double Av[D], want[D], k = nesterov ? 1 + mu : 1;
         matvec(A4, v, Av);
         for (int i = 0; i < D; i++) want[i] = v[i] - lr * k * (Av[i] + wd * v[i]);
         expect_values(jv, want, D, 1e-14, nesterov ? "nesterov step jacobian" : "sgd step jacobian");
-        sc_optim_free(&o);
-        sc_params_free(&P);
-        sc_ctx_free(&ctx);
+        rig_close(&r);
     }
 }
 

@@ -70,27 +70,45 @@ static void remove_root(void) {
     assert_int_equal(system(cmd), 0);
 }
 
-static void test_table(void **state) {
-    (void)state;
-    make_root("table");
+// Two seeds of explainer none under root/none (task t, n = 500): agreement 0.5 and 0.7.
+static void write_none_seeds(void) {
     int a[10], b[10];
     char d[512];
-    // none: seeds at 0.5 and 0.7 -> 0.6; smat (learned attention): 0.9 and 0.9 -> 0.9.
     for (int i = 0; i < 10; i++) a[i] = i < 5, b[i] = i < 7;
     snprintf(d, sizeof d, "%s/none/s1", root), write_student(d, "t", "none", 0, 500, 1, a, 10);
     snprintf(d, sizeof d, "%s/none/s2", root), write_student(d, "t", "none", 0, 500, 2, b, 10);
+}
+
+// Every result under root, in c (sc_cmp_free it).
+static void cmp_load(sc_cmp *c) {
+    sc_err err;
+    sc_cmp_init(c);
+    assert_int_equal(sc_cmp_add_dir(c, root, &err), 0);
+}
+
+// c's cells with the default bootstrap.
+static void cmp_compute_default(sc_cmp *c) {
+    sc_err err;
+    sc_boot_cfg cfg = sc_boot_default();
+    assert_int_equal(sc_cmp_compute(c, &cfg, &err), 0);
+}
+
+static void test_table(void **state) {
+    (void)state;
+    make_root("table");
+    // none: seeds at 0.5 and 0.7 -> 0.6; smat (learned attention): 0.9 and 0.9 -> 0.9.
+    write_none_seeds();
+    int a[10];
+    char d[512];
     for (int i = 0; i < 10; i++) a[i] = i < 9;
     snprintf(d, sizeof d, "%s/smat/s1", root), write_student(d, "t", "attention", 1, 500, 1, a, 10);
     snprintf(d, sizeof d, "%s/smat/s2", root), write_student(d, "t", "attention", 1, 500, 2, a, 10);
     snprintf(d, sizeof d, "%s/static/s1", root), write_student(d, "t", "attention", 0, 500, 1, a, 10);
 
     sc_cmp c;
-    sc_cmp_init(&c);
-    sc_err err;
-    assert_int_equal(sc_cmp_add_dir(&c, root, &err), 0);
+    cmp_load(&c);
     assert_int_equal(c.n_files, 5);
-    sc_boot_cfg cfg = sc_boot_default();
-    assert_int_equal(sc_cmp_compute(&c, &cfg, &err), 0);
+    cmp_compute_default(&c);
     assert_int_equal(c.n_cells, 3);
     // Sorted: none first, smat last.
     assert_string_equal(c.cells[0].label, "none");
@@ -146,21 +164,15 @@ static void test_errors(void **state) {
 static void test_failed_rows(void **state) {
     (void)state;
     make_root("failed");
-    int a[10], b[10];
-    char d[512];
-    for (int i = 0; i < 10; i++) a[i] = i < 5, b[i] = i < 7;
-    snprintf(d, sizeof d, "%s/none/s1", root), write_student(d, "t", "none", 0, 500, 1, a, 10);
-    snprintf(d, sizeof d, "%s/none/s2", root), write_student(d, "t", "none", 0, 500, 2, b, 10);
+    write_none_seeds();
     sc_cmp c;
-    sc_cmp_init(&c);
+    cmp_load(&c);
     sc_err err;
-    assert_int_equal(sc_cmp_add_dir(&c, root, &err), 0);
     assert_int_equal(sc_cmp_add_failed(&c, "t", "none", 500, 3, "scaffold train-student: boom | bad\nsecond", &err), 0);
     assert_int_equal(sc_cmp_add_failed(&c, "t", "ghost", 500, 1, "unknown explainer", &err), 0);
     assert_int_equal(sc_cmp_add_failed(&c, "u", "ghost", 100, 1, "not run: its teacher failed (x)", &err), 0);
     assert_int_equal(sc_cmp_add_failed(&c, "u", "teacher", 0, 1, "scaffold train-teacher: no data", &err), 0);
-    sc_boot_cfg cfg = sc_boot_default();
-    assert_int_equal(sc_cmp_compute(&c, &cfg, &err), 0);
+    cmp_compute_default(&c);
     char *md = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&md, &len);

@@ -85,6 +85,9 @@ static void test_blis_gemm_strided_output(void **state) {
         }
 }
 
+// A string (its length from strlen).
+static void pack_str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
+
 static void test_msgpack_nested_roundtrip(void **state) {
     (void)state;
     float payload[6] = {1.5f, -2.0f, 0.0f, 3.25f, -0.125f, 1e-8f};
@@ -94,20 +97,20 @@ static void test_msgpack_nested_roundtrip(void **state) {
     msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
     // {"format": "scaffold", "tensors": [{"name": "w", "shape": [2, 3], "data": bin}], "step": 7}
     msgpack_pack_map(&pk, 3);
-    msgpack_pack_str_with_body(&pk, "format", 6);
-    msgpack_pack_str_with_body(&pk, "scaffold", 8);
-    msgpack_pack_str_with_body(&pk, "tensors", 7);
+    pack_str(&pk, "format");
+    pack_str(&pk, "scaffold");
+    pack_str(&pk, "tensors");
     msgpack_pack_array(&pk, 1);
     msgpack_pack_map(&pk, 3);
-    msgpack_pack_str_with_body(&pk, "name", 4);
-    msgpack_pack_str_with_body(&pk, "w", 1);
-    msgpack_pack_str_with_body(&pk, "shape", 5);
+    pack_str(&pk, "name");
+    pack_str(&pk, "w");
+    pack_str(&pk, "shape");
     msgpack_pack_array(&pk, 2);
     msgpack_pack_int(&pk, 2);
     msgpack_pack_int(&pk, 3);
-    msgpack_pack_str_with_body(&pk, "data", 4);
+    pack_str(&pk, "data");
     msgpack_pack_bin_with_body(&pk, payload, sizeof payload);
-    msgpack_pack_str_with_body(&pk, "step", 4);
+    pack_str(&pk, "step");
     msgpack_pack_uint64(&pk, 7);
 
     msgpack_unpacked up;

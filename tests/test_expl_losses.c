@@ -33,6 +33,28 @@ static sc_tensor *loss_of(sc_ctx *ctx, sc_expl_loss_kind k, sc_tensor *p, sc_ten
     return sc_expl_loss(ctx, k, p, s, m);
 }
 
+// Loss k at leaves in[0] = scores sv and in[1] = teacher pv (*loss, if asked)
+// and its gradient with respect to both.
+static sc_tensor **joint_grad(sc_ctx *ctx, int k, int masked, const double *sv, const double *pv, int create_graph,
+                              sc_tensor *in[2], sc_tensor **loss) {
+    in[0] = leaf(ctx, sv), in[1] = leaf(ctx, pv);
+    sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, in[1], in[0], masked);
+    assert_non_null(l);
+    if (loss) *loss = l;
+    sc_tensor **g = sc_grad(ctx, &l, 1, in, 2, NULL, create_graph);
+    assert_non_null(g);
+    return g;
+}
+
+// The joint Hessian-vector product H (vs, vp) from g = joint_grad(create_graph).
+static sc_tensor **joint_hvp(sc_ctx *ctx, sc_tensor **g, sc_tensor *in[2], const double *vs, const double *vp) {
+    sc_tensor *ts = sc_from_f64(ctx, SC_F64, 2, SH, vs), *tp = sc_from_f64(ctx, SC_F64, 2, SH, vp);
+    sc_tensor *dot = sc_add(ctx, sc_sum_all(ctx, sc_mul(ctx, g[0], ts)), sc_sum_all(ctx, sc_mul(ctx, g[1], tp)));
+    sc_tensor **hv = sc_grad(ctx, &dot, 1, in, 2, NULL, 0);
+    assert_non_null(hv);
+    return hv;
+}
+
 static double loss_value(sc_ctx *ctx, sc_expl_loss_kind k, const double *p, const double *s, int masked) {
     sc_no_grad_begin(ctx);
     sc_tensor *l = loss_of(ctx, k, sc_from_f64(ctx, SC_F64, 2, SH, p), sc_from_f64(ctx, SC_F64, 2, SH, s), masked);
@@ -103,11 +125,8 @@ static void test_gradients(void **state) {
     for (int k = 0; k < 3; k++)
         for (int masked = 0; masked < 2; masked++) {
             sc_ctx_reset(ctx);
-            sc_tensor *s = leaf(ctx, SCORES), *p = leaf(ctx, PT);
-            sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, p, s, masked);
-            sc_tensor *in[2] = {s, p};
-            sc_tensor **g = sc_grad(ctx, &l, 1, in, 2, NULL, 0);
-            assert_non_null(g);
+            sc_tensor *in[2];
+            sc_tensor **g = joint_grad(ctx, k, masked, SCORES, PT, 0, in, NULL);
             double y[B * U];
             normalize(ctx, NORM_OF[k], SCORES, masked, y);
             const double h = 1e-6;
@@ -134,11 +153,8 @@ static void grad_at(sc_ctx *ctx, int k, int masked, const double *vs, const doub
                     double *gp) {
     double s2[B * U], p2[B * U];
     for (int i = 0; i < B * U; i++) s2[i] = SCORES[i] + e * vs[i], p2[i] = PT[i] + e * vp[i];
-    sc_tensor *s = leaf(ctx, s2), *p = leaf(ctx, p2);
-    sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, p, s, masked);
-    sc_tensor *in[2] = {s, p};
-    sc_tensor **g = sc_grad(ctx, &l, 1, in, 2, NULL, 0);
-    assert_non_null(g);
+    sc_tensor *in[2];
+    sc_tensor **g = joint_grad(ctx, k, masked, s2, p2, 0, in, NULL);
     for (int i = 0; i < B * U; i++) gs[i] = sc_tensor_get(g[0], i), gp[i] = sc_tensor_get(g[1], i);
 }
 
@@ -150,15 +166,8 @@ static void test_hvp(void **state) {
     for (int k = 0; k < 3; k++)
         for (int masked = 0; masked < 2; masked++) {
             sc_ctx_reset(ctx);
-            sc_tensor *s = leaf(ctx, SCORES), *p = leaf(ctx, PT);
-            sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, p, s, masked);
-            sc_tensor *in[2] = {s, p};
-            sc_tensor **g = sc_grad(ctx, &l, 1, in, 2, NULL, 1);
-            assert_non_null(g);
-            sc_tensor *vs = sc_from_f64(ctx, SC_F64, 2, SH, VS), *vp = sc_from_f64(ctx, SC_F64, 2, SH, VP);
-            sc_tensor *dot = sc_add(ctx, sc_sum_all(ctx, sc_mul(ctx, g[0], vs)), sc_sum_all(ctx, sc_mul(ctx, g[1], vp)));
-            sc_tensor **hv = sc_grad(ctx, &dot, 1, in, 2, NULL, 0);
-            assert_non_null(hv);
+            sc_tensor *in[2];
+            sc_tensor **hv = joint_hvp(ctx, joint_grad(ctx, k, masked, SCORES, PT, 1, in, NULL), in, VS, VP);
             double gsp[B * U], gpp[B * U], gsm[B * U], gpm[B * U];
             const double e = 1e-5;
             grad_at(ctx, k, masked, VS, VP, e, gsp, gpp);
@@ -184,17 +193,11 @@ static void test_sparse_teacher(void **state) {
     static const double VP[B * U] = {-0.1, 0.2, 0.05, -0.15, 0.3, 0.1, -0.2, 0.25, 0.05, -0.3};
     for (int k = 0; k < 3; k++) {
         sc_ctx_reset(ctx);
-        sc_tensor *s = leaf(ctx, SCORES), *p = leaf(ctx, PS);
-        sc_tensor *l = loss_of(ctx, (sc_expl_loss_kind)k, p, s, 1);
-        assert_non_null(l);
+        sc_tensor *in[2], *l;
+        sc_tensor **g = joint_grad(ctx, k, 1, SCORES, PS, 1, in, &l);
         assert_true(isfinite(sc_tensor_get(l, 0)) && sc_tensor_get(l, 0) > 0);
-        sc_tensor *in[2] = {s, p};
-        sc_tensor **g = sc_grad(ctx, &l, 1, in, 2, NULL, 1);
-        assert_non_null(g);
-        sc_tensor *vs = sc_from_f64(ctx, SC_F64, 2, SH, VS), *vp = sc_from_f64(ctx, SC_F64, 2, SH, VP);
-        sc_tensor *dot = sc_add(ctx, sc_sum_all(ctx, sc_mul(ctx, g[0], vs)), sc_sum_all(ctx, sc_mul(ctx, g[1], vp)));
-        sc_tensor **hv = sc_grad(ctx, &dot, 1, in, 2, NULL, 0);
-        assert_non_null(hv);
+        sc_tensor **hv = joint_hvp(ctx, g, in, VS, VP);
+        sc_tensor *s = in[0], *vs = sc_from_f64(ctx, SC_F64, 2, SH, VS);
         for (int i = 0; i < B * U; i++)
             for (int j = 0; j < 2; j++) {
                 assert_true(isfinite(sc_tensor_get(g[j], i)));
@@ -306,14 +309,14 @@ static void test_combination_check(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_zero_at_match, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_kl_known_value, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_gradients, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_hvp, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_sparse_teacher, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_third_order, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_f32_and_errors, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test(test_zero_at_match),
+        cmocka_unit_test(test_kl_known_value),
+        cmocka_unit_test(test_gradients),
+        cmocka_unit_test(test_hvp),
+        cmocka_unit_test(test_sparse_teacher),
+        cmocka_unit_test(test_third_order),
+        cmocka_unit_test(test_f32_and_errors),
         cmocka_unit_test(test_combination_check),
     };
-    return cmocka_run_group_tests_name("expl_losses", tests, NULL, sc_test_teardown);
+    return sc_test_run_with_ctx("expl_losses", tests);  // a fresh context per test
 }

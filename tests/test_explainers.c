@@ -15,28 +15,16 @@
 #include "explain/explainer.h"
 #include "ops/ops.h"
 #include "smat/student.h"
+#include "models_util.h"
 
 #define V 11
 #define TMAX 7
 
-static void make(sc_model *m, const char *role, const char *name, const char *const *kv, const char *dtype,
-                 const sc_model_shape *shape, uint64_t seed) {
-    sc_config cfg;
-    sc_err err = {{0}};
-    sc_config_init(&cfg);
-    for (int i = 0; kv[i]; i++) assert_int_equal(sc_config_set_kv(&cfg, kv[i], &err), 0);
-    char d[32];
-    snprintf(d, sizeof d, "dtype=%s", dtype);
-    assert_int_equal(sc_config_set_kv(&cfg, d, &err), 0);
-    const sc_model_def *def = sc_model_find(role, name);
-    assert_non_null(def);
-    if (sc_model_create(m, def, shape, &cfg, seed, &err)) fail_msg("%s", err.msg);
-}
-
-static const char *const text_kv[] = {"layers=2", "width=8", "heads=2", "dropout=0", NULL};
-static const char *const vit_kv[] = {"layers=1", "width=8", "heads=2", "dropout=0", NULL};
-static const char *const mlp_kv[] = {"layers=1", "width=6", "dropout=0", NULL};
-static const char *const lin_kv[] = {"layers=0", NULL};
+// The models the explainers run on (tiny configs).
+static const mu_arch text_arch = {"teacher", "transformer", {"layers=2", "width=8", "heads=2", "dropout=0", NULL}};
+static const mu_arch vit_arch = {"teacher", "vit", {"layers=1", "width=8", "heads=2", "dropout=0", NULL}};
+static const mu_arch mlp_arch = {"teacher", "mlp", {"layers=1", "width=6", "dropout=0", NULL}};
+static const mu_arch lin_arch = {"student", "mlp", {"layers=0", NULL}};
 
 static sc_model_shape text_shape(void) {
     sc_model_shape s = {.modality = SC_TEXT, .n_outputs = 3, .vocab_size = V, .max_tokens = TMAX};
@@ -120,7 +108,7 @@ static void test_attention_one_hot_head(void **state) {
     sc_ctx *ctx = *state;
     sc_model m;
     sc_model_shape sh = text_shape();
-    make(&m, "teacher", "transformer", text_kv, "f64", &sh, 3);
+    mu_make(&m, &text_arch, "f64", &sh, 3);
     sc_inputs in;
     int64_t lens[3] = {6, 3, 1};
     text_inputs(ctx, &in, 3, lens, SC_F64);
@@ -169,7 +157,7 @@ static void test_gradient_x_input_linear(void **state) {
     const int64_t F = 5, B = 4;
     sc_model m;
     sc_model_shape sh = tab_shape(F);
-    make(&m, "student", "mlp", lin_kv, "f64", &sh, 7);
+    mu_make(&m, &lin_arch, "f64", &sh, 7);
     int64_t s2[2] = {B, F};
     sc_inputs in = {.B = B, .features = rand_tensor(ctx, SC_F64, 2, s2, 1, -2, 2)};
     sc_model_state st;
@@ -229,23 +217,30 @@ typedef struct fixture {
     sc_tensor *out;
 } fixture;
 
+// Frees e (if any) and fx's model, and resets ctx.
+static void release(fixture *fx, sc_explainer *e, sc_ctx *ctx) {
+    if (e) sc_explainer_free(e);
+    sc_model_free(&fx->m);
+    sc_ctx_reset(ctx);
+}
+
 static void build(fixture *fx, sc_ctx *ctx, int which, const char *dtype) {
     sc_dtype dt = strcmp(dtype, "f64") ? SC_F32 : SC_F64;
     if (which == 0) {
         sc_model_shape sh = text_shape();
-        make(&fx->m, "teacher", "transformer", text_kv, dtype, &sh, 3);
+        mu_make(&fx->m, &text_arch, dtype, &sh, 3);
         int64_t lens[3] = {6, 2, 4};
         text_inputs(ctx, &fx->in, 3, lens, dt);
     } else if (which == 1) {
         sc_model_shape sh = image_shape();
-        make(&fx->m, "teacher", "vit", vit_kv, dtype, &sh, 4);
+        mu_make(&fx->m, &vit_arch, dtype, &sh, 4);
         int64_t s4[4] = {3, 1, 8, 8};
         memset(&fx->in, 0, sizeof fx->in);
         fx->in.B = 3;
         fx->in.images = rand_tensor(ctx, dt, 4, s4, 2, 0, 1);
     } else {
         sc_model_shape sh = tab_shape(6);
-        make(&fx->m, "teacher", "mlp", mlp_kv, dtype, &sh, 5);
+        mu_make(&fx->m, &mlp_arch, dtype, &sh, 5);
         int64_t s2[2] = {3, 6};
         memset(&fx->in, 0, sizeof fx->in);
         fx->in.B = 3;
@@ -299,8 +294,7 @@ static void test_every_explainer_distribution(void **state) {
             sc_ctx_rewind(ctx, mark);
             sc_explainer_free(&e);
         }
-        sc_model_free(&fx.m);
-        sc_ctx_reset(ctx);
+        release(&fx, NULL, ctx);
     }
     sc_err err = {{0}};
     sc_explainer e;
@@ -314,8 +308,7 @@ static void test_every_explainer_distribution(void **state) {
     assert_int_equal(sc_config_set_kv(&cfg, "bogus=1", &err), 0);
     assert_int_equal(sc_explainer_create(&e, "random", &cfg, &fx.m, &err), -1);
     assert_non_null(strstr(err.msg, "bogus"));
-    sc_model_free(&fx.m);
-    sc_ctx_reset(ctx);
+    release(&fx, NULL, ctx);
 }
 
 // Loss r . saliency for a fixed r; d/d coef and d/d one model weight by
@@ -332,6 +325,18 @@ static double loss_value(sc_explainer *e, sc_ctx *ctx, fixture *fx, const sc_ten
     sc_no_grad_end(ctx);
     sc_ctx_rewind(ctx, mk);
     return v;
+}
+
+// Central difference (step h) of loss_value in element i of t (restored after).
+static double loss_fd(sc_explainer *e, sc_ctx *ctx, fixture *fx, const sc_tensor *r, sc_tensor *t, int64_t i,
+                      double h) {
+    const double x0 = sc_tensor_get(t, i);
+    sc_tensor_set(t, i, x0 + h);
+    const double lp = loss_value(e, ctx, fx, r);
+    sc_tensor_set(t, i, x0 - h);
+    const double lm = loss_value(e, ctx, fx, r);
+    sc_tensor_set(t, i, x0);
+    return (lp - lm) / (2 * h);
 }
 
 static void test_attention_gradients(void **state) {
@@ -358,13 +363,7 @@ static void test_attention_gradients(void **state) {
         if (!g) fail_msg("%s", ctx->err.msg);
         const double h = 1e-6;
         for (int64_t i = 0; i < LH; i++) {
-            double c0 = sc_tensor_get(e.coef, i);
-            sc_tensor_set(e.coef, i, c0 + h);
-            double lp = loss_value(&e, ctx, &fx, r);
-            sc_tensor_set(e.coef, i, c0 - h);
-            double lm = loss_value(&e, ctx, &fx, r);
-            sc_tensor_set(e.coef, i, c0);
-            double fd = (lp - lm) / (2 * h), an = sc_tensor_get(g[0], i);
+            double fd = loss_fd(&e, ctx, &fx, r, e.coef, i, h), an = sc_tensor_get(g[0], i);
             assert_true(fabs(fd - an) < 1e-6 * (1 + fabs(fd)));
         }
         int bi = -1;
@@ -374,18 +373,9 @@ static void test_attention_gradients(void **state) {
             for (int64_t j = 0; j < g[1 + i]->numel; j++)
                 if (fabs(sc_tensor_get(g[1 + i], j)) > best) best = fabs(sc_tensor_get(g[1 + i], j)), bi = i, bj = j;
         assert_true(bi >= 0 && best > 1e-8);  // the saliency depends on the model
-        sc_tensor *p = fx.m.params.t[bi];
-        double p0 = sc_tensor_get(p, bj);
-        sc_tensor_set(p, bj, p0 + h);
-        double lp = loss_value(&e, ctx, &fx, r);
-        sc_tensor_set(p, bj, p0 - h);
-        double lm = loss_value(&e, ctx, &fx, r);
-        sc_tensor_set(p, bj, p0);
-        double fd = (lp - lm) / (2 * h);
+        double fd = loss_fd(&e, ctx, &fx, r, fx.m.params.t[bi], bj, h);
         assert_true(fabs(fd - sc_tensor_get(g[1 + bi], bj)) < 1e-6 * (1 + fabs(fd)));
-        sc_explainer_free(&e);
-        sc_model_free(&fx.m);
-        sc_ctx_reset(ctx);
+        release(&fx, &e, ctx);
     }
 }
 
@@ -444,8 +434,7 @@ static void test_registry_properties(void **state) {
         }
     }
     assert_true(sc_student_default_beta("none") == 0);
-    sc_model_free(&fx.m);
-    sc_ctx_reset(ctx);
+    release(&fx, NULL, ctx);
 }
 
 static void test_gradient_create_graph(void **state) {
@@ -475,22 +464,12 @@ static void test_gradient_create_graph(void **state) {
             if (fabs(sc_tensor_get(g[i], k)) > fabs(sc_tensor_get(g[i], j))) j = k;
         double an = sc_tensor_get(g[i], j);
         if (fabs(an) < 1e-6) continue;
-        sc_tensor *p = fx.m.params.t[i];
-        const double h = 1e-6;
-        double p0 = sc_tensor_get(p, j);
-        sc_tensor_set(p, j, p0 + h);
-        double lp = loss_value(&e, ctx, &fx, r);
-        sc_tensor_set(p, j, p0 - h);
-        double lm = loss_value(&e, ctx, &fx, r);
-        sc_tensor_set(p, j, p0);
-        double fd = (lp - lm) / (2 * h);
+        double fd = loss_fd(&e, ctx, &fx, r, fx.m.params.t[i], j, 1e-6);
         assert_true(fabs(fd - an) < 1e-5 * (1 + fabs(fd)));
         checked++;
     }
     assert_int_equal(checked, 4);
-    sc_explainer_free(&e);
-    sc_model_free(&fx.m);
-    sc_ctx_reset(ctx);
+    release(&fx, &e, ctx);
 }
 
 static void test_permuted_is_derangement(void **state) {
@@ -525,9 +504,7 @@ static void test_permuted_is_derangement(void **state) {
     bad.base = NULL;
     assert_null(sc_explain(&e, ctx, &bad));
     assert_non_null(strstr(ctx->err.msg, "base"));
-    sc_explainer_free(&e);
-    sc_model_free(&fx.m);
-    sc_ctx_reset(ctx);
+    release(&fx, &e, ctx);
 }
 
 
@@ -578,8 +555,7 @@ static void test_ig_completeness(void **state) {
             }
             assert_true(prev < 1e-4);
         }
-        sc_model_free(&fx.m);
-        sc_ctx_reset(ctx);
+        release(&fx, NULL, ctx);
     }
 }
 
@@ -591,7 +567,7 @@ static void test_occlusion_and_lime(void **state) {
     int64_t s2[2] = {B, F};
     sc_model m;
     sc_model_shape sh = tab_shape(F);
-    make(&m, "student", "mlp", lin_kv, "f64", &sh, 7);
+    mu_make(&m, &lin_arch, "f64", &sh, 7);
     sc_inputs in = {.B = B, .features = sc_zeros(ctx, SC_F64, 2, s2)};
     sc_tensor_set(in.features, 2, 1.5);
     sc_tensor_set(in.features, F + 2, -2.0);
@@ -624,7 +600,7 @@ static void test_occlusion_and_lime(void **state) {
     sc_model_shape rs = tab_shape(F);
     rs.n_outputs = 1;
     rs.regression = 1;
-    make(&m, "student", "mlp", lin_kv, "f64", &rs, 9);
+    mu_make(&m, &lin_arch, "f64", &rs, 9);
     in.features = rand_tensor(ctx, SC_F64, 2, s2, 4, -2, 2);
     out = forward(&m, ctx, &in, &st);
     sc_tensor *lime = sc_explain_lime_raw(ctx, &a, 40, 0.25, 3);
@@ -683,9 +659,7 @@ static void test_config(void **state) {
     sc_explainer_free(&e);
     create(&e, "attention-x-gradient", NULL, &fx.m);  // settings_size 0: none
     assert_null(e.settings);
-    sc_explainer_free(&e);
-    sc_model_free(&fx.m);
-    sc_ctx_reset(ctx);
+    release(&fx, &e, ctx);
 }
 
 int main(void) {

@@ -197,6 +197,32 @@ static void tiny_free(tiny *m) {
     sc_params_free(&m->F);
 }
 
+// The tiny problem with its optimizer and the bilevel problem over both (b
+// points into the struct: keep it in place).
+typedef struct tiny_rig {
+    tiny m;
+    sc_optim o;
+    sc_bilevel b;
+} tiny_rig;
+
+// After tiny_init*(&r->m): the optimizer (config oc) and the problem (inner rate lr).
+static void tiny_bind(tiny_rig *r, sc_optim_cfg oc, double lr) {
+    sc_err err;
+    assert_int_equal(sc_optim_init_params(&r->o, &oc, &r->m.P, &err), 0);
+    r->b = (sc_bilevel){.user = &r->m, .opt = &r->o, .lr = lr, .n_phi = 1, .phi = r->m.F.t,
+                        .inner_loss = tiny_inner, .outer_loss = tiny_outer};
+}
+
+static void tiny_open(tiny_rig *r, sc_dtype dt, sc_optim_cfg oc, double lr) {
+    tiny_init_dt(&r->m, dt);
+    tiny_bind(r, oc, lr);
+}
+
+static void tiny_close(tiny_rig *r) {
+    sc_optim_free(&r->o);
+    tiny_free(&r->m);
+}
+
 // Takes a couple of real steps first so momentum / Adam state is non-zero.
 static void warm(sc_bilevel *b, sc_ctx *ctx, int steps) {
     for (int s = 0; s < steps; s++) {
@@ -212,46 +238,41 @@ static void check_unrolled(sc_optim_cfg oc, double lr, const char *what) {
     sc_err err;
     sc_ctx ctx;
     assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
-    tiny m;
-    tiny_init(&m);
-    sc_optim o;
-    assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
-    sc_bilevel b = {.user = &m, .opt = &o, .lr = lr, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
-                    .outer_loss = tiny_outer};
-    warm(&b, &ctx, 2);
+    tiny_rig r;
+    tiny_open(&r, SC_F64, oc, lr);
+    warm(&r.b, &ctx, 2);
     double th0[16], th1[16], st0[32], st1[32];
-    get_all(o.p, 2, th0);
-    if (o.m[0]) get_all(o.m, 2, st0);
-    if (o.v[0]) get_all(o.v, 2, st0 + 16);
+    get_all(r.o.p, 2, th0);
+    if (r.o.m[0]) get_all(r.o.m, 2, st0);
+    if (r.o.v[0]) get_all(r.o.v, 2, st0 + 16);
     int ks[2] = {1, 3};
     for (int t = 0; t < (sc_test_quick() ? 1 : 2); t++) {
         sc_hg_cfg cfg = sc_hg_default();
         cfg.unroll = ks[t];
         double d[4], fd[4], F;
-        double outer = run(&b, &ctx, cfg, d, NULL);
-        assert_int_equal(sc_hg_outer_after(&b, &ctx, ks[t], &F, &err), 0);
+        double outer = run(&r.b, &ctx, cfg, d, NULL);
+        assert_int_equal(sc_hg_outer_after(&r.b, &ctx, ks[t], &F, &err), 0);
         assert_true(fabs(outer - F) <= 1e-12 * fabs(F));  // the reported outer loss is F(φ)
-        assert_int_equal(sc_hg_fd(&b, &ctx, ks[t], 1e-5, fd, &err), 0);
+        assert_int_equal(sc_hg_fd(&r.b, &ctx, ks[t], 1e-5, fd, &err), 0);
         double rel = sc_hg_rel_err(d, fd, 4);
         if (rel > 1e-7 || getenv("SC_TEST_VERBOSE"))
             fprintf(stderr, "%s unrolled-%d: rel err vs FD %.3g (|fd| %.3g)\n", what, ks[t], rel,
                     sqrt(fd[0] * fd[0] + fd[1] * fd[1]));
         assert_true(rel < 1e-7);
         // (d) restored bit-exactly, state and step count untouched.
-        get_all(o.p, 2, th1);
+        get_all(r.o.p, 2, th1);
         assert_memory_equal(th0, th1, sizeof th0);
-        if (o.m[0]) {
-            get_all(o.m, 2, st1);
+        if (r.o.m[0]) {
+            get_all(r.o.m, 2, st1);
             assert_memory_equal(st0, st1, 16 * sizeof(double));
         }
-        if (o.v[0]) {
-            get_all(o.v, 2, st1 + 16);
+        if (r.o.v[0]) {
+            get_all(r.o.v, 2, st1 + 16);
             assert_memory_equal(st0 + 16, st1 + 16, 16 * sizeof(double));
         }
-        assert_int_equal(o.t, 2);
+        assert_int_equal(r.o.t, 2);
     }
-    sc_optim_free(&o);
-    tiny_free(&m);
+    tiny_close(&r);
     sc_ctx_free(&ctx);
 }
 
@@ -272,35 +293,29 @@ static void test_unrolled_state(void **state) {
 static void test_descent_and_restore(void **state) {
     sc_ctx *ctx = *state;
     sc_err err;
-    tiny m;
-    tiny_init(&m);
-    sc_optim o;
-    sc_optim_cfg oc = sc_optim_sgd_cfg(0, 0.01, 5);
-    assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
-    sc_bilevel b = {.user = &m, .opt = &o, .lr = 0.3, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
-                    .outer_loss = tiny_outer};
+    tiny_rig r;
+    tiny_open(&r, SC_F64, sc_optim_sgd_cfg(0, 0.01, 5), 0.3);
     double th0[16], th1[16], d[4], F0, F1;
-    get_all(o.p, 2, th0);
+    get_all(r.o.p, 2, th0);
     for (int meth = 0; meth < sc_hg_n_methods; meth++) {  // every registered method
         sc_hg_cfg cfg = sc_hg_default();
         cfg.method = (sc_hg_method)meth;
-        run(&b, ctx, cfg, d, NULL);
-        get_all(o.p, 2, th1);
+        run(&r.b, ctx, cfg, d, NULL);
+        get_all(r.o.p, 2, th1);
         assert_memory_equal(th0, th1, sizeof th0);
-        assert_int_equal(o.t, 0);
+        assert_int_equal(r.o.t, 0);
     }
     sc_hg_cfg cfg = sc_hg_default();
-    F0 = run(&b, ctx, cfg, d, NULL);
+    F0 = run(&r.b, ctx, cfg, d, NULL);
     double n2 = 0;
     for (int i = 0; i < 4; i++) n2 += d[i] * d[i];
     double eta = 1e-3 / sqrt(n2);  // a step of length 1e-3 in φ
-    for (int i = 0; i < 4; i++) sc_tensor_set(m.F.t[0], i, sc_tensor_get(m.F.t[0], i) - eta * d[i]);
-    assert_int_equal(sc_hg_outer_after(&b, ctx, 1, &F1, &err), 0);
+    for (int i = 0; i < 4; i++) sc_tensor_set(r.m.F.t[0], i, sc_tensor_get(r.m.F.t[0], i) - eta * d[i]);
+    assert_int_equal(sc_hg_outer_after(&r.b, ctx, 1, &F1, &err), 0);
     assert_true(F1 < F0);
     // First order: the decrease is η‖dφ‖² to a few percent.
     assert_true(fabs((F0 - F1) / (eta * n2) - 1) < 0.05);
-    sc_optim_free(&o);
-    tiny_free(&m);
+    tiny_close(&r);
 }
 
 // Adam from a fresh state without decay, with a parameter whose gradient is
@@ -309,53 +324,43 @@ static void test_descent_and_restore(void **state) {
 static void test_adam_zero_gradient(void **state) {
     sc_ctx *ctx = *state;
     sc_err err;
-    tiny m;
-    tiny_init(&m);
+    tiny_rig r;
+    tiny_init(&r.m);
     int64_t us[1] = {3};
-    sc_test_fill(sc_params_add(&m.P, "unused", SC_F64, 1, us, &err), 14, 1.0);
-    sc_optim o;
+    sc_test_fill(sc_params_add(&r.m.P, "unused", SC_F64, 1, us, &err), 14, 1.0);
     sc_optim_cfg oc = sc_optim_adam_cfg(0, 0, 0);
     oc.eps = 0.01;  // a smoother first step d / (|d| + ε): a hypergradient FD resolves
-    assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
-    sc_bilevel b = {.user = &m, .opt = &o, .lr = 0.05, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
-                    .outer_loss = tiny_outer};
+    tiny_bind(&r, oc, 0.05);
     double d[4], fd[4];
-    run(&b, ctx, sc_hg_default(), d, NULL);
+    run(&r.b, ctx, sc_hg_default(), d, NULL);
     for (int i = 0; i < 4; i++) assert_true(isfinite(d[i]));
-    assert_int_equal(sc_hg_fd(&b, ctx, 1, 1e-5, fd, &err), 0);
+    assert_int_equal(sc_hg_fd(&r.b, ctx, 1, 1e-5, fd, &err), 0);
     if (getenv("SC_TEST_VERBOSE")) fprintf(stderr, "adam zero gradient: rel err vs FD %.3g\n", sc_hg_rel_err(d, fd, 4));
     assert_true(sc_hg_rel_err(d, fd, 4) < 1e-6);
-    sc_optim_free(&o);
-    tiny_free(&m);
+    tiny_close(&r);
 }
 
 // f32 (what students train in): every method runs, agrees with f64 to f32
 // precision, and restores θ and the Adam state bit-exactly.
 static void test_f32(void **state) {
     sc_ctx *ctx = *state;
-    sc_err err;
     for (int meth = 0; meth < sc_hg_n_methods; meth++) {  // every registered method
         double d[2][4];
         for (int k = 0; k < 2; k++) {
-            tiny m;
-            tiny_init_dt(&m, k ? SC_F32 : SC_F64);
-            sc_optim o;
             sc_optim_cfg oc = sc_optim_adam_cfg(0, 0.01, 0.5);
             if (!(sc_hg_methods[meth].flags & SC_HG_OPTIM_STATE)) oc = sc_optim_sgd_cfg(0, 0, 0);  // plain SGD
-            assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
-            sc_bilevel b = {.user = &m, .opt = &o, .lr = 0.1, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
-                            .outer_loss = tiny_outer};
-            warm(&b, ctx, 1);
+            tiny_rig r;
+            tiny_open(&r, k ? SC_F32 : SC_F64, oc, 0.1);
+            warm(&r.b, ctx, 1);
             float before[16], after[16];
-            for (int i = 0; i < 12; i++) before[i] = k ? ((float *)o.p[0]->data)[i] : 0;
+            for (int i = 0; i < 12; i++) before[i] = k ? ((float *)r.o.p[0]->data)[i] : 0;
             sc_hg_cfg cfg = sc_hg_default();
             cfg.method = (sc_hg_method)meth;
             cfg.unroll = 2;
-            run(&b, ctx, cfg, d[k], NULL);
-            for (int i = 0; i < 12; i++) after[i] = k ? ((float *)o.p[0]->data)[i] : 0;
+            run(&r.b, ctx, cfg, d[k], NULL);
+            for (int i = 0; i < 12; i++) after[i] = k ? ((float *)r.o.p[0]->data)[i] : 0;
             assert_memory_equal(before, after, 12 * sizeof(float));
-            sc_optim_free(&o);
-            tiny_free(&m);
+            tiny_close(&r);
         }
         double rel = sc_hg_rel_err(d[1], d[0], 4);
         if (rel > 1e-3 || getenv("SC_TEST_VERBOSE"))
@@ -368,32 +373,27 @@ static void test_f32(void **state) {
 static void test_errors(void **state) {
     sc_ctx *ctx = *state;
     sc_err err;
-    tiny m;
-    tiny_init(&m);
-    sc_optim o;
-    sc_optim_cfg oc = sc_optim_sgd_cfg(0, 0, 0);
-    assert_int_equal(sc_optim_init_params(&o, &oc, &m.P, &err), 0);
-    sc_bilevel b = {.user = &m, .opt = &o, .lr = 0.3, .n_phi = 1, .phi = m.F.t, .inner_loss = tiny_inner,
-                    .outer_loss = tiny_outer};
-    sc_tensor *dphi = sc_zeros_like(ctx, m.F.t[0]);
+    tiny_rig r;
+    tiny_open(&r, SC_F64, sc_optim_sgd_cfg(0, 0, 0), 0.3);
+    sc_tensor *dphi = sc_zeros_like(ctx, r.m.F.t[0]);
     sc_hg_cfg cfg = sc_hg_default();
     cfg.unroll = 0;
-    assert_int_equal(sc_hypergrad(&b, ctx, &cfg, &dphi, NULL, &err), -1);
+    assert_int_equal(sc_hypergrad(&r.b, ctx, &cfg, &dphi, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "unrolled"));
     cfg = sc_hg_default();
     cfg.method = SC_HG_CG;
     cfg.terms = 0;
-    assert_int_equal(sc_hypergrad(&b, ctx, &cfg, &dphi, NULL, &err), -1);
+    assert_int_equal(sc_hypergrad(&r.b, ctx, &cfg, &dphi, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "cg"));
     sc_tensor *wrong = sc_zeros(ctx, SC_F64, 1, (int64_t[]){3});
     cfg = sc_hg_default();
-    assert_int_equal(sc_hypergrad(&b, ctx, &cfg, &wrong, NULL, &err), -1);
+    assert_int_equal(sc_hypergrad(&r.b, ctx, &cfg, &wrong, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "dphi[0]"));
     assert_int_equal(sc_hg_method_parse("neumann"), SC_HG_NEUMANN);
     assert_int_equal(sc_hg_method_parse("nope"), -1);
     cfg = sc_hg_default();
     cfg.method = sc_hg_n_methods;  // past the registry
-    assert_int_equal(sc_hypergrad(&b, ctx, &cfg, &dphi, NULL, &err), -1);
+    assert_int_equal(sc_hypergrad(&r.b, ctx, &cfg, &dphi, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "unknown method"));
     // The registry's rows are complete and found by name; the list names them all.
     assert_true(sc_hg_n_methods >= 4);
@@ -410,8 +410,7 @@ static void test_errors(void **state) {
     }
     assert_null(sc_hg_method_names()[sc_hg_n_methods]);
     sc_ctx_reset(ctx);
-    sc_optim_free(&o);
-    tiny_free(&m);
+    tiny_close(&r);
 }
 
 // (e) the command: exit 0 and the table; usage errors name the option.

@@ -16,18 +16,13 @@
 #include "models/model.h"
 #include "models/transfer.h"
 #include "ops/ops.h"
-#include "optim/optim.h"
+#include "models_util.h"
 
 #define V 13  // vocabulary: 0 = [PAD], 1 = [CLS], 2.. words
 #define TMAX 9
 
-typedef struct arch {
-    const char *role, *name;
-    const char *kv[6];  // "key=value" overrides (NULL-terminated)
-} arch;
-
 // Small configs so that every check runs in milliseconds.
-static const arch archs[] = {
+static const mu_arch archs[] = {
     {"teacher", "transformer", {"layers=2", "width=16", "heads=4", "dropout=0", NULL}},
     {"teacher", "transformer", {"layers=1", "width=8", "heads=2", "pooling=mean", "dropout=0", NULL}},
     {"student", "transformer", {"width=8", "dropout=0", NULL}},
@@ -40,19 +35,6 @@ static sc_model_shape text_shape(int64_t n_out, int regression) {
     sc_model_shape s = {.modality = SC_TEXT, .n_outputs = n_out, .regression = regression, .vocab_size = V,
                         .max_tokens = TMAX};
     return s;
-}
-
-static void make(sc_model *m, const arch *a, const char *dtype, const sc_model_shape *shape, uint64_t seed) {
-    sc_config cfg;
-    sc_err err = {{0}};
-    sc_config_init(&cfg);
-    for (int i = 0; a->kv[i]; i++) assert_int_equal(sc_config_set_kv(&cfg, a->kv[i], &err), 0);
-    char kv[32];
-    snprintf(kv, sizeof kv, "dtype=%s", dtype);
-    assert_int_equal(sc_config_set_kv(&cfg, kv, &err), 0);
-    const sc_model_def *def = sc_model_find(a->role, a->name);
-    assert_non_null(def);
-    if (sc_model_create(m, def, shape, &cfg, seed, &err)) fail_msg("%s", err.msg);
 }
 
 // B sequences: [CLS] then len_b words (ids from a fixed generator), then padding to T.
@@ -76,13 +58,7 @@ static void text_inputs(sc_ctx *ctx, sc_inputs *in, int64_t B, int64_t T, const 
         }
 }
 
-static void expect_shape(const sc_tensor *t, int nd, const int64_t *shape) {
-    assert_non_null(t);
-    assert_int_equal(t->ndim, nd);
-    for (int i = 0; i < nd; i++) assert_int_equal(t->shape[i], shape[i]);
-}
-
-static int is_bag(const arch *a) { return !strcmp(a->name, "bag"); }
+static int is_bag(const mu_arch *a) { return !strcmp(a->name, "bag"); }
 
 // Forward shapes for several batch sizes and the state's documented layout.
 static void test_shapes_and_state(void **state) {
@@ -90,7 +66,7 @@ static void test_shapes_and_state(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = text_shape(3, 0);
-        make(&m, &archs[k], "f32", &shape, 1);
+        mu_make(&m, &archs[k], "f32", &shape, 1);
         const int64_t bs[3] = {1, 2, 5}, lens[5] = {4, 8, 1, 6, 3};
         for (int ib = 0; ib < 3; ib++) {
             const int64_t B = bs[ib], T = 7 + ib;  // T <= TMAX
@@ -102,28 +78,28 @@ static void test_shapes_and_state(void **state) {
             sc_model_state st;
             sc_tensor *out = sc_model_forward(&m, ctx, &in, 0, &st);
             if (!out) fail_msg("%s: %s", archs[k].name, ctx->err.msg);
-            expect_shape(out, 2, (int64_t[]){B, 3});
+            mu_expect_shape(out, 2, (int64_t[]){B, 3});
             assert_int_equal(st.n_units, T);
             assert_int_equal(st.unit_offset, 0);
-            expect_shape(st.unit_mask, 2, (int64_t[]){B, T});
+            mu_expect_shape(st.unit_mask, 2, (int64_t[]){B, T});
             for (int64_t i = 0; i < B * T; i++)
                 assert_true(sc_tensor_get(st.unit_mask, i) == (i % T == 0 ? 0.0 : sc_tensor_get(in.mask, i)));
             const int64_t C = st.embeddings ? st.embeddings->shape[2] : 0;
-            expect_shape(st.embeddings, 3, (int64_t[]){B, T, C});
-            expect_shape(st.pooled, 2, (int64_t[]){B, C});
+            mu_expect_shape(st.embeddings, 3, (int64_t[]){B, T, C});
+            mu_expect_shape(st.pooled, 2, (int64_t[]){B, C});
             const int64_t Q = is_bag(&archs[k]) ? 1 : T;
             if (is_bag(&archs[k])) {
                 assert_int_equal(st.n_layers, 1);
                 assert_int_equal(st.n_heads, 1);
             } else {
                 assert_int_equal(st.n_layers, atoi(sc_config_str(&m.cfg, "layers")));
-                expect_shape(st.hidden[st.n_layers], 3, (int64_t[]){B, T, C});
+                mu_expect_shape(st.hidden[st.n_layers], 3, (int64_t[]){B, T, C});
             }
-            expect_shape(st.hidden[0], 3, (int64_t[]){B, T, C});
+            mu_expect_shape(st.hidden[0], 3, (int64_t[]){B, T, C});
             for (int l2 = 0; l2 < st.n_layers; l2++) {
                 const sc_tensor *lg = st.attn_logits[l2];
                 const int64_t H = st.n_heads;
-                expect_shape(lg, 4, (int64_t[]){B, H, Q, T});
+                mu_expect_shape(lg, 4, (int64_t[]){B, H, Q, T});
                 sc_tensor *p = sc_softmax(ctx, (sc_tensor *)lg, -1);
                 assert_non_null(p);
                 for (int64_t i = 0; i < lg->numel; i++) {
@@ -145,16 +121,6 @@ static void test_shapes_and_state(void **state) {
     }
 }
 
-static double max_abs(const sc_tensor *t) {
-    double m = 0;
-    for (int64_t i = 0; i < t->numel; i++) m = fmax(m, fabs(sc_tensor_get(t, i)));
-    return m;
-}
-
-static void set_requires_grad(sc_model *m, int on) {
-    for (int i = 0; i < m->params.n; i++) m->params.t[i]->requires_grad = on;
-}
-
 // d(logit)/d(embeddings) is non-zero on real tokens and exactly zero on padding;
 // with SC_FWD_EMBED_LEAF the same holds on a model whose parameters are detached.
 static void test_embeddings_gradient(void **state) {
@@ -162,10 +128,10 @@ static void test_embeddings_gradient(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = text_shape(2, 0);
-        make(&m, &archs[k], "f64", &shape, 2);
+        mu_make(&m, &archs[k], "f64", &shape, 2);
         for (int leaf = 0; leaf < 2; leaf++) {
             sc_ctx_reset(ctx);
-            if (leaf) set_requires_grad(&m, 0);
+            if (leaf) mu_set_requires_grad(&m, 0);
             sc_inputs in;
             const int64_t lens[2] = {3, 6}, T = 8;
             text_inputs(ctx, &in, 2, T, lens, SC_F64, 3);
@@ -189,7 +155,7 @@ static void test_embeddings_gradient(void **state) {
             assert_true(real > 1e-8);
             assert_true(pad == 0.0);
             assert_true(other == 0.0);  // examples do not mix
-            if (leaf) set_requires_grad(&m, 1);
+            if (leaf) mu_set_requires_grad(&m, 1);
         }
         sc_model_free(&m);
     }
@@ -202,7 +168,7 @@ static void test_padding_invariance(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = text_shape(3, 0);
-        make(&m, &archs[k], "f64", &shape, 4);
+        mu_make(&m, &archs[k], "f64", &shape, 4);
         sc_ctx_reset(ctx);
         const int64_t lens[4] = {2, 4, 1, 0};  // the last: [CLS] alone
         sc_inputs a, b;
@@ -230,32 +196,16 @@ static void test_padding_invariance(void **state) {
     }
 }
 
-static int params_equal(const sc_model *a, const sc_model *b) {
-    if (a->params.n != b->params.n) return 0;
-    for (int i = 0; i < a->params.n; i++) {
-        const sc_tensor *x = a->params.t[i], *y = b->params.t[i];
-        if (strcmp(a->params.names[i], b->params.names[i]) || x->numel != y->numel ||
-            memcmp(x->data, y->data, sc_dtype_size(x->dtype) * (size_t)x->numel))
-            return 0;
-    }
-    return 1;
-}
-
 static void test_seed_determinism(void **state) {
     (void)state;
     for (int k = 0; k < N_ARCHS; k++) {
-        sc_model a, b, c;
+        sc_model a, b;
         sc_model_shape shape = text_shape(2, 0);
-        make(&a, &archs[k], "f32", &shape, 42);
-        make(&b, &archs[k], "f32", &shape, 42);
-        make(&c, &archs[k], "f32", &shape, 43);
-        assert_true(params_equal(&a, &b));
-        assert_false(params_equal(&a, &c));
+        mu_expect_seeding(&a, &b, &archs[k], &shape);
         assert_non_null(sc_params_get(&a.params, "embed.tokens"));
         assert_non_null(sc_params_get(&a.params, "head.w"));
         sc_model_free(&a);
         sc_model_free(&b);
-        sc_model_free(&c);
     }
 }
 
@@ -289,7 +239,7 @@ static void test_inputs(void **state) {
     sc_ctx *ctx = *state;
     sc_model m;
     sc_model_shape shape = text_shape(2, 0);
-    make(&m, &archs[2], "f32", &shape, 1);
+    mu_make(&m, &archs[2], "f32", &shape, 1);
     sc_ctx_reset(ctx);
     sc_inputs in;
     const int64_t lens[1] = {3};
@@ -305,7 +255,7 @@ static void test_inputs(void **state) {
     sc_model_free(&m);
     // a mask of another dtype is converted; a mask of another shape is refused
     for (int k = 0; k < N_ARCHS; k++) {
-        make(&m, &archs[k], "f64", &shape, 1);
+        mu_make(&m, &archs[k], "f64", &shape, 1);
         sc_ctx_reset(ctx);
         sc_inputs a, b;
         const int64_t l2[2] = {2, 5};
@@ -323,6 +273,15 @@ static void test_inputs(void **state) {
     }
 }
 
+// Probe c of embed.tokens: the [CLS] row and words present in the batch (the
+// inputs are the argument); other parameters: the default spread.
+static int64_t token_coord(const sc_model *m, int p, int c, const void *arg) {
+    if (strcmp(m->params.names[p], "embed.tokens")) return -1;
+    const sc_inputs *in = arg;
+    const int32_t id = c == 0 ? 1 : ((int32_t *)in->ids->data)[7 + c];
+    return id * m->params.t[p]->shape[1] + c;
+}
+
 // Central differences of logit[1, 0] against sc_grad, a few coordinates of
 // every parameter (f64, tiny configs).
 static void test_param_gradients_fd(void **state) {
@@ -330,45 +289,14 @@ static void test_param_gradients_fd(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = text_shape(2, 0);
-        make(&m, &archs[k], "f64", &shape, 6);
+        mu_make(&m, &archs[k], "f64", &shape, 6);
         sc_ctx_reset(ctx);
         sc_inputs in;
         const int64_t lens[2] = {3, 5};
         text_inputs(ctx, &in, 2, 7, lens, SC_F64, 8);
-        sc_tensor *out = sc_model_forward(&m, ctx, &in, 0, NULL);
-        sc_tensor *y = sc_sum_all(ctx, sc_slice(ctx, sc_slice(ctx, out, 0, 1, 2), 1, 0, 1));
-        sc_tensor **g = sc_grad(ctx, &y, 1, m.params.t, m.params.n, NULL, 0);
-        if (!g) fail_msg("%s", ctx->err.msg);
-        int checked = 0;
-        for (int p = 0; p < m.params.n; p++) {
-            sc_tensor *t = m.params.t[p];
-            // the [CLS] row and a word present in the batch, else a spread of coordinates
-            for (int c = 0; c < 3; c++) {
-                int64_t i = (t->numel * (2 * c + 1) / 6 + c) % t->numel;
-                if (!strcmp(m.params.names[p], "embed.tokens")) {
-                    int32_t id = c == 0 ? 1 : ((int32_t *)in.ids->data)[7 + c];
-                    i = id * t->shape[1] + c;
-                }
-                const double x0 = sc_tensor_get(t, i), h = 1e-5;
-                double f[2];
-                for (int s = 0; s < 2; s++) {
-                    sc_tensor_set(t, i, x0 + (s ? -h : h));
-                    sc_no_grad_begin(ctx);
-                    sc_ctx_mark mk = sc_ctx_get_mark(ctx);
-                    sc_tensor *o = sc_model_forward(&m, ctx, &in, 0, NULL);
-                    assert_non_null(o);
-                    f[s] = sc_tensor_get(o, 2);  // logit[1, 0]
-                    sc_ctx_rewind(ctx, mk);
-                    sc_no_grad_end(ctx);
-                }
-                sc_tensor_set(t, i, x0);
-                const double fd = (f[0] - f[1]) / (2 * h), an = sc_tensor_get(g[p], i);
-                if (fabs(fd - an) > 1e-6 * fmax(1.0, fabs(fd)))
-                    fail_msg("%s %s[%lld]: analytic %.10g vs finite difference %.10g", archs[k].name,
-                             m.params.names[p], (long long)i, an, fd);
-                checked += fabs(an) > 1e-9;
-            }
-        }
+        const int checked = mu_check_logit_grads(ctx, &m, &in, 1, 0,
+                                                 &(mu_fd){.coord = token_coord, .coord_arg = &in, .n_coords = 3,
+                                                          .tol = 1e-6, .nonzero = 1e-9, .what = archs[k].name});
         assert_true(checked >= m.params.n);  // most coordinates carry gradient
         sc_model_free(&m);
     }
@@ -396,7 +324,7 @@ static void test_hessian_vector_product(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = text_shape(2, 0);
-        make(&m, &archs[k], "f64", &shape, 12);
+        mu_make(&m, &archs[k], "f64", &shape, 12);
         sc_ctx_reset(ctx);
         sc_inputs in;
         const int64_t lens[2] = {3, 5};
@@ -454,61 +382,49 @@ static void test_regression_head(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = text_shape(1, 1);
-        make(&m, &archs[k], "f64", &shape, 9);
+        mu_make(&m, &archs[k], "f64", &shape, 9);
         assert_int_equal(sc_params_get(&m.params, "head.w")->shape[1], 1);
         sc_ctx_reset(ctx);
         sc_inputs in;
         const int64_t lens[4] = {1, 2, 3, 4};
         text_inputs(ctx, &in, 4, 6, lens, SC_F64, 2);
         sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
-        expect_shape(out, 2, (int64_t[]){4, 1});
+        mu_expect_shape(out, 2, (int64_t[]){4, 1});
         sc_tensor *loss = sc_mse(ctx, out, sc_full(ctx, SC_F64, 2, (int64_t[]){4, 1}, 0.5));
         sc_tensor **g = sc_grad(ctx, &loss, 1, m.params.t, m.params.n, NULL, 0);
         assert_non_null(g);
-        assert_true(max_abs(g[m.params.n - 2]) > 0);  // head.w
+        assert_true(mu_max_abs(g[m.params.n - 2]) > 0);  // head.w
         sc_model_free(&m);
     }
 }
 
 // A tiny task: is word 5 in the sentence? Each model gets the loss low with Adam.
+static sc_tensor *word5_loss(sc_ctx *ctx, sc_model *m, void *arg) {
+    (void)arg;
+    const int64_t B = 16, T = 6;
+    int64_t lens[16];
+    for (int b = 0; b < B; b++) lens[b] = 2 + b % 4;
+    sc_inputs in;
+    text_inputs(ctx, &in, B, T, lens, SC_F32, 77);  // the same 16 examples every step
+    sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){B});
+    for (int b = 0; b < B; b++) {
+        int has = 0;
+        for (int t = 1; t <= lens[b]; t++) has |= ((int32_t *)in.ids->data)[b * T + t] == 5;
+        ((int32_t *)labels->data)[b] = has;
+    }
+    return sc_cross_entropy(ctx, sc_model_forward(m, ctx, &in, SC_FWD_TRAINING, NULL), labels);
+}
+
 static void test_overfit_tiny_task(void **state) {
     sc_ctx *ctx = *state;
-    const int steps = sc_test_quick() ? 60 : 250;
-    const double target = sc_test_quick() ? 0.45 : 0.05;
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = text_shape(2, 0);
-        make(&m, &archs[k], "f32", &shape, 11);
-        sc_optim o;
-        sc_err err = {{0}};
-        sc_optim_cfg oc = sc_optim_adam_cfg(0, 0.0, 0.0);
-        assert_int_equal(sc_optim_init_params(&o, &oc, &m.params, &err), 0);
-        const int64_t B = 16, T = 6;
-        int64_t lens[16];
-        for (int b = 0; b < B; b++) lens[b] = 2 + b % 4;
-        double first = 0, loss_v = 0;
-        for (int s = 0; s < steps; s++) {
-            sc_ctx_reset(ctx);
-            sc_inputs in;
-            text_inputs(ctx, &in, B, T, lens, SC_F32, 77);  // the same 16 examples every step
-            sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){B});
-            for (int b = 0; b < B; b++) {
-                int has = 0;
-                for (int t = 1; t <= lens[b]; t++) has |= ((int32_t *)in.ids->data)[b * T + t] == 5;
-                ((int32_t *)labels->data)[b] = has;
-            }
-            sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
-            sc_tensor *loss = sc_cross_entropy(ctx, out, labels);
-            sc_tensor **g = sc_grad(ctx, &loss, 1, o.p, o.n, NULL, 0);
-            if (!g) fail_msg("%s", ctx->err.msg);
-            loss_v = sc_tensor_get(loss, 0);
-            if (s == 0) first = loss_v;
-            assert_int_equal(sc_optim_step(&o, ctx, g, 1e-2), 0);
-        }
-        if (!(loss_v < target && loss_v < first))
-            fail_msg("%s %s: loss %.4f -> %.4f after %d steps (want < %.2f)", archs[k].role, archs[k].name, first,
-                     loss_v, steps, target);
-        sc_optim_free(&o);
+        mu_make(&m, &archs[k], "f32", &shape, 11);
+        char what[64];
+        snprintf(what, sizeof what, "%s %s", archs[k].role, archs[k].name);
+        mu_expect_fit(ctx, &m, &(mu_fit){.loss = word5_loss, .steps = sc_test_quick() ? 60 : 250, .lr = 1e-2,
+                                         .target = sc_test_quick() ? 0.45 : 0.05, .what = what});
         sc_model_free(&m);
     }
 }
@@ -517,12 +433,12 @@ static void test_init_embeddings_from_teacher(void **state) {
     (void)state;
     sc_model t, s, s_small, bag_s;
     sc_model_shape shape = text_shape(2, 0);
-    const arch teacher = {"teacher", "transformer", {"layers=1", "width=8", "heads=2", NULL}};
-    const arch student_small = {"student", "transformer", {"width=4", NULL}};
-    make(&t, &teacher, "f32", &shape, 1);
-    make(&s, &archs[2], "f64", &shape, 2);       // width 8, another dtype
-    make(&s_small, &student_small, "f32", &shape, 3);
-    make(&bag_s, &archs[3], "f32", &shape, 4);   // the bag student, width 8
+    const mu_arch teacher = {"teacher", "transformer", {"layers=1", "width=8", "heads=2", NULL}};
+    const mu_arch student_small = {"student", "transformer", {"width=4", NULL}};
+    mu_make(&t, &teacher, "f32", &shape, 1);
+    mu_make(&s, &archs[2], "f64", &shape, 2);       // width 8, another dtype
+    mu_make(&s_small, &student_small, "f32", &shape, 3);
+    mu_make(&bag_s, &archs[3], "f32", &shape, 4);   // the bag student, width 8
     sc_err err = {{0}};
     assert_int_equal(sc_model_init_embeddings_from(&s, &t, &err), 0);
     assert_int_equal(sc_model_init_embeddings_from(&bag_s, &t, &err), 0);
@@ -555,12 +471,14 @@ static void test_init_embeddings_from_teacher(void **state) {
 // deterministic, training draws differ from evaluation and from each other.
 static void test_dropout_modes(void **state) {
     sc_ctx *ctx = *state;
-    const arch with_dropout[2] = {{"teacher", "transformer", {"layers=1", "width=8", "heads=2", "dropout=0.3", NULL}},
-                                  {"student", "bag", {"width=8", "hidden=8", "dropout=0.3", NULL}}};
+    const mu_arch with_dropout[2] = {
+        {"teacher", "transformer", {"layers=1", "width=8", "heads=2", "dropout=0.3", NULL}},
+        {"student", "bag", {"width=8", "hidden=8", "dropout=0.3", NULL}},
+    };
     for (int k = 0; k < 2; k++) {
         sc_model m;
         sc_model_shape shape = text_shape(2, 0);
-        make(&m, &with_dropout[k], "f64", &shape, 5);
+        mu_make(&m, &with_dropout[k], "f64", &shape, 5);
         sc_ctx_reset(ctx);
         sc_inputs in;
         const int64_t lens[3] = {3, 5, 6};
@@ -602,7 +520,7 @@ static void test_default_configs(void **state) {
         text_inputs(ctx, &in, 2, 32, lens, SC_F32, 1);
         sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
         if (!out) fail_msg("%s", ctx->err.msg);
-        expect_shape(out, 2, (int64_t[]){2, 2});
+        mu_expect_shape(out, 2, (int64_t[]){2, 2});
         sc_model_free(&m);
     }
 }

@@ -18,7 +18,7 @@
 #include "models/model.h"
 #include "nn/vit.h"
 #include "ops/ops.h"
-#include "optim/optim.h"
+#include "models_util.h"
 #include "tasks_util.h"
 
 // A small non-square geometry: 2 channels, 8 x 12 pixels.
@@ -27,37 +27,23 @@
 #define IW 12
 
 typedef struct arch {
-    const char *role, *name;
-    const char *kv[6];  // "key=value" overrides (NULL-terminated)
-    int64_t patch;
+    mu_arch m;      // the model and its "key=value" overrides
+    int64_t patch;  // the cell size its config gives
 } arch;
 
 static const arch archs[] = {
-    {"teacher", "vit", {"layers=2", "width=16", "heads=4", "dropout=0", NULL}, 4},
-    {"student", "vit", {"width=8", "patch=2", "dropout=0", NULL}, 2},
-    {"student", "cnn", {"width=4", "channels=6", NULL}, 4},
-    {"student", "cnn", {"width=3", "channels=5", "patch=2", "pool=avg", NULL}, 2},
+    {{"teacher", "vit", {"layers=2", "width=16", "heads=4", "dropout=0", NULL}}, 4},
+    {{"student", "vit", {"width=8", "patch=2", "dropout=0", NULL}}, 2},
+    {{"student", "cnn", {"width=4", "channels=6", NULL}}, 4},
+    {{"student", "cnn", {"width=3", "channels=5", "patch=2", "pool=avg", NULL}}, 2},
 };
 #define N_ARCHS ((int)(sizeof archs / sizeof archs[0]))
 
-static int is_cnn(const arch *a) { return !strcmp(a->name, "cnn"); }
+static int is_cnn(const arch *a) { return !strcmp(a->m.name, "cnn"); }
 
 static sc_model_shape image_shape(int64_t n_out, int regression) {
     sc_model_shape s = {.modality = SC_IMAGE, .n_outputs = n_out, .regression = regression, .C = IC, .H = IH, .W = IW};
     return s;
-}
-
-static void make(sc_model *m, const arch *a, const char *dtype, const sc_model_shape *shape, uint64_t seed) {
-    sc_config cfg;
-    sc_err err = {{0}};
-    sc_config_init(&cfg);
-    for (int i = 0; a->kv[i]; i++) assert_int_equal(sc_config_set_kv(&cfg, a->kv[i], &err), 0);
-    char kv[32];
-    snprintf(kv, sizeof kv, "dtype=%s", dtype);
-    assert_int_equal(sc_config_set_kv(&cfg, kv, &err), 0);
-    const sc_model_def *def = sc_model_find(a->role, a->name);
-    assert_non_null(def);
-    if (sc_model_create(m, def, shape, &cfg, seed, &err)) fail_msg("%s", err.msg);
 }
 
 // B images with pixels uniform in [0, 1] from a fixed generator.
@@ -75,22 +61,10 @@ static sc_inputs image_inputs(sc_tensor *images) {
     return in;
 }
 
-static void expect_shape(const sc_tensor *t, int nd, const int64_t *shape) {
-    assert_non_null(t);
-    assert_int_equal(t->ndim, nd);
-    for (int i = 0; i < nd; i++) assert_int_equal(t->shape[i], shape[i]);
-}
-
-static double max_abs(const sc_tensor *t) {
-    double m = 0;
-    for (int64_t i = 0; i < t->numel; i++) m = fmax(m, fabs(sc_tensor_get(t, i)));
-    return m;
-}
-
 // embeddings[b, u, (c p + i) p + j] == image[b, c, gy p + i, gx p + j] with u = gy gw + gx.
 static void expect_cells(const sc_tensor *cells, const sc_tensor *img, int64_t p) {
     const int64_t B = img->shape[0], C = img->shape[1], H = img->shape[2], W = img->shape[3], gw = W / p;
-    expect_shape(cells, 3, (int64_t[]){B, (H / p) * gw, C * p * p});
+    mu_expect_shape(cells, 3, (int64_t[]){B, (H / p) * gw, C * p * p});
     for (int64_t b = 0; b < B; b++)
         for (int64_t c = 0; c < C; c++)
             for (int64_t y = 0; y < H; y++)
@@ -108,7 +82,7 @@ static void test_shapes_and_state(void **state) {
         const arch *a = &archs[k];
         sc_model m;
         sc_model_shape shape = image_shape(3, 0);
-        make(&m, a, "f32", &shape, 1);
+        mu_make(&m, &a->m, "f32", &shape, 1);
         const int64_t p = a->patch, U = (IH / p) * (IW / p);
         const int64_t bs[3] = {1, 2, 5};
         for (int ib = 0; ib < 3; ib++) {
@@ -118,20 +92,20 @@ static void test_shapes_and_state(void **state) {
             sc_inputs in = image_inputs(img);
             sc_model_state st;
             sc_tensor *out = sc_model_forward(&m, ctx, &in, 0, &st);
-            if (!out) fail_msg("%s: %s", a->name, ctx->err.msg);
-            expect_shape(out, 2, (int64_t[]){B, 3});
+            if (!out) fail_msg("%s: %s", a->m.name, ctx->err.msg);
+            mu_expect_shape(out, 2, (int64_t[]){B, 3});
             assert_int_equal(st.n_units, U);
-            expect_shape(st.unit_mask, 2, (int64_t[]){B, U});
+            mu_expect_shape(st.unit_mask, 2, (int64_t[]){B, U});
             for (int64_t i = 0; i < B * U; i++) assert_true(sc_tensor_get(st.unit_mask, i) == 1.0);
             expect_cells(st.embeddings, img, p);
             const int64_t C = st.pooled ? st.pooled->shape[1] : 0;
-            expect_shape(st.pooled, 2, (int64_t[]){B, C});
-            expect_shape(st.hidden[0], 3, (int64_t[]){B, U, C});
+            mu_expect_shape(st.pooled, 2, (int64_t[]){B, C});
+            mu_expect_shape(st.hidden[0], 3, (int64_t[]){B, U, C});
             if (is_cnn(a)) {
                 assert_int_equal(st.n_layers, 0);
                 assert_int_equal(st.unit_offset, 0);
                 assert_int_equal(C, atoi(sc_config_str(&m.cfg, "channels")));
-                expect_shape(st.cam, 3, (int64_t[]){B, 3, U});
+                mu_expect_shape(st.cam, 3, (int64_t[]){B, 3, U});
                 continue;
             }
             assert_null(st.cam);
@@ -140,9 +114,9 @@ static void test_shapes_and_state(void **state) {
             const int64_t H = st.n_heads, Q = 1 + U;
             assert_int_equal(H, atoi(sc_config_str(&m.cfg, "heads")));
             for (int l = 0; l < st.n_layers; l++) {
-                expect_shape(st.hidden[l + 1], 3, (int64_t[]){B, U, C});
+                mu_expect_shape(st.hidden[l + 1], 3, (int64_t[]){B, U, C});
                 const sc_tensor *lg = st.attn_logits[l];
-                expect_shape(lg, 4, (int64_t[]){B, H, Q, Q});
+                mu_expect_shape(lg, 4, (int64_t[]){B, H, Q, Q});
                 // nothing is masked: finite logits, every key gets weight
                 sc_tensor *pr = sc_softmax(ctx, (sc_tensor *)lg, -1);
                 assert_non_null(pr);
@@ -164,7 +138,7 @@ static void test_vit_cls_offset(void **state) {
         const arch *a = &archs[k];
         sc_model m;
         sc_model_shape shape = image_shape(2, 0);
-        make(&m, a, "f64", &shape, 3);
+        mu_make(&m, &a->m, "f64", &shape, 3);
         sc_ctx_reset(ctx);
         const int64_t p = a->patch, gw = IW / p, U = (IH / p) * gw, u = gw + 2;  // cell (1, 2)
         sc_tensor *img = random_images(ctx, 2, IC, IH, IW, SC_F64, 4);
@@ -189,10 +163,6 @@ static void test_vit_cls_offset(void **state) {
     }
 }
 
-static void set_requires_grad(sc_model *m, int on) {
-    for (int i = 0; i < m->params.n; i++) m->params.t[i]->requires_grad = on;
-}
-
 // d(logit)/d(embeddings) is the pixel gradient regrouped into cells (images as a
 // leaf requiring grad); with SC_FWD_EMBED_LEAF on a model whose parameters are
 // detached the embeddings are a fresh leaf with the same gradient.
@@ -202,7 +172,7 @@ static void test_embeddings_gradient(void **state) {
         const arch *a = &archs[k];
         sc_model m;
         sc_model_shape shape = image_shape(2, 0);
-        make(&m, a, "f64", &shape, 2);
+        mu_make(&m, &a->m, "f64", &shape, 2);
         sc_ctx_reset(ctx);
         sc_tensor *img = random_images(ctx, 2, IC, IH, IW, SC_F64, 3);
         img->requires_grad = 1;
@@ -214,10 +184,10 @@ static void test_embeddings_gradient(void **state) {
         sc_tensor *y = sc_sum_all(ctx, sc_slice(ctx, sc_slice(ctx, out, 0, 0, 1), 1, 1, 2));  // logit[0, 1]
         sc_tensor *wrt[2] = {st.embeddings, img};
         sc_tensor **g = sc_grad(ctx, &y, 1, wrt, 2, NULL, 0);
-        if (!g) fail_msg("%s: %s", a->name, ctx->err.msg);
+        if (!g) fail_msg("%s: %s", a->m.name, ctx->err.msg);
         sc_tensor *ge = g[0];
         sc_tensor *gp = sc_image_to_cells(ctx, sc_detach(ctx, g[1]), a->patch);  // (B, U, C p p)
-        expect_shape(ge, 3, gp->shape);
+        mu_expect_shape(ge, 3, gp->shape);
         const int64_t per = ge->numel / 2;
         for (int64_t i = 0; i < ge->numel; i++) {
             assert_true(fabs(sc_tensor_get(ge, i) - sc_tensor_get(gp, i)) < 1e-12);
@@ -227,7 +197,7 @@ static void test_embeddings_gradient(void **state) {
         for (int64_t i = 0; i < per; i++) g0 = fmax(g0, fabs(sc_tensor_get(ge, i)));
         assert_true(g0 > 1e-8);
         // the leaf on a frozen model: same gradient
-        set_requires_grad(&m, 0);
+        mu_set_requires_grad(&m, 0);
         img->requires_grad = 0;
         sc_model_state sl;
         sc_tensor *out2 = sc_model_forward(&m, ctx, &in, SC_FWD_EMBED_LEAF, &sl);
@@ -236,10 +206,10 @@ static void test_embeddings_gradient(void **state) {
         assert_null(sl.embeddings->node);
         sc_tensor *y2 = sc_sum_all(ctx, sc_slice(ctx, sc_slice(ctx, out2, 0, 0, 1), 1, 1, 2));
         sc_tensor **g2 = sc_grad(ctx, &y2, 1, &sl.embeddings, 1, NULL, 0);
-        if (!g2) fail_msg("%s: %s", a->name, ctx->err.msg);
+        if (!g2) fail_msg("%s: %s", a->m.name, ctx->err.msg);
         for (int64_t i = 0; i < ge->numel; i++)
             assert_true(fabs(sc_tensor_get(g2[0], i) - sc_tensor_get(ge, i)) < 1e-12);
-        set_requires_grad(&m, 1);
+        mu_set_requires_grad(&m, 1);
         sc_model_free(&m);
     }
 }
@@ -252,7 +222,7 @@ static void test_cam(void **state) {
         const arch *a = &archs[k];
         sc_model m;
         sc_model_shape shape = image_shape(3, 0);
-        make(&m, a, "f64", &shape, 5);
+        mu_make(&m, &a->m, "f64", &shape, 5);
         sc_tensor *hb = sc_params_get(&m.params, "head.b"), *hw = sc_params_get(&m.params, "head.w");
         for (int64_t c = 0; c < 3; c++) sc_tensor_set(hb, c, 0.3 * (double)(c + 1));  // a non-zero bias
         sc_ctx_reset(ctx);
@@ -277,39 +247,24 @@ static void test_cam(void **state) {
                 }
                 const double logit = sc_tensor_get(out, b * 3 + c), bias = sc_tensor_get(hb, c);
                 if (fabs(mean - (logit - bias)) > 1e-10)
-                    fail_msg("%s: mean cam %.15g vs logit - bias %.15g", a->name, mean, logit - bias);
+                    fail_msg("%s: mean cam %.15g vs logit - bias %.15g", a->m.name, mean, logit - bias);
             }
         assert_true(spread > 1e-6);  // the maps are not constant over the cells
         sc_tensor *y = sc_sum_all(ctx, st.cam);
         sc_tensor **g = sc_grad(ctx, &y, 1, &hw, 1, NULL, 0);
         assert_non_null(g);
-        assert_true(max_abs(g[0]) > 0);
+        assert_true(mu_max_abs(g[0]) > 0);
         sc_model_free(&m);
     }
-}
-
-static int params_equal(const sc_model *a, const sc_model *b) {
-    if (a->params.n != b->params.n) return 0;
-    for (int i = 0; i < a->params.n; i++) {
-        const sc_tensor *x = a->params.t[i], *y = b->params.t[i];
-        if (strcmp(a->params.names[i], b->params.names[i]) || x->numel != y->numel ||
-            memcmp(x->data, y->data, sc_dtype_size(x->dtype) * (size_t)x->numel))
-            return 0;
-    }
-    return 1;
 }
 
 // Same seed -> bit-identical parameters and outputs; another seed differs.
 static void test_seed_determinism(void **state) {
     sc_ctx *ctx = *state;
     for (int k = 0; k < N_ARCHS; k++) {
-        sc_model a, b, c;
+        sc_model a, b;
         sc_model_shape shape = image_shape(2, 0);
-        make(&a, &archs[k], "f32", &shape, 42);
-        make(&b, &archs[k], "f32", &shape, 42);
-        make(&c, &archs[k], "f32", &shape, 43);
-        assert_true(params_equal(&a, &b));
-        assert_false(params_equal(&a, &c));
+        mu_expect_seeding(&a, &b, &archs[k].m, &shape);
         assert_non_null(sc_params_get(&a.params, "head.w"));
         sc_ctx_reset(ctx);
         sc_inputs in = image_inputs(random_images(ctx, 2, IC, IH, IW, SC_F32, 1));
@@ -319,7 +274,6 @@ static void test_seed_determinism(void **state) {
         assert_memory_equal(ya->data, yb->data, sizeof(float) * (size_t)ya->numel);
         sc_model_free(&a);
         sc_model_free(&b);
-        sc_model_free(&c);
     }
 }
 
@@ -356,7 +310,7 @@ static void test_bad_image_size(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = image_shape(2, 0);
-        make(&m, &archs[k], "f32", &shape, 1);
+        mu_make(&m, &archs[k].m, "f32", &shape, 1);
         const int64_t dims[3][3] = {{IC, IH + 1, IW}, {IC, IH, IW - 4}, {IC + 1, IH, IW}};
         for (int d = 0; d < 3; d++) {
             sc_ctx_reset(ctx);
@@ -394,56 +348,42 @@ static void test_param_gradients_fd(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = image_shape(2, 0);
-        make(&m, &archs[k], "f64", &shape, 6);
+        mu_make(&m, &archs[k].m, "f64", &shape, 6);
         sc_ctx_reset(ctx);
         sc_inputs in = image_inputs(random_images(ctx, 2, IC, IH, IW, SC_F64, 8));
-        sc_tensor *out = sc_model_forward(&m, ctx, &in, 0, NULL);
-        sc_tensor *y = sc_sum_all(ctx, sc_slice(ctx, sc_slice(ctx, out, 0, 1, 2), 1, 0, 1));
-        sc_tensor **g = sc_grad(ctx, &y, 1, m.params.t, m.params.n, NULL, 0);
-        if (!g) fail_msg("%s", ctx->err.msg);
-        int checked = 0;
-        for (int p = 0; p < m.params.n; p++) {
-            sc_tensor *t = m.params.t[p];
-            for (int c = 0; c < 3; c++) {
-                const int64_t i = (t->numel * (2 * c + 1) / 6 + c) % t->numel;
-                const double x0 = sc_tensor_get(t, i), h = 1e-5;
-                double f[2];
-                for (int s = 0; s < 2; s++) {
-                    sc_tensor_set(t, i, x0 + (s ? -h : h));
-                    sc_no_grad_begin(ctx);
-                    sc_ctx_mark mk = sc_ctx_get_mark(ctx);
-                    sc_tensor *o = sc_model_forward(&m, ctx, &in, 0, NULL);
-                    assert_non_null(o);
-                    f[s] = sc_tensor_get(o, 2);  // logit[1, 0]
-                    sc_ctx_rewind(ctx, mk);
-                    sc_no_grad_end(ctx);
-                }
-                sc_tensor_set(t, i, x0);
-                const double fd = (f[0] - f[1]) / (2 * h), an = sc_tensor_get(g[p], i);
-                if (fabs(fd - an) > 1e-6 * fmax(1.0, fabs(fd)))
-                    fail_msg("%s %s[%lld]: analytic %.10g vs finite difference %.10g", archs[k].name,
-                             m.params.names[p], (long long)i, an, fd);
-                checked += fabs(an) > 1e-9;
-            }
-        }
+        const int checked = mu_check_logit_grads(
+            ctx, &m, &in, 1, 0, &(mu_fd){.n_coords = 3, .tol = 1e-6, .nonzero = 1e-9, .what = archs[k].m.name});
         assert_true(checked >= m.params.n);  // most coordinates carry gradient
         sc_model_free(&m);
     }
 }
 
+// The second-order check's loss: cross-entropy on (in, labels), and the direction v.
+typedef struct hv_problem {
+    const sc_inputs *in;
+    sc_tensor *labels, *const *v;
+} hv_problem;
+
 // <v, dL/dθ> for the fixed direction v: the first-order gradient, kept on the
 // tape when create_graph (SMaT differentiates through student updates).
-static sc_tensor *grad_dot(sc_ctx *ctx, sc_model *m, const sc_inputs *in, sc_tensor *labels, sc_tensor *const *v,
-                           int create_graph) {
-    sc_tensor *out = sc_model_forward(m, ctx, in, 0, NULL);
-    sc_tensor *loss = sc_cross_entropy(ctx, out, labels);
+static sc_tensor *grad_dot(sc_ctx *ctx, sc_model *m, const hv_problem *q, int create_graph) {
+    sc_tensor *out = sc_model_forward(m, ctx, q->in, 0, NULL);
+    sc_tensor *loss = sc_cross_entropy(ctx, out, q->labels);
     sc_tensor **g = sc_grad(ctx, &loss, 1, m->params.t, m->params.n, NULL, create_graph);
     if (!g) fail_msg("%s", ctx->err.msg);
     sc_tensor *s = NULL;
     for (int p = 0; p < m->params.n; p++) {
-        sc_tensor *d = sc_sum_all(ctx, sc_mul(ctx, g[p], v[p]));
+        sc_tensor *d = sc_sum_all(ctx, sc_mul(ctx, g[p], q->v[p]));
         s = s ? sc_add(ctx, s, d) : d;
     }
+    return s;
+}
+
+// The value of <v, dL/dθ> (no graph kept).
+static double grad_dot_value(sc_ctx *ctx, sc_model *m, void *arg) {
+    sc_ctx_mark mk = sc_ctx_get_mark(ctx);
+    const double s = sc_tensor_get(grad_dot(ctx, m, arg, 0), 0);
+    sc_ctx_rewind(ctx, mk);
     return s;
 }
 
@@ -455,7 +395,7 @@ static void test_second_order(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = image_shape(3, 0);
-        make(&m, &archs[k], "f64", &shape, 12);
+        mu_make(&m, &archs[k].m, "f64", &shape, 12);
         sc_ctx_reset(ctx);
         sc_inputs in = image_inputs(random_images(ctx, 3, IC, IH, IW, SC_F64, 13));
         sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){3});
@@ -467,32 +407,16 @@ static void test_second_order(void **state) {
             v[p] = sc_empty_like(ctx, m.params.t[p]);
             for (int64_t i = 0; i < v[p]->numel; i++) sc_tensor_set(v[p], i, sc_rng_normal(&r));
         }
-        sc_tensor *s = grad_dot(ctx, &m, &in, labels, v, 1);
+        hv_problem q = {&in, labels, v};
+        sc_tensor *s = grad_dot(ctx, &m, &q, 1);
         sc_tensor **hv = sc_grad(ctx, &s, 1, m.params.t, m.params.n, NULL, 0);
-        if (!hv) fail_msg("%s: %s", archs[k].name, ctx->err.msg);
-        int nonzero = 0, n_checked = 0;
-        for (int p = 0; p < m.params.n; p++) {
-            sc_tensor *t = m.params.t[p];
-            for (int c = 0; c < 3; c++) {
-                const int64_t i = (t->numel * (2 * c + 1) / 6 + c) % t->numel;
-                const double x0 = sc_tensor_get(t, i), h = 1e-5;
-                double f[2];
-                for (int sgn = 0; sgn < 2; sgn++) {
-                    sc_tensor_set(t, i, x0 + (sgn ? -h : h));
-                    sc_ctx_mark mk = sc_ctx_get_mark(ctx);
-                    f[sgn] = sc_tensor_get(grad_dot(ctx, &m, &in, labels, v, 0), 0);
-                    sc_ctx_rewind(ctx, mk);
-                }
-                sc_tensor_set(t, i, x0);
-                const double fd = (f[0] - f[1]) / (2 * h), an = sc_tensor_get(hv[p], i);
-                if (fabs(fd - an) > 1e-5 * fmax(1.0, fabs(fd)))
-                    fail_msg("%s %s[%lld]: Hv %.10g vs finite difference %.10g", archs[k].name, m.params.names[p],
-                             (long long)i, an, fd);
-                nonzero += fabs(an) > 1e-8;
-                n_checked++;
-            }
-        }
-        if (nonzero < n_checked / 2) fail_msg("%s: only %d of %d Hv coordinates non-zero", archs[k].name, nonzero, n_checked);
+        if (!hv) fail_msg("%s: %s", archs[k].m.name, ctx->err.msg);
+        const int n_checked = 3 * m.params.n;
+        const int nonzero = mu_fd_check(ctx, &m, hv,
+                                        &(mu_fd){.f = grad_dot_value, .arg = &q, .n_coords = 3, .tol = 1e-5,
+                                                 .nonzero = 1e-8, .what = archs[k].m.name, .label = "Hv"});
+        if (nonzero < n_checked / 2)
+            fail_msg("%s: only %d of %d Hv coordinates non-zero", archs[k].m.name, nonzero, n_checked);
         sc_model_free(&m);
     }
 }
@@ -504,83 +428,58 @@ static void test_regression_head(void **state) {
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = image_shape(1, 1);
-        make(&m, &archs[k], "f64", &shape, 9);
+        mu_make(&m, &archs[k].m, "f64", &shape, 9);
         assert_int_equal(sc_params_get(&m.params, "head.w")->shape[1], 1);
         sc_ctx_reset(ctx);
         sc_inputs in = image_inputs(random_images(ctx, 4, IC, IH, IW, SC_F64, 2));
         sc_model_state st;
         sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, &st);
-        expect_shape(out, 2, (int64_t[]){4, 1});
-        if (is_cnn(&archs[k])) expect_shape(st.cam, 3, (int64_t[]){4, 1, st.n_units});
+        mu_expect_shape(out, 2, (int64_t[]){4, 1});
+        if (is_cnn(&archs[k])) mu_expect_shape(st.cam, 3, (int64_t[]){4, 1, st.n_units});
         sc_tensor *loss = sc_mse(ctx, out, sc_full(ctx, SC_F64, 2, (int64_t[]){4, 1}, 0.5));
         sc_tensor *hw = sc_params_get(&m.params, "head.w");
         sc_tensor **g = sc_grad(ctx, &loss, 1, &hw, 1, NULL, 0);
         assert_non_null(g);
-        assert_true(max_abs(g[0]) > 0);
+        assert_true(mu_max_abs(g[0]) > 0);
         sc_model_free(&m);
     }
 }
 
 // A tiny image set: noise plus a bright 4x4 square in the left or the right
 // half of the image (the label). Each model gets the loss low with Adam.
+static sc_tensor *square_side_loss(sc_ctx *ctx, sc_model *m, void *arg) {
+    (void)arg;
+    const int64_t B = 16;
+    sc_tensor *img = random_images(ctx, B, IC, IH, IW, SC_F32, 77);  // the same 16 examples every step
+    sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){B});
+    for (int64_t b = 0; b < B; b++) {
+        const int right = (int)(b % 2);
+        const int64_t y0 = (b / 2) % 5, x0 = right ? 6 + (b / 4) % 3 : (b / 4) % 3;
+        ((int32_t *)labels->data)[b] = right;
+        for (int64_t c = 0; c < IC; c++)
+            for (int64_t y = y0; y < y0 + 4; y++)
+                for (int64_t x = x0; x < x0 + 4; x++) {
+                    const int64_t i = ((b * IC + c) * IH + y) * IW + x;
+                    sc_tensor_set(img, i, 0.3 * sc_tensor_get(img, i) + 2.0);
+                }
+    }
+    sc_inputs in = image_inputs(img);
+    return sc_cross_entropy(ctx, sc_model_forward(m, ctx, &in, SC_FWD_TRAINING, NULL), labels);
+}
+
 static void test_overfit_tiny_images(void **state) {
     sc_ctx *ctx = *state;
-    const int steps = sc_test_quick() ? 70 : 150;
-    const double target = sc_test_quick() ? 0.5 : 0.05;
-    const int64_t B = 16;
     for (int k = 0; k < N_ARCHS; k++) {
         sc_model m;
         sc_model_shape shape = image_shape(2, 0);
-        make(&m, &archs[k], "f32", &shape, 11);
-        const double lr = is_cnn(&archs[k]) ? 1e-2 : 3e-3;  // the ViTs spike at 1e-2
-        sc_optim o;
-        sc_err err = {{0}};
-        sc_optim_cfg oc = sc_optim_adam_cfg(0, 0.0, 0.0);
-        assert_int_equal(sc_optim_init_params(&o, &oc, &m.params, &err), 0);
-        double first = 0, loss_v = 0;
-        for (int s = 0; s < steps; s++) {
-            sc_ctx_reset(ctx);
-            sc_tensor *img = random_images(ctx, B, IC, IH, IW, SC_F32, 77);  // the same 16 examples every step
-            sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){B});
-            for (int64_t b = 0; b < B; b++) {
-                const int right = (int)(b % 2);
-                const int64_t y0 = (b / 2) % 5, x0 = right ? 6 + (b / 4) % 3 : (b / 4) % 3;
-                ((int32_t *)labels->data)[b] = right;
-                for (int64_t c = 0; c < IC; c++)
-                    for (int64_t y = y0; y < y0 + 4; y++)
-                        for (int64_t x = x0; x < x0 + 4; x++) {
-                            const int64_t i = ((b * IC + c) * IH + y) * IW + x;
-                            sc_tensor_set(img, i, 0.3 * sc_tensor_get(img, i) + 2.0);
-                        }
-            }
-            sc_inputs in = image_inputs(img);
-            sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
-            sc_tensor *loss = sc_cross_entropy(ctx, out, labels);
-            sc_tensor **g = sc_grad(ctx, &loss, 1, o.p, o.n, NULL, 0);
-            if (!g) fail_msg("%s", ctx->err.msg);
-            loss_v = sc_tensor_get(loss, 0);
-            if (s == 0) first = loss_v;
-            assert_int_equal(sc_optim_step(&o, ctx, g, lr), 0);
-        }
-        if (!(loss_v < target && loss_v < first))
-            fail_msg("%s %s: loss %.4f -> %.4f after %d steps (want < %.2f)", archs[k].role, archs[k].name, first,
-                     loss_v, steps, target);
-        sc_optim_free(&o);
+        mu_make(&m, &archs[k].m, "f32", &shape, 11);
+        char what[64];
+        snprintf(what, sizeof what, "%s %s", archs[k].m.role, archs[k].m.name);
+        mu_expect_fit(ctx, &m, &(mu_fit){.loss = square_side_loss, .steps = sc_test_quick() ? 70 : 150,
+                                         .lr = is_cnn(&archs[k]) ? 1e-2 : 3e-3,  // the ViTs spike at 1e-2
+                                         .target = sc_test_quick() ? 0.5 : 0.05, .what = what});
         sc_model_free(&m);
     }
-}
-
-static uint8_t *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(*n ? *n : 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, *n, f), *n);
-    fclose(f);
-    return b;
 }
 
 // Save -> load through the registry -> bit-identical predictions and CAMs; the
@@ -595,16 +494,11 @@ static void test_checkpoint_round_trip(void **state) {
         sc_model m, m2, l;
         sc_err err = {{0}};
         sc_model_shape shape = image_shape(3, 0);
-        make(&m, &archs[k], "f32", &shape, 21);
-        make(&m2, &archs[k], "f32", &shape, 21);
+        mu_make(&m, &archs[k].m, "f32", &shape, 21);
+        mu_make(&m2, &archs[k].m, "f32", &shape, 21);
         if (sc_checkpoint_save(a, &m, NULL, &err) || sc_checkpoint_save(b, &m2, NULL, &err)) fail_msg("%s", err.msg);
-        size_t na, nb;
-        uint8_t *ba = slurp(a, &na), *bb = slurp(b, &nb);
-        assert_int_equal(na, nb);
-        assert_memory_equal(ba, bb, na);
-        free(ba);
-        free(bb);
-        if (sc_checkpoint_load(a, &l, NULL, &err)) fail_msg("%s: %s", archs[k].name, err.msg);
+        sc_test_expect_same_bytes(a, b);
+        if (sc_checkpoint_load(a, &l, NULL, &err)) fail_msg("%s: %s", archs[k].m.name, err.msg);
         assert_ptr_equal(l.def, m.def);
         sc_ctx_reset(ctx);
         sc_inputs in = image_inputs(random_images(ctx, 3, IC, IH, IW, SC_F32, 22));
@@ -641,9 +535,9 @@ static void test_default_configs(void **state) {
         sc_model_state st;
         sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, &st);
         if (!out) fail_msg("%s", ctx->err.msg);
-        expect_shape(out, 2, (int64_t[]){2, 10});
+        mu_expect_shape(out, 2, (int64_t[]){2, 10});
         assert_int_equal(st.n_units, 49);
-        expect_shape(st.embeddings, 3, (int64_t[]){2, 49, 16});
+        mu_expect_shape(st.embeddings, 3, (int64_t[]){2, 49, 16});
         sc_model_free(&m);
     }
 }

@@ -217,6 +217,14 @@ static void test_rules_match_finite_differences(void **state) {
 
 // ---- layernorm ---------------------------------------------------------------------------------
 
+// Mean and (biased) variance of row r of a contiguous tensor with rows of n.
+static void row_moments(const sc_tensor *t, int r, int n, double *mean, double *var) {
+    double m = 0, v = 0;
+    for (int j = 0; j < n; j++) m += sc_tensor_get(t, r * n + j) / n;
+    for (int j = 0; j < n; j++) v += pow(sc_tensor_get(t, r * n + j) - m, 2) / n;
+    *mean = m, *var = v;
+}
+
 static void test_layernorm_normalizes_rows(void **state) {
     sc_ctx *ctx = *state;
     // Offset and spread far from (0, 1) so the normalization has work to do.
@@ -224,9 +232,8 @@ static void test_layernorm_normalizes_rows(void **state) {
     sc_tensor *y = sc_layernorm(ctx, x, NULL, NULL, 1e-5);
     assert_non_null(y);
     for (int r = 0; r < 3; r++) {
-        double m = 0, v = 0;
-        for (int j = 0; j < 16; j++) m += sc_tensor_get(y, r * 16 + j) / 16;
-        for (int j = 0; j < 16; j++) v += pow(sc_tensor_get(y, r * 16 + j) - m, 2) / 16;
+        double m, v;
+        row_moments(y, r, 16, &m, &v);
         assert_true(fabs(m) <= 1e-12);
         assert_true(fabs(v - 1.0) <= 1e-4);  // var / (var + eps) with var ~ 8
     }
@@ -238,9 +245,8 @@ static void test_layernorm_normalizes_rows(void **state) {
         sc_tensor *y2 = sc_layernorm(ctx, x2, g, b, 1e-5);
         assert_non_null(y2);
         for (int r = 0; r < 4; r++) {
-            double m = 0, v = 0;
-            for (int j = 0; j < 5; j++) m += sc_tensor_get(x2, r * 5 + j) / 5;
-            for (int j = 0; j < 5; j++) v += pow(sc_tensor_get(x2, r * 5 + j) - m, 2) / 5;
+            double m, v;
+            row_moments(x2, r, 5, &m, &v);
             for (int j = 0; j < 5; j++) {
                 double ref = (sc_tensor_get(x2, r * 5 + j) - m) / sqrt(v + 1e-5) * sc_tensor_get(g, j) +
                              sc_tensor_get(b, j);
@@ -564,21 +570,21 @@ static void test_op_errors(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_softmax_matches_naive_any_axis, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_softmax_large_magnitude_is_stable, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_softmax_fused_backward_matches_rule, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_rules_match_finite_differences, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_layernorm_normalizes_rows, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_layernorm_fused_backward_matches_rule, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_layernorm_errors_name_shapes, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_dropout, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_linear_and_l2_norm, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_cross_entropy_values, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_cross_entropy_fused_backward_matches_rule, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_cross_entropy_errors, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_mse_and_kl_values, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_attention_matches_naive, sc_test_ctx_setup, sc_test_ctx_release),
-        cmocka_unit_test_setup_teardown(test_op_errors, sc_test_ctx_setup, sc_test_ctx_release),
+        cmocka_unit_test(test_softmax_matches_naive_any_axis),
+        cmocka_unit_test(test_softmax_large_magnitude_is_stable),
+        cmocka_unit_test(test_softmax_fused_backward_matches_rule),
+        cmocka_unit_test(test_rules_match_finite_differences),
+        cmocka_unit_test(test_layernorm_normalizes_rows),
+        cmocka_unit_test(test_layernorm_fused_backward_matches_rule),
+        cmocka_unit_test(test_layernorm_errors_name_shapes),
+        cmocka_unit_test(test_dropout),
+        cmocka_unit_test(test_linear_and_l2_norm),
+        cmocka_unit_test(test_cross_entropy_values),
+        cmocka_unit_test(test_cross_entropy_fused_backward_matches_rule),
+        cmocka_unit_test(test_cross_entropy_errors),
+        cmocka_unit_test(test_mse_and_kl_values),
+        cmocka_unit_test(test_attention_matches_naive),
+        cmocka_unit_test(test_op_errors),
     };
-    return cmocka_run_group_tests_name("nn_ops", tests, NULL, sc_test_teardown);
+    return sc_test_run_with_ctx("nn_ops", tests);  // a fresh context per test
 }

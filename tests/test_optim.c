@@ -54,6 +54,31 @@ static sc_tensor *model_loss(sc_ctx *ctx, sc_tensor *W, sc_tensor *c) {
     return sc_mean_all(ctx, sc_mul(ctx, r, r));
 }
 
+// The model (dtype dt) and an optimizer o of config cfg over it.
+static void model_with_optim(model *m, sc_optim *o, sc_dtype dt, const sc_optim_cfg *cfg) {
+    sc_err err;
+    model_init(m, dt);
+    assert_int_equal(sc_optim_init_params(o, cfg, &m->P, &err), 0);
+}
+
+// Two identical models (dtype dt), each with its own optimizer of config cfg.
+typedef struct twin {
+    model A, B;
+    sc_optim oa, ob;
+} twin;
+
+static void twin_init(twin *w, sc_dtype dt, const sc_optim_cfg *cfg) {
+    model_with_optim(&w->A, &w->oa, dt, cfg);
+    model_with_optim(&w->B, &w->ob, dt, cfg);
+}
+
+static void twin_free(twin *w) {
+    sc_optim_free(&w->oa);
+    sc_optim_free(&w->ob);
+    sc_params_free(&w->A.P);
+    sc_params_free(&w->B.P);
+}
+
 static sc_tensor **model_grads(sc_ctx *ctx, model *m, int create_graph) {
     sc_tensor *L = model_loss(ctx, m->P.t[0], m->P.t[1]);
     sc_tensor **g = sc_grad(ctx, &L, 1, m->P.t, 2, NULL, create_graph);
@@ -72,62 +97,55 @@ static double compare_forms(const sc_optim_cfg *cfg, int steps, double lr, int c
     sc_err err;
     sc_ctx ctx;
     assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
-    model A, B;
-    model_init(&A, SC_F64);
-    model_init(&B, SC_F64);
-    sc_optim oa, ob;
-    assert_int_equal(sc_optim_init_params(&oa, cfg, &A.P, &err), 0);
-    assert_int_equal(sc_optim_init_params(&ob, cfg, &B.P, &err), 0);
+    twin w;
+    twin_init(&w, SC_F64, cfg);
     double worst = 0;
     *clip_ratio = 0;
-    sc_tensor *cp[2] = {B.P.t[0], B.P.t[1]}, *cm[2] = {NULL, NULL}, *cv[2] = {NULL, NULL};
+    sc_tensor *cp[2] = {w.B.P.t[0], w.B.P.t[1]}, *cm[2] = {NULL, NULL}, *cv[2] = {NULL, NULL};
     for (int s = 0; s < steps; s++) {
-        sc_tensor **ga = model_grads(&ctx, &A, 0);
+        sc_tensor **ga = model_grads(&ctx, &w.A, 0);
         double norm = sc_grad_global_norm(ga, 2);
         if (cfg->clip_norm > 0) *clip_ratio = fmax(*clip_ratio, norm / cfg->clip_norm);
-        assert_int_equal(sc_optim_step(&oa, &ctx, ga, lr), 0);
+        assert_int_equal(sc_optim_step(&w.oa, &ctx, ga, lr), 0);
 
         // Graph gradients (create_graph), as the meta step uses.
         sc_tensor *Lb = model_loss(&ctx, cp[0], cp[1]);
         sc_tensor **gb = sc_grad(&ctx, &Lb, 1, cp, 2, NULL, 1);
         assert_non_null(gb);
         sc_tensor *np[2], *nm[2], *nv[2];
-        int rc = chain ? sc_optim_fstep_from(&ob, &ctx, cp, gb, cm, cv, s, lr, np, nm, nv)
-                       : sc_optim_fstep(&ob, &ctx, NULL, gb, lr, np, nm, nv);
+        int rc = chain ? sc_optim_fstep_from(&w.ob, &ctx, cp, gb, cm, cv, s, lr, np, nm, nv)
+                       : sc_optim_fstep(&w.ob, &ctx, NULL, gb, lr, np, nm, nv);
         if (rc) fprintf(stderr, "%s\n", ctx.err.msg);
         assert_int_equal(rc, 0);
         for (int i = 0; i < 2; i++) {
             assert_true(np[i]->requires_grad);  // built from ops, on the tape
-            worst = fmax(worst, max_abs_diff(np[i], A.P.t[i]));
-            if (ob.m[i]) {
+            worst = fmax(worst, max_abs_diff(np[i], w.A.P.t[i]));
+            if (w.ob.m[i]) {
                 assert_non_null(nm[i]);
-                worst = fmax(worst, max_abs_diff(nm[i], oa.m[i]));
+                worst = fmax(worst, max_abs_diff(nm[i], w.oa.m[i]));
             }
-            if (ob.v[i]) worst = fmax(worst, max_abs_diff(nv[i], oa.v[i]));
+            if (w.ob.v[i]) worst = fmax(worst, max_abs_diff(nv[i], w.oa.v[i]));
             if (chain) {
                 cp[i] = np[i], cm[i] = nm[i], cv[i] = nv[i];
                 continue;
             }
-            copy_values(B.P.t[i], np[i]);
-            if (ob.m[i]) copy_values(ob.m[i], nm[i]);
-            if (ob.v[i]) copy_values(ob.v[i], nv[i]);
+            copy_values(w.B.P.t[i], np[i]);
+            if (w.ob.m[i]) copy_values(w.ob.m[i], nm[i]);
+            if (w.ob.v[i]) copy_values(w.ob.v[i], nv[i]);
         }
         if (!chain) {
-            ob.t++;
+            w.ob.t++;
             sc_ctx_reset(&ctx);
         }
     }
-    if (chain) assert_int_equal(ob.t, 0);  // the functional steps mutated nothing
+    if (chain) assert_int_equal(w.ob.t, 0);  // the functional steps mutated nothing
     // The parameters really moved.
     model C;
     model_init(&C, SC_F64);
-    assert_true(max_abs_diff(C.P.t[0], A.P.t[0]) > 1e-4);
-    if (chain) assert_true(max_abs_diff(C.P.t[0], B.P.t[0]) == 0.0);
+    assert_true(max_abs_diff(C.P.t[0], w.A.P.t[0]) > 1e-4);
+    if (chain) assert_true(max_abs_diff(C.P.t[0], w.B.P.t[0]) == 0.0);
     sc_params_free(&C.P);
-    sc_optim_free(&oa);
-    sc_optim_free(&ob);
-    sc_params_free(&A.P);
-    sc_params_free(&B.P);
+    twin_free(&w);
     sc_ctx_free(&ctx);
     return worst;
 }
@@ -180,23 +198,16 @@ static void test_forms_f32(void **state) {
     assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
     sc_optim_cfg cfgs[2] = {sc_optim_sgd_cfg(0.9, 0.01, 0.05), sc_optim_adam_cfg(1, 0.1, 0.05)};
     for (int k = 0; k < 2; k++) {
-        model A, B;
-        model_init(&A, SC_F32);
-        model_init(&B, SC_F32);
-        sc_optim oa, ob;
-        assert_int_equal(sc_optim_init_params(&oa, &cfgs[k], &A.P, &err), 0);
-        assert_int_equal(sc_optim_init_params(&ob, &cfgs[k], &B.P, &err), 0);
-        assert_int_equal(sc_optim_step(&oa, &ctx, model_grads(&ctx, &A, 0), 0.05), 0);
+        twin w;
+        twin_init(&w, SC_F32, &cfgs[k]);
+        assert_int_equal(sc_optim_step(&w.oa, &ctx, model_grads(&ctx, &w.A, 0), 0.05), 0);
         sc_tensor *np[2];
-        assert_int_equal(sc_optim_fstep(&ob, &ctx, NULL, model_grads(&ctx, &B, 1), 0.05, np, NULL, NULL), 0);
+        assert_int_equal(sc_optim_fstep(&w.ob, &ctx, NULL, model_grads(&ctx, &w.B, 1), 0.05, np, NULL, NULL), 0);
         for (int i = 0; i < 2; i++) {
             assert_int_equal(np[i]->dtype, SC_F32);
-            assert_true(max_abs_diff(np[i], A.P.t[i]) < 1e-6);
+            assert_true(max_abs_diff(np[i], w.A.P.t[i]) < 1e-6);
         }
-        sc_optim_free(&oa);
-        sc_optim_free(&ob);
-        sc_params_free(&A.P);
-        sc_params_free(&B.P);
+        twin_free(&w);
         sc_ctx_reset(&ctx);
     }
     sc_ctx_free(&ctx);
@@ -208,13 +219,9 @@ static void test_strided_grad(void **state) {
     sc_err err;
     sc_ctx ctx;
     assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
-    model A, B;
-    model_init(&A, SC_F64);
-    model_init(&B, SC_F64);
     sc_optim_cfg cfg = sc_optim_adam_cfg(0, 0.01, 0.5);
-    sc_optim oa, ob;
-    assert_int_equal(sc_optim_init_params(&oa, &cfg, &A.P, &err), 0);
-    assert_int_equal(sc_optim_init_params(&ob, &cfg, &B.P, &err), 0);
+    twin w;
+    twin_init(&w, SC_F64, &cfg);
     int64_t ts[2] = {2, 3}, cs[1] = {2};
     sc_tensor *gt = sc_zeros(&ctx, SC_F64, 2, ts), *gc = sc_zeros(&ctx, SC_F64, 1, cs);
     sc_test_fill(gt, 5, 2.0);
@@ -222,15 +229,12 @@ static void test_strided_grad(void **state) {
     sc_tensor *gview[2] = {sc_transpose(&ctx, gt, 0, 1), gc};
     assert_false(sc_tensor_is_contiguous(gview[0]));
     sc_tensor *gcopy[2] = {sc_contiguous(&ctx, gview[0]), gc};
-    assert_int_equal(sc_optim_step(&oa, &ctx, gview, 0.1), 0);
-    assert_int_equal(sc_optim_step(&ob, &ctx, gcopy, 0.1), 0);
-    for (int i = 0; i < 2; i++) assert_true(max_abs_diff(A.P.t[i], B.P.t[i]) == 0.0);
+    assert_int_equal(sc_optim_step(&w.oa, &ctx, gview, 0.1), 0);
+    assert_int_equal(sc_optim_step(&w.ob, &ctx, gcopy, 0.1), 0);
+    for (int i = 0; i < 2; i++) assert_true(max_abs_diff(w.A.P.t[i], w.B.P.t[i]) == 0.0);
     // The gradient itself is untouched by the step.
     for (int64_t k = 0; k < gt->numel; k++) assert_true(sc_tensor_get(gt, k) == 2.0 * sc_test_val(k, 5));
-    sc_optim_free(&oa);
-    sc_optim_free(&ob);
-    sc_params_free(&A.P);
-    sc_params_free(&B.P);
+    twin_free(&w);
     sc_ctx_free(&ctx);
 }
 
@@ -445,9 +449,8 @@ static void run_training(sc_dtype dt, sc_optim_cfg cfg, int steps, unsigned char
     sc_ctx ctx;
     assert_int_equal(sc_ctx_init(&ctx, ARENA, 1, &err), 0);
     model A;
-    model_init(&A, dt);
     sc_optim o;
-    assert_int_equal(sc_optim_init_params(&o, &cfg, &A.P, &err), 0);
+    model_with_optim(&A, &o, dt, &cfg);
     sc_schedule s = {.kind = SC_SCHED_COSINE, .base_lr = 0.05, .floor_lr = 0.001, .warmup = 3, .total = steps};
     for (int k = 0; k < steps; k++) {
         assert_int_equal(sc_optim_step(&o, &ctx, model_grads(&ctx, &A, 0), sc_schedule_lr(&s, k)), 0);

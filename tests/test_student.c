@@ -18,6 +18,7 @@
 #include "io/result_read.h"
 #include "models/inputs.h"
 #include "smat/student.h"
+#include "smat/student_run.h"
 
 static char out[1 << 16], err[1 << 16];
 static char teacher_dir[128];
@@ -301,47 +302,39 @@ static void test_gradient_student_double_backprop(void **state) {
     (void)state;
     sc_test_need_task("breast-cancer");
     sc_err e;
-    sc_pipeline p;
-    if (sc_pipeline_open(&p, "breast-cancer", NULL, &e)) fail_msg("%s", e.msg);
-    sc_config tc, sc, smat;
-    sc_config_init(&tc), sc_config_init(&sc), sc_config_init(&smat);
-    assert_int_equal(sc_config_set_kv(&tc, "dtype=f64", &e), 0);
-    assert_int_equal(sc_config_set_kv(&sc, "dtype=f64", &e), 0);
-    assert_int_equal(sc_config_set_kv(&sc, "dropout=0", &e), 0);
-    sc_model teacher, stud;
-    if (sc_model_create(&teacher, sc_model_find("teacher", "mlp"), &p.shape, &tc, 3, &e) ||
-        sc_model_create(&stud, sc_model_find("student", "mlp"), &p.shape, &sc, 4, &e))
-        fail_msg("%s", e.msg);
-    sc_student_cfg cfg;
-    if (sc_student_cfg_from_config(&cfg, &smat, "gradient-x-input", 0, 8, &e)) fail_msg("%s", e.msg);
-    assert_true(cfg.beta > 0);
-    sc_student s;
-    // student_explainer NULL = auto: the mlp has no attention -> gradient-x-input, no ψ.
-    if (sc_student_init(&s, &p, &teacher, &stud, "gradient-x-input", NULL, NULL, NULL, &cfg, 1, &e))
-        fail_msg("%s", e.msg);
-    assert_string_equal(s.sexpl.def->name, "gradient-x-input");
-    assert_int_equal(s.sexpl.params.n, 0);
-    sc_ctx ctx;
-    assert_int_equal(sc_ctx_init(&ctx, (size_t)64 << 20, 1, &e), 0);
-    size_t n_pool;
-    uint32_t *pool = sc_pipeline_split(&p, SC_SPLIT_STUDENT_POOL, &n_pool);
+    // The library's own run setup with a fresh f64 mlp teacher (no training needed here).
+    char *tsets[] = {"dtype=f64"}, *ssets[] = {"dtype=f64", "dropout=0"};
+    sc_student_run_cfg c = sc_student_run_defaults();
+    c.task = "breast-cancer", c.teacher_arch = "mlp", c.teacher_sets = tsets, c.n_teacher_sets = 1;
+    c.arch = "mlp", c.sets = ssets, c.n_sets = 2, c.explainer = "gradient-x-input", c.n = 6, c.seed = 3;
+    c.log = NULL;
+    sc_student_env *env;
+    if (sc_student_env_open(&env, &c, &e)) fail_msg("%s", e.msg);
+    sc_pipeline *p = &env->pipe;
+    sc_model *stud = &env->student;
+    sc_student *s = &env->st;
+    sc_ctx *ctx = &env->ctx;
+    assert_true(env->scf.beta > 0);
+    // student_explainer unset = auto: the mlp has no attention -> gradient-x-input, no ψ.
+    assert_string_equal(s->sexpl.def->name, "gradient-x-input");
+    assert_int_equal(s->sexpl.params.n, 0);
+    const uint32_t *pool = env->train;
     const size_t n = 6;
-    assert_true(n_pool >= n);
     sc_batch b;
-    assert_int_equal(sc_batch_alloc(&b, &p.data, NULL, n, &e), 0);
-    assert_int_equal(sc_batch_fill(&b, &p.data, NULL, pool, n, &e), 0);
+    assert_int_equal(sc_batch_alloc(&b, &p->data, NULL, n, &e), 0);
+    assert_int_equal(sc_batch_fill(&b, &p->data, NULL, pool, n, &e), 0);
     sc_inputs in;
-    assert_int_equal(sc_inputs_from_batch(&ctx, &b, p.shape.modality, stud.dtype, &in), 0);
-    sc_ctx_mark mark = sc_ctx_get_mark(&ctx);
+    assert_int_equal(sc_inputs_from_batch(ctx, &b, p->shape.modality, stud->dtype, &in), 0);
+    sc_ctx_mark mark = sc_ctx_get_mark(ctx);
     {  // raw_scores: the scores the student normalizer reads, softmax(scores) = the explanation
         sc_model_state st;
         memset(&st, 0, sizeof st);
-        sc_tensor *y = sc_model_forward(&stud, &ctx, &in, 0, &st);
-        sc_explain_args a = {.model = &stud, .in = &in, .st = &st, .logits = y, .create_graph = 1};
-        sc_tensor *q = sc_explain(&s.sexpl, &ctx, &a);  // (B, F)
+        sc_tensor *y = sc_model_forward(stud, ctx, &in, 0, &st);
+        sc_explain_args a = {.model = stud, .in = &in, .st = &st, .logits = y, .create_graph = 1};
+        sc_tensor *q = sc_explain(&s->sexpl, ctx, &a);  // (B, F)
         a.raw_scores = 1;
-        sc_tensor *z = sc_explain(&s.sexpl, &ctx, &a);  // (B, F)
-        if (!q || !z) fail_msg("%s", ctx.err.msg);
+        sc_tensor *z = sc_explain(&s->sexpl, ctx, &a);  // (B, F)
+        if (!q || !z) fail_msg("%s", ctx->err.msg);
         int64_t F = z->shape[1];
         for (int64_t bi = 0; bi < z->shape[0]; bi++) {
             double mx = -INFINITY, den = 0;
@@ -350,17 +343,17 @@ static void test_gradient_student_double_backprop(void **state) {
             for (int64_t u = 0; u < F; u++)
                 assert_true(fabs(exp(sc_tensor_get(z, bi * F + u) - mx) / den - sc_tensor_get(q, bi * F + u)) < 1e-9);
         }
-        sc_ctx_rewind(&ctx, mark);
+        sc_ctx_rewind(ctx, mark);
     }
     sc_tensor **g;
-    double l0 = expl_loss_at(&s, &ctx, &in, pool, n, &g);
+    double l0 = expl_loss_at(s, ctx, &in, pool, n, &g);
     assert_true(isfinite(l0) && l0 > 0);
     // Copy the analytic gradients out of the arena before the probes rewind it.
-    int np = stud.params.n, checked = 0;
+    int np = stud->params.n, checked = 0;
     double gsum[SC_PARAMS_MAX], gval[SC_PARAMS_MAX][3];
     int64_t at[SC_PARAMS_MAX][3];
     for (int i = 0; i < np; i++) {
-        int64_t N = stud.params.t[i]->numel;
+        int64_t N = stud->params.t[i]->numel;
         gsum[i] = 0;
         for (int64_t j = 0; j < N; j++) gsum[i] += fabs(sc_tensor_get(g[i], j));
         for (int k = 0; k < 3; k++) {
@@ -368,28 +361,28 @@ static void test_gradient_student_double_backprop(void **state) {
             gval[i][k] = sc_tensor_get(g[i], at[i][k]);
         }
     }
-    sc_ctx_rewind(&ctx, mark);
+    sc_ctx_rewind(ctx, mark);
     // Every weight matrix feeds the input gradient: its explanation-loss gradient
     // is nonzero (the output bias does not, and gets none).
     for (int i = 0; i < np; i++)
-        if (strstr(stud.params.names[i], ".w") && !(gsum[i] > 1e-8))
-            fail_msg("no explanation-loss gradient reaches %s", stud.params.names[i]);
+        if (strstr(stud->params.names[i], ".w") && !(gsum[i] > 1e-8))
+            fail_msg("no explanation-loss gradient reaches %s", stud->params.names[i]);
     const double h = 1e-5;
     for (int i = 0; i < np; i++)
         for (int k = 0; k < 3; k++) {
-            sc_tensor *t = stud.params.t[i];
+            sc_tensor *t = stud->params.t[i];
             double v = sc_tensor_get(t, at[i][k]);
             sc_tensor_set(t, at[i][k], v + h);
-            double lp = expl_loss_at(&s, &ctx, &in, pool, n, NULL);
-            sc_ctx_rewind(&ctx, mark);
+            double lp = expl_loss_at(s, ctx, &in, pool, n, NULL);
+            sc_ctx_rewind(ctx, mark);
             sc_tensor_set(t, at[i][k], v - h);
-            double lm = expl_loss_at(&s, &ctx, &in, pool, n, NULL);
-            sc_ctx_rewind(&ctx, mark);
+            double lm = expl_loss_at(s, ctx, &in, pool, n, NULL);
+            sc_ctx_rewind(ctx, mark);
             sc_tensor_set(t, at[i][k], v);
             double fd = (lp - lm) / (2 * h);
             if (fabs(fd - gval[i][k]) > 1e-7 + 1e-4 * fabs(fd))
                 fail_msg("d L_expl / d %s[%lld]: double backprop %.10g, central difference %.10g",
-                         stud.params.names[i], (long long)at[i][k], gval[i][k], fd);
+                         stud->params.names[i], (long long)at[i][k], gval[i][k], fd);
             checked++;
         }
     assert_true(checked >= 6);
@@ -397,21 +390,16 @@ static void test_gradient_student_double_backprop(void **state) {
     // towards the teacher's: plain gradient steps on θ lower it (measured 0.527 -> 0.034).
     double l = l0;
     for (int it = 0; it < 20; it++) {
-        l = expl_loss_at(&s, &ctx, &in, pool, n, &g);
+        l = expl_loss_at(s, ctx, &in, pool, n, &g);
         for (int i = 0; i < np; i++)
-            for (int64_t j = 0; j < stud.params.t[i]->numel; j++)
-                sc_tensor_set(stud.params.t[i], j,
-                              sc_tensor_get(stud.params.t[i], j) - 0.05 * sc_tensor_get(g[i], j));
-        sc_ctx_rewind(&ctx, mark);
+            for (int64_t j = 0; j < stud->params.t[i]->numel; j++)
+                sc_tensor_set(stud->params.t[i], j,
+                              sc_tensor_get(stud->params.t[i], j) - 0.05 * sc_tensor_get(g[i], j));
+        sc_ctx_rewind(ctx, mark);
     }
     if (!(l < 0.5 * l0)) fail_msg("20 gradient steps on L_expl: %.6g -> %.6g", l0, l);
     sc_batch_free(&b);
-    free(pool);
-    sc_ctx_free(&ctx);
-    sc_student_free(&s);
-    sc_model_free(&stud);
-    sc_model_free(&teacher);
-    sc_pipeline_close(&p);
+    sc_student_env_close(env);
 }
 
 // The CLI: an mlp teacher, then a student learning from gradient-x-input

@@ -47,6 +47,13 @@ static const char *put_task(const char *name, const char *yaml) {
     return dir;
 }
 
+// `scaffold tasks VERB DIR [--from FROM]`, its output in out and errbuf; its exit code.
+static int tasks_cmd(const char *verb, const char *dir, const char *from) {
+    char *argv[6] = {"tasks", (char *)verb, (char *)dir, NULL, NULL, NULL};
+    if (from) argv[3] = "--from", argv[4] = (char *)from;
+    return sc_test_capture(sc_cmd_tasks, from ? 5 : 3, argv, out, sizeof out, errbuf, sizeof errbuf);
+}
+
 static void expect_yaml_error(const char *yaml, const char *want) {
     const char *dir = put_task("y", yaml);
     sc_task *t = NULL;
@@ -158,15 +165,13 @@ static void test_plugin_walkthrough(void **state) {
              " student-valid: 0.1, test: 0.1}\n"
              "input:\n  max_tokens: 12\n", sha);
     const char *dir = put_task("my-reviews", yaml);
-    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
-    int rc = sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf);
+    int rc = tasks_cmd("fetch", dir, NULL);
     if (rc) fail_msg("fetch failed: %s", errbuf);
     assert_true(tu_exists(cache, "my-reviews/reviews.tsv"));
     // Idempotent: a second fetch finds everything verified.
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+    assert_int_equal(tasks_cmd("fetch", dir, NULL), 0);
     assert_non_null(strstr(out, "every file is present and verified"));
-    char *check[] = {"tasks", "check", (char *)dir, NULL};
-    rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
+    rc = tasks_cmd("check", dir, NULL);
     if (rc) fail_msg("check failed: %s", errbuf);
     assert_non_null(strstr(out, "examples: 40"));
     assert_non_null(strstr(out, "teacher-train       20"));
@@ -178,7 +183,7 @@ static void test_plugin_walkthrough(void **state) {
     char cached[500];
     snprintf(cached, sizeof cached, "%s/my-reviews", cache);
     tu_write_str(cached, "reviews.tsv", "label\treview\ngood\tx\n");
-    rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
+    rc = tasks_cmd("check", dir, NULL);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(errbuf, "reviews.tsv: checksum mismatch"));
 }
@@ -210,10 +215,8 @@ static void test_check_accounts_for_lines(void **state) {
                  "read: {format: tsv, file: r.tsv, text_column: text, label_column: label%s}\n" SPL INP,
                  sha, multiline ? ", multiline: true" : "");
         const char *dir = put_task("quoted", yaml);
-        char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
-        assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
-        char *check[] = {"tasks", "check", (char *)dir, NULL};
-        int rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
+        assert_int_equal(tasks_cmd("fetch", dir, NULL), 0);
+        int rc = tasks_cmd("check", dir, NULL);
         if (!multiline) {
             assert_int_equal(rc, 1);
             assert_non_null(strstr(errbuf, "r.tsv line 13: a quoted field opens here and closes on line 17"));
@@ -224,6 +227,31 @@ static void test_check_accounts_for_lines(void **state) {
         assert_non_null(strstr(out, "r.tsv: 201 lines = 1 header + 1 blank + 195 records + 4 continuation lines (1 "
                                     "records with multi-line quoted fields, the first on line 13); 195 examples"));
     }
+}
+
+// The two class files of a `lines` task: tmp/<raw>/a.txt and b.txt with their sha256.
+typedef struct lines_src {
+    char dir[400], sha_a[65], sha_b[65];
+} lines_src;
+
+static void lines_src_write(lines_src *s, const char *raw, const char *a, const char *b) {
+    snprintf(s->dir, sizeof s->dir, "%s/%s", tmp, raw);
+    mkdir(s->dir, 0755);
+    tu_write_str(s->dir, "a.txt", a);
+    tu_write_str(s->dir, "b.txt", b);
+    tu_sha_of(s->dir, "a.txt", s->sha_a);
+    tu_sha_of(s->dir, "b.txt", s->sha_b);
+}
+
+// Writes the task `name` (classes a and b, one example a line of a.txt and
+// b.txt found at source `path` with the given checksums); returns its folder.
+static const char *lines_task(const char *name, const char *path, const char *sha_a, const char *sha_b) {
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "name: %s\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: local, path: %s, files: [{name: a.txt, sha256: %s}, {name: b.txt, sha256: %s}]}\n"
+             "read: {format: lines, class_files: {a: a.txt, b: b.txt}}\n" SPL INP, name, path, sha_a, sha_b);
+    return put_task(name, yaml);
 }
 
 // Sets path's mtime to `sec` seconds after the epoch (the ctime becomes now).
@@ -244,25 +272,16 @@ static int load_ok(sc_task *t, sc_err *err) {
 // command that restores it; a touched but identical file is accepted.
 static void test_cache_stamps(void **state) {
     (void)state;
-    char src[400], cdir[500], file[600], stamps[600];
-    snprintf(src, sizeof src, "%s/raw5", tmp);
-    mkdir(src, 0755);
-    tu_write_str(src, "a.txt", "one\ntwo\nthree\n");
-    tu_write_str(src, "b.txt", "four\nfive\nsix\n");
-    char sa[65], sb[65], yaml[2048];
-    tu_sha_of(src, "a.txt", sa);
-    tu_sha_of(src, "b.txt", sb);
-    snprintf(yaml, sizeof yaml,
-             "name: stamped\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
-             "source: {kind: local, path: ../raw5, files: [{name: a.txt, sha256: %s}, {name: b.txt, sha256: %s}]}\n"
-             "read: {format: lines, class_files: {a: a.txt, b: b.txt}}\n" SPL INP, sa, sb);
-    const char *dir = put_task("stamped", yaml);
+    char cdir[500], file[600], stamps[600];
+    lines_src src;
+    lines_src_write(&src, "raw5", "one\ntwo\nthree\n", "four\nfive\nsix\n");
+    const char *sa = src.sha_a, *sb = src.sha_b;
+    const char *dir = lines_task("stamped", "../raw5", sa, sb);
     sc_task *t;
     sc_err err;
     assert_int_equal(sc_task_load(dir, tmp, &t, &err), 0);
     assert_false(sc_task_is_fetched(t));
-    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+    assert_int_equal(tasks_cmd("fetch", dir, NULL), 0);
     snprintf(cdir, sizeof cdir, "%s/stamped", cache);
     snprintf(file, sizeof file, "%s/b.txt", cdir);
     snprintf(stamps, sizeof stamps, "%s/" SC_CACHE_STAMPS, cdir);
@@ -297,7 +316,7 @@ static void test_cache_stamps(void **state) {
     assert_int_equal(load_ok(t, &err), -1);
     assert_non_null(strstr(err.msg, "b.txt: checksum mismatch (it changed since it was fetched: 14 -> 5 bytes)"));
     // Fetch restores it, and the task loads again.
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+    assert_int_equal(tasks_cmd("fetch", dir, NULL), 0);
     assert_non_null(strstr(out, "b.txt <- "));
     assert_true(sc_task_is_fetched(t));
     if (load_ok(t, &err)) fail_msg("%s", err.msg);
@@ -308,7 +327,7 @@ static void test_cache_stamps(void **state) {
     set_mtime(file, 1200000000);
     assert_int_equal(load_ok(t, &err), -1);
     assert_non_null(strstr(err.msg, "a.txt: checksum mismatch (it changed since it was fetched: same size"));
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
+    assert_int_equal(tasks_cmd("fetch", dir, NULL), 0);
     if (load_ok(t, &err)) fail_msg("%s", err.msg);
     // No stamp (a cache from before stamps) or a garbled one: verified by sha256, stamp written.
     for (int k = 0; k < 2; k++) {
@@ -333,23 +352,12 @@ static void test_cache_stamps(void **state) {
 
 static void test_fetch_failures_write_nothing(void **state) {
     (void)state;
-    char src[400];
-    snprintf(src, sizeof src, "%s/raw2", tmp);
-    mkdir(src, 0755);
-    tu_write_str(src, "a.txt", "x\n");
-    tu_write_str(src, "b.txt", "y\n");
-    char sa[65];
-    tu_sha_of(src, "a.txt", sa);
-    char yaml[2048];
-    // b.txt's checksum is wrong: fetch must fail and leave no b.txt (nor temp file).
-    snprintf(yaml, sizeof yaml,
-             "name: bad-sum\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
-             "source: {kind: local, path: %s, files: [{name: a.txt, sha256: %s},"
-             " {name: b.txt, sha256: %s}]}\n"
-             "read: {format: lines, class_files: {a: a.txt, b: b.txt}}\n" SPL INP, src, sa, sa);
-    const char *dir = put_task("bad-sum", yaml);
-    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 1);
+    lines_src src;
+    lines_src_write(&src, "raw2", "x\n", "y\n");
+    // b.txt's checksum is wrong (a.txt's): fetch must fail and leave no b.txt (nor
+    // temp file). The source path is absolute.
+    const char *dir = lines_task("bad-sum", src.dir, src.sha_a, src.sha_a);
+    assert_int_equal(tasks_cmd("fetch", dir, NULL), 1);
     assert_non_null(strstr(errbuf, "b.txt: checksum mismatch"));
     assert_non_null(strstr(errbuf, "nothing was written"));
     char cdir[500];
@@ -358,12 +366,13 @@ static void test_fetch_failures_write_nothing(void **state) {
     assert_false(tu_exists(cdir, "b.txt"));
     assert_int_equal(tu_count(cdir), 1);
     // A missing source file, and --from an empty folder: clear errors.
-    unlink(strcat(strcpy(yaml, src), "/b.txt"));
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 1);
+    char b_txt[500];
+    snprintf(b_txt, sizeof b_txt, "%s/b.txt", src.dir);
+    unlink(b_txt);
+    assert_int_equal(tasks_cmd("fetch", dir, NULL), 1);
     assert_non_null(strstr(errbuf, "b.txt: missing source file"));
     // Check on a task that is not completely fetched names the command to run.
-    char *check[] = {"tasks", "check", (char *)dir, NULL};
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_int_equal(tasks_cmd("check", dir, NULL), 1);
     assert_non_null(strstr(errbuf, "not fetched (run `scaffold tasks fetch bad-sum`)"));
     assert_int_equal(tu_count(cdir), 1);
 }
@@ -371,23 +380,11 @@ static void test_fetch_failures_write_nothing(void **state) {
 // Data files without a single example: an error, not an empty task.
 static void test_empty_data(void **state) {
     (void)state;
-    char src[400];
-    snprintf(src, sizeof src, "%s/raw3", tmp);
-    mkdir(src, 0755);
-    tu_write_str(src, "a.txt", "\n \n");
-    tu_write_str(src, "b.txt", "");
-    char sa[65], sb[65], yaml[2048];
-    tu_sha_of(src, "a.txt", sa);
-    tu_sha_of(src, "b.txt", sb);
-    snprintf(yaml, sizeof yaml,
-             "name: empty\nmodality: text\nlabels: {kind: classification, classes: [a, b]}\n"
-             "source: {kind: local, path: ../raw3, files: [{name: a.txt, sha256: %s}, {name: b.txt, sha256: %s}]}\n"
-             "read: {format: lines, class_files: {a: a.txt, b: b.txt}}\n" SPL INP, sa, sb);
-    const char *dir = put_task("empty", yaml);
-    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf), 0);
-    char *check[] = {"tasks", "check", (char *)dir, NULL};
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf), 1);
+    lines_src src;
+    lines_src_write(&src, "raw3", "\n \n", "");
+    const char *dir = lines_task("empty", "../raw3", src.sha_a, src.sha_b);
+    assert_int_equal(tasks_cmd("fetch", dir, NULL), 0);
+    assert_int_equal(tasks_cmd("check", dir, NULL), 1);
     assert_non_null(strstr(errbuf, "empty/task.yaml: the data holds no examples"));
 }
 
@@ -413,11 +410,9 @@ static void test_fetch_from_tarball(void **state) {
     const char *dir = put_task("tarred", yaml);
     char whl[400];
     snprintf(whl, sizeof whl, "%s/data.tar.gz", tmp);
-    char *fetch[] = {"tasks", "fetch", (char *)dir, "--from", whl, NULL};
-    int rc = sc_test_capture(sc_cmd_tasks, 5, fetch, out, sizeof out, errbuf, sizeof errbuf);
+    int rc = tasks_cmd("fetch", dir, whl);
     if (rc) fail_msg("%s", errbuf);
-    char *check[] = {"tasks", "check", (char *)dir, NULL};
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf), 0);
+    assert_int_equal(tasks_cmd("check", dir, NULL), 0);
     assert_non_null(strstr(out, "examples: 4"));
     // A truncated archive and a missing member: errors, cache untouched.
     char cdir[500];
@@ -425,14 +420,14 @@ static void test_fetch_from_tarball(void **state) {
     tu_rmtree(cdir);
     tu_write(tmp, "cut.tar", tar, 512 + 300);
     snprintf(whl, sizeof whl, "%s/cut.tar", tmp);
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 5, fetch, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_int_equal(tasks_cmd("fetch", dir, whl), 1);
     assert_non_null(strstr(errbuf, "cut.tar: truncated tar archive"));
     off = 0;
     tu_tar_add(tar, &off, "pkg/neg.txt", "awful\nbad\n", 10);
     memset(tar + off, 0, 1024);
     tu_write(tmp, "half.tar", tar, off + 1024);
     snprintf(whl, sizeof whl, "%s/half.tar", tmp);
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 5, fetch, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_int_equal(tasks_cmd("fetch", dir, whl), 1);
     assert_non_null(strstr(errbuf, "half.tar: the archive holds no file named pos.txt"));
     assert_int_equal(tu_count(cdir), 1);  // neg.txt, verified, is kept; nothing else
 }
@@ -697,11 +692,9 @@ static void test_wheel_from_file(void **state) {
              "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
              "input: {features: [a, b]}\n", sha);
     const char *dir = put_task("whl", yaml);
-    char *fetch[] = {"tasks", "fetch", (char *)dir, "--from", whl, NULL};
-    int rc = sc_test_capture(sc_cmd_tasks, 5, fetch, out, sizeof out, errbuf, sizeof errbuf);
+    int rc = tasks_cmd("fetch", dir, whl);
     if (rc) fail_msg("%s", errbuf);
-    char *check[] = {"tasks", "check", (char *)dir, NULL};
-    rc = sc_test_capture(sc_cmd_tasks, 3, check, out, sizeof out, errbuf, sizeof errbuf);
+    rc = tasks_cmd("check", dir, NULL);
     if (rc) fail_msg("%s", errbuf);
     assert_non_null(strstr(out, "examples: 4"));
     // The folder holding the wheel works as --from too; a wrong member checksum fails.
@@ -716,8 +709,7 @@ static void test_wheel_from_file(void **state) {
              "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, test: 0.5}}}\n"
              "input: {features: [a, b]}\n");
     put_task("whl", yaml);
-    char *fetch2[] = {"tasks", "fetch", (char *)dir, "--from", tmp, NULL};
-    assert_int_equal(sc_test_capture(sc_cmd_tasks, 5, fetch2, out, sizeof out, errbuf, sizeof errbuf), 1);
+    assert_int_equal(tasks_cmd("fetch", dir, tmp), 1);
     assert_non_null(strstr(errbuf, "member demo/data/t.csv: checksum mismatch"));
     assert_int_equal(tu_count(cdir), 0);
 }
@@ -762,8 +754,7 @@ static void test_decoy_images(void **state) {
     sc_err err;
     assert_int_equal(sc_task_open(dir, &t, &err), 0);
     assert_false(sc_task_is_fetched(t));  // answers for the base task's files
-    char *fetch[] = {"tasks", "fetch", (char *)dir, NULL};  // fetches the base task
-    int rc = sc_test_capture(sc_cmd_tasks, 3, fetch, out, sizeof out, errbuf, sizeof errbuf);
+    int rc = tasks_cmd("fetch", dir, NULL);  // fetches the base task
     if (rc) fail_msg("%s", errbuf);
     assert_true(sc_task_is_fetched(t));
     sc_dataset d;

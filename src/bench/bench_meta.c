@@ -18,7 +18,7 @@
 #include "kernels/gemm.h"
 #include "models/inputs.h"
 #include "ops/ops.h"
-#include "smat/student.h"
+#include "smat/student_run.h"
 
 typedef struct meta_case {
     sc_student *st;
@@ -58,70 +58,56 @@ static double measure(meta_case *c, int quick, size_t *peak) {
     return sc_bench_time(run_case, c, quick ? 0.2 : 1.5);
 }
 
+// The benchmark's run: a fresh (untrained) teacher transformer, SMaT on its
+// attention explainer, the student run's own building (smat/student_run.h) on
+// B pool and B validation examples.
+static int open_env(sc_student_env **env, size_t B, sc_err *err) {
+    sc_student_run_cfg c = sc_student_run_defaults();
+    c.teacher_arch = "transformer", c.task = "synth-text", c.explainer = "attention", c.learn = 1;
+    c.arch = "transformer", c.n = B, c.seed = 1, c.log = NULL;
+    if (sc_student_env_open(env, &c, err)) return -1;
+    if ((*env)->n_valid < B) return sc_errf(err, "synth-text's student-valid split is too small for the benchmark");
+    return 0;
+}
+
 int sc_bench_meta(FILE *out, int quick) {
     sc_err err;
-    sc_pipeline pipe;
-    sc_model teacher, student;
-    sc_ctx ctx;
-    sc_student st;
+    sc_student_env *env = NULL;
     sc_optim opt;
-    int have_pipe = 0, have_t = 0, have_s = 0, have_ctx = 0, have_st = 0, have_opt = 0, rc = 1;
+    int have_opt = 0, rc = 1;
     sc_batch b, vb;
     int have_b = 0, have_vb = 0;
     const size_t B = 32;
-    uint32_t *train = NULL, *valid = NULL;
-    size_t n_train, n_valid;
     int saved = sc_blas_get_threads();
     sc_blas_set_threads(1);
-    if (sc_pipeline_open(&pipe, "synth-text", NULL, &err)) goto fail;
-    have_pipe = 1;
-    if (sc_model_create(&teacher, sc_model_find("teacher", "transformer"), &pipe.shape, NULL, 1, &err)) goto fail;
-    have_t = 1;
-    if (sc_model_create(&student, sc_model_find("student", "transformer"), &pipe.shape, NULL, 2, &err)) goto fail;
-    have_s = 1;
-    if (sc_ctx_init(&ctx, (size_t)4096 << 20, 3, &err)) goto fail;
-    have_ctx = 1;
-    sc_config none, smat_keys;
-    sc_config_init(&none);
-    sc_config_init(&smat_keys);
-    sc_student_cfg cfg;
-    if (sc_student_cfg_from_config(&cfg, &smat_keys, "attention", 0, (long)B, &err)) goto fail;
-    cfg.learn = 1;
-    if (sc_student_init(&st, &pipe, &teacher, &student, "attention", &none, "attention", &none, &cfg, 1, &err))
-        goto fail;
-    have_st = 1;
-    train = sc_pipeline_split(&pipe, SC_SPLIT_STUDENT_POOL, &n_train);
-    valid = sc_pipeline_split(&pipe, SC_SPLIT_STUDENT_VALID, &n_valid);
-    if (!train || !valid || n_train < B || n_valid < B) {
-        sc_errf(&err, "synth-text splits are too small for the benchmark");
-        goto fail;
-    }
-    if (sc_student_teacher_predict(&st, &ctx, train, B, 64, &err) ||
-        sc_student_teacher_predict(&st, &ctx, valid, B, 64, &err))
-        goto fail;
+    if (open_env(&env, B, &err)) goto fail;
+    sc_pipeline *pp = &env->pipe;
+    sc_student *st = &env->st;
+    sc_ctx *ctx = &env->ctx;
+    const uint32_t *train = env->train, *valid = env->valid;
     // θ = the student and its explainer, optimized together as in train-student.
     sc_tensor *theta[SC_PARAMS_MAX];
     int n_theta = 0;
-    for (int i = 0; i < student.params.n; i++) theta[n_theta++] = student.params.t[i];
-    for (int i = 0; i < st.sexpl.params.n; i++) theta[n_theta++] = st.sexpl.params.t[i];
+    for (int i = 0; i < env->student.params.n; i++) theta[n_theta++] = env->student.params.t[i];
+    for (int i = 0; i < st->sexpl.params.n; i++) theta[n_theta++] = st->sexpl.params.t[i];
     sc_optim_cfg oc = sc_optim_sgd_cfg(0, 0.01, 5);
     if (sc_optim_init(&opt, &oc, theta, n_theta, &err)) goto fail;
     have_opt = 1;
-    if (sc_batch_alloc(&b, &pipe.data, &pipe.enc, B, &err)) goto fail;
+    if (sc_batch_alloc(&b, &pp->data, &pp->enc, B, &err)) goto fail;
     have_b = 1;
-    if (sc_batch_alloc(&vb, &pipe.data, &pipe.enc, B, &err)) goto fail;
+    if (sc_batch_alloc(&vb, &pp->data, &pp->enc, B, &err)) goto fail;
     have_vb = 1;
-    meta_case c = {.st = &st, .ctx = &ctx, .opt = &opt, .idx = train, .vidx = valid, .n = B, .vn = B};
-    if (sc_batch_fill(&b, &pipe.data, &pipe.enc, train, B, &err) || sc_batch_fill(&vb, &pipe.data, &pipe.enc, valid, B, &err))
+    meta_case c = {.st = st, .ctx = ctx, .opt = &opt, .idx = train, .vidx = valid, .n = B, .vn = B};
+    if (sc_batch_fill(&b, &pp->data, &pp->enc, train, B, &err) || sc_batch_fill(&vb, &pp->data, &pp->enc, valid, B, &err))
         goto fail;
-    if (sc_inputs_from_batch(&ctx, &b, pipe.shape.modality, student.dtype, &c.in) ||
-        sc_inputs_from_batch(&ctx, &vb, pipe.shape.modality, student.dtype, &c.vin)) {
-        sc_errf(&err, "%s", ctx.err.msg);
+    if (sc_inputs_from_batch(ctx, &b, pp->shape.modality, env->student.dtype, &c.in) ||
+        sc_inputs_from_batch(ctx, &vb, pp->shape.modality, env->student.dtype, &c.vin)) {
+        sc_errf(&err, "%s", ctx->err.msg);
         goto fail;
     }
     fprintf(out, "== SMaT meta step vs a plain student step (synth-text, batch %zu, teacher transformer %lld params, "
                  "student transformer %lld params, 1 BLIS thread)\n",
-            B, (long long)sc_params_numel(&teacher.params), (long long)sc_params_numel(&student.params));
+            B, (long long)sc_params_numel(&env->teacher.params), (long long)sc_params_numel(&env->student.params));
     fprintf(out, "  %-28s %10s %8s %12s %8s\n", "step", "ms", "x plain", "peak MiB", "x plain");
     size_t peak_plain, peak;
     c.beta = 0;
@@ -139,17 +125,17 @@ int sc_bench_meta(FILE *out, int quick) {
         for (int k = 1; k <= 3; k += 2, row++) {
             if (k > 1 && !(def->flags & SC_HG_USES_UNROLL)) break;
             if (quick && row > 0) break;
-            st.cfg.hg = sc_hg_default();
-            st.cfg.hg.method = m;
-            st.cfg.hg.unroll = k;
-            st.cfg.hg.terms = 3;
+            st->cfg.hg = sc_hg_default();
+            st->cfg.hg.method = m;
+            st->cfg.hg.unroll = k;
+            st->cfg.hg.terms = 3;
             char name[64];
             if (def->flags & SC_HG_USES_UNROLL) snprintf(name, sizeof name, "meta: %s-%d%s", def->name, k, k == 1 ? " (paper)" : "");
             else if (def->flags & SC_HG_USES_TERMS) snprintf(name, sizeof name, "meta: %s J=3", def->name);
             else snprintf(name, sizeof name, "meta: %s", def->name);
             t = measure(&c, quick, &peak);
-            if (ctx.failed) {
-                sc_errf(&err, "%s: %s", name, ctx.err.msg);
+            if (ctx->failed) {
+                sc_errf(&err, "%s: %s", name, ctx->err.msg);
                 goto fail;
             }
             fprintf(out, "  %-28s %10.2f %8.2f %12.1f %8.2f\n", name, t * 1e3, t / t_plain, peak / 1048576.0,
@@ -165,13 +151,7 @@ done:
     if (have_b) sc_batch_free(&b);
     if (have_vb) sc_batch_free(&vb);
     if (have_opt) sc_optim_free(&opt);
-    if (have_st) sc_student_free(&st);
-    if (have_ctx) sc_ctx_free(&ctx);
-    if (have_s) sc_model_free(&student);
-    if (have_t) sc_model_free(&teacher);
-    if (have_pipe) sc_pipeline_close(&pipe);
-    free(train);
-    free(valid);
+    sc_student_env_close(env);
     sc_blas_set_threads(saved);
     return rc;
 }

@@ -220,37 +220,71 @@ static const char *page_head =
     ".images .lab{max-width:224px}"
     "</style></head>\n";
 
-int sc_cmd_explain(int argc, char **argv) {
-    const sc_command *me = sc_cli_find("explain");
-    const char *ckdir = NULL, *name = NULL, *out = NULL, *base_name = NULL;
-    long n_ex = 20;
-    int spread = 0;
-    sc_config cfg;
-    sc_config_init(&cfg);
-    sc_err err = {{0}};
+// ---- the command ----------------------------------------------------------------------
+
+// What the command line asked for.
+typedef struct explain_args {
+    const char *ckdir, *name, *out, *base_name;
+    long n_ex;
+    int spread;
+    sc_config cfg;  // --set: settings of the explainer (not of --base)
+} explain_args;
+
+// Everything one run holds. It lives on the heap (sc_config ~59 KB, sc_model and
+// each sc_explainer ~78 KB: too big for a stack frame) and starts zeroed, so
+// explain_state_free may run after a failure at any step: a free on a zeroed
+// object, or on one whose init failed, is a no-op.
+typedef struct explain_state {
+    explain_args a;
+    sc_model model;
+    sc_ckpt_extra x;     // the checkpoint's task and vocabulary
+    sc_pipeline pipe;
+    sc_explainer ex, base_ex;
+    sc_ctx ctx;
+    sc_batch b;
+    uint32_t *test;  // test split indices; the first n_ex are explained
+    size_t n_test;
+    report r;
+    sc_html body;  // the example blocks, put under the metrics table once it is known
+    double acc;
+    sc_plausibility pl;
+    char page[1100];  // OUT/index.html
+} explain_state;
+
+// Fills a from argv; 0, or the usage error's exit code (the message is printed).
+static int parse_args(explain_args *a, const sc_command *me, int argc, char **argv, sc_err *err) {
+    a->n_ex = 20;
+    sc_config_init(&a->cfg);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *arg = argv[i];
         int has = i + 1 < argc;
-        if (!strcmp(a, "--teacher-ckpt") && has) ckdir = argv[++i];
-        else if (!strcmp(a, "--explainer") && has) name = argv[++i];
-        else if (!strcmp(a, "--base") && has) base_name = argv[++i];
-        else if (!strcmp(a, "--spread")) spread = 1;
-        else if (!strcmp(a, "--out") && has) out = argv[++i];
-        else if (!strcmp(a, "--set") && has) {
-            if (sc_config_set_kv(&cfg, argv[++i], &err)) return sc_cli_usage_error(me, "%s", err.msg);
-        } else if (!strcmp(a, "--n") && has) {
+        if (!strcmp(arg, "--teacher-ckpt") && has) a->ckdir = argv[++i];
+        else if (!strcmp(arg, "--explainer") && has) a->name = argv[++i];
+        else if (!strcmp(arg, "--base") && has) a->base_name = argv[++i];
+        else if (!strcmp(arg, "--spread")) a->spread = 1;
+        else if (!strcmp(arg, "--out") && has) a->out = argv[++i];
+        else if (!strcmp(arg, "--set") && has) {
+            if (sc_config_set_kv(&a->cfg, argv[++i], err)) return sc_cli_usage_error(me, "%s", err->msg);
+        } else if (!strcmp(arg, "--n") && has) {
             char *end;
-            n_ex = strtol(argv[++i], &end, 10);
-            if (*end || !argv[i][0] || n_ex < 1 || n_ex > 100000)
+            a->n_ex = strtol(argv[++i], &end, 10);
+            if (*end || !argv[i][0] || a->n_ex < 1 || a->n_ex > 100000)
                 return sc_cli_usage_error(me, "--n expects an integer in 1..100000, got '%s'", argv[i]);
         } else {
-            return sc_cli_usage_error(me, "unexpected argument '%s'", a);
+            return sc_cli_usage_error(me, "unexpected argument '%s'", arg);
         }
     }
-    if (!ckdir) return sc_cli_usage_error(me, "--teacher-ckpt is required (a folder holding teacher.ckpt)");
-    if (!name) return sc_cli_usage_error(me, "--explainer is required");
-    if (!out) return sc_cli_usage_error(me, "--out is required");
-    const char *names[2] = {name, base_name};
+    if (!a->ckdir) return sc_cli_usage_error(me, "--teacher-ckpt is required (a folder holding teacher.ckpt)");
+    if (!a->name) return sc_cli_usage_error(me, "--explainer is required");
+    if (!a->out) return sc_cli_usage_error(me, "--out is required");
+    return 0;
+}
+
+// Both explainer names must be registered (the error lists the known ones), and
+// --base goes with the `permuted` control and only with it: usage errors, found
+// before the checkpoint is read.
+static int check_explainers(const explain_args *a, const sc_command *me) {
+    const char *names[2] = {a->name, a->base_name};
     for (int q = 0; q < 2; q++)
         if (names[q] && !sc_explainer_find(names[q])) {
             int n;
@@ -261,166 +295,178 @@ int sc_cmd_explain(int argc, char **argv) {
             return sc_cli_usage_error(me, "unknown %s '%s' (known: %s)", q ? "--base explainer" : "explainer",
                                       names[q], known);
         }
-    if ((strcmp(name, "permuted") == 0) != (base_name != NULL))
-        return sc_cli_usage_error(me, base_name ? "--base only applies to --explainer permuted"
-                                                : "--explainer permuted needs --base E (the explanations it deranges)");
+    if ((strcmp(a->name, "permuted") == 0) != (a->base_name != NULL))
+        return sc_cli_usage_error(me, a->base_name ? "--base only applies to --explainer permuted"
+                                                   : "--explainer permuted needs --base E (the explanations it deranges)");
+    return 0;
+}
 
-    sc_model model;
-    sc_ckpt_extra x;
-    sc_pipeline pipe;
-    sc_explainer ex, base_ex;
-    sc_ctx ctx;
-    sc_batch b;
-    report r;
-    memset(&r, 0, sizeof r);
-    sc_html_init(&r.h);
-    memset(&b, 0, sizeof b);
-    int have_model = 0, have_pipe = 0, have_ex = 0, have_base = 0, have_ctx = 0, have_batch = 0;
-    int status = SC_EXIT_FAIL;
-    uint32_t *test = NULL;
+// The teacher and its task (rebuilt with the checkpoint's vocabulary), the
+// explainer(s) and the step context.
+static int open_teacher(explain_state *s, sc_err *err) {
+    const explain_args *a = &s->a;
     char path[1024];
-    snprintf(path, sizeof path, "%s/teacher.ckpt", ckdir);
-    sc_ckpt_extra_init(&x);
-    if (sc_checkpoint_load(path, &model, &x, &err)) goto fail;
-    have_model = 1;
-    if (!x.task[0]) {
-        sc_errf(&err, "%s: the checkpoint names no task", path);
-        goto fail;
+    snprintf(path, sizeof path, "%s/teacher.ckpt", a->ckdir);
+    sc_ckpt_extra_init(&s->x);
+    if (sc_checkpoint_load(path, &s->model, &s->x, err)) return -1;
+    if (!s->x.task[0]) return sc_errf(err, "%s: the checkpoint names no task", path);
+    if (sc_pipeline_open(&s->pipe, s->x.task, s->x.vocab, err)) return -1;
+    s->r.p = &s->pipe;
+    if (s->pipe.shape.regression)
+        return sc_errf(err, "task '%s' is a regression task: explain reports need classes", s->x.task);
+    if (sc_explainer_create(&s->ex, a->name, &a->cfg, &s->model, err)) return -1;
+    if (a->base_name) {  // the base explainer takes its defaults (--set configures the permuted control)
+        if (sc_explainer_create(&s->base_ex, a->base_name, NULL, &s->model, err)) return -1;
+        s->r.base = &s->base_ex;
     }
-    if (sc_pipeline_open(&pipe, x.task, x.vocab, &err)) goto fail;
-    have_pipe = 1;
-    r.p = &pipe;
-    if (pipe.shape.regression) {
-        sc_errf(&err, "task '%s' is a regression task: explain reports need classes", x.task);
-        goto fail;
-    }
-    if (sc_explainer_create(&ex, name, &cfg, &model, &err)) goto fail;
-    have_ex = 1;
-    if (base_name) {  // the base explainer takes its defaults (--set configures the permuted control)
-        sc_config none;
-        sc_config_init(&none);
-        if (sc_explainer_create(&base_ex, base_name, &none, &model, &err)) goto fail;
-        have_base = 1;
-        r.base = &base_ex;
-    }
-    if (sc_ctx_init(&ctx, (size_t)512 << 20, 0xE1A1ull, &err)) goto fail;
-    have_ctx = 1;
-    size_t n_test;
-    test = sc_pipeline_split(&pipe, SC_SPLIT_TEST, &n_test);
-    if (!test) {
-        sc_errf(&err, "out of memory");
-        goto fail;
-    }
-    if ((size_t)n_ex > n_test) n_ex = (long)n_test;
+    return sc_ctx_init(&s->ctx, (size_t)512 << 20, 0xE1A1ull, err);
+}
+
+// Which test examples are explained, a batch to hold them, and the (n, U_max)
+// buffers plausibility is computed over when the task has gold rationales.
+static int pick_examples(explain_state *s, sc_err *err) {
+    explain_args *a = &s->a;
+    const sc_pipeline *pipe = &s->pipe;
+    s->test = sc_pipeline_split(pipe, SC_SPLIT_TEST, &s->n_test);
+    if (!s->test) return sc_errf(err, "out of memory");
+    if ((size_t)a->n_ex > s->n_test) a->n_ex = (long)s->n_test;
     // --spread: every (n_test / n)-th test example instead of the first n (test
     // splits of class-ordered sources, e.g. movie-reviews, start with one class).
-    if (spread)
-        for (long i = 0; i < n_ex; i++) test[i] = test[(size_t)i * n_test / (size_t)n_ex];
-    if (n_ex == 0) {
-        sc_errf(&err, "task '%s' has no test examples", x.task);
-        goto fail;
+    if (a->spread)
+        for (long i = 0; i < a->n_ex; i++) s->test[i] = s->test[(size_t)i * s->n_test / (size_t)a->n_ex];
+    if (a->n_ex == 0) return sc_errf(err, "task '%s' has no test examples", s->x.task);
+    if (sc_batch_alloc(&s->b, &pipe->data, pipe->has_text ? &pipe->enc : NULL, EXPLAIN_BATCH, err)) return -1;
+    report *r = &s->r;
+    r->has_gold = (pipe->data.rat != NULL && pipe->has_text) || pipe->data.obj_mask != NULL;
+    if (r->has_gold) {
+        r->U_max = pipe->has_text ? pipe->shape.max_tokens : 4096;
+        size_t cells = (size_t)a->n_ex * (size_t)r->U_max;
+        r->scores = calloc(cells, sizeof(float));
+        r->gold = calloc(cells, sizeof(float));
+        r->mask = calloc(cells, sizeof(float));
+        if (!r->scores || !r->gold || !r->mask) return sc_errf(err, "out of memory");
     }
-    if (sc_batch_alloc(&b, &pipe.data, pipe.has_text ? &pipe.enc : NULL, EXPLAIN_BATCH, &err)) goto fail;
-    have_batch = 1;
-    r.has_gold = (pipe.data.rat != NULL && pipe.has_text) || pipe.data.obj_mask != NULL;
-    if (r.has_gold) {
-        r.U_max = pipe.has_text ? pipe.shape.max_tokens : 4096;
-        size_t cells = (size_t)n_ex * (size_t)r.U_max;
-        r.scores = calloc(cells, sizeof(float));
-        r.gold = calloc(cells, sizeof(float));
-        r.mask = calloc(cells, sizeof(float));
-        if (!r.scores || !r.gold || !r.mask) {
-            sc_errf(&err, "out of memory");
-            goto fail;
+    return 0;
+}
+
+// Explains the chosen examples batch by batch; their blocks go to s->body (the
+// metrics table above them needs every batch first).
+static int explain_examples(explain_state *s, sc_err *err) {
+    const sc_pipeline *pipe = &s->pipe;
+    long n_ex = s->a.n_ex;
+    int rc = 0;
+    for (long at = 0; at < n_ex && !rc; at += EXPLAIN_BATCH) {
+        size_t nb = (size_t)(n_ex - at < EXPLAIN_BATCH ? n_ex - at : EXPLAIN_BATCH);
+        sc_ctx_reset(&s->ctx);
+        if (sc_batch_fill(&s->b, &pipe->data, pipe->has_text ? &pipe->enc : NULL, s->test + at, nb, err) ||
+            run_batch(&s->r, &s->ex, &s->model, &s->ctx, &s->b, at, err))
+            rc = -1;
+    }
+    sc_ctx_reset(&s->ctx);
+    s->body = s->r.h;  // the page itself starts afresh in r.h
+    sc_html_init(&s->r.h);
+    if (rc) return -1;
+    s->acc = (double)s->r.n_correct / (double)s->r.n_seen;
+    if (s->r.has_gold && sc_plausibility_batch(s->r.scores, s->r.gold, s->r.mask, n_ex, s->r.U_max, &s->pl, err))
+        return -1;
+    return 0;
+}
+
+// The page's title and metrics table (the same numbers print_summary prints).
+static void page_top(explain_state *s) {
+    const explain_args *a = &s->a;
+    const report *r = &s->r;
+    const sc_plausibility *pl = &s->pl;
+    sc_html *h = &s->r.h;
+    sc_html_printf(h, "%s<body%s>\n<h1>", page_head, s->pipe.shape.modality == SC_IMAGE ? " class=\"images\"" : "");
+    sc_html_escape(h, a->name);
+    if (a->base_name) {
+        sc_html_printf(h, " (of ");
+        sc_html_escape(h, a->base_name);
+        sc_html_printf(h, ")");
+    }
+    sc_html_printf(h, " on ");
+    sc_html_escape(h, s->x.task);
+    sc_html_printf(h, "</h1>\n<table class=\"metrics\">\n<tr><td>examples</td><td>%ld</td></tr>\n"
+                      "<tr><td>test accuracy</td><td>%.4f</td></tr>\n", a->n_ex, s->acc);
+    if (a->spread)
+        sc_html_printf(h, "<tr><td>chosen</td><td>evenly spaced over the %zu test examples</td></tr>\n", s->n_test);
+    if (r->has_gold && pl->n_used > 0)
+        sc_html_printf(h, "<tr><td>plausibility ROC-AUC</td><td>%.4f</td></tr>\n"
+                          "<tr><td>plausibility AP</td><td>%.4f</td></tr>\n"
+                          "<tr><td>plausibility recall@k</td><td>%.4f</td></tr>\n"
+                          "<tr><td>examples with gold rationales</td><td>%lld (%lld skipped)</td></tr>\n",
+                       pl->auc, pl->ap, pl->recall_at_k, (long long)pl->n_used, (long long)pl->n_skipped);
+    if (r->n_decoy)
+        sc_html_printf(h, "<tr><td>saliency share on the decoy</td><td>%.4f</td></tr>\n",
+                       r->decoy_mass / (double)r->n_decoy);
+    sc_html_printf(h, "</table>\n");
+}
+
+// Title and metrics, then the example blocks, written atomically to OUT/index.html.
+static int write_page(explain_state *s, sc_err *err) {
+    page_top(s);
+    sc_html_put(&s->r.h, s->body.p ? s->body.p : "", s->body.n);
+    sc_html_printf(&s->r.h, "</body></html>\n");
+    if (s->r.h.oom || s->body.oom) return sc_errf(err, "out of memory building the report");
+    snprintf(s->page, sizeof s->page, "%s/index.html", s->a.out);
+    if (sc_mkdirs(s->a.out, err) || sc_atomic_write(s->page, s->r.h.p, s->r.h.n, err)) return -1;
+    return 0;
+}
+
+static void print_summary(const explain_state *s) {
+    const report *r = &s->r;
+    const sc_plausibility *pl = &s->pl;
+    printf("explain %s on %s: %ld test examples\n", s->a.name, s->x.task, s->a.n_ex);
+    printf("  %-22s %.4f\n", "test accuracy", s->acc);
+    if (r->has_gold && pl->n_used > 0) {
+        printf("  %-22s %.4f\n", "plausibility AUC", pl->auc);
+        printf("  %-22s %.4f\n", "plausibility AP", pl->ap);
+        printf("  %-22s %.4f\n", "plausibility recall@k", pl->recall_at_k);
+        printf("  %-22s %lld used, %lld skipped\n", "gold rationales", (long long)pl->n_used,
+               (long long)pl->n_skipped);
+    }
+    if (r->n_decoy) printf("  %-22s %.4f\n", "saliency on decoy", r->decoy_mass / (double)r->n_decoy);
+    printf("  wrote %s\n", s->page);
+}
+
+// Frees in reverse order of creation: the context before the explainers and the
+// model whose parameters its tape may still borrow.
+static void explain_state_free(explain_state *s) {
+    free(s->test);
+    free(s->r.scores);
+    free(s->r.gold);
+    free(s->r.mask);
+    sc_html_free(&s->body);
+    sc_html_free(&s->r.h);
+    sc_batch_free(&s->b);
+    sc_ctx_free(&s->ctx);
+    sc_explainer_free(&s->ex);
+    sc_explainer_free(&s->base_ex);
+    sc_pipeline_close(&s->pipe);
+    sc_model_free(&s->model);
+    sc_ckpt_extra_free(&s->x);
+}
+
+int sc_cmd_explain(int argc, char **argv) {
+    const sc_command *me = sc_cli_find("explain");
+    explain_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        fprintf(stderr, "scaffold explain: out of memory\n");
+        return SC_EXIT_FAIL;
+    }
+    sc_err err = {{0}};
+    int status = parse_args(&s->a, me, argc, argv, &err);
+    if (status == SC_EXIT_OK) status = check_explainers(&s->a, me);
+    if (status == SC_EXIT_OK) {
+        if (open_teacher(s, &err) || pick_examples(s, &err) || explain_examples(s, &err) || write_page(s, &err)) {
+            fprintf(stderr, "scaffold explain: %s\n", err.msg);
+            status = SC_EXIT_FAIL;
+        } else {
+            print_summary(s);
         }
     }
-    sc_html body;
-    sc_html_init(&body);
-    sc_html tmp = r.h;  // examples go to `body` first, the metrics table on top afterwards
-    r.h = body;
-    for (long s = 0; s < n_ex; s += EXPLAIN_BATCH) {
-        size_t nb = (size_t)(n_ex - s < EXPLAIN_BATCH ? n_ex - s : EXPLAIN_BATCH);
-        sc_ctx_reset(&ctx);
-        if (sc_batch_fill(&b, &pipe.data, pipe.has_text ? &pipe.enc : NULL, test + s, nb, &err) ||
-            run_batch(&r, &ex, &model, &ctx, &b, s, &err)) {
-            body = r.h;
-            r.h = tmp;
-            sc_html_free(&body);
-            goto fail;
-        }
-    }
-    sc_ctx_reset(&ctx);
-    body = r.h;
-    r.h = tmp;
-
-    double acc = (double)r.n_correct / (double)r.n_seen;
-    sc_plausibility pl = {0};
-    if (r.has_gold &&
-        sc_plausibility_batch(r.scores, r.gold, r.mask, n_ex, r.U_max, &pl, &err)) {
-        sc_html_free(&body);
-        goto fail;
-    }
-    sc_html_printf(&r.h, "%s<body%s>\n<h1>", page_head, pipe.shape.modality == SC_IMAGE ? " class=\"images\"" : "");
-    sc_html_escape(&r.h, name);
-    if (base_name) {
-        sc_html_printf(&r.h, " (of ");
-        sc_html_escape(&r.h, base_name);
-        sc_html_printf(&r.h, ")");
-    }
-    sc_html_printf(&r.h, " on ");
-    sc_html_escape(&r.h, x.task);
-    sc_html_printf(&r.h, "</h1>\n<table class=\"metrics\">\n<tr><td>examples</td><td>%ld</td></tr>\n"
-                         "<tr><td>test accuracy</td><td>%.4f</td></tr>\n", n_ex, acc);
-    if (spread)
-        sc_html_printf(&r.h, "<tr><td>chosen</td><td>evenly spaced over the %zu test examples</td></tr>\n", n_test);
-    if (r.has_gold && pl.n_used > 0)
-        sc_html_printf(&r.h, "<tr><td>plausibility ROC-AUC</td><td>%.4f</td></tr>\n"
-                             "<tr><td>plausibility AP</td><td>%.4f</td></tr>\n"
-                             "<tr><td>plausibility recall@k</td><td>%.4f</td></tr>\n"
-                             "<tr><td>examples with gold rationales</td><td>%lld (%lld skipped)</td></tr>\n",
-                       pl.auc, pl.ap, pl.recall_at_k, (long long)pl.n_used, (long long)pl.n_skipped);
-    if (r.n_decoy)
-        sc_html_printf(&r.h, "<tr><td>saliency share on the decoy</td><td>%.4f</td></tr>\n",
-                       r.decoy_mass / (double)r.n_decoy);
-    sc_html_printf(&r.h, "</table>\n");
-    sc_html_put(&r.h, body.p ? body.p : "", body.n);
-    int body_oom = body.oom;
-    sc_html_free(&body);
-    sc_html_printf(&r.h, "</body></html>\n");
-    if (r.h.oom || body_oom) {
-        sc_errf(&err, "out of memory building the report");
-        goto fail;
-    }
-    char page[1100];
-    snprintf(page, sizeof page, "%s/index.html", out);
-    if (sc_mkdirs(out, &err) || sc_atomic_write(page, r.h.p, r.h.n, &err)) goto fail;
-
-    printf("explain %s on %s: %ld test examples\n", name, x.task, n_ex);
-    printf("  %-22s %.4f\n", "test accuracy", acc);
-    if (r.has_gold && pl.n_used > 0) {
-        printf("  %-22s %.4f\n", "plausibility AUC", pl.auc);
-        printf("  %-22s %.4f\n", "plausibility AP", pl.ap);
-        printf("  %-22s %.4f\n", "plausibility recall@k", pl.recall_at_k);
-        printf("  %-22s %lld used, %lld skipped\n", "gold rationales", (long long)pl.n_used, (long long)pl.n_skipped);
-    }
-    if (r.n_decoy) printf("  %-22s %.4f\n", "saliency on decoy", r.decoy_mass / (double)r.n_decoy);
-    printf("  wrote %s\n", page);
-    status = SC_EXIT_OK;
-    goto done;
-fail:
-    fprintf(stderr, "scaffold explain: %s\n", err.msg);
-done:
-    free(test);
-    free(r.scores);
-    free(r.gold);
-    free(r.mask);
-    sc_html_free(&r.h);
-    if (have_batch) sc_batch_free(&b);
-    if (have_ctx) sc_ctx_free(&ctx);
-    if (have_ex) sc_explainer_free(&ex);
-    if (have_base) sc_explainer_free(&base_ex);
-    if (have_pipe) sc_pipeline_close(&pipe);
-    if (have_model) sc_model_free(&model);
-    sc_ckpt_extra_free(&x);
+    explain_state_free(s);
+    free(s);
     return status;
 }

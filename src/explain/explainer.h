@@ -94,9 +94,9 @@ const sc_explainer_def *const *sc_explainer_list(int *n);
 // explainer whose init disagrees with the declaration.
 int sc_explainer_learnable(const sc_explainer_def *d);
 
-// Resolves cfg over the definition's defaults (unknown keys are errors), reads
-// the model's attention geometry from m->info, allocates the settings, and runs
-// init. On failure nothing is left to free.
+// Resolves cfg over the definition's defaults (unknown keys are errors; NULL:
+// the defaults alone), reads the model's attention geometry from m->info,
+// allocates the settings, and runs init. On failure nothing is left to free.
 int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg, const sc_model *m, sc_err *err);
 // Frees the slab and the settings: rewind or reset the ctx first if its tape
 // still uses the explainer's parameters. A no-op on a zeroed or freed explainer.

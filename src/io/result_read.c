@@ -139,12 +139,24 @@ static void describe(const msgpack_object *o, char *buf, size_t cap) {
     }
 }
 
-int sc_result_real(const sc_result_doc *d, const char *key, double lo, double hi, double *v, sc_err *err) {
+// The value at key, and its text for a range error (describe); NULL, with the
+// "missing key" error set, when the key is absent.
+static const msgpack_object *get_described(const sc_result_doc *d, const char *key, char *text, size_t cap,
+                                           sc_err *err) {
     const msgpack_object *o = sc_result_get(d, key);
-    if (!o) return sc_errf(err, "%s: missing key '%s'", d->path, key);
-    double x;
+    if (!o) {
+        sc_errf(err, "%s: missing key '%s'", d->path, key);
+        return NULL;
+    }
+    describe(o, text, cap);
+    return o;
+}
+
+int sc_result_real(const sc_result_doc *d, const char *key, double lo, double hi, double *v, sc_err *err) {
     char text[64];
-    describe(o, text, sizeof text);
+    const msgpack_object *o = get_described(d, key, text, sizeof text, err);
+    if (!o) return -1;
+    double x;
     if (as_number(o, &x)) return sc_errf(err, "%s: '%s' must be a number", d->path, key);
     // !(x >= lo && x <= hi) is also true for NaN.
     if (!isfinite(x) || !(x >= lo && x <= hi))
@@ -153,56 +165,56 @@ int sc_result_real(const sc_result_doc *d, const char *key, double lo, double hi
     return 0;
 }
 
-// Integers come as msgpack integers or as floats with an integral value; the
-// range test happens in the source type, before any conversion.
-int sc_result_int(const sc_result_doc *d, const char *key, int64_t lo, int64_t hi, int64_t *v, sc_err *err) {
-    const msgpack_object *o = sc_result_get(d, key);
-    if (!o) return sc_errf(err, "%s: missing key '%s'", d->path, key);
-    char text[64];
-    describe(o, text, sizeof text);
-    int ok = 0;
-    int64_t x = 0;
+// An integer read for sc_result_int / sc_result_uint: msgpack integers, or floats
+// with an integral value up to 2^53 in magnitude (where every integer is exact),
+// as a sign and a magnitude, so each getter tests its range in the source type
+// before any conversion.
+typedef struct integer {
+    int exact;     // 0: a float that is not such an integer (inf, nan, 2.5, 1e300)
+    int neg;       // value < 0
+    uint64_t mag;  // |value|
+    char text[64]; // the value as written, for the range error
+} integer;
+
+static int get_integer(const sc_result_doc *d, const char *key, integer *n, sc_err *err) {
+    const msgpack_object *o = get_described(d, key, n->text, sizeof n->text, err);
+    if (!o) return -1;
+    n->exact = 1, n->neg = 0, n->mag = 0;
     if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        ok = hi >= 0 && o->via.u64 <= (uint64_t)hi;
-        if (ok) x = (int64_t)o->via.u64;
-    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        ok = 1, x = o->via.i64;
+        n->mag = o->via.u64;
+    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {  // msgpack-c decodes values >= 0 as POSITIVE
+        n->neg = o->via.i64 < 0;
+        n->mag = n->neg ? 0 - (uint64_t)o->via.i64 : (uint64_t)o->via.i64;
     } else if (o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64) {
         double f = o->via.f64;
-        // [lo, hi] is checked in double first; 2^53 keeps every integer exact.
-        ok = isfinite(f) && f == floor(f) && f >= (double)lo && f <= (double)hi && fabs(f) <= 9007199254740992.0;
-        if (ok) x = (int64_t)f;
+        n->exact = isfinite(f) && f == floor(f) && fabs(f) <= 9007199254740992.0;
+        n->neg = f < 0;
+        if (n->exact) n->mag = (uint64_t)fabs(f);
     } else {
         return sc_errf(err, "%s: '%s' must be an integer", d->path, key);
     }
+    return 0;
+}
+
+int sc_result_int(const sc_result_doc *d, const char *key, int64_t lo, int64_t hi, int64_t *v, sc_err *err) {
+    integer n;
+    if (get_integer(d, key, &n, err)) return -1;
+    // Within int64 first (-2^63 .. 2^63 - 1), then within [lo, hi].
+    int ok = n.exact && n.mag <= (uint64_t)INT64_MAX + (uint64_t)n.neg;
+    int64_t x = !ok ? 0 : n.neg ? -(int64_t)(n.mag - 1) - 1 : (int64_t)n.mag;
     if (!ok || x < lo || x > hi)
-        return sc_errf(err, "%s: '%s' = %s is not an integer in [%" PRId64 ", %" PRId64 "]", d->path, key, text, lo,
+        return sc_errf(err, "%s: '%s' = %s is not an integer in [%" PRId64 ", %" PRId64 "]", d->path, key, n.text, lo,
                        hi);
     *v = x;
     return 0;
 }
 
 int sc_result_uint(const sc_result_doc *d, const char *key, uint64_t hi, uint64_t *v, sc_err *err) {
-    const msgpack_object *o = sc_result_get(d, key);
-    if (!o) return sc_errf(err, "%s: missing key '%s'", d->path, key);
-    char text[64];
-    describe(o, text, sizeof text);
-    int ok = 0;
-    uint64_t x = 0;
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        ok = o->via.u64 <= hi, x = o->via.u64;
-    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        ok = 0;  // msgpack-c decodes non-negative values as POSITIVE_INTEGER
-    } else if (o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64) {
-        double f = o->via.f64;
-        ok = isfinite(f) && f == floor(f) && f >= 0 && f <= 9007199254740992.0 && f <= (double)hi;
-        if (ok) x = (uint64_t)f;
-        ok = ok && x <= hi;
-    } else {
-        return sc_errf(err, "%s: '%s' must be an integer", d->path, key);
-    }
-    if (!ok) return sc_errf(err, "%s: '%s' = %s is not an integer in [0, %" PRIu64 "]", d->path, key, text, hi);
-    *v = x;
+    integer n;
+    if (get_integer(d, key, &n, err)) return -1;
+    if (!n.exact || n.neg || n.mag > hi)
+        return sc_errf(err, "%s: '%s' = %s is not an integer in [0, %" PRIu64 "]", d->path, key, n.text, hi);
+    *v = n.mag;
     return 0;
 }
 

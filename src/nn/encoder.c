@@ -52,6 +52,17 @@ int sc_encoder_build(sc_encoder *e, sc_params *P, const char *prefix, int layers
     return 0;
 }
 
+int sc_encoder_head_build(sc_model *m, sc_encoder *enc, sc_mlp *head, long layers, long heads, long width,
+                          long mlp_ratio, int64_t n_out, int64_t n_units, int unit_offset, sc_rng *rng, sc_err *err) {
+    if (sc_encoder_build(enc, &m->params, "enc", (int)layers, (int)heads, width, mlp_ratio * width, m->dtype, rng,
+                         err) ||
+        sc_mlp_build(head, &m->params, "head", width, 0, 0, n_out, SC_ACT_GELU, m->dtype, rng, err))
+        return -1;
+    m->info = (sc_model_info){.n_layers = (int)layers, .n_heads = (int)heads, .n_units = n_units,
+                              .unit_offset = unit_offset};
+    return 0;
+}
+
 sc_tensor *sc_encoder_forward(const sc_encoder *e, sc_ctx *ctx, sc_tensor *x, sc_tensor *key_mask, double dropout,
                               int training, sc_model_state *st) {
     if (!x || ctx->failed) return NULL;

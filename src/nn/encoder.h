@@ -10,6 +10,7 @@
 #define SC_NN_ENCODER_H
 
 #include "models/model.h"
+#include "nn/mlp.h"
 
 typedef struct sc_encoder_layer {
     sc_tensor *ln1_g, *ln1_b;   // (C,)
@@ -31,6 +32,14 @@ typedef struct sc_encoder {
 // output projections scaled by 1/sqrt(2 layers) as in GPT-2).
 int sc_encoder_build(sc_encoder *e, sc_params *P, const char *prefix, int layers, int heads, int64_t width,
                      int64_t mlp, sc_dtype dt, sc_rng *rng, sc_err *err);
+
+// What the transformer models (text and ViT) build after their embeddings: the
+// encoder "enc.*" (MLP width mlp_ratio * width), then a linear head "head.*"
+// (width -> n_out), in that order, so their parameters and RNG draws follow it;
+// and their attention geometry in m->info: n_units units, unit u at key
+// position u + unit_offset.
+int sc_encoder_head_build(sc_model *m, sc_encoder *enc, sc_mlp *head, long layers, long heads, long width,
+                          long mlp_ratio, int64_t n_out, int64_t n_units, int unit_offset, sc_rng *rng, sc_err *err);
 
 // x (B, U, C); key_mask (B, U) with 1 = attend, or NULL. Returns (B, U, C) after
 // the final LayerNorm. Fills st->attn_logits[l] (B, H, U, U), st->hidden[0..L],

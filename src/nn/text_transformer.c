@@ -35,12 +35,10 @@ int sc_text_transformer_build(sc_model *m, sc_rng *rng, sc_err *err) {
         return -1;
     sc_init_normal(a->tokens, rng, 0.02);
     sc_init_normal(a->pos, rng, 0.02);
-    if (sc_encoder_build(&a->enc, &m->params, "enc", (int)layers, (int)heads, width, ratio * width, m->dtype, rng,
-                         err) ||
-        sc_mlp_build(&a->head, &m->params, "head", width, 0, 0, a->n_out, SC_ACT_GELU, m->dtype, rng, err))
+    // Units are the token positions, [CLS] (position 0) among them.
+    if (sc_encoder_head_build(m, &a->enc, &a->head, layers, heads, width, ratio, a->n_out, a->T, 0, rng, err))
         return -1;
     m->arch = a;
-    m->info = (sc_model_info){.n_layers = (int)layers, .n_heads = (int)heads, .n_units = a->T, .unit_offset = 0};
     return 0;
 }
 

@@ -93,13 +93,10 @@ int sc_vit_build(sc_model *m, sc_rng *rng, sc_err *err) {
     sc_init_normal(a->patch_w, rng, 1.0 / sqrt((double)a->P));
     sc_init_normal(a->cls, rng, 0.02);
     sc_init_normal(a->pos, rng, 0.02);
-    if (sc_encoder_build(&a->enc, &m->params, "enc", (int)layers, (int)heads, width, ratio * width, m->dtype, rng,
-                         err) ||
-        sc_mlp_build(&a->head, &m->params, "head", width, 0, 0, a->n_out, SC_ACT_GELU, m->dtype, rng, err))
+    // Units are the grid cells; [CLS] sits at key position 0, so unit u is at u + 1.
+    if (sc_encoder_head_build(m, &a->enc, &a->head, layers, heads, width, ratio, a->n_out, a->U, 1, rng, err))
         return -1;
     m->arch = a;
-    // Units are the grid cells; [CLS] sits at key position 0, so unit u is at u + 1.
-    m->info = (sc_model_info){.n_layers = (int)layers, .n_heads = (int)heads, .n_units = a->U, .unit_offset = 1};
     return 0;
 }
 

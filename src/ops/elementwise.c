@@ -148,6 +148,23 @@ static void select_into(sc_tensor *out, const sc_tensor *pick, const sc_tensor *
     }
 }
 
+// The forward both masked ops share, for x broadcast to (nd, shape) with some
+// entries replaced: the 0/1 masks in x's dtype, *keep where x stays and *repl
+// where it is replaced (replaced where the mask is set, or where it is not:
+// repl_where_set), which the rules multiply g by; then, unrecorded, the output
+// buffer holding x and *repl_b, repl broadcast alongside it for select_into.
+static sc_tensor *masked_out(sc_ctx *ctx, const char *op, sc_tensor *mask, int repl_where_set, sc_tensor *x, int nd,
+                             const int64_t *shape, sc_tensor **keep, sc_tensor **repl, sc_tensor **repl_b) {
+    *keep = mask_as(ctx, op, mask, x->dtype, repl_where_set);
+    *repl = mask_as(ctx, op, mask, x->dtype, !repl_where_set);
+    if (!*keep || !*repl) return NULL;
+    sc_no_grad_begin(ctx);
+    sc_tensor *out = broadcast_copy(ctx, x, nd, shape);
+    *repl_b = broadcast_copy(ctx, *repl, nd, shape);
+    sc_no_grad_end(ctx);
+    return out && *repl_b ? out : NULL;
+}
+
 sc_tensor *sc_where(sc_ctx *ctx, sc_tensor *mask, sc_tensor *a, sc_tensor *b) {
     SC_GUARD3(ctx, mask, a, b);
     if (sc_need_float(ctx, "where", a) || sc_need_same_dtype(ctx, "where", a, b)) return NULL;
@@ -157,15 +174,13 @@ sc_tensor *sc_where(sc_ctx *ctx, sc_tensor *mask, sc_tensor *a, sc_tensor *b) {
     sc_tensor tmp = {.ndim = nd1};
     memcpy(tmp.shape, s1, sizeof s1);
     if (sc_broadcast_shapes(ctx, "where", &tmp, mask, &nd, shape)) return NULL;
-    sc_tensor *on = mask_as(ctx, "where", mask, a->dtype, 0);
-    sc_tensor *off = mask_as(ctx, "where", mask, a->dtype, 1);
-    if (!on || !off) return NULL;
+    sc_tensor *on, *off, *offb;  // a where the mask is set, b where it is not
+    sc_tensor *out = masked_out(ctx, "where", mask, 0, a, nd, shape, &on, &off, &offb);
+    if (!out) return NULL;
     sc_no_grad_begin(ctx);
-    sc_tensor *out = broadcast_copy(ctx, a, nd, shape);
-    sc_tensor *offb = broadcast_copy(ctx, off, nd, shape);
     sc_tensor *bb = broadcast_copy(ctx, b, nd, shape);
     sc_no_grad_end(ctx);
-    if (!out || !offb || !bb) return NULL;
+    if (!bb) return NULL;
     select_into(out, offb, bb, 0.0);
     sc_tensor *in[2] = {a, b};
     sc_node *n = sc_record(ctx, &OP_WHERE, out, 2, in);
@@ -184,14 +199,9 @@ sc_tensor *sc_masked_fill(sc_ctx *ctx, sc_tensor *x, sc_tensor *mask, double val
     int ndim;
     int64_t shape[SC_MAX_DIMS];
     if (sc_broadcast_shapes(ctx, "masked_fill", x, mask, &ndim, shape)) return NULL;
-    sc_tensor *keep = mask_as(ctx, "masked_fill", mask, x->dtype, 1);
-    sc_tensor *fill = mask_as(ctx, "masked_fill", mask, x->dtype, 0);
-    if (!keep || !fill) return NULL;
-    sc_no_grad_begin(ctx);
-    sc_tensor *out = broadcast_copy(ctx, x, ndim, shape);
-    sc_tensor *fillb = broadcast_copy(ctx, fill, ndim, shape);
-    sc_no_grad_end(ctx);
-    if (!out || !fillb) return NULL;
+    sc_tensor *keep, *fill, *fillb;  // value where the mask is set
+    sc_tensor *out = masked_out(ctx, "masked_fill", mask, 1, x, ndim, shape, &keep, &fill, &fillb);
+    if (!out) return NULL;
     select_into(out, fillb, NULL, value);
     sc_tensor *in[1] = {x};
     sc_node *n = sc_record(ctx, &OP_MASKED_FILL, out, 1, in);

@@ -35,15 +35,26 @@ void sc_cmp_free(sc_cmp *c) {
     memset(c, 0, sizeof *c);
 }
 
+// The array with room for one more element: when n has reached *cap, realloc'd
+// to twice as many (16 at first) elements of `size` bytes. NULL (error set, the
+// array untouched) when out of memory.
+static void *room_for_one(void *arr, int n, int *cap, size_t size, sc_err *err) {
+    if (n < *cap) return arr;
+    int grown = *cap ? 2 * *cap : 16;
+    void *m = realloc(arr, size * (size_t)grown);
+    if (!m) {
+        sc_errf(err, "compare: out of memory");
+        return NULL;
+    }
+    *cap = grown;
+    return m;
+}
+
 int sc_cmp_add_failed(sc_cmp *c, const char *task, const char *label, long n, uint64_t seed, const char *reason,
                       sc_err *err) {
-    if (c->n_failed == c->cap_failed) {
-        int cap = c->cap_failed ? 2 * c->cap_failed : 16;
-        sc_cmp_failed *m = realloc(c->failed, sizeof *m * (size_t)cap);
-        if (!m) return sc_errf(err, "compare: out of memory");
-        c->failed = m;
-        c->cap_failed = cap;
-    }
+    sc_cmp_failed *grown = room_for_one(c->failed, c->n_failed, &c->cap_failed, sizeof *grown, err);
+    if (!grown) return -1;
+    c->failed = grown;
     sc_cmp_failed *f = &c->failed[c->n_failed++];
     memset(f, 0, sizeof *f);
     snprintf(f->task, sizeof f->task, "%s", task);
@@ -61,16 +72,9 @@ static sc_cmp_cell *find_cell(sc_cmp *c, const char *task, const char *label, lo
     for (int i = 0; i < c->n_cells; i++)
         if (!strcmp(c->cells[i].task, task) && !strcmp(c->cells[i].label, label) && c->cells[i].n == n)
             return &c->cells[i];
-    if (c->n_cells == c->cap) {
-        int cap = c->cap ? 2 * c->cap : 16;
-        sc_cmp_cell *m = realloc(c->cells, sizeof *m * (size_t)cap);
-        if (!m) {
-            sc_errf(err, "compare: out of memory");
-            return NULL;
-        }
-        c->cells = m;
-        c->cap = cap;
-    }
+    sc_cmp_cell *grown = room_for_one(c->cells, c->n_cells, &c->cap, sizeof *grown, err);
+    if (!grown) return NULL;
+    c->cells = grown;
     sc_cmp_cell *cell = &c->cells[c->n_cells++];
     memset(cell, 0, sizeof *cell);
     snprintf(cell->task, sizeof cell->task, "%s", task);

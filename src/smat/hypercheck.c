@@ -232,10 +232,14 @@ int sc_hypercheck_run(const sc_hc_opts *o, FILE *out, double *worst, int *n_fail
     *n_fail = 0;
     sc_ctx ctx;
     if (sc_ctx_init(&ctx, 128u << 20, o->seed, err)) return -1;
-    sc_hc_problem p;
-    int rc = sc_hc_setup(&p, &ctx, o->seed, err);
+    sc_hc_problem *p = malloc(sizeof *p);  // ~315 KB (two models, two explainers): on the heap
+    if (!p) {
+        sc_ctx_free(&ctx);
+        return sc_errf(err, "hypercheck: out of memory");
+    }
+    int rc = sc_hc_setup(p, &ctx, o->seed, err);
     if (!rc) {
-        int64_t N = sc_hg_count(p.theta, p.n_theta), P = sc_hg_count(p.b.phi, p.b.n_phi);
+        int64_t N = sc_hg_count(p->theta, p->n_theta), P = sc_hg_count(p->b.phi, p->b.n_phi);
         fprintf(out, "hypercheck: synth-text, f64; teacher transformer 2 layers / student 1 layer, width 8, 2 heads,\n            attention weights scaled up (sharp heads), attention explainers, beta 1, KL\n");
         fprintf(out, "theta: %lld values (student + psi), phi: %lld head coefficients; FD: central, h = 1e-5 and h/2, Richardson-extrapolated\n",
                 (long long)N, (long long)P);
@@ -257,8 +261,9 @@ int sc_hypercheck_run(const sc_hc_opts *o, FILE *out, double *worst, int *n_fail
         {"adam lr 1e-3, eps 1e-3, no decay, fresh state (zero-gradient entries)", adam_fresh, 1e-3, 0, 1, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !rc; i++)
-        rc = run_case(&p, &ctx, &cases[i], o, out, worst, n_fail, err);
-    sc_hc_free(&p);
+        rc = run_case(p, &ctx, &cases[i], o, out, worst, n_fail, err);
+    sc_hc_free(p);
+    free(p);
     sc_ctx_free(&ctx);
     int implicit = 0;
     for (int m = 0; m < sc_hg_n_methods; m++) implicit |= (o->methods & (1 << m)) && (sc_hg_methods[m].flags & SC_HG_IMPLICIT);

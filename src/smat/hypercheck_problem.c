@@ -25,13 +25,17 @@ static int tiny_model(sc_model *m, const char *role, const char *layers, const s
                       sc_err *err) {
     const sc_model_def *def = sc_model_find(role, "transformer");
     if (!def) return sc_errf(err, "hypercheck: no %s architecture 'transformer'", role);
-    sc_config c;
-    sc_config_init(&c);
+    sc_config *c = malloc(sizeof *c);  // ~59 KB: too big for the stack
+    if (!c) return sc_errf(err, "hypercheck: out of memory");
+    sc_config_init(c);
     const char *kv[][2] = {{"layers", layers}, {"width", "8"}, {"heads", "2"}, {"mlp_ratio", "2"},
                            {"dropout", "0"}, {"dtype", "f64"}};
-    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-        if (sc_config_set(&c, kv[i][0], kv[i][1], "hypercheck", err)) return -1;
-    return sc_model_create(m, def, &p->shape, &c, seed, err);
+    int rc = 0;
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0] && !rc; i++)
+        if (sc_config_set(c, kv[i][0], kv[i][1], "hypercheck", err)) rc = -1;
+    if (!rc) rc = sc_model_create(m, def, &p->shape, c, seed, err);
+    free(c);
+    return rc;
 }
 
 static sc_tensor *inner_cb(void *user, sc_ctx *ctx, int j) {
@@ -101,12 +105,9 @@ int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, sc_err *err) {
     // differences resolve. Scaled matrices (attention most) make heads matter.
     sharpen(&p->teacher);
     sharpen(&p->student);
-    sc_config c;
-    sc_config_init(&c);
-    if (sc_explainer_create(&p->texpl, "attention", &c, &p->teacher, err)) return -1;
+    if (sc_explainer_create(&p->texpl, "attention", NULL, &p->teacher, err)) return -1;  // its defaults
     p->have = 4;
-    sc_config_init(&c);
-    if (sc_explainer_create(&p->sexpl, "attention", &c, &p->student, err)) return -1;
+    if (sc_explainer_create(&p->sexpl, "attention", NULL, &p->student, err)) return -1;
     p->have = 5;
     // φ away from the uniform start, so the check is not at a symmetric point.
     sc_tensor *phi = p->texpl.params.t[0];

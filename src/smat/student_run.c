@@ -13,7 +13,6 @@
 #include "io/checkpoint.h"
 #include "io/results.h"
 #include "models/transfer.h"
-#include "smat/student.h"
 #include "train/setup.h"
 
 // The paper's student trainer: SGD, lr 5e-3, clip 5, coupled weight decay 0.01.
@@ -22,27 +21,7 @@ static const char *const student_trainer_defaults[][2] = {
     {"schedule", "constant"}, {"warmup", "0"}, {"epochs", "30"},  {"patience", "5"},     {NULL, NULL},
 };
 
-// Everything a run holds. On the heap: configs, models and the student are
-// large (each sc_config alone is tens of KiB).
-typedef struct run {
-    sc_ckpt_extra x;
-    sc_model teacher, student;
-    sc_pipeline pipe;
-    sc_ctx ctx;
-    sc_student st;
-    sc_run_config rc;
-    sc_config model_cfg, smat_cfg, tcfg, scfg;
-    sc_train_opts opts;
-    sc_student_cfg scf;
-    sc_train_result res;
-    const sc_model_def *def;
-    const char *task;
-    int have_teacher, have_pipe, have_student, have_ctx, have_st;
-    uint32_t *pool, *train, *valid, *test;
-    size_t n_pool, n_train, n_valid, n_test;
-    int32_t *pc;
-    float *ps, *agree, *gold, *tscore;
-} run;
+
 
 sc_student_run_cfg sc_student_run_defaults(void) {
     sc_student_run_cfg c;
@@ -81,7 +60,8 @@ void sc_student_outcome_print(FILE *f, const sc_student_outcome *o) {
     fprintf(f, "  wrote %s\n", o->metrics_path);
 }
 
-static void run_free(run *r) {
+void sc_student_env_close(sc_student_env *r) {
+    if (!r) return;
     if (r->have_ctx) sc_ctx_free(&r->ctx);  // before the explainers: the tape may reference their slabs
     if (r->have_st) sc_student_free(&r->st);
     free(r->pool), free(r->train), free(r->valid), free(r->test);
@@ -104,7 +84,7 @@ static int is_smat_key(const char *k) {
 }
 
 // Splits the resolved non-trainer keys into model / smat / teacher. / student_explainer.
-static int split_keys(run *r, sc_err *err) {
+static int split_keys(sc_student_env *r, sc_err *err) {
     const sc_config *all = &r->rc.model;
     for (int i = 0; i < all->n; i++) {
         const sc_config_entry *e = &all->e[i];
@@ -118,8 +98,33 @@ static int split_keys(run *r, sc_err *err) {
     return 0;
 }
 
+// A fresh teacher of c->teacher_arch with random weights (c->teacher_sets over
+// the architecture's defaults, no config file): for benchmarks and checks
+// whose cost or mathematics do not depend on a trained teacher.
+static int fresh_teacher(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
+    if (!c->task) return sc_errf(err, "student run: a fresh teacher (teacher_arch) needs a task");
+    const sc_model_def *def = sc_model_find("teacher", c->teacher_arch);
+    if (!def) return sc_errf(err, "no teacher architecture '%s' (see `scaffold models`)", c->teacher_arch);
+    r->task = c->task;
+    sc_config *tc = calloc(1, sizeof *tc);
+    if (!tc) return sc_errf(err, "out of memory");
+    sc_config_init(tc);
+    int rc = 0;
+    for (int i = 0; i < c->n_teacher_sets && !rc; i++) rc = sc_config_set_kv(tc, c->teacher_sets[i], err);
+    if (!rc && !sc_pipeline_open(&r->pipe, r->task, NULL, err)) {
+        r->have_pipe = 1;
+        rc = sc_model_create(&r->teacher, def, &r->pipe.shape, tc, c->seed ^ 0x7EAC4E5ull, err);
+        r->have_teacher = !rc;
+    } else {
+        rc = -1;
+    }
+    free(tc);
+    return rc;
+}
+
 // The teacher checkpoint, and the task it fixes.
-static int load_teacher(run *r, const sc_student_run_cfg *c, sc_err *err) {
+static int load_teacher(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
+    if (c->teacher_arch) return fresh_teacher(r, c, err);
     char path[1024];
     if (access(c->teacher_ckpt, F_OK) == 0 && !strstr(c->teacher_ckpt, ".ckpt"))
         snprintf(path, sizeof path, "%s/teacher.ckpt", c->teacher_ckpt);
@@ -133,7 +138,7 @@ static int load_teacher(run *r, const sc_student_run_cfg *c, sc_err *err) {
 }
 
 // Config file and overrides over the paper's student defaults, split by consumer.
-static int resolve_config(run *r, const sc_student_run_cfg *c, sc_err *err) {
+static int resolve_config(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
     const char *arch = c->arch;
     char def_cfg[512];
     snprintf(def_cfg, sizeof def_cfg, "%s/students/configs/%s.yaml", sc_task_root(), r->task);
@@ -176,9 +181,12 @@ static uint32_t *subset(const uint32_t *pool, size_t n_pool, size_t n, uint64_t 
 }
 
 // Pipeline, student, context, splits and the training subset, then the SMaT state.
-static int build(run *r, const sc_student_run_cfg *c, sc_err *err) {
-    if ((c->out && sc_mkdirs(c->out, err)) || sc_pipeline_open(&r->pipe, r->task, r->x.vocab, err)) return -1;
-    r->have_pipe = 1;
+static int build(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
+    if (c->out && sc_mkdirs(c->out, err)) return -1;
+    if (!r->have_pipe) {
+        if (sc_pipeline_open(&r->pipe, r->task, r->x.vocab, err)) return -1;
+        r->have_pipe = 1;
+    }
     if (sc_model_create(&r->student, r->def, &r->pipe.shape, &r->model_cfg, c->seed, err)) return -1;
     r->have_student = 1;
     if (r->scf.init_embeddings && sc_model_init_embeddings_from(&r->student, &r->teacher, err)) return -1;
@@ -220,7 +228,9 @@ static int coef_copy(const sc_explainer *e, int have, float **out, int *n, sc_er
     return 0;
 }
 
-static int train(run *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
+// The run's header line, then the teacher's predictions on every split: the
+// simulation targets.
+static int predict_teacher(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
     sc_student *st = &r->st;
     if (c->log)
         fprintf(c->log, "student %s on %s: %lld parameters; teacher %s, explainer %s%s, beta %g%s%s; %zu train / "
@@ -233,6 +243,11 @@ static int train(run *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_
         sc_student_teacher_predict(st, &r->ctx, r->valid, r->n_valid, eb, err) ||
         sc_student_teacher_predict(st, &r->ctx, r->test, r->n_test, eb, err))
         return -1;
+    return 0;
+}
+
+static int train(sc_student_env *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
+    sc_student *st = &r->st;
     if (st->have_texpl && st->have_sexpl && !c->learn) {
         if (c->log) fprintf(c->log, "explaining %zu training examples with %s (static, once)\n", r->n_train, c->explainer);
         if (sc_smat_cache_fill(&st->smat, &r->ctx, r->train, r->n_train, (size_t)r->opts.batch_size, err)) return -1;
@@ -252,7 +267,7 @@ static int train(run *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_
 }
 
 // Test: simulatability against the teacher, accuracy against gold.
-static int evaluate(run *r, sc_student_outcome *o, sc_err *err) {
+static int evaluate(sc_student_env *r, sc_student_outcome *o, sc_err *err) {
     sc_ctx_reset(&r->ctx);
     int reg = r->pipe.shape.regression;
     if (sc_predict(&r->pipe, &r->student, &r->ctx, r->test, r->n_test, r->opts.eval_batch, r->pc, r->ps, err))
@@ -277,7 +292,7 @@ static int evaluate(run *r, sc_student_outcome *o, sc_err *err) {
     return 0;
 }
 
-static void fill_outcome(const run *r, const sc_student_run_cfg *c, sc_student_outcome *o) {
+static void fill_outcome(const sc_student_env *r, const sc_student_run_cfg *c, sc_student_outcome *o) {
     const sc_student *st = &r->st;
     snprintf(o->task, sizeof o->task, "%s", r->pipe.task->name);
     snprintf(o->arch, sizeof o->arch, "%s", r->def->name);
@@ -298,7 +313,7 @@ static void fill_outcome(const run *r, const sc_student_run_cfg *c, sc_student_o
     o->meta_last = st->n_meta_curve ? st->meta_curve[st->n_meta_curve - 1] : 0.0;
 }
 
-static int write_result(const run *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
+static int write_result(const sc_student_env *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
     const sc_student *st = &r->st;
     sc_result_student w = {
         // The task's name, not the --task argument: a task given by path groups with itself in `scaffold compare`.
@@ -317,24 +332,34 @@ static int write_result(const run *r, const sc_student_run_cfg *c, sc_student_ou
     return sc_result_write_student(o->metrics_path, &w, err);
 }
 
-int sc_student_run(const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
-    memset(o, 0, sizeof *o);
-    if (!c->teacher_ckpt) return sc_errf(err, "student run: no teacher checkpoint given");
+int sc_student_env_open(sc_student_env **env, const sc_student_run_cfg *c, sc_err *err) {
+    *env = NULL;
+    if (!c->teacher_ckpt && !c->teacher_arch)
+        return sc_errf(err, "student run: no teacher checkpoint given");
     if (!c->explainer) return sc_errf(err, "student run: no explainer given (an explainer name, or none)");
     if (strcmp(c->explainer, "none") && !sc_explainer_find(c->explainer))
         return sc_errf(err, "unknown explainer '%s' (see `scaffold explain --help`; or none)", c->explainer);
-    run *r = calloc(1, sizeof *r);
+    sc_student_env *r = calloc(1, sizeof *r);
     if (!r) return sc_errf(err, "student run: out of memory");
     sc_ckpt_extra_init(&r->x);
-    int rc = load_teacher(r, c, err) || resolve_config(r, c, err) || build(r, c, err) || train(r, c, o, err) ||
-                     evaluate(r, o, err)
-                 ? -1
-                 : 0;
+    if (load_teacher(r, c, err) || resolve_config(r, c, err) || build(r, c, err) || predict_teacher(r, c, err)) {
+        sc_student_env_close(r);
+        return -1;
+    }
+    *env = r;
+    return 0;
+}
+
+int sc_student_run(const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
+    memset(o, 0, sizeof *o);
+    sc_student_env *r;
+    if (sc_student_env_open(&r, c, err)) return -1;
+    int rc = train(r, c, o, err) || evaluate(r, o, err) ? -1 : 0;
     if (!rc) {
         fill_outcome(r, c, o);
         if (c->out && write_result(r, c, o, err)) rc = -1;
     }
-    run_free(r);
+    sc_student_env_close(r);
     if (rc) sc_student_outcome_free(o);
     return rc;
 }

@@ -25,9 +25,15 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "io/checkpoint.h"
+#include "smat/student.h"
+#include "train/setup.h"
 
 typedef struct sc_student_run_cfg {
-    const char *teacher_ckpt;   // a checkpoint file, or the folder holding teacher.ckpt (required)
+    const char *teacher_ckpt;   // a checkpoint file, or the folder holding teacher.ckpt (this, or:)
+    const char *teacher_arch;   // a fresh teacher of this architecture, random weights seeded by `seed`
+    char *const *teacher_sets;  //   (benchmarks, checks; needs task): its n_teacher_sets "k=v" keys
+    int n_teacher_sets;
     const char *explainer;      // an explainer name, or "none" (required)
     const char *task;           // NULL: the checkpoint's task (a different one is an error)
     const char *arch;           // NULL: the config file's `arch`, else the modality's default
@@ -63,6 +69,38 @@ typedef struct sc_student_outcome {
     double beta;
     char metrics_path[1024];    // where the result file went ("" if out was NULL)
 } sc_student_outcome;
+
+// A run's state once everything is built and before training: the teacher (with
+// its predictions on every split as the simulation targets), the resolved
+// configuration, the task's pipeline, the student, the SMaT state with both
+// explainers, the step context and the splits. sc_student_run opens one,
+// trains, scores and closes it; callers that drive steps themselves (`scaffold
+// bench meta`, tests) open one and use its fields. Heap-allocated (configs and
+// models are tens of KiB each). Fields are read-only to callers unless stated.
+typedef struct sc_student_env {
+    sc_ckpt_extra x;                   // the teacher checkpoint's extras (vocabulary, task)
+    sc_model teacher, student;
+    sc_pipeline pipe;
+    sc_ctx ctx;                        // the step arena (callers may use it)
+    sc_student st;                     // SMaT state: explainers, losses, meta optimizer
+    sc_run_config rc;                  // resolved student configuration (trainer + the rest)
+    sc_config model_cfg, smat_cfg, tcfg, scfg;  // rc split by consumer
+    sc_train_opts opts;
+    sc_student_cfg scf;
+    sc_train_result res;
+    const sc_model_def *def;           // the student architecture
+    const char *task;
+    int have_teacher, have_pipe, have_student, have_ctx, have_st;
+    uint32_t *pool, *train, *valid, *test;  // student pool, the seeded training subset, valid, test
+    size_t n_pool, n_train, n_valid, n_test;
+    int32_t *pc;                       // (n_test) scratch for scoring
+    float *ps, *agree, *gold, *tscore;
+} sc_student_env;
+
+// Builds it (no training). 0, or -1 with err and *env NULL.
+int sc_student_env_open(sc_student_env **env, const sc_student_run_cfg *cfg, sc_err *err);
+// Frees everything; NULL is a no-op.
+void sc_student_env_close(sc_student_env *env);
 
 // Runs it. 0, or -1 with err naming what failed (nothing is written under out
 // unless the run completes: the result file is written atomically at the end).

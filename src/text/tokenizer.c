@@ -4,6 +4,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "text/grow.h"
 #include "text/utf8.h"
 
 void sc_tokens_free(sc_tokens *t) {
@@ -31,14 +32,7 @@ static int is_space(utf8proc_category_t c) {
 }
 
 static int push(sc_tokens *t, const char *s, size_t n, int start) {
-    if (t->len + n + 2 > t->cap) {
-        size_t cap = t->cap ? t->cap : 256;
-        while (cap < t->len + n + 2) cap *= 2;
-        char *b = realloc(t->buf, cap);
-        if (!b) return -1;
-        t->buf = b;
-        t->cap = cap;
-    }
+    if (sc_text_reserve(&t->buf, &t->cap, t->len + n + 2, 256)) return -1;
     if (start) {
         if (t->n == t->off_cap) {
             size_t cap = t->off_cap ? 2 * t->off_cap : 64;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text/grow.h"
+
 static const char *const specials[SC_TOK_NSPECIAL] = {"[PAD]", "[UNK]", "[CLS]"};
 
 // FNV-1a: simple and good enough for short strings.
@@ -58,14 +60,7 @@ static long add(sc_vocab *v, const char *tok, size_t n) {
         v->count = c;
         v->cap = cap;
     }
-    if (v->blob_len + n + 1 > v->blob_cap) {
-        size_t cap = v->blob_cap ? v->blob_cap : 8192;
-        while (cap < v->blob_len + n + 1) cap *= 2;
-        char *b = realloc(v->blob, cap);
-        if (!b) return -1;
-        v->blob = b;
-        v->blob_cap = cap;
-    }
+    if (sc_text_reserve(&v->blob, &v->blob_cap, v->blob_len + n + 1, 8192)) return -1;
     if ((v->n + 1) * 2 > v->n_slots && rehash(v, v->n_slots ? 2 * v->n_slots : 2048)) return -1;
     memcpy(v->blob + v->blob_len, tok, n);
     v->blob[v->blob_len + n] = '\0';

@@ -36,19 +36,15 @@ int sc_run_config_resolve(sc_run_config *rc, const char *role, const char *task,
     return r;
 }
 
-int sc_run_config_resolve_buf(sc_run_config *rc, const char *role, const char *source, const char *text, size_t len,
-                              const char *arch_flag, char *const *sets, int n_sets, sc_err *err) {
-    memset(rc, 0, sizeof *rc);
-    sc_config all;
-    sc_config_init(&all);
-    sc_config_init(&rc->trainer);
-    sc_config_init(&rc->model);
-    if (source) snprintf(rc->source, sizeof rc->source, "%s", source);
-    if (rc->source[0] && sc_config_load_yaml_buf(&all, rc->source, text, len, err)) return -1;
+// Every layer into `all` (the file, then each --set), then each key to the
+// trainer's config or the model's; 'arch' is taken out (--teacher/--student wins).
+static int merge_and_split(sc_run_config *rc, sc_config *all, const char *role, const char *text, size_t len,
+                           const char *arch_flag, char *const *sets, int n_sets, sc_err *err) {
+    if (rc->source[0] && sc_config_load_yaml_buf(all, rc->source, text, len, err)) return -1;
     for (int i = 0; i < n_sets; i++)
-        if (sc_config_set_kv(&all, sets[i], err)) return -1;
-    for (int i = 0; i < all.n; i++) {
-        const sc_config_entry *e = &all.e[i];
+        if (sc_config_set_kv(all, sets[i], err)) return -1;
+    for (int i = 0; i < all->n; i++) {
+        const sc_config_entry *e = &all->e[i];
         if (!strcmp(e->key, "arch")) {
             snprintf(rc->arch, sizeof rc->arch, "%s", e->value);
             continue;
@@ -61,4 +57,18 @@ int sc_run_config_resolve_buf(sc_run_config *rc, const char *role, const char *s
         return sc_errf(err, "no %s architecture: pass --%s ARCH or set 'arch' in %s", role, role,
                        rc->source[0] ? rc->source : "a --config file");
     return 0;
+}
+
+int sc_run_config_resolve_buf(sc_run_config *rc, const char *role, const char *source, const char *text, size_t len,
+                              const char *arch_flag, char *const *sets, int n_sets, sc_err *err) {
+    memset(rc, 0, sizeof *rc);
+    sc_config_init(&rc->trainer);
+    sc_config_init(&rc->model);
+    if (source) snprintf(rc->source, sizeof rc->source, "%s", source);
+    sc_config *all = malloc(sizeof *all);  // ~59 KB: too big for the stack
+    if (!all) return sc_errf(err, "out of memory resolving the %s config", role);
+    sc_config_init(all);
+    int r = merge_and_split(rc, all, role, text, len, arch_flag, sets, n_sets, err);
+    free(all);
+    return r;
 }

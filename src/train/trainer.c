@@ -160,139 +160,190 @@ static sc_tensor *task_loss(sc_ctx *ctx, const sc_trainer *t, sc_tensor *y, cons
     return sc_cross_entropy(ctx, y, lab);
 }
 
+// One run's working state, shared by the pieces of sc_train below.
+typedef struct train_run {
+    sc_trainer *t;
+    sc_ctx *ctx;
+    sc_train_result *res;
+    long total;  // steps planned (epochs × steps per epoch, capped by max_steps)
+    // θ = the model's tensors, then the extra ones (one optimizer, one clip norm over all).
+    sc_tensor *theta[SC_PARAMS_MAX];
+    int n_theta;
+    sc_optim opt;
+    char *best;       // θ at the best validation metric so far (copy_params)
+    uint32_t *order;  // this epoch's shuffled training indices
+    sc_batch b;
+    sc_progress prog;
+    sc_rng shuffle_rng;
+    long step;
+    double t0;
+} train_run;
+
+static int collect_theta(train_run *r, sc_err *err) {
+    const sc_params *sets[2] = {&r->t->model->params, r->t->extra};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; sets[k] && i < sets[k]->n; i++) {
+            if (r->n_theta == SC_PARAMS_MAX)
+                return sc_errf(err, "trainer: more than %d parameter tensors", SC_PARAMS_MAX);
+            r->theta[r->n_theta++] = sets[k]->t[i];
+        }
+    return 0;
+}
+
+// Fisher–Yates over the training indices with the run's own stream, so the
+// order depends on the seed only (not on what else drew from the context's RNG).
+static void shuffle_order(train_run *r) {
+    const sc_trainer *t = r->t;
+    memcpy(r->order, t->train_idx, sizeof(uint32_t) * t->n_train);
+    for (size_t i = t->n_train - 1; i > 0; i--) {
+        size_t j = (size_t)sc_rng_below(&r->shuffle_rng, (uint64_t)i + 1);
+        uint32_t tmp = r->order[i];
+        r->order[i] = r->order[j];
+        r->order[j] = tmp;
+    }
+}
+
+// One optimizer step on the k examples at order + s: forward, task loss (+ the
+// hook's extra loss), gradient, update; then the after_step hook and progress.
+static int train_step(train_run *r, long epoch, size_t s, size_t k, double *loss_sum, long *loss_n, sc_err *err) {
+    sc_trainer *t = r->t;
+    sc_ctx *ctx = r->ctx;
+    sc_model *m = t->model;
+    sc_pipeline *p = t->pipe;
+    const uint32_t *idx = r->order + s;
+    sc_ctx_reset(ctx);
+    double ts = sc_now();
+    sc_inputs in;
+    sc_model_state st;
+    if (sc_batch_fill(&r->b, &p->data, p->has_text ? &p->enc : NULL, idx, k, err)) return -1;
+    sc_inputs_from_batch(ctx, &r->b, p->shape.modality, m->dtype, &in);
+    sc_tensor *y = sc_model_forward(m, ctx, &in, SC_FWD_TRAINING, t->hooks.want_state ? &st : NULL);
+    sc_tensor *loss = y ? task_loss(ctx, t, y, idx, k) : NULL;
+    if (loss && t->hooks.extra_loss) {
+        sc_tensor *extra = t->hooks.extra_loss(t->hooks.user, ctx, m, &in, t->hooks.want_state ? &st : NULL, idx, k);
+        loss = extra ? sc_add(ctx, loss, extra) : NULL;
+    }
+    sc_tensor **g = loss ? sc_grad(ctx, &loss, 1, r->theta, r->n_theta, NULL, 0) : NULL;
+    double lr = sc_schedule_lr(&t->opts.sched, r->step);
+    if (!g || sc_optim_step(&r->opt, ctx, g, lr)) return sc_errf(err, "step %ld: %s", r->step + 1, ctx->err.msg);
+    double lv = sc_tensor_get(loss, 0);
+    if (!isfinite(lv))
+        return sc_errf(err, "step %ld: the loss is %g (diverged; lower lr or raise clip)", r->step + 1, lv);
+    *loss_sum += lv;
+    (*loss_n)++;
+    r->step++;
+    r->res->step_seconds += sc_now() - ts;
+    if (t->hooks.after_step) {
+        double th = sc_now();
+        sc_train_step ds = {.m = m, .opt = &r->opt, .lr = lr, .step = r->step, .epoch = epoch, .idx = idx, .n = k,
+                            .in = &in};
+        if (t->hooks.after_step(t->hooks.user, ctx, &ds, err)) return -1;
+        r->res->hook_seconds += sc_now() - th;
+    }
+    sc_progress_step(&r->prog, r->step, (int)epoch, *loss_sum / (double)*loss_n, NULL);
+    return 0;
+}
+
+// After an epoch: the validation metric, the curves, the best θ so far and the
+// patience count. *stop = 1 once `patience` epochs went by without improving.
+static int end_epoch(train_run *r, long epoch, double loss_sum, long loss_n, long *bad_epochs, int *stop,
+                     sc_err *err) {
+    sc_trainer *t = r->t;
+    sc_train_result *res = r->res;
+    const sc_train_opts *o = &t->opts;
+    sc_pipeline *p = t->pipe;
+    sc_ctx_reset(r->ctx);
+    double metric, rmse;
+    if (sc_evaluate(p, t->model, r->ctx, t->valid_idx, t->n_valid, o->eval_batch, t->labels, t->targets, &metric,
+                    &rmse, err))
+        return -1;
+    if (res->n_curve < SC_MAX_EPOCHS) {  // always: epochs <= SC_MAX_EPOCHS
+        res->valid_curve[res->n_curve] = metric;
+        res->loss_curve[res->n_curve++] = loss_n ? loss_sum / (double)loss_n : 0;
+    }
+    res->epochs_run = epoch;
+    if (t->hooks.after_epoch) t->hooks.after_epoch(t->hooks.user, epoch);
+    int improved = metric > res->best_valid;
+    if (improved) {
+        res->best_valid = metric;
+        res->best_epoch = epoch;
+        copy_params(r->theta, r->n_theta, r->best, 1);
+        *bad_epochs = 0;
+    } else {
+        (*bad_epochs)++;
+    }
+    sc_progress_line(&r->prog, "%s epoch %ld: train loss %.4f, valid %s %.4f%s (%.1f s)", r->prog.label, epoch,
+                     loss_n ? loss_sum / (double)loss_n : 0, p->shape.regression ? "pearson" : "acc", metric,
+                     improved ? " *" : "", sc_now() - r->t0);
+    if (*bad_epochs >= o->patience) {
+        sc_progress_line(&r->prog, "%s early stop: no improvement for %ld epochs", r->prog.label, *bad_epochs);
+        *stop = 1;
+    }
+    return 0;
+}
+
+// Epochs until the step budget, the epoch limit or early stopping; θ ends at
+// the best epoch's values.
+static int train_epochs(train_run *r, sc_err *err) {
+    sc_trainer *t = r->t;
+    const sc_train_opts *o = &t->opts;
+    long bad_epochs = 0;
+    int stop = 0;
+    for (long epoch = 1; epoch <= o->epochs && r->step < r->total && !stop; epoch++) {
+        shuffle_order(r);
+        double loss_sum = 0;
+        long loss_n = 0;
+        for (size_t s = 0; s < t->n_train && r->step < r->total; s += (size_t)o->batch_size) {
+            size_t k = t->n_train - s < (size_t)o->batch_size ? t->n_train - s : (size_t)o->batch_size;
+            if (train_step(r, epoch, s, k, &loss_sum, &loss_n, err)) return -1;
+        }
+        if (end_epoch(r, epoch, loss_sum, loss_n, &bad_epochs, &stop, err)) return -1;
+    }
+    copy_params(r->theta, r->n_theta, r->best, 0);
+    return 0;
+}
+
 int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
     memset(res, 0, sizeof *res);
-    sc_model *m = t->model;
     sc_train_opts *o = &t->opts;
     sc_pipeline *p = t->pipe;
     if (!t->n_train) return sc_errf(err, "training set is empty");
     if (!t->n_valid) return sc_errf(err, "validation set is empty");
     int saved_threads = sc_blas_get_threads();
     sc_blas_set_threads((int)o->threads);
+    train_run r = {.t = t, .ctx = ctx, .res = res};
     long per_epoch = (long)((t->n_train + (size_t)o->batch_size - 1) / (size_t)o->batch_size);
-    long total = per_epoch * o->epochs;
-    if (o->max_steps > 0 && o->max_steps < total) total = o->max_steps;
-    o->sched.total = total;
-    if (o->sched.warmup > total) o->sched.warmup = total;
-    if (sc_schedule_check(&o->sched, err)) return -1;
-
-    // θ = the model's tensors, then the extra ones (one optimizer, one clip norm over all).
-    sc_tensor *theta[SC_PARAMS_MAX];
-    int n_theta = 0;
-    const sc_params *sets[2] = {&m->params, t->extra};
-    for (int k = 0; k < 2; k++)
-        for (int i = 0; sets[k] && i < sets[k]->n; i++) {
-            if (n_theta == SC_PARAMS_MAX) return sc_errf(err, "trainer: more than %d parameter tensors", SC_PARAMS_MAX);
-            theta[n_theta++] = sets[k]->t[i];
-        }
-    sc_optim opt;
-    if (sc_optim_init(&opt, &o->optim, theta, n_theta, err)) return -1;
+    r.total = per_epoch * o->epochs;
+    if (o->max_steps > 0 && o->max_steps < r.total) r.total = o->max_steps;
+    o->sched.total = r.total;
+    if (o->sched.warmup > r.total) o->sched.warmup = r.total;
+    if (sc_schedule_check(&o->sched, err) || collect_theta(&r, err) ||
+        sc_optim_init(&r.opt, &o->optim, r.theta, r.n_theta, err))
+        return -1;  // with o->threads still set, as this function always has on these early errors
     size_t slab = 0;
-    for (int i = 0; i < n_theta; i++) slab += (size_t)theta[i]->numel * sc_dtype_size(theta[i]->dtype);
-    char *best = malloc(slab ? slab : 1);
-    uint32_t *order = malloc(sizeof(uint32_t) * t->n_train);
-    sc_batch b;
-    int rc = -1, batch_ok = 0;
-    if (!best || !order) {
+    for (int i = 0; i < r.n_theta; i++) slab += (size_t)r.theta[i]->numel * sc_dtype_size(r.theta[i]->dtype);
+    r.best = malloc(slab ? slab : 1);
+    r.order = malloc(sizeof(uint32_t) * t->n_train);
+    int rc = -1;
+    if (!r.best || !r.order) {
         sc_errf(err, "trainer: out of memory");
         goto done;
     }
-    if (sc_batch_alloc(&b, &p->data, p->has_text ? &p->enc : NULL, (size_t)o->batch_size, err)) goto done;
-    batch_ok = 1;
-    copy_params(theta, n_theta, best, 1);
-
-    sc_progress prog;
-    sc_progress_init(&prog, t->log, t->label ? t->label : "train", total, o->log_every);
-    double t0 = sc_now();
-    long step = 0, bad_epochs = 0;
+    if (sc_batch_alloc(&r.b, &p->data, p->has_text ? &p->enc : NULL, (size_t)o->batch_size, err)) goto done;
+    copy_params(r.theta, r.n_theta, r.best, 1);
+    sc_progress_init(&r.prog, t->log, t->label ? t->label : "train", r.total, o->log_every);
+    r.t0 = sc_now();
     res->best_valid = -INFINITY;
-    sc_rng shuffle_rng;
-    sc_rng_seed(&shuffle_rng, t->seed ^ 0x5348554646ull);
-    for (long epoch = 1; epoch <= o->epochs && step < total; epoch++) {
-        memcpy(order, t->train_idx, sizeof(uint32_t) * t->n_train);
-        for (size_t i = t->n_train - 1; i > 0; i--) {  // Fisher–Yates with the run's own stream
-            size_t j = (size_t)sc_rng_below(&shuffle_rng, (uint64_t)i + 1);
-            uint32_t tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
-        double loss_sum = 0;
-        long loss_n = 0;
-        for (size_t s = 0; s < t->n_train && step < total; s += (size_t)o->batch_size) {
-            size_t k = t->n_train - s < (size_t)o->batch_size ? t->n_train - s : (size_t)o->batch_size;
-            sc_ctx_reset(ctx);
-            double ts = sc_now();
-            sc_inputs in;
-            sc_model_state st;
-            if (sc_batch_fill(&b, &p->data, p->has_text ? &p->enc : NULL, order + s, k, err)) goto done;
-            sc_inputs_from_batch(ctx, &b, p->shape.modality, m->dtype, &in);
-            sc_tensor *y = sc_model_forward(m, ctx, &in, SC_FWD_TRAINING, t->hooks.want_state ? &st : NULL);
-            sc_tensor *loss = y ? task_loss(ctx, t, y, order + s, k) : NULL;
-            if (loss && t->hooks.extra_loss) {
-                sc_tensor *extra = t->hooks.extra_loss(t->hooks.user, ctx, m, &in, t->hooks.want_state ? &st : NULL,
-                                                       order + s, k);
-                loss = extra ? sc_add(ctx, loss, extra) : NULL;
-            }
-            sc_tensor **g = loss ? sc_grad(ctx, &loss, 1, theta, n_theta, NULL, 0) : NULL;
-            double lr = sc_schedule_lr(&o->sched, step);
-            if (!g || sc_optim_step(&opt, ctx, g, lr)) {
-                sc_errf(err, "step %ld: %s", step + 1, ctx->err.msg);
-                goto done;
-            }
-            double lv = sc_tensor_get(loss, 0);
-            if (!isfinite(lv)) {
-                sc_errf(err, "step %ld: the loss is %g (diverged; lower lr or raise clip)", step + 1, lv);
-                goto done;
-            }
-            loss_sum += lv;
-            loss_n++;
-            step++;
-            res->step_seconds += sc_now() - ts;
-            if (t->hooks.after_step) {
-                double th = sc_now();
-                sc_train_step ds = {.m = m, .opt = &opt, .lr = lr, .step = step, .epoch = epoch, .idx = order + s,
-                                    .n = k, .in = &in};
-                if (t->hooks.after_step(t->hooks.user, ctx, &ds, err)) goto done;
-                res->hook_seconds += sc_now() - th;
-            }
-            sc_progress_step(&prog, step, (int)epoch, loss_sum / (double)loss_n, NULL);
-        }
-        sc_ctx_reset(ctx);
-        double metric, rmse;
-        if (sc_evaluate(p, m, ctx, t->valid_idx, t->n_valid, o->eval_batch, t->labels, t->targets, &metric, &rmse, err))
-            goto done;
-        if (res->n_curve < SC_MAX_EPOCHS) {  // always: epochs <= SC_MAX_EPOCHS
-            res->valid_curve[res->n_curve] = metric;
-            res->loss_curve[res->n_curve++] = loss_n ? loss_sum / (double)loss_n : 0;
-        }
-        res->epochs_run = epoch;
-        if (t->hooks.after_epoch) t->hooks.after_epoch(t->hooks.user, epoch);
-        int improved = metric > res->best_valid;
-        if (improved) {
-            res->best_valid = metric;
-            res->best_epoch = epoch;
-            copy_params(theta, n_theta, best, 1);
-            bad_epochs = 0;
-        } else {
-            bad_epochs++;
-        }
-        sc_progress_line(&prog, "%s epoch %ld: train loss %.4f, valid %s %.4f%s (%.1f s)", prog.label, epoch,
-                         loss_n ? loss_sum / (double)loss_n : 0, p->shape.regression ? "pearson" : "acc", metric,
-                         improved ? " *" : "", sc_now() - t0);
-        if (bad_epochs >= o->patience) {
-            sc_progress_line(&prog, "%s early stop: no improvement for %ld epochs", prog.label, bad_epochs);
-            break;
-        }
-    }
-    copy_params(theta, n_theta, best, 0);
-    res->steps = step;
-    res->seconds = sc_now() - t0;
+    sc_rng_seed(&r.shuffle_rng, t->seed ^ 0x5348554646ull);
+    if (train_epochs(&r, err)) goto done;
+    res->steps = r.step;
+    res->seconds = sc_now() - r.t0;
     rc = 0;
 done:
-    if (batch_ok) sc_batch_free(&b);
-    free(best);
-    free(order);
-    sc_optim_free(&opt);
+    sc_batch_free(&r.b);
+    free(r.best);
+    free(r.order);
+    sc_optim_free(&r.opt);
     sc_blas_set_threads(saved_threads);
     return rc;
 }

@@ -17,7 +17,9 @@
 
 #include "core/err.h"
 
-typedef int (*sc_fuzz_fn)(const uint8_t *data, size_t size);
+// An entry function: feeds one input (any bytes) to the library; returns 0 (as libFuzzer wants).
+typedef int sc_fuzz_entry(const uint8_t *data, size_t size);
+typedef sc_fuzz_entry *sc_fuzz_fn;
 
 typedef struct sc_fuzz_target {
     const char *name;  // tests/fuzz/{corpus,regress}/<name>/, fuzz_<name>.c
@@ -28,17 +30,8 @@ typedef struct sc_fuzz_target {
 // NULL-name terminated.
 extern const sc_fuzz_target sc_fuzz_targets[];
 
-int sc_fuzz_task_yaml(const uint8_t *data, size_t size);
-int sc_fuzz_manifest(const uint8_t *data, size_t size);
-int sc_fuzz_checkpoint(const uint8_t *data, size_t size);
-int sc_fuzz_results(const uint8_t *data, size_t size);
-int sc_fuzz_read_lines(const uint8_t *data, size_t size);
-int sc_fuzz_read_table(const uint8_t *data, size_t size);
-int sc_fuzz_read_jsonl(const uint8_t *data, size_t size);
-int sc_fuzz_read_image(const uint8_t *data, size_t size);
-int sc_fuzz_archive(const uint8_t *data, size_t size);
-int sc_fuzz_tokenizer(const uint8_t *data, size_t size);
-int sc_fuzz_set(const uint8_t *data, size_t size);
+sc_fuzz_entry sc_fuzz_task_yaml, sc_fuzz_manifest, sc_fuzz_checkpoint, sc_fuzz_results, sc_fuzz_read_lines,
+    sc_fuzz_read_table, sc_fuzz_read_jsonl, sc_fuzz_read_image, sc_fuzz_archive, sc_fuzz_tokenizer, sc_fuzz_set;
 
 // ---- helpers shared by the targets (targets.c) ----
 

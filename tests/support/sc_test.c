@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <spng.h>
@@ -77,6 +78,19 @@ int sc_test_ctx_release(void **state) {
     return 0;
 }
 
+int sc_test_run_ctx_group(const char *name, const struct CMUnitTest *tests, size_t n) {
+    struct CMUnitTest *t = calloc(n, sizeof *t);
+    if (!t) return 1;
+    for (size_t i = 0; i < n; i++) {
+        t[i] = tests[i];
+        t[i].setup_func = sc_test_ctx_setup;
+        t[i].teardown_func = sc_test_ctx_release;
+    }
+    int rc = _cmocka_run_group_tests(name, t, n, NULL, sc_test_teardown);
+    free(t);
+    return rc;
+}
+
 uint8_t *sc_test_read_png(const char *path, uint32_t *w, uint32_t *h) {
     size_t n;
     char *buf = sc_test_slurp(path, &n);
@@ -113,6 +127,24 @@ char *sc_test_slurp(const char *path, size_t *n) {
     buf[*n] = '\0';
     fclose(f);
     return buf;
+}
+
+char *sc_test_file_with(const char *path, const char *const *want) {
+    size_t n;
+    char *text = sc_test_slurp(path, &n);
+    if (!text) fail_msg("cannot read %s", path);
+    for (int i = 0; want[i]; i++)
+        if (!strstr(text, want[i])) fail_msg("'%s' is not in %s:\n%s", want[i], path, text);
+    return text;
+}
+
+void sc_test_expect_same_bytes(const char *a, const char *b) {
+    size_t na, nb;
+    char *ba = sc_test_slurp(a, &na), *bb = sc_test_slurp(b, &nb);
+    if (!ba || !bb) fail_msg("cannot read %s", ba ? b : a);
+    if (na != nb || memcmp(ba, bb, na)) fail_msg("%s (%zu bytes) and %s (%zu bytes) differ", a, na, b, nb);
+    free(ba);
+    free(bb);
 }
 
 double sc_test_val(int64_t i, int64_t salt) {

@@ -38,6 +38,11 @@ void sc_test_fill(struct sc_tensor *t, int64_t salt, double scale);
 
 // The whole file, NUL-terminated, malloc'd (free it); NULL if it cannot be read.
 char *sc_test_slurp(const char *path, size_t *n);
+// The whole file (free it), which must exist and contain every string of the
+// NULL-terminated list `want` (fails the test otherwise, naming what is missing).
+char *sc_test_file_with(const char *path, const char *const *want);
+// Files a and b hold the same bytes (fails the test otherwise, or if one cannot be read).
+void sc_test_expect_same_bytes(const char *a, const char *b);
 
 // Group setup/teardown giving each test a 64 MiB engine context in *state
 // (sc_ctx *ctx = *state); the teardown also runs sc_test_teardown.
@@ -45,6 +50,10 @@ int sc_test_ctx_setup(void **state);
 int sc_test_ctx_teardown(void **state);
 // The same per test (cmocka_unit_test_setup_teardown): the release only frees the ctx.
 int sc_test_ctx_release(void **state);
+// Runs a group in which every test gets its own context (sc_test_ctx_setup and
+// sc_test_ctx_release around each), then sc_test_teardown.
+int sc_test_run_ctx_group(const char *name, const struct CMUnitTest *tests, size_t n);
+#define sc_test_run_with_ctx(name, tests) sc_test_run_ctx_group(name, tests, sizeof(tests) / sizeof((tests)[0]))
 
 // Decodes a PNG file to RGB8 (malloc'd, free()) and gives its size; fails the test if unreadable.
 uint8_t *sc_test_read_png(const char *path, uint32_t *w, uint32_t *h);

@@ -10,7 +10,11 @@
 //
 // Explainers are found by name in a registry (explainer.c); each declares its
 // configuration keys with defaults (sc_config_spec) and the size of its own
-// resolved settings (a struct private to its file, e->settings).
+// resolved settings (a struct private to its file, e->settings). Two ways to add
+// one (src/README.md, "How to add"): a built-in is one file in explain/ plus one
+// row in explainer.c's table; a program of your own defines an sc_explainer_def
+// in one file and calls sc_explainer_register before creating it
+// (tests/test_explainer_plugin.c is a complete example).
 #ifndef SC_EXPLAIN_EXPLAINER_H
 #define SC_EXPLAIN_EXPLAINER_H
 
@@ -85,8 +89,26 @@ typedef struct sc_explainer {
     void *settings;           // def->settings_size zeroed bytes, the explainer's own (NULL if 0)
 } sc_explainer;
 
+// The registry: the built-in explainers, then the registered ones in the order
+// they were registered. Names are unique.
 const sc_explainer_def *sc_explainer_find(const char *name);
 const sc_explainer_def *const *sc_explainer_list(int *n);
+
+// The registry's size (the built-ins included) and the longest name.
+#define SC_EXPLAINER_MAX 64
+#define SC_EXPLAINER_NAME_MAX 48
+// Adds an explainer defined outside the library (a research program's own), so
+// that sc_explainer_find / sc_explainer_list, sc_explainer_create and what is
+// built on them (sc_student_run, manifest checks) know it. The definition is
+// borrowed, not copied: it must outlive every use (e.g. a `static const`
+// object). Refuses, with err naming why and nothing changed: a NULL definition,
+// spec or name; a name that is empty, longer than SC_EXPLAINER_NAME_MAX, not
+// made of [a-z0-9-], "none" or "auto" (reserved by the student configuration)
+// or already taken; a missing init or explain; unknown flag bits; a
+// default_beta that is not a positive number; a full table (SC_EXPLAINER_MAX).
+// Call it before creating explainers and before starting threads: the registry
+// is not locked. There is no unregistering.
+int sc_explainer_register(const sc_explainer_def *def, sc_err *err);
 // 1 if the explainer's init creates parameters (e->params) that SMaT can
 // meta-learn (--learn-explainer; `learn: true` in a manifest): its
 // SC_EXPL_LEARNABLE flag, declared rather than discovered, so that a manifest

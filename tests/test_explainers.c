@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "explain/explainer.h"
-#include "ops/ops.h"
-#include "smat/student.h"
+#include "explainer_props.h"
 #include "models_util.h"
+#include "ops/ops.h"
 
 #define V 11
 #define TMAX 7
@@ -39,25 +39,6 @@ static sc_model_shape tab_shape(int64_t F) {
     return s;
 }
 
-// Text: [CLS] then lens[b] words then padding.
-static void text_inputs(sc_ctx *ctx, sc_inputs *in, int64_t B, const int64_t *lens, sc_dtype dt) {
-    sc_rng r;
-    sc_rng_seed(&r, 5);
-    int64_t s[2] = {B, TMAX};
-    memset(in, 0, sizeof *in);
-    in->B = B;
-    in->ids = sc_empty(ctx, SC_I32, 2, s);
-    in->mask = sc_empty(ctx, dt, 2, s);
-    assert_non_null(in->mask);
-    int32_t *ids = in->ids->data;
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t t = 0; t < TMAX; t++) {
-            int real = t <= lens[b];
-            ids[b * TMAX + t] = t == 0 ? 1 : real ? 2 + (int32_t)sc_rng_below(&r, V - 2) : 0;
-            sc_tensor_set(in->mask, b * TMAX + t, real);
-        }
-}
-
 static sc_tensor *rand_tensor(sc_ctx *ctx, sc_dtype dt, int nd, const int64_t *s, uint64_t seed, double lo,
                               double hi) {
     sc_tensor *t = sc_empty(ctx, dt, nd, s);
@@ -66,21 +47,6 @@ static sc_tensor *rand_tensor(sc_ctx *ctx, sc_dtype dt, int nd, const int64_t *s
     sc_rng_seed(&r, seed);
     for (int64_t i = 0; i < t->numel; i++) sc_tensor_set(t, i, lo + (hi - lo) * sc_rng_uniform(&r));
     return t;
-}
-
-static sc_tensor *forward(const sc_model *m, sc_ctx *ctx, const sc_inputs *in, sc_model_state *st) {
-    memset(st, 0, sizeof *st);
-    sc_tensor *out = sc_model_forward(m, ctx, in, 0, st);
-    if (!out) fail_msg("%s", ctx->err.msg);
-    return out;
-}
-
-static void create(sc_explainer *e, const char *name, const char *const *kv, const sc_model *m) {
-    sc_config cfg;
-    sc_err err = {{0}};
-    sc_config_init(&cfg);
-    for (int i = 0; kv && kv[i]; i++) assert_int_equal(sc_config_set_kv(&cfg, kv[i], &err), 0);
-    if (sc_explainer_create(e, name, &cfg, m, &err)) fail_msg("%s: %s", name, err.msg);
 }
 
 static sc_tensor *explain(sc_explainer *e, sc_ctx *ctx, sc_explain_args *a) {
@@ -111,16 +77,16 @@ static void test_attention_one_hot_head(void **state) {
     mu_make(&m, &text_arch, "f64", &sh, 3);
     sc_inputs in;
     int64_t lens[3] = {6, 3, 1};
-    text_inputs(ctx, &in, 3, lens, SC_F64);
+    mu_text_inputs(ctx, &in, 3, TMAX, lens, V, SC_F64, 5);
     sc_model_state st;
-    forward(&m, ctx, &in, &st);
+    mu_forward(&m, ctx, &in, &st);
     sc_explain_args a = {.model = &m, .in = &in, .st = &st};
     for (int agg = 0; agg < 2; agg++) {
         const char *kv[] = {"head_normalizer=none", agg ? "aggregation=cls" : "aggregation=mean", NULL};
         const char *hkv[] = {"layer=1", "head=1", agg ? "aggregation=cls" : "aggregation=mean", NULL};
         sc_explainer e, h;
-        create(&e, "attention", kv, &m);
-        create(&h, "attention-head", hkv, &m);
+        ep_create(&e, "attention", kv, &m);
+        ep_create(&h, "attention-head", hkv, &m);
         assert_int_equal(e.n_layers, 2);
         assert_int_equal(e.n_heads, 2);
         assert_int_equal(e.params.n, 1);
@@ -161,7 +127,7 @@ static void test_gradient_x_input_linear(void **state) {
     int64_t s2[2] = {B, F};
     sc_inputs in = {.B = B, .features = rand_tensor(ctx, SC_F64, 2, s2, 1, -2, 2)};
     sc_model_state st;
-    sc_tensor *out = forward(&m, ctx, &in, &st);
+    sc_tensor *out = mu_forward(&m, ctx, &in, &st);
     int32_t targets[4] = {0, 2, 1, 2};
     sc_explain_args a = {.model = &m, .in = &in, .st = &st, .targets = targets};
     sc_tensor *raw = sc_explain_gradient_raw(ctx, &a, 1);
@@ -179,7 +145,7 @@ static void test_gradient_x_input_linear(void **state) {
     }
     // The explainer is the softmax of raw / 0.1.
     sc_explainer e;
-    create(&e, "gradient-x-input", NULL, &m);
+    ep_create(&e, "gradient-x-input", NULL, &m);
     sc_tensor *s = explain(&e, ctx, &a);
     for (int64_t b = 0; b < B; b++) {
         double tot = 0;
@@ -190,7 +156,7 @@ static void test_gradient_x_input_linear(void **state) {
     sc_explainer_free(&e);
     // sign=abs: the softmax of |raw| / 0.1.
     const char *abs_kv[] = {"sign=abs", NULL};
-    create(&e, "gradient-x-input", abs_kv, &m);
+    ep_create(&e, "gradient-x-input", abs_kv, &m);
     s = explain(&e, ctx, &a);
     for (int64_t b = 0; b < B; b++) {
         double tot = 0;
@@ -230,7 +196,7 @@ static void build(fixture *fx, sc_ctx *ctx, int which, const char *dtype) {
         sc_model_shape sh = text_shape();
         mu_make(&fx->m, &text_arch, dtype, &sh, 3);
         int64_t lens[3] = {6, 2, 4};
-        text_inputs(ctx, &fx->in, 3, lens, dt);
+        mu_text_inputs(ctx, &fx->in, 3, TMAX, lens, V, dt, 5);
     } else if (which == 1) {
         sc_model_shape sh = image_shape();
         mu_make(&fx->m, &vit_arch, dtype, &sh, 4);
@@ -246,7 +212,7 @@ static void build(fixture *fx, sc_ctx *ctx, int which, const char *dtype) {
         fx->in.B = 3;
         fx->in.features = rand_tensor(ctx, dt, 2, s2, 3, -1, 1);
     }
-    fx->out = forward(&fx->m, ctx, &fx->in, &fx->st);
+    fx->out = mu_forward(&fx->m, ctx, &fx->in, &fx->st);
 }
 
 static int needs_attention(const char *name) { return !strncmp(name, "attention", 9); }
@@ -282,7 +248,7 @@ static void test_every_explainer_distribution(void **state) {
                 assert_non_null(strstr(err.msg, "no attention"));
                 continue;
             }
-            create(&e, name, NULL, &fx.m);
+            ep_create(&e, name, NULL, &fx.m);
             sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st, .base = base, .gold = base};
             sc_tensor *s = explain(&e, ctx, &a);
             assert_int_equal(s->shape[0], 3);
@@ -317,7 +283,7 @@ static double loss_value(sc_explainer *e, sc_ctx *ctx, fixture *fx, const sc_ten
     sc_ctx_mark mk = sc_ctx_get_mark(ctx);
     sc_no_grad_begin(ctx);
     sc_model_state st;
-    forward(&fx->m, ctx, &fx->in, &st);
+    mu_forward(&fx->m, ctx, &fx->in, &st);
     sc_explain_args a = {.model = &fx->m, .in = &fx->in, .st = &st};
     sc_tensor *s = explain(e, ctx, &a);
     double v = 0;
@@ -347,7 +313,7 @@ static void test_attention_gradients(void **state) {
         build(&fx, ctx, k == 1 ? 1 : 0, "f64");
         const char *kv[] = {norms[k], NULL};
         sc_explainer e;
-        create(&e, "attention", kv, &fx.m);
+        ep_create(&e, "attention", kv, &fx.m);
         int64_t LH = e.coef->numel;
         for (int64_t i = 0; i < LH; i++) sc_tensor_set(e.coef, i, 0.1 + 0.37 * (double)i / (double)LH);
         sc_tensor *r = rand_tensor(ctx, SC_F64, 2, fx.st.unit_mask->shape, 11, -1, 1);
@@ -379,70 +345,25 @@ static void test_attention_gradients(void **state) {
     }
 }
 
+// Every registered explainer's declared properties are true of it (a new
+// built-in is exercised here by adding its table row): the walk of
+// tests/support/explainer_props.c, which tests/test_explainer_plugin.c runs on
+// an explainer registered from outside the library.
+static void test_registry_properties(void **state) {
+    int n;
+    const sc_explainer_def *const *defs = sc_explainer_list(&n);
+    ep_properties(*state, defs, n);
+}
+
 // With create_graph the gradient explanation of a model is itself a function of
 // the model's parameters (what a student-side explainer needs): same values as
 // without, and its gradient w.r.t. weights matches central differences.
-// Every registered explainer's declared properties are true of it (a new
-// explainer is exercised here by adding its table row): LEARNABLE <=> it owns
-// parameters; STUDENT_OK => on a text transformer forward on the tape, its raw
-// scores (create_graph) depend on the model's parameters (a nonzero gradient);
-// default_beta is positive and is what SMaT's beta=auto picks.
-static void test_registry_properties(void **state) {
-    sc_ctx *ctx = *state;
-    int n;
-    const sc_explainer_def *const *defs = sc_explainer_list(&n);
-    fixture fx;
-    build(&fx, ctx, 0, "f64");
-    for (int i = 0; i < n; i++) {
-        const sc_explainer_def *d = defs[i];
-        assert_true(d->default_beta > 0);
-        assert_true(sc_student_default_beta(d->name) == d->default_beta);
-        sc_explainer e;
-        create(&e, d->name, NULL, &fx.m);
-        if (((d->flags & SC_EXPL_LEARNABLE) != 0) != (e.params.n > 0))
-            fail_msg("%s: LEARNABLE flag %d but %d parameter tensors", d->name, !!(d->flags & SC_EXPL_LEARNABLE),
-                     e.params.n);
-        if (d->flags & SC_EXPL_STUDENT_OK) {
-            sc_ctx_mark mark = sc_ctx_get_mark(ctx);
-            sc_model_state st;
-            sc_tensor *out = forward(&fx.m, ctx, &fx.in, &st);
-            sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &st, .logits = out, .create_graph = 1,
-                                 .raw_scores = 1};
-            sc_tensor *s = explain(&e, ctx, &a);
-            sc_tensor *r = rand_tensor(ctx, SC_F64, 2, s->shape, 17, -1, 1);
-            sc_tensor *L = sc_sum_all(ctx, sc_mul(ctx, s, r));
-            sc_tensor **g = sc_grad(ctx, &L, 1, fx.m.params.t, fx.m.params.n, NULL, 0);
-            if (!g) fail_msg("%s: %s", d->name, ctx->err.msg);
-            double tot = 0;
-            for (int k = 0; k < fx.m.params.n; k++)
-                for (int64_t j = 0; j < g[k]->numel; j++) tot += fabs(sc_tensor_get(g[k], j));
-            if (!(tot > 0) || !isfinite(tot))
-                fail_msg("%s: STUDENT_OK but the gradient of its scores w.r.t. the model is %g", d->name, tot);
-            sc_ctx_rewind(ctx, mark);
-        }
-        sc_explainer_free(&e);
-        if (d->flags & SC_EXPL_STUDENT_OK) {
-            const char *got;
-            sc_err err = {{0}};
-            assert_int_equal(sc_student_explainer_resolve(d->name, &fx.m, &got, &err), 0);
-            assert_string_equal(got, d->name);
-        } else {
-            const char *got;
-            sc_err err = {{0}};
-            assert_int_equal(sc_student_explainer_resolve(d->name, &fx.m, &got, &err), -1);
-            assert_non_null(strstr(err.msg, "gradient-x-input"));  // the message lists what qualifies
-        }
-    }
-    assert_true(sc_student_default_beta("none") == 0);
-    release(&fx, NULL, ctx);
-}
-
 static void test_gradient_create_graph(void **state) {
     sc_ctx *ctx = *state;
     fixture fx;
     build(&fx, ctx, 0, "f64");
     sc_explainer e;
-    create(&e, "gradient-x-input", NULL, &fx.m);
+    ep_create(&e, "gradient-x-input", NULL, &fx.m);
     sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st, .logits = fx.out, .create_graph = 1};
     sc_tensor *s = explain(&e, ctx, &a);
     assert_true(s->requires_grad);
@@ -477,7 +398,7 @@ static void test_permuted_is_derangement(void **state) {
     fixture fx;
     build(&fx, ctx, 2, "f64");  // all units real
     sc_explainer e;
-    create(&e, "permuted", NULL, &fx.m);
+    ep_create(&e, "permuted", NULL, &fx.m);
     int64_t s2[2] = {3, 6};
     sc_tensor *base = rand_tensor(ctx, SC_F64, 2, s2, 9, 0.1, 1);
     for (int64_t b = 0; b < 3; b++) {  // rows normalized
@@ -572,7 +493,7 @@ static void test_occlusion_and_lime(void **state) {
     sc_tensor_set(in.features, 2, 1.5);
     sc_tensor_set(in.features, F + 2, -2.0);
     sc_model_state st;
-    sc_tensor *out = forward(&m, ctx, &in, &st);
+    sc_tensor *out = mu_forward(&m, ctx, &in, &st);
     sc_explain_args a = {.model = &m, .in = &in, .st = &st};
     sc_tensor *raw = sc_explain_occlusion_raw(ctx, &a);
     if (!raw) fail_msg("%s", ctx->err.msg);
@@ -602,7 +523,7 @@ static void test_occlusion_and_lime(void **state) {
     rs.regression = 1;
     mu_make(&m, &lin_arch, "f64", &rs, 9);
     in.features = rand_tensor(ctx, SC_F64, 2, s2, 4, -2, 2);
-    out = forward(&m, ctx, &in, &st);
+    out = mu_forward(&m, ctx, &in, &st);
     sc_tensor *lime = sc_explain_lime_raw(ctx, &a, 40, 0.25, 3);
     sc_tensor *occ = sc_explain_occlusion_raw(ctx, &a);
     if (!lime || !occ) fail_msg("%s", ctx->err.msg);
@@ -639,17 +560,26 @@ static void test_config(void **state) {
         assert_int_equal(sc_explainer_create(&e, bad[i][0], &cfg, &fx.m, &err), -1);
         assert_non_null(strstr(err.msg, key[i]));
     }
-    create(&e, "attention", NULL, &fx.m);
-    assert_int_equal(e.head_norm, SC_NORM_SPARSEMAX);
-    assert_int_equal(e.aggregation, SC_AGG_MEAN);
+    // The resolved configuration holds the defaults; the settings are the
+    // explainer's own (sized by its definition, freed with it).
+    ep_create(&e, "attention", NULL, &fx.m);
+    assert_string_equal(sc_config_str(&e.cfg, "head_normalizer"), "sparsemax");
+    assert_string_equal(sc_config_str(&e.cfg, "aggregation"), "mean");
+    assert_non_null(e.settings);
     assert_int_equal(e.coef->numel, 4);
     for (int i = 0; i < 4; i++) assert_true(sc_tensor_get(e.coef, i) == 0.25f);
     sc_explainer_free(&e);
-    create(&e, "gradient-x-input", NULL, &fx.m);
-    assert_true(e.temperature == 0.1);
+    assert_null(e.settings);
+    sc_explainer_free(&e);  // twice: a no-op
+    ep_create(&e, "gradient-x-input", NULL, &fx.m);
+    assert_string_equal(sc_config_str(&e.cfg, "temperature"), "0.1");
     sc_explainer_free(&e);
-    create(&e, "integrated-gradients", NULL, &fx.m);
-    assert_true(e.steps == 10 && e.temperature == 0.5);
+    ep_create(&e, "integrated-gradients", NULL, &fx.m);
+    assert_string_equal(sc_config_str(&e.cfg, "steps"), "10");
+    assert_string_equal(sc_config_str(&e.cfg, "temperature"), "0.5");
+    sc_explainer_free(&e);
+    ep_create(&e, "attention-x-gradient", NULL, &fx.m);  // settings_size 0: none
+    assert_null(e.settings);
     release(&fx, &e, ctx);
 }
 

@@ -37,27 +37,6 @@ static sc_model_shape text_shape(int64_t n_out, int regression) {
     return s;
 }
 
-// B sequences: [CLS] then len_b words (ids from a fixed generator), then padding to T.
-static void text_inputs(sc_ctx *ctx, sc_inputs *in, int64_t B, int64_t T, const int64_t *lens, sc_dtype dt,
-                        uint64_t seed) {
-    sc_rng r;
-    sc_rng_seed(&r, seed);
-    int64_t s[2] = {B, T};
-    memset(in, 0, sizeof *in);
-    in->B = B;
-    in->ids = sc_empty(ctx, SC_I32, 2, s);
-    in->mask = sc_empty(ctx, dt, 2, s);
-    assert_non_null(in->ids);
-    assert_non_null(in->mask);
-    int32_t *ids = in->ids->data;
-    for (int64_t b = 0; b < B; b++)
-        for (int64_t t = 0; t < T; t++) {
-            int real = t <= lens[b];
-            ids[b * T + t] = t == 0 ? 1 : real ? 2 + (int32_t)sc_rng_below(&r, V - 2) : 0;
-            sc_tensor_set(in->mask, b * T + t, real);
-        }
-}
-
 static int is_bag(const mu_arch *a) { return !strcmp(a->name, "bag"); }
 
 // Forward shapes for several batch sizes and the state's documented layout.
@@ -74,7 +53,7 @@ static void test_shapes_and_state(void **state) {
             sc_inputs in;
             int64_t l[5];
             for (int b = 0; b < 5; b++) l[b] = lens[b] < T ? lens[b] : T - 1;
-            text_inputs(ctx, &in, B, T, l, SC_F32, 10 + (uint64_t)ib);
+            mu_text_inputs(ctx, &in, B, T, l, V, SC_F32, 10 + (uint64_t)ib);
             sc_model_state st;
             sc_tensor *out = sc_model_forward(&m, ctx, &in, 0, &st);
             if (!out) fail_msg("%s: %s", archs[k].name, ctx->err.msg);
@@ -134,7 +113,7 @@ static void test_embeddings_gradient(void **state) {
             if (leaf) mu_set_requires_grad(&m, 0);
             sc_inputs in;
             const int64_t lens[2] = {3, 6}, T = 8;
-            text_inputs(ctx, &in, 2, T, lens, SC_F64, 3);
+            mu_text_inputs(ctx, &in, 2, T, lens, V, SC_F64, 3);
             sc_model_state st;
             sc_tensor *out = sc_model_forward(&m, ctx, &in, leaf ? SC_FWD_EMBED_LEAF : 0, &st);
             assert_non_null(out);
@@ -172,8 +151,8 @@ static void test_padding_invariance(void **state) {
         sc_ctx_reset(ctx);
         const int64_t lens[4] = {2, 4, 1, 0};  // the last: [CLS] alone
         sc_inputs a, b;
-        text_inputs(ctx, &a, 4, 5, lens, SC_F64, 5);
-        text_inputs(ctx, &b, 4, TMAX, lens, SC_F64, 5);  // same words (same draws), more padding
+        mu_text_inputs(ctx, &a, 4, 5, lens, V, SC_F64, 5);
+        mu_text_inputs(ctx, &b, 4, TMAX, lens, V, SC_F64, 5);  // same words (same draws), more padding
         for (int64_t r = 0; r < 4; r++)
             for (int64_t t = 0; t < 5; t++)
                 assert_int_equal(((int32_t *)a.ids->data)[r * 5 + t], ((int32_t *)b.ids->data)[r * TMAX + t]);
@@ -188,7 +167,7 @@ static void test_padding_invariance(void **state) {
             assert_true(fabs(sc_tensor_get(ya, i) - sc_tensor_get(yb, i)) < 1e-10);
         // a batch of one gives the same logits as its row in the batch
         sc_inputs c;
-        text_inputs(ctx, &c, 1, 5, lens, SC_F64, 5);
+        mu_text_inputs(ctx, &c, 1, 5, lens, V, SC_F64, 5);
         sc_tensor *yc = sc_model_forward(&m, ctx, &c, 0, NULL);
         assert_non_null(yc);
         for (int64_t j = 0; j < 3; j++) assert_true(fabs(sc_tensor_get(yc, j) - sc_tensor_get(ya, j)) < 1e-10);
@@ -243,11 +222,11 @@ static void test_inputs(void **state) {
     sc_ctx_reset(ctx);
     sc_inputs in;
     const int64_t lens[1] = {3};
-    text_inputs(ctx, &in, 1, TMAX + 1, lens, SC_F32, 1);
+    mu_text_inputs(ctx, &in, 1, TMAX + 1, lens, V, SC_F32, 1);
     assert_null(sc_model_forward(&m, ctx, &in, 0, NULL));
     assert_non_null(strstr(ctx->err.msg, "max_tokens"));
     sc_ctx_reset(ctx);
-    text_inputs(ctx, &in, 1, 4, lens, SC_F32, 1);
+    mu_text_inputs(ctx, &in, 1, 4, lens, V, SC_F32, 1);
     ((int32_t *)in.ids->data)[2] = V + 5;  // out of the vocabulary
     assert_null(sc_model_forward(&m, ctx, &in, 0, NULL));
     assert_non_null(strstr(ctx->err.msg, "gather_rows"));
@@ -259,8 +238,8 @@ static void test_inputs(void **state) {
         sc_ctx_reset(ctx);
         sc_inputs a, b;
         const int64_t l2[2] = {2, 5};
-        text_inputs(ctx, &a, 2, 7, l2, SC_F64, 3);
-        text_inputs(ctx, &b, 2, 7, l2, SC_F32, 3);
+        mu_text_inputs(ctx, &a, 2, 7, l2, V, SC_F64, 3);
+        mu_text_inputs(ctx, &b, 2, 7, l2, V, SC_F32, 3);
         sc_tensor *ya = sc_model_forward(&m, ctx, &a, 0, NULL), *yb = sc_model_forward(&m, ctx, &b, 0, NULL);
         assert_non_null(ya);
         assert_non_null(yb);
@@ -293,7 +272,7 @@ static void test_param_gradients_fd(void **state) {
         sc_ctx_reset(ctx);
         sc_inputs in;
         const int64_t lens[2] = {3, 5};
-        text_inputs(ctx, &in, 2, 7, lens, SC_F64, 8);
+        mu_text_inputs(ctx, &in, 2, 7, lens, V, SC_F64, 8);
         const int checked = mu_check_logit_grads(ctx, &m, &in, 1, 0,
                                                  &(mu_fd){.coord = token_coord, .coord_arg = &in, .n_coords = 3,
                                                           .tol = 1e-6, .nonzero = 1e-9, .what = archs[k].name});
@@ -328,7 +307,7 @@ static void test_hessian_vector_product(void **state) {
         sc_ctx_reset(ctx);
         sc_inputs in;
         const int64_t lens[2] = {3, 5};
-        text_inputs(ctx, &in, 2, 6, lens, SC_F64, 13);
+        mu_text_inputs(ctx, &in, 2, 6, lens, V, SC_F64, 13);
         sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){2});
         ((int32_t *)labels->data)[0] = 0;
         ((int32_t *)labels->data)[1] = 1;
@@ -387,7 +366,7 @@ static void test_regression_head(void **state) {
         sc_ctx_reset(ctx);
         sc_inputs in;
         const int64_t lens[4] = {1, 2, 3, 4};
-        text_inputs(ctx, &in, 4, 6, lens, SC_F64, 2);
+        mu_text_inputs(ctx, &in, 4, 6, lens, V, SC_F64, 2);
         sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
         mu_expect_shape(out, 2, (int64_t[]){4, 1});
         sc_tensor *loss = sc_mse(ctx, out, sc_full(ctx, SC_F64, 2, (int64_t[]){4, 1}, 0.5));
@@ -405,7 +384,7 @@ static sc_tensor *word5_loss(sc_ctx *ctx, sc_model *m, void *arg) {
     int64_t lens[16];
     for (int b = 0; b < B; b++) lens[b] = 2 + b % 4;
     sc_inputs in;
-    text_inputs(ctx, &in, B, T, lens, SC_F32, 77);  // the same 16 examples every step
+    mu_text_inputs(ctx, &in, B, T, lens, V, SC_F32, 77);  // the same 16 examples every step
     sc_tensor *labels = sc_empty(ctx, SC_I32, 1, (int64_t[]){B});
     for (int b = 0; b < B; b++) {
         int has = 0;
@@ -482,7 +461,7 @@ static void test_dropout_modes(void **state) {
         sc_ctx_reset(ctx);
         sc_inputs in;
         const int64_t lens[3] = {3, 5, 6};
-        text_inputs(ctx, &in, 3, 7, lens, SC_F64, 1);
+        mu_text_inputs(ctx, &in, 3, 7, lens, V, SC_F64, 1);
         sc_tensor *e1 = sc_model_forward(&m, ctx, &in, 0, NULL), *e2 = sc_model_forward(&m, ctx, &in, 0, NULL);
         sc_tensor *t1 = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
         sc_tensor *t2 = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
@@ -517,7 +496,7 @@ static void test_default_configs(void **state) {
         sc_ctx_reset(ctx);
         sc_inputs in;
         const int64_t lens[2] = {10, 31};
-        text_inputs(ctx, &in, 2, 32, lens, SC_F32, 1);
+        mu_text_inputs(ctx, &in, 2, 32, lens, V, SC_F32, 1);
         sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
         if (!out) fail_msg("%s", ctx->err.msg);
         mu_expect_shape(out, 2, (int64_t[]){2, 2});

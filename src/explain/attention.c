@@ -15,6 +15,14 @@
 
 static const char *const agg_names[] = {"mean", "cls", NULL};
 
+// Resolved settings of every attention explainer (e->settings). Fixed
+// coefficients have head_norm SC_NORM_NONE; attention-head's layer and head are
+// folded into them.
+typedef struct attention_settings {
+    int head_norm, unit_norm, aggregation;
+    double temperature;
+} attention_settings;
+
 sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, int aggregation) {
     const sc_model_state *st = a->st;
     int L = st->n_layers;
@@ -57,46 +65,50 @@ sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, in
 }
 
 static sc_tensor *attention_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
-    sc_tensor *A = sc_explain_attention_logits(ctx, a, e->aggregation);  // (B, L*H, U)
+    const attention_settings *s = e->settings;
+    sc_tensor *A = sc_explain_attention_logits(ctx, a, s->aggregation);  // (B, L*H, U)
     if (!A) return NULL;
     int64_t LH = (int64_t)e->n_layers * e->n_heads;
     if (A->shape[1] != LH)
         return sc_fail(ctx, "attention explainer: model has %lld heads, explainer was built for %lld",
                        (long long)A->shape[1], (long long)LH);
     sc_tensor *c = e->coef;  // (L*H)
-    sc_tensor *w = e->head_norm == SC_NORM_SOFTMAX     ? sc_softmax(ctx, c, -1)
-                   : e->head_norm == SC_NORM_SPARSEMAX ? sc_sparsemax(ctx, c)
-                   : e->head_norm == SC_NORM_ENTMAX15  ? sc_entmax15(ctx, c)
+    sc_tensor *w = s->head_norm == SC_NORM_SOFTMAX     ? sc_softmax(ctx, c, -1)
+                   : s->head_norm == SC_NORM_SPARSEMAX ? sc_sparsemax(ctx, c)
+                   : s->head_norm == SC_NORM_ENTMAX15  ? sc_entmax15(ctx, c)
                                                        : c;
     int64_t ws[3] = {1, LH, 1};
     sc_tensor *z = sc_sum(ctx, sc_mul(ctx, A, sc_reshape(ctx, w, 3, ws)), 1, 0);  // (B, U)
-    if (a->raw_scores) return sc_mul_scalar(ctx, z, 1.0 / e->temperature);
-    return sc_explain_normalize(ctx, z, a->st->unit_mask, e->unit_norm, e->temperature);
+    if (a->raw_scores) return sc_mul_scalar(ctx, z, 1.0 / s->temperature);
+    return sc_explain_normalize(ctx, z, a->st->unit_mask, s->unit_norm, s->temperature);
 }
 
 // Settings common to every attention explainer.
 static int common(sc_explainer *e, const sc_model *m, sc_err *err) {
+    attention_settings *s = e->settings;
     if (e->n_layers <= 0 || e->n_heads <= 0)
         return sc_errf(err, "explainer %s: model '%s' exposes no attention", e->def->name, m->def->name);
-    if (sc_config_choice(&e->cfg, "aggregation", agg_names, &e->aggregation, err) ||
-        sc_config_choice(&e->cfg, "unit_normalizer", sc_explain_norm_names, &e->unit_norm, err) ||
-        sc_config_double(&e->cfg, "temperature", 1e-6, 1e6, &e->temperature, err))
+    if (sc_config_choice(&e->cfg, "aggregation", agg_names, &s->aggregation, err) ||
+        sc_config_choice(&e->cfg, "unit_normalizer", sc_explain_norm_names, &s->unit_norm, err) ||
+        sc_config_double(&e->cfg, "temperature", 1e-6, 1e6, &s->temperature, err))
         return -1;
     return 0;
 }
 
 // A fixed (not learnable) coefficient vector in the explainer's arena.
 static int fixed_coef(sc_explainer *e, const sc_model *m, sc_err *err) {
+    attention_settings *s = e->settings;
     int64_t LH = (int64_t)e->n_layers * e->n_heads;
     e->coef = sc_empty_in(&e->params.arena, m->dtype, 1, &LH);
     if (!e->coef) return sc_errf(err, "explainer %s: out of memory", e->def->name);
-    e->head_norm = SC_NORM_NONE;
+    s->head_norm = SC_NORM_NONE;
     return 0;
 }
 
 static int init_learned(sc_explainer *e, const sc_model *m, sc_err *err) {
+    attention_settings *s = e->settings;
     if (common(e, m, err) ||
-        sc_config_choice(&e->cfg, "head_normalizer", sc_explain_norm_names, &e->head_norm, err))
+        sc_config_choice(&e->cfg, "head_normalizer", sc_explain_norm_names, &s->head_norm, err))
         return -1;
     int64_t LH = (int64_t)e->n_layers * e->n_heads;
     e->coef = sc_params_add(&e->params, "coef", m->dtype, 1, &LH, err);
@@ -125,8 +137,6 @@ static int init_head(sc_explainer *e, const sc_model *m, sc_err *err) {
         sc_config_long(&e->cfg, "head", 0, e->n_heads - 1, &head, err))
         return -1;
     if (layer < 0) layer += e->n_layers;
-    e->layer = (int)layer;
-    e->head = (int)head;
     sc_tensor_set(e->coef, layer * e->n_heads + head, 1.0);
     return 0;
 }
@@ -151,13 +161,13 @@ static const sc_config_spec head_spec[] = {
 
 const sc_explainer_def sc_explainer_attention = {
     "attention", "learnable mix of every layer's heads (SMaT)", learned_spec, 5.0,
-    SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK, init_learned, attention_explain};
+    SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK, init_learned, attention_explain, sizeof(attention_settings)};
 const sc_explainer_def sc_explainer_attention_uniform = {
     "attention-uniform", "static attention: all layers, uniform heads", fixed_spec, 5.0, SC_EXPL_STUDENT_OK,
-    init_uniform, attention_explain};
+    init_uniform, attention_explain, sizeof(attention_settings)};
 const sc_explainer_def sc_explainer_attention_last_layer = {
     "attention-last-layer", "uniform heads of the last layer", fixed_spec, 5.0, SC_EXPL_STUDENT_OK,
-    init_last_layer, attention_explain};
+    init_last_layer, attention_explain, sizeof(attention_settings)};
 const sc_explainer_def sc_explainer_attention_head = {
     "attention-head", "a single head (layer, head)", head_spec, 5.0, SC_EXPL_STUDENT_OK, init_head,
-    attention_explain};
+    attention_explain, sizeof(attention_settings)};

@@ -11,14 +11,18 @@
 #include "explain/explainer.h"
 #include "ops/ops.h"
 
+typedef struct control_settings {
+    uint64_t seed;  // of the random scores / of the derangement
+} control_settings;
+
 static sc_tensor *random_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
     const sc_tensor *um = a->st->unit_mask;  // (B, U)
     sc_tensor *z = sc_empty(ctx, um->dtype, 2, um->shape);
     if (!z) return NULL;
     sc_rng r;
-    sc_rng_seed(&r, e->seed);
+    sc_rng_seed(&r, ((const control_settings *)e->settings)->seed);
     for (int64_t i = 0; i < z->numel; i++) sc_tensor_set(z, i, sc_rng_normal(&r));
-    return sc_explain_normalize(ctx, z, um, SC_NORM_SOFTMAX, e->temperature);
+    return sc_explain_normalize(ctx, z, um, SC_NORM_SOFTMAX, 1.0);
 }
 
 static sc_tensor *permuted_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
@@ -34,7 +38,7 @@ static sc_tensor *permuted_explain(sc_explainer *e, sc_ctx *ctx, const sc_explai
     if (!pi || !out) return sc_fail(ctx, "explainer permuted: out of step memory");
     for (int64_t b = 0; b < B; b++) pi[b] = b;
     sc_rng r;
-    sc_rng_seed(&r, e->seed);
+    sc_rng_seed(&r, ((const control_settings *)e->settings)->seed);
     for (int64_t i = B - 1; i > 0; i--) {  // Sattolo: j < i, so the result is a single cycle
         int64_t j = (int64_t)sc_rng_below(&r, (uint64_t)i), t = pi[i];
         pi[i] = pi[j];
@@ -94,8 +98,7 @@ static int init_control(sc_explainer *e, const sc_model *m, sc_err *err) {
     (void)m;
     long seed;
     if (sc_config_long(&e->cfg, "seed", 0, 2147483647L, &seed, err)) return -1;
-    e->seed = (uint64_t)seed;
-    e->temperature = 1.0;
+    ((control_settings *)e->settings)->seed = (uint64_t)seed;
     return 0;
 }
 
@@ -105,10 +108,10 @@ static const sc_config_spec spec[] = {
 };
 
 const sc_explainer_def sc_explainer_random = {"random", "control: softmax of fixed random scores", spec, 5.0, 0,
-                                              init_control, random_explain};
+                                              init_control, random_explain, sizeof(control_settings)};
 const sc_explainer_def sc_explainer_permuted = {
     "permuted", "control: another example's explanation (a fixed derangement of the batch)", spec, 5.0, 0,
-    init_control, permuted_explain};
+    init_control, permuted_explain, sizeof(control_settings)};
 const sc_explainer_def sc_explainer_rationale = {
     "rationale", "control: the task's ground-truth rationale, uniform over gold units", spec, 5.0, 0,
-    init_control, rationale_explain};
+    init_control, rationale_explain, sizeof(control_settings)};

@@ -1,7 +1,9 @@
 // explainer.c — the explainer registry, creation, and the shared normalizers.
 #include "explain/explainer.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/ops.h"
@@ -11,26 +13,63 @@ extern const sc_explainer_def sc_explainer_attention, sc_explainer_attention_uni
     sc_explainer_gradient_x_input, sc_explainer_attention_x_gradient, sc_explainer_random,
     sc_explainer_permuted, sc_explainer_rationale, sc_explainer_integrated_gradients, sc_explainer_occlusion, sc_explainer_lime;
 
-static const sc_explainer_def *const registry[] = {
+// The built-ins, then what sc_explainer_register added; NULL after the last.
+static const sc_explainer_def *registry[SC_EXPLAINER_MAX] = {
     &sc_explainer_attention,       &sc_explainer_attention_uniform, &sc_explainer_attention_last_layer,
     &sc_explainer_attention_head,  &sc_explainer_gradient_norm,     &sc_explainer_gradient_x_input,
     &sc_explainer_attention_x_gradient, &sc_explainer_random,       &sc_explainer_permuted,
     &sc_explainer_rationale,
     &sc_explainer_integrated_gradients, &sc_explainer_occlusion,    &sc_explainer_lime,
 };
-#define N_REG ((int)(sizeof registry / sizeof registry[0]))
+
+static int n_registry(void) {
+    int n = 0;
+    while (n < SC_EXPLAINER_MAX && registry[n]) n++;
+    return n;
+}
 
 const char *const sc_explain_norm_names[] = {"softmax", "sparsemax", "entmax15", "none", NULL};
 
 const sc_explainer_def *sc_explainer_find(const char *name) {
-    for (int i = 0; i < N_REG; i++)
+    for (int i = 0, n = n_registry(); name && i < n; i++)
         if (!strcmp(registry[i]->name, name)) return registry[i];
     return NULL;
 }
 
 const sc_explainer_def *const *sc_explainer_list(int *n) {
-    *n = N_REG;
+    *n = n_registry();
     return registry;
+}
+
+int sc_explainer_register(const sc_explainer_def *d, sc_err *err) {
+    if (!d || !d->name) return sc_errf(err, "register explainer: no definition or no name");
+    const char *nm = d->name;
+    size_t len = strlen(nm);
+    if (len == 0 || len > SC_EXPLAINER_NAME_MAX)
+        return sc_errf(err, "register explainer '%s': a name has 1 to %d characters", nm, SC_EXPLAINER_NAME_MAX);
+    for (size_t i = 0; i < len; i++)
+        if (!((nm[i] >= 'a' && nm[i] <= 'z') || (nm[i] >= '0' && nm[i] <= '9') || nm[i] == '-'))
+            return sc_errf(err, "register explainer '%s': a name is made of a-z, 0-9 and '-' only", nm);
+    if (!strcmp(nm, "none") || !strcmp(nm, "auto"))
+        return sc_errf(err, "register explainer '%s': the name is reserved ('none': no explainer, 'auto': the "
+                       "student's default)", nm);
+    if (sc_explainer_find(nm)) return sc_errf(err, "register explainer '%s': the name is taken", nm);
+    if (!d->init || !d->explain) return sc_errf(err, "register explainer '%s': init and explain are required", nm);
+    if (!d->spec)
+        return sc_errf(err, "register explainer '%s': no spec (a configuration without keys is {{NULL, NULL, NULL}})",
+                       nm);
+    if (d->flags & ~(unsigned)(SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK))
+        return sc_errf(err, "register explainer '%s': unknown flags 0x%x (SC_EXPL_LEARNABLE, SC_EXPL_STUDENT_OK)", nm,
+                       d->flags & ~(unsigned)(SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK));
+    if (!(d->default_beta > 0) || !isfinite(d->default_beta))
+        return sc_errf(err, "register explainer '%s': default_beta %g must be a positive number (beta=auto uses it)",
+                       nm, d->default_beta);
+    int n = n_registry();
+    if (n == SC_EXPLAINER_MAX)
+        return sc_errf(err, "register explainer '%s': the registry is full (SC_EXPLAINER_MAX = %d explainers, the "
+                       "built-ins included)", nm, SC_EXPLAINER_MAX);
+    registry[n] = d;
+    return 0;
 }
 
 int sc_explainer_learnable(const sc_explainer_def *d) { return d && (d->flags & SC_EXPL_LEARNABLE); }
@@ -50,6 +89,10 @@ int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg,
     if (sc_config_apply_defaults(&e->cfg, e->def->spec, what, err)) return -1;
     if (sc_config_check_known(&e->cfg, specs, 1, what, err)) return -1;
     if (sc_params_init(&e->params, (size_t)1 << 16, err)) return -1;
+    if (e->def->settings_size && !(e->settings = calloc(1, e->def->settings_size))) {
+        sc_explainer_free(e);
+        return sc_errf(err, "explainer %s: out of memory for its settings", name);
+    }
     e->n_layers = m->info.n_layers;  // the model's geometry, known since it was built
     e->n_heads = m->info.n_heads;
     if (e->def->init(e, m, err)) {
@@ -67,6 +110,8 @@ int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg,
 
 void sc_explainer_free(sc_explainer *e) {
     sc_params_free(&e->params);
+    free(e->settings);
+    e->settings = NULL;
     e->coef = NULL;
 }
 

@@ -9,7 +9,12 @@
 // state comes from a forward pass on the tape, w.r.t. the model parameters too.
 //
 // Explainers are found by name in a registry (explainer.c); each declares its
-// configuration keys with defaults (sc_config_spec).
+// configuration keys with defaults (sc_config_spec) and the size of its own
+// resolved settings (a struct private to its file, e->settings). Two ways to add
+// one (src/README.md, "How to add"): a built-in is one file in explain/ plus one
+// row in explainer.c's table; a program of your own defines an sc_explainer_def
+// in one file and calls sc_explainer_register before creating it
+// (tests/test_explainer_plugin.c is a complete example).
 #ifndef SC_EXPLAIN_EXPLAINER_H
 #define SC_EXPLAIN_EXPLAINER_H
 
@@ -55,30 +60,55 @@ typedef struct sc_explainer_def {
     // stand in for them), 0.2 for the sharper gradient/perturbation scores.
     double default_beta;
     unsigned flags;  // SC_EXPL_*
-    // Reads e->cfg (defaults applied) and may create parameters in e->params.
+    // Reads e->cfg (defaults applied) into its settings (e->settings), may create
+    // parameters in e->params and may point e->coef at the coefficients the
+    // result files record. On failure it returns -1 and leaves the rest to
+    // sc_explainer_create (which frees e).
     int (*init)(struct sc_explainer *e, const sc_model *m, sc_err *err);
     sc_tensor *(*explain)(struct sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a);
+    // Bytes of the explainer's own settings struct: sc_explainer_create gives
+    // e->settings that many zeroed bytes before init (NULL when 0), and
+    // sc_explainer_free frees them. Only the explainer's file knows their type.
+    size_t settings_size;
 } sc_explainer_def;
 
 // Normalizers (explainer.c, explain/losses.h); NONE divides a nonnegative z by its sum.
 typedef enum sc_expl_norm { SC_NORM_SOFTMAX = 0, SC_NORM_SPARSEMAX, SC_NORM_ENTMAX15, SC_NORM_NONE } sc_expl_norm;
 enum { SC_AGG_MEAN = 0, SC_AGG_CLS };
 
+// What every explainer has; what only one explainer reads lives in its settings.
 typedef struct sc_explainer {
     const sc_explainer_def *def;
     sc_config cfg;            // resolved configuration
     sc_params params;         // learnable parameters (params.n == 0 if none)
-    int n_layers, n_heads;    // of the model's attention (0 if none)
-    // Resolved settings (meaning per explainer).
-    int head_norm, unit_norm, aggregation, layer, head;
-    int steps, rule, samples;  // integrated gradients; lime
-    double temperature, kernel_width;
-    uint64_t seed;
-    sc_tensor *coef;          // (L*H) head coefficients: learnable (in params) or fixed
+    int n_layers, n_heads;    // of the model's attention (0 if none), from m->info
+    // The coefficients the result files record (φ of the teacher's explainer, ψ
+    // of the student's): learnable (in params) or fixed; NULL if it has none.
+    // The attention explainers' (L*H) head coefficients.
+    sc_tensor *coef;
+    void *settings;           // def->settings_size zeroed bytes, the explainer's own (NULL if 0)
 } sc_explainer;
 
+// The registry: the built-in explainers, then the registered ones in the order
+// they were registered. Names are unique.
 const sc_explainer_def *sc_explainer_find(const char *name);
 const sc_explainer_def *const *sc_explainer_list(int *n);
+
+// The registry's size (the built-ins included) and the longest name.
+#define SC_EXPLAINER_MAX 64
+#define SC_EXPLAINER_NAME_MAX 48
+// Adds an explainer defined outside the library (a research program's own), so
+// that sc_explainer_find / sc_explainer_list, sc_explainer_create and what is
+// built on them (sc_student_run, manifest checks) know it. The definition is
+// borrowed, not copied: it must outlive every use (e.g. a `static const`
+// object). Refuses, with err naming why and nothing changed: a NULL definition,
+// spec or name; a name that is empty, longer than SC_EXPLAINER_NAME_MAX, not
+// made of [a-z0-9-], "none" or "auto" (reserved by the student configuration)
+// or already taken; a missing init or explain; unknown flag bits; a
+// default_beta that is not a positive number; a full table (SC_EXPLAINER_MAX).
+// Call it before creating explainers and before starting threads: the registry
+// is not locked. There is no unregistering.
+int sc_explainer_register(const sc_explainer_def *def, sc_err *err);
 // 1 if the explainer's init creates parameters (e->params) that SMaT can
 // meta-learn (--learn-explainer; `learn: true` in a manifest): its
 // SC_EXPL_LEARNABLE flag, declared rather than discovered, so that a manifest
@@ -87,10 +117,11 @@ const sc_explainer_def *const *sc_explainer_list(int *n);
 int sc_explainer_learnable(const sc_explainer_def *d);
 
 // Resolves cfg over the definition's defaults (unknown keys are errors; NULL:
-// the defaults alone), reads the model's attention geometry from m->info, and
-// runs init.
+// the defaults alone), reads the model's attention geometry from m->info,
+// allocates the settings, and runs init. On failure nothing is left to free.
 int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg, const sc_model *m, sc_err *err);
-// Frees the slab: rewind or reset the ctx first if its tape still uses e->coef.
+// Frees the slab and the settings: rewind or reset the ctx first if its tape
+// still uses the explainer's parameters. A no-op on a zeroed or freed explainer.
 void sc_explainer_free(sc_explainer *e);
 
 // Saliency (B, U) in the model's dtype; NULL with ctx->err set on failure.

@@ -11,6 +11,14 @@
 #include "explain/explainer.h"
 #include "ops/ops.h"
 
+// Resolved settings of gradient-norm and gradient-x-input (e->settings);
+// attention-x-gradient has none.
+typedef struct gradient_settings {
+    int unit_norm;
+    int sign_abs;  // gradient-x-input: sign=abs
+    double temperature;
+} gradient_settings;
+
 sc_tensor *sc_explain_gradient_raw(sc_ctx *ctx, const sc_explain_args *a, int kind) {
     if (ctx->failed) return NULL;
     int saved_no_grad = ctx->no_grad;
@@ -53,8 +61,9 @@ sc_tensor *sc_explain_gradient_raw(sc_ctx *ctx, const sc_explain_args *a, int ki
 // The distribution, or with a->raw_scores the scores raw / T its normalizer
 // would read (a student explainer: the explanation loss normalizes them itself).
 static sc_tensor *finish(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a, sc_tensor *raw) {
-    if (a->raw_scores) return raw ? sc_mul_scalar(ctx, raw, 1.0 / e->temperature) : NULL;
-    return sc_explain_normalize(ctx, raw, a->st->unit_mask, e->unit_norm, e->temperature);
+    const gradient_settings *s = e->settings;
+    if (a->raw_scores) return raw ? sc_mul_scalar(ctx, raw, 1.0 / s->temperature) : NULL;
+    return sc_explain_normalize(ctx, raw, a->st->unit_mask, s->unit_norm, s->temperature);
 }
 
 static sc_tensor *grad_norm_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
@@ -62,8 +71,9 @@ static sc_tensor *grad_norm_explain(sc_explainer *e, sc_ctx *ctx, const sc_expla
 }
 
 static sc_tensor *grad_x_input_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
+    const gradient_settings *s = e->settings;
     sc_tensor *raw = sc_explain_gradient_raw(ctx, a, 1);  // (B, U)
-    if (e->rule == 1) raw = sc_abs(ctx, raw);              // sign=abs
+    if (s->sign_abs) raw = sc_abs(ctx, raw);
     return finish(e, ctx, a, raw);
 }
 
@@ -77,8 +87,9 @@ static sc_tensor *attn_x_grad_explain(sc_explainer *e, sc_ctx *ctx, const sc_exp
 
 static int init_grad(sc_explainer *e, const sc_model *m, sc_err *err) {
     (void)m;
-    if (sc_config_choice(&e->cfg, "unit_normalizer", sc_explain_norm_names, &e->unit_norm, err) ||
-        sc_config_double(&e->cfg, "temperature", 1e-6, 1e6, &e->temperature, err))
+    gradient_settings *s = e->settings;
+    if (sc_config_choice(&e->cfg, "unit_normalizer", sc_explain_norm_names, &s->unit_norm, err) ||
+        sc_config_double(&e->cfg, "temperature", 1e-6, 1e6, &s->temperature, err))
         return -1;
     return 0;
 }
@@ -86,7 +97,8 @@ static int init_grad(sc_explainer *e, const sc_model *m, sc_err *err) {
 static const char *const sign_names[] = {"signed", "abs", NULL};
 
 static int init_gxi(sc_explainer *e, const sc_model *m, sc_err *err) {
-    return init_grad(e, m, err) || sc_config_choice(&e->cfg, "sign", sign_names, &e->rule, err) ? -1 : 0;
+    gradient_settings *s = e->settings;
+    return init_grad(e, m, err) || sc_config_choice(&e->cfg, "sign", sign_names, &s->sign_abs, err) ? -1 : 0;
 }
 
 static int init_attn_x_grad(sc_explainer *e, const sc_model *m, sc_err *err) {
@@ -110,10 +122,10 @@ static const sc_config_spec empty_spec[] = {{NULL, NULL, NULL}};
 
 const sc_explainer_def sc_explainer_gradient_norm = {
     "gradient-norm", "softmax of ||d logit / d embedding|| per unit", norm_spec, 0.2, SC_EXPL_STUDENT_OK,
-    init_grad, grad_norm_explain};
+    init_grad, grad_norm_explain, sizeof(gradient_settings)};
 const sc_explainer_def sc_explainer_gradient_x_input = {
     "gradient-x-input", "softmax of <d logit / d embedding, embedding> / T per unit", gxi_spec, 0.2,
-    SC_EXPL_STUDENT_OK, init_gxi, grad_x_input_explain};
+    SC_EXPL_STUDENT_OK, init_gxi, grad_x_input_explain, sizeof(gradient_settings)};
 const sc_explainer_def sc_explainer_attention_x_gradient = {
     "attention-x-gradient", "static attention times gradient norm, renormalized", empty_spec, 0.2, 0,
-    init_attn_x_grad, attn_x_grad_explain};
+    init_attn_x_grad, attn_x_grad_explain, 0};

@@ -240,22 +240,36 @@ sc_tensor *sc_explain_lime_raw(sc_ctx *ctx, const sc_explain_args *a, int sample
 
 // ---- the explainers ----------------------------------------------------------------
 
+// Resolved settings of the three explainers (e->settings); each reads its own.
+typedef struct perturb_settings {
+    int unit_norm;
+    double temperature;
+    int steps, trapezoid;  // integrated-gradients
+    int samples;           // lime
+    double kernel_width;   // lime
+    uint64_t seed;         // lime
+} perturb_settings;
+
 static sc_tensor *ig_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
-    return sc_explain_normalize(ctx, sc_explain_ig_raw(ctx, a, e->steps, e->rule), a->st->unit_mask,
-                                e->unit_norm, e->temperature);
+    const perturb_settings *s = e->settings;
+    return sc_explain_normalize(ctx, sc_explain_ig_raw(ctx, a, s->steps, s->trapezoid), a->st->unit_mask,
+                                s->unit_norm, s->temperature);
 }
 static sc_tensor *occlusion_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
-    return sc_explain_normalize(ctx, sc_explain_occlusion_raw(ctx, a), a->st->unit_mask, e->unit_norm,
-                                e->temperature);
+    const perturb_settings *s = e->settings;
+    return sc_explain_normalize(ctx, sc_explain_occlusion_raw(ctx, a), a->st->unit_mask, s->unit_norm,
+                                s->temperature);
 }
 static sc_tensor *lime_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
-    return sc_explain_normalize(ctx, sc_explain_lime_raw(ctx, a, e->samples, e->kernel_width, e->seed),
-                                a->st->unit_mask, e->unit_norm, e->temperature);
+    const perturb_settings *s = e->settings;
+    return sc_explain_normalize(ctx, sc_explain_lime_raw(ctx, a, s->samples, s->kernel_width, s->seed),
+                                a->st->unit_mask, s->unit_norm, s->temperature);
 }
 
 static int init_norm(sc_explainer *e, sc_err *err) {
-    return sc_config_choice(&e->cfg, "unit_normalizer", sc_explain_norm_names, &e->unit_norm, err) ||
-                   sc_config_double(&e->cfg, "temperature", 1e-6, 1e6, &e->temperature, err)
+    perturb_settings *s = e->settings;
+    return sc_config_choice(&e->cfg, "unit_normalizer", sc_explain_norm_names, &s->unit_norm, err) ||
+                   sc_config_double(&e->cfg, "temperature", 1e-6, 1e6, &s->temperature, err)
                ? -1
                : 0;
 }
@@ -263,11 +277,12 @@ static int init_norm(sc_explainer *e, sc_err *err) {
 static int init_ig(sc_explainer *e, const sc_model *m, sc_err *err) {
     (void)m;
     static const char *const rules[] = {"midpoint", "trapezoid", NULL};
+    perturb_settings *s = e->settings;
     long steps;
     if (init_norm(e, err) || sc_config_long(&e->cfg, "steps", 1, 10000, &steps, err) ||
-        sc_config_choice(&e->cfg, "rule", rules, &e->rule, err))
+        sc_config_choice(&e->cfg, "rule", rules, &s->trapezoid, err))
         return -1;
-    e->steps = (int)steps;
+    s->steps = (int)steps;
     return 0;
 }
 static int init_occlusion(sc_explainer *e, const sc_model *m, sc_err *err) {
@@ -276,13 +291,14 @@ static int init_occlusion(sc_explainer *e, const sc_model *m, sc_err *err) {
 }
 static int init_lime(sc_explainer *e, const sc_model *m, sc_err *err) {
     (void)m;
+    perturb_settings *s = e->settings;
     long samples, seed;
     if (init_norm(e, err) || sc_config_long(&e->cfg, "samples", 2, 100000, &samples, err) ||
-        sc_config_double(&e->cfg, "kernel_width", 1e-3, 1e3, &e->kernel_width, err) ||
+        sc_config_double(&e->cfg, "kernel_width", 1e-3, 1e3, &s->kernel_width, err) ||
         sc_config_long(&e->cfg, "seed", 0, 2147483647L, &seed, err))
         return -1;
-    e->samples = (int)samples;
-    e->seed = (uint64_t)seed;
+    s->samples = (int)samples;
+    s->seed = (uint64_t)seed;
     return 0;
 }
 
@@ -307,9 +323,9 @@ static const sc_config_spec lime_spec[] = {
 
 const sc_explainer_def sc_explainer_integrated_gradients = {
     "integrated-gradients", "integrated gradients from the zero embedding, softmax(raw / T)", ig_spec, 0.2, 0,
-    init_ig, ig_explain};
+    init_ig, ig_explain, sizeof(perturb_settings)};
 const sc_explainer_def sc_explainer_occlusion = {
     "occlusion", "leave one unit out: drop in the predicted class's probability", occlusion_spec, 0.2, 0,
-    init_occlusion, occlusion_explain};
+    init_occlusion, occlusion_explain, sizeof(perturb_settings)};
 const sc_explainer_def sc_explainer_lime = {"lime", "LIME: weighted least squares on sampled unit masks",
-                                            lime_spec, 0.2, 0, init_lime, lime_explain};
+                                            lime_spec, 0.2, 0, init_lime, lime_explain, sizeof(perturb_settings)};

@@ -21,6 +21,33 @@ void mu_make(sc_model *m, const mu_arch *a, const char *dtype, const sc_model_sh
     if (sc_model_create(m, def, shape, &cfg, seed, &err)) fail_msg("%s", err.msg);
 }
 
+void mu_text_inputs(sc_ctx *ctx, sc_inputs *in, int64_t B, int64_t T, const int64_t *lens, int64_t V, sc_dtype dt,
+                    uint64_t seed) {
+    sc_rng r;
+    sc_rng_seed(&r, seed);
+    int64_t s[2] = {B, T};
+    memset(in, 0, sizeof *in);
+    in->B = B;
+    in->ids = sc_empty(ctx, SC_I32, 2, s);
+    in->mask = sc_empty(ctx, dt, 2, s);
+    assert_non_null(in->ids);
+    assert_non_null(in->mask);
+    int32_t *ids = in->ids->data;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t < T; t++) {
+            int real = t <= lens[b];
+            ids[b * T + t] = t == 0 ? 1 : real ? 2 + (int32_t)sc_rng_below(&r, (uint64_t)(V - 2)) : 0;
+            sc_tensor_set(in->mask, b * T + t, real);
+        }
+}
+
+sc_tensor *mu_forward(const sc_model *m, sc_ctx *ctx, const sc_inputs *in, sc_model_state *st) {
+    memset(st, 0, sizeof *st);
+    sc_tensor *out = sc_model_forward(m, ctx, in, 0, st);
+    if (!out) fail_msg("%s", ctx->err.msg);
+    return out;
+}
+
 void mu_expect_shape(const sc_tensor *t, int nd, const int64_t *shape) {
     assert_non_null(t);
     assert_int_equal(t->ndim, nd);

@@ -1,7 +1,9 @@
 // models_util.h — what the model tests (test_models_text.c, _vision.c,
 // _tabular.c) share: an architecture under test as a table row, building it,
-// shape checks, the seeding check, a tiny training run that must fit, and the
-// finite-difference check of derivatives with respect to every parameter.
+// text inputs and a forward pass, shape checks, the seeding check, a tiny
+// training run that must fit, and the finite-difference check of derivatives
+// with respect to every parameter. The explainer tests build their models and
+// inputs with it too.
 // Needs sc_test.h (cmocka) first.
 #ifndef SC_TEST_MODELS_UTIL_H
 #define SC_TEST_MODELS_UTIL_H
@@ -16,6 +18,14 @@ typedef struct mu_arch {
 
 // Builds a's model for `shape` with dtype=`dtype` from `seed`; fails the test on an error.
 void mu_make(sc_model *m, const mu_arch *a, const char *dtype, const sc_model_shape *shape, uint64_t seed);
+
+// B text sequences (B, T) in ctx: [CLS] (id 1), then lens[b] words drawn from
+// [2, V) by a generator seeded with `seed`, then padding (id 0, mask 0).
+void mu_text_inputs(sc_ctx *ctx, sc_inputs *in, int64_t B, int64_t T, const int64_t *lens, int64_t V, sc_dtype dt,
+                    uint64_t seed);
+
+// The forward pass (evaluation mode) filling *st; fails the test on an error.
+sc_tensor *mu_forward(const sc_model *m, sc_ctx *ctx, const sc_inputs *in, sc_model_state *st);
 
 // t is non-NULL with nd dimensions of the given sizes.
 void mu_expect_shape(const sc_tensor *t, int nd, const int64_t *shape);

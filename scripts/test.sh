@@ -102,6 +102,10 @@ smoke 0 "scaffold --help" --help
 smoke 0 "scaffold selfcheck" selfcheck
 smoke 2 "unknown command exits 2" no-such-command
 smoke 2 "unknown flag exits 2" --no-such-flag
+# The benchmarks' numbers are not checked (timing is not a test), but they must run.
+smoke 0 "scaffold bench engine --quick runs" bench engine --quick
+smoke 0 "scaffold bench train --quick runs" bench train --quick
+smoke 0 "scaffold bench meta --quick runs" bench meta --quick
 
 if [ $memcheck -eq 1 ]; then
   echo "== memcheck (valgrind)"

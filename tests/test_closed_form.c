@@ -249,8 +249,8 @@ static void rig_open(theta_rig *r, int n, const double *values) {
 
 static void rig_close(theta_rig *r) {
     sc_optim_free(&r->o);
+    sc_ctx_free(&r->ctx);  // first: the tape borrows the slab (core/params.h)
     sc_params_free(&r->P);
-    sc_ctx_free(&r->ctx);
 }
 
 // Sets up the optimizer over θ with the case's state.

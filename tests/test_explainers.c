@@ -110,11 +110,11 @@ static void test_attention_one_hot_head(void **state) {
                 assert_true(fabs(sc_tensor_get(sh1, b * TMAX + k) - want) < 1e-12);
             }
         }
+        sc_ctx_reset(ctx);  // first: the tape borrows the explainers' slabs (core/params.h)
         sc_explainer_free(&e);
         sc_explainer_free(&h);
     }
     sc_model_free(&m);
-    sc_ctx_reset(ctx);
 }
 
 // A linear model: <d f_y/d x, x>_f = w_{f,y} x_f = f_y(x) - f_y(x with x_f = 0).
@@ -172,8 +172,8 @@ static void test_gradient_x_input_linear(void **state) {
     assert_int_equal(sc_config_set_kv(&cfg, "sign=both", &err), 0);
     assert_int_equal(sc_explainer_create(&e, "gradient-x-input", &cfg, &m, &err), -1);
     assert_non_null(strstr(err.msg, "sign"));
-    sc_model_free(&m);
     sc_ctx_reset(ctx);
+    sc_model_free(&m);
 }
 
 typedef struct fixture {
@@ -183,11 +183,11 @@ typedef struct fixture {
     sc_tensor *out;
 } fixture;
 
-// Frees e (if any) and fx's model, and resets ctx.
+// Resets ctx, then frees e (if any) and fx's model: the tape borrows their slabs.
 static void release(fixture *fx, sc_explainer *e, sc_ctx *ctx) {
+    sc_ctx_reset(ctx);
     if (e) sc_explainer_free(e);
     sc_model_free(&fx->m);
-    sc_ctx_reset(ctx);
 }
 
 static void build(fixture *fx, sc_ctx *ctx, int which, const char *dtype) {
@@ -516,6 +516,7 @@ static void test_occlusion_and_lime(void **state) {
         }
         assert_true(fabs(p[0] - p[1]) > 1e-6);  // the unit does matter
     }
+    sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h); `in` is rebuilt below
     sc_model_free(&m);
 
     sc_model_shape rs = tab_shape(F);
@@ -537,8 +538,8 @@ static void test_occlusion_and_lime(void **state) {
             assert_true(fabs(sc_tensor_get(occ, b * F + u) - want) < 1e-12);
         }
     }
-    sc_model_free(&m);
     sc_ctx_reset(ctx);
+    sc_model_free(&m);
 }
 
 // Configuration errors name the key; defaults are the documented ones.

@@ -90,8 +90,8 @@ static void test_info_matches_forward(void **state) {
             fail_msg("%s %s: info (layers %d, heads %d, units %lld, offset %d) but the forward pass reports "
                      "(%d, %d, %lld, %d)", d->role, d->name, f->n_layers, f->n_heads, (long long)f->n_units,
                      f->unit_offset, st.n_layers, st.n_heads, (long long)st.n_units, st.unit_offset);
-        sc_model_free(&m);
         sc_ctx_reset(ctx);
+        sc_model_free(&m);
     }
 }
 

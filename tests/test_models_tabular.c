@@ -70,6 +70,7 @@ static void test_shapes_and_state(void **state) {
             const int64_t width = layers ? sc_params_get(&m.params, "mlp.0.w")->shape[1] : NF;
             mu_expect_shape(st.pooled, 2, (int64_t[]){B, width});
         }
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -125,6 +126,7 @@ static void test_embeddings_gradient(void **state) {
             }
             if (mode == 1) mu_set_requires_grad(&m, 1);
         }
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -187,6 +189,7 @@ static void test_param_gradients_fd(void **state) {
         // logit[2, 1]; ReLU kinks are measure-zero for random inputs; 1e-5 steps stay on one side
         mu_check_logit_grads(ctx, &m, &in, 2, 1,
                              &(mu_fd){.coord = quarter_coord, .n_coords = 4, .tol = 1e-6, .what = archs[k].name});
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -225,6 +228,7 @@ static void test_overfit(void **state) {
             mu_expect_fit(ctx, &m, &(mu_fit){.loss = tiny_task_loss, .arg = &regression,
                                              .steps = sc_test_quick() ? 80 : 300, .lr = 1e-2,
                                              .target = sc_test_quick() ? 0.5 : 0.05, .relative = 1, .what = what});
+            sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
             sc_model_free(&m);
         }
     }
@@ -244,6 +248,7 @@ static void test_default_configs(void **state) {
         features(ctx, &in, 6, SC_F32, 1);
         sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
         mu_expect_shape(out, 2, (int64_t[]){6, 1});
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }

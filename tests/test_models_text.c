@@ -96,6 +96,7 @@ static void test_shapes_and_state(void **state) {
                 }
             }
         }
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -136,6 +137,7 @@ static void test_embeddings_gradient(void **state) {
             assert_true(other == 0.0);  // examples do not mix
             if (leaf) mu_set_requires_grad(&m, 1);
         }
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -171,6 +173,7 @@ static void test_padding_invariance(void **state) {
         sc_tensor *yc = sc_model_forward(&m, ctx, &c, 0, NULL);
         assert_non_null(yc);
         for (int64_t j = 0; j < 3; j++) assert_true(fabs(sc_tensor_get(yc, j) - sc_tensor_get(ya, j)) < 1e-10);
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -277,6 +280,7 @@ static void test_param_gradients_fd(void **state) {
                                                  &(mu_fd){.coord = token_coord, .coord_arg = &in, .n_coords = 3,
                                                           .tol = 1e-6, .nonzero = 1e-9, .what = archs[k].name});
         assert_true(checked >= m.params.n);  // most coordinates carry gradient
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -351,6 +355,7 @@ static void test_hessian_vector_product(void **state) {
         if (!(scale > 1e-6 && worst < 1e-6 * fmax(1.0, scale)))
             fail_msg("%s %s: Hessian-vector product off by %.3g (scale %.3g)", archs[k].role, archs[k].name, worst,
                      scale);
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -373,6 +378,7 @@ static void test_regression_head(void **state) {
         sc_tensor **g = sc_grad(ctx, &loss, 1, m.params.t, m.params.n, NULL, 0);
         assert_non_null(g);
         assert_true(mu_max_abs(g[m.params.n - 2]) > 0);  // head.w
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -404,6 +410,7 @@ static void test_overfit_tiny_task(void **state) {
         snprintf(what, sizeof what, "%s %s", archs[k].role, archs[k].name);
         mu_expect_fit(ctx, &m, &(mu_fit){.loss = word5_loss, .steps = sc_test_quick() ? 60 : 250, .lr = 1e-2,
                                          .target = sc_test_quick() ? 0.45 : 0.05, .what = what});
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -475,6 +482,7 @@ static void test_dropout_modes(void **state) {
         assert_true(d_eval == 0.0);
         assert_true(d_train > 1e-6);
         assert_true(d_tt > 1e-6);
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -500,6 +508,7 @@ static void test_default_configs(void **state) {
         sc_tensor *out = sc_model_forward(&m, ctx, &in, SC_FWD_TRAINING, NULL);
         if (!out) fail_msg("%s", ctx->err.msg);
         mu_expect_shape(out, 2, (int64_t[]){2, 2});
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }

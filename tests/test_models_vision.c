@@ -126,6 +126,7 @@ static void test_shapes_and_state(void **state) {
                 }
             }
         }
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -159,6 +160,7 @@ static void test_vit_cls_offset(void **state) {
             if (b == 1 && (q == u + 1 || key == u + 1)) assert_true(d > 1e-9);
             else assert_true(d == 0.0);
         }
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -210,6 +212,7 @@ static void test_embeddings_gradient(void **state) {
         for (int64_t i = 0; i < ge->numel; i++)
             assert_true(fabs(sc_tensor_get(g2[0], i) - sc_tensor_get(ge, i)) < 1e-12);
         mu_set_requires_grad(&m, 1);
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -254,6 +257,7 @@ static void test_cam(void **state) {
         sc_tensor **g = sc_grad(ctx, &y, 1, &hw, 1, NULL, 0);
         assert_non_null(g);
         assert_true(mu_max_abs(g[0]) > 0);
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -272,6 +276,7 @@ static void test_seed_determinism(void **state) {
         assert_non_null(ya);
         assert_non_null(yb);
         assert_memory_equal(ya->data, yb->data, sizeof(float) * (size_t)ya->numel);
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&a);
         sc_model_free(&b);
     }
@@ -326,6 +331,7 @@ static void test_bad_image_size(void **state) {
         assert_null(sc_model_forward(&m, ctx, &wrong, 0, NULL));
         assert_true(ctx->failed);
         if (!strstr(ctx->err.msg, "f64")) fail_msg("%s", ctx->err.msg);
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
     // the grid helpers themselves
@@ -354,6 +360,7 @@ static void test_param_gradients_fd(void **state) {
         const int checked = mu_check_logit_grads(
             ctx, &m, &in, 1, 0, &(mu_fd){.n_coords = 3, .tol = 1e-6, .nonzero = 1e-9, .what = archs[k].m.name});
         assert_true(checked >= m.params.n);  // most coordinates carry gradient
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -417,6 +424,7 @@ static void test_second_order(void **state) {
                                                  .nonzero = 1e-8, .what = archs[k].m.name, .label = "Hv"});
         if (nonzero < n_checked / 2)
             fail_msg("%s: only %d of %d Hv coordinates non-zero", archs[k].m.name, nonzero, n_checked);
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -441,6 +449,7 @@ static void test_regression_head(void **state) {
         sc_tensor **g = sc_grad(ctx, &loss, 1, &hw, 1, NULL, 0);
         assert_non_null(g);
         assert_true(mu_max_abs(g[0]) > 0);
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -478,6 +487,7 @@ static void test_overfit_tiny_images(void **state) {
         mu_expect_fit(ctx, &m, &(mu_fit){.loss = square_side_loss, .steps = sc_test_quick() ? 70 : 150,
                                          .lr = is_cnn(&archs[k]) ? 1e-2 : 3e-3,  // the ViTs spike at 1e-2
                                          .target = sc_test_quick() ? 0.5 : 0.05, .what = what});
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }
@@ -510,6 +520,7 @@ static void test_checkpoint_round_trip(void **state) {
             const sc_tensor *c1 = sc_contiguous(ctx, s1.cam), *c2 = sc_contiguous(ctx, s2.cam);
             assert_memory_equal(c1->data, c2->data, sizeof(float) * (size_t)c1->numel);
         }
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&l);
         sc_model_free(&m2);
         sc_model_free(&m);
@@ -538,6 +549,7 @@ static void test_default_configs(void **state) {
         mu_expect_shape(out, 2, (int64_t[]){2, 10});
         assert_int_equal(st.n_units, 49);
         mu_expect_shape(st.embeddings, 3, (int64_t[]){2, 49, 16});
+        sc_ctx_reset(ctx);  // the tape borrows the slab (core/params.h)
         sc_model_free(&m);
     }
 }

@@ -144,9 +144,9 @@ static double compare_forms(const sc_optim_cfg *cfg, int steps, double lr, int c
     model_init(&C, SC_F64);
     assert_true(max_abs_diff(C.P.t[0], w.A.P.t[0]) > 1e-4);
     if (chain) assert_true(max_abs_diff(C.P.t[0], w.B.P.t[0]) == 0.0);
+    sc_ctx_free(&ctx);  // first: the tape borrows the slabs (core/params.h)
     sc_params_free(&C.P);
     twin_free(&w);
-    sc_ctx_free(&ctx);
     return worst;
 }
 
@@ -207,8 +207,8 @@ static void test_forms_f32(void **state) {
             assert_int_equal(np[i]->dtype, SC_F32);
             assert_true(max_abs_diff(np[i], w.A.P.t[i]) < 1e-6);
         }
+        sc_ctx_reset(&ctx);  // first: the tape borrows the slabs (core/params.h)
         twin_free(&w);
-        sc_ctx_reset(&ctx);
     }
     sc_ctx_free(&ctx);
 }
@@ -299,9 +299,9 @@ static void test_reference_values(void **state) {
             assert_true(fabs(sc_tensor_get(th, i) - ref[i]) <= 1e-14);
         }
         assert_int_equal(o.t, 2);
+        sc_ctx_reset(&ctx);  // the tape borrows the slab (core/params.h)
         sc_optim_free(&o);
         sc_params_free(&P);
-        sc_ctx_reset(&ctx);
     }
     sc_ctx_free(&ctx);
 }
@@ -345,6 +345,7 @@ static double minimize_quadratic(sc_optim_cfg cfg, const sc_schedule *sched, int
     double x[3], d = 0;
     quad_solution(x);
     for (int i = 0; i < 3; i++) d = fmax(d, fabs(sc_tensor_get(th, i) - x[i]));
+    sc_ctx_reset(&ctx);  // the tape borrows the slab (core/params.h)
     sc_optim_free(&o);
     sc_params_free(&P);
     sc_ctx_free(&ctx);
@@ -465,6 +466,7 @@ static void run_training(sc_dtype dt, sc_optim_cfg cfg, int steps, unsigned char
         n += b;
     }
     *n_out = n;
+    sc_ctx_reset(&ctx);  // the tape borrows the slab (core/params.h)
     sc_optim_free(&o);
     sc_params_free(&A.P);
     sc_ctx_free(&ctx);
@@ -526,6 +528,7 @@ static void test_errors(void **state) {
     g[1] = NULL;
     assert_int_equal(sc_optim_step(&o, &ctx, g, 0.1), -1);
     assert_non_null(strstr(ctx.err.msg, "missing"));
+    sc_ctx_reset(&ctx);  // the tape borrows the slab (core/params.h)
     sc_optim_free(&o);
     sc_params_free(&A.P);
     sc_ctx_free(&ctx);

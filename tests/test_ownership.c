@@ -6,7 +6,10 @@
 // belongs in this list.
 #include "sc_test.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "autograd/engine.h"
@@ -24,6 +27,7 @@
 #include "io/checkpoint.h"
 #include "io/result_read.h"
 #include "models/model.h"
+#include "ops/ops.h"
 #include "optim/optim.h"
 #include "report/compare.h"
 #include "report/html.h"
@@ -100,10 +104,58 @@ static void test_second_free_is_noop(void **state) {
     sc_arena_free(&a);
 }
 
+// Freeing a parameter slab that a live tape still reads is the one ownership
+// error a caller can make silently (the next sc_grad would read freed memory):
+// it is refused loudly. In a child process, which must abort with the message;
+// after a reset the same free is fine.
+static void test_tape_borrow_is_checked(void **state) {
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        sc_err err;
+        sc_ctx ctx;
+        sc_params p;
+        if (sc_ctx_init(&ctx, 1 << 20, 1, &err) || sc_params_init(&p, 1 << 16, &err)) _exit(3);
+        sc_tensor *w = sc_params_add(&p, "w", SC_F64, 1, (int64_t[]){4}, &err);
+        sc_tensor *y = sc_mul(&ctx, w, w);  // a node that reads w
+        if (!y) _exit(4);
+        sc_params_free(&p);                  // while the tape still holds it: aborts
+        _exit(0);
+    }
+    close(fds[1]);
+    static char buf[1 << 16];  // the message (and, under valgrind, its report of the abort)
+    ssize_t n = 0, k;
+    while (n < (ssize_t)sizeof buf - 1 && (k = read(fds[0], buf + n, sizeof buf - 1 - (size_t)n)) > 0) n += k;
+    buf[n] = '\0';
+    close(fds[0]);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(n > 0);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    if (!strstr(buf, "freed while the tape of a live context still reads it")) fail_msg("stderr: %s", buf);
+    // The contract kept: reset first, then free.
+    sc_err err;
+    sc_ctx ctx;
+    sc_params p;
+    assert_int_equal(sc_ctx_init(&ctx, 1 << 20, 1, &err), 0);
+    assert_int_equal(sc_params_init(&p, 1 << 16, &err), 0);
+    sc_tensor *w = sc_params_add(&p, "w", SC_F64, 1, (int64_t[]){4}, &err);
+    assert_non_null(sc_mul(&ctx, w, w));
+    sc_ctx_reset(&ctx);
+    sc_params_free(&p);
+    sc_ctx_free(&ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_free_on_zeroed_is_noop),
         cmocka_unit_test(test_second_free_is_noop),
+        cmocka_unit_test(test_tape_borrow_is_checked),
     };
     return cmocka_run_group_tests_name("ownership", tests, NULL, sc_test_teardown);
 }

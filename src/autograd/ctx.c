@@ -1,17 +1,73 @@
 // ctx.c — step arena, sticky errors, tensor creation, recording onto the tape.
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "autograd/engine.h"
+#include "core/params.h"
+
+// ---- the tape borrows parameter slabs (core/params.h): the check ----------
+// The live contexts, so that sc_params_free can ask whether a tape still reads
+// the slab it is about to release. Contexts past MAX_LIVE are not tracked (the
+// check then covers the first MAX_LIVE; a process has a handful).
+#define MAX_LIVE 1024
+static sc_ctx *live[MAX_LIVE];
+static int n_live;
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int reads(const sc_tensor *t, const char *lo, const char *hi) {
+    if (!t) return 0;
+    const char *self = (const char *)t, *data = t->data;
+    return (self >= lo && self < hi) || (data && data >= lo && data < hi);
+}
+
+// Aborts when a live tape holds a node that reads [lo, hi): a tape entry would
+// outlive the memory it points to, and the next sc_grad would read freed memory.
+static void check_release(const void *lo_, const void *hi_) {
+    const char *lo = lo_, *hi = hi_;
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < n_live; i++)
+        for (const sc_node *nd = live[i]->tape; nd; nd = nd->prev) {
+            int hit = reads(nd->out, lo, hi) || reads(nd->saved[0], lo, hi) || reads(nd->saved[1], lo, hi);
+            for (int k = 0; k < nd->n_in && !hit; k++) hit = reads(nd->in[k], lo, hi);
+            if (hit) {
+                fprintf(stderr, "scaffold: a parameter slab is freed while the tape of a live context still reads it "
+                                "(op %s, node %u): reset, rewind or free the context first (core/params.h)\n",
+                        nd->op ? nd->op->name : "?", nd->idx);
+                abort();
+            }
+        }
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void track(sc_ctx *ctx, int add) {
+    pthread_mutex_lock(&live_lock);
+    int at = -1;
+    for (int i = 0; i < n_live && at < 0; i++)
+        if (live[i] == ctx) at = i;
+    if (add && at < 0 && n_live < MAX_LIVE) live[n_live++] = ctx;
+    if (!add && at >= 0) live[at] = live[--n_live];
+    sc_params_set_release_check(check_release);
+    pthread_mutex_unlock(&live_lock);
+}
 
 int sc_ctx_init(sc_ctx *ctx, size_t arena_bytes, uint64_t seed, sc_err *err) {
     memset(ctx, 0, sizeof *ctx);
     sc_rng_seed(&ctx->rng, seed);
-    return sc_arena_init(&ctx->arena, arena_bytes, "step", err);
+    if (sc_arena_init(&ctx->arena, arena_bytes, "step", err)) return -1;
+    track(ctx, 1);
+    return 0;
 }
 
-void sc_ctx_free(sc_ctx *ctx) { sc_arena_free(&ctx->arena); }
+void sc_ctx_free(sc_ctx *ctx) {
+    track(ctx, 0);
+    sc_arena_free(&ctx->arena);
+    ctx->tape = NULL;
+    ctx->n_nodes = 0;
+}
 
 void sc_ctx_reset(sc_ctx *ctx) {
     sc_arena_reset(&ctx->arena, 0);

@@ -192,7 +192,8 @@ int sc_bench_engine(FILE *out, int quick) {
         }
     }
     sc_blas_set_threads(saved_threads);
+    int failed = ctx.failed;
+    sc_ctx_free(&ctx);  // first: the tape borrows the slab (core/params.h)
     sc_params_free(&b.P);
-    sc_ctx_free(&ctx);
-    return ctx.failed;
+    return failed;
 }

@@ -7,7 +7,15 @@ int sc_params_init(sc_params *p, size_t cap_bytes, sc_err *err) {
     return sc_arena_init(&p->arena, cap_bytes, "params", err);
 }
 
-void sc_params_free(sc_params *p) { sc_arena_free(&p->arena); }
+static sc_slab_release_check release_check;
+
+void sc_params_set_release_check(sc_slab_release_check fn) { release_check = fn; }
+
+void sc_params_free(sc_params *p) {
+    if (release_check && p->arena.base && p->arena.cap)
+        release_check(p->arena.base, (const char *)p->arena.base + p->arena.cap);
+    sc_arena_free(&p->arena);
+}
 
 sc_tensor *sc_params_add(sc_params *p, const char *name, sc_dtype dtype, int ndim, const int64_t *shape,
                          sc_err *err) {

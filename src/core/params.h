@@ -23,7 +23,15 @@ typedef struct sc_params {
 } sc_params;
 
 int sc_params_init(sc_params *p, size_t cap_bytes, sc_err *err);
+// Releases the slab (a no-op on a zeroed or freed one). The tape BORROWS
+// parameter memory: every context whose tape still reads this slab must be
+// reset, rewound past those nodes, or freed first. That contract is checked:
+// the autograd layer installs a hook (sc_params_set_release_check) that walks
+// the live contexts' tapes and aborts, naming the contract, if one does.
 void sc_params_free(sc_params *p);
+// The check sc_params_free runs on [lo, hi) before releasing it (NULL: none).
+typedef void (*sc_slab_release_check)(const void *lo, const void *hi);
+void sc_params_set_release_check(sc_slab_release_check fn);
 // Adds a zero-initialized parameter (requires_grad = 1). Names must be unique.
 sc_tensor *sc_params_add(sc_params *p, const char *name, sc_dtype dtype, int ndim, const int64_t *shape,
                          sc_err *err);

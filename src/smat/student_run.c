@@ -21,8 +21,6 @@ static const char *const student_trainer_defaults[][2] = {
     {"schedule", "constant"}, {"warmup", "0"}, {"epochs", "30"},  {"patience", "5"},     {NULL, NULL},
 };
 
-
-
 sc_student_run_cfg sc_student_run_defaults(void) {
     sc_student_run_cfg c;
     memset(&c, 0, sizeof c);

@@ -70,6 +70,6 @@ void ep_properties(sc_ctx *ctx, const sc_explainer_def *const *defs, int n) {
         }
     }
     assert_true(sc_student_default_beta("none") == 0);
-    sc_model_free(&m);
     sc_ctx_reset(ctx);
+    sc_model_free(&m);
 }

@@ -345,6 +345,64 @@ static void test_attention_gradients(void **state) {
     }
 }
 
+// learn_temperature: log T is a second parameter, starting at log(temperature);
+// at that value the explanation equals the static one at that temperature; its
+// gradient and second derivative match central differences (f64); and it is
+// refused where a temperature means nothing (unit_normalizer=none).
+static void test_attention_learned_temperature(void **state) {
+    sc_ctx *ctx = *state;
+    fixture fx;
+    build(&fx, ctx, 0, "f64");
+    const char *kv[] = {"learn_temperature=true", "temperature=0.5", "head_normalizer=softmax", NULL};
+    const char *kv_static[] = {"temperature=0.5", "head_normalizer=softmax", NULL};
+    sc_explainer e, f;
+    ep_create(&e, "attention", kv, &fx.m);
+    ep_create(&f, "attention", kv_static, &fx.m);
+    assert_int_equal(e.params.n, 2);
+    sc_tensor *lt = sc_params_get(&e.params, "log_temperature");
+    assert_non_null(lt);
+    assert_true(fabs(sc_tensor_get(lt, 0) - log(0.5)) < 1e-15);
+    for (int64_t i = 0; i < e.coef->numel; i++) {
+        double c = 0.1 + 0.37 * (double)i / (double)e.coef->numel;
+        sc_tensor_set(e.coef, i, c), sc_tensor_set(f.coef, i, c);
+    }
+    sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st};
+    sc_tensor *se = explain(&e, ctx, &a), *sf = explain(&f, ctx, &a);
+    for (int64_t i = 0; i < se->numel; i++) assert_true(fabs(sc_tensor_get(se, i) - sc_tensor_get(sf, i)) < 1e-12);
+    sc_tensor_set(lt, 0, 0.3);  // away from the start, so the check is not at a special point
+    sc_tensor *r = rand_tensor(ctx, SC_F64, 2, fx.st.unit_mask->shape, 5, -1, 1);
+    sc_tensor *L = sc_sum_all(ctx, sc_mul(ctx, explain(&e, ctx, &a), r));
+    sc_tensor **g = sc_grad(ctx, &L, 1, &lt, 1, NULL, 1);  // create_graph: differentiate it again
+    if (!g) fail_msg("%s", ctx->err.msg);
+    const double h = 1e-5, g0 = sc_tensor_get(g[0], 0);
+    double fd = loss_fd(&e, ctx, &fx, r, lt, 0, h);
+    if (fabs(fd - g0) > 1e-7 * (1 + fabs(fd))) fail_msg("dL/dlogT: analytic %.12g, central difference %.12g", g0, fd);
+    assert_true(fabs(g0) > 1e-6);  // the temperature matters
+    sc_tensor **gg = sc_grad(ctx, &g[0], 1, &lt, 1, NULL, 0);
+    if (!gg) fail_msg("%s", ctx->err.msg);
+    // The second derivative against central differences of the first.
+    double d1[2];
+    for (int k = 0; k < 2; k++) {
+        sc_tensor_set(lt, 0, 0.3 + (k ? -h : h));
+        d1[k] = loss_fd(&e, ctx, &fx, r, lt, 0, h);
+    }
+    sc_tensor_set(lt, 0, 0.3);
+    double fd2 = (d1[0] - d1[1]) / (2 * h), an2 = sc_tensor_get(gg[0], 0);
+    if (fabs(fd2 - an2) > 1e-4 * (1 + fabs(fd2)))
+        fail_msg("d2L/dlogT2: analytic %.10g, central difference %.10g", an2, fd2);
+    sc_ctx_reset(ctx);
+    sc_explainer_free(&f);
+    sc_explainer_free(&e);
+    sc_config cfg;
+    sc_err err = {{0}};
+    sc_config_init(&cfg);
+    assert_int_equal(sc_config_set_kv(&cfg, "learn_temperature=true", &err), 0);
+    assert_int_equal(sc_config_set_kv(&cfg, "unit_normalizer=none", &err), 0);
+    assert_int_equal(sc_explainer_create(&e, "attention", &cfg, &fx.m, &err), -1);
+    assert_non_null(strstr(err.msg, "learn_temperature"));
+    release(&fx, NULL, ctx);
+}
+
 // Every registered explainer's declared properties are true of it (a new
 // built-in is exercised here by adding its table row): the walk of
 // tests/support/explainer_props.c, which tests/test_explainer_plugin.c runs on
@@ -591,6 +649,7 @@ int main(void) {
         cmocka_unit_test(test_gradient_create_graph),   cmocka_unit_test(test_permuted_is_derangement),
         cmocka_unit_test(test_ig_completeness),         cmocka_unit_test(test_occlusion_and_lime),
         cmocka_unit_test(test_config),                 cmocka_unit_test(test_registry_properties),
+        cmocka_unit_test(test_attention_learned_temperature),
     };
     return cmocka_run_group_tests(tests, sc_test_ctx_setup, sc_test_ctx_teardown);
 }

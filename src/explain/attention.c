@@ -8,6 +8,7 @@
 // static-attention baseline); the others fix c: uniform over every head, uniform
 // over the last layer's heads, or one-hot on one head. Only differentiable ops,
 // so the saliency has gradients w.r.t. c and the model's parameters.
+#include <math.h>
 #include <stdio.h>
 
 #include "explain/explainer.h"
@@ -21,6 +22,11 @@ static const char *const agg_names[] = {"mean", "cls", NULL};
 typedef struct attention_settings {
     int head_norm, unit_norm, aggregation;
     double temperature;
+    // learn_temperature: the explanation's sharpness is learned with the head
+    // mix. log T is a parameter (so T > 0 without a constraint, and a step in
+    // it scales T multiplicatively, as a temperature sweep does), initialised to
+    // log(temperature); the scores are z · exp(−log T).
+    sc_tensor *log_temperature;  // (1) in e->params, or NULL
 } attention_settings;
 
 sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, int aggregation) {
@@ -79,6 +85,10 @@ static sc_tensor *attention_explain(sc_explainer *e, sc_ctx *ctx, const sc_expla
                                                        : c;
     int64_t ws[3] = {1, LH, 1};
     sc_tensor *z = sc_sum(ctx, sc_mul(ctx, A, sc_reshape(ctx, w, 3, ws)), 1, 0);  // (B, U)
+    if (s->log_temperature) {  // z / T with T = exp(log T) learned: (B, U) · (1)
+        z = sc_mul(ctx, z, sc_exp(ctx, sc_mul_scalar(ctx, s->log_temperature, -1.0)));
+        return a->raw_scores ? z : sc_explain_normalize(ctx, z, a->st->unit_mask, s->unit_norm, 1.0);
+    }
     if (a->raw_scores) return sc_mul_scalar(ctx, z, 1.0 / s->temperature);
     return sc_explain_normalize(ctx, z, a->st->unit_mask, s->unit_norm, s->temperature);
 }
@@ -114,6 +124,16 @@ static int init_learned(sc_explainer *e, const sc_model *m, sc_err *err) {
     e->coef = sc_params_add(&e->params, "coef", m->dtype, 1, &LH, err);
     if (!e->coef) return -1;
     sc_init_const(e->coef, 1.0 / (double)LH);
+    int learn_t;
+    if (sc_config_bool(&e->cfg, "learn_temperature", &learn_t, err)) return -1;
+    if (learn_t) {
+        if (s->unit_norm == SC_NORM_NONE)
+            return sc_errf(err, "explainer %s: learn_temperature has no effect with unit_normalizer=none (the "
+                           "scores are divided by their sum); use softmax, sparsemax or entmax15", e->def->name);
+        int64_t one = 1;
+        if (!(s->log_temperature = sc_params_add(&e->params, "log_temperature", m->dtype, 1, &one, err))) return -1;
+        sc_init_const(s->log_temperature, log(s->temperature));
+    }
     return 0;
 }
 
@@ -148,6 +168,7 @@ static int init_head(sc_explainer *e, const sc_model *m, sc_err *err) {
 
 static const sc_config_spec learned_spec[] = {
     {"head_normalizer", "sparsemax", "head coefficients: softmax, sparsemax, entmax15 or none"},
+    {"learn_temperature", "false", "learn the temperature too (as log T, starting at `temperature`)"},
     COMMON_SPEC,
     {NULL, NULL, NULL},
 };

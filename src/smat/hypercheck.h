@@ -50,7 +50,9 @@ typedef struct sc_hc_problem {
     int have;                            // setup progress, for sc_hc_free
 } sc_hc_problem;
 
-int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, sc_err *err);
+// learn_temperature: φ = the head coefficients and the explainer's log T
+// (attention's learn_temperature), else the head coefficients alone.
+int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, int learn_temperature, sc_err *err);
 void sc_hc_free(sc_hc_problem *p);
 
 // ---- the check (hypercheck.c) ---------------------------------------------------------------

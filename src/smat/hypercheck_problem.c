@@ -91,7 +91,22 @@ done:
     return rc;
 }
 
-int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, sc_err *err) {
+// The teacher explainer: the attention explainer's defaults, or with a
+// learnable temperature (log T = log 0.7 at the check point: away from 0).
+static int teacher_explainer(sc_hc_problem *p, int learn_temperature, sc_err *err) {
+    if (!learn_temperature) return sc_explainer_create(&p->texpl, "attention", NULL, &p->teacher, err);
+    sc_config *c = calloc(1, sizeof *c);
+    if (!c) return sc_errf(err, "hypercheck: out of memory");
+    sc_config_init(c);
+    int rc = sc_config_set_kv(c, "learn_temperature=true", err) || sc_config_set_kv(c, "temperature=0.7", err) ||
+                     sc_explainer_create(&p->texpl, "attention", c, &p->teacher, err)
+                 ? -1
+                 : 0;
+    free(c);
+    return rc;
+}
+
+int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, int learn_temperature, sc_err *err) {
     memset(p, 0, sizeof *p);
     if (sc_pipeline_open(&p->pipe, "synth-text", NULL, err)) return -1;
     p->have = 1;
@@ -105,7 +120,7 @@ int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, sc_err *err) {
     // differences resolve. Scaled matrices (attention most) make heads matter.
     sharpen(&p->teacher);
     sharpen(&p->student);
-    if (sc_explainer_create(&p->texpl, "attention", NULL, &p->teacher, err)) return -1;  // its defaults
+    if (teacher_explainer(p, learn_temperature, err)) return -1;
     p->have = 4;
     if (sc_explainer_create(&p->sexpl, "attention", NULL, &p->student, err)) return -1;
     p->have = 5;

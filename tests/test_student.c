@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "io/checkpoint.h"
+#include "io/explainer_ckpt.h"
 #include "io/result_read.h"
 #include "models/inputs.h"
 #include "smat/student.h"
@@ -457,6 +458,84 @@ static void test_gradient_student_run(void **state) {
     rmdir_r(sdir);
 }
 
+// What SMaT learned, saved and reused frozen: a learning run writes
+// explainer.ckpt; it round-trips bit-exactly (restored into a fresh explainer
+// and saved again: the same bytes); a fresh student trains with it (the
+// transfer row, labelled smat-transfer, not learned); it is refused for another
+// teacher (one parameter changed), with --learn-explainer or teacher.K keys,
+// and when truncated, each error naming the file.
+static void test_explainer_ckpt_transfer(void **state) {
+    (void)state;
+    int quick = sc_test_quick();
+    char d1[200], d2[200], ck[260], ck2[260];
+    snprintf(d1, sizeof d1, "%s_learned", teacher_dir);
+    snprintf(d2, sizeof d2, "%s_transfer", teacher_dir);
+    snprintf(ck, sizeof ck, "%s/explainer.ckpt", d1);
+    snprintf(ck2, sizeof ck2, "%s/again.ckpt", d1);
+    char *learn[] = {"--learn-explainer", "--set", "teacher.learn_temperature=true", "--set", "epochs=1", "--set",
+                     quick ? "max_steps=2" : "max_steps=6", "--set", "meta_lr=5e-2", NULL};
+    student(d1, "attention", "32", "1", learn);
+    assert_int_equal(access(ck, R_OK), 0);
+
+    sc_err e;
+    sc_model teacher;
+    sc_ckpt_extra x;
+    sc_ckpt_extra_init(&x);
+    char tpath[300];
+    snprintf(tpath, sizeof tpath, "%s/teacher.ckpt", teacher_dir);
+    if (sc_checkpoint_load(tpath, &teacher, &x, &e)) fail_msg("%s", e.msg);
+    sc_explainer_ckpt *k;
+    if (sc_explainer_ckpt_open(&k, ck, &e)) fail_msg("%s", e.msg);
+    assert_string_equal(k->explainer, "attention");
+    assert_string_equal(sc_config_str(&k->cfg, "learn_temperature"), "true");
+    sc_explainer ex;
+    if (sc_explainer_create(&ex, k->explainer, &k->cfg, &teacher, &e) || sc_explainer_ckpt_restore(k, &teacher, &ex, &e))
+        fail_msg("%s", e.msg);
+    assert_true(fabs(sc_tensor_get(sc_params_get(&ex.params, "log_temperature"), 0)) > 0);  // it was learned
+    if (sc_explainer_ckpt_save(ck2, &ex, &teacher, k->task, &e)) fail_msg("%s", e.msg);
+    sc_test_expect_same_bytes(ck, ck2);
+    // Another teacher: one parameter nudged.
+    sc_tensor_set(teacher.params.t[0], 0, sc_tensor_get(teacher.params.t[0], 0) + 1e-3);
+    assert_int_equal(sc_explainer_ckpt_restore(k, &teacher, &ex, &e), -1);
+    assert_non_null(strstr(e.msg, "another teacher"));
+    assert_non_null(strstr(e.msg, ck));
+    sc_explainer_free(&ex);
+    sc_explainer_ckpt_close(k);
+    sc_model_free(&teacher);
+    sc_ckpt_extra_free(&x);
+
+    // The transfer run: a fresh student with the learned explainer frozen.
+    char *argv[] = {"scaffold", "train-student", "--task", task, "--teacher-ckpt", teacher_dir, "--explainer-ckpt", ck,
+                    "--n", "32", "--set", "epochs=1", "--set", "max_steps=2", "--out", d2, NULL};
+    if (run(argv)) fail_msg("transfer run: %s", err);
+    char path[300], label[64], from[300];
+    snprintf(path, sizeof path, "%s/metrics.msgpack", d2);
+    sc_result_doc d;
+    if (sc_result_load(&d, path, &e) || sc_result_str(&d, "label", label, sizeof label, &e) ||
+        sc_result_str(&d, "explainer_ckpt", from, sizeof from, &e))
+        fail_msg("%s", e.msg);
+    sc_result_doc_free(&d);
+    assert_string_equal(label, "smat-transfer");
+    assert_string_equal(from, ck);
+    assert_true(result_num(d2, "learn_explainer") == 0);
+    // Refusals.
+    char *relearn[] = {"scaffold", "train-student", "--task", task, "--teacher-ckpt", teacher_dir, "--explainer-ckpt",
+                       ck, "--learn-explainer", "--out", d2, NULL};
+    assert_int_equal(run(relearn), SC_EXIT_FAIL);
+    assert_non_null(strstr(err, "frozen"));
+    char *keys[] = {"scaffold", "train-student", "--task", task, "--teacher-ckpt", teacher_dir, "--explainer-ckpt",
+                    ck, "--set", "teacher.temperature=0.3", "--out", d2, NULL};
+    assert_int_equal(run(keys), SC_EXIT_FAIL);
+    assert_non_null(strstr(err, "teacher.temperature"));
+    assert_int_equal(truncate(ck, 40), 0);
+    char *cut[] = {"scaffold", "train-student", "--task", task, "--teacher-ckpt", teacher_dir, "--explainer-ckpt",
+                   ck, "--out", d2, NULL};
+    assert_int_equal(run(cut), SC_EXIT_FAIL);
+    assert_non_null(strstr(err, ck));
+    rmdir_r(d1);
+    rmdir_r(d2);
+}
+
 // A text student explaining itself by gradients (no ψ) while the teacher's
 // attention explainer is meta-learned: the meta step differentiates through the
 // student's update, whose gradient already holds the double backprop of the
@@ -531,6 +610,7 @@ int main(void) {
         cmocka_unit_test(test_gradient_student_double_backprop),
         cmocka_unit_test(test_gradient_student_run),
         cmocka_unit_test(test_learned_teacher_gradient_student),
+        cmocka_unit_test(test_explainer_ckpt_transfer),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests_name("student", tests, setup, teardown);

@@ -23,7 +23,9 @@ static const sc_command commands[] = {
      sc_cmd_train_teacher},
     {"train-student", "train a student to simulate a teacher, with its explanations (SMaT: --learn-explainer)",
      "scaffold train-student --task T --teacher-ckpt DIR --explainer E [--n N] [--seed S] [--student ARCH]\n"
-     "                       [--learn-explainer] [--label NAME] [--config FILE] [--set k=v ...] --out DIR",
+     "                       [--learn-explainer] [--label NAME] [--config FILE] [--set k=v ...] --out DIR\n"
+     "  (--learn-explainer also writes DIR/explainer.ckpt; --explainer-ckpt FILE instead of --explainer\n"
+     "   trains a fresh student with that learned explainer frozen: the transfer evaluation)",
      sc_cmd_train_student},
     {"explain", "explain a trained teacher's test predictions; writes a self-contained HTML report",
      "scaffold explain --teacher-ckpt DIR --explainer E [--base E2] [--n 20] [--spread] [--set k=v ...] --out DIR\n"

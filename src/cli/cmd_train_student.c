@@ -21,6 +21,7 @@
 int sc_cmd_train_student(int argc, char **argv) {
     const sc_command *me = sc_cli_find("train-student");
     const char *task = NULL, *arch = NULL, *cfg_path = NULL, *out = NULL, *ckpt = NULL, *explainer = NULL;
+    const char *explainer_ckpt = NULL;
     char *sets[64];
     const char *label = NULL;  // the row name in `scaffold compare` (default: the explainer, or smat)
     int n_sets = 0, learn = 0;
@@ -31,6 +32,7 @@ int sc_cmd_train_student(int argc, char **argv) {
         if (!strcmp(a, "--task") && has) task = argv[++i];
         else if (!strcmp(a, "--teacher-ckpt") && has) ckpt = argv[++i];
         else if (!strcmp(a, "--explainer") && has) explainer = argv[++i];
+        else if (!strcmp(a, "--explainer-ckpt") && has) explainer_ckpt = argv[++i];
         else if (!strcmp(a, "--student") && has) arch = argv[++i];
         else if (!strcmp(a, "--config") && has) cfg_path = argv[++i];
         else if (!strcmp(a, "--out") && has) out = argv[++i];
@@ -51,15 +53,16 @@ int sc_cmd_train_student(int argc, char **argv) {
         }
     }
     if (!ckpt) return sc_cli_usage_error(me, "--teacher-ckpt is required");
-    if (!explainer) return sc_cli_usage_error(me, "--explainer is required (an explainer name, or none)");
+    if (!explainer && !explainer_ckpt)
+        return sc_cli_usage_error(me, "--explainer is required (an explainer name, or none), or --explainer-ckpt");
     if (!out) return sc_cli_usage_error(me, "--out is required");
-    if (strcmp(explainer, "none") && !sc_explainer_find(explainer))
+    if (explainer && strcmp(explainer, "none") && !sc_explainer_find(explainer))
         return sc_cli_usage_error(me, "unknown explainer '%s' (see `scaffold explain --help`; or none)", explainer);
 
     sc_student_run_cfg c = sc_student_run_defaults();
     c.teacher_ckpt = ckpt, c.explainer = explainer, c.task = task, c.arch = arch, c.config_path = cfg_path;
     c.sets = sets, c.n_sets = n_sets, c.n = (size_t)n_req, c.seed = seed, c.learn = learn, c.label = label;
-    c.out = out;
+    c.out = out, c.explainer_ckpt = explainer_ckpt;
     sc_student_outcome o;
     sc_err err;
     if (sc_student_run(&c, &o, &err)) {

@@ -83,4 +83,19 @@ struct sc_sha256;
 void sc_ckpt_hash_tensor(struct sc_sha256 *h, const char *name, size_t name_len, const char *dtype, int ndim,
                          const int64_t *shape, const void *data, size_t nbytes);
 
+// ---- shared with other files holding parameters (io/explainer_ckpt.h) ----
+struct msgpack_packer;
+struct msgpack_object;
+// Packs p as the `tensors` list above; checksum_hex gets its checksum. A NULL
+// packer only computes the checksum.
+int sc_ckpt_pack_params(struct msgpack_packer *pk, const sc_params *p, char checksum_hex[65], sc_err *err);
+// The checksum a checkpoint of these parameters records: a model's identity
+// (an explainer checkpoint names its teacher by it).
+int sc_params_checksum(const sc_params *p, char hex[65], sc_err *err);
+// Restores p from a `tensors` list and its `checksum` string (untrusted:
+// every tensor checked, the checksum verified, names, dtypes and shapes must be
+// exactly p's). `what` names p in errors. Nothing is copied unless all pass.
+int sc_ckpt_unpack_params(const struct msgpack_object *tensors, const struct msgpack_object *checksum, sc_params *p,
+                          const char *what, sc_err *err);
+
 #endif

@@ -311,10 +311,8 @@ static int parse_root(ck_file *c, const msgpack_object *root, sc_err *err) {
 
 // Every parameter the architecture builds must be in the file with its dtype
 // and shape, and the file may hold nothing else.
-static int fill_params(ck_file *c, sc_model *m, sc_err *err) {
-    char what[96], a[96], b[96];
-    snprintf(what, sizeof what, "%s '%s'", m->def->role, m->def->name);
-    const sc_params *p = &m->params;
+static int fill_params(ck_file *c, const sc_params *p, const char *what, sc_err *err) {
+    char a[96], b[96];
     for (int i = 0; i < p->n; i++) {
         sc_tensor *t = p->t[i];
         ck_tensor *f = NULL;
@@ -371,7 +369,9 @@ static int load(const uint8_t *buf, size_t n, const sc_model_def *def, sc_model 
         else if (strcmp(d->role, c->kind) || strcmp(d->name, c->arch))
             sc_errf(err, "the file holds %s '%s', not %s '%s'", c->kind, c->arch, d->role, d->name);
         else if (!sc_model_create(m, d, &c->shape, &c->cfg, 0, err)) {
-            if (fill_params(c, m, err)) sc_model_free(m);
+            char what[96];
+            snprintf(what, sizeof what, "%s '%s'", m->def->role, m->def->name);
+            if (fill_params(c, &m->params, what, err)) sc_model_free(m);
             else rc = 0;
         }
     }
@@ -383,6 +383,16 @@ static int load(const uint8_t *buf, size_t n, const sc_model_def *def, sc_model 
     }
     if (rc) memset(m, 0, sizeof *m);
     msgpack_unpacked_destroy(&up);
+    free(c);
+    return rc;
+}
+
+int sc_ckpt_unpack_params(const msgpack_object *tensors, const msgpack_object *checksum, sc_params *p,
+                          const char *what, sc_err *err) {
+    ck_file *c = calloc(1, sizeof *c);
+    if (!c) return sc_errf(err, "out of memory");
+    c->f[F_CHECKSUM] = checksum;
+    int rc = parse_tensors(c, tensors, err) || verify_checksum(c, err) || fill_params(c, p, what, err) ? -1 : 0;
     free(c);
     return rc;
 }

@@ -71,6 +71,20 @@ static int pack_shape(msgpack_packer *pk, const sc_model_shape *s) {
 
 // Parameters as little-endian bytes (a copy only on big-endian hosts).
 static int pack_tensors(msgpack_packer *pk, const sc_params *p, sc_sha256 *h, sc_err *err) {
+    if (!pk) {  // hash only (sc_params_checksum)
+        for (int i = 0; i < p->n; i++) {
+            const sc_tensor *t = p->t[i];
+            size_t nbytes = (size_t)t->numel * sc_dtype_size(t->dtype);
+            void *le = malloc(nbytes ? nbytes : 1);
+            if (!le) return sc_errf(err, "out of memory");
+            memcpy(le, t->data, nbytes);
+            if (!sc_host_is_le()) sc_swap_bytes(le, nbytes, sc_dtype_size(t->dtype));
+            sc_ckpt_hash_tensor(h, p->names[i], strlen(p->names[i]), sc_dtype_name(t->dtype), t->ndim, t->shape, le,
+                                nbytes);
+            free(le);
+        }
+        return 0;
+    }
     int rc = msgpack_pack_array(pk, (size_t)p->n);
     for (int i = 0; i < p->n && !rc; i++) {
         const sc_tensor *t = p->t[i];
@@ -98,6 +112,18 @@ static int pack_tensors(msgpack_packer *pk, const sc_params *p, sc_sha256 *h, sc
     }
     return rc ? sc_errf(err, "out of memory while packing tensors") : 0;
 }
+
+int sc_ckpt_pack_params(msgpack_packer *pk, const sc_params *p, char checksum_hex[65], sc_err *err) {
+    sc_sha256 h;
+    sc_sha256_init(&h);
+    if (pack_tensors(pk, p, &h, err)) return -1;
+    uint8_t digest[32];
+    sc_sha256_final(&h, digest);
+    sc_sha256_to_hex(digest, checksum_hex);
+    return 0;
+}
+
+int sc_params_checksum(const sc_params *p, char hex[65], sc_err *err) { return sc_ckpt_pack_params(NULL, p, hex, err); }
 
 static int pack_all(msgpack_packer *pk, const sc_model *m, const sc_ckpt_extra *x, sc_err *err) {
     int rc = msgpack_pack_map(pk, 13);

@@ -84,12 +84,16 @@ static void config_or_empty(msgpack_packer *pk, const sc_config *c) {
 int sc_result_write_student(const char *path, const sc_result_student *r, sc_err *err) {
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    begin(&sb, &pk, 18, "student", r->task, r->arch);
+    begin(&sb, &pk, 19, "student", r->task, r->arch);
     str(&pk, "teacher_arch"), str(&pk, r->teacher_arch);
     str(&pk, "explainer"), str(&pk, r->explainer);
+    str(&pk, "explainer_ckpt"), str(&pk, r->explainer_ckpt ? r->explainer_ckpt : "");
     str(&pk, "student_explainer"), str(&pk, r->student_explainer ? r->student_explainer : "");
     str(&pk, "learn_explainer"), r->learn ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
-    str(&pk, "label"), str(&pk, r->label ? r->label : r->learn ? "smat" : r->explainer);
+    str(&pk, "label"), str(&pk, r->label                               ? r->label
+                                : r->learn                              ? "smat"
+                                : r->explainer_ckpt && r->explainer_ckpt[0] ? "smat-transfer"
+                                                                        : r->explainer);
     str(&pk, "n"), msgpack_pack_int64(&pk, r->n);
     str(&pk, "seed"), msgpack_pack_uint64(&pk, r->seed);
     str(&pk, "config");

@@ -26,7 +26,8 @@ typedef struct sc_result_run {
 int sc_result_write(const char *path, const sc_result_run *r, sc_err *err);
 
 // A student run (scaffold train-student):
-//   {format, version, kind: "student", task, arch, teacher_arch, explainer,
+//   {format, version, kind: "student", task, arch, teacher_arch, explainer, explainer_ckpt ("" or
+//    the learned explainer's file, used frozen),
 //    student_explainer, learn_explainer (bool), n, seed,
 //    config: {model, trainer, smat, teacher_explainer, student_explainer},
 //    test: {simulatability, accuracy, [chance for classification], [pearson, rmse, gold_pearson for regression], n,
@@ -41,7 +42,8 @@ int sc_result_write(const char *path, const sc_result_run *r, sc_err *err);
 // Per-example arrays and coefficients are arrays of floats.
 typedef struct sc_result_student {
     const char *task, *arch, *teacher_arch, *explainer, *student_explainer;
-    const char *label;  // NULL: the explainer's name, or "smat" when learned
+    const char *label;  // NULL: the explainer's name, "smat" when learned, "smat-transfer" from a checkpoint
+    const char *explainer_ckpt;  // the learned explainer used frozen (a path), or NULL
     long n;
     uint64_t seed;
     int learn, regression;

@@ -21,6 +21,7 @@
 #define K_SSCORE "test.per_example.student_score"  // regression
 #define K_TSCORE "test.per_example.teacher_score"
 #define K_SIM "test.simulatability"
+#define K_FROM_CKPT "explainer_ckpt"             // optional: "" or the learned explainer used frozen
 #define K_CHANCE "test.chance"                   // optional (classification): a constant student's agreement
 #define K_BEST_VALID "train.best_valid"          // optional in older results
 #define K_STOPPED "train.stopped_by"             // optional: patience | epochs | max_steps
@@ -188,7 +189,10 @@ int sc_cmp_add_doc(sc_cmp *c, sc_result_doc *doc, int *added, sc_err *err) {
     }
     if (!cell->n_runs) {
         snprintf(cell->explainer, sizeof cell->explainer, "%s", expl);
-        cell->learned = learn != 0;
+        // An explainer SMaT learned counts as learned when used frozen too: it
+        // is the method's output, not a static baseline to select among.
+        const msgpack_object *from = sc_result_get(&d, K_FROM_CKPT);
+        cell->learned = learn != 0 || (from && from->type == MSGPACK_OBJECT_STR && from->via.str.size > 0);
         cell->has_valid = 1;
     }
     int r = cell->n_runs;

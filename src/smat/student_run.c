@@ -3,6 +3,7 @@
 // test split, write metrics.msgpack (student_run.h).
 #include "smat/student_run.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "data/cache.h"
 #include "eval/metrics.h"
 #include "io/checkpoint.h"
+#include "io/explainer_ckpt.h"
 #include "io/results.h"
 #include "models/transfer.h"
 #include "train/setup.h"
@@ -55,12 +57,14 @@ void sc_student_outcome_print(FILE *f, const sc_student_outcome *o) {
         fprintf(f, "  %-22s", "teacher head coef");
         for (int i = 0; i < o->n_phi && i < 8; i++) fprintf(f, " %.3f", o->phi_after[i]);
         fprintf(f, "%s (from %.3f)\n", o->n_phi > 8 ? " ..." : "", o->n_phi ? o->phi_before[0] : 0.0);
+        if (o->teacher_temperature > 0) fprintf(f, "  %-22s %.4f\n", "teacher temperature", o->teacher_temperature);
     }
     fprintf(f, "  wrote %s\n", o->metrics_path);
 }
 
 void sc_student_env_close(sc_student_env *r) {
     if (!r) return;
+    sc_explainer_ckpt_close(r->eck);
     if (r->have_ctx) sc_ctx_free(&r->ctx);  // before the explainers: the tape may reference their slabs
     if (r->have_st) sc_student_free(&r->st);
     free(r->pool), free(r->train), free(r->valid), free(r->test);
@@ -154,7 +158,13 @@ static int resolve_config(sc_student_env *r, const sc_student_run_cfg *c, sc_err
         return -1;
     sc_config_init(&r->model_cfg), sc_config_init(&r->smat_cfg), sc_config_init(&r->tcfg), sc_config_init(&r->scfg);
     if (split_keys(r, err) || sc_train_opts_from_config(&r->opts, &r->rc.trainer, err)) return -1;
-    if (sc_student_cfg_from_config(&r->scf, &r->smat_cfg, c->explainer, r->teacher.shape.regression,
+    if (r->eck) {  // a frozen explainer from a checkpoint: its saved settings, nothing else
+        if (r->tcfg.n)
+            return sc_errf(err, "teacher.%s: the settings of an explainer loaded with --explainer-ckpt are the "
+                           "checkpoint's (%s)", r->tcfg.e[0].key, r->eck->path);
+        r->tcfg = r->eck->cfg;
+    }
+    if (sc_student_cfg_from_config(&r->scf, &r->smat_cfg, r->explainer, r->teacher.shape.regression,
                                    r->opts.batch_size, err))
         return -1;
     r->scf.learn = c->learn;
@@ -208,10 +218,11 @@ static int build(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
     r->ps = malloc(sizeof(float) * nt), r->agree = malloc(sizeof(float) * nt);
     r->gold = malloc(sizeof(float) * nt), r->tscore = malloc(sizeof(float) * nt);
     if (!r->train || !r->pc || !r->ps || !r->agree || !r->gold || !r->tscore) return sc_errf(err, "out of memory");
-    if (sc_student_init(&r->st, &r->pipe, &r->teacher, &r->student, c->explainer, &r->tcfg,
+    if (sc_student_init(&r->st, &r->pipe, &r->teacher, &r->student, r->explainer, &r->tcfg,
                         sc_config_str(&r->smat_cfg, "student_explainer"), &r->scfg, &r->scf, c->seed, err))
         return -1;
     r->have_st = 1;
+    if (r->eck && sc_explainer_ckpt_restore(r->eck, &r->teacher, &r->st.texpl, err)) return -1;
     return 0;
 }
 
@@ -234,7 +245,7 @@ static int predict_teacher(sc_student_env *r, const sc_student_run_cfg *c, sc_er
     if (c->log)
         fprintf(c->log, "student %s on %s: %lld parameters; teacher %s, explainer %s%s, beta %g%s%s; %zu train / "
                 "%zu valid / %zu test%s%s\n", r->def->name, r->task, (long long)sc_params_numel(&r->student.params),
-                r->teacher.def->name, c->explainer, c->learn ? " (learned)" : "", r->scf.beta,
+                r->teacher.def->name, r->explainer, c->learn ? " (learned)" : "", r->scf.beta,
                 st->have_sexpl ? ", student explainer " : "", st->have_sexpl ? st->sexpl.def->name : "", r->n_train,
                 r->n_valid, r->n_test, r->rc.source[0] ? "; config " : "", r->rc.source);
     long eb = r->opts.eval_batch;
@@ -248,7 +259,7 @@ static int predict_teacher(sc_student_env *r, const sc_student_run_cfg *c, sc_er
 static int train(sc_student_env *r, const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *err) {
     sc_student *st = &r->st;
     if (st->have_texpl && st->have_sexpl && !c->learn) {
-        if (c->log) fprintf(c->log, "explaining %zu training examples with %s (static, once)\n", r->n_train, c->explainer);
+        if (c->log) fprintf(c->log, "explaining %zu training examples with %s (static, once)\n", r->n_train, r->explainer);
         if (sc_smat_cache_fill(&st->smat, &r->ctx, r->train, r->n_train, (size_t)r->opts.batch_size, err)) return -1;
     }
     if (coef_copy(&st->texpl, st->have_texpl && c->learn, &o->phi_before, &o->n_phi, err) ||
@@ -315,7 +326,7 @@ static void fill_outcome(const sc_student_env *r, const sc_student_run_cfg *c, s
     snprintf(o->task, sizeof o->task, "%s", r->pipe.task->name);
     snprintf(o->arch, sizeof o->arch, "%s", r->def->name);
     snprintf(o->teacher_arch, sizeof o->teacher_arch, "%s", r->teacher.def->name);
-    snprintf(o->explainer, sizeof o->explainer, "%s", c->explainer);
+    snprintf(o->explainer, sizeof o->explainer, "%s", r->explainer);
     snprintf(o->student_explainer, sizeof o->student_explainer, "%s", st->have_sexpl ? st->sexpl.def->name : "");
     o->regression = r->pipe.shape.regression;
     o->learn = c->learn;
@@ -325,6 +336,8 @@ static void fill_outcome(const sc_student_env *r, const sc_student_run_cfg *c, s
     o->best_valid = r->res.best_valid;
     o->best_epoch = r->res.best_epoch, o->epochs_run = r->res.epochs_run, o->steps = r->res.steps;
     o->stopped_by = r->res.stopped_by;
+    const sc_tensor *lt = st->have_texpl ? sc_params_get(&st->texpl.params, "log_temperature") : NULL;
+    o->teacher_temperature = lt ? exp(sc_tensor_get(lt, 0)) : 0;
     o->meta_steps = st->meta_steps;
     o->student_step_seconds = r->res.step_seconds / (double)(r->res.steps > 0 ? r->res.steps : 1);
     o->meta_step_seconds = st->meta_steps ? st->meta_seconds / (double)st->meta_steps : 0;
@@ -336,7 +349,8 @@ static int write_result(const sc_student_env *r, const sc_student_run_cfg *c, sc
     const sc_student *st = &r->st;
     sc_result_student w = {
         // The task's name, not the --task argument: a task given by path groups with itself in `scaffold compare`.
-        .task = r->pipe.task->name, .arch = r->def->name, .teacher_arch = r->teacher.def->name, .explainer = c->explainer,
+        .task = r->pipe.task->name, .arch = r->def->name, .teacher_arch = r->teacher.def->name, .explainer = r->explainer,
+        .explainer_ckpt = c->explainer_ckpt,
         .label = c->label, .student_explainer = o->student_explainer, .n = (long)r->n_train, .seed = c->seed,
         .learn = c->learn, .regression = o->regression, .cfg_model = &r->student.cfg, .cfg_trainer = &r->rc.trainer,
         .cfg_smat = &r->smat_cfg, .cfg_texpl = st->have_texpl ? &st->texpl.cfg : NULL,
@@ -355,12 +369,30 @@ int sc_student_env_open(sc_student_env **env, const sc_student_run_cfg *c, sc_er
     *env = NULL;
     if (!c->teacher_ckpt && !c->teacher_arch)
         return sc_errf(err, "student run: no teacher checkpoint given");
-    if (!c->explainer) return sc_errf(err, "student run: no explainer given (an explainer name, or none)");
-    if (strcmp(c->explainer, "none") && !sc_explainer_find(c->explainer))
+    if (!c->explainer && !c->explainer_ckpt)
+        return sc_errf(err, "student run: no explainer given (an explainer name, or none)");
+    if (c->explainer && strcmp(c->explainer, "none") && !sc_explainer_find(c->explainer))
         return sc_errf(err, "unknown explainer '%s' (see `scaffold explain --help`; or none)", c->explainer);
+    if (c->explainer_ckpt && c->learn)
+        return sc_errf(err, "--explainer-ckpt gives a frozen explainer: it is not meta-learned again (drop "
+                       "--learn-explainer)");
     sc_student_env *r = calloc(1, sizeof *r);
     if (!r) return sc_errf(err, "student run: out of memory");
     sc_ckpt_extra_init(&r->x);
+    r->explainer = c->explainer;
+    if (c->explainer_ckpt) {
+        if (sc_explainer_ckpt_open(&r->eck, c->explainer_ckpt, err)) {
+            sc_student_env_close(r);
+            return -1;
+        }
+        if (c->explainer && strcmp(c->explainer, r->eck->explainer)) {
+            sc_errf(err, "--explainer %s, but %s holds explainer '%s'", c->explainer, c->explainer_ckpt,
+                    r->eck->explainer);
+            sc_student_env_close(r);
+            return -1;
+        }
+        r->explainer = r->eck->explainer;
+    }
     if (load_teacher(r, c, err) || resolve_config(r, c, err) || build(r, c, err) || predict_teacher(r, c, err)) {
         sc_student_env_close(r);
         return -1;
@@ -376,7 +408,12 @@ int sc_student_run(const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *e
     int rc = train(r, c, o, err) || evaluate(r, o, err) ? -1 : 0;
     if (!rc) {
         fill_outcome(r, c, o);
-        if (c->out && write_result(r, c, o, err)) rc = -1;
+        if (c->out && c->learn && r->st.have_texpl) {  // what SMaT learned, for fresh students (transfer)
+            snprintf(o->explainer_ckpt_path, sizeof o->explainer_ckpt_path, "%s/explainer.ckpt", c->out);
+            if (sc_explainer_ckpt_save(o->explainer_ckpt_path, &r->st.texpl, &r->teacher, r->pipe.task->name, err))
+                rc = -1;
+        }
+        if (!rc && c->out && write_result(r, c, o, err)) rc = -1;
     }
     sc_student_env_close(r);
     if (rc) sc_student_outcome_free(o);

@@ -34,7 +34,10 @@ typedef struct sc_student_run_cfg {
     const char *teacher_arch;   // a fresh teacher of this architecture, random weights seeded by `seed`
     char *const *teacher_sets;  //   (benchmarks, checks; needs task): its n_teacher_sets "k=v" keys
     int n_teacher_sets;
-    const char *explainer;      // an explainer name, or "none" (required)
+    const char *explainer;      // an explainer name, or "none" (required unless explainer_ckpt)
+    const char *explainer_ckpt; // a learned explainer saved by a SMaT run (io/explainer_ckpt.h), used
+                                //   frozen as a static explainer; the teacher must be the one it was
+                                //   learned on; its settings are the file's (no teacher.K keys)
     const char *task;           // NULL: the checkpoint's task (a different one is an error)
     const char *arch;           // NULL: the config file's `arch`, else the modality's default
     const char *config_path;    // NULL: students/configs/<task>.yaml when it exists
@@ -69,7 +72,9 @@ typedef struct sc_student_outcome {
     int n_phi, n_psi;              // teacher / student explainer coefficients
     float *phi_before, *phi_after, *psi_before, *psi_after;
     double beta;
+    double teacher_temperature; // a learned temperature (learn_temperature) at the end, else 0
     char metrics_path[1024];    // where the result file went ("" if out was NULL)
+    char explainer_ckpt_path[1024];  // learn with out: the learned explainer (OUT/explainer.ckpt), else ""
 } sc_student_outcome;
 
 // A run's state once everything is built and before training: the teacher (with
@@ -92,6 +97,8 @@ typedef struct sc_student_env {
     sc_train_result res;
     const sc_model_def *def;           // the student architecture
     const char *task;
+    const char *explainer;             // cfg's, or the explainer checkpoint's
+    struct sc_explainer_ckpt *eck;     // cfg->explainer_ckpt, opened
     int have_teacher, have_pipe, have_student, have_ctx, have_st;
     uint32_t *pool, *train, *valid, *test;  // student pool, the seeded training subset, valid, test
     size_t n_pool, n_train, n_valid, n_test;

@@ -113,6 +113,48 @@ static void test_run_resume(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
+// A transfer row: `from: smat` runs a fresh student per seed with the explainer
+// the smat run of that seed learned, after it; its row is in the summary.
+static void test_run_transfer(void **state) {
+    (void)state;
+    char root[256], cmd[600], path[600], out[600];
+    snprintf(root, sizeof root, "/tmp/sc_test_run_transfer_%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", root, root);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/m.yaml", root);
+    snprintf(out, sizeof out, "%s/out", root);
+    write_file(path, "name: transfer\n"
+                     "tasks: [synth-text]\n"
+                     "teacher: {seed: 1, set: {max_steps: 30, epochs: 1}}\n"
+                     "explainers:\n"
+                     "  - {name: attention, from: smat}\n"  // listed first: it still waits for smat
+                     "  - {name: attention, learn: true, label: smat}\n"
+                     "n: [40]\n"
+                     "seeds: [1, 2]\n"
+                     "student:\n  set: {epochs: 1, eval_batch: 300}\n");
+    sc_manifest m;
+    sc_err err;
+    if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(m.n_runs, 5);
+    for (int i = 1; i <= 2; i++) {  // the transfer runs, each after the smat run of its seed
+        assert_string_equal(m.runs[i].label, "smat-transfer");
+        int a = m.runs[i].after;
+        assert_true(a >= 3 && !strcmp(m.runs[a].label, "smat") && m.runs[a].seed == m.runs[i].seed);
+        assert_non_null(m.runs[i].student_cfg.explainer_ckpt);
+    }
+    FILE *log = tmpfile();
+    sc_exp_opts o = {.jobs = 2, .log = log};
+    int failed = -1;
+    if (sc_exp_execute(&m, &o, &failed, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(failed, 0);
+    snprintf(cmd, sizeof cmd, "%s/summary.md", out);
+    free(sc_test_file_with(cmd, (const char *[]){"| smat |", "| smat-transfer |", NULL}));
+    sc_manifest_free(&m);
+    fclose(log);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void expect_error(const char *text, const char *want) {
     char path[300];
     snprintf(path, sizeof path, "/tmp/sc_test_run_bad_%d.yaml", (int)getpid());
@@ -204,6 +246,34 @@ static void test_manifest_validation(void **state) {
     assert_int_equal(sc_manifest_load(&m, path, NULL, &err), -1);
     snprintf(want, sizeof want, "%s: 8 problems (nothing was run):\n  %s line 2", path, path);
     if (strncmp(err.msg, want, strlen(want))) fail_msg("expected '%s...', got '%s'", want, err.msg);
+
+    // `from`: the label of a learning entry of the same explainer, never learned again, no teacher keys.
+    list = problems_of(path,
+                       "name: from\n"
+                       "tasks: [synth-text]\n"
+                       "explainers:\n"
+                       "  - attention-uniform\n"
+                       "  - {name: attention, learn: true, label: smat}\n"
+                       "  - {name: attention, from: nothing}\n"
+                       "  - {name: attention, from: attention-uniform, label: t2}\n"
+                       "  - {name: attention-uniform, from: smat, label: t3}\n"
+                       "  - {name: attention, from: smat, learn: true, label: t4}\n"
+                       "  - {name: attention, from: smat, label: t5, set: {teacher.temperature: 0.3}}\n"
+                       "n: [40]\n"
+                       "seeds: [1]\n",
+                       &err);
+    const char *const from_problems[] = {
+        "line 6: field 'explainers[2].from': 'nothing' is not the label of an entry with learn: true",
+        "line 7: field 'explainers[3].from': 'attention-uniform' is not the label of an entry with learn: true",
+        "line 8: field 'explainers[4].from': 'smat' learns explainer 'attention', not 'attention-uniform'",
+        "line 9: field 'explainers[5]': learn: true and from together",
+        "key 'teacher.temperature': a learned explainer used frozen (from) keeps the settings",
+    };
+    for (size_t i = 0; i < sizeof from_problems / sizeof from_problems[0]; i++) {
+        snprintf(want, sizeof want, "%s", from_problems[i]);
+        expect_problem(list, want);
+    }
+    free(list);
 
     // The same task twice, by name and by (absolute) path: one output folder for both.
     char cwd[512], text[1200];
@@ -350,6 +420,6 @@ int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_manifest_errors), cmocka_unit_test(test_manifest_validation),
                                        cmocka_unit_test(test_run_count_limit),
                                        cmocka_unit_test(test_task_paths_and_failed_rows),
-                                       cmocka_unit_test(test_run_resume)};
+                                       cmocka_unit_test(test_run_resume), cmocka_unit_test(test_run_transfer)};
     return cmocka_run_group_tests_name("run", tests, NULL, sc_test_teardown);
 }

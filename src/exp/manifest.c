@@ -95,6 +95,7 @@ static void bind_student(sc_exp_run *r, int learn) {
     *c = sc_student_run_defaults();
     c->task = arg_of(r, "--task"), c->teacher_ckpt = arg_of(r, "--teacher-ckpt");
     c->explainer = arg_of(r, "--explainer"), c->label = arg_of(r, "--label"), c->out = arg_of(r, "--out");
+    c->explainer_ckpt = arg_of(r, "--explainer-ckpt");
     c->n = (size_t)r->n, c->seed = (uint64_t)r->seed, c->learn = learn;
     c->sets = r->sets, c->n_sets = bind_sets(r);
     c->log = NULL;
@@ -137,7 +138,7 @@ static int parse_explainers(sc_mf *f, sc_err *err) {
     if (!s) return sc_errf(err, "%s: missing field 'explainers' (a list)", file);
     if (sc_yexpect(s, SC_Y_SEQ, file, "explainers", err)) return -1;
     if (!s->n || s->n > MAX_LIST) return sc_errf(err, "%s line %d: 'explainers' needs 1 to %d entries", file, s->line, MAX_LIST);
-    static const char *const keys[] = {"name", "learn", "label", "set", NULL};
+    static const char *const keys[] = {"name", "learn", "label", "from", "set", NULL};
     sc_mf_expl *e = f->ex;
     for (size_t i = 0; i < s->n; i++) {
         const sc_ynode *it = s->items[i];
@@ -152,8 +153,13 @@ static int parse_explainers(sc_mf *f, sc_err *err) {
         if (sc_yexpect(it, SC_Y_MAP, file, path, err) || sc_ycheck_keys(it, keys, file, path, err) ||
             sc_yget_str(it, "name", 1, file, path, &e[i].name, err) ||
             sc_yget_bool(it, "learn", file, path, &e[i].learn, err) ||
-            sc_yget_str(it, "label", 0, file, path, &e[i].label, err))
+            sc_yget_str(it, "label", 0, file, path, &e[i].label, err) ||
+            sc_yget_str(it, "from", 0, file, path, &e[i].from, err))
             return -1;
+        if (!e[i].label && e[i].from) {
+            snprintf(e[i].label_buf, sizeof e[i].label_buf, "%s-transfer", e[i].from);
+            e[i].label = e[i].label_buf;
+        }
         if (!e[i].label) e[i].label = e[i].learn ? "smat" : e[i].name;
         e[i].set = sc_ymap_get(it, "set");
     }
@@ -219,6 +225,7 @@ static sc_exp_run *new_run(sc_manifest *m, int cap, sc_err *err) {
     sc_exp_run *r = &m->runs[m->n_runs++];
     memset(r, 0, sizeof *r);
     r->teacher = -1;
+    r->after = -1;
     return r;
 }
 
@@ -270,15 +277,40 @@ static int plan_student(sc_mf *f, sc_manifest *m, int cap, int t, int teacher_ru
     snprintf(nb, sizeof nb, "%ld", r->n);
     snprintf(sb, sizeof sb, "%ld", r->seed);
     snprintf(ep, sizeof ep, "explainers[%d].set", e);
-    if (add_args(r, err, 11, "train-student", "--task", tk->arg, "--teacher-ckpt", ckpt_dir, "--explainer", x->name,
-                 "--n", nb, "--seed", sb) ||
-        (x->learn && add_arg(r, "--learn-explainer", err)) ||
-        (strcmp(x->label, x->learn ? "smat" : x->name) && add_args(r, err, 2, "--label", x->label)) ||
+    char from_ckpt[1200];
+    if (x->from)  // the learning run of the same task, n and seed (manifest.h: runs/<task>/<label>/n<N>/seed<S>)
+        snprintf(from_ckpt, sizeof from_ckpt, "%s/runs/%s/%s/n%ld/seed%ld/explainer.ckpt", m->out, tk->name, x->from,
+                 r->n, r->seed);
+    if (add_args(r, err, 5, "train-student", "--task", tk->arg, "--teacher-ckpt", ckpt_dir) ||
+        (x->from ? add_args(r, err, 2, "--explainer-ckpt", from_ckpt) : add_args(r, err, 2, "--explainer", x->name)) ||
+        add_args(r, err, 4, "--n", nb, "--seed", sb) || (x->learn && add_arg(r, "--learn-explainer", err)) ||
+        (strcmp(x->label, x->learn ? "smat" : x->from ? "smat-transfer" : x->name) &&
+         add_args(r, err, 2, "--label", x->label)) ||
         add_sets(f, r, f->sset, "student.set", err) || add_sets(f, r, x->set, ep, err) ||
         add_args(r, err, 2, "--out", r->dir))
         return -1;
     bind_student(r, x->learn);
     run_key(r);
+    return 0;
+}
+
+// Each `from` run waits for the learning run whose explainer.ckpt it reads:
+// the run of the same task, n and seed under the `from` label.
+static int link_transfers(sc_mf *f, sc_manifest *m, sc_err *err) {
+    for (int i = 0; i < m->n_runs; i++) {
+        sc_exp_run *r = &m->runs[i];
+        const char *from = NULL;
+        for (int e = 0; e < f->n_expl && !r->is_teacher; e++)
+            if (f->ex[e].from && !strcmp(f->ex[e].label, r->label)) from = f->ex[e].from;
+        if (!from) continue;
+        for (int j = 0; j < m->n_runs && r->after < 0; j++) {
+            const sc_exp_run *q = &m->runs[j];
+            if (!q->is_teacher && !strcmp(q->task, r->task) && !strcmp(q->label, from) && q->n == r->n &&
+                q->seed == r->seed)
+                r->after = j;
+        }
+        if (r->after < 0) return sc_errf(err, "%s: run %s has no '%s' run to take its explainer from", m->path, r->dir, from);
+    }
     return 0;
 }
 
@@ -301,7 +333,7 @@ static int expand(sc_mf *f, sc_manifest *m, sc_err *err) {
                 for (int s = 0; s < f->n_seeds; s++)
                     if (plan_student(f, m, cap, t, teacher_run, ckpt_dir, e, k, s, err)) return -1;
     }
-    return 0;
+    return link_transfers(f, m, err);
 }
 
 // "PATH: N problems (nothing was run):" and as many of them as fit in err.

@@ -11,10 +11,12 @@
 //     set: {epochs: 12}               #   train-teacher --set overrides (optional)
 //     ckpt: {fashion-mnist: /path}    #   ... unless a checkpoint directory is given (keyed by the
 //                                     #   entry of `tasks` or the task's name; relative to the cwd)
-//   explainers:                       # each: a name, or a map {name, learn, label, set}
+//   explainers:                       # each: a name, or a map {name, learn, label, from, set}
 //     - none
 //     - attention-uniform
 //     - {name: attention, learn: true, label: smat}
+//     - {name: attention, from: smat}  # the explainer the `smat` run of the same task, n and seed
+//                                     #   learned, frozen, for a fresh student (label smat-transfer)
 //   n: [500]                          # student training sizes
 //   seeds: [1, 2, 3]
 //   student:
@@ -39,7 +41,9 @@
 //   - every task opens (task.yaml valid), task names are distinct;
 //   - given checkpoints exist and name a task of the manifest;
 //   - every explainer exists; `learn: true` only on a learnable one
-//     (sc_explainer_def.learnable); labels are distinct and path-safe;
+//     (sc_explainer_def.learnable); labels are distinct and path-safe; `from`
+//     names the label of a `learn: true` entry with the same explainer, and
+//     such an entry sets no teacher.K keys (the checkpoint fixes them);
 //   - every `set` key is known for its target, with the layered config the
 //     run will resolve (default config file, then --set): teacher keys against
 //     the trainer and the teacher architecture, student keys against the
@@ -64,6 +68,7 @@
 typedef struct sc_exp_run {
     int is_teacher;
     int teacher;            // students: index of their teacher run, or -1 if the checkpoint is given
+    int after;              // `from` students: the run whose explainer.ckpt they read, else -1
     char task[64], label[64];  // task: the task's name (the folder under OUT)
     long n, seed;
     char dir[1024];

@@ -179,6 +179,22 @@ static void check_ckpt(sc_mf *f) {
         if (f->t[i].ckpt && f->t[i].ckpt->kind != SC_Y_SCALAR) f->t[i].ckpt = NULL;
 }
 
+// `from: L`: L is the label of a `learn: true` entry of the same explainer.
+static void check_from(sc_mf *f, const sc_mf_expl *x, int e) {
+    const sc_mf_expl *src = NULL;
+    for (int j = 0; j < f->n_expl; j++)
+        if (j != e && !strcmp(f->ex[j].label, x->from)) src = &f->ex[j];
+    if (!src || !src->learn)
+        sc_mf_problem(f, "%s line %d: field 'explainers[%d].from': '%s' is not the label of an entry with learn: true "
+                      "(from uses what that entry learned)", f->path, x->line, e, x->from);
+    else if (strcmp(src->name, x->name))
+        sc_mf_problem(f, "%s line %d: field 'explainers[%d].from': '%s' learns explainer '%s', not '%s'", f->path,
+                      x->line, e, x->from, src->name, x->name);
+    if (x->learn)
+        sc_mf_problem(f, "%s line %d: field 'explainers[%d]': learn: true and from together (a learned explainer "
+                      "is used frozen)", f->path, x->line, e);
+}
+
 static void check_explainers(sc_mf *f) {
     char learnable[256] = "";
     int n_reg;
@@ -202,6 +218,7 @@ static void check_explainers(sc_mf *f) {
                           "%s line %d: field 'explainers[%d].learn': explainer '%s' has no parameters to learn "
                           "(learnable: %s)",
                           f->path, x->line, e, x->name, learnable);
+        if (x->from) check_from(f, x, e);
         if (!sc_mf_safe_name(x->label))
             sc_mf_problem(f, "%s line %d: field 'explainers[%d].label': '%s' must be made of [A-Za-z0-9._-] (it names "
                           "a folder)", f->path, x->line, e, x->label);
@@ -306,12 +323,17 @@ static void check_student_explainers(sc_mf *f, const sc_mf_task *t, const sc_mf_
     // (a student.set shared with other explainers is not).
     char own[80];
     snprintf(own, sizeof own, "field '%s.set.", field);
-    if (!strcmp(x->name, "none"))
-        for (int i = 0; i < tc->n; i++)
-            if (strstr(tc->e[i].origin, own))
-                problem_in(f, x->line, field, t->name, tc->e[i].origin,
-                           "key 'teacher.%s' configures the teacher explainer, and explainer 'none' has none",
-                           tc->e[i].key);
+    for (int i = 0; i < tc->n; i++) {
+        if (!x->from && !strstr(tc->e[i].origin, own)) continue;  // (every teacher.K reaches a `from` run)
+        if (x->from)
+            problem_in(f, x->line, field, t->name, tc->e[i].origin,
+                       "key 'teacher.%s': a learned explainer used frozen (from) keeps the settings it was "
+                       "learned with", tc->e[i].key);
+        else if (!strcmp(x->name, "none"))
+            problem_in(f, x->line, field, t->name, tc->e[i].origin,
+                       "key 'teacher.%s' configures the teacher explainer, and explainer 'none' has none",
+                       tc->e[i].key);
+    }
     if (d) {
         const sc_config_spec *sp[1] = {d->spec};
         snprintf(what, sizeof what, "explainer %s (teacher.*)", d->name);

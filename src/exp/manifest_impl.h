@@ -13,6 +13,8 @@
 
 typedef struct sc_mf_expl {
     const char *name, *label;
+    const char *from;     // the label of a `learn: true` entry whose learned explainer it uses frozen, or NULL
+    char label_buf[80];   // the default label of a `from` entry: "<from>-transfer"
     int learn, line;
     const sc_ynode *set;  // may be NULL
 } sc_mf_expl;

@@ -126,11 +126,11 @@ static void fmt_time(double s, char *b, size_t cap) {
 static void failure_reason(const sc_manifest *m, int i, const int *state, const pid_t *pid, const int *status,
                            char *buf, size_t cap) {
     const sc_exp_run *r = &m->runs[i];
-    if (!pid[i]) {  // never started
-        int t = r->teacher;
+    if (!pid[i]) {  // never started: a run it depends on failed
+        int t = r->teacher >= 0 && state[r->teacher] == ST_FAILED ? r->teacher : r->after;
         char tr[200] = "";
         if (t >= 0 && state[t] == ST_FAILED) failure_reason(m, t, state, pid, status, tr, sizeof tr);
-        snprintf(buf, cap, "not run: its teacher failed (%s)", tr);
+        snprintf(buf, cap, "not run: %s failed (%s)", t == r->teacher ? "its teacher" : "the run it takes its explainer from", tr);
         return;
     }
     char p[1200], *log = NULL;
@@ -248,17 +248,24 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
             o->jobs, o->jobs > 1 ? "s" : "", m->out);
     double start = sc_now();
     for (;;) {
-        // Start what can start: pending runs whose teacher is finished.
+        // Start what can start: pending runs whose teacher (and, for a transfer
+        // run, the learning run it takes its explainer from) has finished.
         for (int i = 0; i < m->n_runs && running < o->jobs; i++) {
             if (state[i] != ST_PENDING) continue;
-            int t = m->runs[i].teacher;
-            if (t >= 0 && state[t] == ST_FAILED) {
+            int dep[2] = {m->runs[i].teacher, m->runs[i].after}, wait = 0, failed = -1;
+            for (int k = 0; k < 2; k++) {
+                if (dep[k] < 0) continue;
+                if (state[dep[k]] == ST_FAILED) failed = k;
+                else if (state[dep[k]] != ST_DONE && state[dep[k]] != ST_SKIPPED) wait = 1;
+            }
+            if (failed >= 0) {
                 state[i] = ST_FAILED;
                 (*n_failed)++;
-                fprintf(log, "  skip %s: its teacher failed\n", m->runs[i].dir);
+                fprintf(log, "  skip %s: %s failed\n", m->runs[i].dir,
+                        failed ? "the run it takes its explainer from" : "its teacher");
                 continue;
             }
-            if (t >= 0 && state[t] != ST_DONE && state[t] != ST_SKIPPED) continue;
+            if (wait) continue;
             if ((pid[i] = launch(&m->runs[i], err)) < 0) goto out;
             state[i] = ST_RUNNING;
             t0[i] = sc_now();

@@ -168,7 +168,8 @@ static int init_head(sc_explainer *e, const sc_model *m, sc_err *err) {
 
 static const sc_config_spec learned_spec[] = {
     {"head_normalizer", "sparsemax", "head coefficients: softmax, sparsemax, entmax15 or none"},
-    {"learn_temperature", "false", "learn the temperature too (as log T, starting at `temperature`)"},
+    {"learn_temperature", "true",
+     "learn the temperature with the head mix (as log T from `temperature`); false: the paper's SMaT"},
     COMMON_SPEC,
     {NULL, NULL, NULL},
 };

@@ -249,9 +249,10 @@ static int cell_order(const void *x, const void *y) {
     const sc_cmp_cell *a = x, *b = y;
     int d = strcmp(a->task, b->task);
     if (d) return d;
-    // "none" first, "smat" last, the rest alphabetical: the table reads from baseline to method.
-    int ra = !strcmp(a->label, "none") ? 0 : !strcmp(a->label, "smat") ? 2 : 1;
-    int rb = !strcmp(b->label, "none") ? 0 : !strcmp(b->label, "smat") ? 2 : 1;
+    // "none" first, "smat" last, the rest alphabetical: the table reads from baseline to method
+    // (smat-transfer and other smat-* rows follow smat.)
+    int ra = !strcmp(a->label, "none") ? 0 : !strncmp(a->label, "smat", 4) ? 2 : 1;
+    int rb = !strcmp(b->label, "none") ? 0 : !strncmp(b->label, "smat", 4) ? 2 : 1;
     if (ra != rb) return ra - rb;
     d = strcmp(a->label, b->label);
     if (d) return d;

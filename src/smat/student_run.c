@@ -23,13 +23,7 @@ static const char *const student_trainer_defaults[][2] = {
     {"schedule", "constant"}, {"warmup", "0"}, {"epochs", "30"},  {"patience", "5"},     {NULL, NULL},
 };
 
-sc_student_run_cfg sc_student_run_defaults(void) {
-    sc_student_run_cfg c;
-    memset(&c, 0, sizeof c);
-    c.seed = 1;
-    c.log = stderr;
-    return c;
-}
+sc_student_run_cfg sc_student_run_defaults(void) { return (sc_student_run_cfg){.seed = 1, .log = stderr}; }
 
 void sc_student_outcome_free(sc_student_outcome *o) {
     free(o->phi_before), free(o->phi_after), free(o->psi_before), free(o->psi_after);

@@ -26,13 +26,7 @@ typedef struct run {
     size_t n_train, n_valid, n_test;
 } run;
 
-sc_teacher_run_cfg sc_teacher_run_defaults(void) {
-    sc_teacher_run_cfg c;
-    memset(&c, 0, sizeof c);
-    c.seed = 1;
-    c.log = stderr;
-    return c;
-}
+sc_teacher_run_cfg sc_teacher_run_defaults(void) { return (sc_teacher_run_cfg){.seed = 1, .log = stderr}; }
 
 void sc_teacher_outcome_print(FILE *f, const char *task, const sc_teacher_outcome *o) {
     int reg = o->regression;

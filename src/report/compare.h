@@ -94,6 +94,8 @@ int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err);
 // never the test score. NULL if no cell qualifies (or one lacks validation
 // scores).
 const sc_cmp_cell *sc_cmp_best_static(const sc_cmp *c, const char *task, long n);
+// How many of a cell's runs carry the mark (SC_CMP_*).
+int sc_cmp_count_flag(const sc_cmp_cell *cell, unsigned flag);
 
 // Markdown tables (one per task, with the failed runs) and CSV rows
 // (task,label,n,seeds,metric,mean,lo,hi,...; finished cells only). Each cell

@@ -10,7 +10,7 @@
 // Percent for agreement/accuracy, raw for Pearson.
 static double scale(const sc_cmp_cell *c) { return c->regression ? 1 : 100; }
 
-static int count_flag(const sc_cmp_cell *cell, unsigned flag) {
+int sc_cmp_count_flag(const sc_cmp_cell *cell, unsigned flag) {
     int k = 0;
     for (int r = 0; r < cell->n_runs; r++) k += (cell->flags[r] & flag) != 0;
     return k;
@@ -22,7 +22,7 @@ static void print_cell(const sc_cmp_cell *cell, int n_failed, const char *chosen
     fprintf(f, cell->regression ? " %.3f [%.3f, %.3f] (%d seed%s" : " %.1f [%.1f, %.1f] (%d seed%s",
             cell->sim.mean * s, cell->sim.lo * s, cell->sim.hi * s, cell->n_runs, cell->n_runs > 1 ? "s" : "");
     if (cell->n_runs > 1) fprintf(f, cell->regression ? ", SD %.3f" : ", SD %.1f", cell->sim.seed_sd * s);
-    int chance = count_flag(cell, SC_CMP_AT_CHANCE), capped = count_flag(cell, SC_CMP_CAPPED_IMPROVING);
+    int chance = sc_cmp_count_flag(cell, SC_CMP_AT_CHANCE), capped = sc_cmp_count_flag(cell, SC_CMP_CAPPED_IMPROVING);
     if (chance) fprintf(f, ", %d at chance", chance);
     if (capped) fprintf(f, ", %d capped while improving", capped);
     if (n_failed) fprintf(f, ", %d failed", n_failed);
@@ -213,6 +213,6 @@ void sc_cmp_print_csv(const sc_cmp *c, FILE *f) {
                 cell->sim.seed_sd);
         if (cell->has_acc) fprintf(f, ",%.6f,%.6f,%.6f", cell->acc.mean, cell->acc.lo, cell->acc.hi);
         else fprintf(f, ",,,");
-        fprintf(f, ",%d,%d\n", count_flag(cell, SC_CMP_AT_CHANCE), count_flag(cell, SC_CMP_CAPPED_IMPROVING));
+        fprintf(f, ",%d,%d\n", sc_cmp_count_flag(cell, SC_CMP_AT_CHANCE), sc_cmp_count_flag(cell, SC_CMP_CAPPED_IMPROVING));
     }
 }

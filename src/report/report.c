@@ -293,16 +293,22 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
         int reg = c.cells[i].regression;
         double k = reg ? 1 : 100;
         sc_html_printf(&h, "<table><tr><th>explainer</th><th>N</th><th>seeds</th><th>simulatability</th>"
-                           "<th>95%% CI</th><th>seed SD</th><th>%s</th></tr>\n",
+                           "<th>95%% CI</th><th>seed SD</th><th>%s</th><th>did not converge</th></tr>\n",
                        reg ? "" : "gold accuracy");
         for (int q = i; q < j; q++) {
             const sc_cmp_cell *cell = &c.cells[q];
             sc_html_printf(&h, "<tr><td>");
             sc_html_escape(&h, cell->label);
+            if (sc_cmp_best_static(&c, cell->task, cell->n) == cell)
+                sc_html_printf(&h, " <i>(best static, chosen on validation)</i>");
             sc_html_printf(&h, "</td><td>%ld</td><td>%d</td><td>%.*f</td><td>[%.*f, %.*f]</td><td>%.*f</td><td>",
                            cell->n, cell->n_runs, reg ? 3 : 1, cell->sim.mean * k, reg ? 3 : 1, cell->sim.lo * k,
                            reg ? 3 : 1, cell->sim.hi * k, reg ? 3 : 1, cell->sim.seed_sd * k);
             if (cell->has_acc) sc_html_printf(&h, "%.1f", cell->acc.mean * 100);
+            int chance = sc_cmp_count_flag(cell, SC_CMP_AT_CHANCE), cap = sc_cmp_count_flag(cell, SC_CMP_CAPPED_IMPROVING);
+            sc_html_printf(&h, "</td><td>");
+            if (chance) sc_html_printf(&h, "%d at chance ", chance);
+            if (cap) sc_html_printf(&h, "%d capped while improving", cap);
             sc_html_printf(&h, "</td></tr>\n");
         }
         sc_html_printf(&h, "</table>\n");

@@ -30,7 +30,7 @@ static void test_reference_report(void **state) {
     sc_err err;
     if (sc_report_write(dir, out, &err)) fail_msg("%s", err.msg);
     char *html = sc_test_file_with(out, (const char *[]){"<h2>fashion-mnist</h2>", "<h2>movie-reviews</h2>",
-                                                         "<td>integrated-gradients</td><td>500</td><td>3</td>", NULL});
+                                                         "<td>integrated-gradients <i>(best static, chosen on validation)</i></td><td>500</td><td>3</td>", NULL});
     // Per task: the bar chart, the validation curves, the meta-loss curve.
     assert_int_equal(count(html, "<svg"), 6);
     assert_non_null(strstr(html, "Teacher explainer head coefficients of <b>smat</b>"));

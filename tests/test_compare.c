@@ -169,7 +169,8 @@ static void test_table(void **state) {
 
 // The best static row is chosen on VALIDATION: "sharp" has the better test
 // score but the worse validation score, so "soft" is chosen; none, rationale
-// and the learned explainer are not candidates. Students at chance and runs
+// and the learned explainer are not candidates. Among the learned cells the
+// same rule picks "smat-fast" (better validation, worse test). Students at chance and runs
 // stopped by the epoch cap at their best epoch are marked and listed.
 static void test_best_static_and_convergence(void **state) {
     (void)state;
@@ -184,6 +185,7 @@ static void test_best_static_and_convergence(void **state) {
                              .best_epoch = 5, .epochs_run = 10};
         extra_fields gold = {.label = "rationale", .best_valid = 0.99, .chance = 0.5};
         extra_fields meta = {.label = "smat", .best_valid = 0.95, .chance = 0.5};
+        extra_fields meta_fast = {.label = "smat-fast", .best_valid = 0.97, .chance = 0.5};
         // seed 2 of none never leaves chance; seed 1 is stopped by the cap while improving.
         extra_fields none = {.best_valid = 0.99, .chance = 0.5, .stopped_by = "epochs",
                              .best_epoch = seed == 1 ? 30 : 1, .epochs_run = 30};
@@ -195,6 +197,8 @@ static void test_best_static_and_convergence(void **state) {
         write_student_x(d, "t", "rationale", 0, 200, seed, hi, 10, &gold);
         snprintf(d, sizeof d, "%s/meta/s%ld", root, seed);
         write_student_x(d, "t", "attention", 1, 200, seed, hi, 10, &meta);
+        snprintf(d, sizeof d, "%s/meta-fast/s%ld", root, seed);  // better on validation, worse on test
+        write_student_x(d, "t", "attention", 1, 200, seed, mid, 10, &meta_fast);
         snprintf(d, sizeof d, "%s/none/s%ld", root, seed);
         write_student_x(d, "t", "none", 0, 200, seed, seed == 2 ? low : mid, 10, &none);
     }
@@ -205,12 +209,16 @@ static void test_best_static_and_convergence(void **state) {
     assert_non_null(b);
     assert_string_equal(b->label, "soft");
     assert_null(sc_cmp_best_static(&c, "t", 500));
+    const sc_cmp_cell *m = sc_cmp_best(&c, "t", 200, SC_CMP_PICK_LEARNED);
+    assert_non_null(m);
+    assert_string_equal(m->label, "smat-fast");
     char *md = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&md, &len);
     sc_cmp_print_markdown(&c, f);
     fclose(f);
     if (!strstr(md, "| best static (validation) | 70.0 [") || !strstr(md, ": soft) |") ||
+        !strstr(md, "| best smat (validation) | 70.0 [") || !strstr(md, ": smat-fast) |") ||
         !strstr(md, "| none | 55.0 [") || !strstr(md, "1 at chance, 1 capped while improving") ||
         !strstr(md, "- none, N = 200, seed 2: at chance (test 40.0, a constant student 50.0)") ||
         !strstr(md, "- none, N = 200, seed 1: stopped by the epoch cap at its best epoch"))

@@ -192,7 +192,8 @@ int sc_cmp_add_doc(sc_cmp *c, sc_result_doc *doc, int *added, sc_err *err) {
         // An explainer SMaT learned counts as learned when used frozen too: it
         // is the method's output, not a static baseline to select among.
         const msgpack_object *from = sc_result_get(&d, K_FROM_CKPT);
-        cell->learned = learn != 0 || (from && from->type == MSGPACK_OBJECT_STR && from->via.str.size > 0);
+        cell->transfer = from && from->type == MSGPACK_OBJECT_STR && from->via.str.size > 0;
+        cell->learned = learn != 0 || cell->transfer;
         cell->has_valid = 1;
     }
     int r = cell->n_runs;

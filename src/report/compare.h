@@ -45,6 +45,7 @@ typedef struct sc_cmp_cell {
     int has_acc;
     char explainer[64];                              // the teacher explainer's name (of the first run)
     int learned;                                     // a meta-learned teacher explainer (SMaT)
+    int transfer;                                    // ... used frozen from a checkpoint (learned is set too)
     double valid[SC_CMP_MAX_RUNS];                   // each run's best validation simulatability
     int has_valid;                                   // every run recorded it
     unsigned flags[SC_CMP_MAX_RUNS];                 // SC_CMP_* per run
@@ -94,13 +95,19 @@ int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err);
 // never the test score. NULL if no cell qualifies (or one lacks validation
 // scores).
 const sc_cmp_cell *sc_cmp_best_static(const sc_cmp *c, const char *task, long n);
+// The same selection among a pick of cells: SC_CMP_PICK_STATIC (the above) or
+// SC_CMP_PICK_LEARNED (co-trained meta-learned cells, e.g. SMaT at several meta
+// learning rates: its meta-hyperparameters chosen on validation too).
+enum { SC_CMP_PICK_STATIC, SC_CMP_PICK_LEARNED };
+const sc_cmp_cell *sc_cmp_best(const sc_cmp *c, const char *task, long n, int pick);
 // How many of a cell's runs carry the mark (SC_CMP_*).
 int sc_cmp_count_flag(const sc_cmp_cell *cell, unsigned flag);
 
 // Markdown tables (one per task, with the failed runs) and CSV rows
 // (task,label,n,seeds,metric,mean,lo,hi,...; finished cells only). Each cell
 // shows the seed SD and its convergence marks; each task's table has a row
-// "best static (validation)" (sc_cmp_best_static) and lists the runs marked
+// "best static (validation)" (sc_cmp_best_static), a row "best smat
+// (validation)" when several meta-learned cells compete, and lists the runs marked
 // at chance or capped while improving.
 void sc_cmp_print_markdown(const sc_cmp *c, FILE *f);
 void sc_cmp_print_csv(const sc_cmp *c, FILE *f);

@@ -30,16 +30,20 @@ static void print_cell(const sc_cmp_cell *cell, int n_failed, const char *chosen
     fprintf(f, ") |");
 }
 
-static int is_static_candidate(const sc_cmp_cell *cell) {
+// Candidates of a pick: static explainers (not `none`, not the gold
+// `rationale`, nothing learned), or co-trained meta-learned ones (not their
+// frozen transfers).
+static int is_candidate(const sc_cmp_cell *cell, int pick) {
+    if (pick == SC_CMP_PICK_LEARNED) return cell->learned && !cell->transfer;
     return !cell->learned && strcmp(cell->explainer, "none") && strcmp(cell->explainer, "rationale");
 }
 
-const sc_cmp_cell *sc_cmp_best_static(const sc_cmp *c, const char *task, long n) {
+const sc_cmp_cell *sc_cmp_best(const sc_cmp *c, const char *task, long n, int pick) {
     const sc_cmp_cell *best = NULL;
     double best_valid = -2;
     for (int i = 0; i < c->n_cells; i++) {
         const sc_cmp_cell *cell = &c->cells[i];
-        if (strcmp(cell->task, task) || cell->n != n || !cell->n_runs || !is_static_candidate(cell)) continue;
+        if (strcmp(cell->task, task) || cell->n != n || !cell->n_runs || !is_candidate(cell, pick)) continue;
         if (!cell->has_valid) return NULL;  // cannot select without every candidate's validation score
         double v = 0;
         for (int r = 0; r < cell->n_runs; r++) v += cell->valid[r];
@@ -49,20 +53,24 @@ const sc_cmp_cell *sc_cmp_best_static(const sc_cmp *c, const char *task, long n)
     return best;
 }
 
-// The tuned static baseline, chosen per N on validation simulatability; only
-// when there is a choice (two or more static candidates).
-static void print_best_static_row(const sc_cmp *c, const char *task, const long *ns, int n_ns, FILE *f) {
+const sc_cmp_cell *sc_cmp_best_static(const sc_cmp *c, const char *task, long n) {
+    return sc_cmp_best(c, task, n, SC_CMP_PICK_STATIC);
+}
+
+// A validation-selected row, per N; only when there is a choice (two or more
+// candidates at some N).
+static void print_best_row(const sc_cmp *c, const char *task, const long *ns, int n_ns, int pick, FILE *f) {
     int any = 0;
     for (int q = 0; q < n_ns && !any; q++) {
         int k = 0;
         for (int i = 0; i < c->n_cells; i++)
-            k += !strcmp(c->cells[i].task, task) && c->cells[i].n == ns[q] && is_static_candidate(&c->cells[i]);
-        any = k >= 2 && sc_cmp_best_static(c, task, ns[q]);
+            k += !strcmp(c->cells[i].task, task) && c->cells[i].n == ns[q] && is_candidate(&c->cells[i], pick);
+        any = k >= 2 && sc_cmp_best(c, task, ns[q], pick);
     }
     if (!any) return;
-    fprintf(f, "| best static (validation) |");
+    fprintf(f, "| %s |", pick == SC_CMP_PICK_LEARNED ? "best smat (validation)" : "best static (validation)");
     for (int q = 0; q < n_ns; q++) {
-        const sc_cmp_cell *b = sc_cmp_best_static(c, task, ns[q]);
+        const sc_cmp_cell *b = sc_cmp_best(c, task, ns[q], pick);
         if (b) print_cell(b, 0, b->label, f);
         else fprintf(f, " – |");
     }
@@ -185,7 +193,8 @@ static void print_task(const sc_cmp *c, const char *task, FILE *f) {
         }
         fprintf(f, "\n");
     }
-    if (n_labels) print_best_static_row(c, task, ns, n_ns, f);
+    if (n_labels) print_best_row(c, task, ns, n_ns, SC_CMP_PICK_STATIC, f);
+    if (n_labels) print_best_row(c, task, ns, n_ns, SC_CMP_PICK_LEARNED, f);
     if (cut) fprintf(f, "(%d cells have an N beyond the first %d shown: summary.csv has every cell)\n", cut, MAX_NS);
     if (n_labels) fprintf(f, "\n");
     print_convergence(c, task, f);

@@ -89,7 +89,7 @@ static void test_attention_one_hot_head(void **state) {
         ep_create(&h, "attention-head", hkv, &m);
         assert_int_equal(e.n_layers, 2);
         assert_int_equal(e.n_heads, 2);
-        assert_int_equal(e.params.n, 1);
+        assert_int_equal(e.params.n, 2);  // head coefficients and log T (learn_temperature, the default)
         assert_int_equal(h.params.n, 0);
         for (int i = 0; i < 4; i++) sc_tensor_set(e.coef, i, i == 3);  // layer 1, head 1
         sc_tensor *s = explain(&e, ctx, &a), *sh1 = explain(&h, ctx, &a);

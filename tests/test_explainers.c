@@ -81,6 +81,7 @@ static void test_attention_one_hot_head(void **state) {
     sc_model_state st;
     mu_forward(&m, ctx, &in, &st);
     sc_explain_args a = {.model = &m, .in = &in, .st = &st};
+    sc_ctx_mark after_forward = sc_ctx_get_mark(ctx);
     for (int agg = 0; agg < 2; agg++) {
         const char *kv[] = {"head_normalizer=none", agg ? "aggregation=cls" : "aggregation=mean", NULL};
         const char *hkv[] = {"layer=1", "head=1", agg ? "aggregation=cls" : "aggregation=mean", NULL};
@@ -110,10 +111,13 @@ static void test_attention_one_hot_head(void **state) {
                 assert_true(fabs(sc_tensor_get(sh1, b * TMAX + k) - want) < 1e-12);
             }
         }
-        sc_ctx_reset(ctx);  // first: the tape borrows the explainers' slabs (core/params.h)
+        // First: the tape borrows the explainers' slabs (core/params.h). Back
+        // to the mark only, since the next pass reads the forward's state st.
+        sc_ctx_rewind(ctx, after_forward);
         sc_explainer_free(&e);
         sc_explainer_free(&h);
     }
+    sc_ctx_reset(ctx);
     sc_model_free(&m);
 }
 

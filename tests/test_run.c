@@ -40,17 +40,20 @@ static char *log_text(FILE *log) {
     return buf;
 }
 
-static const char *manifest_text(int epochs) {
+static void copy_task(const char *parent, const char *name);
+static const char *run_task(const char *root);
+
+static const char *manifest_text(const char *task, int epochs) {
     static char buf[1024];
     snprintf(buf, sizeof buf,
              "name: tiny\n"
-             "tasks: [synth-text]\n"
-             "teacher: {seed: 1, set: {max_steps: 40, epochs: 1}}\n"
+             "tasks: [%s]\n"
+             "teacher: {seed: 1, arch: transformer, set: {max_steps: 40, epochs: 1}}\n"
              "explainers: [none, {name: attention-uniform, label: attn}]\n"
              "n: [40]\n"
              "seeds: [1, 2]\n"
              "student:\n  set: {epochs: %d, eval_batch: 300}\n",
-             epochs);
+             task, epochs);
     return buf;
 }
 
@@ -62,7 +65,7 @@ static void test_run_resume(void **state) {
     assert_int_equal(system(cmd), 0);
     snprintf(path, sizeof path, "%s/m.yaml", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_file(path, manifest_text(1));
+    write_file(path, manifest_text(run_task(dir), 1));
 
     sc_manifest m;
     sc_err err;
@@ -103,7 +106,7 @@ static void test_run_resume(void **state) {
     sc_manifest_free(&m);
 
     // The student settings change: the finished runs no longer match.
-    write_file(path, manifest_text(2));
+    write_file(path, manifest_text(run_task(dir), 2));
     assert_int_equal(sc_manifest_load(&m, path, out, &err), 0);
     assert_int_equal(sc_exp_execute(&m, &o, &failed, &err), -1);
     assert_non_null(strstr(err.msg, "another configuration"));
@@ -123,15 +126,17 @@ static void test_run_transfer(void **state) {
     assert_int_equal(system(cmd), 0);
     snprintf(path, sizeof path, "%s/m.yaml", root);
     snprintf(out, sizeof out, "%s/out", root);
-    write_file(path, "name: transfer\n"
-                     "tasks: [synth-text]\n"
-                     "teacher: {seed: 1, set: {max_steps: 30, epochs: 1}}\n"
+    char text[1024];
+    snprintf(text, sizeof text, "name: transfer\n"
+                     "tasks: [%s]\n"
+                     "teacher: {seed: 1, arch: transformer, set: {max_steps: 30, epochs: 1}}\n"
                      "explainers:\n"
                      "  - {name: attention, from: smat}\n"  // listed first: it still waits for smat
                      "  - {name: attention, learn: true, label: smat}\n"
                      "n: [40]\n"
                      "seeds: [1, 2]\n"
-                     "student:\n  set: {epochs: 1, eval_batch: 300}\n");
+                     "student:\n  set: {epochs: 1, eval_batch: 300}\n", run_task(root));
+    write_file(path, text);
     sc_manifest m;
     sc_err err;
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
@@ -317,21 +322,20 @@ static void test_run_count_limit(void **state) {
 }
 
 // Copies tasks/synth-text to dir/<name>/task.yaml under another name.
+// Under valgrind (SCAFFOLD_TEST_QUICK) the runs' forked children are traced
+// too: a tenth of the data keeps every split non-empty and the pass short.
 static void copy_task(const char *parent, const char *name) {
-    size_t n;
-    char *text = sc_test_slurp("tasks/synth-text/task.yaml", &n);
-    assert_non_null(text);
-    char *at = strstr(text, "name: synth-text\n");
-    assert_non_null(at);
-    char path[600], cmd[700];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s/%s", parent, name);
-    assert_int_equal(system(cmd), 0);
-    snprintf(path, sizeof path, "%s/%s/task.yaml", parent, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "%.*sname: %s\n%s", (int)(at - text), text, name, at + strlen("name: synth-text\n"));
-    fclose(f);
-    free(text);
+    sc_test_synth_copy(parent, name, sc_test_quick() ? 600 : 0);
+}
+
+// The task entry of the tests' manifests written into root: synth-text, or
+// under SCAFFOLD_TEST_QUICK a smaller copy of it (copy_task) next to the manifest.
+static const char *run_task(const char *root) {
+    if (!sc_test_quick()) return "synth-text";
+    char parent[600];
+    snprintf(parent, sizeof parent, "%s/tasks", root);
+    copy_task(parent, "synth-text");
+    return "tasks/synth-text";
 }
 
 // Every path under root except OUT, one per line, sorted (malloc'd).

@@ -158,3 +158,26 @@ double sc_test_val(int64_t i, int64_t salt) {
 void sc_test_fill(sc_tensor *t, int64_t salt, double scale) {
     for (int64_t i = 0; i < t->numel; i++) sc_tensor_set(t, i, scale * sc_test_val(i, salt));
 }
+
+void sc_test_synth_copy(const char *parent, const char *name, int size) {
+    size_t n;
+    char *text = sc_test_slurp("tasks/synth-text/task.yaml", &n);
+    assert_non_null(text);
+    const char *key = "name: synth-text\n", *sz = "\n  size: 6000\n";
+    char *at = strstr(text, key), *st = strstr(text, sz);
+    if (!at || !st || st < at) fail_msg("tasks/synth-text/task.yaml no longer has '%s' then 'size: 6000'", "name: synth-text");
+    char path[600], cmd[700];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/%s", parent, name);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/%s/task.yaml", parent, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    const char *after = at + strlen(key);
+    if (size > 0)
+        fprintf(f, "%.*sname: %s\n%.*s\n  size: %d\n%s", (int)(at - text), text, name, (int)(st - after), after, size,
+                st + strlen(sz));
+    else
+        fprintf(f, "%.*sname: %s\n%s", (int)(at - text), text, name, after);
+    fclose(f);
+    free(text);
+}

@@ -41,6 +41,10 @@ char *sc_test_slurp(const char *path, size_t *n);
 // The whole file (free it), which must exist and contain every string of the
 // NULL-terminated list `want` (fails the test otherwise, naming what is missing).
 char *sc_test_file_with(const char *path, const char *const *want);
+// A copy of the built-in synth-text task as parent/name/task.yaml, named `name`,
+// with `size` generated examples (0: synth-text's own). Tests that only need
+// the pipeline to run take a small one under valgrind.
+void sc_test_synth_copy(const char *parent, const char *name, int size);
 // Files a and b hold the same bytes (fails the test otherwise, or if one cannot be read).
 void sc_test_expect_same_bytes(const char *a, const char *b);
 

@@ -24,6 +24,10 @@ const sc_config_spec sc_student_spec[] = {
     {"terms", "3", "neumann: series terms; cg: iterations"},
     {"hg_alpha", "0", "neumann: series step (0 = the inner lr)"},
     {"hg_eps", "0.01", "darts: finite-difference epsilon numerator"},
+    {"scouts", "0",
+     "learning runs: young students (own init, optimizer, resets) whose hypergradients are averaged with the "
+     "co-trained student's (smat/scouts.h)"},
+    {"scout_reset", "100", "scouts: steps a scout trains before it restarts from a fresh initialization"},
     {"init_embeddings", "false", "text: start from the teacher's token embeddings (needs the teacher's width)"},
     {NULL, NULL, NULL},
 };
@@ -61,6 +65,8 @@ int sc_student_cfg_from_config(sc_student_cfg *c, sc_config *cfg, const char *ex
         sc_config_long(cfg, "unroll", 1, 64, &unroll, err) || sc_config_long(cfg, "terms", 1, 1000, &terms, err) ||
         sc_config_double(cfg, "hg_alpha", 0, 10, &c->hg.alpha, err) ||
         sc_config_double(cfg, "hg_eps", 1e-12, 10, &c->hg.eps, err) ||
+        sc_config_long(cfg, "scouts", 0, 64, &c->scouts, err) ||
+        sc_config_long(cfg, "scout_reset", 1, 100000000, &c->scout_reset, err) ||
         sc_config_bool(cfg, "init_embeddings", &c->init_embeddings, err))
         return -1;
     if (!strcmp(explainer, "none") && c->beta != 0)
@@ -184,6 +190,7 @@ void sc_student_free(sc_student *s) {
     if (s->have_meta) sc_optim_free(&s->meta_opt);
     if (s->have_vb) sc_batcher_free(&s->vb);
     if (s->vbatch.mem) sc_batch_free(&s->vbatch);
+    sc_scouts_free(&s->scouts);
     sc_smat_cache_free(&s->smat);
     free(s->vidx);
     free(s->sim_labels);
@@ -213,7 +220,7 @@ int sc_student_teacher_predict(sc_student *s, sc_ctx *ctx, const uint32_t *idx, 
 // ---- the meta step ------------------------------------------------------------------------
 
 typedef struct meta_user {
-    sc_student *s;
+    sc_smat *smat;  // the co-trained student's objective, or a scout's
     const sc_inputs *in, *vin;
     const uint32_t *idx, *vidx;
     size_t n, vn;
@@ -222,12 +229,45 @@ typedef struct meta_user {
 static sc_tensor *inner_cb(void *user, sc_ctx *ctx, int j) {
     (void)j;  // every unrolled step uses the same train batch
     meta_user *u = user;
-    return sc_smat_inner_loss(&u->s->smat, ctx, u->in, u->idx, u->n, 0);
+    return sc_smat_inner_loss(u->smat, ctx, u->in, u->idx, u->n, 0);
 }
 
 static sc_tensor *outer_cb(void *user, sc_ctx *ctx) {
     meta_user *u = user;
-    return sc_smat_outer_loss(&u->s->smat, ctx, u->vin, u->vidx, u->vn);
+    return sc_smat_outer_loss(u->smat, ctx, u->vin, u->vidx, u->vn);
+}
+
+// dφ (fresh zeros, then the method's result) of L_out after one update of u's
+// student with opt at lr.
+static int hypergrad_at(sc_student *s, sc_ctx *ctx, meta_user *u, sc_optim *opt, double lr, sc_tensor **dphi,
+                        double *outer, sc_err *err) {
+    int n_phi = s->texpl.params.n;
+    for (int i = 0; i < n_phi; i++) {
+        const sc_tensor *ph = s->texpl.params.t[i];
+        dphi[i] = sc_zeros(ctx, ph->dtype, ph->ndim, ph->shape);
+        if (!dphi[i]) return sc_errf(err, "meta step: %s", ctx->err.msg);
+    }
+    sc_bilevel b = {.user = u, .opt = opt, .lr = lr, .n_phi = n_phi, .phi = s->texpl.params.t,
+                    .inner_loss = inner_cb, .outer_loss = outer_cb};
+    return sc_hypergrad(&b, ctx, &s->cfg.hg, dphi, outer, err);
+}
+
+// Each scout's dφ added into sum[], then the scout's real step (smat/scouts.h).
+static int scouts_meta(sc_student *s, sc_ctx *ctx, meta_user u, sc_tensor **sum, sc_err *err) {
+    int n_phi = s->texpl.params.n;
+    for (int k = 0; k < s->scouts.n; k++) {
+        sc_ctx_mark mark = sc_ctx_get_mark(ctx);
+        sc_tensor *d[SC_PARAMS_MAX];
+        double outer;
+        u.smat = &s->scouts.s[k].smat;
+        if (hypergrad_at(s, ctx, &u, &s->scouts.s[k].opt, sc_scout_lr(&s->scouts, k), d, &outer, err)) return -1;
+        for (int i = 0; i < n_phi; i++)
+            for (int64_t j = 0; j < sum[i]->numel; j++)
+                sc_tensor_set(sum[i], j, sc_tensor_get(sum[i], j) + sc_tensor_get(d[i], j));
+        sc_ctx_rewind(ctx, mark);
+        if (sc_scout_step(&s->scouts, k, ctx, u.in, u.idx, u.n, err)) return -1;
+    }
+    return 0;
 }
 
 int sc_student_meta_step(sc_student *s, sc_ctx *ctx, sc_optim *opt, double lr, const sc_inputs *in,
@@ -240,20 +280,24 @@ int sc_student_meta_step(sc_student *s, sc_ctx *ctx, sc_optim *opt, double lr, c
     if (sc_batch_fill(&s->vbatch, &p->data, p->has_text ? &p->enc : NULL, vidx, vn, err)) return -1;
     if (sc_inputs_from_batch(ctx, &s->vbatch, p->shape.modality, s->student->dtype, &vin))
         return sc_errf(err, "meta step: %s", ctx->err.msg);
-    int n_phi = s->texpl.params.n;
     sc_tensor *dphi[SC_PARAMS_MAX];
-    for (int i = 0; i < n_phi; i++) {
-        const sc_tensor *ph = s->texpl.params.t[i];
-        dphi[i] = sc_zeros(ctx, ph->dtype, ph->ndim, ph->shape);
-        if (!dphi[i]) return sc_errf(err, "meta step: %s", ctx->err.msg);
+    meta_user u = {.smat = &s->smat, .in = in, .vin = &vin, .idx = idx, .vidx = vidx, .n = n, .vn = vn};
+    if (hypergrad_at(s, ctx, &u, opt, lr, dphi, outer, err)) return -1;
+    if (s->scouts.n) {  // the mean over the co-trained student and the scouts
+        if (scouts_meta(s, ctx, u, dphi, err)) return -1;
+        for (int i = 0; i < s->texpl.params.n; i++)
+            for (int64_t j = 0; j < dphi[i]->numel; j++)
+                sc_tensor_set(dphi[i], j, sc_tensor_get(dphi[i], j) / (1.0 + s->scouts.n));
     }
-    meta_user u = {.s = s, .in = in, .vin = &vin, .idx = idx, .vidx = vidx, .n = n, .vn = vn};
-    sc_bilevel b = {.user = &u, .opt = opt, .lr = lr, .n_phi = n_phi, .phi = s->texpl.params.t,
-                    .inner_loss = inner_cb, .outer_loss = outer_cb};
-    if (sc_hypergrad(&b, ctx, &s->cfg.hg, dphi, outer, err)) return -1;
     if (meta_lr > 0 && sc_optim_step(&s->meta_opt, ctx, dphi, meta_lr))
         return sc_errf(err, "meta step: %s", ctx->err.msg);
     return 0;
+}
+
+int sc_student_scouts_init(sc_student *s, const sc_train_opts *opts, uint64_t seed, sc_err *err) {
+    if (!s->cfg.learn || s->cfg.scouts <= 0) return 0;
+    return sc_scouts_init(&s->scouts, (int)s->cfg.scouts, s->cfg.scout_reset, &s->smat, &opts->optim, &opts->sched,
+                          seed, err);
 }
 
 // ---- trainer hooks ------------------------------------------------------------------------

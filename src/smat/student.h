@@ -23,6 +23,7 @@
 #include "data/batch.h"
 #include "smat/hypergrad.h"
 #include "smat/objective.h"
+#include "smat/scouts.h"
 #include "train/trainer.h"
 
 // SMaT keys of a student run's config (beta, expl_loss, meta_*, hypergrad ...).
@@ -35,6 +36,7 @@ typedef struct sc_student_cfg {
     double meta_lr, meta_clip;
     long meta_interval, meta_batch;
     sc_hg_cfg hg;
+    long scouts, scout_reset;  // young students averaged into the meta gradient (smat/scouts.h)
     int init_embeddings;   // copy the teacher's token embeddings into the student
 } sc_student_cfg;
 
@@ -60,6 +62,7 @@ typedef struct sc_student {
     sc_batcher vb;         // cycles the student-valid split for the meta steps
     sc_batch vbatch;
     uint32_t *vidx;        // (meta_batch)
+    sc_scouts scouts;      // cfg.scouts young students (sc_student_scouts_init), or none
     // Meta-step record: the outer loss (before each φ update) averaged per epoch.
     double meta_curve[SC_MAX_EPOCHS];  // mean outer loss per epoch
     int n_meta_curve;
@@ -83,13 +86,20 @@ int sc_student_init(sc_student *s, sc_pipeline *p, sc_model *teacher, sc_model *
                     const sc_student_cfg *cfg, uint64_t seed, sc_err *err);
 void sc_student_free(sc_student *s);
 
+// The cfg.scouts young students of a learning run (smat/scouts.h), trained with
+// the student's optimizer recipe and schedule (opts) from seeds derived from
+// `seed`. A no-op without learning or with scouts = 0.
+int sc_student_scouts_init(sc_student *s, const sc_train_opts *opts, uint64_t seed, sc_err *err);
+
 // The teacher's predictions on idx into the simulation targets.
 int sc_student_teacher_predict(sc_student *s, sc_ctx *ctx, const uint32_t *idx, size_t n, long eval_batch,
                                sc_err *err);
 
 // One meta step: dφ of L_out(vidx) after the student's update with `opt` at lr
-// on the train batch (in, idx), then, if meta_lr > 0, an AdamW step on φ.
-// *outer = L_out at the updated student parameters with φ before the step.
+// on the train batch (in, idx) — averaged with each scout's dφ at its own
+// parameters, after which each scout takes its real step on the batch — then,
+// if meta_lr > 0, an AdamW step on φ. *outer = L_out at the co-trained
+// student's updated parameters with φ before the step.
 int sc_student_meta_step(sc_student *s, sc_ctx *ctx, sc_optim *opt, double lr, const sc_inputs *in,
                          const uint32_t *idx, size_t n, const uint32_t *vidx, size_t vn, double meta_lr,
                          double *outer, sc_err *err);

@@ -217,7 +217,7 @@ static int build(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
         return -1;
     r->have_st = 1;
     if (r->eck && sc_explainer_ckpt_restore(r->eck, &r->teacher, &r->st.texpl, err)) return -1;
-    return 0;
+    return sc_student_scouts_init(&r->st, &r->opts, c->seed, err);
 }
 
 // A copy of an explainer's coefficients (all of them), or none.

@@ -3,7 +3,7 @@
 # targets and how to add one: tests/fuzz/README.md).
 #
 #   scripts/fuzz.sh TARGET SECONDS   build and run one target for SECONDS (T1,T2,...: several in turn)
-#   scripts/fuzz.sh all SECONDS      every target in turn, SECONDS each (what CI runs)
+#   scripts/fuzz.sh all SECONDS      every target, SECONDS each, FUZZ_JOBS (2) at a time (what CI runs)
 #   scripts/fuzz.sh --list           the targets
 #   scripts/fuzz.sh --build [TARGET] only build (all targets by default)
 #   scripts/fuzz.sh --seeds          regenerate the generated seeds (checkpoints, results)
@@ -136,13 +136,21 @@ build fuzz "${bins[@]}"
 echo "fuzz: built in $(( $(date +%s) - start )) s"
 failed=0
 summary=()
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+outdir=$(mktemp -d)
+trap 'rm -rf "$outdir"' EXIT
+# FUZZ_JOBS targets at a time (default 2, this machine's cores); each one's output
+# is held back and printed in target order once all have run.
+jobs_max=${FUZZ_JOBS:-2}
 for t in $todo; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
   echo "== fuzz $t (${secs} s)"
-  run_one "$t" "$secs" >"$out" || failed=$((failed + 1))
-  grep -v '^RESULT' "$out"
-  line=$(grep '^RESULT' "$out")
+  ( run_one "$t" "$secs" >"$outdir/$t"; echo $? >"$outdir/$t.rc" ) &
+done
+wait
+for t in $todo; do
+  [ "$(cat "$outdir/$t.rc" 2>/dev/null)" = 0 ] || failed=$((failed + 1))
+  grep -v '^RESULT' "$outdir/$t"
+  line=$(grep '^RESULT' "$outdir/$t")
   summary+=("${line#RESULT }")
 done
 echo

@@ -4,7 +4,7 @@
 #      order of src/README.md (scripts/check-layers.sh);
 #   2. build with warnings as errors (ReleaseSafe: optimized, UB sanitizer on;
 #      for x86-64-v3, which valgrind can decode, so one build serves passes 3-5);
-#   3. every tests/test_*.c executable; tests that need a built-in task's data
+#   3. every tests/test_*.c executable, two at a time; tests that need a built-in task's data
 #      fetch it themselves (an empty cache is fine);
 #   4. CLI smoke checks on the installed binary;
 #   5. memcheck: the test executables again under valgrind, two at a time
@@ -47,27 +47,33 @@ skips=()
 ok()   { passed=$((passed + $1)); }
 bad()  { failed=$((failed + $1)); failures+=("$2"); }
 
+# Stage times: each "== stage" line first ends the previous stage with its time.
+stage_t0=$(date +%s)
+stage_open=0
+stage() {
+  local now=$(date +%s)
+  [ $stage_open -eq 1 ] && echo "   (stage time $(( now - stage_t0 )) s)"
+  stage_t0=$now stage_open=1
+  echo "== $1"
+}
+
 start=$(date +%s)
-echo "== layers (scripts/check-layers.sh)"
+stage "layers (scripts/check-layers.sh)"
 if bash scripts/check-layers.sh | tail -20; then ok 1; else bad 1 "layers: an upward include (see above)"; fi
 rm -rf zig-out/tests zig-out/memcheck   # no stale executables from removed tests
-echo "== build (ReleaseSafe, x86-64-v3)"
+stage "build (ReleaseSafe, x86-64-v3)"
 if ! $zig build install tests -Doptimize=ReleaseSafe -Dcpu=x86_64_v3; then
   echo "build failed"
   echo "tests: 0 passed, 1 failed"
   exit 1
 fi
 
-# Runs one cmocka executable; counts its passed/failed tests from its summary.
-run_cmocka() {  # name, log, command...
-  local name=$1 log=$2; shift 2
-  "$@" >"$log" 2>&1
-  local rc=$?
-  cat "$log"
-  local p f
+# Counts one cmocka executable's passed/failed/skipped tests from its log.
+count_cmocka() {  # name, log, exit code
+  local name=$1 log=$2 rc=$3
+  local p f s
   p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
   f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
-  local s
   s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
   ok "${p:-0}"
   if [ "${s:-0}" -gt 0 ]; then
@@ -75,22 +81,60 @@ run_cmocka() {  # name, log, command...
     while read -r t; do skips+=("$name: $t"); done < <(sed -n 's/^\[  SKIPPED \] \([a-z_0-9]*\)$/\1/p' "$log" | sort -u)
   fi
   if [ "${f:-0}" -gt 0 ]; then bad "$f" "$name"
-  elif [ $rc -ne 0 ]; then bad 1 "$name (exit $rc)"; fi
+  elif [ "$rc" -ne 0 ]; then bad 1 "$name (exit $rc)"; fi
 }
+
+# The test executables, the slowest first so that two workers finish together
+# (measured: test_smat_teaches, test_run, test_student and test_scouts take
+# most of both passes), then the rest in name order; FILTER applies.
+tests_in_order() {
+  local slow="test_smat_teaches test_run test_scouts test_student test_models_vision test_explainer_plugin test_hypergrad"
+  local t name
+  for name in $slow; do [ -x "zig-out/tests/$name" ] && echo "zig-out/tests/$name"; done
+  for t in zig-out/tests/test_*; do
+    name=$(basename "$t")
+    [[ " $slow " == *" $name "* ]] || echo "$t"
+  done | sort
+}
+selected_tests() {
+  local t
+  tests_in_order | while read -r t; do
+    [[ -n "$filter" && "$(basename "$t")" != *"$filter"* ]] || echo "$t"
+  done
+}
+
+# Runs FUNCTION EXECUTABLE LOG for every selected test, two at a time (this
+# machine's two cores); each writes LOG and LOG.rc and prints its time.
+run_two_at_a_time() {  # function, log dir
+  local fn=$1 dir=$2 t
+  mkdir -p "$dir"
+  selected_tests | while read -r t; do printf '%s\0%s\0' "$t" "$dir/$(basename "$t").log"; done |
+    xargs -0 -n 2 -P 2 bash -c "$fn \"\$0\" \"\$1\""
+}
+
+# One test executable as it is; writes LOG and LOG.rc, prints its time.
+unit_one() {  # executable, log
+  local t0=$(date +%s)
+  "$1" >"$2" 2>&1
+  echo $? >"$2.rc"
+  echo "   $(basename "$1"): $(( $(date +%s) - t0 )) s"
+}
+export -f unit_one
 
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 export CMOCKA_MESSAGE_OUTPUT=stdout
 
-echo "== unit and integration tests"
-for t in zig-out/tests/test_*; do
+stage "unit and integration tests (two at a time)"
+run_two_at_a_time unit_one "$logdir/unit"
+while read -r t; do
   name=$(basename "$t")
-  [[ -n "$filter" && "$name" != *"$filter"* ]] && continue
   echo "-- $name"
-  run_cmocka "$name" "$logdir/$name.log" "$t"
-done
+  cat "$logdir/unit/$name.log"
+  count_cmocka "$name" "$logdir/unit/$name.log" "$(cat "$logdir/unit/$name.log.rc" 2>/dev/null || echo 127)"
+done < <(selected_tests | sort)
 
-echo "== CLI smoke (zig-out/bin/scaffold)"
+stage "CLI smoke (zig-out/bin/scaffold)"
 smoke() {  # expected-exit, description, args...
   local want=$1 what=$2; shift 2
   zig-out/bin/scaffold "$@" >"$logdir/smoke.log" 2>&1
@@ -137,16 +181,11 @@ memcheck_one() {  # executable, log
 export -f memcheck_one
 
 if [ $memcheck -eq 1 ]; then
-  echo "== memcheck (valgrind, two tests at a time)"
+  stage "memcheck (valgrind, two tests at a time)"
   if id=$(blis_no_fma); then export BLIS_ARCH_TYPE=$id; echo "BLIS sub-configuration 'sandybridge' (id $id): no FMA kernels"
   else echo "BLIS has no 'sandybridge' sub-configuration here: its FMA kernels make memcheck slow"; fi
   mcdir="$logdir/memcheck"
-  mkdir -p "$mcdir"
-  for t in zig-out/tests/test_*; do
-    name=$(basename "$t")
-    [[ -n "$filter" && "$name" != *"$filter"* ]] && continue
-    printf '%s\0%s\0' "$t" "$mcdir/$name.log"
-  done | xargs -0 -n 2 -P 2 bash -c 'memcheck_one "$0" "$1"'
+  run_two_at_a_time memcheck_one "$mcdir"
   for log in "$mcdir"/test_*.log; do
     [ -e "$log" ] || continue
     name=$(basename "$log" .log)
@@ -174,17 +213,16 @@ run_counted() {  # label, command...
 }
 
 if [ $sanitize -eq 1 ]; then
-  echo "== sanitizers (ASan + UBSan, clang)"
+  stage "sanitizers (ASan + UBSan, clang)"
   run_counted sanitize bash scripts/sanitize.sh --quick ${filter:+"$filter"}
 fi
 
 if [ $fuzz -eq 1 ] && [ -z "$filter" ]; then
-  echo "== fuzzing (every target, 10 s each)"
+  stage "fuzzing (every target, 10 s each, two at a time)"
   run_counted fuzz bash scripts/fuzz.sh all 10
 fi
 
-echo
-echo "== summary ($(( $(date +%s) - start )) s)"
+stage "summary ($(( $(date +%s) - start )) s)"
 for f in "${skips[@]+"${skips[@]}"}"; do echo "SKIPPED: $f"; done
 for f in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $f"; done
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -407,6 +407,81 @@ static void test_attention_learned_temperature(void **state) {
     release(&fx, NULL, ctx);
 }
 
+// aggregation=learned (the query-weighted variant): v starts at 0, where the
+// text explanation is the mean aggregation's; a ViT's weights skip its [CLS]
+// row; d/dv and d/dcoef match central differences (f64), and the second
+// derivative in v too; refused for static explainers and for models without
+// per-row hidden states.
+static void test_attention_learned_query(void **state) {
+    sc_ctx *ctx = *state;
+    for (int which = 0; which < 2; which++) {
+        fixture fx;
+        build(&fx, ctx, which, "f64");
+        const char *kv[] = {"aggregation=learned", "head_normalizer=softmax", NULL};
+        const char *kv_mean[] = {"aggregation=mean", "head_normalizer=softmax", NULL};
+        sc_explainer e, f;
+        ep_create(&e, "attention", kv, &fx.m);
+        ep_create(&f, "attention", kv_mean, &fx.m);
+        sc_tensor *v = sc_params_get(&e.params, "query");
+        assert_non_null(v);
+        assert_int_equal(v->numel, fx.m.info.width);
+        sc_explain_args a = {.model = &fx.m, .in = &fx.in, .st = &fx.st};
+        sc_tensor *se = explain(&e, ctx, &a), *sf = explain(&f, ctx, &a);
+        double most = 0;
+        for (int64_t i = 0; i < se->numel; i++) most = fmax(most, fabs(sc_tensor_get(se, i) - sc_tensor_get(sf, i)));
+        if (which == 0) assert_true(most < 1e-12);   // text: exactly the mean over real rows
+        else assert_true(most > 0 && most < 0.5);     // ViT: the mean without the [CLS] row
+        for (int64_t i = 0; i < v->numel; i++) sc_tensor_set(v, i, 3.0 * sin(0.7 + 1.9 * (double)i));
+        sc_tensor *moved = explain(&e, ctx, &a);
+        double diff = 0;
+        for (int64_t i = 0; i < moved->numel; i++) diff += fabs(sc_tensor_get(moved, i) - sc_tensor_get(se, i));
+        assert_true(diff > 1e-6);  // the rows' weights change the explanation
+        sc_tensor *r = rand_tensor(ctx, SC_F64, 2, fx.st.unit_mask->shape, 7, -1, 1);
+        sc_tensor *L = sc_sum_all(ctx, sc_mul(ctx, moved, r));
+        sc_tensor *ins[2] = {v, e.coef};
+        sc_tensor **g = sc_grad(ctx, &L, 1, ins, 2, NULL, 1);  // create_graph: differentiate again
+        if (!g) fail_msg("%s", ctx->err.msg);
+        const double h = 1e-6;
+        for (int k = 0; k < 2; k++)
+            for (int64_t i = 0; i < ins[k]->numel; i++) {
+                double fd = loss_fd(&e, ctx, &fx, r, ins[k], i, h), an = sc_tensor_get(g[k], i);
+                if (fabs(fd - an) > 1e-6 * (1 + fabs(fd)))
+                    fail_msg("model %d, %s[%lld]: analytic %.12g, central difference %.12g", which,
+                             k ? "coef" : "query", (long long)i, an, fd);
+            }
+        // Second order: d/dv_0 of dL/dv_0 against central differences of the first.
+        sc_tensor *g0 = sc_slice(ctx, sc_reshape(ctx, g[0], 1, &v->numel), 0, 0, 1);
+        sc_tensor **gg = sc_grad(ctx, &g0, 1, &v, 1, NULL, 0);
+        if (!gg) fail_msg("%s", ctx->err.msg);
+        const double h2 = 1e-5, x0 = sc_tensor_get(v, 0);
+        double d1[2];
+        for (int k = 0; k < 2; k++) {
+            sc_tensor_set(v, 0, x0 + (k ? -h2 : h2));
+            d1[k] = loss_fd(&e, ctx, &fx, r, v, 0, h2);
+        }
+        sc_tensor_set(v, 0, x0);
+        double fd2 = (d1[0] - d1[1]) / (2 * h2), an2 = sc_tensor_get(gg[0], 0);
+        if (fabs(fd2 - an2) > 1e-4 * (1 + fabs(fd2)))
+            fail_msg("model %d, d2L/dv0^2: analytic %.10g, central difference %.10g", which, an2, fd2);
+        sc_ctx_reset(ctx);
+        sc_explainer_free(&f);
+        release(&fx, &e, ctx);
+    }
+    fixture fx;
+    build(&fx, ctx, 0, "f64");
+    sc_explainer e;
+    sc_config cfg;
+    sc_err err = {{0}};
+    sc_config_init(&cfg);
+    assert_int_equal(sc_config_set_kv(&cfg, "aggregation=learned", &err), 0);
+    assert_int_equal(sc_explainer_create(&e, "attention-uniform", &cfg, &fx.m, &err), -1);
+    assert_non_null(strstr(err.msg, "learnable"));
+    fx.m.info.width = 0;  // as for a model whose hidden states are not one per row (bag)
+    assert_int_equal(sc_explainer_create(&e, "attention", &cfg, &fx.m, &err), -1);
+    assert_non_null(strstr(err.msg, "hidden states"));
+    release(&fx, NULL, ctx);
+}
+
 // Every registered explainer's declared properties are true of it (a new
 // built-in is exercised here by adding its table row): the walk of
 // tests/support/explainer_props.c, which tests/test_explainer_plugin.c runs on
@@ -653,7 +728,7 @@ int main(void) {
         cmocka_unit_test(test_gradient_create_graph),   cmocka_unit_test(test_permuted_is_derangement),
         cmocka_unit_test(test_ig_completeness),         cmocka_unit_test(test_occlusion_and_lime),
         cmocka_unit_test(test_config),                 cmocka_unit_test(test_registry_properties),
-        cmocka_unit_test(test_attention_learned_temperature),
+        cmocka_unit_test(test_attention_learned_temperature), cmocka_unit_test(test_attention_learned_query),
     };
     return cmocka_run_group_tests(tests, sc_test_ctx_setup, sc_test_ctx_teardown);
 }

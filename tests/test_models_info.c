@@ -90,6 +90,12 @@ static void test_info_matches_forward(void **state) {
             fail_msg("%s %s: info (layers %d, heads %d, units %lld, offset %d) but the forward pass reports "
                      "(%d, %d, %lld, %d)", d->role, d->name, f->n_layers, f->n_heads, (long long)f->n_units,
                      f->unit_offset, st.n_layers, st.n_heads, (long long)st.n_units, st.unit_offset);
+        if (f->width > 0) {  // the last hidden states: one C-vector per unit
+            const sc_tensor *h = st.hidden[st.n_layers];
+            if (!h || h->ndim != 3 || h->shape[1] != st.n_units || h->shape[2] != f->width)
+                fail_msg("%s %s: info width %lld but the last hidden states are not (B, %lld, %lld)", d->role,
+                         d->name, (long long)f->width, (long long)st.n_units, (long long)f->width);
+        }
         sc_ctx_reset(ctx);
         sc_model_free(&m);
     }

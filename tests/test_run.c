@@ -182,6 +182,12 @@ static void test_manifest_errors(void **state) {
     expect_error("name: x\ntasks: [a]\nexplainers: [{name: a, learn: maybe}]\nn: [1]\nseeds: [1]\n", "learn");
     expect_error("name: x\ntasks: [a]\nexplainers: [none]\nn: [1]\nseeds: [1]\nstudent: {set: {lr: [1]}}\n",
                  "student.set.lr");
+    // n as a map: one list per task of `tasks`, no other keys.
+    expect_error("name: x\ntasks: [a]\nexplainers: [none]\nn: {a: [1], b: [2]}\nseeds: [1]\n",
+                 "line 4: field 'n.b': not one of the manifest's tasks");
+    expect_error("name: x\ntasks: [a, c]\nexplainers: [none]\nn: {a: [1]}\nseeds: [1]\n",
+                 "field 'n' has no entry for task 'c' (line 2)");
+    expect_error("name: x\ntasks: [a]\nexplainers: [none]\nn: {a: [0]}\nseeds: [1]\n", "line 4: field 'n.a[0]': expected an integer");
 }
 
 // Loads text as a manifest at path; expects failure and returns every problem (malloc'd).
@@ -351,6 +357,46 @@ static char *tree_outside(const char *root, const char *out) {
     return buf;
 }
 
+// n as a map from task to list: each task's students get its own sizes, and
+// a size past a task's student pool names that task's entry.
+static void test_n_per_task(void **state) {
+    (void)state;
+    char root[256], cmd[700], path[600], task_b[600], text[2048];
+    snprintf(root, sizeof root, "/tmp/sc_test_run_n_%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", root, root);
+    assert_int_equal(system(cmd), 0);
+    copy_task(root, "synth-b");
+    snprintf(task_b, sizeof task_b, "%s/synth-b", root);
+    snprintf(path, sizeof path, "%s/m.yaml", root);
+    snprintf(text, sizeof text,
+             "name: sizes\ntasks: [synth-text, %s]\nteacher: {arch: transformer}\nexplainers: [none]\nn:\n  synth-text: [40, 80]\n  %s: [60]\n"
+             "seeds: [1]\n", task_b, task_b);
+    write_file(path, text);
+    sc_manifest m;
+    sc_err err;
+    char out[700], want[800];
+    snprintf(out, sizeof out, "%s/out", root);
+    if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
+    const char *dirs[] = {"teachers/synth-text", "runs/synth-text/none/n40/seed1", "runs/synth-text/none/n80/seed1",
+                          "teachers/synth-b", "runs/synth-b/none/n60/seed1"};
+    assert_int_equal(m.n_runs, 5);
+    for (int i = 0; i < 5; i++) {
+        snprintf(want, sizeof want, "%s/%s", out, dirs[i]);
+        assert_string_equal(m.runs[i].dir, want);
+    }
+    sc_manifest_free(&m);
+    snprintf(text, sizeof text,
+             "name: sizes\ntasks: [synth-text, %s]\nteacher: {arch: transformer}\nexplainers: [none]\nn:\n  synth-text: [40]\n  %s: [60, 5000]\n"
+             "seeds: [1]\n", task_b, task_b);
+    char *list = problems_of(path, text, &err);
+    snprintf(want, sizeof want, "%s line 7: field 'n.%s[1]': n = 5000 is more than the student pool of task "
+             "'synth-b'", path, task_b);
+    expect_problem(list, want);
+    free(list);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 // Tasks given as ../../x (relative to the manifest's folder) and by absolute
 // path: output folders are the tasks' names, nothing is written outside OUT,
 // and a run that fails (a head out of range, found only at run time) is a
@@ -424,6 +470,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_manifest_errors), cmocka_unit_test(test_manifest_validation),
                                        cmocka_unit_test(test_run_count_limit),
                                        cmocka_unit_test(test_task_paths_and_failed_rows),
+                                       cmocka_unit_test(test_n_per_task),
                                        cmocka_unit_test(test_run_resume), cmocka_unit_test(test_run_transfer)};
     return cmocka_run_group_tests_name("run", tests, NULL, sc_test_teardown);
 }

@@ -101,35 +101,48 @@ static void bind_student(sc_exp_run *r, int learn) {
     c->log = NULL;
 }
 
-static int scalar_list(const sc_ynode *root, const char *key, const char *file, const char **out, int *n, sc_err *err) {
+// The list under `key` of the map root; messages call it `field` (NULL: key).
+static int scalar_list_as(const sc_ynode *root, const char *key, const char *field, const char *file,
+                          const char **out, int *n, sc_err *err) {
     const sc_ynode *s = sc_ymap_get(root, key);
-    if (!s) return sc_errf(err, "%s: missing field '%s' (a list)", file, key);
-    if (sc_yexpect(s, SC_Y_SEQ, file, key, err)) return -1;
-    if (!s->n) return sc_errf(err, "%s line %d: field '%s' is an empty list", file, s->line, key);
-    if (s->n > MAX_LIST) return sc_errf(err, "%s line %d: field '%s' has more than %d entries", file, s->line, key, MAX_LIST);
+    if (!field) field = key;
+    if (!s) return sc_errf(err, "%s: missing field '%s' (a list)", file, field);
+    if (sc_yexpect(s, SC_Y_SEQ, file, field, err)) return -1;
+    if (!s->n) return sc_errf(err, "%s line %d: field '%s' is an empty list", file, s->line, field);
+    if (s->n > MAX_LIST) return sc_errf(err, "%s line %d: field '%s' has more than %d entries", file, s->line, field, MAX_LIST);
     for (size_t i = 0; i < s->n; i++) {
         if (s->items[i]->kind != SC_Y_SCALAR)
-            return sc_errf(err, "%s line %d: field '%s[%zu]': expected a scalar", file, s->items[i]->line, key, i);
+            return sc_errf(err, "%s line %d: field '%s[%zu]': expected a scalar", file, s->items[i]->line, field, i);
         out[i] = s->items[i]->str;
     }
     *n = (int)s->n;
     return 0;
 }
 
-static int long_list(const sc_ynode *root, const char *key, long lo, long hi, const char *file, long *out, int *n,
-                     sc_err *err) {
+static int scalar_list(const sc_ynode *root, const char *key, const char *file, const char **out, int *n, sc_err *err) {
+    return scalar_list_as(root, key, NULL, file, out, n, err);
+}
+
+static int long_list_as(const sc_ynode *root, const char *key, const char *field, long lo, long hi,
+                        const char *file, long *out, int *n, sc_err *err) {
     const char *s[MAX_LIST];
-    if (scalar_list(root, key, file, s, n, err)) return -1;
+    if (scalar_list_as(root, key, field, file, s, n, err)) return -1;
+    if (!field) field = key;
     const sc_ynode *seq = sc_ymap_get(root, key);
     for (int i = 0; i < *n; i++) {
         char *end;
         long v = strtol(s[i], &end, 10);
         if (!*s[i] || *end || v < lo || v > hi)
             return sc_errf(err, "%s line %d: field '%s[%d]': expected an integer in [%ld, %ld], got '%s'", file,
-                           seq->items[i]->line, key, i, lo, hi, s[i]);
+                           seq->items[i]->line, field, i, lo, hi, s[i]);
         out[i] = v;
     }
     return 0;
+}
+
+static int long_list(const sc_ynode *root, const char *key, long lo, long hi, const char *file, long *out, int *n,
+                     sc_err *err) {
+    return long_list_as(root, key, NULL, lo, hi, file, out, n, err);
 }
 
 static int parse_explainers(sc_mf *f, sc_err *err) {
@@ -172,6 +185,38 @@ static int parse_explainers(sc_mf *f, sc_err *err) {
     return 0;
 }
 
+// `n`: one list for every task, or a map from each task (as written in
+// `tasks`) to its own list, e.g. {synth-text: [200], movie-reviews: [500]}.
+static int parse_n(sc_mf *f, sc_err *err) {
+    const sc_ynode *n = f->n_node = sc_ymap_get(f->root, "n");
+    if (!n) return sc_errf(err, "%s: missing field 'n' (a list, or a map from task to list)", f->path);
+    if (n->kind != SC_Y_MAP) {
+        for (int i = 0; i < f->n_tasks; i++) {
+            sc_mf_task *t = &f->t[i];
+            if (long_list(f->root, "n", 1, 100000000, f->path, t->ns, &t->n_ns, err)) return -1;
+            t->n_seq = n;
+            snprintf(t->n_field, sizeof t->n_field, "n");
+        }
+        return 0;
+    }
+    for (size_t k = 0; k < n->n; k++) {
+        int known = 0;
+        for (int i = 0; i < f->n_tasks; i++) known |= !strcmp(n->keys[k], f->t[i].entry);
+        if (!known)
+            return sc_errf(err, "%s line %d: field 'n.%s': not one of the manifest's tasks (n as a map gives each "
+                           "task of `tasks` its list)", f->path, n->key_lines[k], n->keys[k]);
+    }
+    for (int i = 0; i < f->n_tasks; i++) {
+        sc_mf_task *t = &f->t[i];
+        snprintf(t->n_field, sizeof t->n_field, "n.%s", t->entry);
+        if (!(t->n_seq = sc_ymap_get(n, t->entry)))
+            return sc_errf(err, "%s line %d: field 'n' has no entry for task '%s' (line %d): give it its list of "
+                           "student sizes", f->path, n->line, t->entry, t->line);
+        if (long_list_as(n, t->entry, t->n_field, 1, 100000000, f->path, t->ns, &t->n_ns, err)) return -1;
+    }
+    return 0;
+}
+
 // The syntax: fields, types, list sizes (the first error stops).
 static int parse(sc_mf *f, sc_err *err) {
     static const char *const top[] = {"name", "out", "tasks", "teacher", "explainers", "n", "seeds", "student", NULL};
@@ -183,16 +228,15 @@ static int parse(sc_mf *f, sc_err *err) {
     if (sc_yexpect(root, SC_Y_MAP, path, "(top level)", err) || sc_ycheck_keys(root, top, path, "", err) ||
         sc_yget_str(root, "name", 1, path, "", &f->name, err) || sc_yget_str(root, "out", 0, path, "", &f->out, err) ||
         scalar_list(root, "tasks", path, tasks, &f->n_tasks, err) || parse_explainers(f, err) ||
-        long_list(root, "n", 1, 100000000, path, f->ns, &f->n_ns, err) ||
         long_list(root, "seeds", 0, 1L << 40, path, f->seeds, &f->n_seeds, err))
         return -1;
     f->tasks_node = sc_ymap_get(root, "tasks");
-    f->n_node = sc_ymap_get(root, "n");
     f->seeds_node = sc_ymap_get(root, "seeds");
     for (int i = 0; i < f->n_tasks; i++) {
         f->t[i].entry = tasks[i];
         f->t[i].line = f->tasks_node->items[i]->line;
     }
+    if (parse_n(f, err)) return -1;
     if ((teacher = sc_ymap_get(root, "teacher"))) {
         if (sc_yexpect(teacher, SC_Y_MAP, path, "teacher", err) || sc_ycheck_keys(teacher, tkeys, path, "teacher", err) ||
             sc_yget_long(teacher, "seed", 0, 0, 1L << 40, path, "teacher", &f->tseed, err) ||
@@ -267,7 +311,7 @@ static int plan_student(sc_mf *f, sc_manifest *m, int cap, int t, int teacher_ru
     const sc_mf_task *tk = &f->t[t];
     const sc_mf_expl *x = &f->ex[e];
     r->teacher = teacher_run;
-    r->n = f->ns[k];
+    r->n = tk->ns[k];
     r->seed = f->seeds[s];
     snprintf(r->task, sizeof r->task, "%s", tk->name);
     snprintf(r->label, sizeof r->label, "%s", x->label);
@@ -329,7 +373,7 @@ static int expand(sc_mf *f, sc_manifest *m, sc_err *err) {
             snprintf(ckpt_dir, sizeof ckpt_dir, "%s", m->runs[teacher_run].dir);
         }
         for (int e = 0; e < f->n_expl; e++)
-            for (int k = 0; k < f->n_ns; k++)
+            for (int k = 0; k < f->t[t].n_ns; k++)
                 for (int s = 0; s < f->n_seeds; s++)
                     if (plan_student(f, m, cap, t, teacher_run, ckpt_dir, e, k, s, err)) return -1;
     }

@@ -17,7 +17,9 @@
 //     - {name: attention, learn: true, label: smat}
 //     - {name: attention, from: smat}  # the explainer the `smat` run of the same task, n and seed
 //                                     #   learned, frozen, for a fresh student (label smat-transfer)
-//   n: [500]                          # student training sizes
+//   n: [500]                          # student training sizes, for every task; or a map
+//                                     #   from each entry of `tasks` to its own list:
+//                                     #   n: {synth-text: [200], movie-reviews: [500]}
 //   seeds: [1, 2, 3]
 //   student:
 //     set: {epochs: 30}               # train-student --set overrides for every student

@@ -100,16 +100,17 @@ static int key_line(const sc_ynode *m, const char *key) {
 
 // The run count from the list sizes, before anything is expanded.
 static void check_count(sc_mf *f) {
-    f->n_students = (long long)f->n_tasks * f->n_expl * f->n_ns * f->n_seeds;
-    for (int i = 0; i < f->n_tasks; i++) f->n_teachers += f->t[i].ckpt == NULL;
+    long long sizes = 0;  // (task, n) pairs
+    for (int i = 0; i < f->n_tasks; i++) sizes += f->t[i].n_ns, f->n_teachers += f->t[i].ckpt == NULL;
+    f->n_students = sizes * f->n_expl * f->n_seeds;
     long long total = f->n_teachers + f->n_students;
     if (total > SC_EXP_MAX_RUNS)
         sc_mf_problem(f,
-                      "%s: %d tasks (line %d) x %d explainers (line %d) x %d values of n (line %d) x %d seeds (line %d) "
-                      "= %lld student runs, plus %lld teachers: more than the %d runs a manifest may hold "
+                      "%s: %lld (task, n) pairs (tasks line %d, n line %d) x %d explainers (line %d) x %d seeds "
+                      "(line %d) = %lld student runs, plus %lld teachers: more than the %d runs a manifest may hold "
                       "(SC_EXP_MAX_RUNS); split it into several manifests",
-                      f->path, f->n_tasks, f->tasks_node->line, f->n_expl, f->expl_node->line, f->n_ns,
-                      f->n_node->line, f->n_seeds, f->seeds_node->line, f->n_students, f->n_teachers, SC_EXP_MAX_RUNS);
+                      f->path, sizes, f->tasks_node->line, f->n_node->line, f->n_expl, f->expl_node->line,
+                      f->n_seeds, f->seeds_node->line, f->n_students, f->n_teachers, SC_EXP_MAX_RUNS);
 }
 
 // Opens every task (a name, or a path resolved against the manifest's folder)
@@ -402,10 +403,10 @@ static void check_pools(sc_mf *f) {
         }
         size_t pool = d.counts[SC_SPLIT_STUDENT_POOL];
         sc_dataset_free(&d);
-        for (int k = 0; k < f->n_ns; k++)
-            if ((size_t)f->ns[k] > pool)
-                sc_mf_problem(f, "%s line %d: field 'n[%d]': n = %ld is more than the student pool of task '%s' (%zu "
-                              "examples)", f->path, f->n_node->items[k]->line, k, f->ns[k], t->name, pool);
+        for (int k = 0; k < t->n_ns; k++)
+            if ((size_t)t->ns[k] > pool)
+                sc_mf_problem(f, "%s line %d: field '%s[%d]': n = %ld is more than the student pool of task '%s' (%zu "
+                              "examples)", f->path, t->n_seq->items[k]->line, t->n_field, k, t->ns[k], t->name, pool);
     }
 }
 

@@ -26,6 +26,12 @@ typedef struct sc_mf_task {
     char name[64];         // the task's `name:`, sanitized: its folder under OUT ("" if the task did not open)
     sc_task *task;         // NULL when it could not be opened
     const sc_ynode *ckpt;  // its teacher.ckpt entry, or NULL (a teacher run is planned)
+    // Its student sizes: the manifest's `n` list, or its own entry when `n` is
+    // a map from task to list; n_seq is the list's node (for line numbers).
+    long ns[SC_MF_MAX_LIST];
+    int n_ns;
+    const sc_ynode *n_seq;
+    char n_field[96];      // "n" or "n.<task>", for messages
 } sc_mf_task;
 
 // One manifest being loaded: the parsed fields, then the problems found.
@@ -40,8 +46,8 @@ typedef struct sc_mf {
     int n_tasks;
     sc_mf_expl ex[SC_MF_MAX_LIST];
     int n_expl;
-    long ns[SC_MF_MAX_LIST], seeds[SC_MF_MAX_LIST];
-    int n_ns, n_seeds;
+    long seeds[SC_MF_MAX_LIST];
+    int n_seeds;
     long long n_teachers, n_students;  // computed from the list sizes, before expanding
     char *problems;        // one per line (malloc'd)
     size_t problems_len;

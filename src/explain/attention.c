@@ -8,13 +8,24 @@
 // static-attention baseline); the others fix c: uniform over every head, uniform
 // over the last layer's heads, or one-hot on one head. Only differentiable ops,
 // so the saliency has gradients w.r.t. c and the model's parameters.
+//
+// aggregation=learned (the query-weighted variant, `attention` only) learns
+// which query rows to read as well: with the model's last hidden states
+// h (B, U, C) and a learned vector v (C),
+//   w_{b,q} = softmax over real rows q of <h_{b,q}, v> / sqrt(C)      (B, U)
+//   a_{b,h,k} = sum_q w_{b,q} logits_{b,h,q+offset,k}
+// so a sentence's explanation can come from the rows of the words that decide
+// it rather than from every row alike. v starts at 0, where w is the mean over
+// the real rows: for text exactly aggregation=mean, so learning starts from the
+// static baseline; for a ViT the [CLS] query row (it has no unit hidden state)
+// is left out of the mean.
 #include <math.h>
 #include <stdio.h>
 
 #include "explain/explainer.h"
 #include "ops/ops.h"
 
-static const char *const agg_names[] = {"mean", "cls", NULL};
+static const char *const agg_names[] = {"mean", "cls", "learned", NULL};
 
 // Resolved settings of every attention explainer (e->settings). Fixed
 // coefficients have head_norm SC_NORM_NONE; attention-head's layer and head are
@@ -27,14 +38,70 @@ typedef struct attention_settings {
     // it scales T multiplicatively, as a temperature sweep does), initialised to
     // log(temperature); the scores are z · exp(−log T).
     sc_tensor *log_temperature;  // (1) in e->params, or NULL
+    sc_tensor *query;            // (C) v of aggregation=learned, in e->params, or NULL
 } attention_settings;
 
-sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, int aggregation) {
+// The learned query weights w (B, Q) of aggregation=learned over a's state:
+// softmax over real rows of h v / sqrt(C), rows without a hidden state (a
+// ViT's [CLS], q < offset) weighted 0.
+static sc_tensor *learned_query_weights(sc_ctx *ctx, const sc_explain_args *a, sc_tensor *v, int64_t Q) {
+    const sc_model_state *st = a->st;
+    sc_tensor *h = st->n_layers > 0 ? st->hidden[st->n_layers] : NULL;  // (B, U, C)
+    int64_t off = st->unit_offset;
+    if (!h || h->ndim != 3 || h->shape[2] != v->numel || h->shape[1] + off != Q)
+        return sc_fail(ctx, "attention explainer: aggregation=learned needs the model's last hidden states "
+                            "(B, %lld, %lld); this model does not expose them",
+                       (long long)(Q - off), (long long)v->numel);
+    int64_t B = h->shape[0], U = h->shape[1], C = h->shape[2], vs[2] = {C, 1}, s2[2] = {B, U};
+    sc_tensor *s = sc_mul_scalar(ctx, sc_reshape(ctx, sc_matmul(ctx, h, sc_reshape(ctx, v, 2, vs)), 2, s2),
+                                 1.0 / sqrt((double)C));  // (B, U)
+    // Real rows: the text mask when it covers them, else every row.
+    const sc_tensor *qm = a->in->mask;
+    const sc_tensor *rows = qm && qm->ndim == 2 && qm->shape[0] == B && qm->shape[1] == U ? qm : NULL;
+    if (!rows) {
+        sc_tensor *ones = sc_empty(ctx, s->dtype, 2, s2);
+        if (!ones) return NULL;
+        for (int64_t i = 0; i < ones->numel; i++) sc_tensor_set(ones, i, 1.0);
+        rows = ones;
+    }
+    sc_tensor *w = sc_explain_normalize(ctx, s, rows, SC_NORM_SOFTMAX, 1.0);  // (B, U)
+    if (off == 0) return w;
+    int64_t zs[2] = {B, off};
+    sc_tensor *zero = sc_empty(ctx, s->dtype, 2, zs);
+    if (!zero) return NULL;
+    for (int64_t i = 0; i < zero->numel; i++) sc_tensor_set(zero, i, 0.0);
+    sc_tensor *parts[2] = {zero, w};
+    return sc_concat(ctx, parts, 2, 1);  // (B, Q)
+}
+
+// The mean over real query rows as constant weights (B, Q): 1/n_real on real
+// positions (the text mask when it covers the queries).
+static sc_tensor *mean_query_weights(sc_ctx *ctx, const sc_explain_args *a, sc_dtype dt, int64_t B, int64_t Q) {
+    int64_t ws[2] = {B, Q};
+    sc_tensor *w = sc_empty(ctx, dt, 2, ws);
+    if (!w) return NULL;
+    const sc_tensor *qm = a->in->mask;
+    int use_mask = qm && qm->ndim == 2 && qm->shape[0] == B && qm->shape[1] == Q;
+    for (int64_t b = 0; b < B; b++) {
+        double n = 0;
+        for (int64_t q = 0; q < Q; q++) n += use_mask ? (sc_tensor_get(qm, b * Q + q) != 0) : 1;
+        for (int64_t q = 0; q < Q; q++) {
+            double v = use_mask ? (sc_tensor_get(qm, b * Q + q) != 0) : 1;
+            sc_tensor_set(w, b * Q + q, n > 0 ? v / n : 0);
+        }
+    }
+    return w;
+}
+
+sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, int aggregation,
+                                       sc_tensor *query) {
     const sc_model_state *st = a->st;
     int L = st->n_layers;
     int64_t U = st->n_units;
     if (L <= 0 || L > SC_MAX_LAYERS) return sc_fail(ctx, "attention explainer: the model exposes no attention");
-    sc_tensor *per[SC_MAX_LAYERS];
+    if (aggregation == SC_AGG_LEARNED && !query)
+        return sc_fail(ctx, "attention explainer: aggregation=learned without its query vector");
+    sc_tensor *per[SC_MAX_LAYERS], *w = NULL;  // w (B, 1, Q, 1): shared by the layers
     for (int l = 0; l < L; l++) {
         sc_tensor *lg = st->attn_logits[l];  // (B, H, Q, K)
         if (!lg || lg->ndim != 4) return sc_fail(ctx, "attention explainer: layer %d has no attention logits", l);
@@ -48,20 +115,11 @@ sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, in
         if (aggregation == SC_AGG_CLS || Q == 1) {
             r = sc_squeeze(ctx, sc_slice(ctx, lg, 2, 0, 1), 2);  // (B, H, K)
         } else {
-            // Query weights (B, 1, Q, 1): 1/n_real on real query positions (the
-            // text mask when it covers the queries), a constant.
-            int64_t ws[4] = {B, 1, Q, 1};
-            sc_tensor *w = sc_empty(ctx, lg->dtype, 4, ws);
-            if (!w) return NULL;
-            const sc_tensor *qm = a->in->mask;
-            int use_mask = qm && qm->ndim == 2 && qm->shape[0] == B && qm->shape[1] == Q;
-            for (int64_t b = 0; b < B; b++) {
-                double n = 0;
-                for (int64_t q = 0; q < Q; q++) n += use_mask ? (sc_tensor_get(qm, b * Q + q) != 0) : 1;
-                for (int64_t q = 0; q < Q; q++) {
-                    double v = use_mask ? (sc_tensor_get(qm, b * Q + q) != 0) : 1;
-                    sc_tensor_set(w, b * Q + q, n > 0 ? v / n : 0);
-                }
+            if (!w) {
+                int64_t ws[4] = {B, 1, Q, 1};
+                sc_tensor *w2 = aggregation == SC_AGG_LEARNED ? learned_query_weights(ctx, a, query, Q)
+                                                              : mean_query_weights(ctx, a, lg->dtype, B, Q);
+                if (!(w = sc_reshape(ctx, w2, 4, ws))) return NULL;
             }
             r = sc_sum(ctx, sc_mul(ctx, lg, w), 2, 0);  // (B, H, K)
         }
@@ -72,7 +130,7 @@ sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, in
 
 static sc_tensor *attention_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
     const attention_settings *s = e->settings;
-    sc_tensor *A = sc_explain_attention_logits(ctx, a, s->aggregation);  // (B, L*H, U)
+    sc_tensor *A = sc_explain_attention_logits(ctx, a, s->aggregation, s->query);  // (B, L*H, U)
     if (!A) return NULL;
     int64_t LH = (int64_t)e->n_layers * e->n_heads;
     if (A->shape[1] != LH)
@@ -102,6 +160,9 @@ static int common(sc_explainer *e, const sc_model *m, sc_err *err) {
         sc_config_choice(&e->cfg, "unit_normalizer", sc_explain_norm_names, &s->unit_norm, err) ||
         sc_config_double(&e->cfg, "temperature", 1e-6, 1e6, &s->temperature, err))
         return -1;
+    if (s->aggregation == SC_AGG_LEARNED && !(e->def->flags & SC_EXPL_LEARNABLE))
+        return sc_errf(err, "explainer %s: aggregation=learned learns its query weights, so it needs a learnable "
+                       "explainer (attention)", e->def->name);
     return 0;
 }
 
@@ -124,6 +185,14 @@ static int init_learned(sc_explainer *e, const sc_model *m, sc_err *err) {
     e->coef = sc_params_add(&e->params, "coef", m->dtype, 1, &LH, err);
     if (!e->coef) return -1;
     sc_init_const(e->coef, 1.0 / (double)LH);
+    if (s->aggregation == SC_AGG_LEARNED) {
+        int64_t C = m->info.width;
+        if (C <= 0)
+            return sc_errf(err, "explainer %s: aggregation=learned weights query rows by the model's hidden "
+                           "states, which model '%s' does not expose", e->def->name, m->def->name);
+        if (!(s->query = sc_params_add(&e->params, "query", m->dtype, 1, &C, err))) return -1;
+        sc_init_const(s->query, 0.0);  // the mean over real rows
+    }
     int learn_t;
     if (sc_config_bool(&e->cfg, "learn_temperature", &learn_t, err)) return -1;
     if (learn_t) {
@@ -162,7 +231,8 @@ static int init_head(sc_explainer *e, const sc_model *m, sc_err *err) {
 }
 
 #define COMMON_SPEC                                                                              \
-    {"aggregation", "mean", "query rows: mean (over real queries) or cls (row 0)"},              \
+    {"aggregation", "mean",                                                                      \
+     "query rows: mean (over real queries), cls (row 0) or learned (weights from the last hidden states; attention only)"}, \
         {"unit_normalizer", "softmax", "over units: softmax, sparsemax, entmax15 or none"},      \
         {"temperature", "1", "the aggregated logits are divided by it before the normalizer"}
 

@@ -74,7 +74,7 @@ typedef struct sc_explainer_def {
 
 // Normalizers (explainer.c, explain/losses.h); NONE divides a nonnegative z by its sum.
 typedef enum sc_expl_norm { SC_NORM_SOFTMAX = 0, SC_NORM_SPARSEMAX, SC_NORM_ENTMAX15, SC_NORM_NONE } sc_expl_norm;
-enum { SC_AGG_MEAN = 0, SC_AGG_CLS };
+enum { SC_AGG_MEAN = 0, SC_AGG_CLS, SC_AGG_LEARNED };
 
 // What every explainer has; what only one explainer reads lives in its settings.
 typedef struct sc_explainer {
@@ -135,9 +135,11 @@ sc_tensor *sc_explain_normalize(sc_ctx *ctx, sc_tensor *z, const sc_tensor *unit
 // Classes to explain: a->targets, or the argmax of logits (B, K). Step arena, i32 (B).
 sc_tensor *sc_explain_targets(sc_ctx *ctx, const sc_explain_args *a, sc_tensor *logits);
 // Attention logits of every layer aggregated over query rows (SC_AGG_MEAN:
-// mean over the real query positions; SC_AGG_CLS: row 0), the first
+// mean over the real query positions; SC_AGG_CLS: row 0; SC_AGG_LEARNED:
+// softmax over real rows of the last hidden states times `query` (C), see
+// attention.c; query is NULL otherwise), the first
 // unit_offset key positions dropped: (B, L*H, U), layer-major.
-sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, int aggregation);
+sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, int aggregation, sc_tensor *query);
 // Raw gradient attributions (B, U) before any normalizer, for the target
 // classes: kind 0 = ||d logit_y / d e_u||, kind 1 = <d logit_y / d e_u, e_u>.
 // With a->create_graph they come from a->logits and a->st->embeddings and stay

@@ -79,7 +79,7 @@ static sc_tensor *grad_x_input_explain(sc_explainer *e, sc_ctx *ctx, const sc_ex
 
 static sc_tensor *attn_x_grad_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
     (void)e;
-    sc_tensor *A = sc_explain_attention_logits(ctx, a, SC_AGG_MEAN);           // (B, L*H, U)
+    sc_tensor *A = sc_explain_attention_logits(ctx, a, SC_AGG_MEAN, NULL);           // (B, L*H, U)
     sc_tensor *p = sc_explain_normalize(ctx, sc_mean(ctx, A, 1, 0), a->st->unit_mask, SC_NORM_SOFTMAX, 1.0);
     sc_tensor *gn = sc_explain_gradient_raw(ctx, a, 0);                       // (B, U)
     return sc_explain_normalize(ctx, sc_mul(ctx, p, gn), a->st->unit_mask, SC_NORM_NONE, 1.0);

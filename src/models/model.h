@@ -82,6 +82,8 @@ typedef struct sc_model_info {
     int64_t n_units;        // U: explanation units per example (text: max_tokens, the longest a
                             // batch can be; a batch trimmed to its longest example has fewer)
     int unit_offset;        // key position of unit 0 in the attention logits
+    int64_t width;          // C of the last hidden states hidden[n_layers] (B, U, C) when they hold
+                            // one vector per query row of the attention (encoders), else 0
 } sc_model_info;
 
 typedef struct sc_model {

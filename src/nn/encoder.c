@@ -59,7 +59,7 @@ int sc_encoder_head_build(sc_model *m, sc_encoder *enc, sc_mlp *head, long layer
         sc_mlp_build(head, &m->params, "head", width, 0, 0, n_out, SC_ACT_GELU, m->dtype, rng, err))
         return -1;
     m->info = (sc_model_info){.n_layers = (int)layers, .n_heads = (int)heads, .n_units = n_units,
-                              .unit_offset = unit_offset};
+                              .unit_offset = unit_offset, .width = width};
     return 0;
 }
 

@@ -237,7 +237,7 @@ int sc_hypercheck_run(const sc_hc_opts *o, FILE *out, double *worst, int *n_fail
         sc_ctx_free(&ctx);
         return sc_errf(err, "hypercheck: out of memory");
     }
-    int rc = sc_hc_setup(p, &ctx, o->seed, 0, err);
+    int rc = sc_hc_setup(p, &ctx, o->seed, SC_HC_PHI_COEF, err);
     if (!rc) {
         int64_t N = sc_hg_count(p->theta, p->n_theta), P = sc_hg_count(p->b.phi, p->b.n_phi);
         fprintf(out, "hypercheck: synth-text, f64; teacher transformer 2 layers / student 1 layer, width 8, 2 heads,\n            attention weights scaled up (sharp heads), attention explainers, beta 1, KL\n");
@@ -262,12 +262,16 @@ int sc_hypercheck_run(const sc_hc_opts *o, FILE *out, double *worst, int *n_fail
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !rc; i++)
         rc = run_case(p, &ctx, &cases[i], o, out, worst, n_fail, err);
-    // φ with the explainer's learnable temperature (log T) too, under the paper's optimizer.
-    sc_ctx_reset(&ctx);  // first: the tape borrows the problem's slabs
-    sc_hc_free(p);
-    if (!rc && !(rc = sc_hc_setup(p, &ctx, o->seed, 1, err))) {
-        fprintf(out, "\nphi = head coefficients + log temperature (learn_temperature=true), %lld values:",
-                (long long)sc_hg_count(p->b.phi, p->b.n_phi));
+    // φ with the explainer's learnable temperature (log T), then with the learned
+    // query weights as well, under the paper's optimizer.
+    static const char *const variants[] = {
+        "head coefficients + log temperature (learn_temperature=true)",
+        "head coefficients + log temperature + query vector (aggregation=learned)"};
+    for (int v = SC_HC_PHI_TEMPERATURE; v <= SC_HC_PHI_QUERY && !rc; v++) {
+        sc_ctx_reset(&ctx);  // first: the tape borrows the problem's slabs
+        sc_hc_free(p);
+        if ((rc = sc_hc_setup(p, &ctx, o->seed, v, err))) break;
+        fprintf(out, "\nphi = %s, %lld values:", variants[v - 1], (long long)sc_hg_count(p->b.phi, p->b.n_phi));
         rc = run_case(p, &ctx, &cases[0], o, out, worst, n_fail, err);
     }
     sc_hc_free(p);

@@ -50,9 +50,11 @@ typedef struct sc_hc_problem {
     int have;                            // setup progress, for sc_hc_free
 } sc_hc_problem;
 
-// learn_temperature: φ = the head coefficients and the explainer's log T
-// (attention's learn_temperature), else the head coefficients alone.
-int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, int learn_temperature, sc_err *err);
+// What φ (the teacher explainer's parameters) holds: the head coefficients;
+// with the explainer's log T (attention's learn_temperature); or with the
+// query vector of aggregation=learned as well.
+enum { SC_HC_PHI_COEF = 0, SC_HC_PHI_TEMPERATURE, SC_HC_PHI_QUERY };
+int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, int variant, sc_err *err);
 void sc_hc_free(sc_hc_problem *p);
 
 // ---- the check (hypercheck.c) ---------------------------------------------------------------

@@ -1,6 +1,7 @@
 // hypercheck_problem.c — the tiny real SMaT bilevel problem of `scaffold
 // hypercheck` (see hypercheck.h): real task data, real models and explainers,
 // the real SMaT losses, everything in f64 so finite differences are meaningful.
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,22 +92,28 @@ done:
     return rc;
 }
 
-// The teacher explainer: the attention explainer's defaults, or with a
-// learnable temperature (log T = log 0.7 at the check point: away from 0).
-static int teacher_explainer(sc_hc_problem *p, int learn_temperature, sc_err *err) {
-    if (!learn_temperature) return sc_explainer_create(&p->texpl, "attention", NULL, &p->teacher, err);
+// The teacher explainer of each φ variant (SC_HC_PHI_*): the attention
+// explainer's defaults; with a learnable temperature (log T = log 0.7 at the
+// check point: away from 0); or with the learned query weights too, their
+// vector v set away from its zero start (where every row weighs alike).
+static int teacher_explainer(sc_hc_problem *p, int variant, sc_err *err) {
+    if (variant == SC_HC_PHI_COEF) return sc_explainer_create(&p->texpl, "attention", NULL, &p->teacher, err);
     sc_config *c = calloc(1, sizeof *c);
     if (!c) return sc_errf(err, "hypercheck: out of memory");
     sc_config_init(c);
     int rc = sc_config_set_kv(c, "learn_temperature=true", err) || sc_config_set_kv(c, "temperature=0.7", err) ||
+                     (variant == SC_HC_PHI_QUERY && sc_config_set_kv(c, "aggregation=learned", err)) ||
                      sc_explainer_create(&p->texpl, "attention", c, &p->teacher, err)
                  ? -1
                  : 0;
     free(c);
+    sc_tensor *v = rc ? NULL : sc_params_get(&p->texpl.params, "query");
+    if (v)
+        for (int64_t i = 0; i < v->numel; i++) sc_tensor_set(v, i, 0.8 * sin(1.0 + 2.3 * (double)i));
     return rc;
 }
 
-int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, int learn_temperature, sc_err *err) {
+int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, int variant, sc_err *err) {
     memset(p, 0, sizeof *p);
     if (sc_pipeline_open(&p->pipe, "synth-text", NULL, err)) return -1;
     p->have = 1;
@@ -120,7 +127,7 @@ int sc_hc_setup(sc_hc_problem *p, sc_ctx *ctx, uint64_t seed, int learn_temperat
     // differences resolve. Scaled matrices (attention most) make heads matter.
     sharpen(&p->teacher);
     sharpen(&p->student);
-    if (teacher_explainer(p, learn_temperature, err)) return -1;
+    if (teacher_explainer(p, variant, err)) return -1;
     p->have = 4;
     if (sc_explainer_create(&p->sexpl, "attention", NULL, &p->student, err)) return -1;
     p->have = 5;

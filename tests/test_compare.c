@@ -30,6 +30,7 @@ typedef struct extra_fields {
     double chance;           // test.chance (0: absent)
     const char *stopped_by;  // train.stopped_by with best_epoch/epochs_run (NULL: absent)
     long best_epoch, epochs_run;
+    const char *from;        // explainer_ckpt: a learned explainer used frozen (NULL: absent)
 } extra_fields;
 
 static void pack_training(msgpack_packer *pk, const extra_fields *x) {
@@ -57,12 +58,13 @@ static void write_student_x(const char *dir, const char *task, const char *expl,
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     int has_train = x->best_valid > 0 || x->stopped_by;
-    msgpack_pack_map(&pk, 8 + (x->label != NULL) + has_train);
+    msgpack_pack_map(&pk, 8 + (x->label != NULL) + has_train + (x->from != NULL));
     str(&pk, "format"), str(&pk, "scaffold-result");
     str(&pk, "kind"), str(&pk, "student");
     str(&pk, "task"), str(&pk, task);
     str(&pk, "explainer"), str(&pk, expl);
     if (x->label) str(&pk, "label"), str(&pk, x->label);
+    if (x->from) str(&pk, "explainer_ckpt"), str(&pk, x->from);
     str(&pk, "learn_explainer"), learn ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
     str(&pk, "n"), msgpack_pack_int64(&pk, n);
     str(&pk, "seed"), msgpack_pack_int64(&pk, seed);
@@ -186,6 +188,10 @@ static void test_best_static_and_convergence(void **state) {
         extra_fields gold = {.label = "rationale", .best_valid = 0.99, .chance = 0.5};
         extra_fields meta = {.label = "smat", .best_valid = 0.95, .chance = 0.5};
         extra_fields meta_fast = {.label = "smat-fast", .best_valid = 0.97, .chance = 0.5};
+        // The frozen transfers of both: the one of the validation pick gets its own row.
+        extra_fields meta_t = {.label = "smat-transfer", .best_valid = 0.9, .chance = 0.5, .from = "x.ckpt"};
+        extra_fields meta_fast_t = {.label = "smat-fast-transfer", .best_valid = 0.9, .chance = 0.5,
+                                    .from = "y.ckpt"};
         // seed 2 of none never leaves chance; seed 1 is stopped by the cap while improving.
         extra_fields none = {.best_valid = 0.99, .chance = 0.5, .stopped_by = "epochs",
                              .best_epoch = seed == 1 ? 30 : 1, .epochs_run = 30};
@@ -199,6 +205,10 @@ static void test_best_static_and_convergence(void **state) {
         write_student_x(d, "t", "attention", 1, 200, seed, hi, 10, &meta);
         snprintf(d, sizeof d, "%s/meta-fast/s%ld", root, seed);  // better on validation, worse on test
         write_student_x(d, "t", "attention", 1, 200, seed, mid, 10, &meta_fast);
+        snprintf(d, sizeof d, "%s/meta-t/s%ld", root, seed);
+        write_student_x(d, "t", "attention", 0, 200, seed, hi, 10, &meta_t);
+        snprintf(d, sizeof d, "%s/meta-fast-t/s%ld", root, seed);
+        write_student_x(d, "t", "attention", 0, 200, seed, low, 10, &meta_fast_t);
         snprintf(d, sizeof d, "%s/none/s%ld", root, seed);
         write_student_x(d, "t", "none", 0, 200, seed, seed == 2 ? low : mid, 10, &none);
     }
@@ -219,6 +229,7 @@ static void test_best_static_and_convergence(void **state) {
     fclose(f);
     if (!strstr(md, "| best static (validation) | 70.0 [") || !strstr(md, ": soft) |") ||
         !strstr(md, "| best smat (validation) | 70.0 [") || !strstr(md, ": smat-fast) |") ||
+        !strstr(md, "| best smat, transfer (validation) | 40.0 [") || !strstr(md, ": smat-fast-transfer) |") ||
         !strstr(md, "| none | 55.0 [") || !strstr(md, "1 at chance, 1 capped while improving") ||
         !strstr(md, "- none, N = 200, seed 2: at chance (test 40.0, a constant student 50.0)") ||
         !strstr(md, "- none, N = 200, seed 1: stopped by the epoch cap at its best epoch"))

@@ -30,6 +30,8 @@ static void print_cell(const sc_cmp_cell *cell, int n_failed, const char *chosen
     fprintf(f, ") |");
 }
 
+#define MAX_NS 64  // columns of a task's table (a manifest has at most 64 values of n)
+
 // Candidates of a pick: static explainers (not `none`, not the gold
 // `rationale`, nothing learned), or co-trained meta-learned ones (not their
 // frozen transfers).
@@ -57,6 +59,30 @@ const sc_cmp_cell *sc_cmp_best_static(const sc_cmp *c, const char *task, long n)
     return sc_cmp_best(c, task, n, SC_CMP_PICK_STATIC);
 }
 
+// The frozen transfer of the validation-selected SMaT setting: the cell
+// labelled "<pick>-transfer" (a manifest's default label for `from: <pick>`),
+// per N; only when some N has one.
+static void print_best_transfer_row(const sc_cmp *c, const char *task, const long *ns, int n_ns, FILE *f) {
+    const sc_cmp_cell *t[MAX_NS] = {0};
+    int any = 0;
+    for (int q = 0; q < n_ns && q < MAX_NS; q++) {
+        const sc_cmp_cell *b = sc_cmp_best(c, task, ns[q], SC_CMP_PICK_LEARNED);
+        char want[80];
+        if (!b || snprintf(want, sizeof want, "%s-transfer", b->label) >= (int)sizeof want) continue;
+        for (int i = 0; i < c->n_cells; i++)
+            if (!strcmp(c->cells[i].task, task) && c->cells[i].n == ns[q] && c->cells[i].transfer &&
+                c->cells[i].n_runs && !strcmp(c->cells[i].label, want))
+                t[q] = &c->cells[i], any = 1;
+    }
+    if (!any) return;
+    fprintf(f, "| best smat, transfer (validation) |");
+    for (int q = 0; q < n_ns; q++) {
+        if (q < MAX_NS && t[q]) print_cell(t[q], 0, t[q]->label, f);
+        else fprintf(f, " – |");
+    }
+    fprintf(f, "\n");
+}
+
 // A validation-selected row, per N; only when there is a choice (two or more
 // candidates at some N).
 static void print_best_row(const sc_cmp *c, const char *task, const long *ns, int n_ns, int pick, FILE *f) {
@@ -75,6 +101,7 @@ static void print_best_row(const sc_cmp *c, const char *task, const long *ns, in
         else fprintf(f, " – |");
     }
     fprintf(f, "\n");
+    if (pick == SC_CMP_PICK_LEARNED) print_best_transfer_row(c, task, ns, n_ns, f);
 }
 
 // The runs behind the marks, one line each: a reader can tell a weak
@@ -111,7 +138,6 @@ static int n_failed_of(const sc_cmp *c, const char *task, const char *label, lon
     return k;
 }
 
-#define MAX_NS 64  // columns of a task's table (a manifest has at most 64 values of n)
 
 // Adds n to the distinct N of a table; returns 1 if it did not fit.
 static int add_n(long *ns, int *n_ns, long n) {

@@ -13,7 +13,7 @@
 #   6. sanitizers: the suite built by Debian's clang with ASan + UBSan
 #      (scripts/sanitize.sh --quick);
 #   7. fuzzing: every libFuzzer target for a short fixed budget (scripts/fuzz.sh
-#      all 10); a crash fails and its input is saved under tests/fuzz/regress/.
+#      all 5, two at a time); a crash fails and its input is saved under tests/fuzz/regress/.
 # Ends with one line "tests: N passed, M failed, K skipped"; exits non-zero on any failure.
 #
 # usage: scripts/test.sh [--no-memcheck] [--no-sanitize] [--no-fuzz] [FILTER]
@@ -218,8 +218,8 @@ if [ $sanitize -eq 1 ]; then
 fi
 
 if [ $fuzz -eq 1 ] && [ -z "$filter" ]; then
-  stage "fuzzing (every target, 10 s each, two at a time)"
-  run_counted fuzz bash scripts/fuzz.sh all 10
+  stage "fuzzing (every target, 5 s each, two at a time)"
+  run_counted fuzz bash scripts/fuzz.sh all 5
 fi
 
 stage "summary ($(( $(date +%s) - start )) s)"

@@ -48,7 +48,7 @@ static const char *manifest_text(const char *task, int epochs) {
     snprintf(buf, sizeof buf,
              "name: tiny\n"
              "tasks: [%s]\n"
-             "teacher: {seed: 1, arch: transformer, set: {max_steps: 40, epochs: 1}}\n"
+             "teacher: {seed: 1, arch: transformer, set: {max_steps: 5, epochs: 1}}\n"
              "explainers: [none, {name: attention-uniform, label: attn}]\n"
              "n: [40]\n"
              "seeds: [1, 2]\n"
@@ -129,7 +129,7 @@ static void test_run_transfer(void **state) {
     char text[1024];
     snprintf(text, sizeof text, "name: transfer\n"
                      "tasks: [%s]\n"
-                     "teacher: {seed: 1, arch: transformer, set: {max_steps: 30, epochs: 1}}\n"
+                     "teacher: {seed: 1, arch: transformer, set: {max_steps: 5, epochs: 1}}\n"
                      "explainers:\n"
                      "  - {name: attention, from: smat}\n"  // listed first: it still waits for smat
                      "  - {name: attention, learn: true, label: smat}\n"

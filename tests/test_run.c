@@ -84,7 +84,9 @@ static void test_run_resume(void **state) {
 
     // Progress lines carry each run's headline, read back through the result reader.
     char *text = log_text(log);
-    if (!strstr(text, "test metric 0.") || !strstr(text, "simulatability 0.")) fail_msg("progress log:\n%s", text);
+    const char *tm = strstr(text, "test metric "), *sm = strstr(text, "simulatability ");
+    double tv = tm ? strtod(tm + 12, NULL) : -1, sv = sm ? strtod(sm + 15, NULL) : -1;
+    if (!(tv > 0 && tv <= 1 && sv > 0 && sv <= 1)) fail_msg("progress log:\n%s", text);
     free(text);
 
     // Again without --resume: refused; with it: nothing runs.
@@ -329,9 +331,10 @@ static void test_run_count_limit(void **state) {
 
 // Copies tasks/synth-text to dir/<name>/task.yaml under another name.
 // Under valgrind (SCAFFOLD_TEST_QUICK) the runs' forked children are traced
-// too: a tenth of the data keeps every split non-empty and the pass short.
+// too: 200 examples (student pool 40, test 30) keep every split non-empty,
+// n = 40 possible, and the pass short.
 static void copy_task(const char *parent, const char *name) {
-    sc_test_synth_copy(parent, name, sc_test_quick() ? 600 : 0);
+    sc_test_synth_copy(parent, name, sc_test_quick() ? 200 : 0);
 }
 
 // The task entry of the tests' manifests written into root: synth-text, or
@@ -369,7 +372,7 @@ static void test_n_per_task(void **state) {
     snprintf(task_b, sizeof task_b, "%s/synth-b", root);
     snprintf(path, sizeof path, "%s/m.yaml", root);
     snprintf(text, sizeof text,
-             "name: sizes\ntasks: [synth-text, %s]\nteacher: {arch: transformer}\nexplainers: [none]\nn:\n  synth-text: [40, 80]\n  %s: [60]\n"
+             "name: sizes\ntasks: [synth-text, %s]\nteacher: {arch: transformer}\nexplainers: [none]\nn:\n  synth-text: [40, 80]\n  %s: [30]\n"
              "seeds: [1]\n", task_b, task_b);
     write_file(path, text);
     sc_manifest m;
@@ -378,7 +381,7 @@ static void test_n_per_task(void **state) {
     snprintf(out, sizeof out, "%s/out", root);
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
     const char *dirs[] = {"teachers/synth-text", "runs/synth-text/none/n40/seed1", "runs/synth-text/none/n80/seed1",
-                          "teachers/synth-b", "runs/synth-b/none/n60/seed1"};
+                          "teachers/synth-b", "runs/synth-b/none/n30/seed1"};
     assert_int_equal(m.n_runs, 5);
     for (int i = 0; i < 5; i++) {
         snprintf(want, sizeof want, "%s/%s", out, dirs[i]);
@@ -386,7 +389,7 @@ static void test_n_per_task(void **state) {
     }
     sc_manifest_free(&m);
     snprintf(text, sizeof text,
-             "name: sizes\ntasks: [synth-text, %s]\nteacher: {arch: transformer}\nexplainers: [none]\nn:\n  synth-text: [40]\n  %s: [60, 5000]\n"
+             "name: sizes\ntasks: [synth-text, %s]\nteacher: {arch: transformer}\nexplainers: [none]\nn:\n  synth-text: [40]\n  %s: [30, 5000]\n"
              "seeds: [1]\n", task_b, task_b);
     char *list = problems_of(path, text, &err);
     snprintf(want, sizeof want, "%s line 7: field 'n.%s[1]': n = 5000 is more than the student pool of task "

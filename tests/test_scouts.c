@@ -12,14 +12,15 @@
 #include "models/inputs.h"
 #include "smat/student_run.h"
 
-// synth-text, or under valgrind (SCAFFOLD_TEST_QUICK) a 600-example copy of it.
+// synth-text, or under valgrind (SCAFFOLD_TEST_QUICK) a 200-example copy of it
+// (student pool 40, student-valid 10: enough for n = 32 and meta batches of 8).
 static const char *task(void) {
     static char path[300];
     if (!sc_test_quick()) return "synth-text";
     if (!path[0]) {
         char parent[200];
         snprintf(parent, sizeof parent, "/tmp/sc_test_scouts_%d", (int)getpid());
-        sc_test_synth_copy(parent, "synth-text", 600);
+        sc_test_synth_copy(parent, "synth-text", 200);
         snprintf(path, sizeof path, "%s/synth-text", parent);
     }
     return path;

@@ -26,7 +26,8 @@ static char dir[256], task[300];
 static double student(const char *explainer, int learn, uint64_t seed, int quick) {
     char *sets[] = {"epochs=1", "max_steps=2"};
     sc_student_run_cfg c = sc_student_run_defaults();
-    c.teacher_ckpt = dir, c.task = task, c.explainer = explainer, c.learn = learn, c.n = 100, c.seed = seed, c.log = NULL;
+    c.teacher_ckpt = dir, c.task = task, c.explainer = explainer, c.learn = learn, c.n = quick ? 30 : 100, c.seed = seed,
+    c.log = NULL;
     if (quick) c.sets = sets, c.n_sets = 2;
     sc_student_outcome o;
     sc_err e;
@@ -50,7 +51,7 @@ static void test_smat_beats_static_and_none(void **state) {
         snprintf(task, sizeof task, "%s/tasks/synth-text", dir);
         char parent[300];
         snprintf(parent, sizeof parent, "%s/tasks", dir);
-        sc_test_synth_copy(parent, "synth-text", 600);
+        sc_test_synth_copy(parent, "synth-text", 200);  // student pool 40: n = 30
         t.sets = tsets, t.n_sets = 2, t.arch = "transformer";
     }
     t.task = task, t.seed = 1, t.out = dir, t.log = NULL;

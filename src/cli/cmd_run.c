@@ -43,8 +43,8 @@ int sc_cmd_run(int argc, char **argv) {
     if (o.dry_run) {
         int teachers = 0;
         for (int i = 0; i < m.n_runs; i++) teachers += m.runs[i].is_teacher;
-        fprintf(stderr, "%s: valid; %d runs (%d teachers, %d students) into %s\n", path, m.n_runs, teachers,
-                m.n_runs - teachers, m.out);
+        fprintf(stderr, "%s: valid; %d runs (%d teacher%s, %d student%s) into %s\n", path, m.n_runs, teachers,
+                teachers == 1 ? "" : "s", m.n_runs - teachers, m.n_runs - teachers == 1 ? "" : "s", m.out);
     }
     int failed = 0, rc = sc_exp_execute(&m, &o, &failed, &err);
     if (rc) fprintf(stderr, "scaffold run: %s\n", err.msg);

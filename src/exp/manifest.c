@@ -190,10 +190,12 @@ static int parse_explainers(sc_mf *f, sc_err *err) {
 static int parse_n(sc_mf *f, sc_err *err) {
     const sc_ynode *n = f->n_node = sc_ymap_get(f->root, "n");
     if (!n) return sc_errf(err, "%s: missing field 'n' (a list, or a map from task to list)", f->path);
-    if (n->kind != SC_Y_MAP) {
+    if (n->kind != SC_Y_MAP) {  // one list, parsed once, for every task
+        sc_mf_task *t0 = &f->t[0];
+        if (long_list(f->root, "n", 1, 100000000, f->path, t0->ns, &t0->n_ns, err)) return -1;
         for (int i = 0; i < f->n_tasks; i++) {
             sc_mf_task *t = &f->t[i];
-            if (long_list(f->root, "n", 1, 100000000, f->path, t->ns, &t->n_ns, err)) return -1;
+            if (i) memcpy(t->ns, t0->ns, sizeof t->ns), t->n_ns = t0->n_ns;
             t->n_seq = n;
             snprintf(t->n_field, sizeof t->n_field, "n");
         }

@@ -61,7 +61,7 @@ static sc_tensor *learned_query_weights(sc_ctx *ctx, const sc_explain_args *a, s
     if (!rows) {
         sc_tensor *ones = sc_empty(ctx, s->dtype, 2, s2);
         if (!ones) return NULL;
-        for (int64_t i = 0; i < ones->numel; i++) sc_tensor_set(ones, i, 1.0);
+        sc_init_const(ones, 1.0);
         rows = ones;
     }
     sc_tensor *w = sc_explain_normalize(ctx, s, rows, SC_NORM_SOFTMAX, 1.0);  // (B, U)
@@ -69,7 +69,7 @@ static sc_tensor *learned_query_weights(sc_ctx *ctx, const sc_explain_args *a, s
     int64_t zs[2] = {B, off};
     sc_tensor *zero = sc_empty(ctx, s->dtype, 2, zs);
     if (!zero) return NULL;
-    for (int64_t i = 0; i < zero->numel; i++) sc_tensor_set(zero, i, 0.0);
+    sc_init_const(zero, 0.0);
     sc_tensor *parts[2] = {zero, w};
     return sc_concat(ctx, parts, 2, 1);  // (B, Q)
 }

@@ -208,6 +208,19 @@ static void test_learned_explainer_and_determinism(void **state) {
         free(a);
         free(b);
     }
+    // The meta lr schedule reaches the meta steps: a warmup (clipped to the
+    // run's meta steps) takes smaller first steps, so φ ends elsewhere.
+    char *warm[] = {"--learn-explainer", "--set", "epochs=2", "--set", quick ? "max_steps=2" : "max_steps=40",
+                    "--set", "meta_lr=5e-2", "--set", "meta_schedule=linear", "--set", "meta_warmup=1000", NULL};
+    student(d2, "attention", quick ? "16" : "200", "5", warm);
+    float *a = result_floats(d1, "explainer_params.teacher_after", &na);
+    float *w = result_floats(d2, "explainer_params.teacher_after", &nb);
+    assert_int_equal(na, nb);
+    double diff = 0;
+    for (size_t i = 0; i < na; i++) diff += fabs(a[i] - w[i]);
+    if (!(diff > 1e-6)) fail_msg("meta_warmup did not change the learned coefficients (%g)", diff);
+    free(a);
+    free(w);
     rmdir_r(d1);
     rmdir_r(d2);
 }
@@ -290,6 +303,38 @@ static void test_meta_step_descends(void **state) {
     sc_model_free(&teacher);
     sc_pipeline_close(&p);
     sc_ckpt_extra_free(&x);
+}
+
+// The meta lr schedule: linear warmup over meta_warmup meta steps, then cosine
+// decay to meta_min_lr * meta_lr over the run's total_steps / meta_interval
+// meta steps; the default is the constant meta_lr.
+static void test_meta_lr_schedule(void **state) {
+    (void)state;
+    sc_err e;
+    sc_config c;
+    sc_config_init(&c);
+    sc_student_cfg cfg;
+    if (sc_student_cfg_from_config(&cfg, &c, "attention", 0, 8, &e)) fail_msg("%s", e.msg);
+    assert_true(sc_student_meta_lr(&cfg, 0, 200) == 5e-4 && sc_student_meta_lr(&cfg, 199, 200) == 5e-4);
+    sc_config_init(&c);
+    const char *kv[] = {"meta_lr=1e-2", "meta_schedule=cosine", "meta_warmup=10", "meta_min_lr=0.1", "meta_interval=2"};
+    for (int i = 0; i < 5; i++) assert_int_equal(sc_config_set_kv(&c, kv[i], &e), 0);
+    if (sc_student_cfg_from_config(&cfg, &c, "attention", 0, 8, &e)) fail_msg("%s", e.msg);
+    // 200 student steps, every 2nd a meta step: 100 meta steps, 10 of warmup.
+    assert_true(fabs(sc_student_meta_lr(&cfg, 0, 200) - 1e-3) < 1e-15);
+    assert_true(fabs(sc_student_meta_lr(&cfg, 9, 200) - 1e-2) < 1e-15);
+    assert_true(fabs(sc_student_meta_lr(&cfg, 55, 200) - 5.5e-3) < 1e-12);  // halfway through the decay
+    assert_true(fabs(sc_student_meta_lr(&cfg, 100, 200) - 1e-3) < 1e-15);   // the floor, and after it
+    // A warmup longer than the run is clipped to the run: its last meta step is at meta_lr.
+    assert_true(fabs(sc_student_meta_lr(&cfg, 4, 10) - 1e-2) < 1e-15);
+    sc_config_init(&c);
+    assert_int_equal(sc_config_set_kv(&c, "meta_schedule=exponential", &e), 0);
+    assert_int_not_equal(sc_student_cfg_from_config(&cfg, &c, "attention", 0, 8, &e), 0);
+    assert_non_null(strstr(e.msg, "meta_schedule"));
+    sc_config_init(&c);
+    assert_int_equal(sc_config_set_kv(&c, "meta_min_lr=2", &e), 0);
+    assert_int_not_equal(sc_student_cfg_from_config(&cfg, &c, "attention", 0, 8, &e), 0);
+    assert_non_null(strstr(e.msg, "meta_min_lr"));
 }
 
 // ---- students without attention: a gradient student explainer (breast-cancer) ----------------
@@ -609,6 +654,7 @@ int main(void) {
         cmocka_unit_test(test_rationale_beats_none),
         cmocka_unit_test(test_learned_explainer_and_determinism),
         cmocka_unit_test(test_meta_step_descends),
+        cmocka_unit_test(test_meta_lr_schedule),
         cmocka_unit_test(test_gradient_student_double_backprop),
         cmocka_unit_test(test_gradient_student_run),
         cmocka_unit_test(test_learned_teacher_gradient_student),

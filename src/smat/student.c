@@ -19,6 +19,9 @@ const sc_config_spec sc_student_spec[] = {
     {"meta_clip", "5", "meta gradient global-norm clipping"},
     {"meta_interval", "1", "student steps between meta steps"},
     {"meta_batch", "auto", "student-valid examples per meta step (auto: the batch size)"},
+    {"meta_schedule", "constant", "meta lr: constant | linear | cosine decay after meta_warmup, over the run's meta steps"},
+    {"meta_warmup", "0", "meta lr: linear warmup over this many meta steps"},
+    {"meta_min_lr", "0.1", "meta lr: final value of a decay, as a fraction of meta_lr"},
     {"hypergrad", "unrolled", "hypergradient method: a row of the registry (smat/hg_methods.c): unrolled, neumann, cg, darts"},
     {"unroll", "1", "unrolled: inner steps k >= 1"},
     {"terms", "3", "neumann: series terms; cg: iterations"},
@@ -51,9 +54,10 @@ int sc_student_cfg_from_config(sc_student_cfg *c, sc_config *cfg, const char *ex
     memset(c, 0, sizeof *c);
     if (sc_config_apply_defaults(cfg, sc_student_spec, "student", err)) return -1;
     static const char *const losses[] = {"kl", "sparsemax", "entmax15", NULL};
-    int loss, method;
-    long unroll, terms;
-    double mb;
+    static const char *const scheds[] = {"constant", "linear", "cosine", NULL};
+    int loss, method, sched;
+    long unroll, terms, warm;
+    double mb, minf;
     c->hg = sc_hg_default();
     if (auto_double(cfg, "beta", sc_student_default_beta(explainer), 0, 1e6, &c->beta, err) ||
         sc_config_choice(cfg, "expl_loss", losses, &loss, err) ||
@@ -61,6 +65,9 @@ int sc_student_cfg_from_config(sc_student_cfg *c, sc_config *cfg, const char *ex
         sc_config_double(cfg, "meta_clip", 0, 1e9, &c->meta_clip, err) ||
         sc_config_long(cfg, "meta_interval", 1, 1000000, &c->meta_interval, err) ||
         auto_double(cfg, "meta_batch", (double)batch_size, 1, 65536, &mb, err) ||
+        sc_config_choice(cfg, "meta_schedule", scheds, &sched, err) ||
+        sc_config_long(cfg, "meta_warmup", 0, 100000000, &warm, err) ||
+        sc_config_double(cfg, "meta_min_lr", 0, 1, &minf, err) ||
         sc_config_choice(cfg, "hypergrad", sc_hg_method_names(), &method, err) ||
         sc_config_long(cfg, "unroll", 1, 64, &unroll, err) || sc_config_long(cfg, "terms", 1, 1000, &terms, err) ||
         sc_config_double(cfg, "hg_alpha", 0, 10, &c->hg.alpha, err) ||
@@ -73,6 +80,8 @@ int sc_student_cfg_from_config(sc_student_cfg *c, sc_config *cfg, const char *ex
         return sc_errf(err, "student config: beta = %g with explainer 'none' (no explanations to learn from)", c->beta);
     c->loss = (sc_expl_loss_kind)loss;
     c->meta_batch = (long)mb;
+    c->meta_sched = (sc_schedule){.kind = (sc_sched_kind)sched, .base_lr = c->meta_lr, .floor_lr = c->meta_lr * minf,
+                                  .warmup = warm};
     c->hg.method = (sc_hg_method)method;
     c->hg.unroll = (int)unroll;
     c->hg.terms = (int)terms;
@@ -300,6 +309,13 @@ int sc_student_scouts_init(sc_student *s, const sc_train_opts *opts, uint64_t se
                           seed, err);
 }
 
+double sc_student_meta_lr(const sc_student_cfg *c, long meta_step, long total_steps) {
+    sc_schedule s = c->meta_sched;
+    s.total = total_steps / (c->meta_interval > 0 ? c->meta_interval : 1);  // the run's meta steps
+    if (s.warmup > s.total) s.warmup = s.total;
+    return sc_schedule_lr(&s, meta_step);
+}
+
 // ---- trainer hooks ------------------------------------------------------------------------
 
 static sc_tensor *extra_loss(void *user, sc_ctx *ctx, const sc_model *m, const sc_inputs *in,
@@ -319,9 +335,8 @@ static int after_step(void *user, sc_ctx *ctx, const sc_train_step *st, sc_err *
     size_t vn = sc_batcher_next(&s->vb, (size_t)s->cfg.meta_batch, s->vidx);
     if (!vn) vn = sc_batcher_next(&s->vb, (size_t)s->cfg.meta_batch, s->vidx);  // a new epoch of the split
     if (!vn) return sc_errf(err, "meta step: the student-valid split is empty");
-    double t0 = sc_now(), outer = 0;
-    if (sc_student_meta_step(s, ctx, st->opt, st->lr, st->in, st->idx, st->n, s->vidx, vn, s->cfg.meta_lr, &outer,
-                             err))
+    double t0 = sc_now(), outer = 0, meta_lr = sc_student_meta_lr(&s->cfg, s->meta_steps, st->total);
+    if (sc_student_meta_step(s, ctx, st->opt, st->lr, st->in, st->idx, st->n, s->vidx, vn, meta_lr, &outer, err))
         return -1;
     s->meta_seconds += sc_now() - t0;
     s->meta_steps++;

@@ -35,10 +35,16 @@ typedef struct sc_student_cfg {
     int learn;             // meta-learn the teacher explainer
     double meta_lr, meta_clip;
     long meta_interval, meta_batch;
+    sc_schedule meta_sched;  // meta lr over the run's meta steps (base meta_lr; total set per run)
     sc_hg_cfg hg;
     long scouts, scout_reset;  // young students averaged into the meta gradient (smat/scouts.h)
     int init_embeddings;   // copy the teacher's token embeddings into the student
 } sc_student_cfg;
+
+// The meta learning rate of meta step `meta_step` (0-based) in a run of
+// `total_steps` student steps: c->meta_sched over total_steps / meta_interval
+// meta steps (warmup clipped to that), as sc_schedule_lr defines it.
+double sc_student_meta_lr(const sc_student_cfg *c, long meta_step, long total_steps);
 
 // The paper's β for an explainer: 0 for "none", 0.2 for gradient and
 // perturbation explainers, 5 for attention explainers and the controls.

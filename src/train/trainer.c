@@ -236,7 +236,7 @@ static int train_step(train_run *r, long epoch, size_t s, size_t k, double *loss
     r->res->step_seconds += sc_now() - ts;
     if (t->hooks.after_step) {
         double th = sc_now();
-        sc_train_step ds = {.m = m, .opt = &r->opt, .lr = lr, .step = r->step, .epoch = epoch, .idx = idx, .n = k,
+        sc_train_step ds = {.m = m, .opt = &r->opt, .lr = lr, .step = r->step, .total = r->total, .epoch = epoch, .idx = idx, .n = k,
                             .in = &in};
         if (t->hooks.after_step(t->hooks.user, ctx, &ds, err)) return -1;
         r->res->hook_seconds += sc_now() - th;

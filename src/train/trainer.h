@@ -40,6 +40,7 @@ typedef struct sc_train_step {
     sc_optim *opt;           // the trainer's optimizer (θ = the model's params, then the extra ones)
     double lr;               // the learning rate of this step
     long step;               // steps taken so far (1 after the first)
+    long total;              // the run's step budget (epochs x steps per epoch, or max_steps)
     long epoch;
     const uint32_t *idx;     // the batch's dataset indices
     size_t n;

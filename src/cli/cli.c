@@ -11,6 +11,9 @@ static const sc_command commands[] = {
      "scaffold selfcheck", sc_cmd_selfcheck},
     {"tasks", "list, validate and fetch tasks (data sets with splits)",
      "scaffold tasks list | check NAME | fetch NAME [--from PATH]", sc_cmd_tasks},
+    {"corpus", "list and check pretraining corpora (unlabeled text declared in tasks/corpora/NAME.yaml)",
+     "scaffold corpus list | check NAME|FILE [--show N]\n"
+     "  (check fetches and filters the corpus; --show prints N of its texts, evenly spaced)", sc_cmd_corpus},
     {"gradcheck", "check every op's gradients against finite differences (f64), to order 1, 2 or 3",
      "scaffold gradcheck [--order 1|2|3] [--op NAME]", sc_cmd_gradcheck},
     {"hypercheck", "check the hypergradient methods against finite differences on a tiny SMaT problem (f64)",
@@ -19,11 +22,14 @@ static const sc_command commands[] = {
     {"models", "list the teacher and student architectures (--keys: their hyperparameters)",
      "scaffold models [--keys]", sc_cmd_models},
     {"train-teacher", "train a teacher on a task; writes teacher.ckpt and metrics.msgpack",
-     "scaffold train-teacher --task T [--teacher ARCH] [--config FILE] [--set k=v ...] [--seed S] --out DIR",
+     "scaffold train-teacher --task T [--teacher ARCH] [--config FILE] [--set k=v ...] [--seed S]\n"
+     "                       [--init PRETRAINED] --out DIR\n"
+     "  (--init: start from a `scaffold pretrain` backbone: its vocabulary, sizes and weights, a new head)",
      sc_cmd_train_teacher},
     {"train-student", "train a student to simulate a teacher, with its explanations (SMaT: --learn-explainer)",
      "scaffold train-student --task T --teacher-ckpt DIR --explainer E [--n N] [--seed S] [--student ARCH]\n"
-     "                       [--learn-explainer] [--label NAME] [--config FILE] [--set k=v ...] --out DIR\n"
+     "                       [--learn-explainer] [--label NAME] [--config FILE] [--set k=v ...]\n"
+     "                       [--init PRETRAINED] --out DIR\n"
      "  (--learn-explainer also writes DIR/explainer.ckpt; --explainer-ckpt FILE instead of --explainer\n"
      "   trains a fresh student with that learned explainer frozen: the transfer evaluation)",
      sc_cmd_train_student},
@@ -31,6 +37,11 @@ static const sc_command commands[] = {
      "scaffold explain --teacher-ckpt DIR --explainer E [--base E2] [--n 20] [--spread] [--set k=v ...] --out DIR\n"
      "  (--base: for --explainer permuted, the explainer whose explanations it deranges;\n"
      "   --spread: n test examples evenly spaced over the test split instead of the first n)", sc_cmd_explain},
+    {"pretrain", "pretrain a text backbone on an unlabeled corpus (masked tokens); resumable checkpoints",
+     "scaffold pretrain --corpus NAME|FILE [--arch transformer] [--set k=v ...] [--seed S] [--resume] --out DIR\n"
+     "  (writes DIR/pretrained.ckpt, DIR/pretrain.state and DIR/metrics.msgpack every save_every steps;\n"
+     "   --resume continues from them bit-identically; `scaffold pretrain --keys` lists the run's keys)",
+     sc_cmd_pretrain},
     {"run", "run an experiment manifest (teachers, then students; --jobs in parallel, --resume)",
      "scaffold run MANIFEST [--jobs J] [--resume] [--out DIR] [--dry-run]", sc_cmd_run},
     {"compare", "table of simulatability (mean, 95% bootstrap CI over seeds) per explainer and N",

@@ -34,6 +34,7 @@ const sc_command *sc_cli_find(const char *name);
 
 int sc_cmd_selfcheck(int argc, char **argv);
 int sc_cmd_tasks(int argc, char **argv);
+int sc_cmd_corpus(int argc, char **argv);
 int sc_cmd_gradcheck(int argc, char **argv);
 int sc_cmd_hypercheck(int argc, char **argv);
 int sc_cmd_bench(int argc, char **argv);
@@ -44,5 +45,6 @@ int sc_cmd_models(int argc, char **argv);
 int sc_cmd_compare(int argc, char **argv);
 int sc_cmd_run(int argc, char **argv);
 int sc_cmd_report(int argc, char **argv);
+int sc_cmd_pretrain(int argc, char **argv);
 
 #endif

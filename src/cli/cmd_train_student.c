@@ -21,7 +21,7 @@
 int sc_cmd_train_student(int argc, char **argv) {
     const sc_command *me = sc_cli_find("train-student");
     const char *task = NULL, *arch = NULL, *cfg_path = NULL, *out = NULL, *ckpt = NULL, *explainer = NULL;
-    const char *explainer_ckpt = NULL;
+    const char *explainer_ckpt = NULL, *init = NULL;
     char *sets[64];
     const char *label = NULL;  // the row name in `scaffold compare` (default: the explainer, or smat)
     int n_sets = 0, learn = 0;
@@ -36,6 +36,7 @@ int sc_cmd_train_student(int argc, char **argv) {
         else if (!strcmp(a, "--student") && has) arch = argv[++i];
         else if (!strcmp(a, "--config") && has) cfg_path = argv[++i];
         else if (!strcmp(a, "--out") && has) out = argv[++i];
+        else if (!strcmp(a, "--init") && has) init = argv[++i];
         else if (!strcmp(a, "--learn-explainer")) learn = 1;
         else if (!strcmp(a, "--label") && has) label = argv[++i];
         else if (!strcmp(a, "--set") && has) {
@@ -62,7 +63,7 @@ int sc_cmd_train_student(int argc, char **argv) {
     sc_student_run_cfg c = sc_student_run_defaults();
     c.teacher_ckpt = ckpt, c.explainer = explainer, c.task = task, c.arch = arch, c.config_path = cfg_path;
     c.sets = sets, c.n_sets = n_sets, c.n = (size_t)n_req, c.seed = seed, c.learn = learn, c.label = label;
-    c.out = out, c.explainer_ckpt = explainer_ckpt;
+    c.out = out, c.explainer_ckpt = explainer_ckpt, c.init = init;
     sc_student_outcome o;
     sc_err err;
     if (sc_student_run(&c, &o, &err)) {

@@ -9,7 +9,7 @@
 
 int sc_cmd_train_teacher(int argc, char **argv) {
     const sc_command *me = sc_cli_find("train-teacher");
-    const char *task = NULL, *arch = NULL, *cfg_path = NULL, *out = NULL;
+    const char *task = NULL, *arch = NULL, *cfg_path = NULL, *out = NULL, *init = NULL;
     char *sets[64];
     int n_sets = 0;
     unsigned long long seed = 1;
@@ -20,6 +20,7 @@ int sc_cmd_train_teacher(int argc, char **argv) {
         else if (!strcmp(a, "--teacher") && has) arch = argv[++i];
         else if (!strcmp(a, "--config") && has) cfg_path = argv[++i];
         else if (!strcmp(a, "--out") && has) out = argv[++i];
+        else if (!strcmp(a, "--init") && has) init = argv[++i];
         else if (!strcmp(a, "--set") && has) {
             if (n_sets == 64) return sc_cli_usage_error(me, "too many --set options (max 64)");
             sets[n_sets++] = argv[++i];
@@ -36,7 +37,7 @@ int sc_cmd_train_teacher(int argc, char **argv) {
 
     sc_teacher_run_cfg c = sc_teacher_run_defaults();
     c.task = task, c.arch = arch, c.config_path = cfg_path, c.sets = sets, c.n_sets = n_sets, c.seed = seed;
-    c.out = out;
+    c.out = out, c.init = init;
     sc_teacher_outcome o;
     sc_err err;
     if (sc_teacher_run(&c, &o, &err)) {

@@ -19,8 +19,15 @@ static int octal(const char *p, size_t n, size_t *out) {
     return 0;
 }
 
-int sc_tar_find(const char *name, const char *buf, size_t len, const char *base, const char **data, size_t *size,
-                sc_err *err) {
+// A member's path without leading "./" (dpkg-deb lists "./usr/...", tar may store "usr/...").
+static const char *strip_dot(const char *p) {
+    while (p[0] == '.' && p[1] == '/') p += 2;
+    return p;
+}
+
+// by_path 0: `want` is a base name; 1: a whole member path.
+static int tar_find(const char *name, const char *buf, size_t len, const char *target, int by_path, const char **data,
+                    size_t *size, sc_err *err) {
     size_t off = 0;
     while (off + 512 <= len) {
         const unsigned char *h = (const unsigned char *)buf + off;
@@ -44,7 +51,8 @@ int sc_tar_find(const char *name, const char *buf, size_t len, const char *base,
         const char *slash = strrchr(full, '/');
         const char *b = slash ? slash + 1 : full;
         char type = (char)h[156];
-        if ((type == '0' || type == '\0') && !strcmp(b, base)) {
+        int hit = by_path ? !strcmp(strip_dot(full), strip_dot(target)) : !strcmp(b, target);
+        if ((type == '0' || type == '\0') && hit) {
             *data = buf + off + 512;
             *size = n;
             return 1;
@@ -53,4 +61,14 @@ int sc_tar_find(const char *name, const char *buf, size_t len, const char *base,
     }
     if (off < len) return sc_errf(err, "%s: truncated tar archive", name);
     return 0;
+}
+
+int sc_tar_find(const char *name, const char *buf, size_t len, const char *base, const char **data, size_t *size,
+                sc_err *err) {
+    return tar_find(name, buf, len, base, 0, data, size, err);
+}
+
+int sc_tar_member(const char *name, const char *buf, size_t len, const char *path, const char **data, size_t *size,
+                  sc_err *err) {
+    return tar_find(name, buf, len, path, 1, data, size, err);
 }

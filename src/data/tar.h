@@ -14,5 +14,9 @@
 // *data, *size point into buf), 0 (absent) or -1 (a malformed archive).
 int sc_tar_find(const char *name, const char *buf, size_t len, const char *base, const char **data, size_t *size,
                 sc_err *err);
+// The same, matching the whole member path ("./usr/share/x" and "usr/share/x" are
+// the same path): a Debian package's data archive, whose base names may repeat.
+int sc_tar_member(const char *name, const char *buf, size_t len, const char *path, const char **data, size_t *size,
+                  sc_err *err);
 
 #endif

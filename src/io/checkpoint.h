@@ -13,6 +13,8 @@
 //   rng      [4 unsigned integers]          training generator state
 //   step     optimizer steps taken
 //   metrics  {name: float}                  e.g. test accuracy, target mean/std
+//   pretrain {objective, corpus, corpus_digest}   only in a pretrained backbone's file
+//            (scaffold pretrain): what it learned from; absent otherwise
 //   checksum sha256 (lowercase hex) of, for each tensor in order: its name, a
 //            0 byte, its dtype, a 0 byte, each dimension as an 8-byte
 //            little-endian integer, then its data bytes
@@ -53,6 +55,8 @@ typedef struct sc_ckpt_extra {
     int n_metrics;
     char metric_name[SC_CKPT_MAX_METRICS][SC_CKPT_NAME_MAX];
     double metric[SC_CKPT_MAX_METRICS];
+    // A pretrained backbone's provenance; objective "" = not pretrained (no field).
+    char pre_objective[SC_CKPT_NAME_MAX], pre_corpus[SC_CKPT_NAME_MAX], pre_digest[65];
 } sc_ckpt_extra;
 
 void sc_ckpt_extra_init(sc_ckpt_extra *x);

@@ -34,9 +34,10 @@ typedef struct ck_tensor {
 } ck_tensor;
 
 enum { F_FORMAT, F_VERSION, F_KIND, F_ARCH, F_CONFIG, F_SHAPE, F_TASK, F_VOCAB, F_TENSORS, F_RNG, F_STEP,
-       F_METRICS, F_CHECKSUM, F_N };
+       F_METRICS, F_CHECKSUM, F_PRETRAIN, F_N };
 static const char *const field_names[F_N] = {"format", "version", "kind",    "arch", "config", "shape",   "task",
-                                             "vocab",  "tensors", "rng",     "step", "metrics", "checksum"};
+                                             "vocab",  "tensors", "rng",     "step", "metrics", "checksum",
+                                             "pretrain"};
 
 // Everything parsed from the file before the model is built.
 typedef struct ck_file {
@@ -209,6 +210,26 @@ static int parse_tensors(ck_file *c, const msgpack_object *o, sc_err *err) {
     return 0;
 }
 
+// The optional `pretrain` map: exactly objective, corpus and corpus_digest.
+static int parse_pretrain(sc_ckpt_extra *x, const msgpack_object *o, sc_err *err) {
+    if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size != 3)
+        return sc_errf(err, "field 'pretrain' must be a map of objective, corpus and corpus_digest");
+    const char *keys[3] = {"objective", "corpus", "corpus_digest"};
+    char *dst[3] = {x->pre_objective, x->pre_corpus, x->pre_digest};
+    size_t cap[3] = {sizeof x->pre_objective, sizeof x->pre_corpus, sizeof x->pre_digest};
+    for (int k = 0; k < 3; k++) {
+        const msgpack_object *val = NULL;
+        for (uint32_t i = 0; i < 3; i++)
+            if (is_str(&o->via.map.ptr[i].key, keys[k])) val = &o->via.map.ptr[i].val;
+        char what[64];
+        snprintf(what, sizeof what, "field 'pretrain.%s'", keys[k]);
+        if (!val) return sc_errf(err, "%s is missing", what);
+        if (get_str(val, dst[k], cap[k], what, err)) return -1;
+    }
+    if (!x->pre_objective[0]) return sc_errf(err, "field 'pretrain.objective' is empty");
+    return 0;
+}
+
 static int parse_extras(ck_file *c, sc_err *err) {
     sc_ckpt_extra *x = &c->x;
     if (get_str(c->f[F_TASK], x->task, sizeof x->task, "field 'task'", err)) return -1;
@@ -237,6 +258,7 @@ static int parse_extras(ck_file *c, sc_err *err) {
         if (sc_ckpt_extra_metric(x, name, &old)) return sc_errf(err, "metric '%s' appears twice", name);
         if (sc_ckpt_extra_set_metric(x, name, d, err)) return -1;
     }
+    if (c->f[F_PRETRAIN] && parse_pretrain(x, c->f[F_PRETRAIN], err)) return -1;
     const msgpack_object *v = c->f[F_VOCAB];
     if (v->type != MSGPACK_OBJECT_NIL) {
         if (sc_vocab_unpack(v, &x->vocab_store, err)) return sc_err_prefix(err, "field 'vocab'");
@@ -294,7 +316,7 @@ static int parse_root(ck_file *c, const msgpack_object *root, sc_err *err) {
         return sc_errf(err, "unknown field '%s'", key);
     }
     for (int j = 0; j < F_N; j++)
-        if (!c->f[j]) return sc_errf(err, "field '%s' is missing", field_names[j]);
+        if (!c->f[j] && j != F_PRETRAIN) return sc_errf(err, "field '%s' is missing", field_names[j]);
     if (get_str(c->f[F_KIND], c->kind, sizeof c->kind, "field 'kind'", err) ||
         get_str(c->f[F_ARCH], c->arch, sizeof c->arch, "field 'arch'", err))
         return -1;

@@ -126,7 +126,8 @@ int sc_ckpt_pack_params(msgpack_packer *pk, const sc_params *p, char checksum_he
 int sc_params_checksum(const sc_params *p, char hex[65], sc_err *err) { return sc_ckpt_pack_params(NULL, p, hex, err); }
 
 static int pack_all(msgpack_packer *pk, const sc_model *m, const sc_ckpt_extra *x, sc_err *err) {
-    int rc = msgpack_pack_map(pk, 13);
+    int pre = x && x->pre_objective[0];
+    int rc = msgpack_pack_map(pk, 13 + (size_t)pre);
     rc |= pack_str(pk, "format") | pack_str(pk, SC_CKPT_FORMAT);
     rc |= pack_str(pk, "version") | msgpack_pack_int(pk, SC_CKPT_VERSION);
     rc |= pack_str(pk, "kind") | pack_str(pk, m->def->role);
@@ -148,6 +149,10 @@ static int pack_all(msgpack_packer *pk, const sc_model *m, const sc_ckpt_extra *
     int nm = x ? x->n_metrics : 0;
     rc |= pack_str(pk, "metrics") | msgpack_pack_map(pk, (size_t)nm);
     for (int i = 0; i < nm; i++) rc |= pack_str(pk, x->metric_name[i]) | msgpack_pack_double(pk, x->metric[i]);
+    if (pre)
+        rc |= pack_str(pk, "pretrain") | msgpack_pack_map(pk, 3) | pack_str(pk, "objective") |
+              pack_str(pk, x->pre_objective) | pack_str(pk, "corpus") | pack_str(pk, x->pre_corpus) |
+              pack_str(pk, "corpus_digest") | pack_str(pk, x->pre_digest);
     uint8_t digest[32];
     char hex[65];
     sc_sha256_final(&h, digest);
@@ -157,7 +162,10 @@ static int pack_all(msgpack_packer *pk, const sc_model *m, const sc_ckpt_extra *
 }
 
 int sc_checkpoint_save(const char *path, const sc_model *m, const sc_ckpt_extra *extra, sc_err *err) {
-    if (extra && (extra->step < 0 || memchr(extra->task, '\0', sizeof extra->task) == NULL))
+    if (extra && (extra->step < 0 || memchr(extra->task, '\0', sizeof extra->task) == NULL ||
+                  !memchr(extra->pre_objective, '\0', sizeof extra->pre_objective) ||
+                  !memchr(extra->pre_corpus, '\0', sizeof extra->pre_corpus) ||
+                  !memchr(extra->pre_digest, '\0', sizeof extra->pre_digest)))
         return sc_errf(err, "%s: invalid checkpoint extras (negative step or unterminated task name)", path);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);

@@ -51,6 +51,8 @@ typedef struct sc_model_state {
     sc_tensor *attn_logits[SC_MAX_LAYERS];
     sc_tensor *hidden[SC_MAX_LAYERS + 1];   // (B, U, C) after embedding (0) and each layer
     sc_tensor *pooled;                      // (B, C) what the output head reads
+    sc_tensor *sequence;                    // (B, Q, C) transformers: the encoder's output after its final
+                                            // LayerNorm, one row per position (masked-token pretraining reads it)
     sc_tensor *cam;                         // (B, K, U) class activation maps (CNN), else NULL
 } sc_model_state;
 

@@ -14,4 +14,13 @@
 // shapes differ, naming both shapes. Returns 0 or -1 with err set.
 int sc_model_init_embeddings_from(sc_model *student, const sc_model *teacher, sc_err *err);
 
+// Starts dst from src (a pretrained backbone): every parameter of src whose
+// name does not begin with skip_prefix (the backbone's output head, e.g.
+// "head.") is copied into dst's parameter of the same name. Shapes must agree,
+// except "embed.pos" (positions, rows): dst may have fewer rows and takes the
+// first ones. Every copied name must exist in dst, and dst may hold nothing
+// outside skip_prefix that src lacks. Errors name the parameter and both shapes
+// (and what to set). Nothing is copied unless everything agrees.
+int sc_model_init_from(sc_model *dst, const sc_model *src, const char *skip_prefix, sc_err *err);
+
 #endif

@@ -100,5 +100,7 @@ sc_tensor *sc_encoder_forward(const sc_encoder *e, sc_ctx *ctx, sc_tensor *x, sc
             st->hidden[i + 1] = x;
         }
     }
-    return sc_layernorm(ctx, x, e->lnf_g, e->lnf_b, 1e-5);
+    sc_tensor *out = sc_layernorm(ctx, x, e->lnf_g, e->lnf_b, 1e-5);
+    if (st) st->sequence = out;
+    return out;
 }

@@ -42,7 +42,7 @@ int sc_encoder_head_build(sc_model *m, sc_encoder *enc, sc_mlp *head, long layer
                           long mlp_ratio, int64_t n_out, int64_t n_units, int unit_offset, sc_rng *rng, sc_err *err);
 
 // x (B, U, C); key_mask (B, U) with 1 = attend, or NULL. Returns (B, U, C) after
-// the final LayerNorm. Fills st->attn_logits[l] (B, H, U, U), st->hidden[0..L],
+// the final LayerNorm. Fills st->attn_logits[l] (B, H, U, U), st->hidden[0..L], st->sequence (the result),
 // st->n_layers, st->n_heads when st is given.
 sc_tensor *sc_encoder_forward(const sc_encoder *e, sc_ctx *ctx, sc_tensor *x, sc_tensor *key_mask, double dropout,
                               int training, sc_model_state *st);

@@ -12,6 +12,7 @@
 #include "data/cache.h"
 #include "eval/metrics.h"
 #include "io/checkpoint.h"
+#include "io/backbone.h"
 #include "io/explainer_ckpt.h"
 #include "io/results.h"
 #include "models/transfer.h"
@@ -59,6 +60,7 @@ void sc_student_outcome_print(FILE *f, const sc_student_outcome *o) {
 void sc_student_env_close(sc_student_env *r) {
     if (!r) return;
     sc_explainer_ckpt_close(r->eck);
+    sc_backbone_close(r->init);
     if (r->have_ctx) sc_ctx_free(&r->ctx);  // before the explainers: the tape may reference their slabs
     if (r->have_st) sc_student_free(&r->st);
     free(r->pool), free(r->train), free(r->valid), free(r->test);
@@ -164,6 +166,8 @@ static int resolve_config(sc_student_env *r, const sc_student_run_cfg *c, sc_err
     r->scf.learn = c->learn;
     r->def = sc_model_find("student", r->rc.arch);
     if (!r->def) return sc_errf(err, "no student architecture '%s' (see `scaffold models`)", r->rc.arch);
+    if (c->init && (sc_backbone_open(&r->init, c->init, err) || sc_backbone_adopt_config(r->init, &r->model_cfg, err)))
+        return -1;
     return 0;
 }
 
@@ -190,8 +194,11 @@ static int build(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
         if (sc_pipeline_open(&r->pipe, r->task, r->x.vocab, err)) return -1;
         r->have_pipe = 1;
     }
+    if (r->init && sc_backbone_check_vocab(r->init, r->pipe.has_text ? &r->pipe.vocab : NULL, "the teacher", err))
+        return -1;
     if (sc_model_create(&r->student, r->def, &r->pipe.shape, &r->model_cfg, c->seed, err)) return -1;
     r->have_student = 1;
+    if (r->init && sc_backbone_init_model(r->init, &r->student, err)) return -1;
     if (r->scf.init_embeddings && sc_model_init_embeddings_from(&r->student, &r->teacher, err)) return -1;
     if (r->student.dtype != r->teacher.dtype)
         return sc_errf(err, "student dtype %s differs from the teacher's %s (set dtype=%s)",

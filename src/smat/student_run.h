@@ -48,6 +48,8 @@ typedef struct sc_student_run_cfg {
     int learn;                  // meta-learn the teacher explainer (SMaT)
     const char *label;          // the row name for `scaffold compare` (NULL: explainer, or smat)
     const char *out;            // folder for metrics.msgpack (created); NULL writes nothing
+    const char *init;           // a pretrained backbone to start the student from (io/backbone.h); it
+                                //   must be the one the teacher's vocabulary came from
     FILE *log;                  // progress lines (NULL: quiet)
 } sc_student_run_cfg;
 
@@ -99,6 +101,7 @@ typedef struct sc_student_env {
     const char *task;
     const char *explainer;             // cfg's, or the explainer checkpoint's
     struct sc_explainer_ckpt *eck;     // cfg->explainer_ckpt, opened
+    struct sc_backbone *init;          // cfg->init, opened
     int have_teacher, have_pipe, have_student, have_ctx, have_st;
     uint32_t *pool, *train, *valid, *test;  // student pool, the seeded training subset, valid, test
     size_t n_pool, n_train, n_valid, n_test;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/fs.h"
+#include "io/backbone.h"
 #include "io/checkpoint.h"
 #include "io/results.h"
 #include "train/setup.h"
@@ -21,6 +22,7 @@ typedef struct run {
     sc_train_opts opts;
     sc_train_result res;
     const sc_model_def *def;
+    sc_backbone *init;  // --init, or NULL
     int have_pipe, have_model, have_ctx;
     uint32_t *train, *valid, *test;
     size_t n_train, n_valid, n_test;
@@ -44,6 +46,7 @@ static void run_free(run *r) {
     if (r->have_ctx) sc_ctx_free(&r->ctx);
     if (r->have_model) sc_model_free(&r->model);
     if (r->have_pipe) sc_pipeline_close(&r->pipe);
+    sc_backbone_close(r->init);
     free(r);
 }
 
@@ -54,10 +57,15 @@ static int build(run *r, const sc_teacher_run_cfg *c, sc_err *err) {
         return -1;
     if (!(r->def = sc_model_find("teacher", r->rc.arch)))
         return sc_errf(err, "no teacher architecture '%s' (see `scaffold models`)", r->rc.arch);
-    if (sc_mkdirs(c->out, err) || sc_pipeline_open(&r->pipe, c->task, NULL, err)) return -1;
+    // From a pretrained backbone: its vocabulary tokenizes the task, its sizes build the model.
+    if (c->init && (sc_backbone_open(&r->init, c->init, err) || sc_backbone_adopt_config(r->init, &r->rc.model, err)))
+        return -1;
+    if (sc_mkdirs(c->out, err) || sc_pipeline_open(&r->pipe, c->task, r->init ? r->init->x.vocab : NULL, err))
+        return -1;
     r->have_pipe = 1;
     if (sc_model_create(&r->model, r->def, &r->pipe.shape, &r->rc.model, c->seed, err)) return -1;
     r->have_model = 1;
+    if (r->init && sc_backbone_init_model(r->init, &r->model, err)) return -1;
     if (sc_ctx_init(&r->ctx, (size_t)r->opts.arena_mb << 20, c->seed ^ 0xD50Full, err)) return -1;
     r->have_ctx = 1;
     r->train = sc_pipeline_split(&r->pipe, SC_SPLIT_TEACHER_TRAIN, &r->n_train);
@@ -69,9 +77,10 @@ static int build(run *r, const sc_teacher_run_cfg *c, sc_err *err) {
 
 static int train_and_test(run *r, const sc_teacher_run_cfg *c, sc_teacher_outcome *o, sc_err *err) {
     if (c->log)
-        fprintf(c->log, "teacher %s on %s: %lld parameters; %zu train / %zu valid / %zu test examples%s%s\n",
+        fprintf(c->log, "teacher %s on %s: %lld parameters; %zu train / %zu valid / %zu test examples%s%s%s%s\n",
                 r->def->name, c->task, (long long)sc_params_numel(&r->model.params), r->n_train, r->n_valid,
-                r->n_test, r->rc.source[0] ? "; config " : "", r->rc.source);
+                r->n_test, r->rc.source[0] ? "; config " : "", r->rc.source, r->init ? "; from the backbone " : "",
+                r->init ? r->init->path : "");
     sc_trainer tr = {.pipe = &r->pipe, .model = &r->model, .opts = r->opts, .train_idx = r->train,
                      .valid_idx = r->valid, .n_train = r->n_train, .n_valid = r->n_valid,
                      .labels = r->pipe.data.label, .targets = r->pipe.data.target, .seed = c->seed, .log = c->log,

@@ -30,6 +30,7 @@ typedef struct sc_teacher_run_cfg {
     int n_sets;
     uint64_t seed;
     const char *out;           // folder for teacher.ckpt and metrics.msgpack (required; created)
+    const char *init;          // a pretrained backbone to start from (io/backbone.h), or NULL
     FILE *log;                 // progress lines (NULL: quiet)
 } sc_teacher_run_cfg;
 

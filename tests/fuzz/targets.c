@@ -20,6 +20,8 @@ const sc_fuzz_target sc_fuzz_targets[] = {
     {"archive", sc_fuzz_archive, "gzip / bzip2 / tar members / wheel (zip) members"},
     {"tokenizer", sc_fuzz_tokenizer, "tokenizer, Latin-1 decoding, vocabulary build, encode, pack/unpack"},
     {"set", sc_fuzz_set, "config YAML + --set k=v lines -> run config, trainer options, model build"},
+    {"corpus_yaml", sc_fuzz_corpus_yaml, "corpus YAML -> sc_corpus_spec_parse (+ each source's cache folder)"},
+    {"corpus_dict", sc_fuzz_corpus_dict, "GCIDE index + dictionary and WordNet data lines -> corpus texts"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,499 @@
+// pretrain.c — sc_pretrain_run: configuration, vocabulary, encoding, the
+// masked-token training loop with evaluation, checkpoints and resuming
+// (pretrain.h). The resume and result files are pretrain_files.c.
+#include "pretrain/pretrain.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/clock.h"
+#include "core/fs.h"
+#include "core/sha256.h"
+#include "data/corpus.h"
+#include "io/checkpoint.h"
+#include "kernels/gemm.h"
+#include "pretrain/pretrain_impl.h"
+#include "train/progress.h"
+
+const sc_config_spec sc_pretrain_spec[] = {
+    {"steps", "4000", "optimizer steps"},
+    {"batch_size", "64", "texts per step"},
+    {"lr", "1e-3", "peak AdamW learning rate"},
+    {"warmup", "200", "linear warmup steps; then linear decay to min_lr x lr at the last step"},
+    {"min_lr", "0", "final learning rate as a fraction of lr"},
+    {"weight_decay", "0.01", "decoupled weight decay"},
+    {"clip", "1", "global gradient-norm clipping"},
+    {"max_tokens", "128", "ids per text: [CLS] + at most max_tokens-1 tokens (longer texts are cut); a task "
+                          "initialized from the backbone may use up to this many"},
+    {"min_freq", "2", "vocabulary: tokens seen at least this often in the training texts"},
+    {"max_vocab", "30000", "vocabulary size, specials and [MASK] included"},
+    {"mask_prob", "0.15", "share of each text's tokens chosen for prediction (80% [MASK], 10% random, 10% kept)"},
+    {"valid_texts", "1000", "texts held out for the masked-token validation loss"},
+    {"eval_every", "250", "steps between validation losses (a point of the loss curve)"},
+    {"save_every", "500", "steps between checkpoints (pretrained.ckpt and pretrain.state)"},
+    {"stop_at", "0", "save and stop after this step, to --resume later (a time-limited job); 0 = run to the end"},
+    {"threads", "1", "BLIS threads"},
+    {"log_every", "50", "steps between progress lines when not on a terminal"},
+    {"arena_mb", "2048", "per-step arena reservation in MiB"},
+    {NULL, NULL, NULL},
+};
+
+static const char *const mask_token = "[MASK]";
+
+// A generator for one (step or epoch, purpose): nothing carried across steps.
+static void seed_for(sc_rng *g, uint64_t seed, long at, uint64_t purpose) {
+    sc_rng_seed(g, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(at + 1)) ^ (purpose << 56));
+}
+enum { RNG_ORDER = 1, RNG_MASK = 2, RNG_DROPOUT = 3, RNG_VALID = 4, RNG_SPLIT = 5 };
+
+// --set keys of the run go to run_cfg, the others to the architecture.
+static int split_sets(pt_run *r, sc_err *err) {
+    sc_config_init(&r->run_cfg);
+    sc_config_init(&r->model_cfg);
+    for (int i = 0; i < r->c->n_sets; i++) {
+        const char *kv = r->c->sets[i], *eq = strchr(kv, '=');
+        if (!eq || eq == kv) return sc_errf(err, "--set '%s': expected KEY=VALUE", kv);
+        int ours = 0;
+        for (int k = 0; sc_pretrain_spec[k].key; k++)
+            ours |= strlen(sc_pretrain_spec[k].key) == (size_t)(eq - kv) && !strncmp(sc_pretrain_spec[k].key, kv, (size_t)(eq - kv));
+        if (sc_config_set_kv(ours ? &r->run_cfg : &r->model_cfg, kv, err)) return -1;
+    }
+    return sc_config_apply_defaults(&r->run_cfg, sc_pretrain_spec, "pretrain", err) ||
+                   sc_model_check_config(r->def, &r->model_cfg, err)
+               ? -1
+               : 0;
+}
+
+static int read_opts(pt_run *r, sc_err *err) {
+    pt_opts *o = &r->o;
+    const sc_config *c = &r->run_cfg;
+    if (sc_config_long(c, "steps", 1, 100000000, &o->steps, err) ||
+        sc_config_long(c, "batch_size", 1, 4096, &o->batch, err) || sc_config_double(c, "lr", 0, 10, &o->lr, err) ||
+        sc_config_long(c, "warmup", 0, 100000000, &o->warmup, err) ||
+        sc_config_double(c, "min_lr", 0, 1, &o->min_lr, err) ||
+        sc_config_double(c, "weight_decay", 0, 10, &o->weight_decay, err) ||
+        sc_config_double(c, "clip", 0, 1e9, &o->clip, err) ||
+        sc_config_long(c, "max_tokens", 3, 4096, &o->max_tokens, err) ||
+        sc_config_long(c, "min_freq", 1, 1000000000, &o->min_freq, err) ||
+        sc_config_long(c, "max_vocab", 8, 10000000, &o->max_vocab, err) ||
+        sc_config_double(c, "mask_prob", 0.01, 0.9, &o->mask_prob, err) ||
+        sc_config_long(c, "valid_texts", 1, 100000000, &o->valid_texts, err) ||
+        sc_config_long(c, "eval_every", 1, 100000000, &o->eval_every, err) ||
+        sc_config_long(c, "save_every", 1, 100000000, &o->save_every, err) ||
+        sc_config_long(c, "stop_at", 0, 100000000, &o->stop_at, err) ||
+        sc_config_long(c, "threads", 1, 256, &o->threads, err) ||
+        sc_config_long(c, "log_every", 1, 100000000, &o->log_every, err) ||
+        sc_config_long(c, "arena_mb", 16, 1 << 20, &o->arena_mb, err))
+        return -1;
+    if (o->warmup > o->steps) o->warmup = o->steps;
+    r->sched = (sc_schedule){.kind = SC_SCHED_LINEAR, .base_lr = o->lr, .floor_lr = o->lr * o->min_lr,
+                             .warmup = o->warmup, .total = o->steps};
+    return sc_schedule_check(&r->sched, err);
+}
+
+// Held-out texts: the first valid_texts of a seeded permutation; the rest train.
+static int split_texts(pt_run *r, sc_err *err) {
+    if ((size_t)r->o.valid_texts * 2 > r->n)
+        return sc_errf(err, "the corpus has %zu texts: too few to hold out valid_texts = %ld and train on the rest "
+                       "(set valid_texts lower)", r->n, r->o.valid_texts);
+    uint32_t *p = malloc(sizeof *p * r->n);
+    if (!p) return sc_errf(err, "out of memory");
+    for (size_t i = 0; i < r->n; i++) p[i] = (uint32_t)i;
+    sc_rng g;
+    seed_for(&g, r->c->seed, 0, RNG_SPLIT);
+    for (size_t i = r->n - 1; i > 0; i--) {
+        size_t j = (size_t)sc_rng_below(&g, (uint64_t)i + 1);
+        uint32_t t = p[i];
+        p[i] = p[j], p[j] = t;
+    }
+    r->n_valid = (size_t)r->o.valid_texts;
+    r->n_train = r->n - r->n_valid;
+    r->valid = p;
+    r->train = malloc(sizeof *r->train * r->n_train);
+    r->order = malloc(sizeof *r->order * r->n_train);
+    if (!r->train || !r->order) return sc_errf(err, "out of memory");
+    memcpy(r->train, p + r->n_valid, sizeof *r->train * r->n_train);
+    r->order_epoch = -1;
+    return 0;
+}
+
+// The vocabulary of the training texts (never the held-out ones), then [MASK].
+static int build_vocab(pt_run *r, const char *blob, const size_t *off, sc_err *err) {
+    sc_vocab all;
+    sc_tokens tk = {0};
+    if (sc_vocab_init(&all, err)) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < r->n_train && !rc; i++) {
+        const char *s = blob + off[r->train[i]];
+        if (sc_tokenize(s, strlen(s), &tk, err)) {
+            rc = sc_err_prefix(err, "text %u", r->train[i]);
+            break;
+        }
+        for (size_t t = 0; t < tk.n && !rc; t++) rc = sc_vocab_count(&all, sc_token(&tk, t), err);
+    }
+    if (!rc) rc = sc_vocab_finish(&all, (size_t)r->o.min_freq, (size_t)r->o.max_vocab - 1, &r->vocab, err);
+    sc_vocab_free(&all);
+    sc_tokens_free(&tk);
+    if (rc) return -1;
+    r->have_vocab = 1;
+    // "[MASK]" cannot come out of the tokenizer ('[' is a token of its own), so it never collides.
+    if (sc_vocab_count(&r->vocab, mask_token, err)) return -1;
+    r->mask_id = sc_vocab_id(&r->vocab, mask_token);
+    r->rule = sc_mlm_rule_bert(r->mask_id, SC_TOK_NSPECIAL, (int32_t)r->vocab.n);
+    r->rule.select = r->o.mask_prob;
+    return 0;
+}
+
+// Every text once: [CLS] + ids, cut at max_tokens.
+static int encode_texts(pt_run *r, const char *blob, const size_t *off, sc_err *err) {
+    size_t T = (size_t)r->o.max_tokens, used = 0, cap = r->n * 16 + T;
+    int32_t *row = malloc(sizeof *row * T);
+    float *mk = malloc(sizeof *mk * T);
+    r->ids = malloc(sizeof *r->ids * cap);
+    r->off = malloc(sizeof *r->off * r->n);
+    r->len = malloc(sizeof *r->len * r->n);
+    sc_tokens tk = {0};
+    int rc = !row || !mk || !r->ids || !r->off || !r->len ? sc_errf(err, "out of memory") : 0;
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        size_t len;
+        const char *s = blob + off[i];
+        if (sc_vocab_encode(&r->vocab, s, strlen(s), T, row, mk, &len, &tk, err)) {
+            rc = sc_err_prefix(err, "text %zu", i);
+            break;
+        }
+        if (used + len > cap) {
+            size_t nc = cap * 2 + T;
+            int32_t *g = realloc(r->ids, sizeof *g * nc);
+            if (!g) {
+                rc = sc_errf(err, "out of memory");
+                break;
+            }
+            r->ids = g, cap = nc;
+        }
+        memcpy(r->ids + used, row, sizeof *row * len);
+        r->off[i] = used, r->len[i] = (uint32_t)len;
+        used += len;
+    }
+    free(row), free(mk);
+    sc_tokens_free(&tk);
+    return rc;
+}
+
+// The backbone (the text architecture), the head, AdamW over both, the context.
+static int build_model(pt_run *r, sc_err *err) {
+    sc_model_shape sh = {.modality = SC_TEXT, .n_outputs = 2, .vocab_size = (int64_t)r->vocab.n,
+                         .max_tokens = r->o.max_tokens};
+    if (sc_model_create(&r->model, r->def, &sh, &r->model_cfg, r->c->seed, err)) return -1;
+    r->have_model = 1;
+    sc_tensor *E = sc_params_get(&r->model.params, "embed.tokens");
+    if (!E || E->ndim != 2) return sc_errf(err, "architecture '%s' has no token table 'embed.tokens'", r->def->name);
+    int64_t C = E->shape[1], V = E->shape[0];
+    size_t bytes = (size_t)(C * C + 3 * C + V) * sc_dtype_size(r->model.dtype) + 4096;
+    if (sc_params_init(&r->head, bytes, err)) return -1;
+    r->have_head = 1;
+    sc_rng g;
+    seed_for(&g, r->c->seed, 0, 0x48);
+    if (sc_mlm_head_build(&r->mh, &r->head, C, V, r->model.dtype, &g, err)) return -1;
+    r->n_theta = 0;
+    for (int i = 0; i < r->model.params.n; i++) r->theta[r->n_theta++] = r->model.params.t[i];
+    for (int i = 0; i < r->head.n; i++) {
+        if (r->n_theta >= SC_PARAMS_MAX) return sc_errf(err, "more than %d parameter tensors", SC_PARAMS_MAX);
+        r->theta[r->n_theta++] = r->head.t[i];
+    }
+    sc_optim_cfg oc = sc_optim_adam_cfg(1, r->o.weight_decay, r->o.clip);
+    if (sc_optim_init(&r->opt, &oc, r->theta, r->n_theta, err)) return -1;
+    r->have_opt = 1;
+    if (sc_ctx_init(&r->ctx, (size_t)r->o.arena_mb << 20, r->c->seed, err)) return -1;
+    r->have_ctx = 1;
+    r->targets = malloc(sizeof *r->targets * (size_t)(r->o.batch * r->o.max_tokens));
+    r->maskbuf = malloc(sizeof *r->maskbuf * (size_t)(r->o.batch * r->o.max_tokens));
+    return r->targets && r->maskbuf ? 0 : sc_errf(err, "out of memory");
+}
+
+// The run's identity: architecture, resolved configurations, seed, corpus.
+static void run_key(pt_run *r) {
+    sc_sha256 h;
+    sc_sha256_init(&h);
+    sc_sha256_update(&h, r->def->name, strlen(r->def->name) + 1);
+    const sc_config *cs[2] = {&r->run_cfg, &r->model.cfg};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < cs[k]->n; i++) {
+            // threads, logging, the checkpoint cadence and the arena do not change the numbers.
+            const char *key = cs[k]->e[i].key;
+            if (k == 0 && (!strcmp(key, "threads") || !strcmp(key, "log_every") || !strcmp(key, "save_every") ||
+                           !strcmp(key, "stop_at") || !strcmp(key, "arena_mb")))
+                continue;
+            sc_sha256_update(&h, key, strlen(key) + 1);
+            sc_sha256_update(&h, cs[k]->e[i].value, strlen(cs[k]->e[i].value) + 1);
+        }
+    uint64_t s = r->c->seed;
+    sc_sha256_update(&h, &s, sizeof s);
+    sc_sha256_update(&h, r->digest, strlen(r->digest) + 1);
+    uint8_t d[32];
+    sc_sha256_final(&h, d);
+    sc_sha256_to_hex(d, r->key);
+}
+
+// ---- batches and steps -----------------------------------------------------------------
+
+// Texts idx[0..k) as (k, L) ids and mask, L = the longest; masked by rng into r->targets.
+static int make_batch(pt_run *r, const uint32_t *idx, size_t k, sc_rng *rng, sc_inputs *in, double *n_tok) {
+    int64_t L = 1;
+    for (size_t i = 0; i < k; i++)
+        if ((int64_t)r->len[idx[i]] > L) L = r->len[idx[i]];
+    int64_t s[2] = {(int64_t)k, L};
+    sc_tensor *ids = sc_zeros(&r->ctx, SC_I32, 2, s), *mask = sc_zeros(&r->ctx, r->model.dtype, 2, s);
+    if (!ids || !mask) return -1;
+    int32_t *id = ids->data;
+    float *m = r->maskbuf;  // (k, L) host copy: the masking rule reads floats whatever the model's dtype
+    memset(m, 0, sizeof *m * (size_t)(k * (size_t)L));
+    *n_tok = 0;
+    for (size_t i = 0; i < k; i++) {
+        memcpy(id + (int64_t)i * L, r->ids + r->off[idx[i]], sizeof *id * r->len[idx[i]]);
+        for (uint32_t t = 0; t < r->len[idx[i]]; t++) m[(int64_t)i * L + t] = 1.0f;
+        *n_tok += r->len[idx[i]];
+    }
+    for (int64_t j = 0; j < mask->numel; j++) sc_tensor_set(mask, j, m[j]);
+    sc_mlm_mask(&r->rule, id, m, (int64_t)k, L, rng, r->targets);
+    *in = (sc_inputs){.B = (int64_t)k, .ids = ids, .mask = mask};
+    return 0;
+}
+
+// The masked-token loss of one batch (M chosen tokens in *m).
+static sc_tensor *batch_loss(pt_run *r, const sc_inputs *in, int training, size_t *m) {
+    sc_model_state st;
+    memset(&st, 0, sizeof st);
+    if (!sc_model_forward(&r->model, &r->ctx, in, training ? SC_FWD_TRAINING : 0, &st)) return NULL;
+    return sc_mlm_loss(&r->mh, &r->ctx, st.sequence, sc_params_get(&r->model.params, "embed.tokens"), r->targets,
+                       m);
+}
+
+// Mean masked-token loss over the held-out texts, with the same masks every time.
+static int valid_loss(pt_run *r, double *out, sc_err *err) {
+    sc_rng g;
+    seed_for(&g, r->c->seed, 0, RNG_VALID);
+    double sum = 0, count = 0, ntok;
+    for (size_t s = 0; s < r->n_valid; s += (size_t)r->o.batch) {
+        size_t k = r->n_valid - s < (size_t)r->o.batch ? r->n_valid - s : (size_t)r->o.batch, m = 0;
+        sc_ctx_reset(&r->ctx);
+        sc_no_grad_begin(&r->ctx);
+        sc_inputs in;
+        sc_tensor *l = make_batch(r, r->valid + s, k, &g, &in, &ntok) ? NULL : batch_loss(r, &in, 0, &m);
+        sc_no_grad_end(&r->ctx);
+        if (!l) return sc_errf(err, "validation: %s", r->ctx.err.msg);
+        sum += sc_tensor_get(l, 0) * (double)m, count += (double)m;
+    }
+    sc_ctx_reset(&r->ctx);
+    *out = sum / count;
+    return 0;
+}
+
+// Step r->step + 1 on its batch: the epoch's permutation, then a slice of it.
+static int train_step(pt_run *r, double *loss, double *n_tok, sc_err *err) {
+    size_t per_epoch = r->n_train / (size_t)r->o.batch;  // the last partial batch of an epoch is dropped
+    if (!per_epoch) per_epoch = 1;
+    long epoch = r->step / (long)per_epoch;
+    size_t k = r->n_train < (size_t)r->o.batch ? r->n_train : (size_t)r->o.batch;
+    if (epoch != r->order_epoch) {
+        sc_rng g;
+        seed_for(&g, r->c->seed, epoch, RNG_ORDER);
+        memcpy(r->order, r->train, sizeof *r->order * r->n_train);
+        for (size_t i = r->n_train - 1; i > 0; i--) {
+            size_t j = (size_t)sc_rng_below(&g, (uint64_t)i + 1);
+            uint32_t t = r->order[i];
+            r->order[i] = r->order[j], r->order[j] = t;
+        }
+        r->order_epoch = epoch;
+    }
+    sc_ctx_reset(&r->ctx);
+    sc_rng gm;
+    seed_for(&gm, r->c->seed, r->step, RNG_MASK);
+    seed_for(&r->ctx.rng, r->c->seed, r->step, RNG_DROPOUT);
+    sc_inputs in;
+    size_t m = 0;
+    const uint32_t *idx = r->order + (size_t)(r->step % (long)per_epoch) * k;
+    sc_tensor *l = make_batch(r, idx, k, &gm, &in, n_tok) ? NULL : batch_loss(r, &in, 1, &m);
+    sc_tensor **g = l ? sc_grad(&r->ctx, &l, 1, r->theta, r->n_theta, NULL, 0) : NULL;
+    if (!g || sc_optim_step(&r->opt, &r->ctx, g, sc_schedule_lr(&r->sched, r->step)))
+        return sc_errf(err, "step %ld: %s", r->step + 1, r->ctx.err.msg);
+    *loss = sc_tensor_get(l, 0);
+    if (!isfinite(*loss)) return sc_errf(err, "step %ld: the loss is %g (lower lr?)", r->step + 1, *loss);
+    r->step++;
+    return 0;
+}
+
+// ---- files, resume, the loop ------------------------------------------------------------
+
+static void paths(const pt_run *r, sc_pretrain_outcome *o) {
+    snprintf(o->ckpt_path, sizeof o->ckpt_path, "%s/pretrained.ckpt", r->c->out);
+    snprintf(o->state_path, sizeof o->state_path, "%s/pretrain.state", r->c->out);
+    snprintf(o->metrics_path, sizeof o->metrics_path, "%s/metrics.msgpack", r->c->out);
+}
+
+// The backbone with its vocabulary and provenance, then the resume state, then
+// the result file; each written atomically.
+static int save_all(pt_run *r, const sc_pretrain_outcome *o, sc_err *err) {
+    sc_ckpt_extra x;
+    sc_ckpt_extra_init(&x);
+    x.vocab = &r->vocab;
+    x.rng = r->ctx.rng;
+    x.step = r->step;
+    snprintf(x.pre_objective, sizeof x.pre_objective, "masked-tokens");
+    snprintf(x.pre_corpus, sizeof x.pre_corpus, "%s", r->corpus_name);
+    snprintf(x.pre_digest, sizeof x.pre_digest, "%s", r->digest);
+    double last = r->curve.n ? r->curve.valid[r->curve.n - 1] : NAN;
+    int rc = sc_ckpt_extra_set_metric(&x, "valid_mlm_loss", last, err) ||
+             sc_checkpoint_save(o->ckpt_path, &r->model, &x, err) || pt_state_save(r, o->state_path, err) ||
+             pt_metrics_write(r, o->metrics_path, err);
+    sc_ckpt_extra_free(&x);
+    return rc ? -1 : 0;
+}
+
+// --resume: the backbone from pretrained.ckpt, the rest from pretrain.state.
+static int resume(pt_run *r, const sc_pretrain_outcome *o, sc_err *err) {
+    struct stat st;
+    if (stat(o->state_path, &st) || stat(o->ckpt_path, &st))
+        return sc_errf(err, "--resume: %s has no pretrained.ckpt and pretrain.state to resume from", r->c->out);
+    sc_model saved;
+    sc_ckpt_extra x;
+    sc_ckpt_extra_init(&x);
+    if (sc_checkpoint_load(o->ckpt_path, &saved, &x, err)) return -1;
+    int rc = 0;
+    if (saved.params.n != r->model.params.n || !x.vocab || x.vocab->n != r->vocab.n)
+        rc = sc_errf(err, "%s: another model or vocabulary than this configuration builds", o->ckpt_path);
+    for (int i = 0; !rc && i < saved.params.n; i++) {
+        sc_tensor *a = saved.params.t[i], *b = r->model.params.t[i];
+        if (strcmp(saved.params.names[i], r->model.params.names[i]) || !sc_same_shape(a, b) || a->dtype != b->dtype)
+            rc = sc_errf(err, "%s: parameter '%s' differs from this configuration's", o->ckpt_path,
+                         saved.params.names[i]);
+        else memcpy(b->data, a->data, (size_t)a->numel * sc_dtype_size(a->dtype));
+    }
+    sc_model_free(&saved);
+    sc_ckpt_extra_free(&x);
+    char sum[65];
+    if (rc || sc_params_checksum(&r->model.params, sum, err) || pt_state_load(r, o->state_path, sum, err)) return -1;
+    return 0;
+}
+
+static int evaluate_point(pt_run *r, double train_sum, long train_n, sc_progress *pg, sc_err *err) {
+    double v;
+    if (valid_loss(r, &v, err)) return -1;
+    double t = train_n ? train_sum / (double)train_n : NAN;
+    if (pt_curve_add(&r->curve, r->step, t, v)) return sc_errf(err, "out of memory");
+    if (r->c->log) sc_progress_line(pg, "pretrain step %ld: train loss %.4f, valid loss %.4f", r->step, t, v);
+    return 0;
+}
+
+static int loop(pt_run *r, sc_pretrain_outcome *o, sc_err *err) {
+    sc_progress pg;
+    sc_progress_init(&pg, r->c->log, "pretrain", r->o.steps, r->o.log_every);
+    if (!r->curve.n && evaluate_point(r, 0, 0, &pg, err)) return -1;
+    o->valid_loss0 = r->curve.valid[0];
+    const double start = sc_now(), seconds0 = r->seconds, tokens0 = r->tokens;
+    while (r->step < r->o.steps) {
+        double loss, ntok;
+        if (train_step(r, &loss, &ntok, err)) return -1;
+        // The loss since the last curve point lives in r (and the resume state), so
+        // an interrupted run's curve is the uninterrupted one's.
+        r->tokens += ntok, r->acc_sum += loss, r->acc_n++;
+        double dt = sc_now() - start;
+        char extra[64];
+        snprintf(extra, sizeof extra, "%.0f tokens/s", dt > 0 ? (r->tokens - tokens0) / dt : 0.0);
+        sc_progress_step(&pg, r->step, (int)r->order_epoch + 1, loss, extra);
+        int last = r->step == r->o.steps, stop = r->step == r->o.stop_at;
+        if (r->step % r->o.eval_every == 0 || last) {
+            if (evaluate_point(r, r->acc_sum, r->acc_n, &pg, err)) return -1;
+            r->acc_sum = 0, r->acc_n = 0;
+        }
+        if (r->step % r->o.save_every == 0 || last || stop) {
+            r->seconds = seconds0 + (sc_now() - start);
+            if (save_all(r, o, err)) return -1;
+        }
+        if (stop) break;
+    }
+    o->seconds = sc_now() - start;
+    o->tokens_per_second = o->seconds > 0 ? (r->tokens - tokens0) / o->seconds : 0;
+    return 0;
+}
+
+static void run_free(pt_run *r) {
+    if (r->have_ctx) sc_ctx_free(&r->ctx);
+    if (r->have_opt) sc_optim_free(&r->opt);
+    if (r->have_head) sc_params_free(&r->head);
+    if (r->have_model) sc_model_free(&r->model);
+    if (r->have_vocab) sc_vocab_free(&r->vocab);
+    free(r->ids), free(r->off), free(r->len), free(r->train), free(r->valid), free(r->order);
+    free(r->targets), free(r->maskbuf);
+    pt_curve_free(&r->curve);
+    free(r);
+}
+
+static int setup(pt_run *r, const char *blob, const size_t *off, sc_pretrain_outcome *o, sc_err *err) {
+    if (!(r->def = sc_model_find("teacher", r->c->arch)))
+        return sc_errf(err, "no architecture '%s' (see `scaffold models`)", r->c->arch);
+    if (r->def->modality != SC_TEXT)
+        return sc_errf(err, "architecture '%s' is not a text model: masked-token pretraining needs one",
+                       r->c->arch);
+    if (split_sets(r, err) || read_opts(r, err) || split_texts(r, err) || build_vocab(r, blob, off, err) ||
+        encode_texts(r, blob, off, err) || build_model(r, err))
+        return -1;
+    run_key(r);
+    paths(r, o);
+    if (sc_mkdirs(r->c->out, err)) return -1;
+    return r->c->resume ? resume(r, o, err) : 0;
+}
+
+int sc_pretrain_run_texts(const sc_pretrain_cfg *c, const char *corpus_name, const char *digest, const char *blob,
+                          const size_t *off, size_t n, sc_pretrain_outcome *o, sc_err *err) {
+    memset(o, 0, sizeof *o);
+    if (!c->arch || !c->out) return sc_errf(err, "pretrain: no %s given", c->arch ? "output folder" : "architecture");
+    pt_run *r = calloc(1, sizeof *r);
+    if (!r) return sc_errf(err, "pretrain: out of memory");
+    r->c = c, r->corpus_name = corpus_name, r->digest = digest, r->n = n;
+    int saved_threads = sc_blas_get_threads();
+    int rc = setup(r, blob, off, o, err);
+    if (!rc) {
+        sc_blas_set_threads((int)r->o.threads);
+        o->resumed_from = r->step;
+        if (c->log)
+            fprintf(c->log, "pretrain %s on %s: %lld parameters (+%lld in the masked-token head); vocabulary %zu; "
+                    "%zu train / %zu held-out texts; steps %ld to %ld\n", r->def->name, corpus_name,
+                    (long long)sc_params_numel(&r->model.params), (long long)sc_params_numel(&r->head), r->vocab.n,
+                    r->n_train, r->n_valid, r->step, r->o.steps);
+        rc = loop(r, o, err);
+        sc_blas_set_threads(saved_threads);
+    }
+    if (!rc) {
+        o->steps = r->step;
+        o->train_loss = r->curve.n ? r->curve.train[r->curve.n - 1] : NAN;
+        o->valid_loss = r->curve.n ? r->curve.valid[r->curve.n - 1] : NAN;
+        o->n_train = r->n_train, o->n_valid = r->n_valid, o->vocab_size = r->vocab.n;
+        o->n_params = (long long)sc_params_numel(&r->model.params);
+        snprintf(o->digest, sizeof o->digest, "%s", digest);
+    }
+    run_free(r);
+    return rc ? -1 : 0;
+}
+
+int sc_pretrain_run(const sc_pretrain_cfg *c, sc_pretrain_outcome *o, sc_err *err) {
+    memset(o, 0, sizeof *o);
+    if (!c->corpus) return sc_errf(err, "pretrain: no corpus given (--corpus NAME)");
+    sc_corpus corpus;
+    memset(&corpus, 0, sizeof corpus);
+    if (sc_corpus_open(c->corpus, &corpus, err)) return -1;
+    int rc = sc_pretrain_run_texts(c, corpus.name, corpus.digest, corpus.blob, corpus.off, corpus.n, o, err);
+    sc_corpus_free(&corpus);
+    return rc;
+}
+
+void sc_pretrain_outcome_print(FILE *f, const sc_pretrain_outcome *o) {
+    fprintf(f, "pretrained %lld parameters, vocabulary %zu, on %zu texts (%zu held out)\n", o->n_params,
+            o->vocab_size, o->n_train, o->n_valid);
+    fprintf(f, "  %-22s %ld%s\n", "steps", o->steps, o->resumed_from ? " (resumed)" : "");
+    fprintf(f, "  %-22s %.4f -> %.4f\n", "held-out masked loss", o->valid_loss0, o->valid_loss);
+    fprintf(f, "  %-22s %.1f s, %.0f tokens/s\n", "this run", o->seconds, o->tokens_per_second);
+    fprintf(f, "  %-22s %.12s...\n", "corpus digest", o->digest);
+    fprintf(f, "  wrote %s, %s and %s\n", o->ckpt_path, o->state_path, o->metrics_path);
+}

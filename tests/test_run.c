@@ -288,6 +288,40 @@ static void test_manifest_validation(void **state) {
     }
     free(list);
 
+    // init: a backbone per task of the manifest, which must exist.
+    list = problems_of(path,
+                       "name: init\n"
+                       "tasks: [synth-text]\n"
+                       "explainers: [none]\n"
+                       "n: [40]\n"
+                       "seeds: [1]\n"
+                       "init: {movie-reviews: /tmp, synth-text: /nonexistent/backbone}\n",
+                       &err);
+    expect_problem(list, "line 6: field 'init.movie-reviews': no such task in 'tasks'");
+    expect_problem(list, "line 6: field 'init.synth-text': no pretrained backbone /nonexistent/backbone");
+    free(list);
+    // ... and then the teacher and every student of the task get --init.
+    char bdir[300], bfile[400], mtext[600];
+    snprintf(bdir, sizeof bdir, "/tmp/sc_test_run_backbone_%d", (int)getpid());
+    snprintf(bfile, sizeof bfile, "%s/pretrained.ckpt", bdir);
+    assert_int_equal(mkdir(bdir, 0755), 0);
+    write_file(bfile, "x");
+    snprintf(mtext, sizeof mtext, "name: init\ntasks: [synth-text]\nexplainers: [none]\nn: [40]\nseeds: [1, 2]\n"
+             "init: {synth-text: %s}\n", bdir);
+    write_file(path, mtext);
+    sc_manifest mi;
+    if (sc_manifest_load(&mi, path, NULL, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(mi.n_runs, 3);
+    for (int i = 0; i < mi.n_runs; i++) {
+        int k = 0;
+        while (k < mi.runs[i].argc && strcmp(mi.runs[i].argv[k], "--init")) k++;
+        if (k + 1 >= mi.runs[i].argc || strcmp(mi.runs[i].argv[k + 1], bdir)) fail_msg("run %d has no --init %s", i, bdir);
+        assert_string_equal(mi.runs[i].is_teacher ? mi.runs[i].teacher_cfg.init : mi.runs[i].student_cfg.init, bdir);
+    }
+    sc_manifest_free(&mi);
+    unlink(bfile);
+    rmdir(bdir);
+
     // The same task twice, by name and by (absolute) path: one output folder for both.
     char cwd[512], text[1200];
     assert_non_null(getcwd(cwd, sizeof cwd));

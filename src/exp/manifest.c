@@ -85,7 +85,7 @@ static void bind_teacher(sc_exp_run *r) {
     sc_teacher_run_cfg *c = &r->teacher_cfg;
     *c = sc_teacher_run_defaults();
     c->task = arg_of(r, "--task"), c->arch = arg_of(r, "--teacher"), c->out = arg_of(r, "--out");
-    c->seed = (uint64_t)r->seed;
+    c->seed = (uint64_t)r->seed, c->init = arg_of(r, "--init");
     c->sets = r->sets, c->n_sets = bind_sets(r);
     c->log = NULL;
 }
@@ -95,7 +95,7 @@ static void bind_student(sc_exp_run *r, int learn) {
     *c = sc_student_run_defaults();
     c->task = arg_of(r, "--task"), c->teacher_ckpt = arg_of(r, "--teacher-ckpt");
     c->explainer = arg_of(r, "--explainer"), c->label = arg_of(r, "--label"), c->out = arg_of(r, "--out");
-    c->explainer_ckpt = arg_of(r, "--explainer-ckpt");
+    c->explainer_ckpt = arg_of(r, "--explainer-ckpt"), c->init = arg_of(r, "--init");
     c->n = (size_t)r->n, c->seed = (uint64_t)r->seed, c->learn = learn;
     c->sets = r->sets, c->n_sets = bind_sets(r);
     c->log = NULL;
@@ -221,7 +221,8 @@ static int parse_n(sc_mf *f, sc_err *err) {
 
 // The syntax: fields, types, list sizes (the first error stops).
 static int parse(sc_mf *f, sc_err *err) {
-    static const char *const top[] = {"name", "out", "tasks", "teacher", "explainers", "n", "seeds", "student", NULL};
+    static const char *const top[] = {"name",  "out",     "tasks", "teacher", "explainers",
+                                      "n",     "seeds",   "student", "init", NULL};
     static const char *const tkeys[] = {"seed", "set", "ckpt", "arch", NULL};
     static const char *const skeys[] = {"set", NULL};
     const char *path = f->path, *tasks[MAX_LIST];
@@ -249,6 +250,7 @@ static int parse(sc_mf *f, sc_err *err) {
             return -1;
         if (f->tset && sc_yexpect(f->tset, SC_Y_MAP, path, "teacher.set", err)) return -1;
     }
+    if ((f->init_node = sc_ymap_get(root, "init")) && sc_yexpect(f->init_node, SC_Y_MAP, path, "init", err)) return -1;
     if ((student = sc_ymap_get(root, "student"))) {
         if (sc_yexpect(student, SC_Y_MAP, path, "student", err) || sc_ycheck_keys(student, skeys, path, "student", err))
             return -1;
@@ -299,7 +301,7 @@ static int plan_teacher(sc_mf *f, sc_manifest *m, int cap, int t, sc_err *err) {
     snprintf(s, sizeof s, "%ld", f->tseed);
     if (add_args(r, err, 5, "train-teacher", "--task", tk->arg, "--seed", s) ||
         (f->tarch && add_args(r, err, 2, "--teacher", f->tarch)) || add_sets(f, r, f->tset, "teacher.set", err) ||
-        add_args(r, err, 2, "--out", r->dir))
+        (tk->init && add_args(r, err, 2, "--init", tk->init->str)) || add_args(r, err, 2, "--out", r->dir))
         return -1;
     bind_teacher(r);
     run_key(r);
@@ -333,7 +335,7 @@ static int plan_student(sc_mf *f, sc_manifest *m, int cap, int t, int teacher_ru
         (strcmp(x->label, x->learn ? "smat" : x->from ? "smat-transfer" : x->name) &&
          add_args(r, err, 2, "--label", x->label)) ||
         add_sets(f, r, f->sset, "student.set", err) || add_sets(f, r, x->set, ep, err) ||
-        add_args(r, err, 2, "--out", r->dir))
+        (tk->init && add_args(r, err, 2, "--init", tk->init->str)) || add_args(r, err, 2, "--out", r->dir))
         return -1;
     bind_student(r, x->learn);
     run_key(r);

@@ -23,6 +23,9 @@
 //   seeds: [1, 2, 3]
 //   student:
 //     set: {epochs: 30}               # train-student --set overrides for every student
+//   init: {movie-reviews: results/pretrain-english}   # optional: a pretrained backbone per task
+//                                     #   (keyed like teacher.ckpt): its teacher and every student get
+//                                     #   --init DIR (io/backbone.h); a folder holding pretrained.ckpt, or the file
 //
 // Expansion: one teacher run per task without a given checkpoint, then the
 // students task × explainer × n × seed, each with its own directory
@@ -41,7 +44,7 @@
 //   - the run count, computed from the list sizes BEFORE expanding, is at most
 //     SC_EXP_MAX_RUNS (a 600-byte manifest must not expand to a million runs);
 //   - every task opens (task.yaml valid), task names are distinct;
-//   - given checkpoints exist and name a task of the manifest;
+//   - given checkpoints and backbones exist and name a task of the manifest;
 //   - every explainer exists; `learn: true` only on a learnable one
 //     (sc_explainer_def.learnable); labels are distinct and path-safe; `from`
 //     names the label of a `learn: true` entry with the same explainer, and

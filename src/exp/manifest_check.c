@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "data/dataset.h"
@@ -178,6 +179,34 @@ static void check_ckpt(sc_mf *f) {
     // A value that is not a path (a problem above) is dropped: nothing later reads it as one.
     for (int i = 0; i < f->n_tasks && c; i++)
         if (f->t[i].ckpt && f->t[i].ckpt->kind != SC_Y_SCALAR) f->t[i].ckpt = NULL;
+}
+
+// init: keyed like teacher.ckpt; each a folder holding pretrained.ckpt, or the file.
+static void check_init(sc_mf *f) {
+    const sc_ynode *c = f->init_node;
+    for (size_t k = 0; c && k < c->n; k++) {
+        const sc_ynode *v = c->items[k];
+        int found = 0;
+        for (int i = 0; i < f->n_tasks; i++)
+            if (!strcmp(c->keys[k], f->t[i].entry) || (f->t[i].name[0] && !strcmp(c->keys[k], f->t[i].name))) {
+                found = 1;
+                if (!f->t[i].init && v->kind == SC_Y_SCALAR) f->t[i].init = v;
+            }
+        if (!found)
+            sc_mf_problem(f, "%s line %d: field 'init.%s': no such task in 'tasks'", f->path, c->key_lines[k], c->keys[k]);
+        if (v->kind != SC_Y_SCALAR) {
+            sc_mf_problem(f, "%s line %d: field 'init.%s': expected a pretrained backbone (a folder or file)", f->path,
+                          v->line, c->keys[k]);
+            continue;
+        }
+        char p[2048];
+        struct stat st;
+        if (!stat(v->str, &st) && S_ISDIR(st.st_mode)) snprintf(p, sizeof p, "%s/pretrained.ckpt", v->str);
+        else snprintf(p, sizeof p, "%s", v->str);
+        if (access(p, R_OK))
+            sc_mf_problem(f, "%s line %d: field 'init.%s': no pretrained backbone %s (run `scaffold pretrain` first)",
+                          f->path, v->line, c->keys[k], p);
+    }
 }
 
 // `from: L`: L is the label of a `learn: true` entry of the same explainer.
@@ -424,6 +453,7 @@ void sc_mf_check(sc_mf *f) {
     }
     check_tasks(f);
     check_ckpt(f);
+    check_init(f);
     check_count(f);
     check_explainers(f);
     sc_run_config *rc = malloc(sizeof *rc);

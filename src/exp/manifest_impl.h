@@ -26,6 +26,7 @@ typedef struct sc_mf_task {
     char name[64];         // the task's `name:`, sanitized: its folder under OUT ("" if the task did not open)
     sc_task *task;         // NULL when it could not be opened
     const sc_ynode *ckpt;  // its teacher.ckpt entry, or NULL (a teacher run is planned)
+    const sc_ynode *init;  // its `init` entry (a pretrained backbone), or NULL
     // Its student sizes: the manifest's `n` list, or its own entry when `n` is
     // a map from task to list; n_seq is the list's node (for line numbers).
     long ns[SC_MF_MAX_LIST];
@@ -41,7 +42,7 @@ typedef struct sc_mf {
     sc_ynode *root;
     const char *name, *out, *tarch;
     long tseed;
-    const sc_ynode *tasks_node, *expl_node, *n_node, *seeds_node, *tset, *tckpt, *sset;
+    const sc_ynode *tasks_node, *expl_node, *n_node, *seeds_node, *tset, *tckpt, *sset, *init_node;
     sc_mf_task t[SC_MF_MAX_LIST];
     int n_tasks;
     sc_mf_expl ex[SC_MF_MAX_LIST];

@@ -37,8 +37,9 @@ static const sc_command commands[] = {
      "scaffold explain --teacher-ckpt DIR --explainer E [--base E2] [--n 20] [--spread] [--set k=v ...] --out DIR\n"
      "  (--base: for --explainer permuted, the explainer whose explanations it deranges;\n"
      "   --spread: n test examples evenly spaced over the test split instead of the first n)", sc_cmd_explain},
-    {"pretrain", "pretrain a text backbone on an unlabeled corpus (masked tokens); resumable checkpoints",
+    {"pretrain", "pretrain a backbone without labels (text: masked tokens; vit: masked cells); resumable",
      "scaffold pretrain --corpus NAME|FILE [--arch transformer] [--set k=v ...] [--seed S] [--resume] --out DIR\n"
+     "scaffold pretrain --arch vit --task NAME [--set k=v ...] [--seed S] [--resume] --out DIR\n"
      "  (writes DIR/pretrained.ckpt, DIR/pretrain.state and DIR/metrics.msgpack every save_every steps;\n"
      "   --resume continues from them bit-identically; `scaffold pretrain --keys` lists the run's keys)",
      sc_cmd_pretrain},

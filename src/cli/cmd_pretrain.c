@@ -15,7 +15,7 @@ static void print_keys(void) {
 
 int sc_cmd_pretrain(int argc, char **argv) {
     const sc_command *me = sc_cli_find("pretrain");
-    const char *corpus = NULL, *arch = "transformer", *out = NULL;
+    const char *corpus = NULL, *task = NULL, *arch = "transformer", *out = NULL;
     const char *sets[64];
     int n_sets = 0, resume = 0;
     unsigned long long seed = 1;
@@ -23,6 +23,7 @@ int sc_cmd_pretrain(int argc, char **argv) {
         const char *a = argv[i];
         int has = i + 1 < argc;
         if (!strcmp(a, "--corpus") && has) corpus = argv[++i];
+        else if (!strcmp(a, "--task") && has) task = argv[++i];
         else if (!strcmp(a, "--arch") && has) arch = argv[++i];
         else if (!strcmp(a, "--out") && has) out = argv[++i];
         else if (!strcmp(a, "--resume")) resume = 1;
@@ -41,9 +42,11 @@ int sc_cmd_pretrain(int argc, char **argv) {
             return sc_cli_usage_error(me, "unexpected argument '%s'", a);
         }
     }
-    if (!corpus) return sc_cli_usage_error(me, "--corpus is required (see `scaffold corpus list`)");
+    if (!corpus && !task)
+        return sc_cli_usage_error(me, "--corpus NAME (text; see `scaffold corpus list`) or --task NAME with --arch vit "
+                                  "(images) is required");
     if (!out) return sc_cli_usage_error(me, "--out is required");
-    sc_pretrain_cfg c = {.arch = arch, .corpus = corpus, .out = out, .sets = sets, .n_sets = n_sets, .seed = seed,
+    sc_pretrain_cfg c = {.arch = arch, .corpus = corpus, .task = task, .out = out, .sets = sets, .n_sets = n_sets, .seed = seed,
                          .resume = resume, .log = stderr};
     sc_pretrain_outcome o;
     sc_err err;

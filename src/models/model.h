@@ -37,6 +37,10 @@ typedef struct sc_inputs {
     sc_tensor *mask;      // (B, T) 1 = token, 0 = padding              (text)
     sc_tensor *images;    // (B, C, H, W) pixel values in [0, 1]        (image)
     sc_tensor *features;  // (B, F) standardized features               (tabular)
+    // Masked-unit pretraining (pretrain/mim.h), ViT only: where unit_replace
+    // (B, U) is nonzero the unit's embedding is replaced by unit_replacement
+    // (C,) before positions are added. Both NULL otherwise.
+    sc_tensor *unit_replace, *unit_replacement;
 } sc_inputs;
 
 typedef struct sc_model_state {

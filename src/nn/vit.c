@@ -107,6 +107,10 @@ sc_tensor *sc_vit_forward(const sc_model *m, sc_ctx *ctx, const sc_inputs *in, u
     const int64_t B = in->images->shape[0], U = a->U, C = a->C;
     sc_tensor *cells = sc_image_embed(ctx, in->images, a->patch, flags);       // (B, U, P)
     sc_tensor *x = sc_linear(ctx, cells, a->patch_w, a->patch_b);              // (B, U, C)
+    if (in->unit_replace) {  // masked cells: the learned [MASK] embedding instead (SimMIM)
+        const int64_t s3[3] = {B, U, 1};
+        x = sc_where(ctx, sc_reshape(ctx, in->unit_replace, 3, s3), in->unit_replacement, x);
+    }
     const int64_t cls_shape[3] = {B, 1, C};
     sc_tensor *parts[2] = {sc_expand(ctx, sc_unsqueeze(ctx, a->cls, 0), 3, cls_shape), x};  // (B, 1, C), (B, U, C)
     x = sc_add(ctx, sc_concat(ctx, parts, 2, 1), a->pos);                       // (B, 1+U, C) + (1+U, C)

@@ -8,6 +8,7 @@
 //
 //   cells  = regroup(images)               (B, U, C p p)  the unit "embeddings"
 //   x      = cells @ W_patch + b_patch      (B, U, C')     "embed.patch.w" (C p p, C'), "embed.patch.b"
+//            (rows with inputs->unit_replace set: inputs->unit_replacement, for masked-cell pretraining)
 //   x      = [cls ; x] + E_pos              (B, 1+U, C')   "embed.cls" (1, C'), "embed.pos" (1+U, C')
 //   h      = encoder(dropout(x))            (B, 1+U, C')   pre-LN stack (nn/encoder.h), "enc.*"
 //   pooled = h[:, 0]                        (B, C')        the final [CLS]

@@ -12,6 +12,7 @@
 #include "core/fs.h"
 #include "core/sha256.h"
 #include "data/corpus.h"
+#include "data/batch.h"
 #include "io/checkpoint.h"
 #include "kernels/gemm.h"
 #include "pretrain/pretrain_impl.h"
@@ -29,8 +30,10 @@ const sc_config_spec sc_pretrain_spec[] = {
                           "initialized from the backbone may use up to this many"},
     {"min_freq", "2", "vocabulary: tokens seen at least this often in the training texts"},
     {"max_vocab", "30000", "vocabulary size, specials and [MASK] included"},
-    {"mask_prob", "0.15", "share of each text's tokens chosen for prediction (80% [MASK], 10% random, 10% kept)"},
-    {"valid_texts", "1000", "texts held out for the masked-token validation loss"},
+    {"mask_prob", "auto",
+     "share of each item's units chosen for prediction (auto: 0.15 of a text's tokens, of which 80% become [MASK], "
+     "10% a random token, 10% stay; 0.5 of an image's cells)"},
+    {"held_out", "1000", "items (texts or images) held out for the validation loss"},
     {"eval_every", "250", "steps between validation losses (a point of the loss curve)"},
     {"save_every", "500", "steps between checkpoints (pretrained.ckpt and pretrain.state)"},
     {"stop_at", "0", "save and stop after this step, to --resume later (a time-limited job); 0 = run to the end"},
@@ -40,10 +43,7 @@ const sc_config_spec sc_pretrain_spec[] = {
     {NULL, NULL, NULL},
 };
 
-static const char *const mask_token = "[MASK]";
-
-// A generator for one (step or epoch, purpose): nothing carried across steps.
-static void seed_for(sc_rng *g, uint64_t seed, long at, uint64_t purpose) {
+void pt_seed_for(sc_rng *g, uint64_t seed, long at, uint64_t purpose) {
     sc_rng_seed(g, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(at + 1)) ^ (purpose << 56));
 }
 enum { RNG_ORDER = 1, RNG_MASK = 2, RNG_DROPOUT = 3, RNG_VALID = 4, RNG_SPLIT = 5 };
@@ -78,8 +78,7 @@ static int read_opts(pt_run *r, sc_err *err) {
         sc_config_long(c, "max_tokens", 3, 4096, &o->max_tokens, err) ||
         sc_config_long(c, "min_freq", 1, 1000000000, &o->min_freq, err) ||
         sc_config_long(c, "max_vocab", 8, 10000000, &o->max_vocab, err) ||
-        sc_config_double(c, "mask_prob", 0.01, 0.9, &o->mask_prob, err) ||
-        sc_config_long(c, "valid_texts", 1, 100000000, &o->valid_texts, err) ||
+        sc_config_long(c, "held_out", 1, 100000000, &o->held_out, err) ||
         sc_config_long(c, "eval_every", 1, 100000000, &o->eval_every, err) ||
         sc_config_long(c, "save_every", 1, 100000000, &o->save_every, err) ||
         sc_config_long(c, "stop_at", 0, 100000000, &o->stop_at, err) ||
@@ -87,28 +86,31 @@ static int read_opts(pt_run *r, sc_err *err) {
         sc_config_long(c, "log_every", 1, 100000000, &o->log_every, err) ||
         sc_config_long(c, "arena_mb", 16, 1 << 20, &o->arena_mb, err))
         return -1;
+    const char *mp = sc_config_str(c, "mask_prob");
+    if (mp && !strcmp(mp, "auto")) o->mask_prob = r->obj->mask_prob;
+    else if (sc_config_double(c, "mask_prob", 0.01, 0.9, &o->mask_prob, err)) return -1;
     if (o->warmup > o->steps) o->warmup = o->steps;
     r->sched = (sc_schedule){.kind = SC_SCHED_LINEAR, .base_lr = o->lr, .floor_lr = o->lr * o->min_lr,
                              .warmup = o->warmup, .total = o->steps};
     return sc_schedule_check(&r->sched, err);
 }
 
-// Held-out texts: the first valid_texts of a seeded permutation; the rest train.
-static int split_texts(pt_run *r, sc_err *err) {
-    if ((size_t)r->o.valid_texts * 2 > r->n)
-        return sc_errf(err, "the corpus has %zu texts: too few to hold out valid_texts = %ld and train on the rest "
-                       "(set valid_texts lower)", r->n, r->o.valid_texts);
+// Held-out items: the first held_out of a seeded permutation; the rest train.
+static int split_items(pt_run *r, sc_err *err) {
+    if ((size_t)r->o.held_out * 2 > r->n)
+        return sc_errf(err, "%s has %zu items: too few to hold out held_out = %ld and train on the rest (set "
+                       "held_out lower)", r->corpus_name, r->n, r->o.held_out);
     uint32_t *p = malloc(sizeof *p * r->n);
     if (!p) return sc_errf(err, "out of memory");
     for (size_t i = 0; i < r->n; i++) p[i] = (uint32_t)i;
     sc_rng g;
-    seed_for(&g, r->c->seed, 0, RNG_SPLIT);
+    pt_seed_for(&g, r->c->seed, 0, RNG_SPLIT);
     for (size_t i = r->n - 1; i > 0; i--) {
         size_t j = (size_t)sc_rng_below(&g, (uint64_t)i + 1);
         uint32_t t = p[i];
         p[i] = p[j], p[j] = t;
     }
-    r->n_valid = (size_t)r->o.valid_texts;
+    r->n_valid = (size_t)r->o.held_out;
     r->n_train = r->n - r->n_valid;
     r->valid = p;
     r->train = malloc(sizeof *r->train * r->n_train);
@@ -119,83 +121,22 @@ static int split_texts(pt_run *r, sc_err *err) {
     return 0;
 }
 
-// The vocabulary of the training texts (never the held-out ones), then [MASK].
-static int build_vocab(pt_run *r, const char *blob, const size_t *off, sc_err *err) {
-    sc_vocab all;
-    sc_tokens tk = {0};
-    if (sc_vocab_init(&all, err)) return -1;
-    int rc = 0;
-    for (size_t i = 0; i < r->n_train && !rc; i++) {
-        const char *s = blob + off[r->train[i]];
-        if (sc_tokenize(s, strlen(s), &tk, err)) {
-            rc = sc_err_prefix(err, "text %u", r->train[i]);
-            break;
-        }
-        for (size_t t = 0; t < tk.n && !rc; t++) rc = sc_vocab_count(&all, sc_token(&tk, t), err);
-    }
-    if (!rc) rc = sc_vocab_finish(&all, (size_t)r->o.min_freq, (size_t)r->o.max_vocab - 1, &r->vocab, err);
-    sc_vocab_free(&all);
-    sc_tokens_free(&tk);
-    if (rc) return -1;
-    r->have_vocab = 1;
-    // "[MASK]" cannot come out of the tokenizer ('[' is a token of its own), so it never collides.
-    if (sc_vocab_count(&r->vocab, mask_token, err)) return -1;
-    r->mask_id = sc_vocab_id(&r->vocab, mask_token);
-    r->rule = sc_mlm_rule_bert(r->mask_id, SC_TOK_NSPECIAL, (int32_t)r->vocab.n);
-    r->rule.select = r->o.mask_prob;
-    return 0;
-}
-
-// Every text once: [CLS] + ids, cut at max_tokens.
-static int encode_texts(pt_run *r, const char *blob, const size_t *off, sc_err *err) {
-    size_t T = (size_t)r->o.max_tokens, used = 0, cap = r->n * 16 + T;
-    int32_t *row = malloc(sizeof *row * T);
-    float *mk = malloc(sizeof *mk * T);
-    r->ids = malloc(sizeof *r->ids * cap);
-    r->off = malloc(sizeof *r->off * r->n);
-    r->len = malloc(sizeof *r->len * r->n);
-    sc_tokens tk = {0};
-    int rc = !row || !mk || !r->ids || !r->off || !r->len ? sc_errf(err, "out of memory") : 0;
-    for (size_t i = 0; i < r->n && !rc; i++) {
-        size_t len;
-        const char *s = blob + off[i];
-        if (sc_vocab_encode(&r->vocab, s, strlen(s), T, row, mk, &len, &tk, err)) {
-            rc = sc_err_prefix(err, "text %zu", i);
-            break;
-        }
-        if (used + len > cap) {
-            size_t nc = cap * 2 + T;
-            int32_t *g = realloc(r->ids, sizeof *g * nc);
-            if (!g) {
-                rc = sc_errf(err, "out of memory");
-                break;
-            }
-            r->ids = g, cap = nc;
-        }
-        memcpy(r->ids + used, row, sizeof *row * len);
-        r->off[i] = used, r->len[i] = (uint32_t)len;
-        used += len;
-    }
-    free(row), free(mk);
-    sc_tokens_free(&tk);
-    return rc;
-}
-
-// The backbone (the text architecture), the head, AdamW over both, the context.
+// The backbone, the objective's head, AdamW over both, the context.
 static int build_model(pt_run *r, sc_err *err) {
-    sc_model_shape sh = {.modality = SC_TEXT, .n_outputs = 2, .vocab_size = (int64_t)r->vocab.n,
-                         .max_tokens = r->o.max_tokens};
-    if (sc_model_create(&r->model, r->def, &sh, &r->model_cfg, r->c->seed, err)) return -1;
+    if (sc_model_create(&r->model, r->def, &r->shape, &r->model_cfg, r->c->seed, err)) return -1;
     r->have_model = 1;
-    sc_tensor *E = sc_params_get(&r->model.params, "embed.tokens");
-    if (!E || E->ndim != 2) return sc_errf(err, "architecture '%s' has no token table 'embed.tokens'", r->def->name);
-    int64_t C = E->shape[1], V = E->shape[0];
-    size_t bytes = (size_t)(C * C + 3 * C + V) * sc_dtype_size(r->model.dtype) + 4096;
-    if (sc_params_init(&r->head, bytes, err)) return -1;
+    // The head is at most a (C, C) transform and a (V or P) decoder bias: a small slab.
+    int64_t width = r->model.info.width > 0 ? r->model.info.width : 1024;
+    size_t bytes = (size_t)(width * width + 4 * width + r->shape.vocab_size + 4096) * sc_dtype_size(r->model.dtype);
+    if (sc_params_init(&r->head, bytes + (size_t)width * 4096 * sc_dtype_size(r->model.dtype), err)) return -1;
     r->have_head = 1;
     sc_rng g;
-    seed_for(&g, r->c->seed, 0, 0x48);
-    if (sc_mlm_head_build(&r->mh, &r->head, C, V, r->model.dtype, &g, err)) return -1;
+    pt_seed_for(&g, r->c->seed, 0, 0x48);
+    size_t units = (size_t)(r->o.max_tokens > 4096 ? r->o.max_tokens : 4096);  // a row's units, at most
+    r->targets = malloc(sizeof *r->targets * (size_t)r->o.batch * units);
+    r->maskbuf = malloc(sizeof *r->maskbuf * (size_t)r->o.batch * units);
+    if (!r->targets || !r->maskbuf) return sc_errf(err, "out of memory");
+    if (r->obj->build_head(r, &g, err)) return -1;
     r->n_theta = 0;
     for (int i = 0; i < r->model.params.n; i++) r->theta[r->n_theta++] = r->model.params.t[i];
     for (int i = 0; i < r->head.n; i++) {
@@ -207,9 +148,7 @@ static int build_model(pt_run *r, sc_err *err) {
     r->have_opt = 1;
     if (sc_ctx_init(&r->ctx, (size_t)r->o.arena_mb << 20, r->c->seed, err)) return -1;
     r->have_ctx = 1;
-    r->targets = malloc(sizeof *r->targets * (size_t)(r->o.batch * r->o.max_tokens));
-    r->maskbuf = malloc(sizeof *r->maskbuf * (size_t)(r->o.batch * r->o.max_tokens));
-    return r->targets && r->maskbuf ? 0 : sc_errf(err, "out of memory");
+    return 0;
 }
 
 // The run's identity: architecture, resolved configurations, seed, corpus.
@@ -238,49 +177,16 @@ static void run_key(pt_run *r) {
 
 // ---- batches and steps -----------------------------------------------------------------
 
-// Texts idx[0..k) as (k, L) ids and mask, L = the longest; masked by rng into r->targets.
-static int make_batch(pt_run *r, const uint32_t *idx, size_t k, sc_rng *rng, sc_inputs *in, double *n_tok) {
-    int64_t L = 1;
-    for (size_t i = 0; i < k; i++)
-        if ((int64_t)r->len[idx[i]] > L) L = r->len[idx[i]];
-    int64_t s[2] = {(int64_t)k, L};
-    sc_tensor *ids = sc_zeros(&r->ctx, SC_I32, 2, s), *mask = sc_zeros(&r->ctx, r->model.dtype, 2, s);
-    if (!ids || !mask) return -1;
-    int32_t *id = ids->data;
-    float *m = r->maskbuf;  // (k, L) host copy: the masking rule reads floats whatever the model's dtype
-    memset(m, 0, sizeof *m * (size_t)(k * (size_t)L));
-    *n_tok = 0;
-    for (size_t i = 0; i < k; i++) {
-        memcpy(id + (int64_t)i * L, r->ids + r->off[idx[i]], sizeof *id * r->len[idx[i]]);
-        for (uint32_t t = 0; t < r->len[idx[i]]; t++) m[(int64_t)i * L + t] = 1.0f;
-        *n_tok += r->len[idx[i]];
-    }
-    for (int64_t j = 0; j < mask->numel; j++) sc_tensor_set(mask, j, m[j]);
-    sc_mlm_mask(&r->rule, id, m, (int64_t)k, L, rng, r->targets);
-    *in = (sc_inputs){.B = (int64_t)k, .ids = ids, .mask = mask};
-    return 0;
-}
-
-// The masked-token loss of one batch (M chosen tokens in *m).
-static sc_tensor *batch_loss(pt_run *r, const sc_inputs *in, int training, size_t *m) {
-    sc_model_state st;
-    memset(&st, 0, sizeof st);
-    if (!sc_model_forward(&r->model, &r->ctx, in, training ? SC_FWD_TRAINING : 0, &st)) return NULL;
-    return sc_mlm_loss(&r->mh, &r->ctx, st.sequence, sc_params_get(&r->model.params, "embed.tokens"), r->targets,
-                       m);
-}
-
-// Mean masked-token loss over the held-out texts, with the same masks every time.
+// Mean loss over the held-out items' chosen units, with the same masks every time.
 static int valid_loss(pt_run *r, double *out, sc_err *err) {
     sc_rng g;
-    seed_for(&g, r->c->seed, 0, RNG_VALID);
-    double sum = 0, count = 0, ntok;
+    pt_seed_for(&g, r->c->seed, 0, RNG_VALID);
+    double sum = 0, count = 0, seen;
     for (size_t s = 0; s < r->n_valid; s += (size_t)r->o.batch) {
         size_t k = r->n_valid - s < (size_t)r->o.batch ? r->n_valid - s : (size_t)r->o.batch, m = 0;
         sc_ctx_reset(&r->ctx);
         sc_no_grad_begin(&r->ctx);
-        sc_inputs in;
-        sc_tensor *l = make_batch(r, r->valid + s, k, &g, &in, &ntok) ? NULL : batch_loss(r, &in, 0, &m);
+        sc_tensor *l = r->obj->loss(r, r->valid + s, k, &g, 0, &m, &seen);
         sc_no_grad_end(&r->ctx);
         if (!l) return sc_errf(err, "validation: %s", r->ctx.err.msg);
         sum += sc_tensor_get(l, 0) * (double)m, count += (double)m;
@@ -298,7 +204,7 @@ static int train_step(pt_run *r, double *loss, double *n_tok, sc_err *err) {
     size_t k = r->n_train < (size_t)r->o.batch ? r->n_train : (size_t)r->o.batch;
     if (epoch != r->order_epoch) {
         sc_rng g;
-        seed_for(&g, r->c->seed, epoch, RNG_ORDER);
+        pt_seed_for(&g, r->c->seed, epoch, RNG_ORDER);
         memcpy(r->order, r->train, sizeof *r->order * r->n_train);
         for (size_t i = r->n_train - 1; i > 0; i--) {
             size_t j = (size_t)sc_rng_below(&g, (uint64_t)i + 1);
@@ -309,12 +215,11 @@ static int train_step(pt_run *r, double *loss, double *n_tok, sc_err *err) {
     }
     sc_ctx_reset(&r->ctx);
     sc_rng gm;
-    seed_for(&gm, r->c->seed, r->step, RNG_MASK);
-    seed_for(&r->ctx.rng, r->c->seed, r->step, RNG_DROPOUT);
-    sc_inputs in;
+    pt_seed_for(&gm, r->c->seed, r->step, RNG_MASK);
+    pt_seed_for(&r->ctx.rng, r->c->seed, r->step, RNG_DROPOUT);
     size_t m = 0;
     const uint32_t *idx = r->order + (size_t)(r->step % (long)per_epoch) * k;
-    sc_tensor *l = make_batch(r, idx, k, &gm, &in, n_tok) ? NULL : batch_loss(r, &in, 1, &m);
+    sc_tensor *l = r->obj->loss(r, idx, k, &gm, 1, &m, n_tok);
     sc_tensor **g = l ? sc_grad(&r->ctx, &l, 1, r->theta, r->n_theta, NULL, 0) : NULL;
     if (!g || sc_optim_step(&r->opt, &r->ctx, g, sc_schedule_lr(&r->sched, r->step)))
         return sc_errf(err, "step %ld: %s", r->step + 1, r->ctx.err.msg);
@@ -337,10 +242,10 @@ static void paths(const pt_run *r, sc_pretrain_outcome *o) {
 static int save_all(pt_run *r, const sc_pretrain_outcome *o, sc_err *err) {
     sc_ckpt_extra x;
     sc_ckpt_extra_init(&x);
-    x.vocab = &r->vocab;
+    x.vocab = r->have_vocab ? &r->vocab : NULL;
     x.rng = r->ctx.rng;
     x.step = r->step;
-    snprintf(x.pre_objective, sizeof x.pre_objective, "masked-tokens");
+    snprintf(x.pre_objective, sizeof x.pre_objective, "%s", r->obj->name);
     snprintf(x.pre_corpus, sizeof x.pre_corpus, "%s", r->corpus_name);
     snprintf(x.pre_digest, sizeof x.pre_digest, "%s", r->digest);
     double last = r->curve.n ? r->curve.valid[r->curve.n - 1] : NAN;
@@ -361,7 +266,7 @@ static int resume(pt_run *r, const sc_pretrain_outcome *o, sc_err *err) {
     sc_ckpt_extra_init(&x);
     if (sc_checkpoint_load(o->ckpt_path, &saved, &x, err)) return -1;
     int rc = 0;
-    if (saved.params.n != r->model.params.n || !x.vocab || x.vocab->n != r->vocab.n)
+    if (saved.params.n != r->model.params.n || (r->have_vocab && (!x.vocab || x.vocab->n != r->vocab.n)))
         rc = sc_errf(err, "%s: another model or vocabulary than this configuration builds", o->ckpt_path);
     for (int i = 0; !rc && i < saved.params.n; i++) {
         sc_tensor *a = saved.params.t[i], *b = r->model.params.t[i];
@@ -400,7 +305,8 @@ static int loop(pt_run *r, sc_pretrain_outcome *o, sc_err *err) {
         r->tokens += ntok, r->acc_sum += loss, r->acc_n++;
         double dt = sc_now() - start;
         char extra[64];
-        snprintf(extra, sizeof extra, "%.0f tokens/s", dt > 0 ? (r->tokens - tokens0) / dt : 0.0);
+        snprintf(extra, sizeof extra, "%.0f %s/s", dt > 0 ? (r->tokens - tokens0) / dt : 0.0,
+                 r->have_vocab ? "tokens" : "cells");
         sc_progress_step(&pg, r->step, (int)r->order_epoch + 1, loss, extra);
         int last = r->step == r->o.steps, stop = r->step == r->o.stop_at;
         if (r->step % r->o.eval_every == 0 || last) {
@@ -424,20 +330,29 @@ static void run_free(pt_run *r) {
     if (r->have_head) sc_params_free(&r->head);
     if (r->have_model) sc_model_free(&r->model);
     if (r->have_vocab) sc_vocab_free(&r->vocab);
-    free(r->ids), free(r->off), free(r->len), free(r->train), free(r->valid), free(r->order);
+    if (r->have_batch) sc_batch_free(&r->batch);
+    if (r->have_pipe) sc_pipeline_close(&r->pipe);
+    free(r->ids), free(r->off), free(r->len), free(r->train), free(r->valid), free(r->order), free(r->image_idx);
     free(r->targets), free(r->maskbuf);
     pt_curve_free(&r->curve);
     free(r);
 }
 
-static int setup(pt_run *r, const char *blob, const size_t *off, sc_pretrain_outcome *o, sc_err *err) {
+// The architecture fixes the objective: masked tokens for text, masked cells for images.
+static int find_arch(pt_run *r, sc_err *err) {
     if (!(r->def = sc_model_find("teacher", r->c->arch)))
         return sc_errf(err, "no architecture '%s' (see `scaffold models`)", r->c->arch);
-    if (r->def->modality != SC_TEXT)
-        return sc_errf(err, "architecture '%s' is not a text model: masked-token pretraining needs one",
-                       r->c->arch);
-    if (split_sets(r, err) || read_opts(r, err) || split_texts(r, err) || build_vocab(r, blob, off, err) ||
-        encode_texts(r, blob, off, err) || build_model(r, err))
+    if (r->def->modality == SC_TEXT) r->obj = &pt_masked_tokens;
+    else if (r->def->modality == SC_IMAGE && !strcmp(r->def->name, "vit")) r->obj = &pt_masked_cells;
+    else
+        return sc_errf(err, "architecture '%s' cannot be pretrained: masked tokens need a text transformer, masked "
+                       "cells a vit", r->c->arch);
+    return 0;
+}
+
+static int setup(pt_run *r, sc_pretrain_outcome *o, sc_err *err) {
+    if (split_sets(r, err) || read_opts(r, err) || split_items(r, err) || r->obj->prepare(r, err) ||
+        build_model(r, err))
         return -1;
     run_key(r);
     paths(r, o);
@@ -445,23 +360,20 @@ static int setup(pt_run *r, const char *blob, const size_t *off, sc_pretrain_out
     return r->c->resume ? resume(r, o, err) : 0;
 }
 
-int sc_pretrain_run_texts(const sc_pretrain_cfg *c, const char *corpus_name, const char *digest, const char *blob,
-                          const size_t *off, size_t n, sc_pretrain_outcome *o, sc_err *err) {
-    memset(o, 0, sizeof *o);
-    if (!c->arch || !c->out) return sc_errf(err, "pretrain: no %s given", c->arch ? "output folder" : "architecture");
-    pt_run *r = calloc(1, sizeof *r);
-    if (!r) return sc_errf(err, "pretrain: out of memory");
-    r->c = c, r->corpus_name = corpus_name, r->digest = digest, r->n = n;
+// Set up, train, fill the outcome; frees r.
+static int run_all(pt_run *r, sc_pretrain_outcome *o, sc_err *err) {
+    const sc_pretrain_cfg *c = r->c;
     int saved_threads = sc_blas_get_threads();
-    int rc = setup(r, blob, off, o, err);
+    int rc = setup(r, o, err);
     if (!rc) {
         sc_blas_set_threads((int)r->o.threads);
         o->resumed_from = r->step;
         if (c->log)
-            fprintf(c->log, "pretrain %s on %s: %lld parameters (+%lld in the masked-token head); vocabulary %zu; "
-                    "%zu train / %zu held-out texts; steps %ld to %ld\n", r->def->name, corpus_name,
-                    (long long)sc_params_numel(&r->model.params), (long long)sc_params_numel(&r->head), r->vocab.n,
-                    r->n_train, r->n_valid, r->step, r->o.steps);
+            fprintf(c->log, "pretrain %s (%s) on %s: %lld parameters (+%lld in the head)%s; %zu train / %zu held-out "
+                    "items; steps %ld to %ld\n", r->def->name, r->obj->name, r->corpus_name,
+                    (long long)sc_params_numel(&r->model.params), (long long)sc_params_numel(&r->head),
+                    r->have_vocab ? "; vocabulary of the training texts" : "", r->n_train, r->n_valid, r->step,
+                    r->o.steps);
         rc = loop(r, o, err);
         sc_blas_set_threads(saved_threads);
     }
@@ -469,17 +381,62 @@ int sc_pretrain_run_texts(const sc_pretrain_cfg *c, const char *corpus_name, con
         o->steps = r->step;
         o->train_loss = r->curve.n ? r->curve.train[r->curve.n - 1] : NAN;
         o->valid_loss = r->curve.n ? r->curve.valid[r->curve.n - 1] : NAN;
-        o->n_train = r->n_train, o->n_valid = r->n_valid, o->vocab_size = r->vocab.n;
+        o->n_train = r->n_train, o->n_valid = r->n_valid, o->vocab_size = r->have_vocab ? r->vocab.n : 0;
         o->n_params = (long long)sc_params_numel(&r->model.params);
-        snprintf(o->digest, sizeof o->digest, "%s", digest);
+        snprintf(o->digest, sizeof o->digest, "%s", r->digest);
+        snprintf(o->objective, sizeof o->objective, "%s", r->obj->name);
     }
     run_free(r);
     return rc ? -1 : 0;
 }
 
-int sc_pretrain_run(const sc_pretrain_cfg *c, sc_pretrain_outcome *o, sc_err *err) {
+static pt_run *new_run(const sc_pretrain_cfg *c, sc_pretrain_outcome *o, sc_err *err) {
     memset(o, 0, sizeof *o);
-    if (!c->corpus) return sc_errf(err, "pretrain: no corpus given (--corpus NAME)");
+    if (!c->arch || !c->out) {
+        sc_errf(err, "pretrain: no %s given", c->arch ? "output folder" : "architecture");
+        return NULL;
+    }
+    pt_run *r = calloc(1, sizeof *r);
+    if (!r) sc_errf(err, "pretrain: out of memory");
+    else r->c = c;
+    return r;
+}
+
+int sc_pretrain_run_texts(const sc_pretrain_cfg *c, const char *corpus_name, const char *digest, const char *blob,
+                          const size_t *off, size_t n, sc_pretrain_outcome *o, sc_err *err) {
+    pt_run *r = new_run(c, o, err);
+    if (!r) return -1;
+    r->corpus_name = corpus_name, r->digest = digest, r->blob = blob, r->text_off = off, r->n = n;
+    if (find_arch(r, err) || (r->obj != &pt_masked_tokens &&
+                              sc_errf(err, "architecture '%s' is not a text model: a corpus of texts needs one "
+                                      "(`--task` gives images to a vit)", c->arch))) {
+        run_free(r);
+        return -1;
+    }
+    return run_all(r, o, err);
+}
+
+int sc_pretrain_run(const sc_pretrain_cfg *c, sc_pretrain_outcome *o, sc_err *err) {
+    pt_run *r = new_run(c, o, err);
+    if (!r) return -1;
+    if (find_arch(r, err)) {
+        run_free(r);
+        return -1;
+    }
+    if (r->obj == &pt_masked_cells) {
+        if (!c->task) {
+            run_free(r);
+            return sc_errf(err, "pretrain: a vit learns from a task's images: give --task NAME (its teacher-train "
+                           "and student-pool images, without labels)");
+        }
+        if (pt_images_open(r, err)) {
+            run_free(r);
+            return -1;
+        }
+        return run_all(r, o, err);
+    }
+    run_free(r);
+    if (!c->corpus) return sc_errf(err, "pretrain: no corpus given (--corpus NAME; see `scaffold corpus list`)");
     sc_corpus corpus;
     memset(&corpus, 0, sizeof corpus);
     if (sc_corpus_open(c->corpus, &corpus, err)) return -1;
@@ -489,11 +446,14 @@ int sc_pretrain_run(const sc_pretrain_cfg *c, sc_pretrain_outcome *o, sc_err *er
 }
 
 void sc_pretrain_outcome_print(FILE *f, const sc_pretrain_outcome *o) {
-    fprintf(f, "pretrained %lld parameters, vocabulary %zu, on %zu texts (%zu held out)\n", o->n_params,
-            o->vocab_size, o->n_train, o->n_valid);
+    fprintf(f, "pretrained %lld parameters (%s) on %zu items (%zu held out)", o->n_params, o->objective, o->n_train,
+            o->n_valid);
+    if (o->vocab_size) fprintf(f, ", vocabulary %zu", o->vocab_size);
+    fprintf(f, "\n");
     fprintf(f, "  %-22s %ld%s\n", "steps", o->steps, o->resumed_from ? " (resumed)" : "");
-    fprintf(f, "  %-22s %.4f -> %.4f\n", "held-out masked loss", o->valid_loss0, o->valid_loss);
-    fprintf(f, "  %-22s %.1f s, %.0f tokens/s\n", "this run", o->seconds, o->tokens_per_second);
+    fprintf(f, "  %-22s %.4f -> %.4f\n", "held-out loss", o->valid_loss0, o->valid_loss);
+    fprintf(f, "  %-22s %.1f s, %.0f %s/s\n", "this run", o->seconds, o->tokens_per_second,
+            o->vocab_size ? "tokens" : "cells");
     fprintf(f, "  %-22s %.12s...\n", "corpus digest", o->digest);
     fprintf(f, "  wrote %s, %s and %s\n", o->ckpt_path, o->state_path, o->metrics_path);
 }

@@ -1,8 +1,11 @@
-// pretrain.h — self-supervised pretraining of a text backbone on an unlabeled
-// corpus (`scaffold pretrain`), so that teachers and students can start from the
-// same pretrained model, as in the paper's setting.
+// pretrain.h — self-supervised pretraining of a backbone without labels
+// (`scaffold pretrain`), so that teachers and students can start from the same
+// pretrained model, as in the paper's setting.
 //
-// The objective is masked-token prediction (pretrain/mlm.h). The run:
+// The architecture fixes the objective: a text transformer learns masked-token
+// prediction on a corpus (pretrain/mlm.h, pretrain_text.c); a ViT learns
+// masked-cell prediction on a task's teacher-train and student-pool images
+// (pretrain/mim.h, pretrain_image.c). The text run:
 //   corpus (data/corpus.h) ─▶ vocabulary from its training texts (+ "[MASK]")
 //     ─▶ texts encoded once ([CLS] + at most max_tokens-1 ids)
 //     ─▶ a held-out slice (valid_texts) for the masked-token validation loss
@@ -38,7 +41,8 @@ extern const sc_config_spec sc_pretrain_spec[];
 
 typedef struct sc_pretrain_cfg {
     const char *arch;           // a text architecture of the teacher registry ("transformer")
-    const char *corpus;         // corpus NAME or path (data/corpus.h); unused by sc_pretrain_run_texts
+    const char *corpus;         // text: corpus NAME or path (data/corpus.h); unused by sc_pretrain_run_texts
+    const char *task;           // images (vit): the task whose teacher-train and student-pool images are used
     const char *out;            // output folder (created)
     const char *const *sets;    // "key=value" overrides
     int n_sets;
@@ -55,7 +59,8 @@ typedef struct sc_pretrain_outcome {
     size_t n_train, n_valid;       // texts
     long long n_params;            // backbone parameters (the head not counted)
     size_t vocab_size;
-    char digest[65];               // the corpus digest
+    char digest[65];               // the corpus digest (images: sha256 of the items' pixels)
+    char objective[32];            // "masked-tokens" | "masked-cells"
     char ckpt_path[1100], state_path[1100], metrics_path[1100];
 } sc_pretrain_outcome;
 

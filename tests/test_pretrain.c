@@ -18,6 +18,7 @@
 #include "io/checkpoint.h"
 #include "pretrain/mlm.h"
 #include "pretrain/pretrain.h"
+#include "report/report.h"
 
 // ---- the masking rule ---------------------------------------------------------------------
 
@@ -154,6 +155,12 @@ static void test_loss_falls_and_checkpoint(void **state) {
     sc_test_expect_same_bytes(p, q);
     sc_model_free(&m);
     sc_ckpt_extra_free(&x);
+    // The page people look at: the loss curves (scaffold report DIR).
+    assert_true(sc_report_is_pretrain(dir_a));
+    snprintf(q, sizeof q, "%s/report.html", dir_a);
+    if (sc_report_pretrain_write(dir_a, q, &e)) fail_msg("%s", e.msg);
+    const char *const want[] = {"<svg", "held out", "masked-tokens", "grammar", NULL};
+    free(sc_test_file_with(q, want));
 }
 
 // An interrupted run (stop_at) resumed with --resume ends with the same bytes as

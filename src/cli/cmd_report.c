@@ -20,7 +20,7 @@ int sc_cmd_report(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/report.html", dir);
     if (!out) out = path;
     sc_err err;
-    if (sc_report_write(dir, out, &err)) {
+    if (sc_report_is_pretrain(dir) ? sc_report_pretrain_write(dir, out, &err) : sc_report_write(dir, out, &err)) {
         fprintf(stderr, "scaffold report: %s\n", err.msg);
         return SC_EXIT_FAIL;
     }

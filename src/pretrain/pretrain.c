@@ -20,16 +20,16 @@
 
 const sc_config_spec sc_pretrain_spec[] = {
     {"steps", "4000", "optimizer steps"},
-    {"batch_size", "64", "texts per step"},
+    {"batch_size", "64", "items (texts or images) per step"},
     {"lr", "1e-3", "peak AdamW learning rate"},
     {"warmup", "200", "linear warmup steps; then linear decay to min_lr x lr at the last step"},
     {"min_lr", "0", "final learning rate as a fraction of lr"},
     {"weight_decay", "0.01", "decoupled weight decay"},
     {"clip", "1", "global gradient-norm clipping"},
-    {"max_tokens", "128", "ids per text: [CLS] + at most max_tokens-1 tokens (longer texts are cut); a task "
+    {"max_tokens", "128", "text: ids per text: [CLS] + at most max_tokens-1 tokens (longer texts are cut); a task "
                           "initialized from the backbone may use up to this many"},
-    {"min_freq", "2", "vocabulary: tokens seen at least this often in the training texts"},
-    {"max_vocab", "30000", "vocabulary size, specials and [MASK] included"},
+    {"min_freq", "2", "text: vocabulary of tokens seen at least this often in the training texts"},
+    {"max_vocab", "30000", "text: vocabulary size, specials and [MASK] included"},
     {"mask_prob", "auto",
      "share of each item's units chosen for prediction (auto: 0.15 of a text's tokens, of which 80% become [MASK], "
      "10% a random token, 10% stay; 0.5 of an image's cells)"},

@@ -23,4 +23,10 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err);
 // err. For fuzzing and tests; `name` stands for the file in messages.
 int sc_report_read_result(const char *name, const void *buf, size_t n, sc_err *err);
 
+// The page of a pretraining run (the folder `scaffold pretrain` wrote): its
+// model, objective, corpus and loss curves. `scaffold report` picks it when
+// sc_report_is_pretrain(dir) (DIR/metrics.msgpack of kind "pretrain").
+int sc_report_pretrain_write(const char *dir, const char *out_path, sc_err *err);
+int sc_report_is_pretrain(const char *dir);
+
 #endif

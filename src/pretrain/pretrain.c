@@ -287,7 +287,8 @@ static int evaluate_point(pt_run *r, double train_sum, long train_n, sc_progress
     if (valid_loss(r, &v, err)) return -1;
     double t = train_n ? train_sum / (double)train_n : NAN;
     if (pt_curve_add(&r->curve, r->step, t, v)) return sc_errf(err, "out of memory");
-    if (r->c->log) sc_progress_line(pg, "pretrain step %ld: train loss %.4f, valid loss %.4f", r->step, t, v);
+    if (r->c->log && train_n) sc_progress_line(pg, "pretrain step %ld: train loss %.4f, valid loss %.4f", r->step, t, v);
+    else if (r->c->log) sc_progress_line(pg, "pretrain step %ld: valid loss %.4f", r->step, v);
     return 0;
 }
 

@@ -295,6 +295,7 @@ static int evaluate_point(pt_run *r, double train_sum, long train_n, sc_progress
 static int loop(pt_run *r, sc_pretrain_outcome *o, sc_err *err) {
     sc_progress pg;
     sc_progress_init(&pg, r->c->log, "pretrain", r->o.steps, r->o.log_every);
+    pg.first = r->step;
     if (!r->curve.n && evaluate_point(r, 0, 0, &pg, err)) return -1;
     o->valid_loss0 = r->curve.valid[0];
     const double start = sc_now(), seconds0 = r->seconds, tokens0 = r->tokens;

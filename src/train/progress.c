@@ -12,6 +12,7 @@ void sc_progress_init(sc_progress *p, FILE *out, const char *label, long total, 
     p->every = every > 0 ? every : 50;
     p->start = p->last = sc_now();
     p->label = label;
+    p->first = 0;
 }
 
 static void eta(char *buf, size_t n, double secs) {
@@ -25,7 +26,7 @@ void sc_progress_step(sc_progress *p, long step, int epoch, double loss, const c
     double now = sc_now();
     if (p->tty ? now - p->last < 0.2 : step % p->every != 0) return;
     p->last = now;
-    double rate = step / (now - p->start + 1e-9);
+    double rate = (double)(step - p->first) / (now - p->start + 1e-9);  // this invocation's steps
     char left[32] = "?";
     if (p->total > 0) eta(left, sizeof left, (double)(p->total - step) / (rate + 1e-9));
     fprintf(p->out, "%s%s epoch %d step %ld/%ld loss %.4f %.1f steps/s ETA %s%s%s%s", p->tty ? "\r" : "", p->label,

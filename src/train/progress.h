@@ -13,6 +13,7 @@ typedef struct sc_progress {
     long every;          // plain-line interval
     double start, last;
     const char *label;
+    long first;          // steps done before this invocation (a resumed run): not in the rate
 } sc_progress;
 
 void sc_progress_init(sc_progress *p, FILE *out, const char *label, long total, long every);

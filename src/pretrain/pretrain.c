@@ -170,6 +170,9 @@ static void run_key(pt_run *r) {
     uint64_t s = r->c->seed;
     sc_sha256_update(&h, &s, sizeof s);
     sc_sha256_update(&h, r->digest, strlen(r->digest) + 1);
+    // The batching scheme: a state written by another one must not be resumed.
+    static const char scheme[] = "batches: length-bucketed windows of 64";
+    sc_sha256_update(&h, scheme, sizeof scheme);
     uint8_t d[32];
     sc_sha256_final(&h, d);
     sc_sha256_to_hex(d, r->key);
@@ -196,6 +199,43 @@ static int valid_loss(pt_run *r, double *out, sc_err *err) {
     return 0;
 }
 
+typedef struct by_len {
+    uint32_t len, pos, item;
+} by_len;
+
+static int cmp_len(const void *a, const void *b) {
+    const by_len *x = a, *y = b;
+    return x->len != y->len ? (x->len < y->len ? -1 : 1) : (x->pos < y->pos ? -1 : x->pos > y->pos);
+}
+
+// Texts: batches of similar lengths, so a batch pads little (the corpus's texts run
+// from 5 to 128 tokens; padding every batch to its longest text tripled the
+// step). Windows of 64 batches of the shuffled order are sorted by length and cut
+// into batches, then the batches are shuffled: every text once per epoch, the
+// order a function of (seed, epoch) alone.
+static int bucket_by_length(pt_run *r, size_t k, size_t per_epoch, sc_rng *g) {
+    size_t n = per_epoch * k, w = k * 64;
+    by_len *tmp = malloc(sizeof *tmp * (w < n ? w : n));
+    uint32_t *batch = malloc(sizeof *batch * per_epoch), *out = malloc(sizeof *out * n);
+    int rc = tmp && batch && out ? 0 : -1;
+    for (size_t s = 0; !rc && s < n; s += w) {
+        size_t m = n - s < w ? n - s : w;
+        for (size_t i = 0; i < m; i++) tmp[i] = (by_len){r->len[r->order[s + i]], (uint32_t)i, r->order[s + i]};
+        qsort(tmp, m, sizeof *tmp, cmp_len);
+        for (size_t i = 0; i < m; i++) r->order[s + i] = tmp[i].item;
+    }
+    for (size_t b = 0; !rc && b < per_epoch; b++) batch[b] = (uint32_t)b;
+    for (size_t b = per_epoch - 1; !rc && b > 0; b--) {
+        size_t j = (size_t)sc_rng_below(g, (uint64_t)b + 1);
+        uint32_t t = batch[b];
+        batch[b] = batch[j], batch[j] = t;
+    }
+    for (size_t b = 0; !rc && b < per_epoch; b++) memcpy(out + b * k, r->order + (size_t)batch[b] * k, sizeof *out * k);
+    if (!rc) memcpy(r->order, out, sizeof *out * n);
+    free(tmp), free(batch), free(out);
+    return rc;
+}
+
 // Step r->step + 1 on its batch: the epoch's permutation, then a slice of it.
 static int train_step(pt_run *r, double *loss, double *n_tok, sc_err *err) {
     size_t per_epoch = r->n_train / (size_t)r->o.batch;  // the last partial batch of an epoch is dropped
@@ -211,6 +251,7 @@ static int train_step(pt_run *r, double *loss, double *n_tok, sc_err *err) {
             uint32_t t = r->order[i];
             r->order[i] = r->order[j], r->order[j] = t;
         }
+        if (r->len && bucket_by_length(r, k, per_epoch, &g)) return sc_errf(err, "out of memory");
         r->order_epoch = epoch;
     }
     sc_ctx_reset(&r->ctx);

@@ -75,8 +75,18 @@ static int encode_texts(pt_run *r, sc_err *err) {
     return rc;
 }
 
+static const uint32_t *len_of;  // for cmp_valid (qsort has no context argument)
+
+static int cmp_valid(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return len_of[x] != len_of[y] ? (len_of[x] < len_of[y] ? -1 : 1) : (x < y ? -1 : x > y);
+}
+
 static int text_prepare(pt_run *r, sc_err *err) {
     if (build_vocab(r, err) || encode_texts(r, err)) return -1;
+    // Held-out texts by length: their batches pad little (the loss is a sum over them).
+    len_of = r->len;
+    qsort(r->valid, r->n_valid, sizeof *r->valid, cmp_valid);
     r->shape = (sc_model_shape){.modality = SC_TEXT, .n_outputs = 2, .vocab_size = (int64_t)r->vocab.n,
                                 .max_tokens = r->o.max_tokens};
     return 0;

@@ -392,6 +392,10 @@ static void test_vit_pretrain_and_init(void **state) {
     assert_string_equal(x.pre_objective, "masked-cells");
     assert_string_equal(x.pre_corpus, "fashion-mnist");
     assert_null(x.vocab);
+    // The result file says what was learned (its page reads it).
+    if (sc_report_pretrain_write(dir_a, "/tmp/sc_test_pretrain_a/report.html", &e)) fail_msg("%s", e.msg);
+    const char *const want[] = {"masked-cells", "cells seen", "fashion-mnist", NULL};
+    free(sc_test_file_with("/tmp/sc_test_pretrain_a/report.html", want));
     sc_model_free(&m);
     sc_ckpt_extra_free(&x);
     sc_teacher_run_cfg c = sc_teacher_run_defaults();

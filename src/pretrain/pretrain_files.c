@@ -238,7 +238,7 @@ int pt_metrics_write(const pt_run *r, const char *path, sc_err *err) {
     str(&pk, "version"), msgpack_pack_int(&pk, 1);
     str(&pk, "kind"), str(&pk, "pretrain");
     str(&pk, "arch"), str(&pk, r->def->name);
-    str(&pk, "objective"), str(&pk, "masked-tokens");
+    str(&pk, "objective"), str(&pk, r->obj->name);
     str(&pk, "corpus"), msgpack_pack_map(&pk, 4);
     str(&pk, "name"), str(&pk, r->corpus_name);
     str(&pk, "digest"), str(&pk, r->digest);

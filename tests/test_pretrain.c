@@ -343,6 +343,7 @@ static void test_init_from_backbone(void **state) {
 
 // ---- images: masked cells (SimMIM) on a ViT ---------------------------------------------------
 
+#include "nn/vit.h"
 #include "pretrain/mim.h"
 
 static void test_mim_choose(void **state) {
@@ -365,6 +366,84 @@ static void test_mim_choose(void **state) {
     assert_memory_equal(a, b, sizeof a);
     sc_rng_seed(&g, 5);
     assert_int_equal(sc_mim_choose(B, U, 0.001, &g, b), B);  // at least one cell each
+}
+
+// The masked-cell loss on a small f64 ViT, no task needed (so it also runs under
+// valgrind and ASan): the mask vector enters only through replaced cells, its
+// gradient matches central differences, and a batch with no chosen cell is an error.
+static double mim_loss_at(sc_ctx *ctx, const sc_model *m, const sc_mim_head *h, sc_tensor *images, const float *rep,
+                          sc_tensor **grad) {
+    sc_ctx_reset(ctx);
+    const int64_t s[2] = {2, 4};
+    sc_tensor *r = sc_empty(ctx, SC_F64, 2, s), *img = sc_empty(ctx, SC_F64, 4, images->shape);
+    for (int64_t j = 0; j < 8; j++) sc_tensor_set(r, j, rep[j]);
+    for (int64_t j = 0; j < img->numel; j++) sc_tensor_set(img, j, sc_tensor_get(images, j));
+    sc_inputs in = {.B = 2, .images = img, .unit_replace = r, .unit_replacement = h->mask};
+    sc_model_state st;
+    memset(&st, 0, sizeof st);
+    if (!sc_model_forward(m, ctx, &in, 0, &st)) fail_msg("%s", ctx->err.msg);
+    size_t n;
+    sc_tensor *l = sc_mim_loss(h, ctx, st.sequence, sc_image_to_cells(ctx, img, 4), rep, &n);
+    if (!l) fail_msg("%s", ctx->err.msg);
+    assert_int_equal(n, 3);
+    if (grad) {
+        sc_tensor **g = sc_grad(ctx, &l, 1, &h->mask, 1, NULL, 0);
+        if (!g) fail_msg("%s", ctx->err.msg);
+        *grad = g[0];
+    }
+    return sc_tensor_get(l, 0);
+}
+
+static void test_mim_loss_gradient(void **state) {
+    (void)state;
+    sc_err e;
+    sc_config cfg;
+    sc_config_init(&cfg);
+    const char *kv[] = {"patch=4", "layers=1", "width=8", "heads=2", "dropout=0", "dtype=f64"};
+    for (int i = 0; i < 6; i++) assert_int_equal(sc_config_set_kv(&cfg, kv[i], &e), 0);
+    sc_model_shape sh = {.modality = SC_IMAGE, .n_outputs = 3, .C = 1, .H = 8, .W = 8};
+    sc_model m;
+    if (sc_model_create(&m, sc_model_find("teacher", "vit"), &sh, &cfg, 4, &e)) fail_msg("%s", e.msg);
+    sc_params head;
+    assert_int_equal(sc_params_init(&head, 1 << 16, &e), 0);
+    sc_mim_head h;
+    sc_rng g;
+    sc_rng_seed(&g, 8);
+    assert_int_equal(sc_mim_head_build(&h, &head, 8, 16, SC_F64, &g, &e), 0);
+    sc_init_normal(h.mask, &g, 0.5);  // away from zero, so the replaced rows differ from any cell
+    sc_ctx ctx;
+    assert_int_equal(sc_ctx_init(&ctx, (size_t)64 << 20, 1, &e), 0);
+    const int64_t is[4] = {2, 1, 8, 8};
+    sc_tensor *images = sc_empty_in(&head.arena, SC_F64, 4, is);  // lives across resets
+    assert_non_null(images);
+    sc_test_fill(images, 3, 0.5);
+    const float rep[8] = {1, 0, 0, 1, 0, 0, 1, 0};  // 3 of the 2 x 4 cells
+    sc_tensor *gm;
+    mim_loss_at(&ctx, &m, &h, images, rep, &gm);
+    double an[8], eps = 1e-6;
+    for (int k = 0; k < 8; k++) an[k] = sc_tensor_get(gm, k);
+    for (int k = 0; k < 8; k++) {
+        double v = sc_tensor_get(h.mask, k);
+        sc_tensor_set(h.mask, k, v + eps);
+        double lp = mim_loss_at(&ctx, &m, &h, images, rep, NULL);
+        sc_tensor_set(h.mask, k, v - eps);
+        double lm = mim_loss_at(&ctx, &m, &h, images, rep, NULL);
+        sc_tensor_set(h.mask, k, v);
+        double fd = (lp - lm) / (2 * eps);
+        if (fabs(fd - an[k]) > 1e-6 * (1 + fabs(fd))) fail_msg("d loss / d mask[%d]: %.10g vs fd %.10g", k, an[k], fd);
+    }
+    double norm = 0;
+    for (int k = 0; k < 8; k++) norm += fabs(an[k]);
+    assert_true(norm > 1e-8);  // the mask vector does reach the loss
+    sc_ctx_reset(&ctx);
+    const float none[8] = {0};
+    size_t n;
+    const int64_t s3[3] = {2, 5, 8}, c3[3] = {2, 4, 16};
+    assert_null(sc_mim_loss(&h, &ctx, sc_zeros(&ctx, SC_F64, 3, s3), sc_zeros(&ctx, SC_F64, 3, c3), none, &n));
+    assert_non_null(strstr(ctx.err.msg, "no cell was chosen"));
+    sc_ctx_free(&ctx);
+    sc_params_free(&head);
+    sc_model_free(&m);
 }
 
 // A ViT learns to fill in masked cells of fashion-mnist, and a teacher starts from it.
@@ -420,6 +499,7 @@ int main(void) {
         cmocka_unit_test(test_bad_configuration),
         cmocka_unit_test(test_init_from_backbone),
         cmocka_unit_test(test_mim_choose),
+        cmocka_unit_test(test_mim_loss_gradient),
         cmocka_unit_test(test_vit_pretrain_and_init),
     };
     return cmocka_run_group_tests(tests, NULL, sc_test_teardown);

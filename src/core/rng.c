@@ -52,6 +52,15 @@ sc_rng sc_rng_fork(sc_rng *r, uint64_t label) {
     return child;
 }
 
+void sc_rng_shuffle_u32(sc_rng *r, uint32_t *a, size_t n) {
+    for (size_t i = n ? n - 1 : 0; i > 0; i--) {
+        size_t j = (size_t)sc_rng_below(r, (uint64_t)i + 1);
+        uint32_t t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
 void sc_rng_shuffle_i64(sc_rng *r, int64_t *a, int64_t n) {
     for (int64_t i = n - 1; i > 0; i--) {
         int64_t j = (int64_t)sc_rng_below(r, (uint64_t)i + 1);

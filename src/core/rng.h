@@ -7,6 +7,7 @@
 #ifndef SC_CORE_RNG_H
 #define SC_CORE_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct sc_rng {
@@ -25,5 +26,7 @@ uint64_t sc_rng_below(sc_rng *r, uint64_t n);
 sc_rng sc_rng_fork(sc_rng *r, uint64_t label);
 // In-place Fisher–Yates shuffle of an int64 array.
 void sc_rng_shuffle_i64(sc_rng *r, int64_t *a, int64_t n);
+// The same for uint32 indices (the same draws, so the same permutation).
+void sc_rng_shuffle_u32(sc_rng *r, uint32_t *a, size_t n);
 
 #endif

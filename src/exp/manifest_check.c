@@ -151,13 +151,18 @@ static void check_tasks(sc_mf *f) {
     }
 }
 
+// A key of teacher.ckpt or init names task i: its entry in `tasks`, or its name.
+static int key_names_task(const sc_mf *f, int i, const char *key) {
+    return !strcmp(key, f->t[i].entry) || (f->t[i].name[0] && !strcmp(key, f->t[i].name));
+}
+
 // teacher.ckpt: keyed by an entry of `tasks` (or a task's name); each must exist.
 static void check_ckpt(sc_mf *f) {
     const sc_ynode *c = f->tckpt;
     for (size_t k = 0; c && k < c->n; k++) {
         int found = 0;
         for (int i = 0; i < f->n_tasks; i++)
-            if (!strcmp(c->keys[k], f->t[i].entry) || (f->t[i].name[0] && !strcmp(c->keys[k], f->t[i].name))) {
+            if (key_names_task(f, i, c->keys[k])) {
                 found = 1;
                 if (!f->t[i].ckpt) f->t[i].ckpt = c->items[k];
             }
@@ -188,7 +193,7 @@ static void check_init(sc_mf *f) {
         const sc_ynode *v = c->items[k];
         int found = 0;
         for (int i = 0; i < f->n_tasks; i++)
-            if (!strcmp(c->keys[k], f->t[i].entry) || (f->t[i].name[0] && !strcmp(c->keys[k], f->t[i].name))) {
+            if (key_names_task(f, i, c->keys[k])) {
                 found = 1;
                 if (!f->t[i].init && v->kind == SC_Y_SCALAR) f->t[i].init = v;
             }

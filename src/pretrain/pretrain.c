@@ -105,11 +105,7 @@ static int split_items(pt_run *r, sc_err *err) {
     for (size_t i = 0; i < r->n; i++) p[i] = (uint32_t)i;
     sc_rng g;
     pt_seed_for(&g, r->c->seed, 0, RNG_SPLIT);
-    for (size_t i = r->n - 1; i > 0; i--) {
-        size_t j = (size_t)sc_rng_below(&g, (uint64_t)i + 1);
-        uint32_t t = p[i];
-        p[i] = p[j], p[j] = t;
-    }
+    sc_rng_shuffle_u32(&g, p, r->n);
     r->n_valid = (size_t)r->o.held_out;
     r->n_train = r->n - r->n_valid;
     r->valid = p;
@@ -125,10 +121,10 @@ static int split_items(pt_run *r, sc_err *err) {
 static int build_model(pt_run *r, sc_err *err) {
     if (sc_model_create(&r->model, r->def, &r->shape, &r->model_cfg, r->c->seed, err)) return -1;
     r->have_model = 1;
-    // The head is at most a (C, C) transform and a (V or P) decoder bias: a small slab.
-    int64_t width = r->model.info.width > 0 ? r->model.info.width : 1024;
-    size_t bytes = (size_t)(width * width + 4 * width + r->shape.vocab_size + 4096) * sc_dtype_size(r->model.dtype);
-    if (sc_params_init(&r->head, bytes + (size_t)width * 4096 * sc_dtype_size(r->model.dtype), err)) return -1;
+    // Room for either head: text (C, C) + 3 C + V; images C + (C, P) + P, P <= 4096.
+    int64_t C = r->model.info.width > 0 ? r->model.info.width : 1024, V = r->shape.vocab_size;
+    size_t bytes = (size_t)(C * C + C * 4096 + 4 * C + V + 4096) * sc_dtype_size(r->model.dtype);
+    if (sc_params_init(&r->head, bytes, err)) return -1;
     r->have_head = 1;
     sc_rng g;
     pt_seed_for(&g, r->c->seed, 0, 0x48);
@@ -225,11 +221,7 @@ static int bucket_by_length(pt_run *r, size_t k, size_t per_epoch, sc_rng *g) {
         for (size_t i = 0; i < m; i++) r->order[s + i] = tmp[i].item;
     }
     for (size_t b = 0; !rc && b < per_epoch; b++) batch[b] = (uint32_t)b;
-    for (size_t b = per_epoch - 1; !rc && b > 0; b--) {
-        size_t j = (size_t)sc_rng_below(g, (uint64_t)b + 1);
-        uint32_t t = batch[b];
-        batch[b] = batch[j], batch[j] = t;
-    }
+    if (!rc) sc_rng_shuffle_u32(g, batch, per_epoch);
     for (size_t b = 0; !rc && b < per_epoch; b++) memcpy(out + b * k, r->order + (size_t)batch[b] * k, sizeof *out * k);
     if (!rc) memcpy(r->order, out, sizeof *out * n);
     free(tmp), free(batch), free(out);
@@ -246,11 +238,7 @@ static int train_step(pt_run *r, double *loss, double *n_tok, sc_err *err) {
         sc_rng g;
         pt_seed_for(&g, r->c->seed, epoch, RNG_ORDER);
         memcpy(r->order, r->train, sizeof *r->order * r->n_train);
-        for (size_t i = r->n_train - 1; i > 0; i--) {
-            size_t j = (size_t)sc_rng_below(&g, (uint64_t)i + 1);
-            uint32_t t = r->order[i];
-            r->order[i] = r->order[j], r->order[j] = t;
-        }
+        sc_rng_shuffle_u32(&g, r->order, r->n_train);
         if (r->len && bucket_by_length(r, k, per_epoch, &g)) return sc_errf(err, "out of memory");
         r->order_epoch = epoch;
     }

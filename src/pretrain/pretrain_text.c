@@ -75,18 +75,29 @@ static int encode_texts(pt_run *r, sc_err *err) {
     return rc;
 }
 
-static const uint32_t *len_of;  // for cmp_valid (qsort has no context argument)
+// (length, text) pairs: qsort has no context argument to reach r->len through.
+typedef struct len_item {
+    uint32_t len, item;
+} len_item;
 
-static int cmp_valid(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return len_of[x] != len_of[y] ? (len_of[x] < len_of[y] ? -1 : 1) : (x < y ? -1 : x > y);
+static int cmp_len_item(const void *a, const void *b) {
+    const len_item *x = a, *y = b;
+    return x->len != y->len ? (x->len < y->len ? -1 : 1) : (x->item < y->item ? -1 : x->item > y->item);
+}
+
+// Held-out texts by length: their batches pad little (the loss is a sum over them).
+static int sort_valid(pt_run *r, sc_err *err) {
+    len_item *t = malloc(sizeof *t * (r->n_valid ? r->n_valid : 1));
+    if (!t) return sc_errf(err, "out of memory");
+    for (size_t i = 0; i < r->n_valid; i++) t[i] = (len_item){r->len[r->valid[i]], r->valid[i]};
+    qsort(t, r->n_valid, sizeof *t, cmp_len_item);
+    for (size_t i = 0; i < r->n_valid; i++) r->valid[i] = t[i].item;
+    free(t);
+    return 0;
 }
 
 static int text_prepare(pt_run *r, sc_err *err) {
-    if (build_vocab(r, err) || encode_texts(r, err)) return -1;
-    // Held-out texts by length: their batches pad little (the loss is a sum over them).
-    len_of = r->len;
-    qsort(r->valid, r->n_valid, sizeof *r->valid, cmp_valid);
+    if (build_vocab(r, err) || encode_texts(r, err) || sort_valid(r, err)) return -1;
     r->shape = (sc_model_shape){.modality = SC_TEXT, .n_outputs = 2, .vocab_size = (int64_t)r->vocab.n,
                                 .max_tokens = r->o.max_tokens};
     return 0;

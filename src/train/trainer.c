@@ -196,12 +196,7 @@ static int collect_theta(train_run *r, sc_err *err) {
 static void shuffle_order(train_run *r) {
     const sc_trainer *t = r->t;
     memcpy(r->order, t->train_idx, sizeof(uint32_t) * t->n_train);
-    for (size_t i = t->n_train - 1; i > 0; i--) {
-        size_t j = (size_t)sc_rng_below(&r->shuffle_rng, (uint64_t)i + 1);
-        uint32_t tmp = r->order[i];
-        r->order[i] = r->order[j];
-        r->order[j] = tmp;
-    }
+    sc_rng_shuffle_u32(&r->shuffle_rng, r->order, t->n_train);
 }
 
 // One optimizer step on the k examples at order + s: forward, task loss (+ the

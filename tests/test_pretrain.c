@@ -229,7 +229,9 @@ static void test_bad_configuration(void **state) {
 
 // ---- starting teachers and students from the backbone (--init) ---------------------------
 
+#include "core/sha256.h"
 #include "io/backbone.h"
+#include "io/result_read.h"
 #include "smat/student_run.h"
 #include "smat/teacher_run.h"
 
@@ -328,6 +330,22 @@ static void test_init_from_backbone(void **state) {
     sc_ckpt_extra_free(&x);
     // ... and so is a student from the same backbone; one from another backbone is refused.
     if (student(dir_a, quick, 2, &e)) fail_msg("%s", e.msg);
+    // Both result files name the backbone: its path and the sha256 of its bytes.
+    char sha[65];
+    assert_int_equal(sc_sha256_file("/tmp/sc_test_pretrain_a/pretrained.ckpt", sha, &e), 0);
+    const char *results[] = {"/tmp/sc_test_pretrain_teacher/metrics.msgpack", "/tmp/sc_test_pretrain_student/metrics.msgpack"};
+    for (int i = 0; i < 2; i++) {
+        sc_result_doc d;
+        char buf[1100];
+        if (sc_result_load(&d, results[i], &e)) fail_msg("%s", e.msg);
+        assert_int_equal(sc_result_str(&d, "init.sha256", buf, sizeof buf, &e), 0);
+        assert_string_equal(buf, sha);
+        assert_int_equal(sc_result_str(&d, "init.path", buf, sizeof buf, &e), 0);
+        assert_string_equal(buf, "/tmp/sc_test_pretrain_a/pretrained.ckpt");
+        assert_int_equal(sc_result_str(&d, "init.objective", buf, sizeof buf, &e), 0);
+        assert_string_equal(buf, "masked-tokens");
+        sc_result_doc_free(&d);
+    }
     const char *other[] = {BASE, "steps=2", "max_tokens=48", "min_freq=500"};  // a smaller vocabulary
     if (pretrain(dir_b, other, 12, 0, &o, &e)) fail_msg("%s", e.msg);
     assert_int_not_equal(student(dir_b, quick, 2, &e), 0);

@@ -318,6 +318,13 @@ static void test_manifest_validation(void **state) {
         if (k + 1 >= mi.runs[i].argc || strcmp(mi.runs[i].argv[k + 1], bdir)) fail_msg("run %d has no --init %s", i, bdir);
         assert_string_equal(mi.runs[i].is_teacher ? mi.runs[i].teacher_cfg.init : mi.runs[i].student_cfg.init, bdir);
     }
+    // A retrained backbone at the same path changes every run's key (a resume redoes them).
+    char keys[3][65];
+    for (int i = 0; i < 3; i++) memcpy(keys[i], mi.runs[i].key, 65);
+    sc_manifest_free(&mi);
+    write_file(bfile, "y");
+    if (sc_manifest_load(&mi, path, NULL, &err)) fail_msg("%s", err.msg);
+    for (int i = 0; i < 3; i++) assert_string_not_equal(keys[i], mi.runs[i].key);
     sc_manifest_free(&mi);
     unlink(bfile);
     rmdir(bdir);

@@ -72,22 +72,33 @@ int sc_config_load_yaml_buf(sc_config *c, const char *name, const char *text, si
     return load_tree(c, name, root, err);
 }
 
-// The mapping's scalars into c; frees root.
-static int load_tree(sc_config *c, const char *path, sc_ynode *root, sc_err *err) {
-    int rc = 0;
-    if (root->kind != SC_Y_MAP) {
-        rc = sc_errf(err, "%s line %d: expected a mapping of key: value", path, root->line);
-    } else {
-        for (size_t i = 0; i < root->n && !rc; i++) {
-            const sc_ynode *v = root->items[i];
-            char origin[160];
-            snprintf(origin, sizeof origin, "%s line %d", path, root->key_lines[i]);
-            if (v->kind != SC_Y_SCALAR)
-                rc = sc_errf(err, "%s: key '%s': expected a single value, not a list or mapping", origin, root->keys[i]);
-            else
-                rc = sc_config_set(c, root->keys[i], v->str, origin, err);
+// The scalars of one mapping into c, each key prefixed (prefix "" at the top).
+// A mapping inside the top level is a section: `finetune: {lr: 3e-4}` is the key
+// finetune.lr; deeper nesting and lists are errors.
+static int load_map(sc_config *c, const char *path, const sc_ynode *map, const char *prefix, sc_err *err) {
+    for (size_t i = 0; i < map->n; i++) {
+        const sc_ynode *v = map->items[i];
+        char origin[160], key[2 * SC_CONFIG_KEY_MAX];
+        snprintf(origin, sizeof origin, "%s line %d", path, map->key_lines[i]);
+        snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", map->keys[i]);
+        if (v->kind == SC_Y_MAP && !prefix[0]) {
+            if (strchr(map->keys[i], '.'))
+                return sc_errf(err, "%s: section '%s': a section name has no '.'", origin, map->keys[i]);
+            if (load_map(c, path, v, map->keys[i], err)) return -1;
+        } else if (v->kind != SC_Y_SCALAR) {
+            return sc_errf(err, "%s: key '%s': expected a single value, not a list or %s", origin, key,
+                           prefix[0] ? "a mapping inside a section" : "mapping");
+        } else if (sc_config_set(c, key, v->str, origin, err)) {
+            return -1;
         }
     }
+    return 0;
+}
+
+// The mapping's scalars (and its sections' scalars) into c; frees root.
+static int load_tree(sc_config *c, const char *path, sc_ynode *root, sc_err *err) {
+    int rc = root->kind == SC_Y_MAP ? load_map(c, path, root, "", err)
+                                    : sc_errf(err, "%s line %d: expected a mapping of key: value", path, root->line);
     sc_ynode_free(root);
     return rc;
 }

@@ -42,8 +42,10 @@ int sc_config_set(sc_config *c, const char *key, const char *value, const char *
 int sc_config_apply_defaults(sc_config *c, const sc_config_spec *spec, const char *what, sc_err *err);
 // "key=value" (a --set argument).
 int sc_config_set_kv(sc_config *c, const char *kv, sc_err *err);
-// A flat YAML mapping of scalars; errors name the file and line. Whether each key
-// is known is checked later, against the specs (sc_config_check_known).
+// A YAML mapping of scalars; errors name the file and line. A value that is
+// itself a mapping of scalars is a section: its keys load as "section.key"
+// (train/setup.h gives the one section run configs have, `finetune`). Whether
+// each key is known is checked later, against the specs (sc_config_check_known).
 int sc_config_load_yaml(sc_config *c, const char *path, sc_err *err);
 // The same on YAML text held in memory; `name` stands for the file in messages.
 int sc_config_load_yaml_buf(sc_config *c, const char *name, const char *text, size_t len, sc_err *err);

@@ -41,8 +41,10 @@ static int add_sets(sc_mf *f, sc_exp_run *r, const sc_ynode *set, const char *fi
 // The key: sha256 over the arguments (NUL-separated) before --out, then the
 // bytes of the default config file the run resolves (<role>s/configs/<task>.yaml
 // for its --task argument, as train-teacher/train-student look it up, or a
-// marker when there is none), so that editing that file is a changed run.
-static void run_key(sc_exp_run *r) {
+// marker when there is none), so that editing that file is a changed run; and
+// the backbone's sha256 (init_sha256, "" for none), so that a retrained backbone
+// at the same path is one too.
+static void run_key(sc_exp_run *r, const char *init_sha256) {
     sc_sha256 h;
     sc_sha256_init(&h);
     const char *task = r->task;
@@ -60,6 +62,10 @@ static void run_key(sc_exp_run *r) {
         free(buf);
     } else {
         sc_sha256_update(&h, "no config\0", 10);
+    }
+    if (init_sha256[0]) {
+        sc_sha256_update(&h, "init\0", 5);
+        sc_sha256_update(&h, init_sha256, 64);
     }
     uint8_t d[32];
     sc_sha256_final(&h, d);
@@ -304,7 +310,7 @@ static int plan_teacher(sc_mf *f, sc_manifest *m, int cap, int t, sc_err *err) {
         (tk->init && add_args(r, err, 2, "--init", tk->init->str)) || add_args(r, err, 2, "--out", r->dir))
         return -1;
     bind_teacher(r);
-    run_key(r);
+    run_key(r, tk->init_sha256);
     return 0;
 }
 
@@ -338,7 +344,7 @@ static int plan_student(sc_mf *f, sc_manifest *m, int cap, int t, int teacher_ru
         (tk->init && add_args(r, err, 2, "--init", tk->init->str)) || add_args(r, err, 2, "--out", r->dir))
         return -1;
     bind_student(r, x->learn);
-    run_key(r);
+    run_key(r, tk->init_sha256);
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/sha256.h"
 #include "data/dataset.h"
 #include "exp/manifest_impl.h"
 #include "explain/explainer.h"
@@ -208,9 +209,16 @@ static void check_init(sc_mf *f) {
         struct stat st;
         if (!stat(v->str, &st) && S_ISDIR(st.st_mode)) snprintf(p, sizeof p, "%s/pretrained.ckpt", v->str);
         else snprintf(p, sizeof p, "%s", v->str);
+        sc_err e;
+        char sha[65];
         if (access(p, R_OK))
             sc_mf_problem(f, "%s line %d: field 'init.%s': no pretrained backbone %s (run `scaffold pretrain` first)",
                           f->path, v->line, c->keys[k], p);
+        else if (sc_sha256_file(p, sha, &e))
+            sc_mf_problem(f, "%s line %d: field 'init.%s': %s", f->path, v->line, c->keys[k], e.msg);
+        else
+            for (int i = 0; i < f->n_tasks; i++)
+                if (f->t[i].init == v) memcpy(f->t[i].init_sha256, sha, sizeof sha);
     }
 }
 
@@ -312,7 +320,7 @@ static void check_teacher(sc_mf *f, const sc_mf_task *t, sc_run_config *rc) {
     for (int i = 0; i < n; i++) sets[i] = kv[i];
     sc_err e;
     int line = f->tset ? f->tset->line : t->line;
-    if (sc_run_config_resolve(rc, "teacher", t->arg, NULL, f->tarch, sets, n, &e))
+    if (sc_run_config_resolve(rc, "teacher", t->arg, NULL, f->tarch, sets, n, t->init != NULL, &e))
         return problem_in(f, line, "teacher", t->name, "", "%s", e.msg);
     set_origins(f, &rc->model, NULL, "", f->tset, "teacher.set");
     set_origins(f, &rc->trainer, NULL, "", f->tset, "teacher.set");
@@ -403,7 +411,7 @@ static void check_student(sc_mf *f, const sc_mf_task *t, const sc_mf_expl *x, in
     sc_modality mod = t->task->modality;
     const char *arch = access(def_cfg, R_OK) == 0 ? NULL : mod == SC_TEXT ? "transformer" : mod == SC_IMAGE ? "vit" : "mlp";
     sc_err err;
-    if (sc_run_config_resolve(rc, "student", t->arg, NULL, arch, sets, n, &err))
+    if (sc_run_config_resolve(rc, "student", t->arg, NULL, arch, sets, n, t->init != NULL, &err))
         return problem_in(f, x->line, field, t->name, "", "%s", err.msg);
     set_origins(f, &rc->model, f->sset, "student.set", x->set, field);
     set_origins(f, &rc->trainer, f->sset, "student.set", x->set, field);

@@ -27,6 +27,7 @@ typedef struct sc_mf_task {
     sc_task *task;         // NULL when it could not be opened
     const sc_ynode *ckpt;  // its teacher.ckpt entry, or NULL (a teacher run is planned)
     const sc_ynode *init;  // its `init` entry (a pretrained backbone), or NULL
+    char init_sha256[65];  // the backbone checkpoint's sha256 (part of each run's key), or ""
     // Its student sizes: the manifest's `n` list, or its own entry when `n` is
     // a map from task to list; n_seq is the list's node (for line numbers).
     long ns[SC_MF_MAX_LIST];

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/sha256.h"
 #include "models/transfer.h"
 
 int sc_backbone_open(sc_backbone **out, const char *path, sc_err *err) {
@@ -28,8 +29,9 @@ int sc_backbone_open(sc_backbone **out, const char *path, sc_err *err) {
         free(b);
         return sc_err_prefix(err, "--init");
     }
-    int rc = 0;
-    if (!b->x.pre_objective[0])
+    int rc = sc_sha256_file(b->path, b->sha256, err);
+    if (rc) sc_err_prefix(err, "--init");
+    else if (!b->x.pre_objective[0])
         rc = sc_errf(err, "--init %s: not a pretrained backbone (no `pretrain` field; it was written by %s, not "
                      "by `scaffold pretrain`)", b->path, b->x.task[0] ? "a training run" : "another command");
     else if (b->model.shape.modality == SC_TEXT && !b->x.vocab)
@@ -47,6 +49,13 @@ void sc_backbone_close(sc_backbone *b) {
     sc_model_free(&b->model);
     sc_ckpt_extra_free(&b->x);
     free(b);
+}
+
+const sc_result_init *sc_backbone_result_init(const sc_backbone *b, sc_result_init *out) {
+    if (!b) return NULL;
+    *out = (sc_result_init){.path = b->path, .sha256 = b->sha256, .objective = b->x.pre_objective,
+                            .corpus = b->x.pre_corpus, .corpus_digest = b->x.pre_digest};
+    return out;
 }
 
 int sc_backbone_adopt_config(const sc_backbone *b, sc_config *cfg, sc_err *err) {

@@ -14,10 +14,12 @@
 
 #include "core/config.h"
 #include "io/checkpoint.h"
+#include "io/results.h"
 #include "models/model.h"
 
 typedef struct sc_backbone {
     char path[1024];
+    char sha256[65];  // of the checkpoint's bytes
     sc_model model;   // as saved
     sc_ckpt_extra x;  // its vocabulary (x.vocab) and provenance (x.pre_*)
 } sc_backbone;
@@ -26,6 +28,9 @@ typedef struct sc_backbone {
 // checkpoint without the `pretrain` field (e.g. a trained teacher) is refused.
 int sc_backbone_open(sc_backbone **out, const char *path, sc_err *err);
 void sc_backbone_close(sc_backbone *b);  // NULL is a no-op
+
+// What a result file records of the backbone (pointers into b; NULL b: NULL).
+const sc_result_init *sc_backbone_result_init(const sc_backbone *b, sc_result_init *out);
 
 // Sets in cfg every architecture key of the backbone (origin "--init PATH"),
 // over the values of a config file (sized for training from scratch), but not

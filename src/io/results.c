@@ -33,6 +33,20 @@ static void train_map(msgpack_packer *pk, const sc_train_result *t) {
     str(pk, "loss_curve"), curve(pk, t->loss_curve, t->n_curve);
 }
 
+static void init_map(msgpack_packer *pk, const sc_result_init *b) {
+    str(pk, "init");
+    if (!b) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    msgpack_pack_map(pk, 5);
+    str(pk, "path"), str(pk, b->path);
+    str(pk, "sha256"), str(pk, b->sha256);
+    str(pk, "objective"), str(pk, b->objective);
+    str(pk, "corpus"), str(pk, b->corpus);
+    str(pk, "corpus_digest"), str(pk, b->corpus_digest);
+}
+
 // The map of n_fields fields opens with the five every result shares.
 static void begin(msgpack_sbuffer *sb, msgpack_packer *pk, size_t n_fields, const char *kind, const char *task,
                   const char *arch) {
@@ -49,7 +63,7 @@ static void begin(msgpack_sbuffer *sb, msgpack_packer *pk, size_t n_fields, cons
 int sc_result_write(const char *path, const sc_result_run *r, sc_err *err) {
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    begin(&sb, &pk, 11, r->kind, r->task, r->arch);
+    begin(&sb, &pk, 12, r->kind, r->task, r->arch);
     str(&pk, "seed"), msgpack_pack_uint64(&pk, r->seed);
     str(&pk, "config");
     msgpack_pack_map(&pk, 2);
@@ -65,6 +79,7 @@ int sc_result_write(const char *path, const sc_result_run *r, sc_err *err) {
     str(&pk, "train");
     const sc_train_result *t = r->train;
     train_map(&pk, t);
+    init_map(&pk, r->init);
     str(&pk, "created_by"), str(&pk, "scaffold");
     int rc = sc_atomic_write(path, sb.data, sb.size, err);
     msgpack_sbuffer_destroy(&sb);
@@ -84,7 +99,7 @@ static void config_or_empty(msgpack_packer *pk, const sc_config *c) {
 int sc_result_write_student(const char *path, const sc_result_student *r, sc_err *err) {
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    begin(&sb, &pk, 19, "student", r->task, r->arch);
+    begin(&sb, &pk, 20, "student", r->task, r->arch);
     str(&pk, "teacher_arch"), str(&pk, r->teacher_arch);
     str(&pk, "explainer"), str(&pk, r->explainer);
     str(&pk, "explainer_ckpt"), str(&pk, r->explainer_ckpt ? r->explainer_ckpt : "");
@@ -149,6 +164,7 @@ int sc_result_write_student(const char *path, const sc_result_student *r, sc_err
     str(&pk, "teacher_after"), floats(&pk, r->phi_after, (size_t)r->n_phi);
     str(&pk, "student_before"), floats(&pk, r->psi_before, (size_t)r->n_psi);
     str(&pk, "student_after"), floats(&pk, r->psi_after, (size_t)r->n_psi);
+    init_map(&pk, r->init);
     int rc = sc_atomic_write(path, sb.data, sb.size, err);
     msgpack_sbuffer_destroy(&sb);
     return rc;

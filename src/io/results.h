@@ -3,7 +3,8 @@
 //   {format: "scaffold-result", version: 1, kind, task, arch, seed,
 //    config: {model: {k: v}, trainer: {k: v}}, metric: {name, value}, rmse,
 //    train: {steps, stopped_by, epochs_run, best_epoch, best_valid, seconds, valid_curve: [..],
-//           loss_curve: [..]}}
+//           loss_curve: [..]},
+//    init: nil (from scratch) or {path, sha256, objective, corpus, corpus_digest}}
 // Written atomically (temp file, fsync, rename).
 #ifndef SC_IO_RESULTS_H
 #define SC_IO_RESULTS_H
@@ -13,6 +14,13 @@
 #include "core/config.h"
 #include "train/trainer.h"
 
+// The pretrained backbone a run started from (--init): the checkpoint's path
+// and sha256 (the bytes, so a retrained backbone is a different start), and
+// what it was pretrained on.
+typedef struct sc_result_init {
+    const char *path, *sha256, *objective, *corpus, *corpus_digest;
+} sc_result_init;
+
 typedef struct sc_result_run {
     const char *kind, *task, *arch;
     uint64_t seed;
@@ -21,6 +29,7 @@ typedef struct sc_result_run {
     const char *metric_name;
     double metric;
     double rmse;  // < 0: not applicable
+    const sc_result_init *init;  // NULL: from scratch
 } sc_result_run;
 
 int sc_result_write(const char *path, const sc_result_run *r, sc_err *err);
@@ -38,7 +47,8 @@ int sc_result_write(const char *path, const sc_result_run *r, sc_err *err);
 //    meta: {steps, loss_curve (outer loss averaged per epoch)},
 //    timing: {student_step_seconds, meta_step_seconds} (means per step),
 //    explainer_params: {teacher_before, teacher_after, student_before, student_after}
-//    (head coefficients; empty when the explainer has none)}
+//    (head coefficients; empty when the explainer has none),
+//    init: nil or the backbone (as for sc_result_run)}
 // Per-example arrays and coefficients are arrays of floats.
 typedef struct sc_result_student {
     const char *task, *arch, *teacher_arch, *explainer, *student_explainer;
@@ -62,6 +72,7 @@ typedef struct sc_result_student {
     double student_step_seconds, meta_step_seconds;
     const float *phi_before, *phi_after, *psi_before, *psi_after;
     int n_phi, n_psi;
+    const sc_result_init *init;  // NULL: from scratch
 } sc_result_student;
 
 int sc_result_write_student(const char *path, const sc_result_student *r, sc_err *err);

@@ -142,7 +142,8 @@ static int resolve_config(sc_student_env *r, const sc_student_run_cfg *c, sc_err
     char def_cfg[512];
     snprintf(def_cfg, sizeof def_cfg, "%s/students/configs/%s.yaml", sc_task_root(), r->task);
     if (!arch && !c->config_path && access(def_cfg, R_OK) != 0) arch = default_arch(r->teacher.shape.modality);
-    if (sc_run_config_resolve(&r->rc, "student", r->task, c->config_path, arch, c->sets, c->n_sets, err)) return -1;
+    if (sc_run_config_resolve(&r->rc, "student", r->task, c->config_path, arch, c->sets, c->n_sets, c->init != NULL, err))
+        return -1;
     for (int i = 0; student_trainer_defaults[i][0]; i++)
         if (!sc_config_find(&r->rc.trainer, student_trainer_defaults[i][0]) &&
             sc_config_set(&r->rc.trainer, student_trainer_defaults[i][0], student_trainer_defaults[i][1],
@@ -362,6 +363,8 @@ static int write_result(const sc_student_env *r, const sc_student_run_cfg *c, sc
         .meta_steps = st->meta_steps, .student_step_seconds = o->student_step_seconds,
         .meta_step_seconds = o->meta_step_seconds, .phi_before = o->phi_before, .phi_after = o->phi_after,
         .psi_before = o->psi_before, .psi_after = o->psi_after, .n_phi = o->n_phi, .n_psi = o->n_psi};
+    sc_result_init init;
+    w.init = sc_backbone_result_init(r->init, &init);
     snprintf(o->metrics_path, sizeof o->metrics_path, "%s/metrics.msgpack", c->out);
     return sc_result_write_student(o->metrics_path, &w, err);
 }

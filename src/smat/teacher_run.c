@@ -52,7 +52,7 @@ static void run_free(run *r) {
 
 // Configuration, task data, model, context and the three splits.
 static int build(run *r, const sc_teacher_run_cfg *c, sc_err *err) {
-    if (sc_run_config_resolve(&r->rc, "teacher", c->task, c->config_path, c->arch, c->sets, c->n_sets, err) ||
+    if (sc_run_config_resolve(&r->rc, "teacher", c->task, c->config_path, c->arch, c->sets, c->n_sets, c->init != NULL, err) ||
         sc_train_opts_from_config(&r->opts, &r->rc.trainer, err))
         return -1;
     if (!(r->def = sc_model_find("teacher", r->rc.arch)))
@@ -125,6 +125,8 @@ static int write_result(run *r, const sc_teacher_run_cfg *c, sc_teacher_outcome 
                        .cfg_model = &r->model.cfg, .cfg_trainer = &r->rc.trainer, .train = &r->res,
                        .metric_name = reg ? "test_pearson" : "test_accuracy", .metric = o->metric,
                        .rmse = reg ? o->rmse : -1};
+    sc_result_init init;
+    w.init = sc_backbone_result_init(r->init, &init);
     snprintf(o->metrics_path, sizeof o->metrics_path, "%s/metrics.msgpack", c->out);
     return sc_result_write(o->metrics_path, &w, err);
 }

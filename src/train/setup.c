@@ -16,7 +16,7 @@ static int is_trainer_key(const char *k) {
 }
 
 int sc_run_config_resolve(sc_run_config *rc, const char *role, const char *task, const char *config_path,
-                          const char *arch_flag, char *const *sets, int n_sets, sc_err *err) {
+                          const char *arch_flag, char *const *sets, int n_sets, int from_backbone, sc_err *err) {
     char source[512] = "";
     if (config_path) {
         snprintf(source, sizeof source, "%s", config_path);
@@ -31,20 +31,43 @@ int sc_run_config_resolve(sc_run_config *rc, const char *role, const char *task,
         memset(rc, 0, sizeof *rc);
         return -1;
     }
-    int r = sc_run_config_resolve_buf(rc, role, source, text, len, arch_flag, sets, n_sets, err);
+    int r = sc_run_config_resolve_buf(rc, role, source, text, len, arch_flag, sets, n_sets, from_backbone, err);
     free(text);
     return r;
 }
 
-// Every layer into `all` (the file, then each --set), then each key to the
-// trainer's config or the model's; 'arch' is taken out (--teacher/--student wins).
+#define FINETUNE "finetune."
+
+// The file's finetune section over its top level (a run from a backbone).
+static int apply_finetune(sc_config *all, sc_err *err) {
+    const size_t k = strlen(FINETUNE);
+    for (int i = 0, n = all->n; i < n; i++) {
+        const sc_config_entry *e = &all->e[i];
+        if (strncmp(e->key, FINETUNE, k)) continue;
+        char origin[sizeof e->origin];
+        snprintf(origin, sizeof origin, "%.140s (finetune)", e->origin);
+        if (!strcmp(e->key + k, "arch"))
+            return sc_errf(err, "%s: key 'finetune.arch': a fine-tuned model keeps its architecture", e->origin);
+        if (sc_config_set(all, e->key + k, e->value, origin, err)) return -1;
+    }
+    return 0;
+}
+
+// Every layer into `all` (the file, its finetune section if the run starts from
+// a backbone, then each --set), then each key to the trainer's config or the
+// model's; 'arch' is taken out (--teacher/--student wins).
 static int merge_and_split(sc_run_config *rc, sc_config *all, const char *role, const char *text, size_t len,
-                           const char *arch_flag, char *const *sets, int n_sets, sc_err *err) {
+                           const char *arch_flag, char *const *sets, int n_sets, int from_backbone, sc_err *err) {
     if (rc->source[0] && sc_config_load_yaml_buf(all, rc->source, text, len, err)) return -1;
-    for (int i = 0; i < n_sets; i++)
+    if (from_backbone && apply_finetune(all, err)) return -1;
+    for (int i = 0; i < n_sets; i++) {
+        if (!strncmp(sets[i], FINETUNE, strlen(FINETUNE)))
+            return sc_errf(err, "--set '%s': finetune keys belong in a config file; set the key itself", sets[i]);
         if (sc_config_set_kv(all, sets[i], err)) return -1;
+    }
     for (int i = 0; i < all->n; i++) {
         const sc_config_entry *e = &all->e[i];
+        if (!strncmp(e->key, FINETUNE, strlen(FINETUNE))) continue;  // applied above, or not a run from a backbone
         if (!strcmp(e->key, "arch")) {
             snprintf(rc->arch, sizeof rc->arch, "%s", e->value);
             continue;
@@ -60,7 +83,7 @@ static int merge_and_split(sc_run_config *rc, sc_config *all, const char *role, 
 }
 
 int sc_run_config_resolve_buf(sc_run_config *rc, const char *role, const char *source, const char *text, size_t len,
-                              const char *arch_flag, char *const *sets, int n_sets, sc_err *err) {
+                              const char *arch_flag, char *const *sets, int n_sets, int from_backbone, sc_err *err) {
     memset(rc, 0, sizeof *rc);
     sc_config_init(&rc->trainer);
     sc_config_init(&rc->model);
@@ -68,7 +91,7 @@ int sc_run_config_resolve_buf(sc_run_config *rc, const char *role, const char *s
     sc_config *all = malloc(sizeof *all);  // ~59 KB: too big for the stack
     if (!all) return sc_errf(err, "out of memory resolving the %s config", role);
     sc_config_init(all);
-    int r = merge_and_split(rc, all, role, text, len, arch_flag, sets, n_sets, err);
+    int r = merge_and_split(rc, all, role, text, len, arch_flag, sets, n_sets, from_backbone, err);
     free(all);
     return r;
 }

@@ -15,11 +15,21 @@ typedef struct sc_run_config {
 
 // role: "teacher" or "student" (default file: <role>s/configs/<task>.yaml if it
 // exists). arch_flag may be NULL. sets: n "k=v" strings.
+//
+// from_backbone: the run starts from a pretrained backbone (--init), so the
+// file's `finetune:` section, if any, applies over its top level (and under
+// --set). A recipe tuned for training from scratch is rarely the one for
+// fine-tuning (a pretrained model wants a smaller step), and the two live side
+// by side in one file:
+//     lr: 1e-3
+//     finetune:
+//       lr: 3e-4        # chosen on teacher-valid, runs from a backbone only
+// Without a backbone the section is ignored. It cannot change `arch`.
 int sc_run_config_resolve(sc_run_config *rc, const char *role, const char *task, const char *config_path,
-                          const char *arch_flag, char *const *sets, int n_sets, sc_err *err);
+                          const char *arch_flag, char *const *sets, int n_sets, int from_backbone, sc_err *err);
 // The same with the config file's text in memory (sc_run_config_resolve reads the
 // file and calls this): `source` names it (NULL or "": no file, text ignored).
 int sc_run_config_resolve_buf(sc_run_config *rc, const char *role, const char *source, const char *text, size_t len,
-                              const char *arch_flag, char *const *sets, int n_sets, sc_err *err);
+                              const char *arch_flag, char *const *sets, int n_sets, int from_backbone, sc_err *err);
 
 #endif

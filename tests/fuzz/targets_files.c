@@ -172,7 +172,7 @@ int sc_fuzz_set(const uint8_t *data, size_t size) {
     sc_run_config rc;
     sc_err err;
     char *text = sc_fuzz_copy(data, size);
-    int r = sc_run_config_resolve_buf(&rc, "teacher", "teachers/configs/fuzz.yaml", text, size, NULL, NULL, 0, &err);
+    int r = sc_run_config_resolve_buf(&rc, "teacher", "teachers/configs/fuzz.yaml", text, size, NULL, NULL, 0, (int)(size & 1), &err);
     // A config file without an arch key is an error that names the file.
     if (r && strstr(err.msg, "no teacher architecture")) r = 0, rc.arch[0] = '\0';
     sc_fuzz_check(r, &err, "sc_run_config_resolve_buf (config file)");
@@ -186,7 +186,7 @@ int sc_fuzz_set(const uint8_t *data, size_t size) {
         sets[n_sets++] = p;
         p = nl ? nl + 1 : text + size;
     }
-    r = sc_run_config_resolve_buf(&rc, "teacher", NULL, NULL, 0, NULL, sets, n_sets, &err);
+    r = sc_run_config_resolve_buf(&rc, "teacher", NULL, NULL, 0, NULL, sets, n_sets, 0, &err);
     sc_fuzz_check(r, &err, "sc_run_config_resolve_buf (--set)");
     if (!r) use_config(&rc);
     free(text);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "io/results.h"
 #include "report/report.h"
 #include "results_util.h"
 
@@ -38,6 +39,56 @@ static void test_reference_report(void **state) {
     assert_non_null(strstr(html, "Teacher: vit"));
     free(html);
     unlink(out);
+}
+
+// A student result as train-student writes it: agreement on 200 test points
+// that rises with N (so the chart's lines are known), best valid = rate.
+static void write_student(const char *root, const char *label, long n, long seed, double rate) {
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "mkdir -p %s/%s/n%ld/seed%ld", root, label, n, seed);
+    assert_int_equal(system(dir), 0);
+    snprintf(path, sizeof path, "%s/%s/n%ld/seed%ld/metrics.msgpack", root, label, n, seed);
+    static sc_train_result t;
+    t.steps = 10, t.epochs_run = 3, t.best_epoch = 2, t.stopped_by = SC_STOP_PATIENCE, t.best_valid = rate;
+    t.n_curve = 3, t.valid_curve[0] = t.valid_curve[1] = t.valid_curve[2] = rate;
+    float agree[200], gold[200];
+    for (int i = 0; i < 200; i++) agree[i] = (float)(i < (int)(rate * 200 + (double)seed)), gold[i] = 1;
+    sc_result_student r = {.task = "synth-text", .arch = "bag", .teacher_arch = "mlp", .explainer = label,
+                           .label = label, .n = n, .seed = (uint64_t)seed, .train = &t, .simulatability = rate,
+                           .accuracy = rate, .chance = 0.5, .n_test = 200, .agree = agree, .gold_correct = gold};
+    sc_err err;
+    if (sc_result_write_student(path, &r, &err)) fail_msg("%s", err.msg);
+}
+
+// Several Ns: a chart of simulatability against N (lines with CIs, and the best
+// static row chosen on validation at each N); one N: no such chart.
+static void test_chart_vs_n(void **state) {
+    (void)state;
+    if (system("command -v gnuplot > /dev/null 2>&1")) skip();
+    char root[256], out[300], cmd[400];
+    snprintf(root, sizeof root, "/tmp/sc_test_report_n_%d", (int)getpid());
+    snprintf(out, sizeof out, "%s.html", root);
+    const long ns[] = {250, 500, 1000};
+    for (int q = 0; q < 3; q++)
+        for (long s = 1; s <= 3; s++) {
+            write_student(root, "none", ns[q], s, 0.60 + 0.05 * q);
+            write_student(root, "attention-uniform", ns[q], s, 0.70 + 0.05 * q);
+        }
+    sc_err err;
+    if (sc_report_write(root, out, &err)) fail_msg("%s", err.msg);
+    char *html = sc_test_file_with(out, (const char *[]){"N (student training examples)", "best static (validation)",
+                                                         NULL});
+    assert_int_equal(count(html, "<svg"), 3);  // bars, validation curves, simulatability vs N
+    free(html);
+    snprintf(cmd, sizeof cmd, "rm -rf %s/*/n500 %s/*/n1000", root, root);
+    assert_int_equal(system(cmd), 0);
+    if (sc_report_write(root, out, &err)) fail_msg("%s", err.msg);
+    html = sc_test_file_with(out, (const char *[]){"<h2>synth-text</h2>", NULL});
+    assert_null(strstr(html, "N (student training examples)"));
+    assert_int_equal(count(html, "<svg"), 2);
+    free(html);
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", root, out);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_errors(void **state) {
@@ -91,6 +142,7 @@ static void test_regress_files(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_reference_report), cmocka_unit_test(test_errors),
-                                       cmocka_unit_test(test_hostile_numbers), cmocka_unit_test(test_regress_files)};
+                                       cmocka_unit_test(test_hostile_numbers), cmocka_unit_test(test_regress_files),
+                                       cmocka_unit_test(test_chart_vs_n)};
     return cmocka_run_group_tests_name("report", tests, NULL, sc_test_teardown);
 }

@@ -83,3 +83,10 @@ done:
     free(msg);
     return rc;
 }
+
+void sc_plot_label(sc_html *h, const char *s) {
+    sc_html_put(h, "\"", 1);
+    for (; *s; s++)
+        if (*s != '"' && *s != '\\' && (unsigned char)*s >= 32) sc_html_put(h, s, 1);
+    sc_html_put(h, "\"", 1);
+}

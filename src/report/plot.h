@@ -14,5 +14,8 @@
 // Runs `script` after "set terminal svg size W,H ..." and "set output ...";
 // appends the SVG to h. 0, or -1 with err (gnuplot missing or failing).
 int sc_plot_svg(sc_html *h, int width, int height, const char *script, sc_err *err);
+// Appends s as a gnuplot string literal (quotes, backslashes and control
+// characters dropped: labels come from result files).
+void sc_plot_label(sc_html *h, const char *s);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/fs.h"
 #include "io/result_read.h"
+#include "report/chart_n.h"
 #include "report/compare.h"
 #include "report/html.h"
 #include "report/plot.h"
@@ -150,14 +151,6 @@ static int same_cell(const rp_run *a, const char *task, const char *label, long 
     return !strcmp(a->task, task) && !strcmp(a->label, label) && a->n == n;
 }
 
-// gnuplot string literal: the label with quotes and backslashes dropped.
-static void gp_label(sc_html *h, const char *s) {
-    sc_html_put(h, "\"", 1);
-    for (; *s; s++)
-        if (*s != '"' && *s != '\\' && (unsigned char)*s >= 32) sc_html_put(h, s, 1);
-    sc_html_put(h, "\"", 1);
-}
-
 static int chart_bars(sc_html *page, const sc_cmp *c, int i0, int i1, sc_err *err) {
     sc_html g;
     sc_html_init(&g);
@@ -168,7 +161,7 @@ static int chart_bars(sc_html *page, const sc_cmp *c, int i0, int i1, sc_err *er
         const sc_cmp_cell *cell = &c->cells[i];
         char name[96];
         snprintf(name, sizeof name, "%s N=%ld", cell->label, cell->n);
-        gp_label(&g, name);
+        sc_plot_label(&g, name);
         sc_html_printf(&g, " %.6f %.6f %.6f\n", cell->sim.mean * k, cell->sim.lo * k, cell->sim.hi * k);
     }
     sc_html_printf(&g,
@@ -223,7 +216,7 @@ static int curve_chart(sc_html *page, const rp *r, const char *task, int which, 
         char t[96];
         snprintf(t, sizeof t, "%s N=%ld", labels[s], ns[s]);
         sc_html_printf(&g, "%s$S%d using 1:2 with linespoints pt 7 ps 0.4 lw 1.5 title ", s ? ", " : "", s);
-        gp_label(&g, t);
+        sc_plot_label(&g, t);
     }
     sc_html_printf(&g, "\n");
     int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, 720, 320, g.p, err);
@@ -312,7 +305,7 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
             sc_html_printf(&h, "</td></tr>\n");
         }
         sc_html_printf(&h, "</table>\n");
-        if (chart_bars(&h, &c, i, j, err) ||
+        if (chart_bars(&h, &c, i, j, err) || sc_report_chart_vs_n(&h, &c, i, j, err) ||
             curve_chart(&h, &r, task, 0, reg ? "validation Pearson" : "validation simulatability (%)", err) ||
             curve_chart(&h, &r, task, 1, "meta (outer) loss", err))
             goto done;

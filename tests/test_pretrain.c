@@ -509,6 +509,88 @@ static void test_vit_pretrain_and_init(void **state) {
     assert_int_equal(system("rm -rf /tmp/sc_test_pretrain_a /tmp/sc_test_pretrain_b /tmp/sc_test_pretrain_teacher"), 0);
 }
 
+// The image path at a size memcheck and ASan can run: a 120-image 8x8 IDX task
+// (a fixed pattern plus per-image noise, so masked cells are predictable). Only
+// teacher-train and student-pool images are used; the loss falls; a run stopped
+// and resumed writes the same bytes as one run straight through.
+#include "data/cache.h"
+#include "data/task.h"
+#include "tasks_util.h"
+
+static void write_tiny_image_task(const char *dir) {
+    enum { N = 120, H = 8, W = 8 };
+    static unsigned char img[16 + N * H * W], lab[8 + N];
+    const unsigned char ih[16] = {0, 0, 8, 3, 0, 0, 0, N, 0, 0, 0, H, 0, 0, 0, W}, lh[8] = {0, 0, 8, 1, 0, 0, 0, N};
+    memcpy(img, ih, 16);
+    memcpy(lab, lh, 8);
+    sc_rng g;
+    sc_rng_seed(&g, 5);
+    for (int i = 0; i < N; i++) {
+        lab[8 + i] = (unsigned char)(i % 2);
+        for (int p = 0; p < H * W; p++)
+            img[16 + i * H * W + p] = (unsigned char)(((p / W + p % W) % 4) * 60 + (int)sc_rng_below(&g, 20));
+    }
+    tu_write(dir, "i", img, sizeof img);
+    tu_write(dir, "l", lab, sizeof lab);
+    char si[65], sl[65], yaml[1024];
+    tu_sha_of(dir, "i", si);
+    tu_sha_of(dir, "l", sl);
+    snprintf(yaml, sizeof yaml,
+             "name: tiny-images\nmodality: image\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: local, path: ., files: [{name: i, sha256: %s}, {name: l, sha256: %s}]}\n"
+             "read: {format: idx, partitions: {all: {images: i, labels: l}}}\n"
+             "splits: {seed: 1, partitions: {all: {teacher-train: 0.5, student-pool: 0.25, test: 0.25}}}\n"
+             "input: {image: {height: 8, width: 8, channels: 1}}\n",
+             si, sl);
+    tu_write_str(dir, "task.yaml", yaml);
+}
+
+static void test_vit_pretrain_small_task(void **state) {
+    (void)state;
+    char root[256], task_dir[300], a[320], b[320];
+    tu_tmpdir(root, sizeof root);
+    snprintf(task_dir, sizeof task_dir, "%s/tiny-images", root);
+    tu_mkdir(root, "tiny-images");
+    write_tiny_image_task(task_dir);
+    char cache[300];
+    snprintf(cache, sizeof cache, "%s/cache", root);
+    const char *old = getenv("SCAFFOLD_DATA");
+    char keep[1024] = "";
+    if (old) snprintf(keep, sizeof keep, "%s", old);
+    setenv("SCAFFOLD_DATA", cache, 1);  // a private data cache: nothing written into the user's
+    sc_task *t;
+    sc_err fe;
+    if (sc_task_open(task_dir, &t, &fe) || sc_task_fetch(t, NULL, NULL, &fe)) fail_msg("%s", fe.msg);
+    sc_task_free(t);
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(b, sizeof b, "%s/b", root);
+    const char *whole[] = {"layers=1", "width=16", "heads=2", "patch=2", "batch_size=8", "held_out=10",
+                           "steps=16", "eval_every=8", "save_every=5", "lr=1e-2", "warmup=2"};
+    const char *part[] = {"layers=1", "width=16", "heads=2", "patch=2", "batch_size=8", "held_out=10",
+                          "steps=16", "eval_every=8", "save_every=5", "lr=1e-2", "warmup=2", "stop_at=7"};
+    sc_pretrain_cfg cfg = {.arch = "vit", .task = task_dir, .out = a, .sets = whole, .n_sets = 11, .seed = 4};
+    sc_pretrain_outcome o1, o2;
+    sc_err e;
+    if (sc_pretrain_run(&cfg, &o1, &e)) fail_msg("%s", e.msg);
+    assert_string_equal(o1.objective, "masked-cells");
+    assert_int_equal(o1.n_train + o1.n_valid, 90);  // teacher-train (60) and student-pool (30): never test
+    if (!(o1.valid_loss < 0.7 * o1.valid_loss0)) fail_msg("masked-cell loss %.4f -> %.4f", o1.valid_loss0, o1.valid_loss);
+    cfg.out = b, cfg.sets = part, cfg.n_sets = 12;
+    if (sc_pretrain_run(&cfg, &o2, &e)) fail_msg("%s", e.msg);
+    assert_int_equal(o2.steps, 7);
+    cfg.sets = whole, cfg.n_sets = 11, cfg.resume = 1;
+    if (sc_pretrain_run(&cfg, &o2, &e)) fail_msg("%s", e.msg);
+    assert_int_equal(o2.resumed_from, 7);  // a stop saves where it stops
+    assert_true(o2.valid_loss == o1.valid_loss);
+    char pa[400], pb[400];
+    snprintf(pa, sizeof pa, "%s/pretrained.ckpt", a);
+    snprintf(pb, sizeof pb, "%s/pretrained.ckpt", b);
+    sc_test_expect_same_bytes(pa, pb);
+    if (keep[0]) setenv("SCAFFOLD_DATA", keep, 1);
+    else unsetenv("SCAFFOLD_DATA");
+    tu_rmtree(root);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mask_rule_counts),
@@ -519,6 +601,7 @@ int main(void) {
         cmocka_unit_test(test_mim_choose),
         cmocka_unit_test(test_mim_loss_gradient),
         cmocka_unit_test(test_vit_pretrain_and_init),
+        cmocka_unit_test(test_vit_pretrain_small_task),
     };
     return cmocka_run_group_tests(tests, NULL, sc_test_teardown);
 }

@@ -320,7 +320,11 @@ static void check_teacher(sc_mf *f, const sc_mf_task *t, sc_run_config *rc) {
     for (int i = 0; i < n; i++) sets[i] = kv[i];
     sc_err e;
     int line = f->tset ? f->tset->line : t->line;
-    if (sc_run_config_resolve(rc, "teacher", t->arg, NULL, f->tarch, sets, n, t->init != NULL, &e))
+    // As train-teacher: without teachers/configs/<task>.yaml nor teacher.arch, the modality's default.
+    const char *arch = f->tarch               ? f->tarch
+                       : sc_run_has_default_config("teacher", t->arg) ? NULL
+                                                                       : sc_run_default_arch(t->task->modality);
+    if (sc_run_config_resolve(rc, "teacher", t->arg, NULL, arch, sets, n, t->init != NULL, &e))
         return problem_in(f, line, "teacher", t->name, "", "%s", e.msg);
     set_origins(f, &rc->model, NULL, "", f->tset, "teacher.set");
     set_origins(f, &rc->trainer, NULL, "", f->tset, "teacher.set");
@@ -401,15 +405,13 @@ static void check_student_explainers(sc_mf *f, const sc_mf_task *t, const sc_mf_
 
 // One student's configuration as train-student resolves it for (task, explainer).
 static void check_student(sc_mf *f, const sc_mf_task *t, const sc_mf_expl *x, int e, sc_run_config *rc) {
-    char kv[2 * SC_MF_MAX_LIST][512], *sets[2 * SC_MF_MAX_LIST], field[64], def_cfg[2048];
+    char kv[2 * SC_MF_MAX_LIST][512], *sets[2 * SC_MF_MAX_LIST], field[64];
     snprintf(field, sizeof field, "explainers[%d].set", e);
     int n = sc_mf_sets(f, f->sset, "student.set", kv, SC_MF_MAX_LIST);
     n += sc_mf_sets(f, x->set, field, kv + n, SC_MF_MAX_LIST);
     for (int i = 0; i < n; i++) sets[i] = kv[i];
     // As train-student: without students/configs/<task>.yaml, the modality's default architecture.
-    snprintf(def_cfg, sizeof def_cfg, "%s/students/configs/%s.yaml", sc_task_root(), t->arg);
-    sc_modality mod = t->task->modality;
-    const char *arch = access(def_cfg, R_OK) == 0 ? NULL : mod == SC_TEXT ? "transformer" : mod == SC_IMAGE ? "vit" : "mlp";
+    const char *arch = sc_run_has_default_config("student", t->arg) ? NULL : sc_run_default_arch(t->task->modality);
     sc_err err;
     if (sc_run_config_resolve(rc, "student", t->arg, NULL, arch, sets, n, t->init != NULL, &err))
         return problem_in(f, x->line, field, t->name, "", "%s", err.msg);

@@ -18,10 +18,17 @@
 #include "models/transfer.h"
 #include "train/setup.h"
 
-// The paper's student trainer: SGD, lr 5e-3, clip 5, coupled weight decay 0.01.
+// The student trainer of a task without students/configs/<task>.yaml (keys the
+// file does not set also come from here). Not the paper's SGD (lr 5e-3, clip 5,
+// coupled weight decay 0.01): that leaves students at chance on every task we
+// measured, from scratch (N = 500: movie-reviews 49.7%, fashion-mnist 26.8%; a
+// new 3,000-sentence text task at N = 200: 55.6%), and below AdamW from a
+// pretrained backbone too (students/configs/movie-reviews.yaml has the numbers).
+// AdamW at lr 1e-3 with the paper's clip and (decoupled) weight decay trains
+// on all of them; `--set optimizer=sgd lr=5e-3` restores the paper's trainer.
 static const char *const student_trainer_defaults[][2] = {
-    {"optimizer", "sgd"}, {"momentum", "0"}, {"lr", "5e-3"},      {"clip", "5"},         {"weight_decay", "0.01"},
-    {"schedule", "constant"}, {"warmup", "0"}, {"epochs", "30"},  {"patience", "5"},     {NULL, NULL},
+    {"optimizer", "adamw"}, {"momentum", "0"}, {"lr", "1e-3"},    {"clip", "5"},         {"weight_decay", "0.01"},
+    {"schedule", "constant"}, {"warmup", "0"}, {"epochs", "40"},  {"patience", "8"},     {NULL, NULL},
 };
 
 sc_student_run_cfg sc_student_run_defaults(void) { return (sc_student_run_cfg){.seed = 1, .log = stderr}; }
@@ -70,10 +77,6 @@ void sc_student_env_close(sc_student_env *r) {
     if (r->have_teacher) sc_model_free(&r->teacher);
     sc_ckpt_extra_free(&r->x);
     free(r);
-}
-
-static const char *default_arch(sc_modality m) {
-    return m == SC_TEXT ? "transformer" : m == SC_IMAGE ? "vit" : "mlp";
 }
 
 static int is_smat_key(const char *k) {
@@ -139,9 +142,8 @@ static int load_teacher(sc_student_env *r, const sc_student_run_cfg *c, sc_err *
 // Config file and overrides over the paper's student defaults, split by consumer.
 static int resolve_config(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
     const char *arch = c->arch;
-    char def_cfg[512];
-    snprintf(def_cfg, sizeof def_cfg, "%s/students/configs/%s.yaml", sc_task_root(), r->task);
-    if (!arch && !c->config_path && access(def_cfg, R_OK) != 0) arch = default_arch(r->teacher.shape.modality);
+    if (!arch && !c->config_path && !sc_run_has_default_config("student", r->task))
+        arch = sc_run_default_arch(r->teacher.shape.modality);
     if (sc_run_config_resolve(&r->rc, "student", r->task, c->config_path, arch, c->sets, c->n_sets, c->init != NULL, err))
         return -1;
     for (int i = 0; student_trainer_defaults[i][0]; i++)
@@ -281,19 +283,35 @@ static int train(sc_student_env *r, const sc_student_run_cfg *c, sc_student_outc
 // The agreement a constant student would reach: the share of the teacher's
 // most frequent prediction on the test split. A student at or near it has not
 // learned to simulate anything (compare flags it).
-static double majority_share(const sc_student_env *r) {
+static double majority_share(const sc_student_env *r, const uint32_t *idx, size_t n) {
     int k = (int)r->pipe.shape.n_outputs;
     size_t *count = calloc((size_t)k + 1, sizeof *count), best = 0;
-    if (!count || !r->n_test) {
+    if (!count || !n) {
         free(count);
         return 0;
     }
-    for (size_t i = 0; i < r->n_test; i++) {
-        int32_t c = r->st.sim_labels[r->test[i]];
+    for (size_t i = 0; i < n; i++) {
+        int32_t c = r->st.sim_labels[idx[i]];
         if (c >= 0 && c < k && ++count[c] > best) best = count[c];
     }
     free(count);
-    return (double)best / (double)r->n_test;
+    return (double)best / (double)n;
+}
+
+// A student whose best validation agreement is within 2 points of a constant
+// student's never learned anything: say so while the run is fresh, with the
+// keys that usually fix it (results carry it too: compare flags "at chance").
+static void warn_if_at_chance(const sc_student_env *r, const sc_student_run_cfg *c) {
+    if (r->pipe.shape.regression || !c->log || !r->n_valid) return;
+    double chance = majority_share(r, r->valid, r->n_valid);
+    if (r->res.best_valid > chance + 0.02) return;
+    fprintf(c->log,
+            "warning: the student never left chance: best student-valid simulatability %.1f%%, a constant student "
+            "gets %.1f%%. Try the trainer keys --set optimizer=adamw lr=1e-3 (now %s, %s), more epochs (epochs, "
+            "patience), a smaller or larger student (layers, width), or a larger n; `scaffold models --keys` lists "
+            "them all.\n",
+            100 * r->res.best_valid, 100 * chance, sc_config_str(&r->rc.trainer, "optimizer"),
+            sc_config_str(&r->rc.trainer, "lr"));
 }
 
 // Test: simulatability against the teacher, accuracy against gold.
@@ -318,7 +336,7 @@ static int evaluate(sc_student_env *r, sc_student_outcome *o, sc_err *err) {
     } else if (r->n_test) {
         o->simulatability = sim / (double)r->n_test;
         o->accuracy = acc / (double)r->n_test;
-        o->chance = majority_share(r);
+        o->chance = majority_share(r, r->test, r->n_test);
     }
     return 0;
 }
@@ -411,6 +429,7 @@ int sc_student_run(const sc_student_run_cfg *c, sc_student_outcome *o, sc_err *e
     if (sc_student_env_open(&r, c, err)) return -1;
     int rc = train(r, c, o, err) || evaluate(r, o, err) ? -1 : 0;
     if (!rc) {
+        warn_if_at_chance(r, c);
         fill_outcome(r, c, o);
         if (c->out && c->learn && r->st.have_texpl) {  // what SMaT learned, for fresh students (transfer)
             snprintf(o->explainer_ckpt_path, sizeof o->explainer_ckpt_path, "%s/explainer.ckpt", c->out);

@@ -50,9 +50,23 @@ static void run_free(run *r) {
     free(r);
 }
 
+// The architecture when nothing names one (no --teacher, --config nor
+// teachers/configs/<task>.yaml): the task's modality's default.
+static int pick_arch(const sc_teacher_run_cfg *c, const char **arch, sc_err *err) {
+    *arch = c->arch;
+    if (c->arch || c->config_path || sc_run_has_default_config("teacher", c->task)) return 0;
+    sc_task *t;
+    if (sc_task_open(c->task, &t, err)) return -1;
+    *arch = sc_run_default_arch(t->modality);
+    sc_task_free(t);
+    return 0;
+}
+
 // Configuration, task data, model, context and the three splits.
 static int build(run *r, const sc_teacher_run_cfg *c, sc_err *err) {
-    if (sc_run_config_resolve(&r->rc, "teacher", c->task, c->config_path, c->arch, c->sets, c->n_sets, c->init != NULL, err) ||
+    const char *arch;
+    if (pick_arch(c, &arch, err) ||
+        sc_run_config_resolve(&r->rc, "teacher", c->task, c->config_path, arch, c->sets, c->n_sets, c->init != NULL, err) ||
         sc_train_opts_from_config(&r->opts, &r->rc.trainer, err))
         return -1;
     if (!(r->def = sc_model_find("teacher", r->rc.arch)))

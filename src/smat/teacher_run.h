@@ -24,7 +24,7 @@
 
 typedef struct sc_teacher_run_cfg {
     const char *task;          // a task name or folder (required)
-    const char *arch;          // NULL: the config file's `arch` (else an error names what is missing)
+    const char *arch;          // NULL: the config file's `arch`, or without one the modality's default (sc_run_default_arch)
     const char *config_path;   // NULL: teachers/configs/<task>.yaml when it exists
     char *const *sets;         // n_sets "k=v" overrides
     int n_sets;

@@ -9,6 +9,16 @@
 #include "data/task.h"
 #include "train/trainer.h"
 
+const char *sc_run_default_arch(sc_modality m) {
+    return m == SC_TEXT ? "transformer" : m == SC_IMAGE ? "vit" : "mlp";
+}
+
+int sc_run_has_default_config(const char *role, const char *task) {
+    char def[1024];
+    snprintf(def, sizeof def, "%s/%ss/configs/%s.yaml", sc_task_root(), role, task);
+    return access(def, R_OK) == 0;
+}
+
 static int is_trainer_key(const char *k) {
     for (const sc_config_spec *s = sc_trainer_spec; s->key; s++)
         if (!strcmp(s->key, k)) return 1;

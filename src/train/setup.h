@@ -5,6 +5,7 @@
 #define SC_TRAIN_SETUP_H
 
 #include "core/config.h"
+#include "data/task.h"
 
 typedef struct sc_run_config {
     sc_config trainer;   // trainer keys (sc_trainer_spec)
@@ -31,5 +32,13 @@ int sc_run_config_resolve(sc_run_config *rc, const char *role, const char *task,
 // file and calls this): `source` names it (NULL or "": no file, text ignored).
 int sc_run_config_resolve_buf(sc_run_config *rc, const char *role, const char *source, const char *text, size_t len,
                               const char *arch_flag, char *const *sets, int n_sets, int from_backbone, sc_err *err);
+
+// The architecture of a task without <role>s/configs/<task>.yaml, --config or
+// --teacher/--student: transformer for text, vit for images, mlp for tables
+// (teachers and students have all three).
+const char *sc_run_default_arch(sc_modality m);
+
+// 1 if <role>s/configs/<task>.yaml exists (the default config file of a run).
+int sc_run_has_default_config(const char *role, const char *task);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/run_keys.h"
 #include "core/version.h"
 
 static const sc_command commands[] = {
@@ -11,6 +12,10 @@ static const sc_command commands[] = {
      "scaffold selfcheck", sc_cmd_selfcheck},
     {"tasks", "list, validate and fetch tasks (data sets with splits)",
      "scaffold tasks list | check NAME | fetch NAME [--from PATH]", sc_cmd_tasks},
+    {"init-task", "write a starter task.yaml detected from a data file (tsv, csv, jsonl; lines: one file per class)",
+     "scaffold init-task NAME --from FILE [--from FILE ...] [--out DIR]\n"
+     "  (writes DIR/NAME/task.yaml, never over an existing one; DIR: ./tasks if it exists, else .;\n"
+     "   several --from files: one file of lines per class)", sc_cmd_init_task},
     {"corpus", "list and check pretraining corpora (unlabeled text declared in tasks/corpora/NAME.yaml)",
      "scaffold corpus list | check NAME|FILE [--show N]\n"
      "  (check fetches and filters the corpus; --show prints N of its texts, evenly spaced)", sc_cmd_corpus},
@@ -19,8 +24,10 @@ static const sc_command commands[] = {
     {"hypercheck", "check the hypergradient methods against finite differences on a tiny SMaT problem (f64)",
      "scaffold hypercheck [--method all|METHOD] [--unroll K] [--terms J] [--seed S]",
      sc_cmd_hypercheck},
-    {"models", "list the teacher and student architectures (--keys: their hyperparameters)",
+    {"models", "list the teacher and student architectures (--keys: every --set key of each command)",
      "scaffold models [--keys]", sc_cmd_models},
+    {"explainers", "list the explainers: learnable or not, default beta, what each needs from the model, its keys",
+     "scaffold explainers [NAME ...]", sc_cmd_explainers},
     {"train-teacher", "train a teacher on a task; writes teacher.ckpt and metrics.msgpack",
      "scaffold train-teacher --task T [--teacher ARCH] [--config FILE] [--set k=v ...] [--seed S]\n"
      "                       [--init PRETRAINED] --out DIR\n"
@@ -111,6 +118,7 @@ int sc_cli_main(int argc, char **argv) {
     if (!cmd) return sc_cli_usage_error(NULL, "unknown command '%s'", a);
     if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
         printf("usage: %s\n%s\n", cmd->usage, cmd->summary);
+        sc_run_keys_print(stdout, cmd->name, 1);  // the training commands' --set keys (nothing for the others)
         return SC_EXIT_OK;
     }
     int rc = cmd->fn(argc - 1, argv + 1);

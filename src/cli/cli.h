@@ -34,6 +34,7 @@ const sc_command *sc_cli_find(const char *name);
 
 int sc_cmd_selfcheck(int argc, char **argv);
 int sc_cmd_tasks(int argc, char **argv);
+int sc_cmd_init_task(int argc, char **argv);
 int sc_cmd_corpus(int argc, char **argv);
 int sc_cmd_gradcheck(int argc, char **argv);
 int sc_cmd_hypercheck(int argc, char **argv);
@@ -42,6 +43,7 @@ int sc_cmd_train_teacher(int argc, char **argv);
 int sc_cmd_train_student(int argc, char **argv);
 int sc_cmd_explain(int argc, char **argv);
 int sc_cmd_models(int argc, char **argv);
+int sc_cmd_explainers(int argc, char **argv);
 int sc_cmd_compare(int argc, char **argv);
 int sc_cmd_run(int argc, char **argv);
 int sc_cmd_report(int argc, char **argv);

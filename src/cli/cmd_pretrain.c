@@ -1,16 +1,32 @@
-// scaffold pretrain — parses argv into an sc_pretrain_cfg, pretrains
-// (pretrain/pretrain.h: checkpoint, resume state, result file) and prints the outcome.
+// scaffold pretrain — parses argv into an sc_pretrain_cfg, checks its keys,
+// pretrains (pretrain/pretrain.h: checkpoint, resume state, result file) and
+// prints the outcome.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/run_keys.h"
 #include "pretrain/pretrain.h"
 
-static void print_keys(void) {
-    printf("scaffold pretrain keys (--set k=v; any other key goes to the architecture, see `scaffold models --keys`):\n");
-    for (int i = 0; sc_pretrain_spec[i].key; i++)
-        printf("  %-13s %-8s %s\n", sc_pretrain_spec[i].key, sc_pretrain_spec[i].def, sc_pretrain_spec[i].help);
+// The --set keys against every key pretrain accepts (the run's and the
+// architecture's): the run checks the architecture's alone, and names only
+// those. An unknown architecture or a malformed --set is left to the run to
+// report. 0 if the keys are fine or cannot be checked, -1 once printed.
+static int check_keys(const char *arch, const char *const *sets, int n_sets) {
+    const sc_model_def *def = sc_model_find("teacher", arch);
+    sc_config *c = malloc(sizeof *c);
+    sc_err err;
+    int ok = def && c, bad = 0;
+    if (ok) sc_config_init(c);
+    for (int i = 0; i < n_sets && ok; i++) ok = !sc_config_set_kv(c, sets[i], &err);
+    if (ok) {
+        sc_run_keys k;
+        sc_run_keys_pretrain(&k, def);
+        bad = sc_run_keys_check(&k, c, stderr);
+    }
+    free(c);
+    return bad ? -1 : 0;
 }
 
 int sc_cmd_pretrain(int argc, char **argv) {
@@ -28,7 +44,7 @@ int sc_cmd_pretrain(int argc, char **argv) {
         else if (!strcmp(a, "--out") && has) out = argv[++i];
         else if (!strcmp(a, "--resume")) resume = 1;
         else if (!strcmp(a, "--keys")) {
-            print_keys();
+            sc_run_keys_print(stdout, "pretrain", 1);
             return SC_EXIT_OK;
         } else if (!strcmp(a, "--set") && has) {
             if (n_sets == 64) return sc_cli_usage_error(me, "too many --set options (max 64)");
@@ -46,6 +62,7 @@ int sc_cmd_pretrain(int argc, char **argv) {
         return sc_cli_usage_error(me, "--corpus NAME (text; see `scaffold corpus list`) or --task NAME with --arch vit "
                                   "(images) is required");
     if (!out) return sc_cli_usage_error(me, "--out is required");
+    if (check_keys(arch, sets, n_sets)) return SC_EXIT_FAIL;
     sc_pretrain_cfg c = {.arch = arch, .corpus = corpus, .task = task, .out = out, .sets = sets, .n_sets = n_sets, .seed = seed,
                          .resume = resume, .log = stderr};
     sc_pretrain_outcome o;

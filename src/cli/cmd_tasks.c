@@ -245,8 +245,9 @@ static int cmd_fetch(const char *name, const char *from) {
         printf("%s: fetching into %s\n", t->name, cache);
     }
     int rc = sc_task_fetch(t, from, stdout, &err);
+    char ref[4400];  // the argument that finds this task again from here: its name or its path
     if (rc) fprintf(stderr, "scaffold tasks fetch %s: %s\n", name, err.msg);
-    else printf("%s: ok\n", t->name);
+    else printf("%s: ok (next: scaffold tasks check %s)\n", t->name, sc_task_ref(t, ref, sizeof ref));
     sc_task_free(t);
     return rc ? SC_EXIT_FAIL : SC_EXIT_OK;
 }

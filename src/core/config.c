@@ -105,20 +105,114 @@ static int load_tree(sc_config *c, const char *path, sc_ynode *root, sc_err *err
 
 int sc_config_check_known(const sc_config *c, const sc_config_spec *const *specs, int n_specs, const char *what,
                           sc_err *err) {
-    for (int i = 0; i < c->n; i++) {
-        int known = 0;
-        for (int s = 0; s < n_specs && !known; s++)
-            for (const sc_config_spec *p = specs[s]; p->key && !known; p++) known = !strcmp(p->key, c->e[i].key);
-        if (known) continue;
-        char list[768];
-        size_t o = 0;
-        list[0] = '\0';
-        for (int s = 0; s < n_specs; s++)
-            for (const sc_config_spec *p = specs[s]; p->key && o < sizeof list - 64; p++)
-                o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", p->key);
-        return sc_errf(err, "%s: unknown key '%s' for %s (known keys: %s)", c->e[i].origin, c->e[i].key, what, list);
+    sc_config_group g[16];
+    if (n_specs > 16) return sc_errf(err, "%s: more than 16 key specs to check against", what);
+    for (int s = 0; s < n_specs; s++) g[s] = (sc_config_group){.spec = specs[s]};
+    return sc_config_check_groups(c, g, n_specs, what, err);
+}
+
+// ---- keys grouped by consumer -------------------------------------------------------
+
+static const char *prefix_of(const sc_config_group *g) { return g->prefix ? g->prefix : ""; }
+
+int sc_config_group_has(const sc_config_group *g, int n, const char *key) {
+    for (int i = 0; i < n; i++) {
+        size_t pl = strlen(prefix_of(&g[i]));
+        if (strncmp(key, prefix_of(&g[i]), pl)) continue;
+        for (const sc_config_spec *p = g[i].spec; p && p->key; p++)
+            if (!strcmp(p->key, key + pl)) return 1;
     }
     return 0;
+}
+
+const sc_config_entry *sc_config_first_unknown(const sc_config *c, const sc_config_group *g, int n) {
+    for (int i = 0; i < c->n; i++)
+        if (!sc_config_group_has(g, n, c->e[i].key)) return &c->e[i];
+    return NULL;
+}
+
+// Optimal string alignment distance over two rows of the table plus the one
+// before them (a transposition looks two rows back). Names longer than the
+// table are as far as their length: no suggestion is made for them.
+int sc_edit_distance(const char *a, const char *b) {
+    enum { MAXLEN = 96 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAXLEN || lb >= MAXLEN) return (int)(la > lb ? la : lb);
+    int r0[MAXLEN], r1[MAXLEN], r2[MAXLEN];  // rows i-2, i-1, i
+    int *pp = r0, *prev = r1, *cur = r2;
+    for (size_t j = 0; j <= lb; j++) prev[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int d = prev[j] + 1;                                    // delete
+            if (cur[j - 1] + 1 < d) d = cur[j - 1] + 1;             // insert
+            if (prev[j - 1] + cost < d) d = prev[j - 1] + cost;     // substitute
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < d)
+                d = pp[j - 2] + 1;                                  // swap adjacent
+            cur[j] = d;
+        }
+        int *t = pp;
+        pp = prev, prev = cur, cur = t;
+    }
+    return prev[lb];
+}
+
+int sc_config_suggest(const sc_config_group *g, int n, const char *key, char *out, size_t cap) {
+    size_t len = strlen(key);
+    int limit = len <= 4 ? 1 : len <= 8 ? 2 : 3, best = limit + 1;
+    for (int i = 0; i < n; i++)
+        for (const sc_config_spec *p = g[i].spec; p && p->key; p++) {
+            char full[2 * SC_CONFIG_KEY_MAX];
+            snprintf(full, sizeof full, "%s%s", prefix_of(&g[i]), p->key);
+            // A key written without its prefix is the likeliest meaning of all.
+            int d = prefix_of(&g[i])[0] && !strcmp(key, p->key) ? 0 : sc_edit_distance(key, full);
+            if (d < best && strcmp(key, full)) {
+                best = d;
+                snprintf(out, cap, "%s", full);
+            }
+        }
+    return best <= limit;
+}
+
+// Appends to buf at *o; 0 once it no longer fits (then nothing more is written).
+static int append(char *buf, size_t cap, size_t *o, const char *a, const char *b) {
+    int w = snprintf(buf + *o, cap - *o, "%s%s", a, b);
+    if (w < 0 || (size_t)w >= cap - *o) return 0;
+    *o += (size_t)w;
+    return 1;
+}
+
+const char *sc_config_groups_str(const sc_config_group *g, int n, char *buf, size_t cap) {
+    size_t o = 0;
+    int fits = 1;
+    buf[0] = '\0';
+    for (int i = 0; i < n && fits; i++) {
+        int empty = !g[i].spec || !g[i].spec->key;
+        if (!g[i].title && empty) continue;  // nothing to say about an untitled empty spec
+        const char *sep = !o ? "" : g[i].title ? "; " : ", ";
+        if (g[i].title) {
+            char head[160];
+            if (prefix_of(&g[i])[0]) snprintf(head, sizeof head, "%s (%sK): ", g[i].title, prefix_of(&g[i]));
+            else snprintf(head, sizeof head, "%s: ", g[i].title);
+            fits = append(buf, cap, &o, sep, head) && (!empty || append(buf, cap, &o, "", "(none)"));
+            sep = "";
+        }
+        for (const sc_config_spec *p = g[i].spec; p && p->key && fits; p++, sep = ", ")
+            fits = append(buf, cap, &o, sep, p->key);
+    }
+    if (!fits && cap > 4) snprintf(buf + (o < cap - 4 ? o : cap - 4), 4, "...");
+    else if (!o) snprintf(buf, cap, "none");
+    return buf;
+}
+
+int sc_config_check_groups(const sc_config *c, const sc_config_group *g, int n, const char *what, sc_err *err) {
+    const sc_config_entry *e = sc_config_first_unknown(c, g, n);
+    if (!e) return 0;
+    char near[2 * SC_CONFIG_KEY_MAX], mean[2 * SC_CONFIG_KEY_MAX + 32] = "", list[768];
+    if (sc_config_suggest(g, n, e->key, near, sizeof near)) snprintf(mean, sizeof mean, "; did you mean '%s'?", near);
+    return sc_errf(err, "%s: unknown key '%s' for %s%s (known keys: %s)", e->origin, e->key, what, mean,
+                   sc_config_groups_str(g, n, list, sizeof list));
 }
 
 static const sc_config_entry *need(const sc_config *c, const char *key, sc_err *err) {

@@ -49,9 +49,42 @@ int sc_config_set_kv(sc_config *c, const char *kv, sc_err *err);
 int sc_config_load_yaml(sc_config *c, const char *path, sc_err *err);
 // The same on YAML text held in memory; `name` stands for the file in messages.
 int sc_config_load_yaml_buf(sc_config *c, const char *name, const char *text, size_t len, sc_err *err);
-// Every key must appear in one of the specs (NULL-key terminated arrays).
+// Every key must appear in one of the specs (NULL-key terminated arrays). The
+// error names the key, where it was set, the nearest known key if it looks like
+// a typo of one ("did you mean 'epochs'?") and every known key.
 int sc_config_check_known(const sc_config *c, const sc_config_spec *const *specs, int n_specs, const char *what,
                           sc_err *err);
+
+// ---- keys grouped by consumer, for checks and messages naming all of them ----
+// A command's config mixes the keys of several consumers (trainer, SMaT, an
+// explainer, the architecture), each with its own spec. A group is one of them,
+// titled for messages; its keys are written prefix + the spec's key (e.g. the
+// teacher explainer's "teacher." + "temperature").
+typedef struct sc_config_group {
+    const char *title;           // "trainer", "student 'transformer'"; NULL: untitled
+    const char *prefix;          // NULL or "": the spec's keys as they are
+    const sc_config_spec *spec;  // NULL-key terminated
+} sc_config_group;
+
+// 1 if key is prefix + a spec key of one of the n groups.
+int sc_config_group_has(const sc_config_group *g, int n, const char *key);
+// The first entry of c that no group knows, or NULL.
+const sc_config_entry *sc_config_first_unknown(const sc_config *c, const sc_config_group *g, int n);
+// The known key a mistyped `key` most likely meant: the nearest by edit
+// distance (sc_edit_distance) if within 1 for keys of up to 4 characters, 2 up
+// to 8, 3 beyond; or a group's key given without its prefix ("temperature" for
+// "teacher.temperature"). Written to out (1), or 0 if none is near enough.
+int sc_config_suggest(const sc_config_group *g, int n, const char *key, char *out, size_t cap);
+// "title: k1, k2; title2 (teacher.K): k3, k4" (untitled groups: the keys alone)
+// into buf, cut with "..." if it does not fit; returns buf.
+const char *sc_config_groups_str(const sc_config_group *g, int n, char *buf, size_t cap);
+// Every key of c must be known to a group; the error reads "ORIGIN: unknown key
+// 'K' for WHAT; did you mean 'X'? (known keys: <sc_config_groups_str>)".
+int sc_config_check_groups(const sc_config *c, const sc_config_group *g, int n, const char *what, sc_err *err);
+
+// Edits (insert, delete, substitute, or swap two adjacent characters) turning a
+// into b: how far apart two names are, for "did you mean" suggestions.
+int sc_edit_distance(const char *a, const char *b);
 
 const sc_config_entry *sc_config_find(const sc_config *c, const char *key);
 const char *sc_config_str(const sc_config *c, const char *key);  // NULL if unset

@@ -39,8 +39,17 @@ int sc_task_source_dir(const sc_task *t, char *buf, size_t cap, sc_err *err);
 // are kept). `from` (may be NULL) is a folder holding the files, a .tar /
 // .tar.gz / .tgz archive holding them (matched by base name), or for wheel
 // sources a .whl file or a folder holding it: the offline route. Progress lines go
-// to `log` (may be NULL). Synthetic tasks fetch their base task.
+// to `log` (may be NULL). Synthetic tasks fetch their base task. A fetch first
+// prunes the task's cache folder (sc_task_prune_cache).
 int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err);
+// Removes from the task's cache folder the files source.files no longer lists,
+// and their stamps, with a line to `log` (may be NULL) for each. Only entries
+// directly in the folder; symbolic links are removed, never followed; folders,
+// a folder that is itself a link, and temporary files of a fetch under way are
+// left alone; so are tasks whose name is not a plain folder name (corpus
+// sources, whose folders corpora share). A file that cannot be removed is
+// reported, not an error. Returns the number of files removed.
+int sc_task_prune_cache(const sc_task *t, FILE *log);
 #define SC_CACHE_STAMPS ".scaffold-stamps"  // in each task folder; no task file may have this name
 
 // 0 if every file of the task is in the cache and verified (by its stamp, or by

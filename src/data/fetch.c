@@ -194,6 +194,7 @@ int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err) {
     }
     char cache[4096];
     if (sc_cache_task_dir(t, cache, sizeof cache, err) || sc_mkdirs(cache, err)) return -1;
+    sc_task_prune_cache(t, log);  // files an older task.yaml listed
     if (sc_task_check_cache(t, NULL) == 0) {  // by stamp, or hashed (stamps written)
         say(log, "%s: every file is present and verified in the cache%s\n", t->name, "");
         return 0;

@@ -5,19 +5,24 @@
 
 #include "data/csv.h"
 #include "data/grow.h"
-#include "data/rawfile.h"
 #include "data/reader.h"
 #include "text/tokenizer.h"
 #include "text/utf8.h"
 
+// Column indices: >= 0 a field of the record, PER_FILE(k) the k-th per-file
+// column of the file's read.files entry, NONE a column the task does not use.
+#define NONE (-1)
+#define PER_FILE(k) (-2 - (int)(k))
+
 // One file being read: the parser, the column indices task.yaml asks for, scratch.
 typedef struct table {
     const sc_task *t;
+    const sc_read_entry *rf;  // the file's entry (its per-file columns); NULL: none
     const char *path;
     sc_csv c;
     char **hdr;  // header names (copied), NULL without a header
     size_t ncol;
-    int lcol, tcol, pcol, rcol, need;  // need: the largest column index used
+    int lcol, tcol, pcol, rcol, need;  // need: the largest field index used
     size_t F;
     int *fcol;
     float *feat;
@@ -27,20 +32,32 @@ typedef struct table {
     sc_text_scratch s;
 } table;
 
-// Column name (or 0-based number without a header) -> index; -1 with err.
-static int column(table *tb, const char *name, sc_err *err) {
+static size_t n_per_file(const table *tb) { return tb->rf ? tb->rf->n_cols : 0; }
+
+// The value of column `col` in the current record.
+static const char *field(const table *tb, int col) {
+    return col >= 0 ? tb->c.fields[col] : tb->rf->cols[-2 - col].value;
+}
+
+// Column name (a per-file column, a header name, or a 0-based number without a
+// header) -> *out; -1 with err.
+static int column(table *tb, const char *name, int *out, sc_err *err) {
+    for (size_t k = 0; k < n_per_file(tb); k++)
+        if (!strcmp(tb->rf->cols[k].name, name)) { *out = PER_FILE(k); return 0; }
     if (tb->hdr) {
         for (size_t i = 0; i < tb->ncol; i++)
-            if (!strcmp(tb->hdr[i], name)) return (int)i;
-        return sc_errf(err, "%s line %ld: column '%s' (named in task.yaml) is not in the header", tb->path,
-                       tb->c.rec_line, name);
+            if (!strcmp(tb->hdr[i], name)) { *out = (int)i; return 0; }
+        return sc_errf(err, "%s line %ld: column '%s' (named in task.yaml) is not in the header%s", tb->path,
+                       tb->c.rec_line, name, !tb->t->file ? " nor a per-file column of its read.files entry" : "");
     }
     char *e;
     long v = strtol(name, &e, 10);
     if (e == name || *e || v < 0 || v > 100000)
-        return sc_errf(err, "%s: column '%s': without a header, columns are 0-based numbers", tb->t->yaml_path, name);
+        return sc_errf(err, "%s: column '%s': without a header, columns are 0-based numbers%s", tb->t->yaml_path, name,
+                       !tb->t->file ? " (or per-file columns of read.files)" : "");
     if (v > tb->need) tb->need = (int)v;
-    return (int)v;
+    *out = (int)v;
+    return 0;
 }
 
 // Reads the header record and copies its names (the parser's buffers are reused).
@@ -52,17 +69,24 @@ static int read_header(table *tb, sc_err *err) {
     if (!tb->hdr) return sc_errf(err, "out of memory");
     for (size_t i = 0; i < tb->ncol; i++)
         if (!(tb->hdr[i] = strdup(tb->c.fields[i]))) return sc_errf(err, "out of memory");
+    // A name in both places would make "the column" ambiguous.
+    for (size_t k = 0; k < n_per_file(tb); k++)
+        for (size_t i = 0; i < tb->ncol; i++)
+            if (!strcmp(tb->hdr[i], tb->rf->cols[k].name))
+                return sc_errf(err, "%s line %ld: column '%s' is in the header and also a per-file column (%s line "
+                               "%d); rename one of them", tb->path, tb->c.rec_line, tb->hdr[i], tb->t->yaml_path,
+                               tb->rf->cols[k].line);
     return 0;
 }
 
 // Column indices for the label, text, rationale, partition and feature columns.
 static int find_columns(table *tb, sc_err *err) {
     const sc_task *t = tb->t;
-    tb->tcol = tb->pcol = tb->rcol = -1;
-    if ((tb->lcol = column(tb, t->label_col, err)) < 0) return -1;
-    if (t->text_col && (tb->tcol = column(tb, t->text_col, err)) < 0) return -1;
-    if (t->rationale_col && (tb->rcol = column(tb, t->rationale_col, err)) < 0) return -1;
-    if (t->partition_col && (tb->pcol = column(tb, t->partition_col, err)) < 0) return -1;
+    tb->tcol = tb->pcol = tb->rcol = NONE;
+    if (column(tb, t->label_col, &tb->lcol, err)) return -1;
+    if (t->text_col && column(tb, t->text_col, &tb->tcol, err)) return -1;
+    if (t->rationale_col && column(tb, t->rationale_col, &tb->rcol, err)) return -1;
+    if (t->partition_col && column(tb, t->partition_col, &tb->pcol, err)) return -1;
     tb->F = t->modality == SC_TABULAR ? t->n_features : 0;
     if (!tb->F) return 0;
     tb->fcol = malloc(tb->F * sizeof *tb->fcol);
@@ -73,8 +97,8 @@ static int find_columns(table *tb, sc_err *err) {
             return sc_errf(err, "%s: read.feature_columns has %zu entries but input.features %zu", t->yaml_path,
                            t->n_feature_cols, tb->F);
         for (size_t i = 0; i < tb->F; i++)
-            if ((tb->fcol[i] = column(tb, t->feature_cols[i], err)) < 0) return -1;
-    } else {  // every column but label and partition, in order
+            if (column(tb, t->feature_cols[i], &tb->fcol[i], err)) return -1;
+    } else {  // every field of the file but label and partition, in order
         size_t k = 0;
         for (int i = 0; k < tb->F && i < 100000; i++)
             if (i != tb->lcol && i != tb->pcol) tb->fcol[k++] = i;
@@ -113,11 +137,12 @@ static int check_shape(table *tb, sc_err *err) {
         return sc_errf(err, "%s line %ld: %zu fields, expected %zu%s%s", tb->path, c->rec_line, c->nf, tb->ncol,
                        tb->hdr ? " (as in the header)" : " (as in the first record)", span);
     }
-    // Without feature_columns every other column is a feature: the counts must agree.
-    if (tb->F && !tb->t->n_feature_cols && tb->ncol != tb->F + 1 + (tb->pcol >= 0))
-        return sc_errf(err, "%s line %ld: %zu columns, but input.features names %zu features (+ label%s); "
+    // Without feature_columns every other field is a feature: the counts must agree.
+    size_t own = (size_t)(tb->lcol >= 0) + (size_t)(tb->pcol >= 0);  // label and partition fields of the file
+    if (tb->F && !tb->t->n_feature_cols && tb->ncol != tb->F + own)
+        return sc_errf(err, "%s line %ld: %zu columns, but input.features names %zu features%s%s; "
                        "list read.feature_columns to select some", tb->path, c->rec_line, tb->ncol, tb->F,
-                       tb->pcol >= 0 ? " + partition" : "");
+                       tb->lcol >= 0 ? " + label" : "", tb->pcol >= 0 ? " + partition" : "");
     int need = tb->need;
     const int cols[] = {tb->lcol, tb->tcol, tb->pcol, tb->rcol};
     for (size_t i = 0; i < 4; i++) need = cols[i] > need ? cols[i] : need;
@@ -131,32 +156,33 @@ static int check_shape(table *tb, sc_err *err) {
 // One record -> one example (or a dropped label: *dropped = 1).
 static int add_row(table *tb, sc_dataset *d, int part, int *dropped, sc_err *err) {
     const sc_task *t = tb->t;
-    char **f = tb->c.fields;
     long line = tb->c.rec_line;
     int32_t label;
     float target;
-    if (sc_reader_label(t, f[tb->lcol], tb->path, line, &label, &target, dropped, err)) return -1;
+    if (sc_reader_label(t, field(tb, tb->lcol), tb->path, line, &label, &target, dropped, err)) return -1;
     if (*dropped) return 0;
-    if (tb->pcol >= 0 && (part = sc_dataset_partition(t, f[tb->pcol])) < 0)
-        return sc_errf(err, "%s line %ld: partition '%s' has no rule in splits.partitions", tb->path, line, f[tb->pcol]);
+    if (tb->pcol != NONE && (part = sc_dataset_partition(t, field(tb, tb->pcol))) < 0)
+        return sc_errf(err, "%s line %ld: partition '%s' has no rule in splits.partitions", tb->path, line,
+                       field(tb, tb->pcol));
     if (t->modality == SC_TEXT) {
+        const char *text = field(tb, tb->tcol);
         // Rationales are checked against the decoded text's tokens (Latin-1 first becomes UTF-8).
-        if (tb->rcol >= 0) {
+        if (tb->rcol != NONE) {
             const char *u;
             size_t ulen, bad;
-            if (sc_text_to_utf8(f[tb->tcol], strlen(f[tb->tcol]), t->encoding == SC_ENC_LATIN1, &tb->s.buf,
-                                &tb->s.cap, &u, &ulen, &bad) == 0) {
+            if (sc_text_to_utf8(text, strlen(text), t->encoding == SC_ENC_LATIN1, &tb->s.buf, &tb->s.cap, &u, &ulen,
+                                &bad) == 0) {
                 char *copy = strndup(u, ulen);
-                int prc = copy ? parse_rationale(tb, f[tb->rcol], copy, err) : sc_errf(err, "out of memory");
+                int prc = copy ? parse_rationale(tb, field(tb, tb->rcol), copy, err) : sc_errf(err, "out of memory");
                 free(copy);
                 if (prc) return -1;
             }  // invalid text: sc_reader_add_text below reports it with its line
         }
-        return sc_reader_add_text(t, d, &tb->s, part, label, target, f[tb->tcol], strlen(f[tb->tcol]),
-                                  tb->rcol >= 0 ? tb->rat : NULL, tb->nr, tb->path, line, err);
+        return sc_reader_add_text(t, d, &tb->s, part, label, target, text, strlen(text),
+                                  tb->rcol != NONE ? tb->rat : NULL, tb->nr, tb->path, line, err);
     }
     for (size_t i = 0; i < tb->F; i++) {
-        const char *v = f[tb->fcol[i]], *why;
+        const char *v = field(tb, tb->fcol[i]), *why;
         if (sc_reader_float(v, &tb->feat[i], &why))
             return sc_errf(err, "%s line %ld: feature '%s': '%s' %s", tb->path, line, t->features[i], v, why);
     }
@@ -174,26 +200,17 @@ static void table_free(table *tb) {
     free(tb->feat);
 }
 
-int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
-    char path[4096];
-    sc_reader_path(path, sizeof path, dir, t->file);
-    char *buf;
-    size_t len;
-    if (sc_read_file(path, &buf, &len, err)) return -1;
-    int rc = sc_read_table_buf(t, path, buf, len, d, err);
-    free(buf);
-    return rc;
-}
-
-int sc_read_table_buf(const sc_task *t, const char *path, const char *buf, size_t len, sc_dataset *d, sc_err *err) {
+// One file of the task (rf: its entry; NULL for none) from its bytes.
+static int read_one(const sc_task *t, const sc_read_entry *rf, const char *path, const char *buf, size_t len,
+                    sc_dataset *d, sc_err *err) {
     sc_read_count cnt;
-    sc_reader_count_init(&cnt, t->file, buf, len);
+    sc_reader_count_init(&cnt, rf ? rf->name : path, buf, len);
     const char *p = buf;
     for (; cnt.skipped < t->skip_lines && p < buf + len; cnt.skipped++) {
         const char *nl = memchr(p, '\n', (size_t)(buf + len - p));
         p = nl ? nl + 1 : buf + len;
     }
-    table tb = {.t = t, .path = path};
+    table tb = {.t = t, .rf = rf, .path = path};
     sc_csv_init(&tb.c, path, p, (size_t)(buf + len - p), t->format == SC_FMT_TSV ? '\t' : ',');
     tb.c.line += cnt.skipped;
     tb.c.quote = t->quote;
@@ -218,4 +235,12 @@ int sc_read_table_buf(const sc_task *t, const char *path, const char *buf, size_
 out:
     table_free(&tb);
     return rc;
+}
+
+int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err) {
+    return sc_reader_each_file(t, dir, read_one, d, err);
+}
+
+int sc_read_table_buf(const sc_task *t, const char *path, const char *buf, size_t len, sc_dataset *d, sc_err *err) {
+    return read_one(t, t->n_read_files ? &t->read_files[0] : NULL, path, buf, len, d, err);
 }

@@ -10,10 +10,25 @@
 
 #include "data/csv.h"
 #include "data/hook.h"
+#include "data/rawfile.h"
 #include "text/utf8.h"
 
 void sc_reader_path(char *buf, size_t cap, const char *dir, const char *name) {
     snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+int sc_reader_each_file(const sc_task *t, const char *dir, sc_reader_file_fn one, sc_dataset *d, sc_err *err) {
+    for (size_t i = 0; i < t->n_read_files; i++) {
+        char path[4096];
+        sc_reader_path(path, sizeof path, dir, t->read_files[i].name);
+        char *buf;
+        size_t len;
+        if (sc_read_file(path, &buf, &len, err)) return -1;
+        int rc = one(t, &t->read_files[i], path, buf, len, d, err);
+        free(buf);
+        if (rc) return -1;
+    }
+    return 0;
 }
 
 void sc_reader_count_init(sc_read_count *c, const char *name, const char *buf, size_t len) {

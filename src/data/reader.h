@@ -19,7 +19,8 @@ int sc_read_png(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);
 // The same readers on one file's bytes held in memory (what each file reader
 // calls after sc_read_file; fuzz targets call them directly). `name` stands for
 // the file in messages; buf[len] must be a NUL byte, as sc_read_file leaves it.
-// lines: the file of class `cls`. idx: an images file and a labels file of
+// table / jsonl: the buffer is read as the task's first read file (its per-file
+// columns apply). lines: the file of class `cls` (a task with class_files). idx: an images file and a labels file of
 // source partition `part`. png: one image decoded into `out` (d->C planes of
 // d->H x d->W); rgba is scratch of 4 * H * W bytes.
 int sc_read_lines_buf(const sc_task *t, size_t cls, const char *name, const char *buf, size_t len, sc_dataset *d,
@@ -53,6 +54,11 @@ int sc_reader_add_text(const sc_task *t, sc_dataset *d, sc_text_scratch *s, int 
 int sc_reader_single_partition(const sc_task *t, sc_err *err);
 // Joins dir and file name into buf.
 void sc_reader_path(char *buf, size_t cap, const char *dir, const char *name);
+// Reads every file of t->read_files from dir in order: each file's bytes go to
+// `one` with its entry (per-file columns) and its path for messages.
+typedef int (*sc_reader_file_fn)(const sc_task *t, const sc_read_entry *rf, const char *path, const char *buf,
+                                 size_t len, sc_dataset *d, sc_err *err);
+int sc_reader_each_file(const sc_task *t, const char *dir, sc_reader_file_fn one, sc_dataset *d, sc_err *err);
 // A count for file `name` (as task.yaml names it) whose decompressed bytes are
 // buf[0..len): the file name and its physical lines filled in, the rest zero.
 void sc_reader_count_init(sc_read_count *c, const char *name, const char *buf, size_t len);

@@ -46,12 +46,16 @@
 // ($SCAFFOLD_DATA, default ~/.cache/scaffold/data/<task>/) via temp file + rename
 // and stamps them (.scaffold-stamps: size, mtime, ctime, sha256); loading a task
 // checks every cached file against its stamp and re-hashes any that changed, and
-// refuses a file whose sha256 is no longer task.yaml's (data/cache.h).
+// refuses a file whose sha256 is no longer task.yaml's (data/cache.h). A fetch
+// also removes the cached files (and their stamps) that source.files no longer
+// lists, and prints each one it removed.
 // A file whose name ends in .gz or .bz2 is decompressed when read.
 //
 // ### read (one format per task)
-// - `lines`: one example per line, one file per class (`class_files`). Empty lines skip.
-// - `csv` / `tsv`: `file`; `header: true` (default) names the columns, otherwise
+// - `lines`: one example per line, one file per class (`class_files`), or
+//   `files` (below) with the class as a per-file column named by
+//   `label_column` (and the partition by `partition_column`). Empty lines skip.
+// - `csv` / `tsv`: `file` or `files` (below); `header: true` (default) names the columns, otherwise
 //   columns are 0-based numbers; `skip_lines` drops leading lines first. Text tasks
 //   name `text_column`; tabular tasks take `feature_columns` (default: every column
 //   but the label and partition columns). `label_column` is required;
@@ -65,7 +69,7 @@
 //   line is an error naming the line where it opened (a stray quote would
 //   silently merge the following lines into one example). Every row must have
 //   the header's number of fields.
-// - `jsonl`: one JSON object per line: `text_field`, `label_field`,
+// - `jsonl`: one JSON object per line (`file` or `files`): `text_field`, `label_field`,
 //   `partition_field`, and `rationale_field` (a list of 0/1, one per token the
 //   tokenizer produces for the text, ground-truth token rationale).
 // - `idx`: `partitions: {train: {images: F, labels: F}, test: {...}}` in IDX
@@ -80,6 +84,56 @@
 // beyond a float's range is an error naming the file, line and field). The
 // line-based readers account for every physical line of their files
 // (data/read_count.h); `scaffold tasks check` prints it and fails on a mismatch.
+//
+// ### read.files: a dataset in several files
+// csv, tsv, jsonl and lines read a list of files instead of one `file` (giving
+// both is an error; `file: F` is the same as `files: [F]`). Each entry is a file
+// name or a mapping `{name: FILE, COLUMN: VALUE, ...}`: every row of that file
+// gets those per-file columns (fields, for jsonl), usable wherever task.yaml
+// names a column (label_column, partition_column, text_column,
+// feature_columns, ...) or just carried to record where the rows came from. A
+// per-file column may not share its name with a column of the file's header
+// (nor be a number in a file without a header); default feature columns are the
+// file's own. A name holding * ? or [ is a glob over the names of source.files
+// (so every file is still checksummed), expanded in sorted order; a glob that
+// matches nothing is an error, and so is a file listed twice. The files are
+// read in order, each on its own: its own header (columns are found by name in
+// each file), skip_lines, encoding check and line accounting, and every error
+// names the file and line. Example (reviews from two sources, given splits):
+//
+//     read:
+//       format: tsv
+//       files:
+//         - {name: imdb-train.tsv, part: train, source: imdb}
+//         - {name: imdb-test.tsv, part: test, source: imdb}
+//         - {name: "yelp-*.tsv", part: train, source: yelp}   # yelp-1.tsv, yelp-2.tsv, ...
+//       text_column: review
+//       label_column: label
+//       partition_column: part          # a per-file column: the partition is the file's
+//     splits:
+//       seed: 7
+//       partitions:
+//         train: {teacher-train: 0.7, teacher-valid: 0.1, student-pool: 0.1, student-valid: 0.1}
+//         test: {test: 1.0}
+//
+// ### predefined splits by file
+// A file whose examples belong to a given split is a source partition of its own
+// (a per-file column used as `partition_column`, as `part` above) whose rule
+// sends everything to that split: `test: {test: 1.0}`. A given training file may
+// still be cut several ways (`train` above). Every partition a per-file column
+// names must have a rule in splits.partitions (checked when task.yaml is read,
+// naming the entry's line). The same works for the lines format, where every
+// column is a per-file one:
+//
+//     read:
+//       format: lines
+//       files:
+//         - {name: train.pos, label: positive, part: train}
+//         - {name: train.neg, label: negative, part: train}
+//         - {name: test.pos, label: positive, part: test}
+//         - {name: test.neg, label: negative, part: test}
+//       label_column: label
+//       partition_column: part
 //
 // ### splits
 // Every example gets one of five splits: teacher-train, teacher-valid (teacher
@@ -129,6 +183,22 @@ typedef struct sc_task_file {
     int line;            // where it is declared in task.yaml
 } sc_task_file;
 
+// A per-file column of a read.files entry: every row of the file has it.
+typedef struct sc_file_col {
+    const char *name, *value;
+    int line;  // of the value in task.yaml
+} sc_file_col;
+
+// One file the read section reads (read.file, or a read.files entry; a glob
+// gives one per match), with its entry's per-file columns.
+typedef struct sc_read_entry {
+    const char *name;         // a file of source.files
+    const sc_file_col *cols;  // into sc_task.file_cols (a glob's matches share them)
+    size_t n_cols;
+    int entry;                // index in read.files (-1: read.file)
+    int line;                 // the entry's line in task.yaml
+} sc_read_entry;
+
 typedef struct sc_partition_rule {
     const char *name;  // source partition ("all", "train", "test", ...)
     double frac[SC_NSPLITS];
@@ -161,8 +231,12 @@ typedef struct sc_task {
 
     sc_format format;
     sc_encoding encoding;
+    // read.file as written (NULL with read.files); readers take read_files, where it is the one entry.
     const char *file, *text_col, *label_col, *partition_col, *rationale_col, *hook, *png_dir, *mask_dir;
-    const char **class_files;  // lines: one per class
+    size_t n_read_files;      // csv / tsv / jsonl, and lines without class_files
+    sc_read_entry *read_files;
+    sc_file_col *file_cols;   // storage of every entry's per-file columns
+    const char **class_files;  // lines: one per class (NULL when the task lists read.files)
     size_t n_feature_cols;
     const char **feature_cols;
     size_t n_drop;
@@ -200,6 +274,10 @@ const char *sc_task_root(void);
 // Resolves NAME (a built-in or plugged-in task under <root>/tasks/, or a path to a
 // task folder when NAME contains '/') and loads it.
 int sc_task_open(const char *name, sc_task **out, sc_err *err);
+// What to type after `scaffold tasks fetch` (or check) for this task, from the
+// current folder: its name when lookup by name finds this very folder, else its
+// folder's path (shell-quoted if needed). Written into buf, which is returned.
+const char *sc_task_ref(const sc_task *t, char *buf, size_t cap);
 // Names of the task folders under <root>/tasks (sorted; free with sc_task_names_free).
 int sc_task_names(char ***names, size_t *n, sc_err *err);
 void sc_task_names_free(char **names, size_t n);

@@ -12,5 +12,12 @@ int sc_task_str_list(const sc_ynode *m, const char *key, const char *file, const
                      size_t *n, sc_err *err);
 // The `read:` section (task_read.c).
 int sc_task_parse_read(sc_task *t, const sc_ynode *m, sc_err *err);
+// 0 if `name` is a file of source.files (any name for synthetic tasks), else an
+// error naming task.yaml's line and `field`.
+int sc_task_declared(const sc_task *t, const char *name, int line, const char *field, sc_err *err);
+// read.file or read.files of the read section m -> t->read_files (task_files.c).
+int sc_task_parse_read_files(sc_task *t, const sc_ynode *m, sc_err *err);
+// After splits are parsed: per-file partitions have rules, per-file labels are labels.
+int sc_task_check_file_cols(const sc_task *t, sc_err *err);
 
 #endif

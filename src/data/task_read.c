@@ -7,7 +7,7 @@
 #include "data/task_parse.h"
 
 // A file named by the read section must be declared in source.files.
-static int declared(const sc_task *t, const char *name, int line, const char *field, sc_err *err) {
+int sc_task_declared(const sc_task *t, const char *name, int line, const char *field, sc_err *err) {
     for (size_t i = 0; i < t->n_files; i++)
         if (!strcmp(t->files[i].name, name)) return 0;
     if (t->source == SC_SRC_SYNTHETIC) return 0;
@@ -37,15 +37,25 @@ static int parse_quoting(sc_task *t, const sc_ynode *m, sc_err *err) {
     return 0;
 }
 
-// The files and fields each format needs (lines: class_files; csv/tsv/jsonl:
-// file and columns; idx: partitions; png: dir).
+// The files and fields each format needs (lines: class_files or files;
+// csv/tsv/jsonl: file or files, and columns; idx: partitions; png: dir).
 static int parse_format_files(sc_task *t, const sc_ynode *m, sc_err *err) {
     const char *f = t->yaml_path;
     int jsonl = t->format == SC_FMT_JSONL;
+    const sc_ynode *files = sc_ymap_get(m, "files");
+    int listed = t->format == SC_FMT_LINES || t->format == SC_FMT_CSV || t->format == SC_FMT_TSV || jsonl;
+    if (files && !listed)
+        return sc_errf(err, "%s line %d: field 'read.files': only the csv, tsv, jsonl and lines formats read a list "
+                       "of files", f, files->line);
     switch (t->format) {
     case SC_FMT_LINES: {
         const sc_ynode *cf = sc_ymap_get(m, "class_files");
-        if (!cf) return sc_errf(err, "%s line %d: missing required field 'read.class_files'", f, m->line);
+        if (cf && files)
+            return sc_errf(err, "%s line %d: field 'read.files': give read.class_files or read.files, not both "
+                           "(class_files is on line %d)", f, files->line, cf->line);
+        if (files) return sc_task_parse_read_files(t, m, err);
+        if (!cf)
+            return sc_errf(err, "%s line %d: missing required field 'read.class_files' (or read.files)", f, m->line);
         if (sc_yexpect(cf, SC_Y_MAP, f, "read.class_files", err)) return -1;
         if (t->label_kind != SC_CLASSIFICATION)
             return sc_errf(err, "%s line %d: field 'read.class_files': the lines format needs a classification task",
@@ -58,7 +68,7 @@ static int parse_format_files(sc_task *t, const sc_ynode *m, sc_err *err) {
                 return sc_errf(err, "%s line %d: field 'read.class_files': '%s' is not a class in labels.classes", f,
                                cf->key_lines[i], cf->keys[i]);
             if (sc_yexpect(cf->items[i], SC_Y_SCALAR, f, "read.class_files", err) ||
-                declared(t, cf->items[i]->str, cf->items[i]->line, "read.class_files", err))
+                sc_task_declared(t, cf->items[i]->str, cf->items[i]->line, "read.class_files", err))
                 return -1;
             t->class_files[c] = cf->items[i]->str;
         }
@@ -72,8 +82,7 @@ static int parse_format_files(sc_task *t, const sc_ynode *m, sc_err *err) {
     case SC_FMT_TSV:
     case SC_FMT_JSONL: {
         const char *what = jsonl ? "field" : "column";
-        if (!t->file) return sc_errf(err, "%s line %d: missing required field 'read.file'", f, m->line);
-        if (declared(t, t->file, sc_ymap_get(m, "file")->line, "read.file", err)) return -1;
+        if (sc_task_parse_read_files(t, m, err)) return -1;
         if (!t->label_col)
             return sc_errf(err, "%s line %d: missing required field 'read.label_%s'", f, m->line, what);
         if (t->modality == SC_TEXT && !t->text_col)
@@ -97,8 +106,8 @@ static int parse_format_files(sc_task *t, const sc_ynode *m, sc_err *err) {
                 sc_ycheck_keys(e, pk, f, "read.partitions", err) ||
                 sc_yget_str(e, "images", 1, f, "read.partitions", &t->idx[i].images, err) ||
                 sc_yget_str(e, "labels", 1, f, "read.partitions", &t->idx[i].labels, err) ||
-                declared(t, t->idx[i].images, e->line, "read.partitions.images", err) ||
-                declared(t, t->idx[i].labels, e->line, "read.partitions.labels", err))
+                sc_task_declared(t, t->idx[i].images, e->line, "read.partitions.images", err) ||
+                sc_task_declared(t, t->idx[i].labels, e->line, "read.partitions.labels", err))
                 return -1;
         }
         break;
@@ -117,7 +126,7 @@ static int parse_format_files(sc_task *t, const sc_ynode *m, sc_err *err) {
 
 int sc_task_parse_read(sc_task *t, const sc_ynode *m, sc_err *err) {
     const char *f = t->yaml_path;
-    static const char *const keys[] = {"format", "encoding", "file", "class_files", "header", "skip_lines",
+    static const char *const keys[] = {"format", "encoding", "file", "files", "class_files", "header", "skip_lines",
                                        "text_column", "label_column", "feature_columns", "partition_column",
                                        "label_is_index", "drop_labels", "text_field", "label_field",
                                        "partition_field", "rationale_field", "rationale_column", "partitions", "dir",

@@ -268,6 +268,12 @@ int sc_task_parse(const char *dir, const char *yaml_name, const char *text, size
     int mod = 0;
     if (sc_task_choice(y, "modality", 1, mods, f, "", &mod, err)) goto fail;
     t->modality = (sc_modality)mod;
+    // The name is the task's cache folder (which fetch prunes): never a path.
+    if (!t->name[0] || strchr(t->name, '/') || !strcmp(t->name, ".") || !strcmp(t->name, "..")) {
+        sc_errf(err, "%s line %d: field 'name': '%s' must be a plain folder name", f, sc_ymap_get(y, "name")->line,
+                t->name);
+        goto fail;
+    }
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (*base && strcmp(base, t->name)) {
         sc_errf(err, "%s line %d: field 'name': '%s' differs from the folder name '%s'", f,
@@ -297,7 +303,7 @@ int sc_task_parse(const char *dir, const char *yaml_name, const char *text, size
         }
         if (sc_task_parse_read(t, rd, err)) goto fail;
     }
-    if (parse_splits(t, sc_ymap_get(y, "splits"), err)) goto fail;
+    if (parse_splits(t, sc_ymap_get(y, "splits"), err) || sc_task_check_file_cols(t, err)) goto fail;
     // Rationale data implies the declaration; the kinds must agree.
     sc_rationale_kind implied = t->rationale_col ? SC_RAT_TOKENS : t->mask_dir ? SC_RAT_PIXELS : SC_RAT_NONE;
     if (implied != SC_RAT_NONE && t->rationales == SC_RAT_NONE) t->rationales = implied;
@@ -321,6 +327,8 @@ void sc_task_free(sc_task *t) {
     free(t->root);
     free(t->classes);
     free(t->files);
+    free(t->read_files);
+    free(t->file_cols);
     free(t->class_files);
     free(t->feature_cols);
     free(t->drop_labels);

@@ -252,14 +252,18 @@ static const sc_config_spec head_spec[] = {
 };
 
 const sc_explainer_def sc_explainer_attention = {
-    "attention", "learnable mix of every layer's heads (SMaT)", learned_spec, 5.0,
-    SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK, init_learned, attention_explain, sizeof(attention_settings)};
+    .name = "attention", .summary = "learnable mix of every layer's heads (SMaT)", .spec = learned_spec,
+    .default_beta = 5.0, .flags = SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK, .init = init_learned,
+    .explain = attention_explain, .settings_size = sizeof(attention_settings), .needs = SC_EXPL_NEEDS_ATTENTION};
 const sc_explainer_def sc_explainer_attention_uniform = {
-    "attention-uniform", "static attention: all layers, uniform heads", fixed_spec, 5.0, SC_EXPL_STUDENT_OK,
-    init_uniform, attention_explain, sizeof(attention_settings)};
+    .name = "attention-uniform", .summary = "static attention: all layers, uniform heads", .spec = fixed_spec,
+    .default_beta = 5.0, .flags = SC_EXPL_STUDENT_OK, .init = init_uniform, .explain = attention_explain,
+    .settings_size = sizeof(attention_settings), .needs = SC_EXPL_NEEDS_ATTENTION};
 const sc_explainer_def sc_explainer_attention_last_layer = {
-    "attention-last-layer", "uniform heads of the last layer", fixed_spec, 5.0, SC_EXPL_STUDENT_OK,
-    init_last_layer, attention_explain, sizeof(attention_settings)};
+    .name = "attention-last-layer", .summary = "uniform heads of the last layer", .spec = fixed_spec,
+    .default_beta = 5.0, .flags = SC_EXPL_STUDENT_OK, .init = init_last_layer, .explain = attention_explain,
+    .settings_size = sizeof(attention_settings), .needs = SC_EXPL_NEEDS_ATTENTION};
 const sc_explainer_def sc_explainer_attention_head = {
-    "attention-head", "a single head (layer, head)", head_spec, 5.0, SC_EXPL_STUDENT_OK, init_head,
-    attention_explain, sizeof(attention_settings)};
+    .name = "attention-head", .summary = "a single head (layer, head)", .spec = head_spec, .default_beta = 5.0,
+    .flags = SC_EXPL_STUDENT_OK, .init = init_head, .explain = attention_explain,
+    .settings_size = sizeof(attention_settings), .needs = SC_EXPL_NEEDS_ATTENTION};

@@ -107,11 +107,17 @@ static const sc_config_spec spec[] = {
     {NULL, NULL, NULL},
 };
 
-const sc_explainer_def sc_explainer_random = {"random", "control: softmax of fixed random scores", spec, 5.0, 0,
-                                              init_control, random_explain, sizeof(control_settings)};
+// The controls read nothing of the model but its unit mask (random), or what
+// the caller passes besides it (permuted: a base explanation; rationale: gold).
+const sc_explainer_def sc_explainer_random = {
+    .name = "random", .summary = "control: softmax of fixed random scores", .spec = spec, .default_beta = 5.0,
+    .flags = 0, .init = init_control, .explain = random_explain, .settings_size = sizeof(control_settings),
+    .needs = 0};
 const sc_explainer_def sc_explainer_permuted = {
-    "permuted", "control: another example's explanation (a fixed derangement of the batch)", spec, 5.0, 0,
-    init_control, permuted_explain, sizeof(control_settings)};
+    .name = "permuted", .summary = "control: another example's explanation (a fixed derangement of the batch)",
+    .spec = spec, .default_beta = 5.0, .flags = 0, .init = init_control, .explain = permuted_explain,
+    .settings_size = sizeof(control_settings), .needs = SC_EXPL_NEEDS_BASE};
 const sc_explainer_def sc_explainer_rationale = {
-    "rationale", "control: the task's ground-truth rationale, uniform over gold units", spec, 5.0, 0,
-    init_control, rationale_explain, sizeof(control_settings)};
+    .name = "rationale", .summary = "control: the task's ground-truth rationale, uniform over gold units",
+    .spec = spec, .default_beta = 5.0, .flags = 0, .init = init_control, .explain = rationale_explain,
+    .settings_size = sizeof(control_settings), .needs = SC_EXPL_NEEDS_RATIONALE};

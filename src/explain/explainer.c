@@ -30,6 +30,41 @@ static int n_registry(void) {
 
 const char *const sc_explain_norm_names[] = {"softmax", "sparsemax", "entmax15", "none", NULL};
 
+const char *sc_explainer_need_name(unsigned bit) {
+    switch (bit) {
+    case SC_EXPL_NEEDS_ATTENTION: return "attention logits of every layer";
+    case SC_EXPL_NEEDS_EMBED_GRAD: return "gradients w.r.t. the unit embeddings";
+    case SC_EXPL_NEEDS_FORWARDS: return "more forward passes on modified inputs";
+    case SC_EXPL_NEEDS_BASE: return "another explainer's explanation (--base)";
+    case SC_EXPL_NEEDS_RATIONALE: return "the task's ground-truth rationales";
+    default: return NULL;
+    }
+}
+
+const char *sc_explainer_nearest(const char *name) {
+    const char *best = NULL;
+    int best_d = 3;
+    for (int i = 0, n = n_registry(); i < n; i++) {
+        int d = sc_edit_distance(name, registry[i]->name);
+        if (d < best_d) best_d = d, best = registry[i]->name;
+    }
+    return best;
+}
+
+const char *sc_explainer_names(char *buf, size_t cap) {
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int i = 0, n = n_registry(); i < n; i++) {
+        int w = snprintf(buf + o, cap - o, "%s%s", i ? ", " : "", registry[i]->name);
+        if (w < 0 || (size_t)w >= cap - o) {
+            if (cap > 4) snprintf(buf + (o < cap - 4 ? o : cap - 4), 4, "...");
+            break;
+        }
+        o += (size_t)w;
+    }
+    return buf;
+}
+
 const sc_explainer_def *sc_explainer_find(const char *name) {
     for (int i = 0, n = n_registry(); name && i < n; i++)
         if (!strcmp(registry[i]->name, name)) return registry[i];
@@ -61,6 +96,9 @@ int sc_explainer_register(const sc_explainer_def *d, sc_err *err) {
     if (d->flags & ~(unsigned)(SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK))
         return sc_errf(err, "register explainer '%s': unknown flags 0x%x (SC_EXPL_LEARNABLE, SC_EXPL_STUDENT_OK)", nm,
                        d->flags & ~(unsigned)(SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK));
+    if (d->needs & ~SC_EXPL_NEEDS_ALL)
+        return sc_errf(err, "register explainer '%s': unknown needs bits 0x%x (SC_EXPL_NEEDS_*)", nm,
+                       d->needs & ~SC_EXPL_NEEDS_ALL);
     if (!(d->default_beta > 0) || !isfinite(d->default_beta))
         return sc_errf(err, "register explainer '%s': default_beta %g must be a positive number (beta=auto uses it)",
                        nm, d->default_beta);
@@ -78,8 +116,9 @@ int sc_explainer_create(sc_explainer *e, const char *name, const sc_config *cfg,
     memset(e, 0, sizeof *e);
     e->def = sc_explainer_find(name);
     if (!e->def) {
-        sc_errf(err, "unknown explainer '%s'", name);
-        return -1;
+        char names[1024];
+        return sc_errf(err, "unknown explainer '%s' (known: %s; `scaffold explainers` describes them)", name,
+                       sc_explainer_names(names, sizeof names));
     }
     if (cfg) e->cfg = *cfg;
     else sc_config_init(&e->cfg);

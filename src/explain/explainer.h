@@ -51,9 +51,29 @@ enum {
     SC_EXPL_STUDENT_OK = 1 << 1,
 };
 
+// What an explainer needs from the model and the run beyond the forward pass's
+// unit mask (sc_explainer_def.needs), so that `scaffold explainers` can say
+// which models and tasks it works with. Names: sc_explainer_need_name.
+enum {
+    // The pre-softmax attention logits of every layer (st->attn_logits): models
+    // with attention (m->info.n_layers > 0); init refuses the others.
+    SC_EXPL_NEEDS_ATTENTION = 1 << 0,
+    // Gradients of the explained logit w.r.t. the unit embeddings (a backward
+    // pass through the model; st->embeddings, kept on the tape for students).
+    SC_EXPL_NEEDS_EMBED_GRAD = 1 << 1,
+    // More forward passes of the model on modified inputs (units removed, or
+    // embeddings scaled).
+    SC_EXPL_NEEDS_FORWARDS = 1 << 2,
+    // Another explainer's explanation of the same batch (a->base).
+    SC_EXPL_NEEDS_BASE = 1 << 3,
+    // The task's ground-truth rationales (a->gold): tasks with `rationales`.
+    SC_EXPL_NEEDS_RATIONALE = 1 << 4,
+};
+#define SC_EXPL_NEEDS_ALL 0x1fu
+
 typedef struct sc_explainer_def {
     const char *name;
-    const char *summary;
+    const char *summary;  // one line: what the saliency is
     const sc_config_spec *spec;  // NULL-key terminated
     // SMaT's explanation-loss weight when the student config says beta=auto:
     // the reference's 5 for attention-like distributions (and the controls that
@@ -70,7 +90,12 @@ typedef struct sc_explainer_def {
     // e->settings that many zeroed bytes before init (NULL when 0), and
     // sc_explainer_free frees them. Only the explainer's file knows their type.
     size_t settings_size;
+    unsigned needs;  // SC_EXPL_NEEDS_*: what it reads besides the unit mask (0: nothing)
 } sc_explainer_def;
+
+// A short phrase for one SC_EXPL_NEEDS_* bit ("attention logits of every
+// layer"), NULL for anything else.
+const char *sc_explainer_need_name(unsigned bit);
 
 // Normalizers (explainer.c, explain/losses.h); NONE divides a nonnegative z by its sum.
 typedef enum sc_expl_norm { SC_NORM_SOFTMAX = 0, SC_NORM_SPARSEMAX, SC_NORM_ENTMAX15, SC_NORM_NONE } sc_expl_norm;
@@ -94,6 +119,13 @@ typedef struct sc_explainer {
 const sc_explainer_def *sc_explainer_find(const char *name);
 const sc_explainer_def *const *sc_explainer_list(int *n);
 
+// The registered names, ", "-separated, into buf (cut with "..." if it does
+// not fit): what messages about an unknown explainer list. Returns buf.
+const char *sc_explainer_names(char *buf, size_t cap);
+// The registered name a mistyped `name` most likely meant (edit distance at
+// most 2), or NULL.
+const char *sc_explainer_nearest(const char *name);
+
 // The registry's size (the built-ins included) and the longest name.
 #define SC_EXPLAINER_MAX 64
 #define SC_EXPLAINER_NAME_MAX 48
@@ -104,7 +136,7 @@ const sc_explainer_def *const *sc_explainer_list(int *n);
 // object). Refuses, with err naming why and nothing changed: a NULL definition,
 // spec or name; a name that is empty, longer than SC_EXPLAINER_NAME_MAX, not
 // made of [a-z0-9-], "none" or "auto" (reserved by the student configuration)
-// or already taken; a missing init or explain; unknown flag bits; a
+// or already taken; a missing init or explain; unknown flag or needs bits; a
 // default_beta that is not a positive number; a full table (SC_EXPLAINER_MAX).
 // Call it before creating explainers and before starting threads: the registry
 // is not locked. There is no unregistering.

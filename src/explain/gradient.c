@@ -121,11 +121,14 @@ static const sc_config_spec gxi_spec[] = {
 static const sc_config_spec empty_spec[] = {{NULL, NULL, NULL}};
 
 const sc_explainer_def sc_explainer_gradient_norm = {
-    "gradient-norm", "softmax of ||d logit / d embedding|| per unit", norm_spec, 0.2, SC_EXPL_STUDENT_OK,
-    init_grad, grad_norm_explain, sizeof(gradient_settings)};
+    .name = "gradient-norm", .summary = "softmax of ||d logit / d embedding|| per unit", .spec = norm_spec,
+    .default_beta = 0.2, .flags = SC_EXPL_STUDENT_OK, .init = init_grad, .explain = grad_norm_explain,
+    .settings_size = sizeof(gradient_settings), .needs = SC_EXPL_NEEDS_EMBED_GRAD};
 const sc_explainer_def sc_explainer_gradient_x_input = {
-    "gradient-x-input", "softmax of <d logit / d embedding, embedding> / T per unit", gxi_spec, 0.2,
-    SC_EXPL_STUDENT_OK, init_gxi, grad_x_input_explain, sizeof(gradient_settings)};
+    .name = "gradient-x-input", .summary = "softmax of <d logit / d embedding, embedding> / T per unit",
+    .spec = gxi_spec, .default_beta = 0.2, .flags = SC_EXPL_STUDENT_OK, .init = init_gxi,
+    .explain = grad_x_input_explain, .settings_size = sizeof(gradient_settings), .needs = SC_EXPL_NEEDS_EMBED_GRAD};
 const sc_explainer_def sc_explainer_attention_x_gradient = {
-    "attention-x-gradient", "static attention times gradient norm, renormalized", empty_spec, 0.2, 0,
-    init_attn_x_grad, attn_x_grad_explain, 0};
+    .name = "attention-x-gradient", .summary = "static attention times gradient norm, renormalized",
+    .spec = empty_spec, .default_beta = 0.2, .flags = 0, .init = init_attn_x_grad, .explain = attn_x_grad_explain,
+    .settings_size = 0, .needs = SC_EXPL_NEEDS_ATTENTION | SC_EXPL_NEEDS_EMBED_GRAD};

@@ -322,10 +322,14 @@ static const sc_config_spec lime_spec[] = {
 };
 
 const sc_explainer_def sc_explainer_integrated_gradients = {
-    "integrated-gradients", "integrated gradients from the zero embedding, softmax(raw / T)", ig_spec, 0.2, 0,
-    init_ig, ig_explain, sizeof(perturb_settings)};
+    .name = "integrated-gradients", .summary = "integrated gradients from the zero embedding, softmax(raw / T)",
+    .spec = ig_spec, .default_beta = 0.2, .flags = 0, .init = init_ig, .explain = ig_explain,
+    .settings_size = sizeof(perturb_settings), .needs = SC_EXPL_NEEDS_EMBED_GRAD | SC_EXPL_NEEDS_FORWARDS};
 const sc_explainer_def sc_explainer_occlusion = {
-    "occlusion", "leave one unit out: drop in the predicted class's probability", occlusion_spec, 0.2, 0,
-    init_occlusion, occlusion_explain, sizeof(perturb_settings)};
-const sc_explainer_def sc_explainer_lime = {"lime", "LIME: weighted least squares on sampled unit masks",
-                                            lime_spec, 0.2, 0, init_lime, lime_explain, sizeof(perturb_settings)};
+    .name = "occlusion", .summary = "leave one unit out: drop in the predicted class's probability",
+    .spec = occlusion_spec, .default_beta = 0.2, .flags = 0, .init = init_occlusion, .explain = occlusion_explain,
+    .settings_size = sizeof(perturb_settings), .needs = SC_EXPL_NEEDS_FORWARDS};
+const sc_explainer_def sc_explainer_lime = {
+    .name = "lime", .summary = "LIME: weighted least squares on sampled unit masks", .spec = lime_spec,
+    .default_beta = 0.2, .flags = 0, .init = init_lime, .explain = lime_explain,
+    .settings_size = sizeof(perturb_settings), .needs = SC_EXPL_NEEDS_FORWARDS};

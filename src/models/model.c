@@ -19,7 +19,7 @@ const sc_model_def *sc_model_find(const char *role, const char *name) {
     return NULL;
 }
 
-static const sc_config_spec common_spec[] = {
+const sc_config_spec sc_model_common_spec[] = {
     {"dtype", "f32", "f32 for training, f64 for gradient checks"},
     {NULL, NULL, NULL},
 };
@@ -27,7 +27,7 @@ static const sc_config_spec common_spec[] = {
 int sc_model_check_config(const sc_model_def *def, const sc_config *cfg, sc_err *err) {
     char what[96];
     snprintf(what, sizeof what, "%s '%s'", def->role, def->name);
-    const sc_config_spec *specs[2] = {common_spec, def->spec};
+    const sc_config_spec *specs[2] = {sc_model_common_spec, def->spec};
     return sc_config_check_known(cfg, specs, 2, what, err);
 }
 
@@ -48,7 +48,7 @@ int sc_model_create(sc_model *m, const sc_model_def *def, const sc_model_shape *
     if (cfg) m->cfg = *cfg;
     else sc_config_init(&m->cfg);
     if (sc_model_check_config(def, &m->cfg, err)) return -1;
-    if (sc_config_apply_defaults(&m->cfg, common_spec, what, err) ||
+    if (sc_config_apply_defaults(&m->cfg, sc_model_common_spec, what, err) ||
         sc_config_apply_defaults(&m->cfg, def->spec, what, err))
         return -1;
     static const char *const dtypes[] = {"f32", "f64", NULL};

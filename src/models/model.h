@@ -120,9 +120,12 @@ typedef struct sc_model_def {
 const sc_model_def *sc_model_find(const char *role, const char *name);
 const sc_model_def *const *sc_model_list(int *n);
 
+// The keys every architecture has besides its own spec (`dtype`).
+extern const sc_config_spec sc_model_common_spec[];
+
 // Every key of cfg must be one of the definition's hyperparameters (or the
-// common `dtype`); the error names the key, where it was set, and the known
-// keys. Values are not checked (the build reads them). `scaffold run` checks
+// common `dtype`); the error names the key, where it was set, the nearest known
+// key if it looks like a typo, and the known keys. Values are not checked (the build reads them). `scaffold run` checks
 // a manifest's --set keys with it before anything runs.
 int sc_model_check_config(const sc_model_def *def, const sc_config *cfg, sc_err *err);
 

@@ -31,6 +31,12 @@ static const char *const student_trainer_defaults[][2] = {
     {"schedule", "constant"}, {"warmup", "0"}, {"epochs", "40"},  {"patience", "8"},     {NULL, NULL},
 };
 
+const char *sc_student_trainer_default(const char *key) {
+    for (int i = 0; student_trainer_defaults[i][0]; i++)
+        if (!strcmp(student_trainer_defaults[i][0], key)) return student_trainer_defaults[i][1];
+    return NULL;
+}
+
 sc_student_run_cfg sc_student_run_defaults(void) { return (sc_student_run_cfg){.seed = 1, .log = stderr}; }
 
 void sc_student_outcome_free(sc_student_outcome *o) {
@@ -393,8 +399,11 @@ int sc_student_env_open(sc_student_env **env, const sc_student_run_cfg *c, sc_er
         return sc_errf(err, "student run: no teacher checkpoint given");
     if (!c->explainer && !c->explainer_ckpt)
         return sc_errf(err, "student run: no explainer given (an explainer name, or none)");
-    if (c->explainer && strcmp(c->explainer, "none") && !sc_explainer_find(c->explainer))
-        return sc_errf(err, "unknown explainer '%s' (see `scaffold explain --help`; or none)", c->explainer);
+    if (c->explainer && strcmp(c->explainer, "none") && !sc_explainer_find(c->explainer)) {
+        char names[1024];
+        return sc_errf(err, "unknown explainer '%s' (known: %s, or none; `scaffold explainers` describes each)",
+                       c->explainer, sc_explainer_names(names, sizeof names));
+    }
     if (c->explainer_ckpt && c->learn)
         return sc_errf(err, "--explainer-ckpt gives a frozen explainer: it is not meta-learned again (drop "
                        "--learn-explainer)");

@@ -122,4 +122,9 @@ void sc_student_outcome_print(FILE *f, const sc_student_outcome *o);
 // Frees the arrays; a no-op on a zeroed or already freed outcome.
 void sc_student_outcome_free(sc_student_outcome *o);
 
+// The student run's own default of a trainer key (it replaces the trainer's:
+// AdamW, lr 1e-3, 40 epochs, ...), or NULL where the trainer's default stands.
+// batch_size is 32 for text students and 16 otherwise.
+const char *sc_student_trainer_default(const char *key);
+
 #endif

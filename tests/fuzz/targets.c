@@ -22,6 +22,7 @@ const sc_fuzz_target sc_fuzz_targets[] = {
     {"set", sc_fuzz_set, "config YAML + --set k=v lines -> run config, trainer options, model build"},
     {"corpus_yaml", sc_fuzz_corpus_yaml, "corpus YAML -> sc_corpus_spec_parse (+ each source's cache folder)"},
     {"corpus_dict", sc_fuzz_corpus_dict, "GCIDE index + dictionary and WordNet data lines -> corpus texts"},
+    {"init_task", sc_fuzz_init_task, "init-task detection -> task.yaml that parses, read back with the same counts"},
     {NULL, NULL, NULL},
 };
 

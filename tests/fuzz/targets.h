@@ -32,7 +32,7 @@ extern const sc_fuzz_target sc_fuzz_targets[];
 
 sc_fuzz_entry sc_fuzz_task_yaml, sc_fuzz_manifest, sc_fuzz_checkpoint, sc_fuzz_results, sc_fuzz_read_lines,
     sc_fuzz_read_table, sc_fuzz_read_jsonl, sc_fuzz_read_image, sc_fuzz_archive, sc_fuzz_tokenizer, sc_fuzz_set,
-    sc_fuzz_corpus_yaml, sc_fuzz_corpus_dict;
+    sc_fuzz_corpus_yaml, sc_fuzz_corpus_dict, sc_fuzz_init_task;
 
 // ---- helpers shared by the targets (targets.c) ----
 

@@ -28,8 +28,15 @@ int sc_fuzz_task_yaml(const uint8_t *data, size_t size) {
     SC_FUZZ_ASSERT(t->name && t->n_rules >= 1 && t->n_rules <= 255, "task without a name or partitions");
     SC_FUZZ_ASSERT(t->label_kind == SC_REGRESSION || t->n_classes >= 2, "classification with %zu classes", t->n_classes);
     for (size_t i = 0; i < t->n_classes; i++) SC_FUZZ_ASSERT(t->classes[i], "class %zu is NULL", i);
-    if (t->format == SC_FMT_LINES)
+    if (t->format == SC_FMT_LINES && !t->n_read_files)  // else read.files: each file's class is a per-file column
         for (size_t i = 0; i < t->n_classes; i++) SC_FUZZ_ASSERT(t->class_files[i], "class %zu has no file", i);
+    // Every file the readers will open is one of source.files (so it is checksummed).
+    for (size_t i = 0; i < t->n_read_files; i++) {
+        int declared = 0;
+        for (size_t k = 0; k < t->n_files && !declared; k++)
+            declared = !strcmp(t->files[k].name, t->read_files[i].name);
+        SC_FUZZ_ASSERT(declared, "read file %s is not in source.files", t->read_files[i].name);
+    }
     // What `scaffold tasks list` and the loaders compute from the task next (names only, no file access).
     char dir[4096];
     if (t->source == SC_SRC_LOCAL) sc_fuzz_check(sc_task_source_dir(t, dir, sizeof dir, &err), &err, "source dir");

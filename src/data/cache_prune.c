@@ -1,0 +1,135 @@
+// Pruning a task's cache folder: the files (and stamps) task.yaml no longer lists.
+//
+// When a task.yaml renames or drops a data file, its old copy would otherwise
+// stay in the cache forever, unverified and unused. Safety first, since this
+// deletes files: only entries directly inside <cache>/<task>/ are considered,
+// through a descriptor of that folder opened without following a symbolic link
+// (a task folder that is itself a link, e.g. to the source data, is never
+// pruned); entries are removed with unlinkat, which removes a symbolic link
+// itself and never what it points to; folders are left alone; and a temporary
+// file of a fetch still running (<name>.tmp.<pid> of a live process, written by
+// sc_atomic_write) is left alone. Failing to remove a file is reported, not
+// fatal: a stale file costs disk space, never correctness (readers only open
+// files task.yaml lists).
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "data/cache.h"
+#include "data/grow.h"
+#include "data/rawfile.h"
+
+static int listed(const sc_task *t, const char *name, size_t n) {
+    for (size_t i = 0; i < t->n_files; i++)
+        if (strlen(t->files[i].name) == n && !memcmp(t->files[i].name, name, n)) return 1;
+    return 0;
+}
+
+// "<name>.tmp.<pid>" whose process is still running: an atomic write under way.
+static int in_flight(const char *name) {
+    const char *p = NULL;
+    for (const char *q = strstr(name, ".tmp."); q; q = strstr(q + 1, ".tmp.")) p = q;
+    if (!p || !p[5]) return 0;
+    char *e;
+    long pid = strtol(p + 5, &e, 10);
+    if (*e || pid <= 0) return 0;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+// Drops the stamp lines of files the task no longer lists. The stamp format is
+// cache_stamp.c's: a '#' header, then "<sha256> <size> <mtime> <ctime> <name>".
+static void prune_stamps(const sc_task *t, int dfd, const char *dir, FILE *log) {
+    struct stat st;
+    if (fstatat(dfd, SC_CACHE_STAMPS, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode)) return;
+    char path[4200], *buf, *out;
+    size_t len, n = 0;
+    snprintf(path, sizeof path, "%s/%s", dir, SC_CACHE_STAMPS);
+    if (sc_read_file_as(path, "raw", &buf, &len, NULL)) return;
+    if (!(out = malloc(len + 1))) { free(buf); return; }
+    int dropped = 0;
+    for (char *p = buf, *end = buf + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        const char *name = p;
+        for (int spaces = 0; spaces < 4 && name; spaces++) {
+            name = memchr(name, ' ', (size_t)(p + l - name));
+            if (name) name++;
+        }
+        size_t nlen = name ? (size_t)(p + l - name) - (nl != NULL) : 0;
+        if (p[0] != '#' && name && nlen && !listed(t, name, nlen)) {
+            if (log) fprintf(log, "  removed the stamp of %.*s (no longer in task.yaml)\n", (int)nlen, name);
+            dropped++;
+        } else {
+            memcpy(out + n, p, l);
+            n += l;
+        }
+        p += l;
+    }
+    sc_err err;
+    if (dropped && sc_atomic_write(path, out, n, &err) && log)
+        fprintf(log, "  could not rewrite the stamps (%s); they are rewritten on the next verification\n", err.msg);
+    free(out);
+    free(buf);
+}
+
+// The names in the folder that task.yaml does not list (sorted; NULL-terminated).
+static char **stale_names(const sc_task *t, DIR *d, size_t *n) {
+    char **v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *s = e->d_name;
+        if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, SC_CACHE_STAMPS) || listed(t, s, strlen(s))) continue;
+        if (sc_grow((void **)&v, &cap, *n + 2, sizeof *v, 8) || !(v[*n] = strdup(s))) break;
+        v[++*n] = NULL;
+    }
+    return v;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int sc_task_prune_cache(const sc_task *t, FILE *log) {
+    // A name that is not a plain folder name is not a task's own folder (corpus
+    // sources share folders between corpora: never pruned).
+    if (!t->name[0] || strchr(t->name, '/') || !strcmp(t->name, ".") || !strcmp(t->name, "..")) return 0;
+    char dir[4096];
+    if (sc_cache_task_dir(t, dir, sizeof dir, NULL)) return 0;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {  // ELOOP or ENOTDIR for a link, depending on the kernel: ask lstat
+        struct stat st;
+        if (!lstat(dir, &st) && S_ISLNK(st.st_mode) && log) fprintf(log, "  %s is a symbolic link: not pruned\n", dir);
+        return 0;
+    }
+    DIR *d = fdopendir(dfd);
+    if (!d) { close(dfd); return 0; }
+    size_t n;
+    char **stale = stale_names(t, d, &n);
+    if (n) qsort(stale, n, sizeof *stale, cmp_str);
+    int removed = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        const char *s = stale[i];
+        if (fstatat(dfd, s, &st, AT_SYMLINK_NOFOLLOW) || in_flight(s)) continue;
+        if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+            if (log)
+                fprintf(log, "  left %s in place: not in task.yaml, but not a file (prune removes files only)\n", s);
+        } else if (unlinkat(dfd, s, 0)) {
+            if (log) fprintf(log, "  could not remove %s/%s: %s (left in place)\n", dir, s, strerror(errno));
+        } else {
+            removed++;
+            if (log) fprintf(log, "  removed %s (no longer in task.yaml%s)\n", s,
+                             S_ISLNK(st.st_mode) ? "; a symbolic link: what it points to is untouched" : "");
+        }
+    }
+    prune_stamps(t, dfd, dir, log);
+    for (size_t i = 0; i < n; i++) free(stale[i]);
+    free(stale);
+    closedir(d);
+    return removed;
+}

@@ -7,7 +7,7 @@
 //                                     #   relative paths resolve against the manifest's folder)
 //   teacher:                          # one teacher per task, trained first ...
 //     seed: 1                         #   (default 1)
-//     arch: transformer               #   (optional: else teachers/configs/<task>.yaml says)
+//     arch: transformer               #   (optional: else teachers/configs/<task>.yaml says, else the modality's default: transformer, vit, mlp)
 //     set: {epochs: 12}               #   train-teacher --set overrides (optional)
 //     ckpt: {fashion-mnist: /path}    #   ... unless a checkpoint directory is given (keyed by the
 //                                     #   entry of `tasks` or the task's name; relative to the cwd)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exp/manifest.h"
 #include "io/result_read.h"
 #include "smat/student_run.h"
 #include "smat/teacher_run.h"
@@ -89,7 +90,27 @@ static void test_defaults_from_modality(void **state) {
     sc_student_outcome_free(&o);
 }
 
+// A manifest over the task needs no teacher.arch: validation resolves the
+// default architecture as train-teacher does.
+static void test_manifest_without_teacher_arch(void **state) {
+    (void)state;
+    char path[400], text[800];
+    snprintf(path, sizeof path, "%s/../m.yaml", task_dir);
+    snprintf(text, sizeof text, "name: m\ntasks: [%s]\nexplainers: [none, attention]\nn: [40]\nseeds: [1]\n", task_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    sc_manifest m;
+    sc_err e;
+    if (sc_manifest_load(&m, path, NULL, &e)) fail_msg("%s", e.msg);
+    assert_int_equal(m.n_runs, 3);
+    for (int i = 0; i < m.runs[0].argc; i++) assert_string_not_equal(m.runs[0].argv[i], "--teacher");
+    sc_manifest_free(&m);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_defaults_from_modality)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_defaults_from_modality),
+                                       cmocka_unit_test(test_manifest_without_teacher_arch)};
     return cmocka_run_group_tests_name("new task defaults", tests, setup, teardown);
 }

@@ -6,7 +6,8 @@
 #      for x86-64-v3, which valgrind can decode, so one build serves passes 3-5);
 #   3. every tests/test_*.c executable, two at a time; tests that need a built-in task's data
 #      fetch it themselves (an empty cache is fine);
-#   4. CLI smoke checks on the installed binary;
+#   4. CLI smoke checks on the installed binary, and the newcomer walkthrough of
+#      tasks/README.md run verbatim (tests/newcomer/walkthrough.py);
 #   5. memcheck: the test executables again under valgrind, two at a time
 #      (SCAFFOLD_TEST_QUICK=1 shrinks slow cases; BLIS without its FMA kernels,
 #      which valgrind emulates slowly): any memory error or leak fails;
@@ -151,6 +152,16 @@ smoke 2 "unknown flag exits 2" --no-such-flag
 smoke 0 "scaffold bench engine --quick runs" bench engine --quick
 smoke 0 "scaffold bench train --quick runs" bench train --quick
 smoke 0 "scaffold bench meta --quick runs" bench meta --quick
+# The newcomer walkthrough of tasks/README.md, its commands run verbatim on this
+# binary in a temp folder with its own HOME and data cache, ending in a result
+# whose `none` students left chance (tests/newcomer/walkthrough.py; ~1 minute).
+walk_t0=$(date +%s)
+if python3 tests/newcomer/walkthrough.py zig-out/bin/scaffold >"$logdir/walkthrough.log" 2>&1; then
+  ok 1; echo "ok   newcomer walkthrough of tasks/README.md ($(( $(date +%s) - walk_t0 )) s)"
+else
+  bad 1 "smoke: newcomer walkthrough (tasks/README.md)"
+  echo "FAIL newcomer walkthrough of tasks/README.md"; tail -60 "$logdir/walkthrough.log"
+fi
 
 # valgrind emulates fused multiply-add in software, exactly and ~100x slower
 # than the rest of the guest code (VEX's h_generic_calc_MAddF32): BLIS's

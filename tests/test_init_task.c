@@ -1,7 +1,9 @@
 // `scaffold init-task`: a starter task.yaml detected from realistic data files
 // (TSV with CRLF and stray quotes, quoted CSV, Latin-1, JSON lines, no header,
-// one file per class) must load, fetch and pass `scaffold tasks check` as
-// written; it never overwrites a task.yaml; bad input is an error naming the
+// one file per class, several tables or JSON-lines files read together with
+// their source as a per-file column) must load, fetch and pass `scaffold tasks
+// check` as written; files that cannot make one task are refused naming the
+// file that differs and how; it never overwrites a task.yaml; bad input is an error naming the
 // file. Also the newcomer's lookup errors (they name SCAFFOLD_HOME and the folder
 // searched) and cache hints that print the argument that finds the task.
 // Everything happens in a temp folder with a private data cache.
@@ -507,6 +509,273 @@ static void test_detect_prefers_no_merge(void **state) {
     sc_init_guess_free(&g);
 }
 
+// `scaffold init-task NAME --from F1 --from F2 ...` (n files): exit code, output in out / errbuf.
+static int init_cmd_n(const char *name, const char *const *files, size_t n, const char *dir) {
+    char *argv[40];
+    int k = 0;
+    argv[k++] = "init-task";
+    argv[k++] = (char *)name;
+    for (size_t i = 0; i < n && k < 36; i++) argv[k++] = "--from", argv[k++] = (char *)files[i];
+    if (dir) argv[k++] = "--out", argv[k++] = (char *)dir;
+    argv[k] = NULL;
+    return sc_test_capture(sc_cmd_init_task, k, argv, out, sizeof out, errbuf, sizeof errbuf);
+}
+
+// A review table: a header, then `rows` records alternating neg/pos; text_fmt
+// takes the row number (%d) once; eol "\n" or "\r\n".
+static size_t review_table(char *buf, size_t cap, const char *header, int rows, const char *text_fmt,
+                           const char *eol) {
+    size_t n = (size_t)snprintf(buf, cap, "%s%s", header, eol);
+    for (int i = 0; i < rows && n < cap; i++) {
+        n += (size_t)snprintf(buf + n, cap - n, text_fmt, i);
+        n += (size_t)snprintf(buf + n, cap - n, "\t%s%s", i % 2 ? "pos" : "neg", eol);
+    }
+    return n;
+}
+
+// s with the first occurrence of `old` replaced by `new` (malloc'd; s is freed).
+static char *replace(char *s, const char *old, const char *new) {
+    char *at = strstr(s, old);
+    if (!at) fail_msg("'%s' is not in the text", old);
+    size_t a = (size_t)(at - s), lo = strlen(old), ln = strlen(new), n = strlen(s);
+    char *r = malloc(n - lo + ln + 1);
+    assert_non_null(r);
+    memcpy(r, s, a);
+    memcpy(r + a, new, ln);
+    memcpy(r + a + ln, at + lo, n - a - lo + 1);
+    free(s);
+    return r;
+}
+
+// Several tables of one format from three sources: one Latin-1, one with CRLF
+// and a stray leading quote. One task reads them all (read.files), each file's
+// stem as the per-file column `source`; Latin-1 is right for the task because
+// the other files are plain ASCII; the quoting that reads every file is chosen.
+static void test_several_tables(void **state) {
+    (void)state;
+    char a[4096], b[4096], c[4096], paths[3][600];
+    size_t na = review_table(a, sizeof a, "sentence\tlabel", 20, "the 5\" kettle %d was fine", "\n");
+    size_t nb = review_table(b, sizeof b, "sentence\tlabel", 20, "le caf\xe9 num\xe9ro %d", "\n");
+    size_t nc = review_table(c, sizeof c, "sentence\tlabel", 20, "the film %d , sadly", "\r\n");
+    memcpy(strstr(c, "the film 7"), "\"he film 7", 10);  // a stray quote opens the field: quoting would merge lines
+    snprintf(paths[0], sizeof paths[0], "%s", put_file("raw-multi", "a-shop.tsv", a, na));
+    snprintf(paths[1], sizeof paths[1], "%s", put_file("raw-multi", "b-forum.tsv", b, nb));
+    snprintf(paths[2], sizeof paths[2], "%s", put_file("raw-multi", "c-films.tsv", c, nc));
+    const char *const files[] = {paths[0], paths[1], paths[2]};
+    char parent[400], dir[500], yaml[600];
+    snprintf(parent, sizeof parent, "%s/tasks-out", tmp);
+    if (init_cmd_n("multi", files, 3, parent)) fail_msg("init-task failed: %s", errbuf);
+    snprintf(dir, sizeof dir, "%s/multi", parent);
+    snprintf(yaml, sizeof yaml, "%s/task.yaml", dir);
+    const char *const want[] = {"format: tsv", "every record of every file has 2 tab-separated fields (63 records)",
+                                "    - {name: a-shop.tsv, source: a-shop}", "    - {name: b-forum.tsv, source: b-forum}",
+                                "    - {name: c-films.tsv, source: c-films}", "encoding: latin-1",
+                                "b-forum.tsv line 2 is not valid UTF-8",
+                                "the encoding is one for the task: a-shop.tsv, c-films.tsv are plain ASCII",
+                                "quote: none", "with quoting on: c-films.tsv line 9: unterminated quoted field",
+                                "# line ends: c-films.tsv: 21 of 21 lines end in \\r\\n", "header: true",
+                                "text_column: sentence", "label_column: label", "  # partition_column: source",
+                                "    # a-shop: {test: 1.0}", "description: \"3 tsv files: 60 examples, 2 classes",
+                                NULL};
+    free(sc_test_file_with(yaml, want));
+    assert_non_null(strstr(out, "b-forum.tsv: 20 examples, source b-forum, not UTF-8"));
+    assert_non_null(strstr(out, "c-films.tsv: 20 examples, source c-films, CRLF"));
+    assert_non_null(strstr(out, "60 examples, 2 classes: neg 30, pos 30"));
+    sc_task *t;
+    sc_dataset d;
+    expect_loads(dir, 60, (const char *const[]){"neg", "pos", NULL}, (const size_t[]){30, 30}, &t, &d);
+    assert_true(has_text(&d, "le caf\xc3\xa9 num\xc3\xa9ro 3"));  // Latin-1 decoded
+    assert_true(has_text(&d, "the 5\" kettle 4 was fine"));     // UTF-8 (ASCII) unchanged
+    assert_true(has_text(&d, "\"he film 7 , sadly"));
+    assert_int_equal(t->n_read_files, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(t->read_files[i].n_cols, 1);
+        assert_string_equal(t->read_files[i].cols[0].name, "source");
+    }
+    assert_string_equal(t->read_files[1].cols[0].value, "b-forum");
+    done(t, &d);
+    // The edit the comments propose: split by source, testing on a-shop alone.
+    size_t n;
+    char *text = sc_test_slurp(yaml, &n);
+    text = replace(text, "  # partition_column: source", "  partition_column: source");
+    text = replace(text, "    all: {teacher-train: 0.5, teacher-valid: 0.1, student-pool: 0.2, student-valid: 0.1, "
+                         "test: 0.1}\n", "");
+    for (int i = 0; i < 3; i++) {
+        static const char *const src[] = {"a-shop", "b-forum", "c-films"};
+        char from[40], to[40];
+        snprintf(from, sizeof from, "    # %s: ", src[i]);
+        snprintf(to, sizeof to, "    %s: ", src[i]);
+        text = replace(text, from, to);
+    }
+    tu_write_str(dir, "task.yaml", text);
+    free(text);
+    sc_err err;
+    if (sc_task_open(dir, &t, &err)) fail_msg("%s", err.msg);
+    if (sc_dataset_load(t, &d, &err)) fail_msg("load: %s", err.msg);
+    assert_int_equal(d.counts[SC_SPLIT_TEST], 20);
+    int shop = sc_dataset_partition(t, "a-shop");
+    for (size_t i = 0; i < d.n; i++) assert_int_equal(d.split[i] == SC_SPLIT_TEST, d.partition[i] == shop);
+    done(t, &d);
+    assert_int_equal(tasks_cmd("check", dir), 0);
+}
+
+// Files that cannot make one task: each error names the first file that differs
+// from the first one and how; nothing is written.
+static void test_several_tables_disagree(void **state) {
+    (void)state;
+    char parent[400], data[4096], p[8][600];
+    snprintf(parent, sizeof parent, "%s/disagree-out", tmp);
+    size_t n = review_table(data, sizeof data, "text\tlabel", 12, "some text %d", "\n");
+    snprintf(p[0], sizeof p[0], "%s", put_file("raw-dis", "base.tsv", data, n));
+    // another folder
+    snprintf(p[1], sizeof p[1], "%s", put_file("raw-dis-other", "far.tsv", data, n));
+    const char *const two_dirs[] = {p[0], p[1]};
+    assert_int_equal(init_cmd_n("x", two_dirs, 2, parent), 1);
+    char want[1400];
+    snprintf(want, sizeof want, "%s is in the folder ", p[1]);
+    if (!strstr(errbuf, want) || !strstr(errbuf, "raw-dis-other, but ") || !strstr(errbuf, "raw-dis: a task reads"))
+        fail_msg("unexpected error: %s", errbuf);
+    struct { const char *name, *data, *expect; } bad[] = {
+        {"comma.csv", "text,label\na b,neg\nc d,pos\ne f,neg\ng h,pos\n",
+         "comma.csv is a csv table (2 fields per record), but base.tsv is a tsv table (2 fields per record)"},
+        {"wide.tsv", "text\tlabel\tid\na\tneg\t1\nb\tpos\t2\nc\tneg\t3\n",
+         "wide.tsv: 3 fields per record, but base.tsv has 2: the files of one task must have the same columns"},
+        {"renamed.tsv", "review\tlabel\nsome text 1\tneg\nsome text 2\tpos\nsome text 3\tneg\nsome text 4\tpos\n",
+         "renamed.tsv line 1: column 0 of the header is 'review', but in base.tsv it is 'text'"},
+        {"nohead.tsv", "some text 1\tneg\nsome text 2\tpos\nsome text 3\tneg\nsome text 4\tpos\n",
+         "nohead.tsv: no header (its first record's values occur again below: it is data), but base.tsv has one"},
+        {"plain.txt", "one line\nanother line\n", "plain.txt is plain lines (not a table: as tsv: every record is "
+                                                  "one field"},
+        {"utf8.tsv", "text\tlabel\ncaf\xc3\xa9 1\tneg\nb\tpos\nc\tneg\n", NULL},  // fine alone: see below
+        {"same.tsv", NULL, "base.tsv: given twice (--from)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *f = bad[i].data ? put_file("raw-dis", bad[i].name, bad[i].data, strlen(bad[i].data)) : p[0];
+        snprintf(p[2], sizeof p[2], "%s", f);
+        const char *const pair[] = {p[0], p[2]};
+        int rc = init_cmd_n("x", pair, 2, parent);
+        if (!bad[i].expect) {
+            if (rc) fail_msg("%s: %s", bad[i].name, errbuf);
+            char yaml[600];
+            snprintf(yaml, sizeof yaml, "%s/x", parent);
+            tu_rmtree(yaml);
+            continue;
+        }
+        assert_int_equal(rc, 1);
+        if (!strstr(errbuf, bad[i].expect)) fail_msg("%s: \"%s\" lacks \"%s\"", bad[i].name, errbuf, bad[i].expect);
+    }
+    // A Latin-1 file next to a UTF-8 file with non-ASCII characters: no one encoding reads both.
+    n = review_table(data, sizeof data, "text\tlabel", 12, "le caf\xe9 %d", "\n");
+    snprintf(p[3], sizeof p[3], "%s", put_file("raw-dis", "latin.tsv", data, n));
+    snprintf(p[4], sizeof p[4], "%s/raw-dis/utf8.tsv", tmp);  // written above
+    const char *const enc[] = {p[3], p[4]};
+    assert_int_equal(init_cmd_n("x", enc, 2, parent), 1);
+    const char *const enc_want[] = {"latin.tsv line 2 is not valid UTF-8", "but utf8.tsv is UTF-8 with non-ASCII "
+                                    "characters (line 2)", "read.encoding is one for the whole task",
+                                    "iconv -f latin1 -t utf-8 latin.tsv > latin-utf8.tsv", NULL};
+    for (int i = 0; enc_want[i]; i++)
+        if (!strstr(errbuf, enc_want[i])) fail_msg("\"%s\" lacks \"%s\"", errbuf, enc_want[i]);
+    // One file needs quoting (a quoted field holds a tab), the other quote: none (a stray quote).
+    const char *quoted = "text\tlabel\n\"a\tb\"\tneg\nc d\tpos\ne f\tneg\n";
+    const char *stray = "text\tlabel\n\"so bad\tneg\nc d\tpos\ne f\tneg\n";
+    snprintf(p[5], sizeof p[5], "%s", put_file("raw-dis", "quoted.tsv", quoted, strlen(quoted)));
+    snprintf(p[6], sizeof p[6], "%s", put_file("raw-dis", "stray.tsv", stray, strlen(stray)));
+    const char *const quotes[] = {p[5], p[6]};
+    assert_int_equal(init_cmd_n("x", quotes, 2, parent), 1);
+    const char *const q_want[] = {"no one quoting reads every file (read.quote and read.multiline are one for the "
+                                  "task): with quote '\"': stray.tsv line 2", "with quote: none: quoted.tsv line 2: "
+                                  "3 fields", "with multiline: true: stray.tsv line 2", NULL};
+    for (int i = 0; q_want[i]; i++)
+        if (!strstr(errbuf, q_want[i])) fail_msg("\"%s\" lacks \"%s\"", errbuf, q_want[i]);
+    assert_int_equal(tu_count(parent), 0);  // nothing was written for any of them
+}
+
+// Several JSON-lines files: the same keys in any order; a key named `source`
+// in the data moves the per-file column to source_file; a Latin-1 file is refused.
+static void test_several_jsonl(void **state) {
+    (void)state;
+    char a[4096] = "", b[4096] = "", pa[600], pb[600], parent[400];
+    for (int i = 0; i < 12; i++) {
+        snprintf(a + strlen(a), sizeof a - strlen(a), "{\"q\": \"what is item %d ?\", \"topic\": \"%s\"}\n", i,
+                 i % 2 ? "art" : "sport");
+        snprintf(b + strlen(b), sizeof b - strlen(b), "{\"topic\": \"%s\", \"q\": \"who made thing %d ?\"%s}\n",
+                 i % 3 ? "art" : "sport", i, i == 5 ? ", \"source\": \"web\"" : "");
+    }
+    snprintf(pa, sizeof pa, "%s", put_file("raw-jls", "quiz.jsonl", a, strlen(a)));
+    snprintf(pb, sizeof pb, "%s", put_file("raw-jls", "trivia.jsonl", b, strlen(b)));
+    snprintf(parent, sizeof parent, "%s/tasks-out", tmp);
+    const char *const files[] = {pa, pb};
+    assert_int_equal(init_cmd_n("jls", files, 2, parent), 0);
+    char dir[500], yaml[600];
+    snprintf(dir, sizeof dir, "%s/jls", parent);
+    snprintf(yaml, sizeof yaml, "%s/task.yaml", dir);
+    const char *const want[] = {"format: jsonl", "    - {name: quiz.jsonl, source_file: quiz}",
+                                "    - {name: trivia.jsonl, source_file: trivia}", "text_field: q",
+                                "label_field: topic", "# partition_column: source_file", NULL};
+    free(sc_test_file_with(yaml, want));
+    sc_task *t;
+    sc_dataset d;
+    expect_loads(dir, 24, (const char *const[]){"art", "sport", NULL}, (const size_t[]){14, 10}, &t, &d);
+    assert_true(has_text(&d, "who made thing 5 ?"));
+    done(t, &d);
+    // Keys that differ: named, with the file.
+    const char *c = "{\"q\": \"x 1\", \"label\": \"art\"}\n{\"q\": \"x 2\", \"label\": \"sport\"}\n";
+    const char *const bad[] = {pa, put_file("raw-jls", "other.jsonl", c, strlen(c))};
+    assert_int_equal(init_cmd_n("jbad", bad, 2, parent), 1);
+    if (!strstr(errbuf, "other.jsonl: its first object has no key 'topic', which is in the first object of "
+                        "quiz.jsonl: the files must have the same keys"))
+        fail_msg("unexpected error: %s", errbuf);
+    // JSON is UTF-8: a Latin-1 file among ASCII ones is refused, naming it.
+    const char *l1 = "{\"q\": \"caf\xe9 1\", \"topic\": \"art\"}\n{\"q\": \"b\", \"topic\": \"sport\"}\n";
+    const char *const latin[] = {pa, put_file("raw-jls", "latin.jsonl", l1, strlen(l1))};
+    assert_int_equal(init_cmd_n("jl1", latin, 2, parent), 1);
+    if (!strstr(errbuf, "latin.jsonl line 1: not valid UTF-8, but JSON lines must be UTF-8"))
+        fail_msg("unexpected error: %s", errbuf);
+    assert_false(tu_exists(parent, "jbad"));
+    assert_false(tu_exists(parent, "jl1"));
+}
+
+// Detection on buffers: the per-file source names (stems, or whole names when
+// two stems are equal), and the encoding rule for files of lines too.
+static void test_detect_several(void **state) {
+    (void)state;
+    char t1[2048], t2[2048];
+    size_t n1 = review_table(t1, sizeof t1, "text\tlabel", 12, "plain text %d", "\n");
+    size_t n2 = review_table(t2, sizeof t2, "text\tlabel", 12, "more text %d", "\n");
+    sc_init_file f[2] = {{"r.tsv", t1, n1, "x"}, {"r.tsv.gz", t2, n2, "y"}};
+    sc_init_guess g;
+    sc_err err;
+    if (sc_init_detect(f, 2, &g, &err)) fail_msg("%s", err.msg);
+    assert_string_equal(g.source_col, "source");
+    assert_string_equal(g.file_source[0], "r.tsv");  // stems "r" and "r": the whole names tell them apart
+    assert_string_equal(g.file_source[1], "r.tsv.gz");
+    assert_int_equal(g.examples, 24);
+    assert_int_equal(g.file_examples[1], 12);
+    assert_int_equal(g.encoding, SC_ENC_UTF8);
+    sc_init_guess_free(&g);
+    f[1].name = "web.2024.tsv.bz2";
+    if (sc_init_detect(f, 2, &g, &err)) fail_msg("%s", err.msg);
+    assert_string_equal(g.file_source[0], "r");
+    assert_string_equal(g.file_source[1], "web.2024");
+    sc_init_guess_free(&g);
+    // Files of lines, one per class: Latin-1 next to ASCII is fine, next to UTF-8 with accents not.
+    const char *neg = "tr\xe8s mauvais\nnul\nbof\nhorrible\nrat\xe9\nennuyeux\n";
+    const char *pos_ascii = "super\ngenial\nbien\nparfait\nbravo\ntop\n";
+    const char *pos_utf8 = "tr\xc3\xa8s bien\ngenial\nbien\nparfait\nbravo\ntop\n";
+    sc_init_file l[2] = {{"avis.neg", neg, strlen(neg), "x"}, {"avis.pos", pos_ascii, strlen(pos_ascii), "y"}};
+    if (sc_init_detect(l, 2, &g, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(g.format, SC_FMT_LINES);
+    assert_int_equal(g.encoding, SC_ENC_LATIN1);
+    assert_null(g.source_col);
+    sc_init_guess_free(&g);
+    l[1].data = pos_utf8;
+    l[1].len = strlen(pos_utf8);
+    assert_int_equal(sc_init_detect(l, 2, &g, &err), -1);
+    if (!strstr(err.msg, "avis.neg line 1 is not valid UTF-8") || !strstr(err.msg, "but avis.pos is UTF-8"))
+        fail_msg("unexpected error: %s", err.msg);
+    sc_init_guess_free(&g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tsv_crlf_stray_quotes),
@@ -522,6 +791,10 @@ int main(void) {
         cmocka_unit_test(test_lookup_errors_name_home),
         cmocka_unit_test(test_fetch_hint_names_path),
         cmocka_unit_test(test_detect_prefers_no_merge),
+        cmocka_unit_test(test_several_tables),
+        cmocka_unit_test(test_several_tables_disagree),
+        cmocka_unit_test(test_several_jsonl),
+        cmocka_unit_test(test_detect_several),
     };
     return cmocka_run_group_tests_name("init-task", tests, setup, teardown);
 }

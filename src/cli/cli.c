@@ -12,10 +12,11 @@ static const sc_command commands[] = {
      "scaffold selfcheck", sc_cmd_selfcheck},
     {"tasks", "list, validate and fetch tasks (data sets with splits)",
      "scaffold tasks list | check NAME | fetch NAME [--from PATH]", sc_cmd_tasks},
-    {"init-task", "write a starter task.yaml detected from a data file (tsv, csv, jsonl; lines: one file per class)",
+    {"init-task", "write a starter task.yaml detected from data files (tsv, csv, jsonl; lines: one file per class)",
      "scaffold init-task NAME --from FILE [--from FILE ...] [--out DIR]\n"
      "  (writes DIR/NAME/task.yaml, never over an existing one; DIR: ./tasks if it exists, else .;\n"
-     "   several --from files: one file of lines per class)", sc_cmd_init_task},
+     "   several --from files: tables or jsonl read together (read.files, a `source` column per file),\n"
+     "   or files of lines, one per class)", sc_cmd_init_task},
     {"corpus", "list and check pretraining corpora (unlabeled text declared in tasks/corpora/NAME.yaml)",
      "scaffold corpus list | check NAME|FILE [--show N]\n"
      "  (check fetches and filters the corpus; --show prints N of its texts, evenly spaced)", sc_cmd_corpus},

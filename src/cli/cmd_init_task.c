@@ -1,5 +1,7 @@
 // `scaffold init-task NAME --from FILE [--from FILE ...] [--out DIR]`: a starter
-// task.yaml detected from a data file (data/task_init.h), for the user to check.
+// task.yaml detected from data files (data/task_init.h), for the user to check:
+// one table, several tables of one format (read.files), or one file of lines
+// per class.
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +20,10 @@ static void print_summary(const sc_init_guess *g, const char *path) {
                g->ncols, !g->quote ? ", quote: none" : "", g->multiline ? ", multiline" : "");
     printf(", encoding %s%s\n", g->encoding == SC_ENC_LATIN1 ? "latin-1" : "utf-8",
            g->crlf ? ", CRLF line ends" : "");
+    for (size_t i = 0; g->source_col && i < g->n_files; i++)
+        printf("  %s: %ld examples, %s %s%s%s\n", g->file_names[i], g->file_examples[i], g->source_col,
+               g->file_source[i], g->file_enc[i] == SC_INIT_NOT_UTF8 ? ", not UTF-8" : "",
+               g->file_crlf[i] ? ", CRLF" : "");
     if (g->format != SC_FMT_LINES) {
         int named = g->cols && !g->skip_lines;
         printf("  text %s ", g->format == SC_FMT_JSONL ? "field" : "column");

@@ -9,6 +9,7 @@
 #include "data/csv.h"
 #include "data/grow.h"
 #include "data/json.h"
+#include "data/task_init_scan.h"
 #include "text/tokenizer.h"
 #include "text/utf8.h"
 
@@ -18,6 +19,7 @@ typedef struct colstat {
     char **vals;      // distinct values of the records below it (capped: `many`)
     size_t *cnt;
     long *line;       // where each value first occurs
+    size_t *file;     // ... in which input file
     size_t nv, cap;
     int many;         // more distinct values than a label can have
     int first_later;  // the first record's value occurs again below
@@ -135,11 +137,12 @@ static void col_free(colstat *c) {
     free(c->vals);
     free(c->cnt);
     free(c->line);
+    free(c->file);
     free(c->first);
 }
 
-// One value below the first record.
-static int col_add(colstat *c, const char *v, long line) {
+// One value below the first record (of input file `file`).
+static int col_add(colstat *c, const char *v, long line, size_t file) {
     c->n++;
     c->bytes += (double)strlen(v);
     if (c->n == 1) c->numeric = 1;
@@ -155,13 +158,15 @@ static int col_add(colstat *c, const char *v, long line) {
         c->many = 1;
         return 0;
     }
-    size_t cap = c->cap, cap2 = c->cap, cap3 = c->cap;
+    size_t cap = c->cap, cap2 = c->cap, cap3 = c->cap, cap4 = c->cap;
     if (sc_grow((void **)&c->vals, &cap, c->nv + 1, sizeof *c->vals, 8) ||
         sc_grow((void **)&c->cnt, &cap2, c->nv + 1, sizeof *c->cnt, 8) ||
-        sc_grow((void **)&c->line, &cap3, c->nv + 1, sizeof *c->line, 8) || !(c->vals[c->nv] = strdup(v)))
+        sc_grow((void **)&c->line, &cap3, c->nv + 1, sizeof *c->line, 8) ||
+        sc_grow((void **)&c->file, &cap4, c->nv + 1, sizeof *c->file, 8) || !(c->vals[c->nv] = strdup(v)))
         return -1;
-    c->cap = cap3;
+    c->cap = cap4;
     c->cnt[c->nv] = 1;
+    c->file[c->nv] = file;
     c->line[c->nv++] = line;
     return 0;
 }
@@ -181,11 +186,14 @@ static int col_few(const colstat *c) {
 typedef struct stats_ctx {
     colstat *cs;
     int first_kept;  // the first record's values are held apart (a header, maybe)
+    int skip_first;  // the first record is the header: not counted
+    size_t file;     // the input file being walked
 } stats_ctx;
 
 static int stats_visit(void *ctx, const char *const *vals, const int *is_str, size_t nf, long line, long idx,
                        sc_err *err) {
     stats_ctx *s = ctx;
+    if (idx == 0 && s->skip_first) return 0;
     for (size_t k = 0; k < nf; k++) {
         colstat *c = &s->cs[k];
         if (!vals[k]) {
@@ -195,7 +203,7 @@ static int stats_visit(void *ctx, const char *const *vals, const int *is_str, si
         if (is_str && !is_str[k]) c->nonstr = 1;
         if (idx == 0 && s->first_kept) {
             if (!(c->first = strdup(vals[k]))) return oom(err);
-        } else if (col_add(c, vals[k], line)) {
+        } else if (col_add(c, vals[k], line, s->file)) {
             return oom(err);
         }
     }
@@ -221,7 +229,7 @@ static int name_hint(const char *s) {
 }
 
 // The label (few values; a label-like header name first) and the text (the longest mean value).
-static int choose_columns(sc_init_guess *g, const colstat *cs, const char *file, sc_err *err) {
+static int choose_columns(sc_init_guess *g, const colstat *cs, const char *what, sc_err *err) {
     g->label = g->text = -1;
     for (int pass = 0; pass < 2 && g->label < 0; pass++)
         for (size_t k = 0; k < g->ncols; k++) {
@@ -243,8 +251,8 @@ static int choose_columns(sc_init_guess *g, const colstat *cs, const char *file,
                  k, cs[k].many ? "more than " : "", cs[k].many ? (size_t)SC_INIT_MAX_CLASSES : col_classes(&cs[k]));
     if (g->label < 0)
         return sc_errf(err, "%s: no column looks like a label (2 to %d distinct values, at most half the records): "
-                       "columns %s; init-task writes classification tasks only", file, SC_INIT_MAX_CLASSES, list);
-    return sc_errf(err, "%s: no column besides the label holds text (strings in every record): columns %s", file,
+                       "columns %s; init-task writes classification tasks only", what, SC_INIT_MAX_CLASSES, list);
+    return sc_errf(err, "%s: no column besides the label holds text (strings in every record): columns %s", what,
                    list);
 }
 
@@ -258,7 +266,7 @@ static int cmp_class(const void *a, const void *b) {
 }
 
 // classes = the label column's non-empty values, sorted; counts per class.
-static int take_classes(sc_init_guess *g, const colstat *c, const char *file, sc_err *err) {
+static int take_classes(sc_init_guess *g, const colstat *c, const sc_init_file *files, sc_err *err) {
     size_t k = col_classes(c);
     g->label_distinct = c->nv;
     if (!(g->classes = calloc(k + 1, sizeof *g->classes)) || !(g->counts = calloc(k + 1, sizeof *g->counts)))
@@ -273,7 +281,7 @@ static int take_classes(sc_init_guess *g, const colstat *c, const char *file, sc
         if (g->encoding == SC_ENC_LATIN1 && !ascii)
             return sc_errf(err, "%s line %ld: label '%s' is not ASCII in a Latin-1 file: labels are matched byte for "
                            "byte and task.yaml is UTF-8, so it cannot name this class; recode the file to UTF-8 "
-                           "(iconv -f latin1 -t utf-8)", file, c->line[i], c->vals[i]);
+                           "(iconv -f latin1 -t utf-8)", files[c->file[i]].name, c->line[i], c->vals[i]);
         if (!(g->classes[g->n_classes++] = strdup(c->vals[i]))) return oom(err);
     }
     qsort(g->classes, g->n_classes, sizeof *g->classes, cmp_class);
@@ -352,9 +360,12 @@ static void tok_finish(tok_ctx *t) {
     free(t->n);
 }
 
-// Label, text, classes and header names from the per-column statistics.
-static int decide(sc_init_guess *g, colstat *cs, const char *file, sc_err *err) {
-    if (choose_columns(g, cs, file, err) || take_classes(g, &cs[g->label], file, err)) return -1;
+// Label, text, classes and header names from the per-column statistics of n files.
+static int decide(sc_init_guess *g, colstat *cs, const sc_init_file *files, size_t n, sc_err *err) {
+    char what[300];
+    if (n > 1) snprintf(what, sizeof what, "%s and the %zu other files", files[0].name, n - 1);
+    else snprintf(what, sizeof what, "%s", files[0].name);
+    if (choose_columns(g, cs, what, err) || take_classes(g, &cs[g->label], files, err)) return -1;
     if (!g->header) return 0;
     const char *why = bad_name(g, g->label);
     int k = why ? g->label : g->text;
@@ -364,79 +375,257 @@ static int decide(sc_init_guess *g, colstat *cs, const char *file, sc_err *err) 
     return 0;
 }
 
-static int detect_table(const sc_init_file *f, sc_init_guess *g, sc_err *err) {
-    static const struct { char sep, quote; int multiline; } cfg[] = {
-        {'\t', '"', 0}, {'\t', 0, 0}, {'\t', '"', 1}, {',', '"', 0}, {',', 0, 0}, {',', '"', 1}};
-    char why[2][400] = {"", ""};  // per separator: why the default quoting failed
-    walk_out w;
-    int c = -1;
-    for (int i = 0; i < 6 && c < 0; i++) {
+// The readings a table may have, in the order they are tried: '"' quoting
+// (RFC 4180), then quote: none (stray quotes), and only then quoted fields
+// spanning lines, so that a stray quote never merges lines silently.
+static const struct {
+    char sep, quote;
+    int multiline;
+} CFG[] = {{'\t', '"', 0}, {'\t', 0, 0}, {'\t', '"', 1}, {',', '"', 0}, {',', 0, 0}, {',', '"', 1}};
+enum { NCFG = 6 };
+
+// A reading of a file: a table (an index of CFG), or JSON lines (cfg < 0; the keys are g->cols).
+typedef struct reading {
+    int cfg;
+    sc_init_guess *g;
+} reading;
+
+static int walk(const sc_init_file *f, const reading *r, visit_fn fn, void *ctx, walk_out *w, sc_err *err) {
+    if (r->cfg < 0) return walk_jsonl(f, r->g, fn, ctx, w, err);
+    return walk_table(f, CFG[r->cfg].sep, CFG[r->cfg].quote, CFG[r->cfg].multiline, fn, ctx, w, err);
+}
+
+// What one file is on its own.
+typedef enum { SNIFF_PLAIN, SNIFF_TABLE, SNIFF_JSONL } sniff_kind;
+typedef struct sniff {
+    sniff_kind kind;
+    int cfg;           // SNIFF_TABLE: the first reading that makes it a table
+    size_t width;      // ... and its fields per record
+    char why[2][400];  // per separator (tsv, csv): why its default quoting failed ("" if it did not)
+} sniff;
+
+// f on its own: JSON lines (the first non-blank line starts with '{'), a table
+// (some reading gives >= 2 records of >= 2 fields, all as wide), or plain lines.
+static int sniff_file(const sc_init_file *f, sniff *s, sc_err *err) {
+    memset(s, 0, sizeof *s);
+    s->cfg = -1;
+    const char *p = f->data, *end = p + f->len;
+    int bom = end - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3);  // a byte-order mark is not the content
+    p += bom ? 3 : 0;
+    while (p < end && strchr(" \t\r\n", *p)) p++;
+    if (p < end && *p == '{') {
+        if (bom)
+            return sc_errf(err, "%s line 1: the file starts with a UTF-8 byte-order mark, which the jsonl reader "
+                           "does not accept: remove it (sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)", f->name);
+        s->kind = SNIFF_JSONL;
+        return 0;
+    }
+    for (int i = 0; i < NCFG && s->cfg < 0; i++) {
         sc_err e;
-        int rc = walk_table(f, cfg[i].sep, cfg[i].quote, cfg[i].multiline, NULL, NULL, &w, &e);
-        if (!rc && w.records >= 2 && w.width >= 2) c = i;
-        else if (i % 3 == 0)
-            snprintf(why[i / 3], sizeof why[i / 3], "%s", rc ? e.msg : w.width < 2 ? "every record is one field"
-                                                                      : "fewer than 2 records");
-    }
-    if (c < 0)
-        return sc_errf(err, "%s: not a table (as tsv: %s; as csv: %s) and not JSON lines (the first line does not "
-                       "start with '{'); a file of plain lines has no label column: give --from once per class "
-                       "(one file of lines per class)", f->name, why[0], why[1]);
-    g->format = cfg[c].sep == '\t' ? SC_FMT_TSV : SC_FMT_CSV;
-    g->quote = cfg[c].quote;
-    g->multiline = cfg[c].multiline;
-    if (c % 3) snprintf(g->quote_why, sizeof g->quote_why, "%s", why[c / 3]);
-    g->ncols = w.width;
-    colstat *cs = calloc(w.width, sizeof *cs);
-    if (!cs) return oom(err);
-    stats_ctx s = {cs, 1};
-    tok_ctx t = {.g = g, .file = f->name};
-    int rc = walk_table(f, cfg[c].sep, cfg[c].quote, cfg[c].multiline, stats_visit, &s, &w, err);
-    if (rc) goto out;
-    g->header = looks_like_header(cs, w.width);
-    if (g->header && !(g->cols = calloc(w.width + 1, sizeof *g->cols))) {
-        rc = oom(err);
-        goto out;
-    }
-    for (size_t k = 0; k < w.width && !rc; k++) {
-        if (g->header) {  // the names move to the guess
-            g->cols[k] = cs[k].first;
-            cs[k].first = NULL;
-        } else if (col_add(&cs[k], cs[k].first, w.first_line)) {
-            rc = oom(err);
+        walk_out w;
+        int rc = walk_table(f, CFG[i].sep, CFG[i].quote, CFG[i].multiline, NULL, NULL, &w, &e);
+        if (!rc && w.records >= 2 && w.width >= 2) {
+            s->cfg = i;
+            s->width = w.width;
+        } else if (i % 3 == 0) {
+            snprintf(s->why[i / 3], sizeof s->why[i / 3], "%s", rc ? e.msg : w.width < 2 ? "every record is one field"
+                                                                        : "fewer than 2 records");
         }
     }
-    g->records = w.records - g->header;
-    if (rc || (rc = decide(g, cs, f->name, err))) goto out;
-    if (g->skip_why[0]) g->skip_lines = w.first_end;
-    t.skip_first = g->header;
-    rc = walk_table(f, cfg[c].sep, cfg[c].quote, cfg[c].multiline, tok_visit, &t, &w, err);
-out:
+    s->kind = s->cfg >= 0 ? SNIFF_TABLE : SNIFF_PLAIN;
+    return 0;
+}
+
+static void describe(const sniff *s, char *buf, size_t cap) {
+    if (s->kind == SNIFF_JSONL) snprintf(buf, cap, "JSON lines");
+    else if (s->kind == SNIFF_TABLE) snprintf(buf, cap, "a %s table (%zu fields per record)",
+                                              CFG[s->cfg].sep == '\t' ? "tsv" : "csv", s->width);
+    else snprintf(buf, cap, "plain lines (not a table: as tsv: %.150s; as csv: %.150s)", s->why[0], s->why[1]);
+}
+
+// Several files make one task only if each is what the first is: all JSON
+// lines, all tables with the same separator and width, or all plain lines.
+static int files_agree(const sc_init_file *f, const sniff *sn, size_t n, sc_err *err) {
+    for (size_t i = 1; i < n; i++) {
+        int same = sn[i].kind == sn[0].kind &&
+                   (sn[i].kind != SNIFF_TABLE || CFG[sn[i].cfg].sep == CFG[sn[0].cfg].sep);
+        if (same && sn[i].kind == SNIFF_TABLE && sn[i].width != sn[0].width)
+            return sc_errf(err, "%s: %zu fields per record, but %s has %zu: the files of one task must have the "
+                           "same columns", f[i].name, sn[i].width, f[0].name, sn[0].width);
+        if (same) continue;
+        char a[420], b[420];
+        describe(&sn[i], a, sizeof a);
+        describe(&sn[0], b, sizeof b);
+        return sc_errf(err, "%s is %s, but %s is %s: init-task makes one task from files of one format (tsv, csv "
+                       "or JSON lines, read together), or from files of plain lines (one per class); convert the "
+                       "odd one, or make a task of each kind", f[i].name, a, f[0].name, b);
+    }
+    return 0;
+}
+
+// The first reading (of the files' separator) under which every file is a
+// table as wide as the first; *why0 (cap bytes) gets why the default quoting
+// failed when another reading is chosen.
+static int common_reading(const sc_init_file *f, const sniff *sn, size_t n, int *out, char *why0, size_t cap,
+                          sc_err *err) {
+    int base = CFG[sn[0].cfg].sep == '\t' ? 0 : 3;
+    char why[3][300];
+    for (int j = 0; j < 3; j++) {
+        int ok = 1;
+        for (size_t i = 0; i < n && ok; i++) {
+            sc_err e;
+            walk_out w;
+            int rc = walk_table(&f[i], CFG[base + j].sep, CFG[base + j].quote, CFG[base + j].multiline, NULL, NULL,
+                                &w, &e);
+            ok = !rc && w.records >= 2 && w.width == sn[0].width;
+            if (!ok && rc) snprintf(why[j], sizeof why[j], "%s", e.msg);
+            else if (!ok) snprintf(why[j], sizeof why[j], "%s: %zu fields per record, %ld records", f[i].name,
+                                   w.width, w.records);
+        }
+        if (!ok) continue;
+        *out = base + j;
+        if (j) snprintf(why0, cap, "%s", why[0]);
+        return 0;
+    }
+    return sc_errf(err, "no one quoting reads every file (read.quote and read.multiline are one for the task): "
+                   "with quote '\"': %s; with quote: none: %s; with multiline: true: %s", why[0], why[1], why[2]);
+}
+
+// File i (i > 0) against the first: a header in both or neither, with the same names.
+static int same_header(const sc_init_file *f, size_t i, const colstat *cs, int header, long line,
+                       const sc_init_guess *g, sc_err *err) {
+    if (header != g->header)
+        return sc_errf(err, "%s: %s, but %s %s: read.header is one for the task; give every file a header line, "
+                       "or none", f[i].name, header ? "its first record is a header (its values occur nowhere below)"
+                       : "no header (its first record's values occur again below: it is data)", f[0].name,
+                       g->header ? "has one" : "has none");
+    for (size_t k = 0; header && k < g->ncols; k++)
+        if (strcmp(cs[k].first, g->cols[k]))
+            return sc_errf(err, "%s line %ld: column %zu of the header is '%s', but in %s it is '%s': the files must "
+                           "have the same header (the same names, in the same order)", f[i].name, line, k,
+                           cs[k].first, f[0].name, g->cols[k]);
+    return 0;
+}
+
+// Whether each file's first record is a header (task_init.h); the first file's
+// decides, and its names become g->cols. first_end[i]: the last line of file
+// i's first record.
+static int headers(const sc_init_file *f, size_t n, const reading *r, sc_init_guess *g, long *first_end,
+                   sc_err *err) {
+    for (size_t i = 0; i < n; i++) {
+        colstat *cs = calloc(g->ncols, sizeof *cs);
+        if (!cs) return oom(err);
+        stats_ctx s = {.cs = cs, .first_kept = 1, .file = i};
+        walk_out w;
+        int rc = walk(&f[i], r, stats_visit, &s, &w, err), header = !rc && looks_like_header(cs, g->ncols);
+        first_end[i] = w.first_end;
+        if (!rc && i == 0) {
+            g->header = header;
+            if (header && !(g->cols = calloc(g->ncols + 1, sizeof *g->cols))) rc = oom(err);
+            for (size_t k = 0; header && !rc && k < g->ncols; k++) {  // the names move to the guess
+                g->cols[k] = cs[k].first;
+                cs[k].first = NULL;
+            }
+        } else if (!rc) {
+            rc = same_header(f, i, cs, header, w.first_line, g, err);
+        }
+        for (size_t k = 0; k < g->ncols; k++) col_free(&cs[k]);
+        free(cs);
+        if (rc) return -1;
+    }
+    return 0;
+}
+
+// Token counts of every file's examples (per file too) -> max_tokens.
+static int count_tokens(const sc_init_file *f, size_t n, const reading *r, sc_init_guess *g, sc_err *err) {
+    tok_ctx t = {.g = g, .skip_first = g->header};
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        walk_out w;
+        size_t before = t.nn;
+        t.file = f[i].name;
+        rc = walk(&f[i], r, tok_visit, &t, &w, err);
+        g->file_examples[i] = (long)(t.nn - before);
+    }
     tok_finish(&t);
-    for (size_t k = 0; k < g->ncols; k++) col_free(&cs[k]);
-    free(cs);
     return rc;
 }
 
-static int detect_jsonl(const sc_init_file *f, sc_init_guess *g, sc_err *err) {
-    if (g->encoding != SC_ENC_UTF8)
-        return sc_errf(err, "%s line %ld: not valid UTF-8, but JSON lines must be UTF-8 (RFC 8259): recode the file "
-                       "(iconv -f latin1 -t utf-8)", f->name, g->bad_utf8_line);
-    walk_out w;
-    g->format = SC_FMT_JSONL;
-    if (walk_jsonl(f, g, NULL, NULL, &w, err)) return -1;  // the keys, and every line an object
+// Column statistics over every file (headers left out), then label, text and
+// classes (decide), then the token counts.
+static int detect_columns(const sc_init_file *f, size_t n, const reading *r, sc_init_guess *g, sc_err *err) {
     colstat *cs = calloc(g->ncols + 1, sizeof *cs);
     if (!cs) return oom(err);
-    stats_ctx s = {cs, 0};
-    tok_ctx t = {.g = g, .file = f->name};
-    int rc = walk_jsonl(f, g, stats_visit, &s, &w, err);
-    g->records = w.records;
-    if (!rc) rc = decide(g, cs, f->name, err);
-    if (!rc) rc = walk_jsonl(f, g, tok_visit, &t, &w, err);
-    tok_finish(&t);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        stats_ctx s = {.cs = cs, .skip_first = g->header, .file = i};
+        walk_out w;
+        rc = walk(&f[i], r, stats_visit, &s, &w, err);
+        g->records += w.records - g->header;
+    }
+    if (!rc) rc = decide(g, cs, f, n, err);
     for (size_t k = 0; k < g->ncols; k++) col_free(&cs[k]);
     free(cs);
+    return rc ? rc : count_tokens(f, n, r, g, err);
+}
+
+static int detect_table(const sc_init_file *f, size_t n, const sniff *sn, sc_init_guess *g, sc_err *err) {
+    if (sn[0].kind == SNIFF_PLAIN)
+        return sc_errf(err, "%s: not a table (as tsv: %s; as csv: %s) and not JSON lines (the first line does not "
+                       "start with '{'); a file of plain lines has no label column: give --from once per class "
+                       "(one file of lines per class)", f[0].name, sn[0].why[0], sn[0].why[1]);
+    reading r = {.g = g};
+    if (common_reading(f, sn, n, &r.cfg, g->quote_why, sizeof g->quote_why, err)) return -1;
+    g->format = CFG[r.cfg].sep == '\t' ? SC_FMT_TSV : SC_FMT_CSV;
+    g->quote = CFG[r.cfg].quote;
+    g->multiline = CFG[r.cfg].multiline;
+    g->ncols = sn[0].width;
+    long *first_end = calloc(n, sizeof *first_end);
+    if (!first_end) return oom(err);
+    int rc = headers(f, n, &r, g, first_end, err);
+    if (!rc) rc = detect_columns(f, n, &r, g, err);
+    if (!rc && g->skip_why[0]) g->skip_lines = first_end[0];
+    for (size_t i = 1; i < n && !rc && g->skip_lines; i++)  // skip_lines is task-wide too
+        if (first_end[i] != first_end[0])
+            rc = sc_errf(err, "%s: its header spans %ld lines, but the header of %s %ld, and it has to be skipped "
+                         "(%s): read.skip_lines is one for the task", f[i].name, first_end[i], f[0].name,
+                         first_end[0], g->skip_why);
+    free(first_end);
     return rc;
+}
+
+// File i's first object has the keys of the first file's (in any order: fields are found by name).
+static int same_keys(const sc_init_file *f, size_t i, const sc_init_guess *g, sc_err *err) {
+    sc_init_guess mine = {0};
+    walk_out w;
+    int rc = walk_jsonl(&f[i], &mine, NULL, NULL, &w, err);
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        const sc_init_guess *a = pass ? &mine : g, *b = pass ? g : &mine;  // every key of a must be in b
+        for (size_t k = 0; k < a->ncols && !rc; k++) {
+            size_t j = 0;
+            while (j < b->ncols && strcmp(a->cols[k], b->cols[j])) j++;
+            if (j < b->ncols) continue;
+            rc = sc_errf(err, "%s: its first object %s key '%s', %s the first object of %s: the files must have "
+                         "the same keys", f[i].name, pass ? "has a" : "has no", a->cols[k],
+                         pass ? "which is not in" : "which is in", f[0].name);
+        }
+    }
+    for (size_t k = 0; k < mine.ncols; k++) free(mine.cols[k]);
+    free(mine.cols);
+    return rc;
+}
+
+static int detect_jsonl(const sc_init_file *f, size_t n, sc_init_guess *g, sc_err *err) {
+    if (g->encoding != SC_ENC_UTF8)
+        return sc_errf(err, "%s line %ld: not valid UTF-8, but JSON lines must be UTF-8 (RFC 8259): recode the file "
+                       "(iconv -f latin1 -t utf-8)", f[g->bad_utf8_file].name, g->bad_utf8_line);
+    walk_out w;
+    g->format = SC_FMT_JSONL;
+    if (walk_jsonl(&f[0], g, NULL, NULL, &w, err)) return -1;  // the keys, and every line an object
+    for (size_t i = 1; i < n; i++)
+        if (same_keys(f, i, g, err)) return -1;
+    reading r = {.cfg = -1, .g = g};
+    return detect_columns(f, n, &r, g, err);
 }
 
 static int is_sep(char c) { return c == '.' || c == '_' || c == '-' || c == ' '; }
@@ -496,6 +685,7 @@ static int detect_lines(const sc_init_file *f, size_t n, sc_init_guess *g, sc_er
         }
         if (!rc && (long)t.nn == before) rc = sc_errf(err, "%s: no non-blank line: a class file needs examples", f[i].name);
         g->counts[i] = t.nn - (size_t)before;  // per file here; reordered with the classes below
+        g->file_examples[i] = (long)g->counts[i];
     }
     g->records = (long)t.nn;
     // Classes sorted by name (insertion sort); class_file and counts follow.
@@ -521,36 +711,30 @@ static int detect_lines(const sc_init_file *f, size_t n, sc_init_guess *g, sc_er
     return rc;
 }
 
-// The 1-based line holding byte `off`.
-static long line_of(const char *data, size_t off) {
-    long n = 1;
-    for (const char *p = data; (p = memchr(p, '\n', (size_t)(data + off - p))); p++) n++;
-    return n;
-}
+// Per-file columns may not share a name with a column of the data (the
+// readers refuse that): a header name, or a key of any JSON object.
+typedef struct taken_ctx {
+    const sc_init_file *f;
+    const sc_init_guess *g;
+} taken_ctx;
 
-// Line statistics and the encoding of one file; refuses empty and binary files.
-static int scan_file(const sc_init_file *f, size_t i, sc_init_guess *g, sc_err *err) {
-    const char *z = memchr(f->data, '\0', f->len);
-    if (z) return sc_errf(err, "%s line %ld: NUL byte: not a text file", f->name, line_of(f->data, (size_t)(z - f->data)));
-    size_t blank_only = 0;
-    while (blank_only < f->len && strchr(" \t\r\n", f->data[blank_only])) blank_only++;
-    if (blank_only == f->len) return sc_errf(err, "%s: empty file (nothing to detect a task from)", f->name);
-    g->lines += sc_count_lines(f->data, f->len);
-    for (const char *p = f->data, *end = p + f->len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
-        g->crlf += nl && nl > p && nl[-1] == '\r';
-        const char *q = p;
-        while (q < e && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
-        g->blank += q == e;
-        p = nl ? nl + 1 : end;
-    }
-    size_t bad;
-    if (g->encoding == SC_ENC_UTF8 && !sc_utf8_valid(f->data, f->len, &bad)) {
-        g->encoding = SC_ENC_LATIN1;
-        g->bad_utf8_file = i;
-        g->bad_utf8_line = line_of(f->data, bad);
-    }
-    return 0;
+static int taken(void *ctx, const char *name) {
+    const taken_ctx *t = ctx;
+    const sc_init_guess *g = t->g;
+    for (size_t k = 0; g->cols && k < g->ncols; k++)
+        if (!strcmp(g->cols[k], name)) return 1;
+    if (g->format != SC_FMT_JSONL) return 0;
+    sc_json_obj o = {0};
+    int found = 0;
+    for (size_t i = 0; i < g->n_files && !found; i++)
+        for (const char *p = t->f[i].data, *end = p + t->f[i].len; p < end && !found;) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
+            sc_err err;
+            if (!sc_json_parse_object(&o, p, (size_t)(e - p), &err)) found = sc_json_get(&o, name) != NULL;
+            p = nl ? nl + 1 : end;
+        }
+    sc_json_free(&o);
+    return found;
 }
 
 int sc_init_detect(const sc_init_file *files, size_t n, sc_init_guess *g, sc_err *err) {
@@ -558,28 +742,20 @@ int sc_init_detect(const sc_init_file *files, size_t n, sc_init_guess *g, sc_err
     g->label = g->text = -1;
     g->quote = '"';
     if (!n) return sc_errf(err, "no data file given");
-    g->file_names = calloc(n + 1, sizeof *g->file_names);
-    g->file_sha = calloc(n + 1, sizeof *g->file_sha);
-    if (!g->file_names || !g->file_sha) return oom(err);
-    g->n_files = n;
-    for (size_t i = 0; i < n; i++) {
-        if (!(g->file_names[i] = strdup(files[i].name)) || !(g->file_sha[i] = strdup(files[i].sha256 ? files[i].sha256 : "")))
-            return oom(err);
-        if (scan_file(&files[i], i, g, err)) return -1;
+    if (sc_init_scan(files, n, g, err)) return -1;
+    sniff *sn = calloc(n, sizeof *sn);
+    if (!sn) return oom(err);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) rc = sniff_file(&files[i], &sn[i], err);
+    if (!rc && n > 1) rc = files_agree(files, sn, n, err);
+    if (!rc) {
+        if (n > 1 && sn[0].kind == SNIFF_PLAIN) rc = detect_lines(files, n, g, err);
+        else if (sn[0].kind == SNIFF_JSONL) rc = detect_jsonl(files, n, g, err);
+        else rc = detect_table(files, n, sn, g, err);
     }
-    int rc;
-    if (n > 1) {
-        rc = detect_lines(files, n, g, err);
-    } else {
-        const char *p = files[0].data, *end = p + files[0].len;
-        int bom = end - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3);  // a byte-order mark is not the content
-        p += bom ? 3 : 0;
-        while (p < end && strchr(" \t\r\n", *p)) p++;
-        if (p < end && *p == '{' && bom)
-            return sc_errf(err, "%s line 1: the file starts with a UTF-8 byte-order mark, which the jsonl reader "
-                           "does not accept: remove it (sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)", files[0].name);
-        rc = p < end && *p == '{' ? detect_jsonl(&files[0], g, err) : detect_table(&files[0], g, err);
-    }
+    free(sn);
+    taken_ctx tc = {files, g};
+    if (!rc && n > 1 && g->format != SC_FMT_LINES) rc = sc_init_name_sources(g, taken, &tc, err);
     if (!rc && g->examples < SC_INIT_MIN_EXAMPLES)
         rc = sc_errf(err, "%s: %ld examples; the default split into five parts needs at least %d", files[0].name,
                      g->examples, SC_INIT_MIN_EXAMPLES);
@@ -596,6 +772,13 @@ void sc_init_guess_free(sc_init_guess *g) {
     free_strs(g->classes, g->n_classes);
     free_strs(g->file_names, g->n_files);
     free_strs(g->file_sha, g->n_files);
+    free_strs(g->file_source, g->n_files);
+    free(g->source_col);
+    free(g->file_lines);
+    free(g->file_crlf);
+    free(g->file_examples);
+    free(g->file_enc);
+    free(g->file_enc_line);
     free(g->counts);
     free(g->class_file);
     memset(g, 0, sizeof *g);

@@ -181,8 +181,12 @@ static void render_head(sb *b, const sc_init_guess *g, const char *name) {
     line(b, &lhs, "must equal the folder name");
     sb_puts(&lhs, "description: ");
     char d[600];
-    if (g->n_files > 1) snprintf(d, sizeof d, "%zu files of lines, one per class: %ld examples (scaffold init-task)",
-                                 g->n_files, g->examples);
+    if (g->format == SC_FMT_LINES)
+        snprintf(d, sizeof d, "%zu files of lines, one per class: %ld examples (scaffold init-task)", g->n_files,
+                 g->examples);
+    else if (g->n_files > 1)
+        snprintf(d, sizeof d, "%zu %s files: %ld examples, %zu classes (scaffold init-task)", g->n_files,
+                 format_name(g->format), g->examples, g->n_classes);
     else snprintf(d, sizeof d, "%s: %ld examples, %zu classes (scaffold init-task)", g->file_names[0], g->examples,
                   g->n_classes);
     put_scalar(&lhs, d);
@@ -256,19 +260,40 @@ static void render_encoding(sb *b, sb *lhs, const sc_init_guess *g) {
         sb_puts(b, "  # encoding: JSON lines are always UTF-8 (checked)\n");
     } else {
         if (g->encoding == SC_ENC_UTF8)
-            snprintf(why, sizeof why, "detected: every byte sequence is valid UTF-8 (utf-8 | latin-1)");
+            snprintf(why, sizeof why, "detected: every byte sequence %sis valid UTF-8 (utf-8 | latin-1)",
+                     g->n_files > 1 ? "of every file " : "");
         else
             snprintf(why, sizeof why, "detected: %s line %ld is not valid UTF-8, so each byte is one Latin-1 "
                      "character", g->file_names[g->bad_utf8_file], g->bad_utf8_line);
         sb_puts(lhs, g->encoding == SC_ENC_UTF8 ? "  encoding: utf-8" : "  encoding: latin-1");
         sb lt = {0};
         put_comment_text(&lt, why);
+        // One encoding reads every file: say why Latin-1 is right for the UTF-8 ones (task_init.h).
+        size_t k = 0;
+        for (size_t i = 0; g->encoding == SC_ENC_LATIN1 && i < g->n_files; i++) {
+            if (g->file_enc[i] != SC_INIT_ASCII) continue;
+            if (k < 8) {
+                sb_puts(&lt, k ? ", " : "; the encoding is one for the task: ");
+                put_comment_text(&lt, g->file_names[i]);
+            } else if (k == 8) {
+                sb_puts(&lt, ", ...");
+            }
+            k++;
+        }
+        if (k) sb_puts(&lt, k > 1 ? " are plain ASCII, the same in both" : " is plain ASCII, the same in both");
         line(b, lhs, lt.p);
         free(lt.p);
     }
-    if (g->crlf)
+    if (g->crlf && g->n_files == 1)
         sb_printf(b, "  # line ends: %ld of %ld lines end in \\r\\n (CRLF, e.g. from Windows); the reader accepts both\n",
                   g->crlf, g->lines);
+    for (size_t i = 0; g->crlf && g->n_files > 1 && i < g->n_files; i++) {
+        if (!g->file_crlf[i]) continue;
+        sb_puts(b, "  # line ends: ");
+        put_comment_text(b, g->file_names[i]);
+        sb_printf(b, ": %ld of %ld lines end in \\r\\n (CRLF, e.g. from Windows); the reader accepts both\n",
+                  g->file_crlf[i], g->file_lines[i]);
+    }
 }
 
 static void render_table_read(sb *b, sb *lhs, const sc_init_guess *g) {
@@ -291,7 +316,8 @@ static void render_table_read(sb *b, sb *lhs, const sc_init_guess *g) {
         sb_puts(lhs, "  quote: none");
         sb lt = {0};
         put_why(&lt, g->quote_why);
-        snprintf(c, sizeof c, "'\"' is ordinary text in this file; with quoting on: %s", lt.p ? lt.p : "");
+        snprintf(c, sizeof c, "'\"' is ordinary text in %s; with quoting on: %s",
+                 g->n_files > 1 ? "these files" : "this file", lt.p ? lt.p : "");
         free(lt.p);
         line(b, lhs, c);
     } else if (g->multiline) {
@@ -306,6 +332,29 @@ static void render_table_read(sb *b, sb *lhs, const sc_init_guess *g) {
     }
 }
 
+// read.files: one entry per file, each with its source as a per-file column.
+static void render_files(sb *b, sb *lhs, const sc_init_guess *g) {
+    char c[300];
+    sb_puts(lhs, "  files:");
+    snprintf(c, sizeof c, "read in this order; `%s` is a per-file column: every row gets its file's value",
+             g->source_col);
+    sb lt = {0};
+    put_comment_text(&lt, c);
+    line(b, lhs, lt.p);
+    free(lt.p);
+    for (size_t i = 0; i < g->n_files; i++) {
+        sb_puts(lhs, "    - {name: ");
+        put_scalar(lhs, g->file_names[i]);
+        sb_puts(lhs, ", ");
+        put_scalar(lhs, g->source_col);
+        sb_puts(lhs, ": ");
+        put_scalar(lhs, g->file_source[i]);
+        sb_puts(lhs, "}");
+        snprintf(c, sizeof c, "%ld examples", g->file_examples[i]);
+        line(b, lhs, c);
+    }
+}
+
 static void render_read(sb *b, const sc_init_guess *g) {
     sb lhs = {0};
     char c[300];
@@ -317,10 +366,12 @@ static void render_read(sb *b, const sc_init_guess *g) {
         snprintf(c, sizeof c, "detected: every non-blank line is a JSON object (%ld objects, %zu keys)", g->records,
                  g->ncols);
     else
-        snprintf(c, sizeof c, "detected: every record has %zu %s-separated fields (%ld records)", g->ncols,
-                 g->format == SC_FMT_TSV ? "tab" : "comma", g->records + g->header);
+        snprintf(c, sizeof c, "detected: every record%s has %zu %s-separated fields (%ld records)",
+                 g->n_files > 1 ? " of every file" : "", g->ncols, g->format == SC_FMT_TSV ? "tab" : "comma",
+                 g->records + g->header * (long)g->n_files);
     line(b, &lhs, c);
-    if (g->format != SC_FMT_LINES) {
+    if (g->source_col) render_files(b, &lhs, g);
+    else if (g->format != SC_FMT_LINES) {
         sb_puts(&lhs, "  file: ");
         put_scalar(&lhs, g->file_names[0]);
         line(b, &lhs, NULL);
@@ -355,7 +406,25 @@ static void render_read(sb *b, const sc_init_guess *g) {
         snprintf(c, sizeof c, "%ld records have an empty label: they are skipped", g->dropped);
         line(b, &lhs, c);
     }
+    if (g->source_col) {
+        sb_puts(&lhs, "  # partition_column: ");
+        put_scalar(&lhs, g->source_col);
+        line(b, &lhs, "uncomment to split by source (then a rule per source under splits)");
+    }
     free(lhs.p);
+}
+
+// Splits by source, commented out: uncommented (with read.partition_column) they
+// test on the first file's source, which no model then trains on.
+static void render_by_source(sb *b, const sc_init_guess *g) {
+    sb_puts(b, "  # To split by source instead (e.g. test on data from a source no model trained on):\n"
+               "  # uncomment read.partition_column, and replace `all` with one rule per source:\n");
+    for (size_t i = 0; i < g->n_files; i++) {
+        sb_puts(b, "    # ");
+        put_scalar(b, g->file_source[i]);
+        sb_puts(b, i ? ": {teacher-train: 0.6, teacher-valid: 0.1, student-pool: 0.2, student-valid: 0.1}\n"
+                     : ": {test: 1.0}\n");
+    }
 }
 
 static void render_tail(sb *b, const sc_init_guess *g) {
@@ -368,6 +437,7 @@ static void render_tail(sb *b, const sc_init_guess *g) {
     snprintf(c, sizeof c, "the data has one partition, 'all', cut into the five splits (%ld examples)", g->examples);
     line(b, &lhs, c);
     sb_puts(b, "    all: {teacher-train: 0.5, teacher-valid: 0.1, student-pool: 0.2, student-valid: 0.1, test: 0.1}\n");
+    if (g->source_col) render_by_source(b, g);
     sb_puts(b, "input:\n");
     sb_printf(&lhs, "  max_tokens: %ld", g->max_tokens);
     snprintf(c, sizeof c, "[CLS] + up to %ld tokens; the texts have median %ld, p95 %ld, max %ld tokens",
@@ -424,8 +494,8 @@ static int read_inputs(const char *const *from, size_t n, sc_init_file *f, char 
         if (!dir[0]) snprintf(dir, sizeof dir, "/");
         if (!realpath(dir, abs)) return sc_errf(err, "%s: cannot resolve its folder: %s", from[i], strerror(errno));
         if (i && strcmp(abs, src_dir))
-            return sc_errf(err, "%s and %s are in different folders; source.path is one folder: put the files "
-                           "together", from[0], from[i]);
+            return sc_errf(err, "%s is in the folder %s, but %s is in %s: a task reads its files from one folder "
+                           "(source.path); put the files together", from[i], abs, from[0], src_dir);
         snprintf(src_dir, cap, "%s", abs);
         f[i].name = slash ? slash + 1 : from[i];
         if (sc_read_file(from[i], &bufs[i], &f[i].len, err) || sc_sha256_file(from[i], sha[i], err)) return -1;

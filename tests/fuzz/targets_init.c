@@ -1,6 +1,7 @@
 // Fuzz target for `scaffold init-task`'s detection (data/task_init.h). The input
-// is one data file, or two class files of the lines format when it holds a NUL
-// byte (split there). Detection may refuse the input; when it accepts it, what it
+// is one data file, or two files when it holds a NUL byte (split there): two
+// class files of the lines format, or two tables (or JSON-lines files) read
+// together (read.files). Detection may refuse the input; when it accepts it, what it
 // promises must hold: the rendered task.yaml parses, the real reader reads the
 // same bytes under it without an error, and finds exactly the examples and
 // per-class counts detection reported, enough for every split.
@@ -22,10 +23,10 @@ static void read_back(const sc_task *t, const sc_init_guess *g, const sc_init_fi
             const sc_init_file *cf = &f[g->class_file[c]];
             rc = sc_read_lines_buf(t, c, cf->name, cf->data, cf->len, &d, &err);
         }
-    else if (g->format == SC_FMT_JSONL)
-        rc = sc_read_jsonl_buf(t, f[0].name, f[0].data, f[0].len, &d, &err);
-    else
-        rc = sc_read_table_buf(t, f[0].name, f[0].data, f[0].len, &d, &err);
+    else  // every file as entry 0 of read.files: its per-file column only tags the rows, so the counts agree
+        for (size_t i = 0; i < g->n_files && !rc; i++)
+            rc = g->format == SC_FMT_JSONL ? sc_read_jsonl_buf(t, f[i].name, f[i].data, f[i].len, &d, &err)
+                                           : sc_read_table_buf(t, f[i].name, f[i].data, f[i].len, &d, &err);
     sc_fuzz_must(rc, &err, "reading the data under the generated task.yaml");
     SC_FUZZ_ASSERT(d.n == (size_t)g->examples, "detection counted %ld examples, the reader %zu", g->examples, d.n);
     for (size_t c = 0; c < g->n_classes; c++) {

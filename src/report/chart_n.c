@@ -75,7 +75,7 @@ int sc_report_chart_vs_n(sc_html *page, const sc_cmp *c, int i0, int i1, sc_err 
         sc_plot_label(&g, labels[s]);
     }
     if (have_best)
-        sc_html_printf(&g, ", $S%d using 1:2 with lines dt 2 lw 2.5 lc rgb 'black' title "
+        sc_html_printf(&g, ", $S%d using 1:2 with lines dt 2 lw 2.5 lc rgb '#888888' title "
                            "'best static (validation)'",
                        n_labels);
     sc_html_printf(&g, "\n");

@@ -43,7 +43,8 @@ int sc_task_source_dir(const sc_task *t, char *buf, size_t cap, sc_err *err);
 // prunes the task's cache folder (sc_task_prune_cache).
 int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err);
 // Removes from the task's cache folder the files source.files no longer lists,
-// and their stamps, with a line to `log` (may be NULL) for each. Only entries
+// with a line to `log` (may be NULL) for each (their stamp lines go with the
+// next verification, which rewrites the stamps of the listed files). Only entries
 // directly in the folder; symbolic links are removed, never followed; folders,
 // a folder that is itself a link, and temporary files of a fetch under way are
 // left alone; so are tasks whose name is not a plain folder name (corpus

@@ -22,7 +22,6 @@
 
 #include "data/cache.h"
 #include "data/grow.h"
-#include "data/rawfile.h"
 
 static int listed(const sc_task *t, const char *name, size_t n) {
     for (size_t i = 0; i < t->n_files; i++)
@@ -39,42 +38,6 @@ static int in_flight(const char *name) {
     long pid = strtol(p + 5, &e, 10);
     if (*e || pid <= 0) return 0;
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-// Drops the stamp lines of files the task no longer lists. The stamp format is
-// cache_stamp.c's: a '#' header, then "<sha256> <size> <mtime> <ctime> <name>".
-static void prune_stamps(const sc_task *t, int dfd, const char *dir, FILE *log) {
-    struct stat st;
-    if (fstatat(dfd, SC_CACHE_STAMPS, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode)) return;
-    char path[4200], *buf, *out;
-    size_t len, n = 0;
-    snprintf(path, sizeof path, "%s/%s", dir, SC_CACHE_STAMPS);
-    if (sc_read_file_as(path, "raw", &buf, &len, NULL)) return;
-    if (!(out = malloc(len + 1))) { free(buf); return; }
-    int dropped = 0;
-    for (char *p = buf, *end = buf + len; p < end;) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-        const char *name = p;
-        for (int spaces = 0; spaces < 4 && name; spaces++) {
-            name = memchr(name, ' ', (size_t)(p + l - name));
-            if (name) name++;
-        }
-        size_t nlen = name ? (size_t)(p + l - name) - (nl != NULL) : 0;
-        if (p[0] != '#' && name && nlen && !listed(t, name, nlen)) {
-            if (log) fprintf(log, "  removed the stamp of %.*s (no longer in task.yaml)\n", (int)nlen, name);
-            dropped++;
-        } else {
-            memcpy(out + n, p, l);
-            n += l;
-        }
-        p += l;
-    }
-    sc_err err;
-    if (dropped && sc_atomic_write(path, out, n, &err) && log)
-        fprintf(log, "  could not rewrite the stamps (%s); they are rewritten on the next verification\n", err.msg);
-    free(out);
-    free(buf);
 }
 
 // The names in the folder that task.yaml does not list (sorted; NULL-terminated).
@@ -127,7 +90,9 @@ int sc_task_prune_cache(const sc_task *t, FILE *log) {
                              S_ISLNK(st.st_mode) ? "; a symbolic link: what it points to is untouched" : "");
         }
     }
-    prune_stamps(t, dfd, dir, log);
+    // Their stamp lines go with the verification that follows a fetch: it
+    // rewrites the stamps of the listed files whenever the stamp file holds
+    // others (cache_stamp.c), so no second parser of that format lives here.
     for (size_t i = 0; i < n; i++) free(stale[i]);
     free(stale);
     closedir(d);

@@ -107,7 +107,25 @@ static const char *const table_tasks[] = {
     "name: fuzz-reg\nmodality: tabular\nlabels: {kind: regression}\n"
     LOCAL(FILE_ENTRY("d.csv")) "read: {format: csv, file: d.csv, skip_lines: 1, label_column: y, "
     "feature_columns: [x1, x2]}\n" SPLITS_ALL "input: {features: [x1, x2]}\n",
+    // read.files: the input read as two files, with per-file partition and source columns
+    "name: fuzz-files\nmodality: text\nlabels: {kind: classification, classes: [neg, pos]}\n"
+    LOCAL(FILE_ENTRY("a.csv") ", " FILE_ENTRY("b.csv")) "read: {format: csv, files: [{name: a.csv, part: train, "
+    "src: a}, {name: b.csv, part: test, src: b}], text_column: text, label_column: label, partition_column: part}\n"
+    SPLITS_TRAIN_TEST TEXT_INPUT,
 };
+
+// Every file the task reads (read.files, or the one read.file), each as the input.
+static int read_each(const sc_task *t, const char *buf, size_t size, sc_dataset *d,
+                     int (*read)(const sc_task *, const char *, const char *, size_t, sc_dataset *, sc_err *),
+                     const char *what) {
+    sc_err err;
+    int rc = 0;
+    for (size_t f = 0; !rc && f < t->n_read_files; f++) {
+        rc = read(t, t->read_files[f].name, buf, size, d, &err);
+        sc_fuzz_check(rc, &err, what);
+    }
+    return rc;
+}
 
 int sc_fuzz_read_table(const uint8_t *data, size_t size) {
     sc_fuzz_begin(data, size);
@@ -117,10 +135,7 @@ int sc_fuzz_read_table(const uint8_t *data, size_t size) {
         sc_dataset d;
         sc_err err;
         int rc = sc_dataset_init(&d, t, &err);
-        if (!rc) {
-            rc = sc_read_table_buf(t, t->file, buf, size, &d, &err);
-            sc_fuzz_check(rc, &err, "sc_read_table_buf");
-        }
+        if (!rc) rc = read_each(t, buf, size, &d, sc_read_table_buf, "sc_read_table_buf");
         if (!rc) after_read(t, &d);
         sc_dataset_free(&d);
     }
@@ -140,6 +155,10 @@ static const char *const jsonl_tasks[] = {
     "name: fuzz-jsonl-tab\nmodality: tabular\nlabels: {kind: regression}\n"
     LOCAL(FILE_ENTRY("d.jsonl")) "read: {format: jsonl, file: d.jsonl, label_field: y}\n" SPLITS_ALL
     "input: {features: [x1, x2]}\n",
+    "name: fuzz-jsonl-files\nmodality: text\nlabels: {kind: classification, classes: [neg, pos]}\n"
+    LOCAL(FILE_ENTRY("a.jsonl") ", " FILE_ENTRY("b.jsonl")) "read: {format: jsonl, files: [{name: a.jsonl, "
+    "part: train, src: a}, {name: b.jsonl, part: test}], text_field: text, label_field: label, partition_field: "
+    "part}\n" SPLITS_TRAIN_TEST TEXT_INPUT,
 };
 
 int sc_fuzz_read_jsonl(const uint8_t *data, size_t size) {
@@ -150,10 +169,7 @@ int sc_fuzz_read_jsonl(const uint8_t *data, size_t size) {
         sc_dataset d;
         sc_err err;
         int rc = sc_dataset_init(&d, t, &err);
-        if (!rc) {
-            rc = sc_read_jsonl_buf(t, t->file, buf, size, &d, &err);
-            sc_fuzz_check(rc, &err, "sc_read_jsonl_buf");
-        }
+        if (!rc) rc = read_each(t, buf, size, &d, sc_read_jsonl_buf, "sc_read_jsonl_buf");
         if (!rc) after_read(t, &d);
         sc_dataset_free(&d);
     }

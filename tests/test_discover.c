@@ -259,6 +259,17 @@ static void test_unknown_key_in_file(void **state) {
     expect_has(err, "student 'bag': ", "file");
     expect_spec(err, "", sc_model_find("student", "bag")->spec, "file");
     assert_null(strstr(err, "(teacher.K)"));  // explainer none: no teacher explainer keys
+    // A typo in the finetune section fails a run without --init too (it is not
+    // left for the first run from a backbone to find), naming the section's line.
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("arch: transformer\nlayers: 1\nfinetune:\n  lr: 3e-4\n  epohcs: 4\n", f);
+    fclose(f);
+    char *tv[] = {"scaffold", "train-teacher", "--task", "synth-text", "--config", (char *)path, "--out",
+                  "/tmp/sc_discover_t", NULL};
+    assert_int_equal(run(tv), SC_EXIT_FAIL);
+    expect_has(err, "sc_discover_student.yaml line 5 (finetune): unknown key 'epohcs'; did you mean 'epochs'?",
+               "finetune");
     remove(path);
 }
 

@@ -75,7 +75,8 @@ static int check_keys(const sc_student_run_cfg *c) {
     sc_err err;
     int bad = 0;
     if (rc && keys &&
-        !sc_run_config_resolve(rc, "student", task, c->config_path, arch, c->sets, c->n_sets, c->init != NULL, &err)) {
+        // with the finetune section applied whether or not this run uses it (a typo in it fails any run)
+        !sc_run_config_resolve(rc, "student", task, c->config_path, arch, c->sets, c->n_sets, 1, &err)) {
         sc_config_init(keys);
         for (int i = 0; i < rc->model.n; i++)
             if (texpl || strncmp(rc->model.e[i].key, "teacher.", 8)) keys->e[keys->n++] = rc->model.e[i];

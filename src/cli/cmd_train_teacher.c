@@ -28,8 +28,9 @@ static int check_keys(const sc_teacher_run_cfg *c) {
     sc_run_config *rc = malloc(sizeof *rc);
     if (!rc) return 0;
     int bad = 0;
-    if (!sc_run_config_resolve(rc, "teacher", c->task, c->config_path, arch, c->sets, c->n_sets, c->init != NULL,
-                               &err)) {
+    // The finetune section is applied whether or not this run uses it, so that a
+    // typo in it is caught by any run, not only by the first one with --init.
+    if (!sc_run_config_resolve(rc, "teacher", c->task, c->config_path, arch, c->sets, c->n_sets, 1, &err)) {
         const sc_model_def *def = sc_model_find("teacher", rc->arch);
         sc_run_keys k;
         sc_run_keys_teacher(&k, def);

@@ -254,6 +254,52 @@ static void test_split_by_file(void **state) {
     sc_task_free(t);
 }
 
+// Two tasks of one name in two folders share a cache folder (it is keyed by
+// name): a fetch prunes only a folder last fetched for its own task.yaml, so
+// neither deletes the other's files unannounced.
+static void test_prune_same_name(void **state) {
+    (void)state;
+    tu_write_str(raw, "a.tsv", "text\na\n");
+    tu_write_str(raw, "b.tsv", "text\nb\n");
+    const char *fa[] = {"a.tsv", NULL}, *fb[] = {"b.tsv", NULL};
+    const char *rd = "read: {format: tsv, files: [{name: \"*.tsv\", label: good}], text_column: text, "
+                     "label_column: label}\n" ALL INP;
+    char yaml[8192], out[4096], cdir[400], dir[400];
+    snprintf(yaml, sizeof yaml, HEAD("twin") "%s%s", source_of(fa), rd);
+    sc_task *a = task_at("twin", yaml);
+    fetch(a, out, sizeof out);
+    snprintf(cdir, sizeof cdir, "%s/twin", cache);
+    assert_true(tu_exists(cdir, "a.tsv") && tu_exists(cdir, SC_CACHE_OWNER));
+    // The same name in another folder, reading b.tsv only.
+    snprintf(dir, sizeof dir, "%s/elsewhere", tmp);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/elsewhere/twin", tmp);
+    mkdir(dir, 0755);
+    char src[4096];
+    snprintf(src, sizeof src, "%s", source_of(fb));
+    char *at = strstr(src, "path: ../raw");
+    assert_non_null(at);
+    memmove(at + strlen("path: ../../raw"), at + strlen("path: ../raw"), strlen(at + strlen("path: ../raw")) + 1);
+    memcpy(at, "path: ../../raw", strlen("path: ../../raw"));
+    snprintf(yaml, sizeof yaml, HEAD("twin") "%s%s", src, rd);
+    tu_write_str(dir, "task.yaml", yaml);
+    sc_task *b;
+    sc_err err;
+    if (sc_task_load(dir, tmp, &b, &err)) fail_msg("%s", err.msg);
+    fetch(b, out, sizeof out);
+    if (!strstr(out, "not pruned: ") || !strstr(out, "a task of the same name")) fail_msg("fetch said:\n%s", out);
+    assert_true(tu_exists(cdir, "a.tsv") && tu_exists(cdir, "b.tsv"));  // a's file kept
+    // Fetched for b now: b's next fetch prunes what b does not list.
+    fetch(b, out, sizeof out);
+    assert_non_null(strstr(out, "  removed a.tsv (no longer in task.yaml)\n"));
+    assert_false(tu_exists(cdir, "a.tsv"));
+    assert_true(sc_task_is_fetched(b));
+    fetch(a, out, sizeof out);  // a fetches a.tsv again and leaves b's file alone
+    assert_true(tu_exists(cdir, "a.tsv") && tu_exists(cdir, "b.tsv"));
+    sc_task_free(a);
+    sc_task_free(b);
+}
+
 // The cache folder after a fetch holds what task.yaml lists, nothing else.
 static void test_prune(void **state) {
     (void)state;
@@ -438,6 +484,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_glob, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_by_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_same_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_yaml_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_errors, setup, teardown),
     };

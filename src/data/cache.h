@@ -42,7 +42,9 @@ int sc_task_source_dir(const sc_task *t, char *buf, size_t cap, sc_err *err);
 // to `log` (may be NULL). Synthetic tasks fetch their base task. A fetch first
 // prunes the task's cache folder (sc_task_prune_cache).
 int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err);
-// Removes from the task's cache folder the files source.files no longer lists,
+// Removes from the task's cache folder the files source.files no longer lists
+// when the folder was last fetched for this very task.yaml (SC_CACHE_OWNER;
+// otherwise it says so and removes nothing),
 // with a line to `log` (may be NULL) for each (their stamp lines go with the
 // next verification, which rewrites the stamps of the listed files). Only entries
 // directly in the folder; symbolic links are removed, never followed; folders,
@@ -52,6 +54,11 @@ int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err);
 // reported, not an error. Returns the number of files removed.
 int sc_task_prune_cache(const sc_task *t, FILE *log);
 #define SC_CACHE_STAMPS ".scaffold-stamps"  // in each task folder; no task file may have this name
+// In each task folder: the absolute path of the task.yaml it was last fetched
+// for. The cache is keyed by task name, so two tasks of one name (a plugged-in
+// copy of a built-in task, say) share a folder: prune acts only for the task
+// the folder was fetched for. No task file may have this name either.
+#define SC_CACHE_OWNER ".scaffold-owner"
 
 // 0 if every file of the task is in the cache and verified (by its stamp, or by
 // sha256 when the stamp is missing or stale; stamps are then written), else -1

@@ -48,7 +48,9 @@ static char **stale_names(const sc_task *t, DIR *d, size_t *n) {
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *s = e->d_name;
-        if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, SC_CACHE_STAMPS) || listed(t, s, strlen(s))) continue;
+        if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, SC_CACHE_STAMPS) || !strcmp(s, SC_CACHE_OWNER) ||
+            listed(t, s, strlen(s)))
+            continue;
         if (sc_grow((void **)&v, &cap, *n + 2, sizeof *v, 8) || !(v[*n] = strdup(s))) break;
         v[++*n] = NULL;
     }
@@ -56,6 +58,23 @@ static char **stale_names(const sc_task *t, DIR *d, size_t *n) {
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+// 1 if the folder's SC_CACHE_OWNER names this task.yaml. A folder fetched for
+// another task of the same name, or before owners were recorded, is not this
+// task's to prune: what it holds may be the other task's files.
+static int owned(const sc_task *t, int dfd, const char *dir, FILE *log) {
+    char me[4096], owner[4097] = "";
+    if (!realpath(t->yaml_path, me)) return 0;
+    int fd = openat(dfd, SC_CACHE_OWNER, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    ssize_t k = fd >= 0 ? read(fd, owner, sizeof owner - 1) : -1;
+    if (fd >= 0) close(fd);
+    owner[k > 0 ? k : 0] = '\0';
+    if (!strcmp(owner, me)) return 1;
+    if (log && owner[0])
+        fprintf(log, "  not pruned: %s was last fetched for %s, a task of the same name (files of either are kept)\n",
+                dir, owner);
+    return 0;
+}
 
 int sc_task_prune_cache(const sc_task *t, FILE *log) {
     // A name that is not a plain folder name is not a task's own folder (corpus
@@ -67,6 +86,10 @@ int sc_task_prune_cache(const sc_task *t, FILE *log) {
     if (dfd < 0) {  // ELOOP or ENOTDIR for a link, depending on the kernel: ask lstat
         struct stat st;
         if (!lstat(dir, &st) && S_ISLNK(st.st_mode) && log) fprintf(log, "  %s is a symbolic link: not pruned\n", dir);
+        return 0;
+    }
+    if (!owned(t, dfd, dir, log)) {
+        close(dfd);
         return 0;
     }
     DIR *d = fdopendir(dfd);

@@ -179,6 +179,17 @@ static int fetch_tar(const sc_task *t, const char *cache, const char *tarball, F
 
 static int fetch_files(const sc_task *t, const char *cache, const char *from, FILE *log, sc_err *err);
 
+// The folder now serves this task.yaml (SC_CACHE_OWNER, for prune). Best
+// effort: a read-only cache or an unresolvable path only means no pruning.
+static int record_owner(const sc_task *t, const char *cache) {
+    char me[4096], path[4200];
+    if (!realpath(t->yaml_path, me)) return 0;
+    snprintf(path, sizeof path, "%s/%s", cache, SC_CACHE_OWNER);
+    sc_err ignored;
+    sc_atomic_write(path, me, strlen(me), &ignored);
+    return 0;
+}
+
 int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err) {
     if (t->source == SC_SRC_SYNTHETIC) {
         if (!t->base) {
@@ -197,11 +208,11 @@ int sc_task_fetch(const sc_task *t, const char *from, FILE *log, sc_err *err) {
     sc_task_prune_cache(t, log);  // files an older task.yaml listed
     if (sc_task_check_cache(t, NULL) == 0) {  // by stamp, or hashed (stamps written)
         say(log, "%s: every file is present and verified in the cache%s\n", t->name, "");
-        return 0;
+        return record_owner(t, cache);
     }
     // The files are in place and verified: stamp them (hashing what was written).
     if (fetch_files(t, cache, from, log, err) || sc_task_check_cache(t, err)) return -1;
-    return 0;
+    return record_owner(t, cache);
 }
 
 // Brings the files that are missing or wrong in the cache from the source.

@@ -153,7 +153,7 @@ static int parse_source(sc_task *t, const sc_ynode *m, sc_err *err) {
         int ctrl = 0;
         for (const char *q = tf->name; *q; q++) ctrl |= (unsigned char)*q < 0x20 || *q == 0x7f;
         if (!tf->name[0] || strchr(tf->name, '/') || !strcmp(tf->name, ".") || !strcmp(tf->name, "..") || ctrl ||
-            !strcmp(tf->name, SC_CACHE_STAMPS))
+            !strcmp(tf->name, SC_CACHE_STAMPS) || !strcmp(tf->name, SC_CACHE_OWNER))
             return sc_errf(err, "%s line %d: field 'source.files[].name': '%s' must be a plain file name", f,
                            e->line, tf->name);
     }

@@ -74,10 +74,25 @@ static void test_chart_vs_n(void **state) {
             write_student(root, "none", ns[q], s, 0.60 + 0.05 * q);
             write_student(root, "attention-uniform", ns[q], s, 0.70 + 0.05 * q);
         }
+    // The teacher started from a backbone: the page names it (escaped: the file is untrusted).
+    char tdir[400], tpath[500];
+    snprintf(tdir, sizeof tdir, "mkdir -p %s/teacher", root);
+    assert_int_equal(system(tdir), 0);
+    snprintf(tpath, sizeof tpath, "%s/teacher/metrics.msgpack", root);
+    static sc_train_result tt;
+    sc_config empty;
+    sc_config_init(&empty);
+    sc_result_init init = {.path = "/b/<i>pretrained.ckpt", .sha256 = "0123456789abcdef", .objective = "masked-tokens",
+                           .corpus = "english", .corpus_digest = "ff"};
+    sc_result_run tr = {.kind = "teacher", .task = "synth-text", .arch = "transformer", .seed = 1, .cfg_model = &empty,
+                        .cfg_trainer = &empty, .train = &tt, .metric_name = "test_accuracy", .metric = 0.9,
+                        .rmse = -1, .init = &init};
     sc_err err;
+    if (sc_result_write(tpath, &tr, &err)) fail_msg("%s", err.msg);
     if (sc_report_write(root, out, &err)) fail_msg("%s", err.msg);
     char *html = sc_test_file_with(out, (const char *[]){"N (student training examples)", "best static (validation)",
-                                                         NULL});
+                                                         "started from the backbone /b/&lt;i&gt;pretrained.ckpt "
+                                                         "(sha256 0123456789ab…)", NULL});
     assert_int_equal(count(html, "<svg"), 3);  // bars, validation curves, simulatability vs N
     free(html);
     snprintf(cmd, sizeof cmd, "rm -rf %s/*/n500 %s/*/n1000", root, root);

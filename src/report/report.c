@@ -31,6 +31,7 @@ typedef struct rp_run {
 typedef struct rp_teacher {
     char task[64], arch[64], metric[64];
     double value;
+    char init[1024], init_sha[65];  // the backbone it started from ("" for none)
 } rp_teacher;
 
 typedef struct rp {
@@ -95,6 +96,12 @@ static int add_doc(rp *r, sc_result_doc *doc, sc_err *err) {
                 sc_result_str(&d, "arch", t->arch, sizeof t->arch, err) ||
                 sc_result_str(&d, "metric.name", t->metric, sizeof t->metric, err) ||
                 sc_result_real(&d, "metric.value", -SC_RESULT_MAX_ABS, SC_RESULT_MAX_ABS, &t->value, err))
+                goto done;
+            const msgpack_object *init = sc_result_get(&d, "init");
+            t->init[0] = t->init_sha[0] = '\0';
+            if (init && init->type != MSGPACK_OBJECT_NIL &&
+                (sc_result_str(&d, "init.path", t->init, sizeof t->init, err) ||
+                 sc_result_str(&d, "init.sha256", t->init_sha, sizeof t->init_sha, err)))
                 goto done;
             r->n_teachers++;
         }
@@ -281,7 +288,17 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
             if (!strcmp(r.teachers[t].task, task)) {
                 sc_html_printf(&h, "<p>Teacher: ");
                 sc_html_escape(&h, r.teachers[t].arch);
-                sc_html_printf(&h, ", %s %.4f.</p>\n", r.teachers[t].metric, r.teachers[t].value);
+                sc_html_printf(&h, ", %s %.4f", r.teachers[t].metric, r.teachers[t].value);
+                if (r.teachers[t].init[0]) {  // the students of a pretrained-regime run start from it too
+                    sc_html_printf(&h, "; started from the backbone ");
+                    sc_html_escape(&h, r.teachers[t].init);
+                    char sha[13];  // from the file: escaped like every other string of it
+                    snprintf(sha, sizeof sha, "%.12s", r.teachers[t].init_sha);
+                    sc_html_printf(&h, " (sha256 ");
+                    sc_html_escape(&h, sha);
+                    sc_html_printf(&h, "…)");
+                }
+                sc_html_printf(&h, ".</p>\n");
             }
         int reg = c.cells[i].regression;
         double k = reg ? 1 : 100;

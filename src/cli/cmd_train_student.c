@@ -5,7 +5,7 @@
 // explainer coefficients and the per-test-example agreement.
 //
 // Configuration: students/configs/<task>.yaml (or --config FILE), then --set.
-// Trainer keys (train/trainer.h) default to the paper's student settings below;
+// Trainer keys (train/trainer.h) default to the student run's (AdamW, smat/student_run.c);
 // SMaT keys are sc_student_spec; `teacher.K=V` configures the teacher explainer
 // and `student_explainer.K=V` the student's (student_explainer=auto: attention
 // for students with attention, else gradient-x-input on the student, trained by
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/run_keys.h"
@@ -29,8 +28,7 @@
 // or the file itself): 0, or -1 if it cannot be read (the run will say why).
 static int checkpoint_task(const char *ckpt, char *task, size_t cap) {
     char path[1024];
-    if (access(ckpt, F_OK) == 0 && !strstr(ckpt, ".ckpt")) snprintf(path, sizeof path, "%s/teacher.ckpt", ckpt);
-    else snprintf(path, sizeof path, "%s", ckpt);
+    sc_student_teacher_ckpt_path(ckpt, path, sizeof path);
     sc_model *m = malloc(sizeof *m);
     sc_ckpt_extra x;
     sc_ckpt_extra_init(&x);

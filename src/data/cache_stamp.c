@@ -151,9 +151,9 @@ static int verify_file(const sc_task *t, size_t i, const char *dir, stamps *ss, 
     char p[8192], hex[65];
     snprintf(p, sizeof p, "%s/%s", dir, f->name);
     struct stat st;
-    char ref[4400];  // the argument that finds this task: its name, or its folder's path
-    sc_task_ref(t, ref, sizeof ref);
-    if (stat(p, &st) || !S_ISREG(st.st_mode)) return sc_errf(err, "%s: not fetched (run `scaffold tasks fetch %s`)", p, ref);
+    char ref[4400];  // for errors: the argument that finds this task (its name, or its folder's path)
+    if (stat(p, &st) || !S_ISREG(st.st_mode))
+        return sc_errf(err, "%s: not fetched (run `scaffold tasks fetch %s`)", p, sc_task_ref(t, ref, sizeof ref));
     stamp now = {.name = f->name};
     stamp_of(&now, &st);
     const stamp *old = stamps_find(ss, f->name);
@@ -168,7 +168,7 @@ static int verify_file(const sc_task *t, size_t i, const char *dir, stamps *ss, 
         if (old && !strcmp(old->sha, f->sha256)) describe_change(old, &now, why, sizeof why);
         return sc_errf(err, "%s: checksum mismatch%s: sha256 is %s, %s line %d expects %s; the cached copy is not used: "
                        "run `scaffold tasks fetch %s` to restore it", p, why, hex, t->yaml_path, f->line, f->sha256,
-                       ref);
+                       sc_task_ref(t, ref, sizeof ref));
     }
     // Stamp only a state seen both before and after hashing (not a file being written).
     struct stat st2;

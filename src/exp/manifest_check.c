@@ -177,9 +177,7 @@ static void check_ckpt(sc_mf *f) {
         }
         // As train-student finds it: DIR/teacher.ckpt, or the file itself.
         char p[2048];
-        if (access(v->str, F_OK) == 0 && !strstr(v->str, ".ckpt")) snprintf(p, sizeof p, "%s/teacher.ckpt", v->str);
-        else snprintf(p, sizeof p, "%s", v->str);
-        if (access(p, R_OK))
+        if (access(sc_student_teacher_ckpt_path(v->str, p, sizeof p), R_OK))
             sc_mf_problem(f, "%s line %d: field 'teacher.ckpt.%s': no checkpoint %s", f->path, v->line, c->keys[k], p);
     }
     // A value that is not a path (a problem above) is dropped: nothing later reads it as one.

@@ -130,13 +130,17 @@ static int fresh_teacher(sc_student_env *r, const sc_student_run_cfg *c, sc_err 
     return rc;
 }
 
+const char *sc_student_teacher_ckpt_path(const char *arg, char *path, size_t cap) {
+    if (access(arg, F_OK) == 0 && !strstr(arg, ".ckpt")) snprintf(path, cap, "%s/teacher.ckpt", arg);
+    else snprintf(path, cap, "%s", arg);
+    return path;
+}
+
 // The teacher checkpoint, and the task it fixes.
 static int load_teacher(sc_student_env *r, const sc_student_run_cfg *c, sc_err *err) {
     if (c->teacher_arch) return fresh_teacher(r, c, err);
     char path[1024];
-    if (access(c->teacher_ckpt, F_OK) == 0 && !strstr(c->teacher_ckpt, ".ckpt"))
-        snprintf(path, sizeof path, "%s/teacher.ckpt", c->teacher_ckpt);
-    else snprintf(path, sizeof path, "%s", c->teacher_ckpt);
+    sc_student_teacher_ckpt_path(c->teacher_ckpt, path, sizeof path);
     if (sc_checkpoint_load(path, &r->teacher, &r->x, err)) return -1;
     r->have_teacher = 1;
     r->task = c->task ? c->task : r->x.task;

@@ -117,6 +117,10 @@ void sc_student_env_close(sc_student_env *env);
 // Runs it. 0, or -1 with err naming what failed (nothing is written under out
 // unless the run completes: the result file is written atomically at the end).
 int sc_student_run(const sc_student_run_cfg *cfg, sc_student_outcome *out, sc_err *err);
+
+// The checkpoint file a --teacher-ckpt argument names: DIR/teacher.ckpt for a
+// folder (a train-teacher output), else the argument itself. Into path; returns it.
+const char *sc_student_teacher_ckpt_path(const char *arg, char *path, size_t cap);
 // The outcome as `scaffold train-student` prints it (a few lines).
 void sc_student_outcome_print(FILE *f, const sc_student_outcome *o);
 // Frees the arrays; a no-op on a zeroed or already freed outcome.

@@ -227,6 +227,15 @@ static void test_split_by_file(void **state) {
     const size_t want[SC_NSPLITS] = {10, 2, 4, 4, 5};
     for (int s = 0; s < SC_NSPLITS; s++) assert_int_equal(d.counts[s], want[s]);
     sc_dataset_free(&d);
+    // Bytes held in memory are read as the file they are named after (its
+    // per-file columns apply), as fuzz targets read them.
+    sc_err err;
+    assert_int_equal(sc_dataset_init(&d, t, &err), 0);
+    assert_int_equal(sc_read_table_buf(t, "somewhere/test.tsv", test, strlen(test), &d, &err), 0);
+    assert_int_equal(d.n, 5);
+    int test_part = sc_dataset_partition(t, "test");
+    for (size_t i = 0; i < d.n; i++) assert_int_equal(d.partition[i], test_part);
+    sc_dataset_free(&d);
     sc_task_free(t);
     // The lines format: class and partition are both per-file columns.
     tu_write_str(raw, "train.pos", "great\nfine\nnice\n");

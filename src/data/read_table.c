@@ -242,5 +242,5 @@ int sc_read_table(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err)
 }
 
 int sc_read_table_buf(const sc_task *t, const char *path, const char *buf, size_t len, sc_dataset *d, sc_err *err) {
-    return read_one(t, t->n_read_files ? &t->read_files[0] : NULL, path, buf, len, d, err);
+    return read_one(t, sc_reader_entry(t, path), path, buf, len, d, err);
 }

@@ -17,6 +17,13 @@ void sc_reader_path(char *buf, size_t cap, const char *dir, const char *name) {
     snprintf(buf, cap, "%s/%s", dir, name);
 }
 
+const sc_read_entry *sc_reader_entry(const sc_task *t, const char *name) {
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    for (size_t i = 0; i < t->n_read_files; i++)
+        if (!strcmp(t->read_files[i].name, base)) return &t->read_files[i];
+    return t->n_read_files ? &t->read_files[0] : NULL;
+}
+
 int sc_reader_each_file(const sc_task *t, const char *dir, sc_reader_file_fn one, sc_dataset *d, sc_err *err) {
     for (size_t i = 0; i < t->n_read_files; i++) {
         char path[4096];

@@ -19,8 +19,8 @@ int sc_read_png(const sc_task *t, const char *dir, sc_dataset *d, sc_err *err);
 // The same readers on one file's bytes held in memory (what each file reader
 // calls after sc_read_file; fuzz targets call them directly). `name` stands for
 // the file in messages; buf[len] must be a NUL byte, as sc_read_file leaves it.
-// table / jsonl: the buffer is read as the task's first read file (its per-file
-// columns apply). lines: the file of class `cls` (a task with class_files). idx: an images file and a labels file of
+// table / jsonl: the buffer is read as the task's read file called `name` (its
+// per-file columns apply), or as the first one when none is (sc_reader_entry). lines: the file of class `cls` (a task with class_files). idx: an images file and a labels file of
 // source partition `part`. png: one image decoded into `out` (d->C planes of
 // d->H x d->W); rgba is scratch of 4 * H * W bytes.
 int sc_read_lines_buf(const sc_task *t, size_t cls, const char *name, const char *buf, size_t len, sc_dataset *d,
@@ -52,6 +52,9 @@ int sc_reader_add_text(const sc_task *t, sc_dataset *d, sc_text_scratch *s, int 
 // The index of the partition rule 'all' (formats without given splits); -1 and
 // an error naming splits.partitions when the task has none.
 int sc_reader_single_partition(const sc_task *t, sc_err *err);
+// The entry of t->read_files named `name` (the last path component counts), else
+// the first entry; NULL when the task has none.
+const sc_read_entry *sc_reader_entry(const sc_task *t, const char *name);
 // Joins dir and file name into buf.
 void sc_reader_path(char *buf, size_t cap, const char *dir, const char *name);
 // Reads every file of t->read_files from dir in order: each file's bytes go to

@@ -114,6 +114,17 @@ static const char *const table_tasks[] = {
     SPLITS_TRAIN_TEST TEXT_INPUT,
 };
 
+// The examples [n0, d->n) came from entry rf: a per-file partition column puts them all in its partition.
+static void check_per_file_partition(const sc_task *t, const sc_read_entry *rf, const sc_dataset *d, size_t n0) {
+    for (size_t c = 0; t->partition_col && c < rf->n_cols; c++) {
+        if (strcmp(rf->cols[c].name, t->partition_col)) continue;
+        int p = sc_dataset_partition(t, rf->cols[c].value);
+        for (size_t i = n0; i < d->n; i++)
+            SC_FUZZ_ASSERT((int)d->partition[i] == p, "%s example %zu: partition %u, its file says %d", rf->name, i,
+                           d->partition[i], p);
+    }
+}
+
 // Every file the task reads (read.files, or the one read.file), each as the input.
 static int read_each(const sc_task *t, const char *buf, size_t size, sc_dataset *d,
                      int (*read)(const sc_task *, const char *, const char *, size_t, sc_dataset *, sc_err *),
@@ -121,8 +132,10 @@ static int read_each(const sc_task *t, const char *buf, size_t size, sc_dataset 
     sc_err err;
     int rc = 0;
     for (size_t f = 0; !rc && f < t->n_read_files; f++) {
+        size_t n0 = d->n;
         rc = read(t, t->read_files[f].name, buf, size, d, &err);
         sc_fuzz_check(rc, &err, what);
+        if (!rc) check_per_file_partition(t, &t->read_files[f], d, n0);
     }
     return rc;
 }

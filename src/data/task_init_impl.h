@@ -1,6 +1,7 @@
 // task_init_impl.h — shared by the files of init-task's detection
 // (task_init.c: reading the files and deciding the format; task_init_columns.c:
-// header, label, text, classes and token counts from per-column statistics).
+// header, label, text, classes and token counts from per-column statistics;
+// task_init_scan.c: its out-of-memory error).
 // Not part of the library's interface: task_init.h is.
 #ifndef SC_DATA_TASK_INIT_IMPL_H
 #define SC_DATA_TASK_INIT_IMPL_H

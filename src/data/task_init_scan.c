@@ -8,9 +8,8 @@
 #include <string.h>
 
 #include "data/csv.h"
+#include "data/task_init_impl.h"
 #include "text/utf8.h"
-
-static int oom(sc_err *err) { return sc_errf(err, "out of memory"); }
 
 // The 1-based line holding byte `off`.
 static long line_of(const char *data, size_t off) {
@@ -90,11 +89,11 @@ int sc_init_scan(const sc_init_file *files, size_t n, sc_init_guess *g, sc_err *
         !(g->file_examples = calloc(n + 1, sizeof *g->file_examples)) ||
         !(g->file_enc = calloc(n + 1, sizeof *g->file_enc)) ||
         !(g->file_enc_line = calloc(n + 1, sizeof *g->file_enc_line)))
-        return oom(err);
+        return sc_init_oom(err);
     for (size_t i = 0; i < n; i++) {
         if (!(g->file_names[i] = strdup(files[i].name)) ||
             !(g->file_sha[i] = strdup(files[i].sha256 ? files[i].sha256 : "")))
-            return oom(err);
+            return sc_init_oom(err);
         for (size_t j = 0; j < i; j++)  // one folder: the same name is the same file
             if (!strcmp(files[j].name, files[i].name))
                 return sc_errf(err, "%s: given twice (--from): its examples would be read twice", files[i].name);
@@ -123,15 +122,15 @@ int sc_init_name_sources(sc_init_guess *g, sc_init_taken_fn taken, void *ctx, sc
         else snprintf(name, sizeof name, "source_%d", k);
     }
     if (!(g->source_col = strdup(name)) || !(g->file_source = calloc(g->n_files + 1, sizeof *g->file_source)))
-        return oom(err);
+        return sc_init_oom(err);
     int whole = 0;
     for (size_t i = 0; i < g->n_files; i++) {
-        if (!(g->file_source[i] = stem(g->file_names[i]))) return oom(err);
+        if (!(g->file_source[i] = stem(g->file_names[i]))) return sc_init_oom(err);
         for (size_t j = 0; j < i; j++) whole |= !strcmp(g->file_source[i], g->file_source[j]);
     }
     for (size_t i = 0; whole && i < g->n_files; i++) {  // a.tsv and a.csv.gz: the stems would not tell them apart
         free(g->file_source[i]);
-        if (!(g->file_source[i] = strdup(g->file_names[i]))) return oom(err);
+        if (!(g->file_source[i] = strdup(g->file_names[i]))) return sc_init_oom(err);
     }
     return 0;
 }

@@ -13,12 +13,14 @@ ZIG_VERSION=$(sed -n 's/^ *\.minimum_zig_version = "\(.*\)",.*/\1/p' "$(dirname 
 # Build: BLIS (pthread build, see build.zig), utf8proc, msgpack-c, libyaml, zlib,
 # LAPACKE, libspng, cmocka. Run: gnuplot (plots). Data: Fashion-MNIST. Tests: valgrind.
 # Fuzzing and sanitizers (scripts/fuzz.sh, scripts/sanitize.sh): Debian's clang 14 with
-# the libFuzzer/ASan/UBSan runtimes (Zig's clang ships none), and make.
+# the libFuzzer/ASan/UBSan runtimes (Zig's clang ships none), and make. The Slurm
+# backend's test (tests/slurm/): Slurm's controller, node daemon, client and munge.
 APT_PACKAGES=(
   libblis-pthread-dev libutf8proc-dev libmsgpack-dev libyaml-dev zlib1g-dev
   liblapacke-dev libspng-dev libcmocka-dev gnuplot-nox dataset-fashion-mnist
   valgrind python3 python3-pip ca-certificates libzip-dev libbz2-dev chromium
   clang libclang-rt-14-dev make
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()

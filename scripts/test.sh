@@ -6,8 +6,9 @@
 #      for x86-64-v3, which valgrind can decode, so one build serves passes 3-5);
 #   3. every tests/test_*.c executable, two at a time; tests that need a built-in task's data
 #      fetch it themselves (an empty cache is fine);
-#   4. CLI smoke checks on the installed binary, and the newcomer walkthrough of
-#      tasks/README.md run verbatim (tests/newcomer/walkthrough.py);
+#   4. CLI smoke checks on the installed binary, the newcomer walkthrough of
+#      tasks/README.md run verbatim (tests/newcomer/walkthrough.py), and the
+#      Slurm backend on a single-node cluster started here (tests/slurm/);
 #   5. memcheck: the test executables again under valgrind, two at a time
 #      (SCAFFOLD_TEST_QUICK=1 shrinks slow cases; BLIS without its FMA kernels,
 #      which valgrind emulates slowly): any memory error or leak fails;
@@ -161,6 +162,22 @@ if python3 tests/newcomer/walkthrough.py zig-out/bin/scaffold >"$logdir/walkthro
 else
   bad 1 "smoke: newcomer walkthrough (tasks/README.md)"
   echo "FAIL newcomer walkthrough of tasks/README.md"; tail -60 "$logdir/walkthrough.log"
+fi
+
+# The Slurm backend against a real single-node Slurm started here from Debian's
+# packages (tests/slurm/test_slurm.sh, ~2 minutes): local and Slurm summaries
+# identical, a killed job picked up by --resume, --status, --cancel, --requeue.
+# Where Slurm cannot start, one visible "skipped" line says why.
+slurm_t0=$(date +%s)
+bash tests/slurm/test_slurm.sh zig-out/bin/scaffold >"$logdir/slurm.log" 2>&1
+slurm_rc=$?
+if skip=$(grep -m1 '^slurm: skipped: ' "$logdir/slurm.log"); then
+  skipped=$((skipped + 1)); skips+=("${skip#slurm: }"); echo "SKIP $skip"
+elif [ $slurm_rc -eq 0 ] && grep -qE '^slurm: [0-9]+ passed, 0 failed' "$logdir/slurm.log"; then
+  ok 1; echo "ok   Slurm backend on a local cluster: $(grep -E '^slurm: ' "$logdir/slurm.log" | tail -1) ($(( $(date +%s) - slurm_t0 )) s)"
+else
+  bad 1 "smoke: Slurm backend (tests/slurm/test_slurm.sh)"
+  echo "FAIL Slurm backend (tests/slurm/test_slurm.sh)"; tail -80 "$logdir/slurm.log"
 fi
 
 # valgrind emulates fused multiply-add in software, exactly and ~100x slower

@@ -301,6 +301,29 @@ static void test_failed_rows(void **state) {
     remove_root();
 }
 
+// Every run failed (a cluster job killed the teacher): no result cell at all,
+// only failed rows. The summary still lists them (it used to qsort a NULL
+// array: undefined behaviour that the UB sanitizer turned into a crash).
+static void test_only_failed_rows(void **state) {
+    (void)state;
+    sc_cmp c;
+    sc_cmp_init(&c);
+    sc_err err;
+    assert_int_equal(sc_cmp_add_failed(&c, "t", "teacher", 0, 1, "did not finish: stopped from outside", &err), 0);
+    assert_int_equal(sc_cmp_add_failed(&c, "t", "none", 100, 1, "not run: its teacher did not finish", &err), 0);
+    cmp_compute_default(&c);
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    sc_cmp_print_markdown(&c, f);
+    fclose(f);
+    if (!strstr(md, "| teacher | – | 1 | did not finish: stopped from outside |") ||
+        !strstr(md, "| none | 100 | 1 | not run: its teacher did not finish |"))
+        fail_msg("expected both failed rows in:\n%s", md);
+    free(md);
+    sc_cmp_free(&c);
+}
+
 static void test_hostile_numbers(void **state) {
     (void)state;
     ru_export();
@@ -353,6 +376,6 @@ static void test_regress_files(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_table), cmocka_unit_test(test_errors), cmocka_unit_test(test_best_static_and_convergence),
                                        cmocka_unit_test(test_hostile_numbers), cmocka_unit_test(test_regress_files),
-                                       cmocka_unit_test(test_failed_rows)};
+                                       cmocka_unit_test(test_failed_rows), cmocka_unit_test(test_only_failed_rows)};
     return cmocka_run_group_tests_name("compare", tests, NULL, sc_test_teardown);
 }

@@ -52,7 +52,13 @@ static const sc_command commands[] = {
      "   --resume continues from them bit-identically; `scaffold pretrain --keys` lists the run's keys)",
      sc_cmd_pretrain},
     {"run", "run an experiment manifest (teachers, then students; --jobs in parallel, --resume)",
-     "scaffold run MANIFEST [--jobs J] [--resume] [--out DIR] [--dry-run]", sc_cmd_run},
+     "scaffold run MANIFEST [--jobs J] [--resume] [--out DIR] [--dry-run]\n"
+     "scaffold run MANIFEST --backend slurm [--partition P] [--time T] [--mem M] [--cpus C]\n"
+     "                      [--max-concurrent K] [--requeue] [--sbatch-arg ARG]... [--resume] [--out DIR]\n"
+     "scaffold run --status OUT | --cancel OUT        (a Slurm submission: each run's state; cancel its jobs)\n"
+     "scaffold run MANIFEST [--out DIR] --collect     (summary.md and report.html from the finished runs)\n"
+     "  (--backend slurm: teachers as jobs, students as job arrays after them, a final collect job;\n"
+     "   the same run folders, keys and --resume as the local pool)", sc_cmd_run},
     {"compare", "table of simulatability (mean, 95% bootstrap CI over seeds) per explainer and N",
      "scaffold compare RESULTS_DIR... [--csv FILE] [--resamples R] [--seed S]", sc_cmd_compare},
     {"report", "a self-contained HTML report of an experiment: tables, simulatability and learning-curve charts",

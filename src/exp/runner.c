@@ -21,8 +21,7 @@ enum { ST_PENDING, ST_RUNNING, ST_DONE, ST_SKIPPED, ST_FAILED };
 
 static int read_outcome(const sc_exp_run *r, char *buf, size_t cap);
 
-// 1 finished with this key, 0 not finished, -1 finished with another key (err set).
-static int finished(const sc_exp_run *r, sc_err *err) {
+int sc_exp_finished(const sc_exp_run *r, sc_err *err) {
     char p[1200], *buf;
     size_t n;
     snprintf(p, sizeof p, "%s/run.key", r->dir);
@@ -127,8 +126,29 @@ static void fmt_time(double s, char *b, size_t cap) {
     else snprintf(b, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
 }
 
-// Why run i failed, in one line: the first error line of its log.txt (the
-// CLI prints "scaffold <command>: <message>"), else how the process ended.
+// The first error line of a run's log.txt (the CLI prints "scaffold
+// <command>: <message>") into buf; "" if none. 1 if the log exists.
+static int log_error_line(const sc_exp_run *r, char *buf, size_t cap) {
+    char p[1200], *log = NULL;
+    size_t n = 0;
+    sc_err ignored;
+    snprintf(p, sizeof p, "%s/log.txt", r->dir);
+    buf[0] = '\0';
+    if (sc_read_file(p, &log, &n, &ignored)) return 0;
+    for (char *line = log; line && *line && !buf[0];) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = '\0';
+        if ((!strncmp(line, "scaffold ", 9) && strstr(line, ": ")) || !strncmp(line, "cannot execute ", 15) ||
+            strstr(line, "panic:"))
+            snprintf(buf, cap, "%s", line);
+        line = nl ? nl + 1 : NULL;
+    }
+    free(log);
+    return 1;
+}
+
+// Why run i failed, in one line: the first error line of its log.txt, else
+// how the process ended.
 static void failure_reason(const sc_manifest *m, int i, const int *state, const pid_t *pid, const int *status,
                            char *buf, size_t cap) {
     const sc_exp_run *r = &m->runs[i];
@@ -139,33 +159,34 @@ static void failure_reason(const sc_manifest *m, int i, const int *state, const 
         snprintf(buf, cap, "not run: %s failed (%s)", t == r->teacher ? "its teacher" : "the run it takes its explainer from", tr);
         return;
     }
-    char p[1200], *log = NULL;
-    size_t n = 0;
-    sc_err ignored;
-    snprintf(p, sizeof p, "%s/log.txt", r->dir);
-    buf[0] = '\0';
-    if (sc_read_file(p, &log, &n, &ignored) == 0) {
-        for (char *line = log; line && *line && !buf[0];) {
-            char *nl = strchr(line, '\n');
-            if (nl) *nl = '\0';
-            if ((!strncmp(line, "scaffold ", 9) && strstr(line, ": ")) || !strncmp(line, "cannot execute ", 15) ||
-                strstr(line, "panic:"))
-                snprintf(buf, cap, "%s", line);
-            line = nl ? nl + 1 : NULL;
-        }
-        free(log);
-    }
+    log_error_line(r, buf, cap);
     if (buf[0]) return;
     int st = status[i];
-    if (WIFSIGNALED(st)) snprintf(buf, cap, "killed by signal %d (see %s)", WTERMSIG(st), p);
-    else if (WIFEXITED(st) && WEXITSTATUS(st)) snprintf(buf, cap, "exit status %d (see %s)", WEXITSTATUS(st), p);
-    else snprintf(buf, cap, "finished without a readable metrics.msgpack (see %s)", p);
+    if (WIFSIGNALED(st)) snprintf(buf, cap, "killed by signal %d (see %s/log.txt)", WTERMSIG(st), r->dir);
+    else if (WIFEXITED(st) && WEXITSTATUS(st)) snprintf(buf, cap, "exit status %d (see %s/log.txt)", WEXITSTATUS(st), r->dir);
+    else snprintf(buf, cap, "finished without a readable metrics.msgpack (see %s/log.txt)", r->dir);
+}
+
+// Why an unfinished run did not finish, from its folder alone (no process to
+// ask: the runs of a cluster backend ran elsewhere).
+static void disk_reason(const sc_manifest *m, int i, char *buf, size_t cap) {
+    const sc_exp_run *r = &m->runs[i];
+    if (!log_error_line(r, buf, cap)) {
+        int t = r->teacher >= 0 ? r->teacher : r->after;
+        sc_err ignored;
+        if (t >= 0 && sc_exp_finished(&m->runs[t], &ignored) != 1)
+            snprintf(buf, cap, "not run: %s did not finish", t == r->teacher ? "its teacher" : "the run it takes its explainer from");
+        else
+            snprintf(buf, cap, "not run");
+    } else if (!buf[0]) {
+        snprintf(buf, cap, "did not finish: stopped from outside (time limit, preemption, cancel?) (see %s/log.txt)", r->dir);
+    }
 }
 
 // summary.md / summary.csv from the student results under OUT/runs, with a
 // row for every run that failed in this invocation.
-static int summarize(const sc_manifest *m, const int *state, const pid_t *pid, const int *status, FILE *log,
-                     sc_err *err) {
+// reasons[i] is non-NULL for the runs to list as failed.
+static int summarize(const sc_manifest *m, char *const *reasons, FILE *log, sc_err *err) {
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/runs", m->out);
     struct stat st;
@@ -174,12 +195,10 @@ static int summarize(const sc_manifest *m, const int *state, const pid_t *pid, c
     sc_boot_cfg cfg = sc_boot_default();
     int rc = stat(dir, &st) == 0 ? sc_cmp_add_dir(&c, dir, err) : 0;
     for (int i = 0; !rc && i < m->n_runs; i++) {
-        if (state[i] != ST_FAILED) continue;
-        char reason[256];
-        failure_reason(m, i, state, pid, status, reason, sizeof reason);
+        if (!reasons[i]) continue;
         const sc_exp_run *r = &m->runs[i];
         rc = sc_cmp_add_failed(&c, r->task, r->is_teacher ? "teacher" : r->label, r->is_teacher ? 0 : r->n,
-                               (uint64_t)r->seed, reason, err);
+                               (uint64_t)r->seed, reasons[i], err);
     }
     if (!rc && (c.n_files || c.n_failed)) rc = sc_cmp_compute(&c, &cfg, err);
     for (int which = 0; !rc && (c.n_files || c.n_failed) && which < 2; which++) {
@@ -216,6 +235,96 @@ static int summarize(const sc_manifest *m, const int *state, const pid_t *pid, c
     return rc;
 }
 
+// summarize() with this invocation's failures, each with its reason.
+static int summarize_failed(const sc_manifest *m, const int *state, const pid_t *pid, const int *status, FILE *log,
+                            sc_err *err) {
+    char **reasons = calloc((size_t)m->n_runs, sizeof *reasons);
+    if (!reasons) return sc_errf(err, "out of memory");
+    int rc = 0;
+    for (int i = 0; i < m->n_runs && !rc; i++) {
+        if (state[i] != ST_FAILED) continue;
+        if (!(reasons[i] = malloc(256))) rc = sc_errf(err, "out of memory");
+        else failure_reason(m, i, state, pid, status, reasons[i], 256);
+    }
+    if (!rc) rc = summarize(m, reasons, log, err);
+    for (int i = 0; i < m->n_runs; i++) free(reasons[i]);
+    free(reasons);
+    return rc;
+}
+
+int sc_exp_collect(const sc_manifest *m, FILE *log, sc_err *err) {
+    char **reasons = calloc((size_t)m->n_runs, sizeof *reasons);
+    if (!reasons) return sc_errf(err, "out of memory");
+    int rc = 0, n_done = 0;
+    for (int i = 0; i < m->n_runs && !rc; i++) {
+        int f = sc_exp_finished(&m->runs[i], err);
+        if (f < 0) rc = -1;
+        else if (f) n_done++;
+        else if (!(reasons[i] = malloc(256))) rc = sc_errf(err, "out of memory");
+        else disk_reason(m, i, reasons[i], 256);
+    }
+    if (!rc) {
+        fprintf(log ? log : stderr, "collect %s: %d of %d runs finished\n", m->name, n_done, m->n_runs);
+        rc = summarize(m, reasons, log ? log : stderr, err);
+    }
+    for (int i = 0; i < m->n_runs; i++) free(reasons[i]);
+    free(reasons);
+    return rc;
+}
+
+// Waits for pid; its wait status in *st.
+static int wait_child(pid_t pid, int *st, sc_err *err) {
+    while (waitpid(pid, st, 0) < 0)
+        if (errno != EINTR) return sc_errf(err, "waitpid: %s", strerror(errno));
+    return 0;
+}
+
+int sc_exp_run_one(const sc_manifest *m, int i, FILE *log, sc_err *err) {
+    if (i < 0 || i >= m->n_runs) return sc_errf(err, "run index %d out of range (the manifest has %d runs)", i, m->n_runs);
+    const sc_exp_run *r = &m->runs[i];
+    int f = sc_exp_finished(r, err);
+    if (f < 0) return -1;
+    if (f) {
+        fprintf(log, "%s: finished earlier, nothing to do\n", r->dir);
+        return 0;
+    }
+    int dep[2] = {r->teacher, r->after};
+    for (int k = 0; k < 2; k++) {
+        if (dep[k] < 0) continue;
+        int d = sc_exp_finished(&m->runs[dep[k]], err);
+        if (d < 0) return -1;
+        if (!d) {
+            // Said in the run's own log too: --status and the summary read it there.
+            sc_errf(err, "%s cannot run: %s (%s) has not finished", r->dir,
+                    k ? "the run it takes its explainer from" : "its teacher", m->runs[dep[k]].dir);
+            char p[1200], line[SC_ERR_MSG_MAX + 32];
+            snprintf(p, sizeof p, "%s/log.txt", r->dir);
+            int n = snprintf(line, sizeof line, "scaffold run: not run: %s has not finished\n",
+                             k ? "the run it takes its explainer from" : "its teacher");
+            sc_err ignored;
+            if (!sc_mkdirs(r->dir, &ignored)) sc_atomic_write(p, line, (size_t)n, &ignored);
+            return -1;
+        }
+    }
+    double t0 = sc_now();
+    pid_t pid = launch(r, err);
+    if (pid < 0) return -1;
+    int st = 0;
+    if (wait_child(pid, &st, err)) return -1;
+    char headline[300] = "", took[32];
+    fmt_time(sc_now() - t0, took, sizeof took);
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0 && read_outcome(r, headline, sizeof headline) == 0)) {
+        char reason[256];
+        log_error_line(r, reason, sizeof reason);
+        return sc_errf(err, "%s FAILED after %s: %s", r->dir, took, reason[0] ? reason : "see its log.txt");
+    }
+    char kp[1200];
+    snprintf(kp, sizeof kp, "%s/run.key", r->dir);
+    if (sc_atomic_write(kp, r->key, 64, err)) return -1;
+    fprintf(log, "done %s (%s)  %s\n", r->dir, took, headline);
+    return 0;
+}
+
 int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc_err *err) {
     *n_failed = 0;
     FILE *log = o->log ? o->log : stderr;
@@ -239,7 +348,7 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
     }
     if (sc_mkdirs(m->out, err)) goto out;
     for (int i = 0; i < m->n_runs; i++) {
-        int f = finished(&m->runs[i], err);
+        int f = sc_exp_finished(&m->runs[i], err);
         if (f < 0) goto out;
         if (f && !o->resume) {
             sc_errf(err, "%s already holds finished runs (e.g. %s): pass --resume to continue, or remove it", m->out,
@@ -312,7 +421,7 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
                     m->runs[i].dir, took, headline, headline[0] ? "  " : "", el, eta, ok ? "" : "  see log.txt there");
         }
     }
-    if (summarize(m, state, pid, status, log, err)) goto out;
+    if (summarize_failed(m, state, pid, status, log, err)) goto out;
     rc = 0;
 out:
     if (rc) {  // stop children still running: their runs are unfinished and will be re-run by --resume

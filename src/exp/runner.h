@@ -31,4 +31,19 @@ typedef struct sc_exp_opts {
 // problems before or around the runs (OUT not writable, a changed run, ...).
 int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc_err *err);
 
+// The pieces other backends (exp/slurm.h) share with the pool, so that a run
+// means the same thing wherever it ran:
+// 1 if run r finished with its key, 0 if not (or interrupted), -1 if it
+// finished with another key (err: the manifest changed under it).
+int sc_exp_finished(const sc_exp_run *r, sc_err *err);
+// Runs run i of m as the pool does (a child process, log.txt, command.txt,
+// run.key last) and waits. 0 when it finished now or earlier; -1 with err when
+// it failed (err: the first error line of its log) or cannot run because a
+// run it depends on has not finished.
+int sc_exp_run_one(const sc_manifest *m, int i, FILE *log, sc_err *err);
+// summary.md / summary.csv / report.html of OUT from what is on disk: every
+// finished run, and a row for each unfinished one with the reason its folder
+// gives (its log's error line, "did not finish", "not run").
+int sc_exp_collect(const sc_manifest *m, FILE *log, sc_err *err);
+
 #endif

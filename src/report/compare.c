@@ -272,7 +272,8 @@ static int failed_order(const void *x, const void *y) {
 }
 
 int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err) {
-    qsort(c->cells, (size_t)c->n_cells, sizeof *c->cells, cell_order);
+    // qsort's pointer must be valid even for 0 items: no cells when every run failed.
+    if (c->n_cells) qsort(c->cells, (size_t)c->n_cells, sizeof *c->cells, cell_order);
     if (c->n_failed) qsort(c->failed, (size_t)c->n_failed, sizeof *c->failed, failed_order);
     for (int i = 0; i < c->n_cells; i++) {
         sc_cmp_cell *cell = &c->cells[i];

@@ -1,0 +1,253 @@
+// The Slurm backend's pieces that need no cluster (exp/slurm.h; the real
+// cluster test is tests/slurm/test_slurm.sh): an array element runs the run
+// its runs file names and refuses a run whose key changed or a missing
+// SLURM_ARRAY_TASK_ID; a run whose teacher has not finished says so in its own
+// log; --collect summarizes from disk with a row per unfinished run; --status
+// reads the scheduler through squeue/sacct/scontrol (stand-ins on PATH here,
+// printing what Slurm 22.05 prints), including a cancelled array that never
+// started and a signal; malformed records name the file and line; the CLI
+// refuses option combinations that do not make sense (exit 2).
+#include "sc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "exp/manifest.h"
+#include "exp/runner.h"
+#include "exp/slurm.h"
+
+static char dir[256];
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_all(FILE *f) {
+    fflush(f);
+    long n = ftell(f);
+    char *buf = calloc(1, (size_t)n + 1);
+    assert_non_null(buf);
+    rewind(f);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    rewind(f);
+    assert_int_equal(ftruncate(fileno(f), 0), 0);
+    return buf;
+}
+
+static void setup_manifest(sc_manifest *m) {
+    char cmd[700], path[600], out[600];
+    snprintf(dir, sizeof dir, "/tmp/sc_test_run_slurm_%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/tasks", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/tasks", dir);
+    sc_test_synth_copy(cmd, "synth-text", 200);
+    snprintf(path, sizeof path, "%s/m.yaml", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_file(path, "name: tiny\n"
+                     "tasks: [tasks/synth-text]\n"
+                     "teacher: {seed: 1, arch: transformer, set: {max_steps: 5, epochs: 1}}\n"
+                     "explainers: [none]\n"
+                     "n: [40]\n"
+                     "seeds: [1, 2]\n"
+                     "student:\n  set: {epochs: 1, eval_batch: 300}\n");
+    sc_err err;
+    if (sc_manifest_load(m, path, out, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(m->n_runs, 3);
+}
+
+// runs file line: INDEX KEY DIR.
+static void write_runs(const char *path, const sc_manifest *m, int idx, const char *key) {
+    char line[1600];
+    snprintf(line, sizeof line, "%d\t%s\t%s\n", idx, key ? key : m->runs[idx].key, m->runs[idx].dir);
+    write_file(path, line);
+}
+
+static void test_task_collect(void **state) {
+    (void)state;
+    sc_manifest m;
+    setup_manifest(&m);
+    sc_err err;
+    char runs[600], p[1200];
+    FILE *log = tmpfile();
+    snprintf(runs, sizeof runs, "%s/x.runs", dir);
+
+    unsetenv("SLURM_ARRAY_TASK_ID");
+    write_runs(runs, &m, 1, NULL);
+    assert_int_equal(sc_slurm_task(&m, runs, log, &err), -1);
+    assert_non_null(strstr(err.msg, "SLURM_ARRAY_TASK_ID is not set"));
+    setenv("SLURM_ARRAY_TASK_ID", "0", 1);
+    // A student before its teacher: refused, and its log says so (status and summary read it there).
+    assert_int_equal(sc_slurm_task(&m, runs, log, &err), -1);
+    assert_non_null(strstr(err.msg, "its teacher"));
+    snprintf(p, sizeof p, "%s/log.txt", m.runs[1].dir);
+    free(sc_test_file_with(p, (const char *[]){"scaffold run: not run: its teacher has not finished", NULL}));
+    // The teacher, then the student, each as an array element.
+    write_runs(runs, &m, 0, NULL);
+    if (sc_slurm_task(&m, runs, log, &err)) fail_msg("%s", err.msg);
+    write_runs(runs, &m, 1, NULL);
+    if (sc_slurm_task(&m, runs, log, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(sc_exp_finished(&m.runs[1], &err), 1);
+    // Again: finished earlier, nothing to do.
+    assert_int_equal(sc_slurm_task(&m, runs, log, &err), 0);
+    char *text = read_all(log);
+    if (!strstr(text, "finished earlier, nothing to do")) fail_msg("log:\n%s", text);
+    free(text);
+    // A key that is not the run's any more (the manifest changed since submission).
+    write_runs(runs, &m, 2, "0000000000000000000000000000000000000000000000000000000000000000");
+    assert_int_equal(sc_slurm_task(&m, runs, log, &err), -1);
+    assert_non_null(strstr(err.msg, "no longer has the configuration"));
+    // A line past the end of the runs file.
+    setenv("SLURM_ARRAY_TASK_ID", "3", 1);
+    assert_int_equal(sc_slurm_task(&m, runs, log, &err), -1);
+    assert_non_null(strstr(err.msg, "no run on line 4"));
+    setenv("SLURM_ARRAY_TASK_ID", "x1", 1);
+    assert_int_equal(sc_slurm_task(&m, runs, log, &err), -1);
+    unsetenv("SLURM_ARRAY_TASK_ID");
+
+    // Collect: the seed-2 student never ran; its row says why.
+    if (sc_exp_collect(&m, log, &err)) fail_msg("%s", err.msg);
+    snprintf(p, sizeof p, "%s/summary.md", m.out);
+    free(sc_test_file_with(p, (const char *[]){"| none |", "| none | 40 | 2 | not run |", NULL}));
+    text = read_all(log);
+    if (!strstr(text, "collect tiny: 2 of 3 runs finished")) fail_msg("log:\n%s", text);
+    free(text);
+    fclose(log);
+    sc_manifest_free(&m);
+    snprintf(p, sizeof p, "rm -rf %s", dir);
+    assert_int_equal(system(p), 0);
+}
+
+// Stand-ins for the Slurm commands: each prints a fixed answer.
+static void fake_tool(const char *bin, const char *name, const char *body) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s", bin, name);
+    write_file(p, body);
+    assert_int_equal(chmod(p, 0755), 0);
+}
+
+static void test_status_cancel(void **state) {
+    (void)state;
+    char out[300], bin[300], p[800], key[65];
+    snprintf(dir, sizeof dir, "/tmp/sc_test_run_slurm_st_%d", (int)getpid());
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(bin, sizeof bin, "%s/bin", dir);
+    snprintf(p, sizeof p, "rm -rf %s && mkdir -p %s/slurm %s/teachers/t %s/runs/t/none/n5/seed1 %s/runs/t/none/n5/seed2 "
+             "%s/runs/t/none/n5/seed3 %s", dir, out, out, out, out, out, bin);
+    assert_int_equal(system(p), 0);
+    memset(key, 'a', 64), key[64] = '\0';
+    char text[4000];
+    snprintf(text, sizeof text, "0\t%s\tteacher\tteachers/t\n1\t%s\tstudent\truns/t/none/n5/seed1\n"
+             "2\t%s\tstudent\truns/t/none/n5/seed2\n3\t%s\tstudent\truns/t/none/n5/seed3\n", key, key, key, key);
+    snprintf(p, sizeof p, "%s/slurm/runs.tsv", out);
+    write_file(p, text);
+    snprintf(text, sizeof text, "0\t%s\tx\n", key);
+    snprintf(p, sizeof p, "%s/slurm/t.runs", out);
+    write_file(p, text);
+    snprintf(text, sizeof text, "1\t%s\tx\n2\t%s\tx\n3\t%s\tx\n", key, key, key);
+    snprintf(p, sizeof p, "%s/slurm/s.runs", out);
+    write_file(p, text);
+    snprintf(text, sizeof text, "41\tteacher-t\t%s/slurm/t.runs\n42\tstudents-t\t%s/slurm/s.runs\n43\tcollect\t\n", out, out);
+    snprintf(p, sizeof p, "%s/slurm/jobs.tsv", out);
+    write_file(p, text);
+    snprintf(p, sizeof p, "%s/teachers/t/run.key", out);
+    write_file(p, key);
+    snprintf(p, sizeof p, "%s/runs/t/none/n5/seed1/log.txt", out);
+    write_file(p, "student epoch 1\n");
+    // 42_0 running; 42_1 timed out (accounting off: scontrol); 42_2 pending; collect pending.
+    fake_tool(bin, "squeue", "#!/bin/sh\nprintf '42_0|RUNNING|None\\n42_2|PENDING|Dependency\\n43|PENDING|Dependency\\n'\n");
+    fake_tool(bin, "sacct", "#!/bin/sh\necho 'Slurm accounting storage is disabled'; exit 1\n");
+    fake_tool(bin, "scontrol", "#!/bin/sh\n[ \"$4\" = 42 ] && echo 'JobId=50 ArrayJobId=42 ArrayTaskId=1 JobState=TIMEOUT "
+              "Reason=TimeLimit ExitCode=0:15'\nexit 0\n");
+    fake_tool(bin, "scancel", "#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/scancel.args\"\n");
+    const char *old = getenv("PATH");
+    char *saved = strdup(old ? old : "/usr/bin:/bin");
+    snprintf(text, sizeof text, "%s:%s", bin, saved);
+    setenv("PATH", text, 1);
+
+    FILE *f = tmpfile();
+    sc_err err;
+    int failed = -1;
+    if (sc_slurm_status(out, f, &failed, &err)) fail_msg("%s", err.msg);
+    char *said = read_all(f);
+    const char *want[] = {"done     41_0         teachers/t", "running  42_0         runs/t/none/n5/seed1",
+                          "failed   42_1         runs/t/none/n5/seed2  TIMEOUT (TimeLimit)",
+                          "pending  42_2         runs/t/none/n5/seed3  Dependency",
+                          "4 runs: 1 done, 1 running, 1 pending, 1 failed, 0 not run", "--resume"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(said, want[i])) fail_msg("expected '%s' in:\n%s", want[i], said);
+    assert_int_equal(failed, 1);
+    free(said);
+    // --cancel: only the jobs with an element still queued.
+    if (sc_slurm_cancel(out, f, &err)) fail_msg("%s", err.msg);
+    said = read_all(f);
+    if (!strstr(said, "cancelled 2 jobs: 42 43")) fail_msg("cancel said:\n%s", said);
+    free(said);
+    snprintf(p, sizeof p, "%s/scancel.args", bin);
+    free(sc_test_file_with(p, (const char *[]){"42 43", NULL}));
+    // A new submission refuses while jobs of OUT are queued.
+    // Malformed records name the file and the line.
+    snprintf(p, sizeof p, "%s/slurm/jobs.tsv", out);
+    write_file(p, "41\tteacher-t\tx\nnot a job line\n");
+    assert_int_equal(sc_slurm_status(out, f, &failed, &err), -1);
+    if (!strstr(err.msg, "jobs.tsv line 2")) fail_msg("%s", err.msg);
+    snprintf(p, sizeof p, "%s/slurm/runs.tsv", out);
+    write_file(p, "0\tshort\tteacher\tteachers/t\n");
+    assert_int_equal(sc_slurm_status(out, f, &failed, &err), -1);
+    if (!strstr(err.msg, "runs.tsv line 1")) fail_msg("%s", err.msg);
+    // No submission at all.
+    assert_int_equal(sc_slurm_status(dir, f, &failed, &err), -1);
+    assert_non_null(strstr(err.msg, "--backend slurm"));
+    // squeue missing entirely.
+    setenv("PATH", "/nonexistent", 1);
+    assert_int_equal(sc_slurm_cancel(out, f, &err), -1);
+    setenv("PATH", saved, 1);
+    free(saved);
+    fclose(f);
+    snprintf(p, sizeof p, "rm -rf %s", dir);
+    assert_int_equal(system(p), 0);
+}
+
+static int run_cli(const char *const *args, char *err, size_t cap) {
+    char *argv[16];
+    int argc = 0;
+    for (; args[argc]; argc++) argv[argc] = (char *)args[argc];
+    argv[argc] = NULL;
+    char out[4096];
+    return sc_test_capture(sc_cmd_run, argc, argv, out, sizeof out, err, cap);
+}
+
+static void test_cli_combinations(void **state) {
+    (void)state;
+    struct {
+        const char *args[8], *says;
+    } cases[] = {
+        {{"run", "m.yaml", "--partition", "p", NULL}, "--partition is an option of --backend slurm"},
+        {{"run", "m.yaml", "--backend", "pbs", NULL}, "'local' (the default) or 'slurm'"},
+        {{"run", "m.yaml", "--backend", "slurm", "--jobs", "2", NULL}, "--max-concurrent"},
+        {{"run", "m.yaml", "--status", "out", NULL}, "only the output folder"},
+        {{"run", "m.yaml", "--backend=slurm", "--cpus", "0", NULL}, "--cpus expects"},
+        {{"run", "m.yaml", "--backend", "slurm", "--sbatch-arg", "qos=x", NULL}, "one sbatch option"},
+        {{"run", "m.yaml", "--collect", "--backend", "slurm", NULL}, "do not combine"},
+        {{"run", "m.yaml", "--time", NULL}, "--time needs a value"},
+        {{"run", "--cancel", NULL}, "--cancel needs a value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char err[4096];
+        int rc = run_cli(cases[i].args, err, sizeof err);
+        if (rc != SC_EXIT_USAGE || !strstr(err, cases[i].says))
+            fail_msg("case %zu: exit %d, want 2 and '%s' in:\n%s", i, rc, cases[i].says, err);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_cli_combinations), cmocka_unit_test(test_status_cancel),
+                                       cmocka_unit_test(test_task_collect)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

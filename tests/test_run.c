@@ -87,6 +87,9 @@ static void test_run_resume(void **state) {
     const char *tm = strstr(text, "test metric "), *sm = strstr(text, "simulatability ");
     double tv = tm ? strtod(tm + 12, NULL) : -1, sv = sm ? strtod(sm + 15, NULL) : -1;
     if (!(tv > 0 && tv <= 1 && sv > 0 && sv <= 1)) fail_msg("progress log:\n%s", text);
+    // ... and its peak memory (what a cluster job must request).
+    const char *pk = strstr(text, ", peak ");
+    if (!pk || strtol(pk + 7, NULL, 10) < 1) fail_msg("no peak memory in the progress log:\n%s", text);
     free(text);
 
     // Again without --resume: refused; with it: nothing runs.

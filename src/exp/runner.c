@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -273,8 +274,8 @@ int sc_exp_collect(const sc_manifest *m, FILE *log, sc_err *err) {
 }
 
 // Waits for pid; its wait status in *st.
-static int wait_child(pid_t pid, int *st, sc_err *err) {
-    while (waitpid(pid, st, 0) < 0)
+static int wait_child(pid_t pid, int *st, struct rusage *ru, sc_err *err) {
+    while (wait4(pid, st, 0, ru) < 0)
         if (errno != EINTR) return sc_errf(err, "waitpid: %s", strerror(errno));
     return 0;
 }
@@ -310,7 +311,8 @@ int sc_exp_run_one(const sc_manifest *m, int i, FILE *log, sc_err *err) {
     pid_t pid = launch(r, err);
     if (pid < 0) return -1;
     int st = 0;
-    if (wait_child(pid, &st, err)) return -1;
+    struct rusage ru;
+    if (wait_child(pid, &st, &ru, err)) return -1;
     char headline[300] = "", took[32];
     fmt_time(sc_now() - t0, took, sizeof took);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0 && read_outcome(r, headline, sizeof headline) == 0)) {
@@ -321,7 +323,7 @@ int sc_exp_run_one(const sc_manifest *m, int i, FILE *log, sc_err *err) {
     char kp[1200];
     snprintf(kp, sizeof kp, "%s/run.key", r->dir);
     if (sc_atomic_write(kp, r->key, 64, err)) return -1;
-    fprintf(log, "done %s (%s)  %s\n", r->dir, took, headline);
+    fprintf(log, "done %s (%s, peak %ld MiB)  %s\n", r->dir, took, ru.ru_maxrss / 1024, headline);
     return 0;
 }
 
@@ -388,7 +390,8 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
         }
         if (!running) break;
         int st_code;
-        pid_t p = waitpid(-1, &st_code, 0);
+        struct rusage ru;  // the run's peak resident memory: what a cluster job must ask for
+        pid_t p = wait4(-1, &st_code, 0, &ru);
         if (p < 0) {
             if (errno == EINTR) continue;
             sc_errf(err, "waitpid: %s", strerror(errno));
@@ -417,8 +420,9 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
             fmt_time(sc_now() - start, el, sizeof el);
             fmt_time(busy / n_done * (n_todo - n_done) / o->jobs, eta, sizeof eta);
             fmt_time(dt, took, sizeof took);
-            fprintf(log, "[%d/%d] %s %s (%s)  %s%selapsed %s  ETA %s%s\n", n_done, n_todo, ok ? "done" : "FAILED",
-                    m->runs[i].dir, took, headline, headline[0] ? "  " : "", el, eta, ok ? "" : "  see log.txt there");
+            fprintf(log, "[%d/%d] %s %s (%s, peak %ld MiB)  %s%selapsed %s  ETA %s%s\n", n_done, n_todo,
+                    ok ? "done" : "FAILED", m->runs[i].dir, took, ru.ru_maxrss / 1024, headline, headline[0] ? "  " : "",
+                    el, eta, ok ? "" : "  see log.txt there");
         }
     }
     if (summarize_failed(m, state, pid, status, log, err)) goto out;

@@ -6,7 +6,8 @@
 // reads the scheduler through squeue/sacct/scontrol (stand-ins on PATH here,
 // printing what Slurm 22.05 prints), including a cancelled array that never
 // started and a signal; malformed records name the file and line; the CLI
-// refuses option combinations that do not make sense (exit 2).
+// refuses option combinations that do not make sense (exit 2); submission
+// hands sbatch the stages with their dependencies (a stand-in sbatch records them).
 #include "sc_test.h"
 
 #include <stdio.h>
@@ -214,6 +215,88 @@ static void test_status_cancel(void **state) {
     assert_int_equal(system(p), 0);
 }
 
+// Submission with stand-in sbatch/squeue (the real one: tests/slurm/): the
+// stages, their dependencies and throttle as sbatch receives them; jobs.tsv and
+// the runs files; refusal while a job of OUT is queued, and of a changed run.
+static void test_submit(void **state) {
+    (void)state;
+    sc_manifest m;
+    setup_manifest(&m);
+    char bin[600], p[1400], text[2000];
+    snprintf(bin, sizeof bin, "%s/bin", dir);
+    assert_int_equal(mkdir(bin, 0755), 0);
+    // sbatch: the next job id (a counter file), its arguments appended to sbatch.args.
+    fake_tool(bin, "sbatch", "#!/bin/sh\nd=$(dirname \"$0\"); n=$(cat \"$d/n\" 2>/dev/null || echo 100); n=$((n + 1));"
+                             " echo $n > \"$d/n\"; echo \"$n: $*\" >> \"$d/sbatch.args\"; echo \"$n;cluster\"\n");
+    fake_tool(bin, "squeue", "#!/bin/sh\ncat \"$(dirname \"$0\")/queue\" 2>/dev/null; exit 0\n");
+    fake_tool(bin, "sacct", "#!/bin/sh\nexit 1\n");
+    fake_tool(bin, "scontrol", "#!/bin/sh\nexit 0\n");
+    const char *old = getenv("PATH");
+    char *saved = strdup(old ? old : "/usr/bin:/bin");
+    snprintf(text, sizeof text, "%s:%s", bin, saved);
+    setenv("PATH", text, 1);
+    char manifest[600];
+    snprintf(manifest, sizeof manifest, "%s/m.yaml", dir);
+    sc_slurm_opts o = {.cpus = 2, .max_concurrent = 3, .mem = "2G", .time = "45:00", .manifest_path = manifest,
+                       .n_extra = 1, .extra = {"--qos=long"}};
+    FILE *log = tmpfile();
+    o.log = log;
+    sc_err err;
+    if (sc_slurm_submit(&m, &o, &err)) fail_msg("%s", err.msg);
+    snprintf(p, sizeof p, "%s/sbatch.args", bin);
+    char *args = sc_test_file_with(p, (const char *[]){"101: --parsable --job-name=scaffold-tiny-teacher-synth-text",
+        "--cpus-per-task=2 --no-requeue --time=45:00 --mem=2G --array=0-0%3 --qos=long",
+        "102: --parsable --job-name=scaffold-tiny-students-synth-text", "--array=0-1%3 --dependency=afterok:101 "
+        "--kill-on-invalid-dep=yes --qos=long", "103: --parsable --job-name=scaffold-tiny-collect",
+        "--dependency=afterany:101:102", "sub1-collect.sbatch", NULL});
+    free(args);
+    snprintf(p, sizeof p, "%s/slurm/jobs.tsv", m.out);
+    free(sc_test_file_with(p, (const char *[]){"101\tteacher-synth-text\t", "sub1-teacher-synth-text.runs\n",
+                                               "102\tstudents-synth-text\t", "103\tcollect\t\n", NULL}));
+    snprintf(p, sizeof p, "%s/slurm/sub1-students-synth-text.runs", m.out);
+    snprintf(text, sizeof text, "1\t%s\t", m.runs[1].key);
+    free(sc_test_file_with(p, (const char *[]){text, NULL}));
+    snprintf(p, sizeof p, "%s/slurm/sub1-students-synth-text.sbatch", m.out);
+    free(sc_test_file_with(p, (const char *[]){"#!/bin/sh", "' run '", "--slurm-task '", NULL}));
+
+    // While a job of OUT is queued, a second submission is refused.
+    snprintf(p, sizeof p, "%s/queue", bin);
+    write_file(p, "102_1|PENDING|Dependency\n");
+    assert_int_equal(sc_slurm_submit(&m, &o, &err), -1);
+    if (!strstr(err.msg, "102_1") || !strstr(err.msg, "--cancel")) fail_msg("%s", err.msg);
+    write_file(p, "");
+    // The teacher finished (run for real): without --resume refused; with it
+    // only the students are submitted, with no dependency left to wait for.
+    if (sc_exp_run_one(&m, 0, log, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(sc_slurm_submit(&m, &o, &err), -1);
+    assert_non_null(strstr(err.msg, "--resume"));
+    o.resume = 1;
+    if (sc_slurm_submit(&m, &o, &err)) fail_msg("%s", err.msg);
+    snprintf(p, sizeof p, "%s/sbatch.args", bin);
+    args = sc_test_file_with(p, (const char *[]){"104: --parsable --job-name=scaffold-tiny-students-synth-text",
+                                                 "sub2-students-synth-text.sbatch", "105: ", NULL});
+    if (strstr(args, "sub2-teacher") || strstr(strstr(args, "104: "), "afterok")) fail_msg("sbatch got:\n%s", args);
+    free(args);
+    // A run finished under another configuration is refused.
+    snprintf(p, sizeof p, "%s/run.key", m.runs[1].dir);
+    assert_int_equal(system((snprintf(text, sizeof text, "mkdir -p %s", m.runs[1].dir), text)), 0);
+    write_file(p, "0000000000000000000000000000000000000000000000000000000000000000");
+    assert_int_equal(sc_slurm_submit(&m, &o, &err), -1);
+    assert_non_null(strstr(err.msg, "another configuration"));
+    // sbatch refusing: the error carries its words, and what this submission queued is cancelled.
+    remove(p);
+    fake_tool(bin, "sbatch", "#!/bin/sh\necho 'sbatch: error: invalid partition specified: nope' >&2; exit 1\n");
+    fake_tool(bin, "scancel", "#!/bin/sh\nexit 0\n");
+    assert_int_equal(sc_slurm_submit(&m, &o, &err), -1);
+    if (!strstr(err.msg, "invalid partition specified")) fail_msg("%s", err.msg);
+    setenv("PATH", saved, 1);
+    free(saved);
+    fclose(log);
+    sc_manifest_free(&m);
+    snprintf(p, sizeof p, "rm -rf %s", dir);
+    assert_int_equal(system(p), 0);
+}
+
 static int run_cli(const char *const *args, char *err, size_t cap) {
     char *argv[16];
     int argc = 0;
@@ -248,6 +331,6 @@ static void test_cli_combinations(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_cli_combinations), cmocka_unit_test(test_status_cancel),
-                                       cmocka_unit_test(test_task_collect)};
+                                       cmocka_unit_test(test_task_collect), cmocka_unit_test(test_submit)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,7 +237,8 @@ static void test_submit(void **state) {
     setenv("PATH", text, 1);
     char manifest[600];
     snprintf(manifest, sizeof manifest, "%s/m.yaml", dir);
-    sc_slurm_opts o = {.cpus = 2, .max_concurrent = 3, .mem = "2G", .time = "45:00", .manifest_path = manifest,
+    sc_slurm_opts o = {.cpus = 2, .max_concurrent = 3, .mem = "2G", .time = "45:00", .teacher_time = "2:00:00",
+                       .manifest_path = manifest,
                        .n_extra = 1, .extra = {"--qos=long"}};
     FILE *log = tmpfile();
     o.log = log;
@@ -245,7 +246,8 @@ static void test_submit(void **state) {
     if (sc_slurm_submit(&m, &o, &err)) fail_msg("%s", err.msg);
     snprintf(p, sizeof p, "%s/sbatch.args", bin);
     char *args = sc_test_file_with(p, (const char *[]){"101: --parsable --job-name=scaffold-tiny-teacher-synth-text",
-        "--cpus-per-task=2 --no-requeue --time=45:00 --mem=2G --array=0-0%3 --qos=long",
+        "--cpus-per-task=2 --no-requeue --time=2:00:00 --mem=2G --array=0-0%3 --qos=long",
+        "--cpus-per-task=2 --no-requeue --time=45:00 --mem=2G --array=0-1%3",
         "102: --parsable --job-name=scaffold-tiny-students-synth-text", "--array=0-1%3 --dependency=afterok:101 "
         "--kill-on-invalid-dep=yes --qos=long", "103: --parsable --job-name=scaffold-tiny-collect",
         "--dependency=afterany:101:102", "sub1-collect.sbatch", NULL});
@@ -320,6 +322,7 @@ static void test_cli_combinations(void **state) {
         {{"run", "m.yaml", "--collect", "--backend", "slurm", NULL}, "do not combine"},
         {{"run", "m.yaml", "--time", NULL}, "--time needs a value"},
         {{"run", "--cancel", NULL}, "--cancel needs a value"},
+        {{"run", "m.yaml", "--teacher-time=1:00:00", NULL}, "--teacher-time is an option of --backend slurm"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char err[4096];

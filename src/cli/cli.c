@@ -54,7 +54,8 @@ static const sc_command commands[] = {
     {"run", "run an experiment manifest (teachers, then students; --jobs in parallel, --resume)",
      "scaffold run MANIFEST [--jobs J] [--resume] [--out DIR] [--dry-run]\n"
      "scaffold run MANIFEST --backend slurm [--partition P] [--time T] [--mem M] [--cpus C]\n"
-     "                      [--max-concurrent K] [--requeue] [--sbatch-arg ARG]... [--resume] [--out DIR]\n"
+     "                      [--teacher-time T] [--teacher-mem M] [--max-concurrent K] [--requeue]\n"
+     "                      [--sbatch-arg ARG]... [--resume] [--out DIR]\n"
      "scaffold run --status OUT | --cancel OUT        (a Slurm submission: each run's state; cancel its jobs)\n"
      "scaffold run MANIFEST [--out DIR] --collect     (summary.md and report.html from the finished runs)\n"
      "  (--backend slurm: teachers as jobs, students as job arrays after them, a final collect job;\n"
@@ -64,7 +65,11 @@ static const sc_command commands[] = {
     {"report", "a self-contained HTML report of an experiment: tables, simulatability and learning-curve charts",
      "scaffold report RESULTS_DIR [--out FILE]", sc_cmd_report},
     {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory",
-     "scaffold bench engine|train|meta [--quick]", sc_cmd_bench},
+     "scaffold bench engine|train|meta [--quick]\n"
+     "scaffold bench export --out DIR [--case block|meta|mid|all]\n"
+     "scaffold bench time --case block|meta|mid [--threads N] [--seconds S]\n"
+     "  (export and time are scaffold's side of the comparison with JAX and PyTorch: scripts/bench-compare.sh)",
+     sc_cmd_bench},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];
 

@@ -22,9 +22,10 @@ typedef struct run_args {
 
 // A Slurm option with a value; 1 if a matched, 0 if not, -1 on a usage error.
 static int slurm_value(run_args *r, const sc_command *me, const char *a, const char *v) {
-    static const char *names[] = {"--partition", "--time", "--mem", "--cpus", "--max-concurrent", "--sbatch-arg"};
+    static const char *names[] = {"--partition",  "--time",       "--mem",        "--cpus",
+                                  "--max-concurrent", "--sbatch-arg", "--teacher-time", "--teacher-mem"};
     int k = -1;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 8; i++)
         if (!strcmp(a, names[i])) k = i;
     if (k < 0) return 0;
     if (!v) return sc_cli_usage_error(me, "%s needs a value", a), -1;
@@ -44,6 +45,8 @@ static int slurm_value(run_args *r, const sc_command *me, const char *a, const c
                 return sc_cli_usage_error(me, "--max-concurrent expects an integer in [1, 100000], got '%s'", v), -1;
             r->slurm.max_concurrent = (int)n;
             break;
+        case 6: r->slurm.teacher_time = v; break;
+        case 7: r->slurm.teacher_mem = v; break;
         default:
             if (r->slurm.n_extra == SC_SLURM_MAX_EXTRA)
                 return sc_cli_usage_error(me, "at most %d --sbatch-arg", SC_SLURM_MAX_EXTRA), -1;

@@ -3,7 +3,8 @@
 // cluster's scheduler instead of forked here.
 //
 //   scaffold run MANIFEST --backend slurm [--partition P] [--time T] [--mem M]
-//                [--cpus C] [--max-concurrent K] [--requeue] [--sbatch-arg ARG]...
+//                [--teacher-time T] [--teacher-mem M] [--cpus C] [--max-concurrent K]
+//                [--requeue] [--sbatch-arg ARG]...
 //
 // Submission (sc_slurm_submit) writes OUT/slurm/ and calls sbatch:
 //   teacher-<task>            one job per teacher that has not finished
@@ -52,6 +53,7 @@
 
 typedef struct sc_slurm_opts {
     const char *partition, *time, *mem;  // sbatch --partition/--time/--mem; NULL: the cluster's defaults
+    const char *teacher_time, *teacher_mem;  // the teachers' jobs instead (a teacher may take 20x a student); NULL: as above
     int cpus;                            // --cpus-per-task of every run (≥ 1)
     int max_concurrent;                  // array throttle %K; 0: none
     int requeue;                         // --requeue (else --no-requeue)

@@ -84,8 +84,11 @@ static int sbatch(submit *s, const char *stage, const char *script, const char *
     argv[k++] = "sbatch", argv[k++] = "--parsable", argv[k++] = name, argv[k++] = output, argv[k++] = cpus;
     argv[k++] = o->requeue ? "--requeue" : "--no-requeue";
     if (o->partition) snprintf(part, sizeof part, "--partition=%s", o->partition), argv[k++] = part;
-    if (o->time) snprintf(tm, sizeof tm, "--time=%s", o->time), argv[k++] = tm;
-    if (o->mem) snprintf(mem, sizeof mem, "--mem=%s", o->mem), argv[k++] = mem;
+    int teacher = !strncmp(stage, "teacher-", 8);
+    const char *t = teacher && o->teacher_time ? o->teacher_time : o->time;
+    const char *mm = teacher && o->teacher_mem ? o->teacher_mem : o->mem;
+    if (t) snprintf(tm, sizeof tm, "--time=%s", t), argv[k++] = tm;
+    if (mm) snprintf(mem, sizeof mem, "--mem=%s", mm), argv[k++] = mem;
     if (array) snprintf(arr, sizeof arr, "--array=%s", array), argv[k++] = arr;
     if (dependency && dependency[0]) {
         snprintf(dep, sizeof dep, "--dependency=%s", dependency);

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 
 #include "bench/bench.h"
+#include "kernels/gemm.h"
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -20,4 +21,16 @@ double sc_bench_time(void (*fn)(void *), void *arg, double min_seconds) {
     }
     qsort(t, (size_t)n, sizeof t[0], cmp_double);
     return t[n / 2];
+}
+
+sc_blas_cost sc_blas_measure(void (*fn)(void *), void *arg, int reps) {
+    sc_blas_profile_reset();
+    sc_blas_profile(1);
+    double t0 = sc_now();
+    for (int r = 0; r < reps; r++) fn(arg);
+    double total = sc_now() - t0;
+    sc_blas_profile(0);
+    sc_blas_cost c = {.gflops = total > 0 ? sc_blas_flops() / total * 1e-9 : 0,
+                      .share = total > 0 ? sc_blas_seconds() / total : 0};
+    return c;
 }

@@ -30,14 +30,16 @@ static void canon(int64_t rows, int64_t cols, int64_t *rs, int64_t *cs) {
     if (rows == 1 && cols == 1) *rs = *cs = 1;
 }
 
-// Optional accounting of the time spent inside BLIS (`scaffold bench train`
-// reports it as a share of step time). Off by default: two clock reads a call.
+// Optional accounting of the time spent inside BLIS and of the products' flops
+// (`scaffold bench train` and `bench meta` report the share of step time and
+// the GFLOP/s a step achieves). Off by default: two clock reads a call.
 static int prof_on;
-static double prof_seconds;
+static double prof_seconds, prof_flops;
 
 void sc_blas_profile(int on) { prof_on = on; }
 double sc_blas_seconds(void) { return prof_seconds; }
-void sc_blas_profile_reset(void) { prof_seconds = 0; }
+double sc_blas_flops(void) { return prof_flops; }
+void sc_blas_profile_reset(void) { prof_seconds = prof_flops = 0; }
 
 void sc_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
               const float *a, int64_t rsa, int64_t csa,
@@ -52,7 +54,10 @@ void sc_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
     bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
               (float *)a, (inc_t)rsa, (inc_t)csa, (float *)b, (inc_t)rsb, (inc_t)csb, &beta,
               c, (inc_t)rsc, (inc_t)csc);
-    if (prof_on) prof_seconds += sc_now() - t0;
+    if (prof_on) {
+        prof_seconds += sc_now() - t0;
+        prof_flops += 2.0 * (double)m * (double)n * (double)k;
+    }
 }
 
 void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
@@ -68,7 +73,10 @@ void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
     bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
               (double *)a, (inc_t)rsa, (inc_t)csa, (double *)b, (inc_t)rsb, (inc_t)csb, &beta,
               c, (inc_t)rsc, (inc_t)csc);
-    if (prof_on) prof_seconds += sc_now() - t0;
+    if (prof_on) {
+        prof_seconds += sc_now() - t0;
+        prof_flops += 2.0 * (double)m * (double)n * (double)k;
+    }
 }
 
 void sc_blas_set_threads(int nthreads) { bli_thread_set_num_threads(nthreads < 1 ? 1 : nthreads); }

@@ -26,9 +26,11 @@ void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
 void sc_blas_set_threads(int nthreads);
 int sc_blas_get_threads(void);
 
-// Accounting of wall time spent inside BLIS products (off by default).
+// Accounting of wall time spent inside BLIS products and of their flops
+// (2·m·n·k per product), off by default; reset clears both.
 void sc_blas_profile(int on);
 double sc_blas_seconds(void);
+double sc_blas_flops(void);
 void sc_blas_profile_reset(void);
 
 // Releases BLIS's internal memory pools (call once, at process exit).

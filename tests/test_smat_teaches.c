@@ -33,9 +33,13 @@ static double student(const char *explainer, int learn, uint64_t seed, int quick
     sc_err e;
     if (sc_student_run(&c, &o, &e)) fail_msg("%s seed %llu: %s", explainer, (unsigned long long)seed, e.msg);
     double sim = o.simulatability;
-    if (!quick && o.stopped_by != SC_STOP_PATIENCE)
-        fail_msg("%s seed %llu: stopped by %s, not by patience (the recipe no longer converges)", explainer,
-                 (unsigned long long)seed, sc_stop_name(o.stopped_by));
+    // Converged: stopped by patience, or at the ceiling, where a new best is one
+    // more validation example out of 300 and can keep coming until the epoch cap
+    // (SMaT seed 3 with BLIS's skx kernels: valid 0.9933 at epoch 43, 0.9967 at
+    // 55 of 60, test 0.9922).
+    if (!quick && o.stopped_by != SC_STOP_PATIENCE && o.best_valid < 0.99)
+        fail_msg("%s seed %llu: stopped by %s at valid %.4f, not by patience (the recipe no longer converges)",
+                 explainer, (unsigned long long)seed, sc_stop_name(o.stopped_by), o.best_valid);
     sc_student_outcome_free(&o);
     return sim;
 }

@@ -81,8 +81,9 @@ int sc_bench_meta(FILE *out, int quick) {
     }
     sc_student_env *env = c->env;
     fprintf(out, "== SMaT meta step vs a plain student step (synth-text, batch %zu, teacher transformer %lld params, "
-                 "student transformer %lld params, 1 BLIS thread)\n",
-            c->n, (long long)sc_params_numel(&env->teacher.params), (long long)sc_params_numel(&env->student.params));
+                 "student transformer %lld params, 1 BLIS thread, BLIS kernels '%s')\n",
+            c->n, (long long)sc_params_numel(&env->teacher.params), (long long)sc_params_numel(&env->student.params),
+            sc_blas_kernels());
     fprintf(out, "  %-28s %10s %8s %12s %8s %8s %7s\n", "step", "ms", "x plain", "peak MiB", "x plain", "GFLOP/s",
             "BLIS");
     c->pass = SC_META_PLAIN;

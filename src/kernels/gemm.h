@@ -24,6 +24,8 @@ void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
 
 // Sets the number of threads BLIS uses (1 = deterministic serial, the default).
 void sc_blas_set_threads(int nthreads);
+// The BLIS sub-configuration (kernel set) in use, e.g. "skx", "haswell", "generic".
+const char *sc_blas_kernels(void);
 int sc_blas_get_threads(void);
 
 // Accounting of wall time spent inside BLIS products and of their flops

@@ -27,7 +27,7 @@ int sc_selfcheck_blis(sc_selfcheck_result *r) {
             if (e > maxerr) maxerr = e;
         }
     char buf[128];
-    snprintf(buf, sizeof buf, "sgemm 37x29x53 (A transposed) max err %.2e", maxerr);
+    snprintf(buf, sizeof buf, "sgemm 37x29x53 (A transposed) max err %.2e; kernels '%s'", maxerr, sc_blas_kernels());
     return maxerr < 1e-4 ? sc_selfcheck_pass(r, buf) : sc_selfcheck_fail(r, buf);
 }
 

@@ -13,6 +13,11 @@ typedef struct sc_slurm_job {
     char runs[1200];      // its .runs file ("" for collect)
 } sc_slurm_job;
 
+// Splits text (n bytes, with room for a NUL at text[n]) into lines in place;
+// calls fn(line, lineno, ctx) for each non-empty one until it returns non-zero
+// (then -1).
+int sc_slurm_each_line(char *text, size_t n, int (*fn)(char *, int, void *), void *ctx);
+
 // OUT/slurm/jobs.tsv, in submission order; *jobs NULL and *n 0 when the file
 // does not exist. A malformed line is an error naming the file and line.
 int sc_slurm_jobs_load(const char *out, sc_slurm_job **jobs, int *n, sc_err *err);

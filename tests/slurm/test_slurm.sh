@@ -2,9 +2,10 @@
 # The Slurm backend against a real Slurm (tests/slurm/cluster.sh starts a
 # single-node cluster on this machine): the quickstart manifest, with small
 # settings, run by the local pool and submitted with --backend slurm must give
-# identical summaries; a student killed mid-run (scancel) is reported failed by
-# --status and in summary.md, and --resume completes it; --cancel empties the
-# queue. Prints "slurm: N passed, M failed" (or one "slurm: skipped: WHY" line
+# identical summaries; a teacher killed mid-run (scancel) is reported failed by
+# --status and in summary.md, and --resume completes it; a teacher requeued
+# mid-run finishes; a run that fails on its own is reported once, not retried;
+# --cancel empties the queue. Prints "slurm: N passed, M failed" (or one "slurm: skipped: WHY" line
 # when Slurm cannot start here); the cluster is shut down at the end.
 #
 # usage: tests/slurm/test_slurm.sh SCAFFOLD_BINARY
@@ -103,6 +104,29 @@ check "a third submission finds nothing to run" grep -q "nothing to submit" "$wo
 echo "slurm backend: $(( $(date +%s) - t0 )) s"
 check "local and Slurm summary.csv are identical" cmp "$work/local/summary.csv" "$work/slurm/summary.csv"
 check "local and Slurm summary.md are identical" cmp "$work/local/summary.md" "$work/slurm/summary.md"
+
+# A run that fails on its own (a step arena too small for its batch: the same
+# error every time) is reported with its reason, once: Slurm does not retry it.
+f="$work/fail.yaml"
+cat >"$f" <<EOF
+name: fail
+tasks: [$here/tasks/synth-text]
+teacher:
+  ckpt: {synth-text: $work/slurm/teachers/synth-text}
+explainers:
+  - {name: none, label: tight, set: {arena_mb: 16, batch_size: 512}}
+n: [100]
+seeds: [1]
+EOF
+"$bin" run "$f" --out "$work/fail" --backend slurm >"$work/fail.log" 2>&1
+wait_done "$work/fail" 300
+"$bin" run --status "$work/fail" >"$work/status3.txt"
+st=$?
+check "--status reports a deterministic failure with its reason" \
+  grep -qE "^failed .*runs/synth-text/tight/n100/seed1 .*step arena exhausted" "$work/status3.txt"
+check "... and exits non-zero" test $st -ne 0
+check "... ran once, not retried" test "$(cat "$work/fail/slurm/logs/"*students* 2>/dev/null | grep -c 'slurm array task 0')" -eq 1
+check "... and is a FAILED row of summary.md" grep -q "| tight | 100 | 1 | scaffold train-student: step arena exhausted" "$work/fail/summary.md"
 
 # --cancel: a fresh submission, cancelled at once, leaves nothing queued.
 "$bin" run "$m" --out "$work/cancel" --backend slurm >/dev/null 2>&1

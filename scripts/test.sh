@@ -165,8 +165,9 @@ else
 fi
 
 # The Slurm backend against a real single-node Slurm started here from Debian's
-# packages (tests/slurm/test_slurm.sh, ~2 minutes): local and Slurm summaries
-# identical, a killed job picked up by --resume, --status, --cancel, --requeue.
+# packages (tests/slurm/test_slurm.sh, ~1 minute): local and Slurm summaries
+# identical, a killed job picked up by --resume, --status, --cancel, --requeue,
+# a deterministic failure reported once.
 # Where Slurm cannot start, one visible "skipped" line says why.
 slurm_t0=$(date +%s)
 bash tests/slurm/test_slurm.sh zig-out/bin/scaffold >"$logdir/slurm.log" 2>&1

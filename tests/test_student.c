@@ -167,7 +167,7 @@ static void test_rationale_beats_none(void **state) {
 }
 
 // Same seed, same result: the numbers and per-example vectors match exactly
-// (timings aside). Also the SMaT run: its coefficients move away from uniform.
+// (timings aside), at 1 and at 2 BLIS threads. Also the SMaT run: its coefficients move away from uniform.
 static void test_learned_explainer_and_determinism(void **state) {
     (void)state;
     int quick = sc_test_quick();
@@ -207,6 +207,25 @@ static void test_learned_explainer_and_determinism(void **state) {
             if (a[i] != b[i]) fail_msg("%s[%zu] differs between identical runs: %g vs %g", keys[k], i, a[i], b[i]);
         free(a);
         free(b);
+    }
+    // The thread count is not part of the numbers: BLIS splits a product's
+    // rows and columns between threads, never its inner dimension, so every
+    // output element is summed in the same order (the determinism contract:
+    // same seed, same numbers, at any `threads`). Not under valgrind (quick),
+    // which runs threads one at a time anyway.
+    if (!quick) {
+        char *two[] = {"--learn-explainer", "--set", "epochs=2", "--set", "max_steps=40", "--set", "meta_lr=5e-2",
+                       "--set", "threads=2", NULL};
+        student(d2, "attention", "200", "5", two);
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            size_t n1, n2;
+            float *a = result_floats(d1, keys[k], &n1), *b = result_floats(d2, keys[k], &n2);
+            assert_int_equal(n1, n2);
+            for (size_t i = 0; i < n1; i++)
+                if (a[i] != b[i]) fail_msg("%s[%zu] differs between 1 and 2 threads: %g vs %g", keys[k], i, a[i], b[i]);
+            free(a);
+            free(b);
+        }
     }
     // The meta lr schedule reaches the meta steps: a warmup (clipped to the
     // run's meta steps) takes smaller first steps, so φ ends elsewhere.

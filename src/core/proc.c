@@ -17,8 +17,12 @@ int sc_proc_capture(char *const argv[], char **out, size_t *len, int *exit_code,
     if (len) *len = 0;
     *exit_code = -1;
     if (pipe(io)) return sc_errf(err, "cannot start %s: pipe: %s", argv[0], strerror(errno));
-    if (pipe(ex) || fcntl(ex[1], F_SETFD, FD_CLOEXEC)) {
+    if (pipe(ex)) {
         close(io[0]), close(io[1]);
+        return sc_errf(err, "cannot start %s: pipe: %s", argv[0], strerror(errno));
+    }
+    if (fcntl(ex[1], F_SETFD, FD_CLOEXEC)) {
+        close(io[0]), close(io[1]), close(ex[0]), close(ex[1]);
         return sc_errf(err, "cannot start %s: pipe: %s", argv[0], strerror(errno));
     }
     fflush(NULL);

@@ -127,13 +127,11 @@ static void fmt_time(double s, char *b, size_t cap) {
     else snprintf(b, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
 }
 
-// The first error line of a run's log.txt (the CLI prints "scaffold
-// <command>: <message>") into buf; "" if none. 1 if the log exists.
-static int log_error_line(const sc_exp_run *r, char *buf, size_t cap) {
+int sc_exp_log_error(const char *run_dir, char *buf, size_t cap) {
     char p[1200], *log = NULL;
     size_t n = 0;
     sc_err ignored;
-    snprintf(p, sizeof p, "%s/log.txt", r->dir);
+    snprintf(p, sizeof p, "%s/log.txt", run_dir);
     buf[0] = '\0';
     if (sc_read_file(p, &log, &n, &ignored)) return 0;
     for (char *line = log; line && *line && !buf[0];) {
@@ -160,7 +158,7 @@ static void failure_reason(const sc_manifest *m, int i, const int *state, const 
         snprintf(buf, cap, "not run: %s failed (%s)", t == r->teacher ? "its teacher" : "the run it takes its explainer from", tr);
         return;
     }
-    log_error_line(r, buf, cap);
+    sc_exp_log_error(r->dir, buf, cap);
     if (buf[0]) return;
     int st = status[i];
     if (WIFSIGNALED(st)) snprintf(buf, cap, "killed by signal %d (see %s/log.txt)", WTERMSIG(st), r->dir);
@@ -172,7 +170,7 @@ static void failure_reason(const sc_manifest *m, int i, const int *state, const 
 // ask: the runs of a cluster backend ran elsewhere).
 static void disk_reason(const sc_manifest *m, int i, char *buf, size_t cap) {
     const sc_exp_run *r = &m->runs[i];
-    if (!log_error_line(r, buf, cap)) {
+    if (!sc_exp_log_error(r->dir, buf, cap)) {
         int t = r->teacher >= 0 ? r->teacher : r->after;
         sc_err ignored;
         if (t >= 0 && sc_exp_finished(&m->runs[t], &ignored) != 1)
@@ -317,7 +315,7 @@ int sc_exp_run_one(const sc_manifest *m, int i, FILE *log, sc_err *err) {
     fmt_time(sc_now() - t0, took, sizeof took);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0 && read_outcome(r, headline, sizeof headline) == 0)) {
         char reason[256];
-        log_error_line(r, reason, sizeof reason);
+        sc_exp_log_error(r->dir, reason, sizeof reason);
         return sc_errf(err, "%s FAILED after %s: %s", r->dir, took, reason[0] ? reason : "see its log.txt");
     }
     char kp[1200];

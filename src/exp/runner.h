@@ -41,6 +41,10 @@ int sc_exp_finished(const sc_exp_run *r, sc_err *err);
 // it failed (err: the first error line of its log) or cannot run because a
 // run it depends on has not finished.
 int sc_exp_run_one(const sc_manifest *m, int i, FILE *log, sc_err *err);
+// The first error line of RUN_DIR/log.txt into buf ("" if none): the CLI's
+// "scaffold <command>: <message>", an exec failure or a panic. 1 if the log
+// exists, 0 if not.
+int sc_exp_log_error(const char *run_dir, char *buf, size_t cap);
 // summary.md / summary.csv / report.html of OUT from what is on disk: every
 // finished run, and a row for each unfinished one with the reason its folder
 // gives (its log's error line, "did not finish", "not run").

@@ -13,7 +13,7 @@ typedef struct sc_slurm_job {
     char runs[1200];      // its .runs file ("" for collect)
 } sc_slurm_job;
 
-// Splits text (n bytes, with room for a NUL at text[n]) into lines in place;
+// Splits text (n bytes and a NUL at text[n], as sc_read_file gives) into lines in place;
 // calls fn(line, lineno, ctx) for each non-empty one until it returns non-zero
 // (then -1).
 int sc_slurm_each_line(char *text, size_t n, int (*fn)(char *, int, void *), void *ctx);

@@ -59,15 +59,10 @@ int sc_slurm_jobs_load(const char *out, sc_slurm_job **jobs, int *n, sc_err *err
     *jobs = NULL, *n = 0;
     snprintf(p, sizeof p, "%s/slurm/jobs.tsv", out);
     if (stat(p, &st)) return 0;
-    if (sc_read_file(p, &text, &len, err)) return -1;
-    char *t = realloc(text, len + 1);
-    if (!t) {
-        free(text);
-        return sc_errf(err, "out of memory");
-    }
+    if (sc_read_file(p, &text, &len, err)) return -1;  // NUL-terminated: each_line may write text[len]
     jobs_ctx c = {.path = p, .err = err};
-    int rc = sc_slurm_each_line(t, len, add_job, &c);
-    free(t);
+    int rc = sc_slurm_each_line(text, len, add_job, &c);
+    free(text);
     if (rc) {
         free(c.v);
         return -1;

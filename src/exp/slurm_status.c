@@ -8,6 +8,7 @@
 
 #include "core/proc.h"
 #include "data/rawfile.h"
+#include "exp/runner.h"
 #include "exp/slurm.h"
 #include "exp/slurm_impl.h"
 
@@ -41,25 +42,13 @@ static int add_row(char *line, int no, void *arg) {
     return 0;
 }
 
-static int load_text(const char *path, char **text, size_t *n, sc_err *err) {
-    if (sc_read_file(path, text, n, err)) return -1;
-    char *t = realloc(*text, *n + 1);
-    if (!t) {
-        free(*text);
-        return sc_errf(err, "out of memory");
-    }
-    *text = t;
-    return 0;
-}
-
 // Each run's latest job element: line L of a job's runs file is element JOB_L.
 static int map_elements(const sc_slurm_job *jobs, int n_jobs, run_row *rows, int n_rows, sc_err *err) {
     for (int j = 0; j < n_jobs; j++) {
         if (!jobs[j].runs[0]) continue;
         char *text = NULL;
         size_t n = 0;
-        if (load_text(jobs[j].runs, &text, &n, err)) return -1;
-        text[n] = '\0';
+        if (sc_read_file(jobs[j].runs, &text, &n, err)) return -1;
         int line = 0;
         for (char *p = text; p && *p; line++) {
             int idx;
@@ -73,25 +62,6 @@ static int map_elements(const sc_slurm_job *jobs, int n_jobs, run_row *rows, int
     return 0;
 }
 
-// The first error line of a run's log ("scaffold <command>: ..."), or "".
-static void log_error(const char *dir, char *buf, size_t cap, int *has_log) {
-    char p[PATH_MAX], *text = NULL;
-    size_t n = 0;
-    sc_err ignored;
-    buf[0] = '\0';
-    snprintf(p, sizeof p, "%s/log.txt", dir);
-    *has_log = load_text(p, &text, &n, &ignored) == 0;
-    if (!*has_log) return;
-    text[n] = '\0';
-    for (char *line = text; line && *line && !buf[0];) {
-        char *nl = strchr(line, '\n');
-        if (nl) *nl = '\0';
-        if (!strncmp(line, "scaffold ", 9) && strstr(line, ": ")) snprintf(buf, cap, "%s", line);
-        line = nl ? nl + 1 : NULL;
-    }
-    free(text);
-}
-
 // The last `lines` lines of a failed run's log, indented, under a heading
 // (nothing if it has no log).
 static void print_tail(FILE *f, const char *dir, int lines) {
@@ -99,8 +69,7 @@ static void print_tail(FILE *f, const char *dir, int lines) {
     size_t n = 0;
     sc_err ignored;
     snprintf(p, sizeof p, "%s/log.txt", dir);
-    if (load_text(p, &text, &n, &ignored)) return;
-    text[n] = '\0';
+    if (sc_read_file(p, &text, &n, &ignored)) return;
     while (n && text[n - 1] == '\n') text[--n] = '\0';
     if (n) fprintf(f, "\nfailed: %s (log.txt, last lines)\n", dir);
     size_t start = n;
@@ -139,8 +108,7 @@ static int run_state(const char *out, const run_row *r, const sc_slurm_state *st
     for (int i = 0; r->element[0] && i < n_st; i++)
         if (!strcmp(st[i].id, r->element)) s = &st[i];
     char err_line[600] = "";  // zeroed: strncmp below may be inlined as a 23-byte compare
-    int has_log;
-    log_error(dir, err_line, sizeof err_line, &has_log);
+    int has_log = sc_exp_log_error(dir, err_line, sizeof err_line);
     if (s && sc_slurm_is_live(s->state)) {
         const char *shown = strcmp(s->state, "RUNNING") && strcmp(s->state, "PENDING") ? s->state : "";
         snprintf(detail, cap, "%s%s%s", shown, shown[0] && s->reason[0] ? " " : "", s->reason);
@@ -185,7 +153,7 @@ int sc_slurm_status(const char *out, FILE *f, int *n_failed, sc_err *err) {
     if (stat(p, &st))
         return sc_errf(err, "%s has no slurm/runs.tsv: --status follows experiments submitted with --backend slurm "
                        "(the local backend prints its progress as it runs)", out);
-    if (load_text(p, &text, &n, err)) return -1;
+    if (sc_read_file(p, &text, &n, err)) return -1;
     rows_ctx rc_ = {.path = p, .err = err};
     sc_slurm_job *jobs = NULL;
     sc_slurm_state *states_ = NULL;

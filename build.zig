@@ -56,11 +56,39 @@ fn collectSources(b: *std.Build, sub: []const u8, out: *std.ArrayList([]const u8
     out.appendSlice(arena, found.items) catch @panic("OOM");
 }
 
-/// BLIS comes from Debian's libblis-pthread-dev, named by path: Debian's default
-/// libblis.so alternative is the OpenMP build, whose header needs omp.h (absent from
-/// Zig's clang; sources include <blis-pthread/blis.h>) and whose thread pool is harder to keep deterministic. The rpath
-/// makes the loader pick the pthread build whatever the alternatives say.
-const blis_dir = "/usr/lib/x86_64-linux-gnu/blis-pthread";
+/// BLIS comes from Debian's libblis-openmp-dev, named by path so the loader picks the
+/// OpenMP build whatever Debian's libblis.so alternative says. Its team of threads
+/// (libgomp's) stays alive between calls, so a second core pays even on the small
+/// products of a training step; the pthreads build starts threads on every call.
+/// Sources include <blis-openmp/blis.h>.
+const blis_dir = "/usr/lib/x86_64-linux-gnu/blis-openmp";
+
+/// The OpenMP build's blis.h includes <omp.h>, which Zig's clang does not ship, and
+/// src/kernels/parallel.c calls libgomp directly: both come from GCC's libgomp files
+/// (Debian libgcc-N-dev, a dependency of gcc and of clang). Returns the newest
+/// /usr/lib/gcc/x86_64-linux-gnu/<N> holding include/omp.h and libgomp.so.
+fn gompDir(b: *std.Build) []const u8 {
+    const io = b.graph.io;
+    const arena = b.graph.arena;
+    const base = "/usr/lib/gcc/x86_64-linux-gnu";
+    const missing = "libgomp's omp.h and libgomp.so not found under " ++ base ++ "/<N>/; install libgcc-12-dev (scripts/bootstrap.sh does)";
+    var best: ?[]const u8 = null;
+    var best_ver: u32 = 0;
+    var dir = std.Io.Dir.cwd().openDir(io, base, .{ .iterate = true }) catch @panic(missing);
+    defer dir.close(io);
+    var it = dir.iterate();
+    while (it.next(io) catch null) |entry| {
+        const ver = std.fmt.parseInt(u32, entry.name, 10) catch continue;
+        const path = std.fs.path.join(arena, &.{ base, entry.name }) catch @panic("OOM");
+        dir.access(io, std.fs.path.join(arena, &.{ entry.name, "include", "omp.h" }) catch @panic("OOM"), .{}) catch continue;
+        dir.access(io, std.fs.path.join(arena, &.{ entry.name, "libgomp.so" }) catch @panic("OOM"), .{}) catch continue;
+        if (ver > best_ver) {
+            best_ver = ver;
+            best = path;
+        }
+    }
+    return best orelse @panic(missing);
+}
 
 /// The model registry (src/models/model.h): every teachers/NAME.c defines
 /// `sc_teacher_NAME` and every students/NAME.c `sc_student_NAME` ('-' -> '_');
@@ -92,6 +120,13 @@ fn addDeps(b: *std.Build, m: *std.Build.Module) void {
     // `scaffold --version` reports the compiler that built it (src/core/version.h).
     m.addCMacro("SC_ZIG_VERSION", "\"" ++ @import("builtin").zig_version_string ++ "\"");
     m.addIncludePath(b.path("src"));
+    const gomp = gompDir(b);
+    // omp.h alone, copied into a folder of its own: GCC's include folder also holds
+    // its own stdatomic.h and friends, which must not shadow clang's.
+    const omp_dir = b.addWriteFiles();
+    _ = omp_dir.addCopyFile(.{ .cwd_relative = b.pathJoin(&.{ gomp, "include", "omp.h" }) }, "omp.h");
+    m.addIncludePath(omp_dir.getDirectory());
+    m.addObjectFile(.{ .cwd_relative = b.pathJoin(&.{ gomp, "libgomp.so" }) });
     m.addObjectFile(.{ .cwd_relative = blis_dir ++ "/libblis.so" });
     m.addRPath(.{ .cwd_relative = blis_dir });
     for (system_libs) |l| m.linkSystemLibrary(l, .{ .use_pkg_config = .no });

@@ -10,16 +10,17 @@ set -euo pipefail
 ZIG_VERSION=$(sed -n 's/^ *\.minimum_zig_version = "\(.*\)",.*/\1/p' "$(dirname "$0")/../build.zig.zon")
 [ -n "$ZIG_VERSION" ] || { echo "bootstrap: no minimum_zig_version in build.zig.zon" >&2; exit 1; }
 
-# Build: BLIS (pthread build, see build.zig), utf8proc, msgpack-c, libyaml, zlib,
+# Build: BLIS (OpenMP build, with GCC's libgomp and omp.h: see build.zig), utf8proc, msgpack-c, libyaml, zlib,
 # LAPACKE, libspng, cmocka. Run: gnuplot (plots). Data: Fashion-MNIST. Tests: valgrind.
 # Fuzzing and sanitizers (scripts/fuzz.sh, scripts/sanitize.sh): Debian's clang 14 with
-# the libFuzzer/ASan/UBSan runtimes (Zig's clang ships none), and make. The Slurm
+# the libFuzzer/ASan/UBSan runtimes (Zig's clang ships none), LLVM's omp.h for it
+# (libomp-14-dev: GCC's is not clang 14's dialect), and make. The Slurm
 # backend's test (tests/slurm/): Slurm's controller, node daemon, client and munge.
 APT_PACKAGES=(
-  libblis-pthread-dev libutf8proc-dev libmsgpack-dev libyaml-dev zlib1g-dev
+  libblis-openmp-dev libgcc-12-dev libutf8proc-dev libmsgpack-dev libyaml-dev zlib1g-dev
   liblapacke-dev libspng-dev libcmocka-dev gnuplot-nox dataset-fashion-mnist
   valgrind python3 python3-pip ca-certificates libzip-dev libbz2-dev chromium
-  clang libclang-rt-14-dev make
+  clang libclang-rt-14-dev libomp-14-dev make
   slurmctld slurmd slurm-client munge
 )
 

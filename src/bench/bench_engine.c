@@ -14,6 +14,7 @@
 #include "bench/block.h"
 #include "core/params.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "ops/ops.h"
 
 typedef struct {
@@ -69,9 +70,9 @@ int sc_bench_engine(FILE *out, int quick) {
         return 1;
     }
     double secs = quick ? 0.05 : 0.4;
-    int saved_threads = sc_blas_get_threads();
+    int saved_threads = sc_get_threads();
     for (int threads = 1; threads <= 2; threads++) {
-        sc_blas_set_threads(threads);
+        sc_set_threads(threads);
         fprintf(out, "\n== GEMM-bound ops vs raw bli_sgemm, %d thread%s (GFLOP/s; ratio = raw time / op time)\n",
                 threads, threads > 1 ? "s" : "");
         fprintf(out, "  %5s %5s %5s  %9s  %9s  %6s  %9s  %6s\n", "M", "N", "K", "raw", "matmul", "ratio",
@@ -95,7 +96,7 @@ int sc_bench_engine(FILE *out, int quick) {
     }
     static const char *names[3] = {"forward", "forward+backward", "fwd+bwd(create_graph)+bwd"};
     for (int threads = 1; threads <= 2; threads++) {
-        sc_blas_set_threads(threads);
+        sc_set_threads(threads);
         double t0 = 0;
         for (int mode = 0; mode < 3; mode++) {
             sc_ctx_reset(&ctx);
@@ -106,7 +107,7 @@ int sc_bench_engine(FILE *out, int quick) {
                     (double)b.peak / (1 << 20));
         }
     }
-    sc_blas_set_threads(saved_threads);
+    sc_set_threads(saved_threads);
     int failed = ctx.failed;
     sc_ctx_free(&ctx);  // first: the tape borrows the slab (core/params.h)
     sc_bench_block_free(&b);

@@ -13,6 +13,7 @@
 #include "bench/bench.h"
 #include "bench/meta_case.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 
 typedef struct row_cost {
     double t;       // median seconds per step
@@ -67,8 +68,8 @@ static int meta_rows(FILE *out, sc_meta_case *c, int quick, const row_cost *plai
 int sc_bench_meta(FILE *out, int quick) {
     sc_err err;
     sc_meta_case *c = malloc(sizeof *c);  // holds batches and an optimizer: on the heap
-    int saved = sc_blas_get_threads(), rc = 1;
-    sc_blas_set_threads(1);
+    int saved = sc_get_threads(), rc = 1;
+    sc_set_threads(1);
     if (!c) {
         fprintf(stderr, "bench meta: out of memory\n");
         return 1;
@@ -76,7 +77,7 @@ int sc_bench_meta(FILE *out, int quick) {
     if (sc_meta_case_open(c, "meta", &err)) {
         fprintf(stderr, "bench meta: %s\n", err.msg);
         free(c);
-        sc_blas_set_threads(saved);
+        sc_set_threads(saved);
         return 1;
     }
     sc_student_env *env = c->env;
@@ -101,6 +102,6 @@ int sc_bench_meta(FILE *out, int quick) {
     }
     sc_meta_case_close(c);
     free(c);
-    sc_blas_set_threads(saved);
+    sc_set_threads(saved);
     return rc;
 }

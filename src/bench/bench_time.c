@@ -9,6 +9,7 @@
 #include "bench/block.h"
 #include "bench/meta_case.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 
 static void print_pass(FILE *out, const char *case_name, const char *pass, double t, int threads, sc_blas_cost cost,
                        double fingerprint) {
@@ -68,10 +69,10 @@ static int time_meta(FILE *out, const char *case_name, int threads, double secon
 int sc_bench_time_case(FILE *out, const char *case_name, int threads, double seconds, sc_err *err) {
     if (!sc_bench_case_known(case_name))
         return sc_errf(err, "bench time: unknown case '%s' (known: block, meta, mid)", case_name);
-    int saved = sc_blas_get_threads();
-    sc_blas_set_threads(threads);
+    int saved = sc_get_threads();
+    sc_set_threads(threads);
     int rc = !strcmp(case_name, "block") ? time_block(out, threads, seconds, err)
                                          : time_meta(out, case_name, threads, seconds, err);
-    sc_blas_set_threads(saved);
+    sc_set_threads(saved);
     return rc;
 }

@@ -7,6 +7,7 @@
 
 #include "bench/bench.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "models/model.h"
 #include "ops/ops.h"
 #include "optim/optim.h"
@@ -78,8 +79,8 @@ int sc_bench_train(FILE *out, int quick) {
     fprintf(out, "== training throughput at default sizes (f32, 1 BLIS thread; forward + backward + AdamW step)\n");
     fprintf(out, "  %-8s %-12s %-8s %6s %10s %10s %12s %9s\n", "role", "arch", "input", "batch", "params", "ms/step",
             "examples/s", "BLIS share");
-    int saved = sc_blas_get_threads();
-    sc_blas_set_threads(1);
+    int saved = sc_get_threads();
+    sc_set_threads(1);
     for (int i = 0; i < n; i++) {
         const sc_model_def *d = defs[i];
         sc_model_shape s = {.modality = d->modality, .n_outputs = d->modality == SC_TABULAR ? 2 : 10};
@@ -127,7 +128,7 @@ int sc_bench_train(FILE *out, int quick) {
         sc_optim_free(&opt);
         sc_model_free(m);
     }
-    sc_blas_set_threads(saved);
+    sc_set_threads(saved);
     free(m);
     sc_ctx_free(&ctx);
     return failures;

@@ -235,6 +235,24 @@ int sc_config_long(const sc_config *c, const char *key, long lo, long hi, long *
     return 0;
 }
 
+int sc_config_long_or_auto(const sc_config *c, const char *key, long lo, long hi, long *out, sc_err *err) {
+    const sc_config_entry *e = need(c, key, err);
+    if (!e) return -1;
+    if (!strcmp(e->value, "auto")) {
+        *out = 0;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(e->value, &end, 10);
+    if (!e->value[0] || *end || errno)
+        return sc_errf(err, "%s: key '%s': expected an integer or 'auto', got '%s'", e->origin, key, e->value);
+    if (v < lo || v > hi)
+        return sc_errf(err, "%s: key '%s': %ld is outside [%ld, %ld] (or 'auto')", e->origin, key, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
 int sc_config_double(const sc_config *c, const char *key, double lo, double hi, double *out, sc_err *err) {
     const sc_config_entry *e = need(c, key, err);
     if (!e) return -1;

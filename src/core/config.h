@@ -91,6 +91,8 @@ const char *sc_config_str(const sc_config *c, const char *key);  // NULL if unse
 // Typed getters: errors name the key, its origin, the value and what was expected.
 int sc_config_long(const sc_config *c, const char *key, long lo, long hi, long *out, sc_err *err);
 int sc_config_double(const sc_config *c, const char *key, double lo, double hi, double *out, sc_err *err);
+// An integer in [lo, hi] (lo >= 1), or the word "auto" giving *out = 0.
+int sc_config_long_or_auto(const sc_config *c, const char *key, long lo, long hi, long *out, sc_err *err);
 int sc_config_bool(const sc_config *c, const char *key, int *out, sc_err *err);
 // One of a fixed set of words; *out = its index.
 int sc_config_choice(const sc_config *c, const char *key, const char *const *choices, int *out, sc_err *err);

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/fs.h"
 #include "data/rawfile.h"
+#include "kernels/parallel.h"
 #include "io/result_read.h"
 #include "report/compare.h"
 #include "report/report.h"
@@ -359,8 +360,16 @@ int sc_exp_execute(const sc_manifest *m, const sc_exp_opts *o, int *n_failed, sc
         n_skip += f;
     }
     n_todo = m->n_runs - n_skip;
-    fprintf(log, "run %s: %d runs (%d finished earlier), %d job%s, results in %s\n", m->name, m->n_runs, n_skip,
-            o->jobs, o->jobs > 1 ? "s" : "", m->out);
+    // J runs at a time share the CPUs: each run's threads (its `threads` key,
+    // "auto" by default) are capped at CPUs / J, so the machine is never
+    // oversubscribed. Runs are child processes: they read the cap from the environment.
+    int cpus = sc_cpus_available(), per_run = cpus / o->jobs > 1 ? cpus / o->jobs : 1;
+    char cap[16];
+    snprintf(cap, sizeof cap, "%d", per_run);
+    setenv("SCAFFOLD_THREADS_PER_RUN", cap, 1);
+    fprintf(log, "run %s: %d runs (%d finished earlier), %d job%s of at most %d thread%s (%d CPUs), results in %s\n",
+            m->name, m->n_runs, n_skip, o->jobs, o->jobs > 1 ? "s" : "", per_run, per_run > 1 ? "s" : "", cpus,
+            m->out);
     double start = sc_now();
     for (;;) {
         // Start what can start: pending runs whose teacher (and, for a transfer

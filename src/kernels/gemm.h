@@ -22,11 +22,16 @@ void sc_dgemm(int64_t m, int64_t n, int64_t k, double alpha,
               const double *b, int64_t rsb, int64_t csb, double beta,
               double *c, int64_t rsc, int64_t csc);
 
-// Sets the number of threads BLIS uses (1 = deterministic serial, the default).
-void sc_blas_set_threads(int nthreads);
 // The BLIS sub-configuration (kernel set) in use, e.g. "skx", "haswell", "generic".
 const char *sc_blas_kernels(void);
-int sc_blas_get_threads(void);
+// `batches` products C_i (m, n) = A_i @ B_i, with A_i = a + oa[i] (strides rsa,
+// csa), B_i = b + ob[i] (rsb, csb) and C_i = c + i m n contiguous; a and c are
+// float, or double when f64. Small products run one per thread, larger ones
+// one after another with BLIS's threads inside each.
+void sc_gemm_batch(int f64, int64_t batches, int64_t m, int64_t n, int64_t k, const void *a, const int64_t *oa,
+                   int64_t rsa, int64_t csa, const void *b, const int64_t *ob, int64_t rsb, int64_t csb, void *c);
+
+// The thread count of products is set with sc_set_threads (kernels/parallel.h).
 
 // Accounting of wall time spent inside BLIS products and of their flops
 // (2·m·n·k per product), off by default; reset clears both.

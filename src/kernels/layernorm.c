@@ -3,25 +3,90 @@
 
 #include <math.h>
 
+#include "kernels/parallel.h"
+
+// Rows are independent in the forward and in the backward's gx, so
+// sc_parallel_rows splits rows between threads. ggamma and gbeta sum over rows;
+// they are split by columns instead, each column summing its rows in order, so
+// no sum depends on the thread count.
+typedef struct {
+    void *y, *mean, *rstd, *acc;
+    const void *x, *gamma, *beta, *g;
+    int64_t rows, D;
+    double eps;
+} layernorm_job;
+
 #define LAYERNORM_KERNELS(T, SUFFIX)                                                                    \
-    void sc_k_layernorm_##SUFFIX(T *y, T *mean, T *rstd, const T *x, const T *gamma, const T *beta,    \
-                                 int64_t rows, int64_t D, double eps) {                                 \
-        for (int64_t r = 0; r < rows; r++) {                                                            \
-            const T *xr = x + r * D; /* (D) */                                                         \
-            T *yr = y + r * D;                                                                          \
+    static void forward_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                \
+        const layernorm_job *j = p;                                                                     \
+        const T *gamma = j->gamma, *beta = j->beta;                                                     \
+        T *mean = j->mean, *rstd = j->rstd;                                                             \
+        int64_t D = j->D;                                                                               \
+        for (int64_t r = r0; r < r1; r++) {                                                             \
+            const T *xr = (const T *)j->x + r * D; /* (D) */                                           \
+            T *yr = (T *)j->y + r * D;                                                                  \
             double mu = 0, var = 0;                                                                     \
-            for (int64_t j = 0; j < D; j++) mu += xr[j];                                                \
+            for (int64_t c = 0; c < D; c++) mu += xr[c];                                                \
             mu /= (double)D;                                                                            \
-            for (int64_t j = 0; j < D; j++) var += ((double)xr[j] - mu) * ((double)xr[j] - mu);         \
+            for (int64_t c = 0; c < D; c++) var += ((double)xr[c] - mu) * ((double)xr[c] - mu);         \
             var /= (double)D;                                                                           \
-            double rs = 1.0 / sqrt(var + eps);                                                          \
+            double rs = 1.0 / sqrt(var + j->eps);                                                       \
             mean[r] = (T)mu;                                                                            \
             rstd[r] = (T)rs;                                                                            \
-            for (int64_t j = 0; j < D; j++) {                                                           \
-                double v = ((double)xr[j] - mu) * rs;                                                   \
-                if (gamma) v *= gamma[j];                                                               \
-                if (beta) v += beta[j];                                                                 \
-                yr[j] = (T)v;                                                                           \
+            for (int64_t c = 0; c < D; c++) {                                                           \
+                double v = ((double)xr[c] - mu) * rs;                                                   \
+                if (gamma) v *= gamma[c];                                                               \
+                if (beta) v += beta[c];                                                                 \
+                yr[c] = (T)v;                                                                           \
+            }                                                                                           \
+        }                                                                                               \
+    }                                                                                                   \
+                                                                                                        \
+    void sc_k_layernorm_##SUFFIX(T *y, T *mean, T *rstd, const T *x, const T *gamma, const T *beta,    \
+                                 int64_t rows, int64_t D, double eps) {                                 \
+        layernorm_job j = {.y = y, .mean = mean, .rstd = rstd, .x = x, .gamma = gamma, .beta = beta,    \
+                           .D = D, .eps = eps};                                                         \
+        sc_parallel_rows(rows, sc_parallel_min_rows(D), forward_rows_##SUFFIX, &j);                     \
+    }                                                                                                   \
+                                                                                                        \
+    /* gx of rows [r0, r1): needs the row's means of gxhat and of gxhat xhat */                         \
+    static void back_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                   \
+        const layernorm_job *j = p;                                                                     \
+        const T *gamma = j->gamma, *mean = j->mean, *rstd = j->rstd;                                    \
+        int64_t D = j->D;                                                                               \
+        for (int64_t r = r0; r < r1; r++) {                                                             \
+            const T *gr = (const T *)j->g + r * D, *xr = (const T *)j->x + r * D;                       \
+            double mu = mean[r], rs = rstd[r], a = 0, b = 0;                                            \
+            for (int64_t c = 0; c < D; c++) {                                                           \
+                double xh = ((double)xr[c] - mu) * rs;                                                  \
+                double gh = gamma ? (double)gr[c] * gamma[c] : (double)gr[c];                           \
+                a += gh;                                                                                \
+                b += gh * xh;                                                                           \
+            }                                                                                           \
+            a /= (double)D;                                                                             \
+            b /= (double)D;                                                                             \
+            T *o = (T *)j->y + r * D;                                                                   \
+            for (int64_t c = 0; c < D; c++) {                                                           \
+                double xh = ((double)xr[c] - mu) * rs;                                                  \
+                double gh = gamma ? (double)gr[c] * gamma[c] : (double)gr[c];                           \
+                o[c] = (T)(rs * (gh - a - xh * b));                                                     \
+            }                                                                                           \
+        }                                                                                               \
+    }                                                                                                   \
+                                                                                                        \
+    /* acc[c] = sum_r g_rc xhat_rc, acc[D + c] = sum_r g_rc for columns [c0, c1) */                     \
+    static void back_cols_##SUFFIX(void *p, int64_t c0, int64_t c1) {                                   \
+        const layernorm_job *j = p;                                                                     \
+        const T *g = j->g, *x = j->x, *mean = j->mean, *rstd = j->rstd;                                 \
+        double *accg = j->acc, *accb = (double *)j->acc + j->D; /* (D), (D) */                          \
+        int64_t D = j->D, rows = j->rows;                                                       \
+        for (int64_t c = c0; c < c1; c++) accg[c] = accb[c] = 0;                                        \
+        for (int64_t r = 0; r < rows; r++) {                                                            \
+            double mu = mean[r], rs = rstd[r];                                                          \
+            const T *gr = g + r * D, *xr = x + r * D;                                                   \
+            for (int64_t c = c0; c < c1; c++) {                                                         \
+                accg[c] += (double)gr[c] * (((double)xr[c] - mu) * rs);                                 \
+                accb[c] += gr[c];                                                                       \
             }                                                                                           \
         }                                                                                               \
     }                                                                                                   \
@@ -29,32 +94,14 @@
     void sc_k_layernorm_back_##SUFFIX(T *gx, T *ggamma, T *gbeta, double *acc, const T *g, const T *x, \
                                       const T *mean, const T *rstd, const T *gamma, int64_t rows,       \
                                       int64_t D) {                                                      \
-        double *accg = acc, *accb = acc + D; /* (D), (D) */                                             \
-        for (int64_t j = 0; j < 2 * D; j++) acc[j] = 0;                                                 \
-        for (int64_t r = 0; r < rows; r++) {                                                            \
-            const T *gr = g + r * D, *xr = x + r * D;                                                   \
-            double mu = mean[r], rs = rstd[r], a = 0, b = 0;                                            \
-            for (int64_t j = 0; j < D; j++) {                                                           \
-                double xh = ((double)xr[j] - mu) * rs;                                                  \
-                double gh = gamma ? (double)gr[j] * gamma[j] : (double)gr[j];                           \
-                a += gh;                                                                                \
-                b += gh * xh;                                                                           \
-                accg[j] += (double)gr[j] * xh;                                                          \
-                accb[j] += gr[j];                                                                       \
-            }                                                                                           \
-            a /= (double)D;                                                                             \
-            b /= (double)D;                                                                             \
-            if (!gx) continue;                                                                          \
-            T *o = gx + r * D;                                                                          \
-            for (int64_t j = 0; j < D; j++) {                                                           \
-                double xh = ((double)xr[j] - mu) * rs;                                                  \
-                double gh = gamma ? (double)gr[j] * gamma[j] : (double)gr[j];                           \
-                o[j] = (T)(rs * (gh - a - xh * b));                                                     \
-            }                                                                                           \
-        }                                                                                               \
-        for (int64_t j = 0; j < D; j++) {                                                               \
-            if (ggamma) ggamma[j] = (T)accg[j];                                                         \
-            if (gbeta) gbeta[j] = (T)accb[j];                                                           \
+        layernorm_job j = {.y = gx, .mean = (void *)mean, .rstd = (void *)rstd, .acc = acc, .x = x,     \
+                           .gamma = gamma, .g = g, .rows = rows, .D = D};                               \
+        if (gx) sc_parallel_rows(rows, sc_parallel_min_rows(D), back_rows_##SUFFIX, &j);                \
+        if (!ggamma && !gbeta) return;                                                                  \
+        sc_parallel_for(D, sc_parallel_min_rows(rows), back_cols_##SUFFIX, &j);                         \
+        for (int64_t c = 0; c < D; c++) {                                                               \
+            if (ggamma) ggamma[c] = (T)acc[c];                                                          \
+            if (gbeta) gbeta[c] = (T)acc[D + c];                                                        \
         }                                                                                               \
     }
 

@@ -4,12 +4,24 @@
 #include <math.h>
 
 #include "kernels/fastmath.h"
+#include "kernels/parallel.h"
+
+// Rows q = a * inner + i are independent: sc_parallel_rows splits them between
+// threads, each row computed whole by the same code. The forward reads `in` (x)
+// and writes `out` (y); the backward (g != NULL) reads `in` (y) and g.
+typedef struct {
+    void *out;
+    const void *in, *g;
+    int64_t len, inner;
+    int is_log;
+} softmax_job;
 
 #define SOFTMAX_KERNELS(T, SUFFIX, EXP)                                                              \
-    void sc_k_softmax_##SUFFIX(T *y, const T *x, int64_t outer, int64_t len, int64_t inner,         \
-                               int is_log) {                                                         \
-        for (int64_t a = 0; a < outer; a++)                                                          \
-            for (int64_t i = 0; i < inner; i++) {                                                    \
+    static void softmax_rows_##SUFFIX(T *y, const T *x, int64_t len, int64_t inner, int is_log,      \
+                                      int64_t q_lo, int64_t q_hi) {                                  \
+        for (int64_t q = q_lo; q < q_hi; q++) {                                                      \
+            int64_t a = q / inner, i = q % inner;                                                    \
+            {                                                                                        \
                 const T *xr = x + a * len * inner + i; /* one row: (len), stride inner */           \
                 T *yr = y + a * len * inner + i;                                                     \
                 T m = xr[0];                                                                         \
@@ -29,12 +41,14 @@
                     for (int64_t l = 0; l < len; l++) yr[l * inner] *= inv;                          \
                 }                                                                                    \
             }                                                                                        \
+        }                                                                                            \
     }                                                                                                \
                                                                                                      \
-    void sc_k_softmax_back_##SUFFIX(T *gx, const T *g, const T *y, int64_t outer, int64_t len,      \
-                                    int64_t inner, int is_log) {                                     \
-        for (int64_t a = 0; a < outer; a++)                                                          \
-            for (int64_t i = 0; i < inner; i++) {                                                    \
+    static void softmax_back_rows_##SUFFIX(T *gx, const T *g, const T *y, int64_t len, int64_t inner, \
+                                           int is_log, int64_t q_lo, int64_t q_hi) {                 \
+        for (int64_t q = q_lo; q < q_hi; q++) {                                                      \
+            int64_t a = q / inner, i = q % inner;                                                    \
+            {                                                                                        \
                 int64_t base = a * len * inner + i;                                                  \
                 const T *gr = g + base, *yr = y + base;                                              \
                 T *xr = gx + base;                                                                   \
@@ -46,6 +60,27 @@
                     xr[o] = is_log ? (T)(gr[o] - (double)EXP(yr[o]) * s) : (T)(yr[o] * (gr[o] - s)); \
                 }                                                                                    \
             }                                                                                        \
+        }                                                                                            \
+    }                                                                                                \
+                                                                                                     \
+    static void softmax_range_##SUFFIX(void *p, int64_t lo, int64_t hi) {                            \
+        const softmax_job *j = p;                                                                    \
+        if (j->g)                                                                                    \
+            softmax_back_rows_##SUFFIX(j->out, j->g, j->in, j->len, j->inner, j->is_log, lo, hi);     \
+        else                                                                                         \
+            softmax_rows_##SUFFIX(j->out, j->in, j->len, j->inner, j->is_log, lo, hi);               \
+    }                                                                                                \
+                                                                                                     \
+    void sc_k_softmax_##SUFFIX(T *y, const T *x, int64_t outer, int64_t len, int64_t inner,         \
+                               int is_log) {                                                         \
+        softmax_job j = {y, x, NULL, len, inner, is_log};                                            \
+        sc_parallel_rows(outer * inner, sc_parallel_min_rows(len), softmax_range_##SUFFIX, &j);      \
+    }                                                                                                \
+                                                                                                     \
+    void sc_k_softmax_back_##SUFFIX(T *gx, const T *g, const T *y, int64_t outer, int64_t len,      \
+                                    int64_t inner, int is_log) {                                     \
+        softmax_job j = {gx, y, g, len, inner, is_log};                                              \
+        sc_parallel_rows(outer * inner, sc_parallel_min_rows(len), softmax_range_##SUFFIX, &j);      \
     }
 
 SOFTMAX_KERNELS(float, f32, sc_expf_fast)  // vectorizable; kernels/fastmath.h

@@ -3,21 +3,29 @@
 // expanded input has stride 0, so broadcasting costs no copy).
 #include <string.h>
 
+#include "kernels/parallel.h"
 #include "ops/op_util.h"
 
 typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } bin_kind;
 
-// Walks the output in row-major order; the innermost dimension is a tight loop
-// with a fast path for the common stride patterns (both unit, one broadcast).
+// Walks output rows [row_lo, row_hi) in row-major order (a row: the innermost
+// dimension); each row is a tight loop with a fast path for the common stride
+// patterns (both unit, one broadcast). Rows are independent, so sc_parallel_rows
+// may hand them to different threads.
 #define BINARY_KERNEL(T, SUFFIX)                                                                     \
     static void binary_##SUFFIX(bin_kind kind, T *o, const T *pa, const T *pb, int ndim,               \
                                 const int64_t *shape, const int64_t *sa, const int64_t *sb,            \
-                                int64_t numel) {                                                       \
+                                int64_t row_lo, int64_t row_hi) {                                      \
         int64_t inner = ndim ? shape[ndim - 1] : 1;                                                    \
-        if (inner == 0 || numel == 0) return;                                                          \
         int64_t ia = ndim ? sa[ndim - 1] : 0, ib = ndim ? sb[ndim - 1] : 0;                            \
-        int64_t outer = numel / inner, idx[SC_MAX_DIMS] = {0}, offa = 0, offb = 0;                     \
-        for (int64_t r = 0; r < outer; r++) {                                                          \
+        int64_t idx[SC_MAX_DIMS] = {0}, offa = 0, offb = 0, rest = row_lo;                             \
+        for (int d = ndim - 2; d >= 0; d--) { /* the odometer's position at row_lo */                  \
+            idx[d] = rest % shape[d];                                                                  \
+            rest /= shape[d];                                                                          \
+            offa += idx[d] * sa[d];                                                                    \
+            offb += idx[d] * sb[d];                                                                    \
+        }                                                                                              \
+        for (int64_t r = row_lo; r < row_hi; r++) {                                                    \
             const T *xa = pa + offa, *xb = pb + offb;                                                  \
             T *xo = o + r * inner;                                                                     \
             switch (kind) {                                                                            \
@@ -56,6 +64,23 @@ typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } bin_kind;
 BINARY_KERNEL(float, f32)
 BINARY_KERNEL(double, f64)
 
+typedef struct {
+    bin_kind kind;
+    sc_dtype dtype;
+    void *o;
+    const void *pa, *pb;
+    int ndim;
+    const int64_t *shape, *sa, *sb;
+} binary_job;
+
+static void binary_range(void *p, int64_t lo, int64_t hi) {
+    const binary_job *j = p;
+    if (j->dtype == SC_F32)
+        binary_f32(j->kind, j->o, j->pa, j->pb, j->ndim, j->shape, j->sa, j->sb, lo, hi);
+    else
+        binary_f64(j->kind, j->o, j->pa, j->pb, j->ndim, j->shape, j->sa, j->sb, lo, hi);
+}
+
 static const sc_op_def OP_ADD, OP_SUB, OP_MUL, OP_DIV;
 
 static sc_tensor *binary(sc_ctx *ctx, bin_kind kind, const sc_op_def *def, sc_tensor *a, sc_tensor *b) {
@@ -68,10 +93,11 @@ static sc_tensor *binary(sc_ctx *ctx, bin_kind kind, const sc_op_def *def, sc_te
     if (!out) return NULL;
     sc_broadcast_strides(a, ndim, shape, sa);
     sc_broadcast_strides(b, ndim, shape, sb);
-    if (a->dtype == SC_F32)
-        binary_f32(kind, out->data, a->data, b->data, ndim, shape, sa, sb, out->numel);
-    else
-        binary_f64(kind, out->data, a->data, b->data, ndim, shape, sa, sb, out->numel);
+    int64_t inner = ndim ? shape[ndim - 1] : 1;
+    if (inner > 0 && out->numel > 0) {
+        binary_job job = {kind, a->dtype, out->data, a->data, b->data, ndim, shape, sa, sb};
+        sc_parallel_rows(out->numel / inner, sc_parallel_min_rows(inner), binary_range, &job);
+    }
     sc_tensor *in[2] = {a, b};
     sc_record(ctx, def, out, 2, in);
     return out;

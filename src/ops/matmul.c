@@ -57,16 +57,11 @@ sc_tensor *sc_matmul(sc_ctx *ctx, sc_tensor *a, sc_tensor *b) {
     shape[nb + 1] = N;
     sc_tensor *out = sc_empty(ctx, a->dtype, a->ndim, shape);
     if (!out) return NULL;
-    int64_t rsa = a->stride[nb], csa = a->stride[nb + 1], rsb = b->stride[nb], csb = b->stride[nb + 1];
-    for (int64_t i = 0; i < batches; i++) {
-        int64_t oa = batch_offset(a, nb, i), ob = batch_offset(b, nb, i), oc = i * M * N;
-        if (a->dtype == SC_F32)
-            sc_sgemm(M, N, K, 1.0f, (const float *)a->data + oa, rsa, csa, (const float *)b->data + ob, rsb, csb,
-                     0.0f, (float *)out->data + oc, N, 1);
-        else
-            sc_dgemm(M, N, K, 1.0, (const double *)a->data + oa, rsa, csa, (const double *)b->data + ob, rsb,
-                     csb, 0.0, (double *)out->data + oc, N, 1);
-    }
+    int64_t *off = sc_arena_alloc(&ctx->arena, 2 * (size_t)batches * sizeof(int64_t), 8);
+    if (!off) return sc_fail(ctx, "matmul: out of step arena for %lld batch offsets", (long long)batches);
+    for (int64_t i = 0; i < batches; i++) off[i] = batch_offset(a, nb, i), off[batches + i] = batch_offset(b, nb, i);
+    sc_gemm_batch(a->dtype == SC_F64, batches, M, N, K, a->data, off, a->stride[nb], a->stride[nb + 1], b->data,
+                  off + batches, b->stride[nb], b->stride[nb + 1], out->data);
     sc_tensor *in[2] = {a, b};
     sc_record(ctx, &OP_MATMUL, out, 2, in);
     return out;

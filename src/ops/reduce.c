@@ -3,22 +3,44 @@
 #include <math.h>
 #include <string.h>
 
+#include "kernels/parallel.h"
 #include "ops/op_util.h"
 
 typedef enum { R_SUM, R_MAX, R_LSE } red_kind;
 
+// Output elements q in [q_lo, q_hi) of the (outer, inner) result, q = a * inner + i.
+// A sum walks whole input rows of up to SUM_BLOCK outputs at a time (unit stride,
+// vectorisable) instead of one strided column per output; every output still
+// adds its len terms in order l = 0, 1, ... in f64, so the result does not
+// depend on the blocking or on how outputs are split between threads.
+#define SUM_BLOCK 256
 #define REDUCE_KERNEL(T, SUFFIX, EXP, LOG)                                                             \
-    static void reduce_##SUFFIX(red_kind k, T *o, T *argmask, const T *x, int64_t outer, int64_t len,   \
-                                int64_t inner) {                                                       \
-        for (int64_t a = 0; a < outer; a++)                                                            \
-            for (int64_t i = 0; i < inner; i++) {                                                      \
+    static void sum_##SUFFIX(T *o, const T *x, int64_t len, int64_t inner, int64_t a, int64_t i0,       \
+                             int64_t i1) {                                                             \
+        double acc[SUM_BLOCK]; /* f64 accumulation: f32 sums stay accurate */                          \
+        for (int64_t ib = i0; ib < i1; ib += SUM_BLOCK) {                                              \
+            int64_t nb = i1 - ib < SUM_BLOCK ? i1 - ib : SUM_BLOCK;                                    \
+            for (int64_t t = 0; t < nb; t++) acc[t] = 0;                                               \
+            for (int64_t l = 0; l < len; l++) {                                                        \
+                const T *row = x + (a * len + l) * inner + ib;                                         \
+                for (int64_t t = 0; t < nb; t++) acc[t] += row[t];                                     \
+            }                                                                                          \
+            for (int64_t t = 0; t < nb; t++) o[a * inner + ib + t] = (T)acc[t];                        \
+        }                                                                                              \
+    }                                                                                                  \
+                                                                                                       \
+    static void reduce_##SUFFIX(red_kind k, T *o, T *argmask, const T *x, int64_t len, int64_t inner,  \
+                                int64_t q_lo, int64_t q_hi) {                                          \
+        for (int64_t q = q_lo; q < q_hi;) {                                                            \
+            int64_t a = q / inner, i0 = q % inner;                                                     \
+            int64_t i1 = q_hi - q < inner - i0 ? i0 + (q_hi - q) : inner; /* within row a */           \
+            q += i1 - i0;                                                                              \
+            if (k == R_SUM) {                                                                          \
+                sum_##SUFFIX(o, x, len, inner, a, i0, i1);                                             \
+                continue;                                                                              \
+            }                                                                                          \
+            for (int64_t i = i0; i < i1; i++) {                                                        \
                 const T *p = x + a * len * inner + i;                                                  \
-                if (k == R_SUM) {                                                                      \
-                    double s = 0; /* f64 accumulation: f32 sums stay accurate */                       \
-                    for (int64_t l = 0; l < len; l++) s += p[l * inner];                               \
-                    o[a * inner + i] = (T)s;                                                           \
-                    continue;                                                                          \
-                }                                                                                      \
                 int64_t best = 0;                                                                      \
                 for (int64_t l = 1; l < len; l++)                                                      \
                     if (p[l * inner] > p[best * inner]) best = l;                                      \
@@ -35,6 +57,7 @@ typedef enum { R_SUM, R_MAX, R_LSE } red_kind;
                     o[a * inner + i] = m + (T)LOG(s);                                                  \
                 }                                                                                      \
             }                                                                                          \
+        }                                                                                              \
     }
 
 REDUCE_KERNEL(float, f32, expf, log)
@@ -55,6 +78,22 @@ static int reduced_shape(const sc_tensor *x, int axis, int keepdim, int64_t *sha
     return nd;
 }
 
+typedef struct {
+    red_kind k;
+    sc_dtype dtype;
+    void *o, *argmask;
+    const void *x;
+    int64_t len, inner;
+} reduce_job;
+
+static void reduce_range(void *p, int64_t lo, int64_t hi) {
+    const reduce_job *j = p;
+    if (j->dtype == SC_F32)
+        reduce_f32(j->k, j->o, j->argmask, j->x, j->len, j->inner, lo, hi);
+    else
+        reduce_f64(j->k, j->o, j->argmask, j->x, j->len, j->inner, lo, hi);
+}
+
 static sc_tensor *reduce(sc_ctx *ctx, red_kind k, const sc_op_def *def, sc_tensor *x, int axis, int keepdim) {
     SC_GUARD1(ctx, x);
     if (sc_need_float(ctx, def->name, x)) return NULL;
@@ -70,10 +109,8 @@ static sc_tensor *reduce(sc_ctx *ctx, red_kind k, const sc_op_def *def, sc_tenso
     sc_tensor *out = sc_empty(ctx, x->dtype, nd, shape);
     sc_tensor *argmask = k == R_MAX ? sc_empty_like(ctx, x) : NULL;
     if (!xc || !out || (k == R_MAX && !argmask)) return NULL;
-    if (x->dtype == SC_F32)
-        reduce_f32(k, out->data, argmask ? argmask->data : NULL, xc->data, outer, len, inner);
-    else
-        reduce_f64(k, out->data, argmask ? argmask->data : NULL, xc->data, outer, len, inner);
+    reduce_job job = {k, x->dtype, out->data, argmask ? argmask->data : NULL, xc->data, len, inner};
+    if (inner > 0) sc_parallel_rows(outer * inner, sc_parallel_min_rows(len), reduce_range, &job);
     sc_node *n = sc_record(ctx, def, out, 1, &x);
     if (n) {
         n->iattr[0] = ax;

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "kernels/fastmath.h"
+#include "kernels/parallel.h"
 #include "ops/op_util.h"
 
 typedef enum {
@@ -49,16 +50,31 @@ typedef enum {
 UNARY_KERNEL(float, f32, sc_expf_fast, logf, sqrtf, powf, sc_tanhf_fast, fabsf)
 UNARY_KERNEL(double, f64, exp, log, sqrt, pow, tanh, fabs)
 
+// One kernel call over elements [lo, hi): the unit sc_parallel_for hands out.
+typedef struct {
+    un_kind k;
+    sc_dtype dtype;
+    void *o;
+    const void *x;
+    double c0, c1;
+} unary_job;
+
+static void unary_range(void *p, int64_t lo, int64_t hi) {
+    const unary_job *j = p;
+    if (j->dtype == SC_F32)
+        unary_f32(j->k, (float *)j->o + lo, (const float *)j->x + lo, hi - lo, (float)j->c0, (float)j->c1);
+    else
+        unary_f64(j->k, (double *)j->o + lo, (const double *)j->x + lo, hi - lo, j->c0, j->c1);
+}
+
 static sc_tensor *unary(sc_ctx *ctx, un_kind k, const sc_op_def *def, sc_tensor *x, double c0, double c1) {
     SC_GUARD1(ctx, x);
     if (sc_need_float(ctx, def->name, x)) return NULL;
     sc_tensor *xc = sc_contiguous(ctx, x);
     sc_tensor *out = sc_empty_like(ctx, x);
     if (!xc || !out) return NULL;
-    if (x->dtype == SC_F32)
-        unary_f32(k, out->data, xc->data, out->numel, (float)c0, (float)c1);
-    else
-        unary_f64(k, out->data, xc->data, out->numel, c0, c1);
+    unary_job job = {k, x->dtype, out->data, xc->data, c0, c1};
+    sc_parallel_for(out->numel, SC_PARALLEL_MIN_ELEMENTS, unary_range, &job);
     sc_node *n = sc_record(ctx, def, out, 1, &x);
     if (n) n->fattr[0] = c0, n->fattr[1] = c1;
     return out;

@@ -15,6 +15,7 @@
 #include "data/batch.h"
 #include "io/checkpoint.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "pretrain/pretrain_impl.h"
 #include "train/progress.h"
 
@@ -37,7 +38,7 @@ const sc_config_spec sc_pretrain_spec[] = {
     {"eval_every", "250", "steps between validation losses (a point of the loss curve)"},
     {"save_every", "500", "steps between checkpoints (pretrained.ckpt and pretrain.state)"},
     {"stop_at", "0", "save and stop after this step, to --resume later (a time-limited job); 0 = run to the end"},
-    {"threads", "1", "BLIS threads"},
+    {"threads", "auto", "threads for products and large kernels: N, or auto (the CPUs this run may use; scaffold run --jobs J gives each run CPUs/J); the numbers do not depend on it"},
     {"log_every", "50", "steps between progress lines when not on a terminal"},
     {"arena_mb", "2048", "per-step arena reservation in MiB"},
     {NULL, NULL, NULL},
@@ -82,7 +83,7 @@ static int read_opts(pt_run *r, sc_err *err) {
         sc_config_long(c, "eval_every", 1, 100000000, &o->eval_every, err) ||
         sc_config_long(c, "save_every", 1, 100000000, &o->save_every, err) ||
         sc_config_long(c, "stop_at", 0, 100000000, &o->stop_at, err) ||
-        sc_config_long(c, "threads", 1, 256, &o->threads, err) ||
+        sc_config_long_or_auto(c, "threads", 1, 256, &o->threads, err) ||
         sc_config_long(c, "log_every", 1, 100000000, &o->log_every, err) ||
         sc_config_long(c, "arena_mb", 16, 1 << 20, &o->arena_mb, err))
         return -1;
@@ -394,10 +395,10 @@ static int setup(pt_run *r, sc_pretrain_outcome *o, sc_err *err) {
 // Set up, train, fill the outcome; frees r.
 static int run_all(pt_run *r, sc_pretrain_outcome *o, sc_err *err) {
     const sc_pretrain_cfg *c = r->c;
-    int saved_threads = sc_blas_get_threads();
+    int saved_threads = sc_get_threads();
     int rc = setup(r, o, err);
     if (!rc) {
-        sc_blas_set_threads((int)r->o.threads);
+        sc_set_threads(sc_threads_for_run(r->o.threads));
         o->resumed_from = r->step;
         if (c->log)
             fprintf(c->log, "pretrain %s (%s) on %s: %lld parameters (+%lld in the head)%s; %zu train / %zu held-out "
@@ -406,7 +407,7 @@ static int run_all(pt_run *r, sc_pretrain_outcome *o, sc_err *err) {
                     r->have_vocab ? "; vocabulary of the training texts" : "", r->n_train, r->n_valid, r->step,
                     r->o.steps);
         rc = loop(r, o, err);
-        sc_blas_set_threads(saved_threads);
+        sc_set_threads(saved_threads);
     }
     if (!rc) {
         o->steps = r->step;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "selfcheck/selfcheck.h"
-#include <blis-pthread/blis.h>  // Debian libblis-pthread-dev; see build.zig
+#include <blis-openmp/blis.h>  // Debian libblis-openmp-dev; see build.zig
 
 #include "kernels/gemm.h"
 

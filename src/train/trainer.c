@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "eval/metrics.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "models/inputs.h"
 #include "ops/ops.h"
 #include "train/progress.h"
@@ -25,7 +26,7 @@ const sc_config_spec sc_trainer_spec[] = {
     {"patience", "3", "epochs without validation improvement before stopping"},
     {"eval_batch", "256", "examples per evaluation batch"},
     {"max_steps", "0", "stop after this many steps (0 = no limit)"},
-    {"threads", "1", "BLIS threads"},
+    {"threads", "auto", "threads for products and large kernels: N, or auto (the CPUs this run may use; scaffold run --jobs J gives each run CPUs/J); the numbers do not depend on it"},
     {"log_every", "50", "steps between progress lines when not on a terminal"},
     {"arena_mb", "2048", "per-step arena reservation in MiB (address space; pages are used on touch)"},
     {NULL, NULL, NULL},
@@ -50,7 +51,7 @@ int sc_train_opts_from_config(sc_train_opts *o, sc_config *cfg, sc_err *err) {
         sc_config_long(cfg, "patience", 1, 100000, &o->patience, err) ||
         sc_config_long(cfg, "eval_batch", 1, 65536, &o->eval_batch, err) ||
         sc_config_long(cfg, "max_steps", 0, 1000000000, &o->max_steps, err) ||
-        sc_config_long(cfg, "threads", 1, 256, &o->threads, err) ||
+        sc_config_long_or_auto(cfg, "threads", 1, 256, &o->threads, err) ||
         sc_config_long(cfg, "log_every", 1, 1000000000, &o->log_every, err) ||
         sc_config_long(cfg, "arena_mb", 16, 1 << 20, &o->arena_mb, err))
         return -1;
@@ -311,8 +312,8 @@ int sc_train(sc_trainer *t, sc_ctx *ctx, sc_train_result *res, sc_err *err) {
     sc_pipeline *p = t->pipe;
     if (!t->n_train) return sc_errf(err, "training set is empty");
     if (!t->n_valid) return sc_errf(err, "validation set is empty");
-    int saved_threads = sc_blas_get_threads();
-    sc_blas_set_threads((int)o->threads);
+    int saved_threads = sc_get_threads();
+    sc_set_threads(sc_threads_for_run(o->threads));
     train_run r = {.t = t, .ctx = ctx, .res = res};
     long per_epoch = (long)((t->n_train + (size_t)o->batch_size - 1) / (size_t)o->batch_size);
     r.total = per_epoch * o->epochs;
@@ -346,6 +347,6 @@ done:
     free(r.best);
     free(r.order);
     sc_optim_free(&r.opt);
-    sc_blas_set_threads(saved_threads);
+    sc_set_threads(saved_threads);
     return rc;
 }

@@ -27,12 +27,11 @@ typedef struct {
                 T m = xr[0];                                                                         \
                 for (int64_t l = 1; l < len; l++)                                                    \
                     if (xr[l * inner] > m) m = xr[l * inner];                                        \
-                double s = 0; /* softmax: y holds exp(x - m) until the final scaling */             \
-                for (int64_t l = 0; l < len; l++) {                                                  \
-                    T e = EXP(xr[l * inner] - m);                                                    \
-                    s += (double)e;                                                                  \
-                    if (!is_log) yr[l * inner] = e;                                                  \
-                }                                                                                    \
+                /* y holds exp(x - m) until the final pass. Two loops, not one: the */              \
+                /* exponentials vectorise, the f64 sum (in order) does not. */                        \
+                for (int64_t l = 0; l < len; l++) yr[l * inner] = EXP(xr[l * inner] - m);            \
+                double s = 0;                                                                        \
+                for (int64_t l = 0; l < len; l++) s += (double)yr[l * inner];                        \
                 if (is_log) { /* (x - m) - log s: no cancellation against a large m */              \
                     T ls = (T)log(s);                                                                \
                     for (int64_t l = 0; l < len; l++) yr[l * inner] = (xr[l * inner] - m) - ls;      \

@@ -15,6 +15,8 @@
 # usage: scripts/bench-compare.sh [--threads N] [--rounds R] [--case block|meta|mid|all]
 #                                 [--seconds S] [--frameworks jax,torch] [--no-compile]
 #                                 [--venv DIR] [--keep-venv] [--scaffold BIN] [--json FILE]
+#                                 [--memory-steps K]
+#   --memory-steps  steps per pass for the peak-RSS table (default 20; 0: skip it)
 #   --venv DIR    use (or create and keep) this venv instead of a throw-away one
 #   --keep-venv   do not remove the throw-away venv (its path is printed)
 #   --scaffold    a scaffold binary to use instead of building one
@@ -23,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=1 rounds=5 case=all seconds=1 frameworks=jax,torch compile=1 venv="" keep=0 bin="" json=""
+threads=1 rounds=5 case=all seconds=1 frameworks=jax,torch compile=1 venv="" keep=0 bin="" json="" memsteps=20
 # The usage lines of the header above; to stdout for --help, stderr (exit 2) otherwise.
 usage() {
   local code=${1:-2}
@@ -43,11 +45,13 @@ while [ $# -gt 0 ]; do
     --keep-venv) keep=1; shift ;;
     --scaffold) need "$@"; bin=$2; shift 2 ;;
     --json) need "$@"; json=$2; shift 2 ;;
+    --memory-steps) need "$@"; memsteps=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "bench-compare: unknown argument '$1'" >&2; usage ;;
   esac
 done
 [[ "$threads" =~ ^[1-9][0-9]*$ ]] || { echo "bench-compare: --threads $threads: expected a whole number >= 1" >&2; exit 2; }
+[[ "$memsteps" =~ ^[0-9]+$ ]] || { echo "bench-compare: --memory-steps $memsteps: expected a whole number >= 0" >&2; exit 2; }
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench-compare: --rounds $rounds: expected a whole number >= 1" >&2; exit 2; }
 case "$case" in block|meta|mid|all) ;; *) echo "bench-compare: --case $case: expected block, meta, mid or all" >&2; exit 2 ;; esac
 
@@ -71,7 +75,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 
 args=(--scaffold "$bin" --threads "$threads" --rounds "$rounds" --case "$case" --seconds "$seconds"
-      --frameworks "$frameworks")
+      --frameworks "$frameworks" --memory-steps "$memsteps")
 [ "$compile" = 1 ] || args+=(--no-compile)
 [ -z "$json" ] || args+=(--json "$json")
 # The pinning the issue asks for, for every process: BLAS/OpenMP pools here, XLA

@@ -275,9 +275,41 @@ static void test_cli_bad_arguments(void **state) {
     char *a9[] = {"scaffold", "bench", "export", "--out", "x", "--quick", NULL};
     expect_usage(a9, 6, "--quick is for");
     char *a10[] = {"scaffold", "bench", "meta", "--threads", "2", NULL};
-    expect_usage(a10, 5, "--threads and --seconds are for `bench time`");
+    expect_usage(a10, 5, "--threads is for `bench time` and `bench memory`");
     char *a11[] = {"scaffold", "bench", "frob", NULL};
     expect_usage(a11, 3, "unknown benchmark 'frob'");
+    char *a12[] = {"scaffold", "bench", "memory", "--case", "meta", NULL};
+    expect_usage(a12, 5, "bench memory needs --pass");
+    char *a13[] = {"scaffold", "bench", "time", "--case", "meta", "--pass", "plain", NULL};
+    expect_usage(a13, 7, "--pass and --steps are for `bench memory`");
+    char *a14[] = {"scaffold", "bench", "memory", "--case", "meta", "--pass", "plain", "--steps", "0", NULL};
+    expect_usage(a14, 9, "--steps 0");
+    char *a15[] = {"scaffold", "bench", "memory", "--case", "block", "--pass", "x", "--seconds", "2", NULL};
+    expect_usage(a15, 9, "--seconds is for `bench time`");
+    // A pass the case does not have: a run-time error naming the case's passes.
+    char *a16[] = {"scaffold", "bench", "memory", "--case", "block", "--pass", "plain", NULL};
+    assert_int_equal(run(7, a16), SC_EXIT_FAIL);
+    assert_non_null(strstr(err, "case 'block' has no pass 'plain' (its passes: forward, forward+backward, double-backward)"));
+}
+
+// The block's double backward keeps its whole second-order graph alive: its
+// peak RSS growth is positive and larger than the forward's, which keeps none.
+static void test_cli_memory_block(void **state) {
+    (void)state;
+    if (sc_test_quick()) skip();
+    double mib[2];
+    const char *passes[2] = {"forward", "double-backward"};
+    for (int i = 0; i < 2; i++) {
+        char *argv[] = {"scaffold", "bench", "memory", "--case", "block", "--pass", (char *)passes[i], "--steps", "2", NULL};
+        assert_int_equal(run(9, argv), SC_EXIT_OK);
+        sc_ynode *doc;
+        sc_err e;
+        if (sc_yaml_load_string(out, strlen(out), "bench memory", &doc, &e)) fail_msg("%s: %s", e.msg, out);
+        assert_string_equal(sc_ymap_get(doc, "pass")->str, passes[i]);
+        mib[i] = strtod(sc_ymap_get(doc, "rss_growth_mib")->str, NULL);
+        sc_ynode_free(doc);
+    }
+    if (!(mib[1] > 1 && mib[1] > mib[0])) fail_msg("peak RSS growth: forward %.2f MiB, double backward %.2f MiB", mib[0], mib[1]);
 }
 
 static void test_cli_time_block(void **state) {
@@ -304,7 +336,7 @@ int main(void) {
         cmocka_unit_test(test_writer_reads_back), cmocka_unit_test(test_block_export_reads_back),
         cmocka_unit_test(test_meta_export_reads_back),
         cmocka_unit_test(test_mid_case_is_t64_and_cleans_up), cmocka_unit_test(test_unknown_case),
-        cmocka_unit_test(test_cli_bad_arguments), cmocka_unit_test(test_cli_time_block),
+        cmocka_unit_test(test_cli_bad_arguments), cmocka_unit_test(test_cli_time_block), cmocka_unit_test(test_cli_memory_block),
     };
     return cmocka_run_group_tests_name("bench_export", tests, NULL, sc_test_teardown);
 }

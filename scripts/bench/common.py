@@ -97,6 +97,33 @@ def median_ms(run, seconds):
     return ts[len(ts) // 2] * 1e3, len(ts)
 
 
+def _status_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def rss_growth_mib(run, steps):
+    """Peak RSS growth over `steps` calls of run, in MiB: after a garbage
+    collection and glibc's malloc_trim (setting up ran the pass once, for the
+    checks, and freed memory would otherwise stay resident and hide what the
+    pass needs), the process's peak RSS is reset (Linux: "5" to
+    /proc/self/clear_refs); then VmHWM after the calls minus VmRSS before them. scaffold's
+    `bench memory` measures the same way."""
+    import ctypes
+    import gc
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)  # freed heap back to the OS: the setup's steps do not hide the pass's
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = _status_kib("VmRSS")
+    for _ in range(steps):
+        run()
+    return max(0, _status_kib("VmHWM") - before) / 1024.0
+
+
 def emit(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
@@ -109,6 +136,8 @@ def serve(framework, checks, timers, threads, notes=()):
     Prints the checks, exits 1 if one failed, else prints {"event": "ready"} and
     answers, one JSON object per line on stdin:
         {"cmd": "time", "case": C, "seconds": S}  ->  one {"event": "time", ...} per timer, then {"event": "done"}
+        {"cmd": "memory", "case": C, "pass": P, "steps": K}
+                                                   ->  {"event": "memory", "rss_growth_mib": M, ...}, {"event": "done"}
         {"cmd": "quit"}                            ->  exit 0"""
     for c in checks:
         c.setdefault("framework", framework)
@@ -123,6 +152,13 @@ def serve(framework, checks, timers, threads, notes=()):
         req = json.loads(line)
         if req["cmd"] == "quit":
             return
+        if req["cmd"] == "memory":  # the main variant (jit / eager) of one pass, in a fresh worker
+            for label, name, run in timers.get(req["case"], []):
+                if label == framework.split()[0] and name == req["pass"]:
+                    emit({"event": "memory", "framework": label, "case": req["case"], "pass": name,
+                          "rss_growth_mib": rss_growth_mib(run, int(req["steps"])), "steps": int(req["steps"])})
+            emit({"event": "done", "framework": framework})
+            continue
         for label, name, run in timers.get(req["case"], []):
             try:
                 ms, n = median_ms(run, float(req["seconds"]))

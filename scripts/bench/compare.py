@@ -13,6 +13,9 @@ torch.compile where it works) on the same cases and the same inputs.
    the same N CPUs and N threads.
 4. A table: per pass the median over rounds of each framework's per-round
    median, and scaffold's time divided by each framework's, per round.
+5. Memory (unless --memory-steps 0): for every pass, a fresh process per
+   framework sets the case up, resets its peak RSS and runs the pass K times;
+   the table gives the peak RSS growth (scaffold: `scaffold bench memory`).
 """
 import argparse
 import json
@@ -38,6 +41,7 @@ def parse():
     p.add_argument("--no-compile", action="store_true", help="torch eager only (no torch.compile variant)")
     p.add_argument("--export", help="export folder (default: a temporary one, removed afterwards)")
     p.add_argument("--json", help="also write every measurement to this file")
+    p.add_argument("--memory-steps", type=int, default=20, help="steps per pass for the memory table (0: none)")
     a = p.parse_args()
     if a.threads < 1 or a.rounds < 1 or not a.seconds > 0:
         p.error("--threads and --rounds must be >= 1 and --seconds > 0")
@@ -100,6 +104,16 @@ class Worker:
             elif m["event"] in ("ready", "failed"):
                 return checks, notes, m["event"] == "ready", m["framework"]
 
+    def memory(self, case, pass_name, steps):
+        self.p.stdin.write(json.dumps({"cmd": "memory", "case": case, "pass": pass_name, "steps": steps}) + "\n")
+        self.p.stdin.flush()
+        out = []
+        while True:
+            m = self.read()
+            if m["event"] == "done":
+                return out
+            out.append(m)
+
     def time(self, case, seconds):
         self.p.stdin.write(json.dumps({"cmd": "time", "case": case, "seconds": seconds}) + "\n")
         self.p.stdin.flush()
@@ -160,6 +174,44 @@ def run_rounds(args, workers, export, cpu_set):
                 rows += [dict(m, round=r) for m in got]
         print(f"  round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
     return rows
+
+
+PASSES = {"block": ["forward", "forward+backward", "double-backward"],
+          "meta": ["plain", "explained", "meta-unrolled-1"], "mid": ["plain", "explained", "meta-unrolled-1"]}
+
+
+def measure_memory(args, export, cpu_set):
+    """Peak RSS growth per pass: a fresh process per framework and pass."""
+    mem = []
+    for case in args.cases:
+        for p in PASSES[case]:
+            cmd = [args.scaffold, "bench", "memory", "--case", case, "--pass", p, "--threads", str(args.threads),
+                   "--steps", str(args.memory_steps)]
+            r = subprocess.run(cmd, capture_output=True, text=True, env=child_env(args.threads),
+                               preexec_fn=lambda: os.sched_setaffinity(0, cpu_set))
+            if r.returncode:
+                raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr}")
+            mem += [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+            for f in args.frameworks:
+                w = Worker(f, argparse.Namespace(**dict(vars(args), cases=[case], no_compile=True)), export, cpu_set,
+                           export)
+                try:
+                    if w.start()[2]:
+                        mem += w.memory(case, p, args.memory_steps)
+                finally:
+                    w.quit()
+            print(f"  memory: {case} {p} done", file=sys.stderr, flush=True)
+    return mem
+
+
+def print_memory(args, mem):
+    fws = list(dict.fromkeys(m["framework"] for m in mem))
+    print(f"\n== peak RSS growth (MiB) over {args.memory_steps} steps of one pass, in a fresh process after setup")
+    print(f"  {'case':<6} {'pass':<18}" + "".join(f" {f:>10}" for f in fws))
+    for case in args.cases:
+        for p in PASSES[case]:
+            got = {m["framework"]: m["rss_growth_mib"] for m in mem if m["case"] == case and m["pass"] == p}
+            print(f"  {case:<6} {p:<18}" + "".join(f" {got[f]:>10.1f}" if f in got else f" {'n/a':>10}" for f in fws))
 
 
 def print_table(args, rows):
@@ -238,10 +290,14 @@ def main():
         for w in workers:
             w.quit()
     print_table(args, rows)
+    mem = measure_memory(args, export, cpu_set) if args.memory_steps > 0 else []
+    if mem:
+        print_memory(args, mem)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"threads": args.threads, "rounds": args.rounds, "checks": checks, "rows": rows}, f, indent=1)
+            json.dump({"threads": args.threads, "rounds": args.rounds, "checks": checks, "rows": rows,
+                       "memory": mem}, f, indent=1)
     if tmp:
         tmp.cleanup()
     return 0

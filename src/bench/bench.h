@@ -42,4 +42,12 @@ int sc_bench_export(const char *dir, const char *case_name, FILE *log, sc_err *e
 // this process built the same inputs as the export. 0, or -1 with err.
 int sc_bench_time_case(FILE *out, const char *case_name, int threads, double seconds, sc_err *err);
 
+// Peak resident memory one pass needs: sets the case up, resets the process's
+// peak RSS, runs the pass `steps` times and prints
+//   {"framework": "scaffold", "case": C, "pass": P, "rss_growth_mib": M, "steps": K, "threads": T}
+// M = peak RSS during the passes minus the RSS before them, in MiB. Passes:
+// forward, forward+backward, double-backward (block); plain, explained,
+// meta-unrolled-1 (meta, mid). Linux only (/proc/self/clear_refs). 0, or -1 with err.
+int sc_bench_memory_case(FILE *out, const char *case_name, const char *pass, int threads, int steps, sc_err *err);
+
 #endif

@@ -68,7 +68,8 @@ static const sc_command commands[] = {
      "scaffold bench engine|train|meta [--quick]\n"
      "scaffold bench export --out DIR [--case block|meta|mid|all]\n"
      "scaffold bench time --case block|meta|mid [--threads N] [--seconds S]\n"
-     "  (export and time are scaffold's side of the comparison with JAX and PyTorch: scripts/bench-compare.sh)",
+     "scaffold bench memory --case block|meta|mid --pass P [--threads N] [--steps K]\n"
+     "  (export, time and memory are scaffold's side of the comparison with JAX and PyTorch: scripts/bench-compare.sh)",
      sc_cmd_bench},
 };
 static const size_t n_commands = sizeof commands / sizeof commands[0];

@@ -1,6 +1,7 @@
 // scaffold bench — performance tables (ratios against raw BLIS and plain steps),
 // and scaffold's side of the side-by-side comparison with JAX and PyTorch
-// (`export` writes each case's inputs and values, `time` runs one round).
+// (`export` writes each case's inputs and values, `time` runs one round,
+// `memory` measures one pass's peak RSS growth).
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +9,9 @@
 #include "cli/cli.h"
 
 typedef struct bench_args {
-    const char *what, *out, *case_name;
+    const char *what, *out, *case_name, *pass;
     int quick;
-    long threads;
+    long threads, steps;
     double seconds;
 } bench_args;
 
@@ -35,16 +36,20 @@ static int option_value(const sc_command *me, const char *o, const char *v, benc
         return sc_cli_usage_error(me, "--threads %s: expected a whole number in 1..256", v);
     else if (!strcmp(o, "--seconds") && parse_seconds(v, &a->seconds))
         return sc_cli_usage_error(me, "--seconds %s: expected a number of seconds in (0, 600]", v);
+    else if (!strcmp(o, "--pass")) a->pass = v;
+    else if (!strcmp(o, "--steps") && sc_cli_parse_long(v, 1, 10000, &a->steps))
+        return sc_cli_usage_error(me, "--steps %s: expected a whole number in 1..10000", v);
     return SC_EXIT_OK;
 }
 
 static int parse(const sc_command *me, int argc, char **argv, bench_args *a) {
-    *a = (bench_args){.threads = 1, .seconds = 1.0};
+    *a = (bench_args){.threads = 1, .seconds = 1.0, .steps = 20};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         int rc;
         if (!strcmp(o, "--quick")) a->quick = 1;
-        else if (!strcmp(o, "--out") || !strcmp(o, "--case") || !strcmp(o, "--threads") || !strcmp(o, "--seconds")) {
+        else if (!strcmp(o, "--out") || !strcmp(o, "--case") || !strcmp(o, "--threads") || !strcmp(o, "--seconds") ||
+                 !strcmp(o, "--pass") || !strcmp(o, "--steps")) {
             if ((rc = option_value(me, o, value_of(argc, argv, &i), a))) return rc;
         } else if (o[0] == '-') {
             return sc_cli_usage_error(me, "unknown option '%s'", o);
@@ -58,15 +63,21 @@ static int parse(const sc_command *me, int argc, char **argv, bench_args *a) {
 }
 
 // Options that only some benchmarks take.
-static int check_options(const sc_command *me, const bench_args *a, int is_export, int is_time) {
-    if (a->quick && (is_export || is_time)) return sc_cli_usage_error(me, "--quick is for engine, train and meta");
+static int check_options(const sc_command *me, const bench_args *a, int is_export, int is_time, int is_memory) {
+    int measures = is_time || is_memory;  // time and memory run one case
+    if (a->quick && (is_export || measures)) return sc_cli_usage_error(me, "--quick is for engine, train and meta");
     if (a->out && !is_export) return sc_cli_usage_error(me, "--out is for `bench export`");
-    if (a->case_name && !is_export && !is_time)
-        return sc_cli_usage_error(me, "--case is for `bench export` and `bench time`");
-    if (!is_time && (a->threads != 1 || a->seconds != 1.0))
-        return sc_cli_usage_error(me, "--threads and --seconds are for `bench time`");
+    if (a->case_name && !is_export && !measures)
+        return sc_cli_usage_error(me, "--case is for `bench export`, `bench time` and `bench memory`");
+    if (!measures && a->threads != 1) return sc_cli_usage_error(me, "--threads is for `bench time` and `bench memory`");
+    if (!is_time && a->seconds != 1.0) return sc_cli_usage_error(me, "--seconds is for `bench time`");
+    if (!is_memory && (a->pass || a->steps != 20)) return sc_cli_usage_error(me, "--pass and --steps are for `bench memory`");
     if (is_export && !a->out) return sc_cli_usage_error(me, "bench export needs --out DIR");
-    if (is_time && !a->case_name) return sc_cli_usage_error(me, "bench time needs --case (block, meta or mid)");
+    if (measures && !a->case_name)
+        return sc_cli_usage_error(me, "bench %s needs --case (block, meta or mid)", is_time ? "time" : "memory");
+    if (is_memory && !a->pass)
+        return sc_cli_usage_error(me, "bench memory needs --pass (block: forward, forward+backward, double-backward; "
+                                      "meta, mid: plain, explained, meta-unrolled-1)");
     const char *c = a->case_name;
     if (c && !sc_bench_case_known(c) && !(is_export && !strcmp(c, "all")))
         return sc_cli_usage_error(me, "unknown case '%s' (known: block, meta, mid%s)", c, is_export ? ", all" : "");
@@ -78,9 +89,9 @@ int sc_cmd_bench(int argc, char **argv) {
     bench_args a;
     int rc = parse(me, argc, argv, &a);
     if (rc) return rc;
-    if (!a.what) return sc_cli_usage_error(me, "which benchmark? (engine | train | meta | export | time)");
-    int is_export = !strcmp(a.what, "export"), is_time = !strcmp(a.what, "time");
-    if ((rc = check_options(me, &a, is_export, is_time))) return rc;
+    if (!a.what) return sc_cli_usage_error(me, "which benchmark? (engine | train | meta | export | time | memory)");
+    int is_export = !strcmp(a.what, "export"), is_time = !strcmp(a.what, "time"), is_memory = !strcmp(a.what, "memory");
+    if ((rc = check_options(me, &a, is_export, is_time, is_memory))) return rc;
     sc_err err;
     if (is_export) {
         if (!sc_bench_export(a.out, a.case_name ? a.case_name : "all", stdout, &err)) return SC_EXIT_OK;
@@ -92,8 +103,13 @@ int sc_cmd_bench(int argc, char **argv) {
         fprintf(stderr, "scaffold bench time: %s\n", err.msg);
         return SC_EXIT_FAIL;
     }
+    if (is_memory) {
+        if (!sc_bench_memory_case(stdout, a.case_name, a.pass, (int)a.threads, (int)a.steps, &err)) return SC_EXIT_OK;
+        fprintf(stderr, "scaffold bench memory: %s\n", err.msg);
+        return SC_EXIT_FAIL;
+    }
     if (!strcmp(a.what, "engine")) return sc_bench_engine(stdout, a.quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
     if (!strcmp(a.what, "train")) return sc_bench_train(stdout, a.quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
     if (!strcmp(a.what, "meta")) return sc_bench_meta(stdout, a.quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
-    return sc_cli_usage_error(me, "unknown benchmark '%s' (known: engine, train, meta, export, time)", a.what);
+    return sc_cli_usage_error(me, "unknown benchmark '%s' (known: engine, train, meta, export, time, memory)", a.what);
 }

@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 // Under valgrind, arena memory is made as strict as malloc'd memory: a fresh
 // allocation reads as undefined, everything past `used` (and a red zone after
@@ -59,4 +60,11 @@ void sc_arena_reset(sc_arena *a, size_t mark) {
     if (mark > a->used) return;
     VALGRIND_MAKE_MEM_NOACCESS(a->base + mark, a->used - mark);
     a->used = mark;
+}
+
+void sc_arena_release(sc_arena *a) {
+    if (!a->base) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t from = (a->used + page - 1) / page * page;
+    if (from < a->cap) madvise(a->base + from, a->cap - from, MADV_DONTNEED);
 }

@@ -33,5 +33,9 @@ void *sc_arena_alloc(sc_arena *a, size_t bytes, size_t align);
 static inline size_t sc_arena_mark(const sc_arena *a) { return a->used; }
 // Rewinds to a mark taken earlier; everything allocated since is gone.
 void sc_arena_reset(sc_arena *a, size_t mark);
+// Returns the pages past the current offset to the OS (they read as zeros and
+// count as resident again only when touched): what a step after this needs
+// then shows in the process's RSS, as the memory benchmark wants.
+void sc_arena_release(sc_arena *a);
 
 #endif

@@ -34,6 +34,12 @@ static const sc_command commands[] = {
      "                       [--init PRETRAINED] --out DIR\n"
      "  (--init: start from a `scaffold pretrain` backbone: its vocabulary, sizes and weights, a new head)",
      sc_cmd_train_teacher},
+    {"train-xbl", "explanation-based learning on a decoy task: train with a penalty on off-object saliency, "
+                  "measure decoy reliance",
+     "scaffold train-xbl --task T [--model ARCH] [--config FILE] [--set k=v ...] [--seed S] --out DIR\n"
+     "  (keys: method=none|rrr|distance, lambda=L, saliency_target=logprobs|label, and the teacher's\n"
+     "   trainer and architecture keys; the task needs object and decoy masks, e.g. decoy-fashion-mnist)",
+     sc_cmd_train_xbl},
     {"train-student", "train a student to simulate a teacher, with its explanations (SMaT: --learn-explainer)",
      "scaffold train-student --task T --teacher-ckpt DIR --explainer E [--n N] [--seed S] [--student ARCH]\n"
      "                       [--learn-explainer] [--label NAME] [--config FILE] [--set k=v ...]\n"

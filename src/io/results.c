@@ -169,3 +169,32 @@ int sc_result_write_student(const char *path, const sc_result_student *r, sc_err
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }
+
+int sc_result_write_xbl(const char *path, const sc_result_xbl *r, sc_err *err) {
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    begin(&sb, &pk, 13, "xbl", r->task, r->arch);
+    str(&pk, "seed"), msgpack_pack_uint64(&pk, r->seed);
+    str(&pk, "method"), str(&pk, r->method);
+    str(&pk, "lambda"), msgpack_pack_double(&pk, r->lambda);
+    str(&pk, "config");
+    msgpack_pack_map(&pk, 3);
+    str(&pk, "model"), config_or_empty(&pk, r->cfg_model);
+    str(&pk, "trainer"), config_or_empty(&pk, r->cfg_trainer);
+    str(&pk, "xbl"), config_or_empty(&pk, r->cfg_xbl);
+    str(&pk, "test");
+    msgpack_pack_map(&pk, 5);
+    str(&pk, "accuracy"), msgpack_pack_double(&pk, r->test_accuracy);
+    str(&pk, "clean_accuracy"), msgpack_pack_double(&pk, r->clean_accuracy);
+    str(&pk, "decoy_reliance"), msgpack_pack_double(&pk, r->decoy_reliance);
+    str(&pk, "distance_score"), msgpack_pack_double(&pk, r->distance_score);
+    str(&pk, "n"), msgpack_pack_uint64(&pk, r->n_test);
+    str(&pk, "valid");
+    msgpack_pack_map(&pk, 1);
+    str(&pk, "decoyed_accuracy"), msgpack_pack_double(&pk, r->decoyed_accuracy);
+    str(&pk, "train"), train_map(&pk, r->train);
+    str(&pk, "created_by"), str(&pk, "scaffold");
+    int rc = sc_atomic_write(path, sb.data, sb.size, err);
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}

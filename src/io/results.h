@@ -77,4 +77,21 @@ typedef struct sc_result_student {
 
 int sc_result_write_student(const char *path, const sc_result_student *r, sc_err *err);
 
+// An explanation-based learning run (scaffold train-xbl, smat/xbl_run.h):
+//   {format, version, kind: "xbl", task, arch, seed, method, lambda,
+//    config: {model, trainer, xbl},
+//    test: {accuracy, clean_accuracy, decoy_reliance, distance_score, n},
+//    valid: {decoyed_accuracy}, train: {...as above}, created_by}
+typedef struct sc_result_xbl {
+    const char *task, *arch, *method;
+    double lambda;
+    uint64_t seed;
+    const sc_config *cfg_model, *cfg_trainer, *cfg_xbl;
+    const sc_train_result *train;
+    double test_accuracy, clean_accuracy, decoy_reliance, distance_score, decoyed_accuracy;
+    size_t n_test;
+} sc_result_xbl;
+
+int sc_result_write_xbl(const char *path, const sc_result_xbl *r, sc_err *err);
+
 #endif

@@ -40,6 +40,10 @@ static void test_refusals(void **state) {
     assert_non_null(strstr(err, "gradcam"));
     char *a5[] = {"scaffold", "train-xbl", "--task", "synth-text", "--out", dir, "--set", "lambda=-1", NULL};
     expect_fail(a5, SC_EXIT_FAIL, "lambda");
+    // An unknown key is named, with the nearest and every group of keys.
+    char *a7[] = {"scaffold", "train-xbl", "--task", "synth-text", "--out", dir, "--set", "lamda=3", NULL};
+    expect_fail(a7, SC_EXIT_FAIL, "unknown key 'lamda'; did you mean 'lambda'?");
+    assert_non_null(strstr(err, "explanation-based learning: method, lambda, saliency_target"));
     // A text task has no object or decoy masks.
     char *a6[] = {"scaffold", "train-xbl", "--task", "synth-text", "--out", dir, "--set", "max_steps=1", NULL};
     expect_fail(a6, SC_EXIT_FAIL, "must be an image classification task with object and decoy masks");

@@ -9,6 +9,7 @@
 #include "pretrain/pretrain.h"
 #include "smat/student.h"
 #include "smat/student_run.h"
+#include "smat/xbl_run.h"
 #include "train/trainer.h"
 
 #define WRAP 100  // columns of the key lists in an unknown-key message
@@ -75,6 +76,13 @@ void sc_run_keys_student(sc_run_keys *k, const sc_model_def *arch, const char *e
         if (!sc_student_explainer_resolve(se, NULL, &name, &err))
             add(k, "student_explainer.", explainer_spec(name), "student explainer '%s'", name);
     }
+    add_arch(k, arch);
+}
+
+void sc_run_keys_xbl(sc_run_keys *k, const sc_model_def *arch) {
+    start(k, "train-xbl");
+    add(k, NULL, sc_xbl_spec, "explanation-based learning");
+    add(k, NULL, sc_trainer_spec, "trainer");
     add_arch(k, arch);
 }
 
@@ -192,6 +200,16 @@ static void print_student(FILE *out, int with_archs) {
     print_archs(out, "student", "--student", with_archs);
 }
 
+static void print_xbl(FILE *out, int with_archs) {
+    fprintf(out, "\nscaffold train-xbl: --set KEY=VALUE, or KEY: VALUE in the --config file (default: "
+                 "teachers/configs/<task>.yaml)\n  explanation-based learning (smat/xbl_run.h)\n");
+    print_spec(out, "    ", "", sc_xbl_spec);
+    fprintf(out, "  trainer (train/trainer.h)\n");
+    print_spec(out, "    ", "", sc_trainer_spec);
+    print_common(out);
+    print_archs(out, "teacher", "--model", with_archs);
+}
+
 static void print_pretrain(FILE *out, int with_archs) {
     fprintf(out, "\nscaffold pretrain: --set KEY=VALUE\n  pretraining run (pretrain/pretrain.h)\n");
     print_spec(out, "    ", "", sc_pretrain_spec);
@@ -202,11 +220,12 @@ static void print_pretrain(FILE *out, int with_archs) {
     print_archs(out, "teacher", "--arch", with_archs);
 }
 
-const char *const sc_run_keys_commands[] = {"train-teacher", "train-student", "pretrain", NULL};
+const char *const sc_run_keys_commands[] = {"train-teacher", "train-student", "train-xbl", "pretrain", NULL};
 
 int sc_run_keys_print(FILE *out, const char *command, int with_archs) {
     if (!strcmp(command, "train-teacher")) print_teacher(out, with_archs);
     else if (!strcmp(command, "train-student")) print_student(out, with_archs);
+    else if (!strcmp(command, "train-xbl")) print_xbl(out, with_archs);
     else if (!strcmp(command, "pretrain")) print_pretrain(out, with_archs);
     else return -1;
     return 0;

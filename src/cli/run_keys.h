@@ -35,6 +35,7 @@ void sc_run_keys_teacher(sc_run_keys *k, const sc_model_def *arch);
 void sc_run_keys_student(sc_run_keys *k, const sc_model_def *arch, const char *explainer,
                          const char *student_explainer);
 // pretrain with the architecture `arch` (a teacher architecture).
+void sc_run_keys_xbl(sc_run_keys *k, const sc_model_def *arch);
 void sc_run_keys_pretrain(sc_run_keys *k, const sc_model_def *arch);
 
 // 0 if every entry of c is known to k's groups. Else prints to `out`

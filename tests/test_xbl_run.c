@@ -114,6 +114,22 @@ static void test_methods_on_decoy_fashion_mnist(void **state) {
     // The distance-aware penalty, weighted heavily, moves saliency towards the
     // object within 30 steps; plain training does not aim at it.
     if (!(score[2] < score[0])) fail_msg("distance score: none %.4f, distance-aware %.4f", score[0], score[2]);
+    // Concept pruning: with threshold 0 every concept is flagged; masking then
+    // acts on the whole training split, and pruning would leave nothing (refused).
+    char o[300], path[340];
+    snprintf(o, sizeof o, "%s/concepts", dir);
+    char *cp[] = {"scaffold", "train-xbl", "--task", "decoy-fashion-mnist", "--model", "vit", "--set", "layers=1",
+                  "--set", "width=16", "--set", "heads=2", "--set", "max_steps=30", "--set", "epochs=1",
+                  "--set", "method=concept-prune", "--set", "concept_threshold=0", "--set", "concept_action=mask",
+                  "--set", "concept_k_max=4", "--seed", "3", "--out", o, NULL};
+    if (run(cp)) fail_msg("train-xbl concept-prune: %s", err);
+    if (!strstr(out, "flagged, 45000 training examples acted on")) fail_msg("%s", out);
+    snprintf(path, sizeof path, "%s/metrics.msgpack", o);
+    int k = (int)result_value(path, "concepts", "k");
+    assert_true(k >= 2 && k <= 4);
+    assert_int_equal((int)result_value(path, "concepts", "n_acted"), 45000);
+    cp[21] = "concept_action=prune";
+    expect_fail(cp, SC_EXIT_FAIL, "every concept was flagged; nothing is left to train on");
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);

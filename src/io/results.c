@@ -173,7 +173,7 @@ int sc_result_write_student(const char *path, const sc_result_student *r, sc_err
 int sc_result_write_xbl(const char *path, const sc_result_xbl *r, sc_err *err) {
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    begin(&sb, &pk, 13, "xbl", r->task, r->arch);
+    begin(&sb, &pk, 13 + (r->n_concepts > 0), "xbl", r->task, r->arch);
     str(&pk, "seed"), msgpack_pack_uint64(&pk, r->seed);
     str(&pk, "method"), str(&pk, r->method);
     str(&pk, "lambda"), msgpack_pack_double(&pk, r->lambda);
@@ -194,6 +194,24 @@ int sc_result_write_xbl(const char *path, const sc_result_xbl *r, sc_err *err) {
     str(&pk, "decoyed_accuracy"), msgpack_pack_double(&pk, r->decoyed_accuracy);
     str(&pk, "train"), train_map(&pk, r->train);
     str(&pk, "created_by"), str(&pk, "scaffold");
+    if (r->n_concepts > 0) {
+        int k = r->n_concepts;
+        str(&pk, "concepts");
+        msgpack_pack_map(&pk, 9);
+        str(&pk, "k"), msgpack_pack_int(&pk, k);
+        str(&pk, "silhouette"), msgpack_pack_double(&pk, r->silhouette);
+        str(&pk, "action"), str(&pk, r->concept_action);
+        str(&pk, "n_acted"), msgpack_pack_int64(&pk, r->n_acted);
+        str(&pk, "first_valid"), msgpack_pack_double(&pk, r->first_valid);
+        str(&pk, "size"), msgpack_pack_array(&pk, (size_t)k);
+        for (int q = 0; q < k; q++) msgpack_pack_int64(&pk, r->concept_size[q]);
+        str(&pk, "decoy_share"), msgpack_pack_array(&pk, (size_t)k);
+        for (int q = 0; q < k; q++) msgpack_pack_double(&pk, r->concept_decoy_share[q]);
+        str(&pk, "purity"), msgpack_pack_array(&pk, (size_t)k);
+        for (int q = 0; q < k; q++) msgpack_pack_double(&pk, r->concept_purity[q]);
+        str(&pk, "flagged"), msgpack_pack_array(&pk, (size_t)k);
+        for (int q = 0; q < k; q++) msgpack_pack_int(&pk, r->concept_flagged[q]);
+    }
     int rc = sc_atomic_write(path, sb.data, sb.size, err);
     msgpack_sbuffer_destroy(&sb);
     return rc;

@@ -81,7 +81,9 @@ int sc_result_write_student(const char *path, const sc_result_student *r, sc_err
 //   {format, version, kind: "xbl", task, arch, seed, method, lambda,
 //    config: {model, trainer, xbl},
 //    test: {accuracy, clean_accuracy, decoy_reliance, distance_score, n},
-//    valid: {decoyed_accuracy}, train: {...as above}, created_by}
+//    valid: {decoyed_accuracy}, train: {...as above}, created_by,
+//    and for concept-prune: concepts: {k, silhouette, action, n_acted, first_valid,
+//                                     size: [..], decoy_share: [..], purity: [..], flagged: [..]}}
 typedef struct sc_result_xbl {
     const char *task, *arch, *method;
     double lambda;
@@ -90,6 +92,13 @@ typedef struct sc_result_xbl {
     const sc_train_result *train;
     double test_accuracy, clean_accuracy, decoy_reliance, distance_score, decoyed_accuracy;
     size_t n_test;
+    int n_concepts;  // 0: no concepts section
+    double silhouette, first_valid;
+    const char *concept_action;
+    int64_t n_acted;
+    const int64_t *concept_size;
+    const double *concept_decoy_share, *concept_purity;
+    const int *concept_flagged;
 } sc_result_xbl;
 
 int sc_result_write_xbl(const char *path, const sc_result_xbl *r, sc_err *err);

@@ -2,6 +2,7 @@
 // penalty as the trainer's extra loss, measure on test and teacher-valid, write
 // the result (xbl_run.h).
 #include "smat/xbl_run.h"
+#include "smat/xbl_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,35 +15,18 @@
 #include "train/setup.h"
 #include "train/trainer.h"
 
+const char *const sc_xbl_methods[] = {"none", "rrr", "distance", "concept-prune", NULL};
+
 const sc_config_spec sc_xbl_spec[] = {
-    {"method", "none", "none (plain training) | rrr (right for the right reasons) | distance (distance-aware)"},
+    {"method", "none",
+     "none (plain training) | rrr (right for the right reasons) | distance (distance-aware) | concept-prune"},
     {"lambda", "1", "weight of the explanation loss"},
     {"saliency_target", "logprobs", "logprobs (gradient of sum_k log p_k, Ross et al.) | label (the gold class's logit)"},
+    {"concept_action", "prune", "concept-prune: prune (drop the flagged concepts' examples) | mask (erase their decoy)"},
+    {"concept_k_max", "12", "concept-prune: k is chosen in 2..this by silhouette"},
+    {"concept_threshold", "0.5", "concept-prune: flag a concept whose mean saliency share on the decoy is at least this"},
     {NULL, NULL, NULL},
 };
-
-enum { M_NONE, M_RRR, M_DISTANCE };
-static const char *const methods[] = {"none", "rrr", "distance", NULL};
-
-typedef struct run {
-    sc_run_config rc;
-    sc_config xcfg;
-    sc_pipeline pipe;
-    sc_model model;
-    sc_ctx ctx;
-    sc_train_opts opts;
-    sc_train_result res;
-    const sc_model_def *def;
-    int have_pipe, have_model, have_ctx;
-    int method;
-    double lambda;
-    sc_xbl_target target;
-    uint32_t *train, *valid, *test;
-    size_t n_train, n_valid, n_test;
-    float *dist;        // (max_b, H, W) distance maps of a batch
-    double *scratch;    // sc_xbl_distance_map's
-    int64_t *iscratch;
-} run;
 
 sc_xbl_run_cfg sc_xbl_run_defaults(void) { return (sc_xbl_run_cfg){.seed = 1, .log = stderr}; }
 
@@ -58,10 +42,13 @@ void sc_xbl_outcome_print(FILE *f, const sc_xbl_outcome *o) {
             o->distance_score);
     fprintf(f, "  %-18s %.1f s, %ld steps (epoch %ld of %ld run, stopped by %s)\n", "training", o->seconds, o->steps,
             o->best_epoch, o->epochs_run, sc_stop_name(o->stopped_by));
+    if (o->n_concepts)
+        fprintf(f, "  %-18s %d found, %d flagged, %lld training examples acted on\n", "concepts", o->n_concepts,
+                o->n_flagged, o->n_acted);
     fprintf(f, "  wrote %s\n", o->metrics_path);
 }
 
-static void run_free(run *r) {
+static void state_free(sc_xbl_state *r) {
     free(r->train), free(r->valid), free(r->test);
     free(r->dist), free(r->scratch), free(r->iscratch);
     if (r->have_ctx) sc_ctx_free(&r->ctx);
@@ -79,7 +66,7 @@ static int is_xbl_key(const char *kv) {
 }
 
 // The xbl keys of cfg->sets into r->xcfg; the others go on to the teacher layers.
-static int read_xbl_keys(run *r, const sc_xbl_run_cfg *c, char **rest, int *n_rest, sc_err *err) {
+static int read_xbl_keys(sc_xbl_state *r, const sc_xbl_run_cfg *c, char **rest, int *n_rest, sc_err *err) {
     sc_config_init(&r->xcfg);
     *n_rest = 0;
     for (int i = 0; i < c->n_sets; i++) {
@@ -90,18 +77,24 @@ static int read_xbl_keys(run *r, const sc_xbl_run_cfg *c, char **rest, int *n_re
         if (sc_config_set_kv(&r->xcfg, c->sets[i], err)) return -1;
     }
     int m, t;
-    static const char *const targets[] = {"logprobs", "label", NULL};
+    long kmax;
+    static const char *const targets[] = {"logprobs", "label", NULL}, *const actions[] = {"prune", "mask", NULL};
     if (sc_config_apply_defaults(&r->xcfg, sc_xbl_spec, "xbl", err) ||
-        sc_config_choice(&r->xcfg, "method", methods, &m, err) ||
+        sc_config_choice(&r->xcfg, "method", sc_xbl_methods, &m, err) ||
         sc_config_double(&r->xcfg, "lambda", 0, 1e6, &r->lambda, err) ||
-        sc_config_choice(&r->xcfg, "saliency_target", targets, &t, err))
+        sc_config_choice(&r->xcfg, "saliency_target", targets, &t, err) ||
+        sc_config_choice(&r->xcfg, "concept_action", actions, &r->concept_mask, err) ||
+        sc_config_long(&r->xcfg, "concept_k_max", 2, SC_XBL_MAX_CONCEPTS, &kmax, err) ||
+        sc_config_double(&r->xcfg, "concept_threshold", 0, 1, &r->concept_threshold, err))
         return -1;
+    r->concept_k_max = (int)kmax;
     r->method = m;
     r->target = t ? SC_XBL_TARGET_LOGIT : SC_XBL_SUM_LOGPROBS;
     return 0;
 }
 
-static int build(run *r, const sc_xbl_run_cfg *c, sc_err *err) {
+static int build(sc_xbl_state *r, const sc_xbl_run_cfg *c, sc_err *err) {
+    r->seed = c->seed;
     char **rest = calloc((size_t)c->n_sets + 1, sizeof(char *));
     int n_rest;
     if (!rest) return sc_errf(err, "out of memory");
@@ -143,7 +136,7 @@ static int build(run *r, const sc_xbl_run_cfg *c, sc_err *err) {
 
 // The per-pixel map of a batch, (B, C, H, W) like its images: the decoy mask
 // (wrong = 1) for rrr, the object's distance map for distance.
-static sc_tensor *batch_map(run *r, sc_ctx *ctx, const uint32_t *idx, size_t n, int distance, sc_dtype dt) {
+static sc_tensor *batch_map(sc_xbl_state *r, sc_ctx *ctx, const uint32_t *idx, size_t n, int distance, sc_dtype dt) {
     const sc_dataset *d = &r->pipe.data;
     int64_t C = (int64_t)d->C, hw = (int64_t)(d->H * d->W);
     sc_tensor *m = sc_empty(ctx, dt, 4, (int64_t[]){(int64_t)n, C, (int64_t)d->H, (int64_t)d->W});
@@ -159,7 +152,7 @@ static sc_tensor *batch_map(run *r, sc_ctx *ctx, const uint32_t *idx, size_t n, 
 }
 
 // The input gradient of the model on in's images (create_graph for training).
-static sc_tensor *saliency(run *r, sc_ctx *ctx, const sc_model *m, const sc_inputs *in, const uint32_t *idx, size_t n,
+static sc_tensor *saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, const sc_inputs *in, const uint32_t *idx, size_t n,
                            int create_graph) {
     sc_tensor *x = sc_detach(ctx, in->images);
     if (!x) return NULL;
@@ -181,11 +174,11 @@ static sc_tensor *saliency(run *r, sc_ctx *ctx, const sc_model *m, const sc_inpu
 
 static sc_tensor *extra_loss(void *user, sc_ctx *ctx, const sc_model *m, const sc_inputs *in,
                              const sc_model_state *st, const uint32_t *idx, size_t n) {
-    run *r = user;
+    sc_xbl_state *r = user;
     sc_tensor *g = saliency(r, ctx, m, in, idx, n, 1);
-    sc_tensor *map = g ? batch_map(r, ctx, idx, n, r->method == M_DISTANCE, g->dtype) : NULL;
+    sc_tensor *map = g ? batch_map(r, ctx, idx, n, r->method == SC_XBL_DISTANCE, g->dtype) : NULL;
     if (!map) return NULL;
-    sc_tensor *l = r->method == M_DISTANCE ? sc_xbl_distance_loss(ctx, g, map) : sc_xbl_rrr_loss(ctx, g, map);
+    sc_tensor *l = r->method == SC_XBL_DISTANCE ? sc_xbl_distance_loss(ctx, g, map) : sc_xbl_rrr_loss(ctx, g, map);
     return sc_mul_scalar(ctx, l, r->lambda);
 }
 
@@ -195,7 +188,7 @@ typedef struct measures {
 
 // One batch: accuracy (after erasing the decoy if asked) and, on the images as
 // they are, the saliency measures.
-static int measure_batch(run *r, sc_ctx *ctx, sc_inputs *in, const uint32_t *idx, size_t k, int erase, int saliency_too,
+static int measure_batch(sc_xbl_state *r, sc_ctx *ctx, sc_inputs *in, const uint32_t *idx, size_t k, int erase, int saliency_too,
                          measures *acc) {
     const sc_dataset *d = &r->pipe.data;
     int64_t C = (int64_t)d->C, hw = (int64_t)(d->H * d->W);
@@ -238,7 +231,7 @@ static int measure_batch(run *r, sc_ctx *ctx, sc_inputs *in, const uint32_t *idx
     return 0;
 }
 
-static int measure(run *r, const uint32_t *idx, size_t n, int erase, int saliency_too, measures *out, sc_err *err) {
+static int measure(sc_xbl_state *r, const uint32_t *idx, size_t n, int erase, int saliency_too, measures *out, sc_err *err) {
     memset(out, 0, sizeof *out);
     sc_batch b;
     sc_ctx *ctx = &r->ctx;
@@ -259,16 +252,28 @@ static int measure(run *r, const uint32_t *idx, size_t n, int erase, int salienc
     return rc;
 }
 
-static int train_and_measure(run *r, const sc_xbl_run_cfg *c, sc_xbl_outcome *o, sc_err *err) {
+static int train_and_measure(sc_xbl_state *r, const sc_xbl_run_cfg *c, sc_xbl_outcome *o, sc_err *err) {
     if (c->log)
         fprintf(c->log, "train-xbl %s on %s, method %s (lambda %g): %lld parameters; %zu train / %zu valid / %zu test\n",
-                r->def->name, c->task, methods[r->method], r->lambda, (long long)sc_params_numel(&r->model.params),
+                r->def->name, c->task, sc_xbl_methods[r->method], r->lambda, (long long)sc_params_numel(&r->model.params),
                 r->n_train, r->n_valid, r->n_test);
     sc_trainer tr = {.pipe = &r->pipe, .model = &r->model, .opts = r->opts, .train_idx = r->train,
                      .valid_idx = r->valid, .n_train = r->n_train, .n_valid = r->n_valid,
                      .labels = r->pipe.data.label, .seed = c->seed, .log = c->log, .label = "xbl"};
-    if (r->method != M_NONE && r->lambda > 0) tr.hooks = (sc_train_hooks){.user = r, .extra_loss = extra_loss};
+    int penalty = (r->method == SC_XBL_RRR || r->method == SC_XBL_DISTANCE) && r->lambda > 0;
+    if (penalty) tr.hooks = (sc_train_hooks){.user = r, .extra_loss = extra_loss};
     if (sc_train(&tr, &r->ctx, &r->res, err)) return -1;
+    if (r->method == SC_XBL_CONCEPT_PRUNE) {  // find the concepts, act on the flagged ones, train afresh
+        r->concepts.first_valid = r->res.best_valid;
+        sc_ctx_reset(&r->ctx);
+        if (sc_xbl_concepts_apply(r, c->log, err)) return -1;
+        sc_model_free(&r->model);
+        r->have_model = 0;
+        if (sc_model_create(&r->model, r->def, &r->pipe.shape, &r->rc.model, c->seed, err)) return -1;
+        r->have_model = 1;
+        tr.model = &r->model, tr.train_idx = r->train, tr.n_train = r->n_train;
+        if (sc_train(&tr, &r->ctx, &r->res, err)) return -1;
+    }
     sc_ctx_reset(&r->ctx);
     measures test, clean, valid;
     if (measure(r, r->test, r->n_test, 0, 1, &test, err) || measure(r, r->test, r->n_test, 1, 0, &clean, err) ||
@@ -283,13 +288,13 @@ int sc_xbl_run(const sc_xbl_run_cfg *c, sc_xbl_outcome *o, sc_err *err) {
     memset(o, 0, sizeof *o);
     if (!c->task) return sc_errf(err, "train-xbl: no task given");
     if (!c->out) return sc_errf(err, "train-xbl: no output folder given");
-    run *r = calloc(1, sizeof *r);
+    sc_xbl_state *r = calloc(1, sizeof *r);
     if (!r) return sc_errf(err, "train-xbl: out of memory");
     int rc = build(r, c, err) || train_and_measure(r, c, o, err) ? -1 : 0;
     if (!rc) {
         snprintf(o->task, sizeof o->task, "%s", r->pipe.task->name);
         snprintf(o->arch, sizeof o->arch, "%s", r->def->name);
-        snprintf(o->method, sizeof o->method, "%s", methods[r->method]);
+        snprintf(o->method, sizeof o->method, "%s", sc_xbl_methods[r->method]);
         o->lambda = r->lambda, o->seed = c->seed;
         o->n_train = r->n_train, o->n_valid = r->n_valid, o->n_test = r->n_test;
         o->best_epoch = r->res.best_epoch, o->epochs_run = r->res.epochs_run, o->steps = r->res.steps;
@@ -301,8 +306,16 @@ int sc_xbl_run(const sc_xbl_run_cfg *c, sc_xbl_outcome *o, sc_err *err) {
                            .clean_accuracy = o->clean_accuracy, .decoy_reliance = o->decoy_reliance,
                            .distance_score = o->distance_score, .decoyed_accuracy = o->decoyed_accuracy,
                            .n_test = o->n_test};
+        const sc_xbl_concepts *cc = &r->concepts;
+        if (r->method == SC_XBL_CONCEPT_PRUNE)
+            w.n_concepts = cc->k, w.silhouette = cc->silhouette, w.first_valid = cc->first_valid,
+            w.concept_action = r->concept_mask ? "mask" : "prune", w.n_acted = cc->n_acted,
+            w.concept_size = cc->size, w.concept_decoy_share = cc->decoy_share, w.concept_purity = cc->purity,
+            w.concept_flagged = cc->flagged;
+        o->n_concepts = cc->k, o->n_flagged = 0, o->n_acted = cc->n_acted;
+        for (int q = 0; q < cc->k; q++) o->n_flagged += cc->flagged[q];
         rc = sc_result_write_xbl(o->metrics_path, &w, err);
     }
-    run_free(r);
+    state_free(r);
     return rc;
 }

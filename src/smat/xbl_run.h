@@ -16,6 +16,9 @@
 //   method none:      plain training (the baseline)
 //   method rrr:       L_rrr with the decoy mask as the wrong region
 //   method distance:  L_dist with the distance map of the object mask
+//   method concept-prune: train plainly, find the training split's concepts,
+//                     drop (or mask the decoy of) the examples of concepts that
+//                     rest on the decoy, and train afresh (smat/xbl_concepts.c)
 // Configuration: the teacher's layers (trainer and architecture keys,
 // teachers/configs/<task>.yaml) plus this file's keys (sc_xbl_spec).
 //
@@ -62,6 +65,8 @@ typedef struct sc_xbl_outcome {
     long best_epoch, epochs_run, steps;
     int stopped_by;
     double seconds;
+    int n_concepts, n_flagged;  // concept-prune: concepts found, flagged (else 0)
+    long long n_acted;          // concept-prune: training examples pruned or masked
     char metrics_path[1024];
 } sc_xbl_outcome;
 

@@ -17,6 +17,7 @@
 
 #include "exp/manifest.h"
 #include "exp/runner.h"
+#include "kernels/parallel.h"
 
 static char dir[256];
 
@@ -87,6 +88,18 @@ static void test_run_resume(void **state) {
     const char *tm = strstr(text, "test metric "), *sm = strstr(text, "simulatability ");
     double tv = tm ? strtod(tm + 12, NULL) : -1, sv = sm ? strtod(sm + 15, NULL) : -1;
     if (!(tv > 0 && tv <= 1 && sv > 0 && sv <= 1)) fail_msg("progress log:\n%s", text);
+    // Two jobs share the CPUs: each run is capped at CPUs / 2 threads (at least
+    // one), said in the log and handed to the runs through the environment.
+    {
+        char want[64];
+        int cap = sc_cpus_available() / 2 > 1 ? sc_cpus_available() / 2 : 1;
+        snprintf(want, sizeof want, "2 jobs of at most %d thread%s (%d CPUs)", cap, cap > 1 ? "s" : "",
+                 sc_cpus_available());
+        if (!strstr(text, want)) fail_msg("expected '%s' in the log:\n%s", want, text);
+        char capv[16];
+        snprintf(capv, sizeof capv, "%d", cap);
+        assert_string_equal(getenv("SCAFFOLD_THREADS_PER_RUN"), capv);
+    }
     // ... and its peak memory (what a cluster job must request).
     const char *pk = strstr(text, ", peak ");
     if (!pk || strtol(pk + 7, NULL, 10) < 1) fail_msg("no peak memory in the progress log:\n%s", text);

@@ -14,6 +14,7 @@ typedef enum { R_SUM, R_MAX, R_LSE } red_kind;
 // adds its len terms in order l = 0, 1, ... in f64, so the result does not
 // depend on the blocking or on how outputs are split between threads.
 #define SUM_BLOCK 256
+#define SUM_MIN_BLOCK 16  // fewer outputs in a row (a sum over the last axis: 1) go column by column
 #define REDUCE_KERNEL(T, SUFFIX, EXP, LOG)                                                             \
     static void sum_##SUFFIX(T *o, const T *x, int64_t len, int64_t inner, int64_t a, int64_t i0,       \
                              int64_t i1) {                                                             \
@@ -35,12 +36,18 @@ typedef enum { R_SUM, R_MAX, R_LSE } red_kind;
             int64_t a = q / inner, i0 = q % inner;                                                     \
             int64_t i1 = q_hi - q < inner - i0 ? i0 + (q_hi - q) : inner; /* within row a */           \
             q += i1 - i0;                                                                              \
-            if (k == R_SUM) {                                                                          \
+            if (k == R_SUM && i1 - i0 >= SUM_MIN_BLOCK) {                                             \
                 sum_##SUFFIX(o, x, len, inner, a, i0, i1);                                             \
                 continue;                                                                              \
             }                                                                                          \
             for (int64_t i = i0; i < i1; i++) {                                                        \
                 const T *p = x + a * len * inner + i;                                                  \
+                if (k == R_SUM) { /* a few outputs: one strided column each, same order */             \
+                    double acc = 0;                                                                    \
+                    for (int64_t l = 0; l < len; l++) acc += p[l * inner];                             \
+                    o[a * inner + i] = (T)acc;                                                         \
+                    continue;                                                                          \
+                }                                                                                      \
                 int64_t best = 0;                                                                      \
                 for (int64_t l = 1; l < len; l++)                                                      \
                     if (p[l * inner] > p[best * inner]) best = l;                                      \

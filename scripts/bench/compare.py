@@ -104,8 +104,9 @@ class Worker:
             elif m["event"] in ("ready", "failed"):
                 return checks, notes, m["event"] == "ready", m["framework"]
 
-    def memory(self, case, pass_name, steps):
-        self.p.stdin.write(json.dumps({"cmd": "memory", "case": case, "pass": pass_name, "steps": steps}) + "\n")
+    def request(self, req):
+        """Sends one request; the replies up to its "done"."""
+        self.p.stdin.write(json.dumps(req) + "\n")
         self.p.stdin.flush()
         out = []
         while True:
@@ -114,15 +115,11 @@ class Worker:
                 return out
             out.append(m)
 
+    def memory(self, case, pass_name, steps):
+        return self.request({"cmd": "memory", "case": case, "pass": pass_name, "steps": steps})
+
     def time(self, case, seconds):
-        self.p.stdin.write(json.dumps({"cmd": "time", "case": case, "seconds": seconds}) + "\n")
-        self.p.stdin.flush()
-        out = []
-        while True:
-            m = self.read()
-            if m["event"] == "done":
-                return out
-            out.append(m)
+        return self.request({"cmd": "time", "case": case, "seconds": seconds})
 
     def quit(self):
         try:

@@ -7,38 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_keys.h"
-#include "data/task.h"
 #include "smat/teacher_run.h"
-#include "train/setup.h"
-
-// The run's keys, resolved as the run resolves them (file, finetune section,
-// --set), against every key train-teacher accepts: the run itself checks the
-// architecture's keys only once the data is loaded, and names only those.
-// Anything else wrong (no such task, file or architecture) is left to the run
-// to report. 0 if the keys are fine or cannot be checked yet, -1 once printed.
-static int check_keys(const sc_teacher_run_cfg *c) {
-    const char *arch = c->arch;
-    sc_err err;
-    if (!arch && !c->config_path && !sc_run_has_default_config("teacher", c->task)) {
-        sc_task *t;  // as the run picks it: the task's modality's default
-        if (sc_task_open(c->task, &t, &err)) return 0;
-        arch = sc_run_default_arch(t->modality);
-        sc_task_free(t);
-    }
-    sc_run_config *rc = malloc(sizeof *rc);
-    if (!rc) return 0;
-    int bad = 0;
-    // The finetune section is applied whether or not this run uses it, so that a
-    // typo in it is caught by any run, not only by the first one with --init.
-    if (!sc_run_config_resolve(rc, "teacher", c->task, c->config_path, arch, c->sets, c->n_sets, 1, &err)) {
-        const sc_model_def *def = sc_model_find("teacher", rc->arch);
-        sc_run_keys k;
-        sc_run_keys_teacher(&k, def);
-        bad = def && sc_run_keys_check(&k, &rc->model, stderr);
-    }
-    free(rc);
-    return bad ? -1 : 0;
-}
 
 int sc_cmd_train_teacher(int argc, char **argv) {
     const sc_command *me = sc_cli_find("train-teacher");
@@ -71,7 +40,9 @@ int sc_cmd_train_teacher(int argc, char **argv) {
     sc_teacher_run_cfg c = sc_teacher_run_defaults();
     c.task = task, c.arch = arch, c.config_path = cfg_path, c.sets = sets, c.n_sets = n_sets, c.seed = seed;
     c.out = out, c.init = init;
-    if (check_keys(&c)) return SC_EXIT_FAIL;
+    // Every key checked before any data is loaded (the run names only its architecture's).
+    if (sc_run_keys_check_teacher_like(c.task, c.arch, c.config_path, c.sets, c.n_sets, sc_run_keys_teacher))
+        return SC_EXIT_FAIL;
     sc_teacher_outcome o;
     sc_err err;
     if (sc_teacher_run(&c, &o, &err)) {

@@ -7,35 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_keys.h"
-#include "data/task.h"
 #include "smat/xbl_run.h"
-#include "train/setup.h"
-
-// Every --set and config-file key against what train-xbl accepts (its own keys,
-// the trainer's, the architecture's), before any data is loaded, as
-// train-teacher does. 0 if fine or not checkable yet (the run reports the rest),
-// -1 once printed.
-static int check_keys(const sc_xbl_run_cfg *c) {
-    const char *arch = c->arch;
-    sc_err err;
-    if (!arch && !c->config_path && !sc_run_has_default_config("teacher", c->task)) {
-        sc_task *t;
-        if (sc_task_open(c->task, &t, &err)) return 0;
-        arch = sc_run_default_arch(t->modality);
-        sc_task_free(t);
-    }
-    sc_run_config *rc = malloc(sizeof *rc);
-    if (!rc) return 0;
-    int bad = 0;
-    if (!sc_run_config_resolve(rc, "teacher", c->task, c->config_path, arch, c->sets, c->n_sets, 0, &err)) {
-        const sc_model_def *def = sc_model_find("teacher", rc->arch);
-        sc_run_keys k;
-        sc_run_keys_xbl(&k, def);
-        bad = def && sc_run_keys_check(&k, &rc->model, stderr);
-    }
-    free(rc);
-    return bad ? -1 : 0;
-}
 
 int sc_cmd_train_xbl(int argc, char **argv) {
     const sc_command *me = sc_cli_find("train-xbl");
@@ -63,7 +35,8 @@ int sc_cmd_train_xbl(int argc, char **argv) {
     if (!c.task) return sc_cli_usage_error(me, "--task is required");
     if (!c.out) return sc_cli_usage_error(me, "--out is required");
     c.sets = sets;
-    if (check_keys(&c)) return SC_EXIT_FAIL;
+    if (sc_run_keys_check_teacher_like(c.task, c.arch, c.config_path, c.sets, c.n_sets, sc_run_keys_xbl))
+        return SC_EXIT_FAIL;
     sc_xbl_outcome o;
     sc_err err;
     if (sc_xbl_run(&c, &o, &err)) {

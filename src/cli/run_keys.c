@@ -3,13 +3,16 @@
 #include "cli/run_keys.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "data/task.h"
 #include "explain/explainer.h"
 #include "pretrain/pretrain.h"
 #include "smat/student.h"
 #include "smat/student_run.h"
 #include "smat/xbl_run.h"
+#include "train/setup.h"
 #include "train/trainer.h"
 
 #define WRAP 100  // columns of the key lists in an unknown-key message
@@ -218,6 +221,30 @@ static void print_pretrain(FILE *out, int with_archs) {
         fprintf(out, "  the --arch architecture's keys: a text one learns masked tokens from --corpus, vit masked "
                      "cells from --task\n");
     print_archs(out, "teacher", "--arch", with_archs);
+}
+
+int sc_run_keys_check_teacher_like(const char *task, const char *arch, const char *config_path, char *const *sets,
+                                   int n_sets, void (*groups)(sc_run_keys *, const sc_model_def *)) {
+    sc_err err;
+    if (!arch && !config_path && !sc_run_has_default_config("teacher", task)) {
+        sc_task *t;  // as the run picks it: the task's modality's default
+        if (sc_task_open(task, &t, &err)) return 0;
+        arch = sc_run_default_arch(t->modality);
+        sc_task_free(t);
+    }
+    sc_run_config *rc = malloc(sizeof *rc);
+    if (!rc) return 0;
+    int bad = 0;
+    // The finetune section is applied whether or not this run uses it, so that a
+    // typo in it is caught by any run, not only by the first one with --init.
+    if (!sc_run_config_resolve(rc, "teacher", task, config_path, arch, sets, n_sets, 1, &err)) {
+        const sc_model_def *def = sc_model_find("teacher", rc->arch);
+        sc_run_keys k;
+        groups(&k, def);
+        bad = def && sc_run_keys_check(&k, &rc->model, stderr);
+    }
+    free(rc);
+    return bad ? -1 : 0;
 }
 
 const char *const sc_run_keys_commands[] = {"train-teacher", "train-student", "train-xbl", "pretrain", NULL};

@@ -43,6 +43,14 @@ void sc_run_keys_pretrain(sc_run_keys *k, const sc_model_def *arch);
 // keys, and returns -1.
 int sc_run_keys_check(const sc_run_keys *k, const sc_config *c, FILE *out);
 
+// The keys of a run built like a teacher (train-teacher, train-xbl): resolved as
+// the run resolves them (config file, finetune section, sets), the architecture
+// as the run picks it, checked against the groups `groups` builds for that
+// architecture (sc_run_keys_teacher or sc_run_keys_xbl). 0 if fine or not
+// checkable yet (the run itself reports the rest), -1 once printed to stderr.
+int sc_run_keys_check_teacher_like(const char *task, const char *arch, const char *config_path, char *const *sets,
+                                   int n_sets, void (*groups)(sc_run_keys *, const sc_model_def *));
+
 // The commands with --set keys, NULL-terminated.
 extern const char *const sc_run_keys_commands[];
 

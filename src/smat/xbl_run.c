@@ -153,7 +153,7 @@ static sc_tensor *batch_map(sc_xbl_state *r, sc_ctx *ctx, const uint32_t *idx, s
 
 // The input gradient of the model on in's images (create_graph for training).
 static sc_tensor *saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, const sc_inputs *in, const uint32_t *idx, size_t n,
-                           int create_graph) {
+                           sc_xbl_target target, int create_graph) {
     sc_tensor *x = sc_detach(ctx, in->images);
     if (!x) return NULL;
     x->requires_grad = 1;
@@ -162,12 +162,12 @@ static sc_tensor *saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, cons
     int saved = ctx->no_grad;
     ctx->no_grad = 0;
     sc_tensor *y = NULL;
-    if (r->target == SC_XBL_TARGET_LOGIT) {
+    if (target == SC_XBL_TARGET_LOGIT) {
         y = sc_empty(ctx, SC_I32, 1, (int64_t[]){(int64_t)n});
         for (size_t i = 0; y && i < n; i++) ((int32_t *)y->data)[i] = r->pipe.data.label[idx[i]];
     }
     sc_tensor *logits = sc_model_forward(m, ctx, &leaf, 0, NULL);  // evaluation mode: no dropout
-    sc_tensor *g = sc_xbl_input_gradient(ctx, logits, x, r->target, y, create_graph);
+    sc_tensor *g = sc_xbl_input_gradient(ctx, logits, x, target, y, create_graph);
     ctx->no_grad = saved;
     return g;
 }
@@ -175,7 +175,7 @@ static sc_tensor *saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, cons
 static sc_tensor *extra_loss(void *user, sc_ctx *ctx, const sc_model *m, const sc_inputs *in,
                              const sc_model_state *st, const uint32_t *idx, size_t n) {
     sc_xbl_state *r = user;
-    sc_tensor *g = saliency(r, ctx, m, in, idx, n, 1);
+    sc_tensor *g = saliency(r, ctx, m, in, idx, n, r->target, 1);
     sc_tensor *map = g ? batch_map(r, ctx, idx, n, r->method == SC_XBL_DISTANCE, g->dtype) : NULL;
     if (!map) return NULL;
     sc_tensor *l = r->method == SC_XBL_DISTANCE ? sc_xbl_distance_loss(ctx, g, map) : sc_xbl_rrr_loss(ctx, g, map);
@@ -210,10 +210,8 @@ static int measure_batch(sc_xbl_state *r, sc_ctx *ctx, sc_inputs *in, const uint
         acc->correct += best == d->label[idx[i]];
     }
     if (!saliency_too) return 0;
-    sc_xbl_target keep = r->target;
-    r->target = SC_XBL_SUM_LOGPROBS;  // the measures use one saliency whatever the training used
-    sc_tensor *g = saliency(r, ctx, &r->model, in, idx, k, 0);
-    r->target = keep;
+    // The measures use one saliency whatever the training used.
+    sc_tensor *g = saliency(r, ctx, &r->model, in, idx, k, SC_XBL_SUM_LOGPROBS, 0);
     sc_tensor *dist = g ? batch_map(r, ctx, idx, k, 1, g->dtype) : NULL;
     if (!dist) return -1;
     int64_t per = C * hw;

@@ -1,7 +1,10 @@
-// scaffold train-xbl (smat/xbl_run.c): refusals that name what is wrong, and on
-// decoy-fashion-mnist (not under valgrind: loading 70000 images is slow) a
-// short run of each method writing its measures, all of them within their
-// ranges, with the penalty visible in the one it targets.
+// scaffold train-xbl (smat/xbl_run.c): refusals that name what is wrong; on a
+// small copy of decoy-fashion-mnist (1000 test images; not under valgrind:
+// loading 70000 images is slow) a short run of each method writing its measures,
+// all of them within their ranges, with the penalty visible in the one it
+// targets and concept flagging acting on the whole split; on a small copy of
+// decoy-synth-text (also under valgrind, smaller still) the text runs: the
+// measures, the token files, concept pruning on tokens and its refusal.
 #include "sc_test.h"
 
 #include <msgpack.h>
@@ -44,9 +47,9 @@ static void test_refusals(void **state) {
     char *a7[] = {"scaffold", "train-xbl", "--task", "synth-text", "--out", dir, "--set", "lamda=3", NULL};
     expect_fail(a7, SC_EXIT_FAIL, "unknown key 'lamda'; did you mean 'lambda'?");
     assert_non_null(strstr(err, "explanation-based learning: method, lambda, saliency_target"));
-    // A text task has no object or decoy masks.
+    // synth-text has token rationales but no decoy.
     char *a6[] = {"scaffold", "train-xbl", "--task", "synth-text", "--out", dir, "--set", "max_steps=1", NULL};
-    expect_fail(a6, SC_EXIT_FAIL, "must be an image classification task with object and decoy masks");
+    expect_fail(a6, SC_EXIT_FAIL, "must be a classification task with object and decoy masks");
     char p[300];
     snprintf(p, sizeof p, "%s/metrics.msgpack", dir);
     assert_int_not_equal(access(p, 0), 0);  // nothing written
@@ -83,62 +86,253 @@ static double result_value(const char *path, const char *section, const char *ke
     return v;
 }
 
-static void test_methods_on_decoy_fashion_mnist(void **state) {
+// A copy of tasks/SRC/task.yaml as dir/NAME/task.yaml with NAME and one
+// replacement; returns the copy's path (static).
+static const char *task_copy(const char *dir, const char *src, const char *name, const char *from, const char *to) {
+    static char path[600];
+    char file[300], key[100];
+    size_t n;
+    snprintf(file, sizeof file, "tasks/%s/task.yaml", src);
+    snprintf(key, sizeof key, "name: %s\n", src);
+    char *text = sc_test_slurp(file, &n);
+    assert_non_null(text);
+    char *nm = strstr(text, key), *at = strstr(text, from);
+    if (!nm || !at || at < nm) fail_msg("%s has no '%s' after its name", file, from);
+    snprintf(path, sizeof path, "mkdir -p %s/%s", dir, name);
+    assert_int_equal(system(path), 0);
+    snprintf(path, sizeof path, "%s/%s/task.yaml", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    const char *after = nm + strlen(key);
+    fprintf(f, "%.*sname: %s\n%.*s%s%s", (int)(nm - text), text, name, (int)(at - after), after, to, at + strlen(from));
+    fclose(f);
+    free(text);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return path;
+}
+
+// ---- reading the per-run files ----------------------------------------------------------
+
+static const msgpack_object *get(const msgpack_object *m, const char *key) {
+    if (m->type != MSGPACK_OBJECT_MAP) fail_msg("looking up '%s' in a non-map", key);
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object_kv *kv = &m->via.map.ptr[i];
+        if (kv->key.via.str.size == strlen(key) && !memcmp(kv->key.via.str.ptr, key, strlen(key))) return &kv->val;
+    }
+    fail_msg("no key '%s'", key);
+    return NULL;
+}
+
+static int str_is(const msgpack_object *o, const char *s) {
+    return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) && !memcmp(o->via.str.ptr, s, strlen(s));
+}
+
+static double num(const msgpack_object *o) {
+    return o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32 ? o->via.f64
+           : o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER                            ? (double)o->via.i64
+                                                                                    : (double)o->via.u64;
+}
+
+static const msgpack_object *array(const msgpack_object *o, uint32_t n_or_0) {
+    if (o->type != MSGPACK_OBJECT_ARRAY) fail_msg("expected an array");
+    if (n_or_0 && o->via.array.size != n_or_0) fail_msg("array of %u, expected %u", o->via.array.size, n_or_0);
+    return o->via.array.ptr;
+}
+
+// OUT/saliency.msgpack: the schema, 8 examples, nonnegative saliency, 0/1 decoy
+// of the input's length, and (text) at least one decoy token per example.
+static void check_saliency_file(const char *dst, const char *modality) {
+    char path[400];
+    size_t n;
+    snprintf(path, sizeof path, "%s/saliency.msgpack", dst);
+    char *buf = sc_test_slurp(path, &n);
+    assert_non_null(buf);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    assert_int_equal(msgpack_unpack_next(&u, buf, n, NULL), MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *top = &u.data;
+    assert_true(str_is(get(top, "format"), "scaffold-saliency") && num(get(top, "version")) == 1);
+    assert_true(str_is(get(top, "modality"), modality));
+    int text = !strcmp(modality, "text");
+    const msgpack_object *ex = array(get(top, "examples"), 8);
+    for (int i = 0; i < 8; i++) {
+        const msgpack_object *e = &ex[i];
+        assert_int_equal((int)num(get(e, "index")), i);
+        double lab = num(get(e, "label")), pred = num(get(e, "pred"));
+        assert_true(lab >= 0 && lab < 10 && pred >= 0 && pred < 10);
+        const msgpack_object *in = get(e, text ? "tokens" : "input"), *sal = get(e, "saliency"), *dec = get(e, "decoy");
+        uint32_t units = in->via.array.size, ones = 0;
+        if (!text) assert_int_equal(units, (uint32_t)(num(get(e, "height")) * num(get(e, "width"))));
+        if (text) assert_true(in->via.array.ptr[0].type == MSGPACK_OBJECT_STR);
+        const msgpack_object *s = array(sal, units), *d = array(dec, units);
+        for (uint32_t k = 0; k < units; k++) {
+            assert_true(num(&s[k]) >= 0);
+            assert_true(num(&d[k]) == 0 || num(&d[k]) == 1);
+            ones += num(&d[k]) == 1;
+        }
+        if (text) assert_int_equal(ones, 1);  // decoy-synth-text: one decoy word per test sentence
+    }
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+}
+
+// OUT/concepts.msgpack: k concepts, points in range, every point flagged (the
+// runs use threshold 0), and per concept thumbnails or sentences.
+static void check_concepts_file(const char *dst, int k, int n_points, int text) {
+    char path[400];
+    size_t n;
+    snprintf(path, sizeof path, "%s/concepts.msgpack", dst);
+    char *buf = sc_test_slurp(path, &n);
+    assert_non_null(buf);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    assert_int_equal(msgpack_unpack_next(&u, buf, n, NULL), MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *top = &u.data;
+    assert_true(str_is(get(top, "format"), "scaffold-concepts") && num(get(top, "version")) == 1);
+    assert_int_equal((int)num(get(top, "k")), k);
+    const msgpack_object *pts = array(get(top, "points"), (uint32_t)n_points);
+    for (int i = 0; i < n_points; i++) {
+        const msgpack_object *p = array(&pts[i], 5);
+        assert_true(num(&p[2]) >= 0 && num(&p[2]) < k && num(&p[4]) == 1);
+    }
+    const msgpack_object *cs = array(get(top, "concepts"), (uint32_t)k);
+    for (int q = 0; q < k; q++) {
+        assert_true(num(get(&cs[q], "size")) >= 1 && num(get(&cs[q], "flagged")) == 1);
+        const msgpack_object *th = get(&cs[q], text ? "tokens" : "thumbs");
+        assert_true(th->via.array.size >= 1 && th->via.array.size <= 6);
+        if (!text) assert_int_equal(th->via.array.ptr[0].via.array.size, 28 * 28);
+    }
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+}
+
+// ---- runs ---------------------------------------------------------------------------------
+
+// train-xbl on task with a tiny model, `steps` steps, the extra sets; fails the test on error.
+static void xbl(const char *task, const char *model, int steps, const char *dst, const char *const *sets) {
+    char st[32];
+    snprintf(st, sizeof st, "max_steps=%d", steps);
+    char *argv[40] = {"scaffold", "train-xbl", "--task", (char *)task, "--model", (char *)model, "--set", "layers=1",
+                      "--set", "width=16", "--set", "heads=2", "--set", st, "--set", "epochs=1", "--seed", "3",
+                      "--out", (char *)dst};
+    int a = 20;
+    for (int i = 0; sets[i]; i++) {
+        argv[a++] = "--set";
+        argv[a++] = (char *)sets[i];
+    }
+    argv[a] = NULL;
+    if (run(argv)) fail_msg("train-xbl %s: %s", dst, err);
+    assert_non_null(strstr(out, "decoy reliance"));
+}
+
+static void check_measures(const char *o, int n_test) {
+    char path[340];
+    snprintf(path, sizeof path, "%s/metrics.msgpack", o);
+    static const char *const keys[5] = {"accuracy", "clean_accuracy", "swap_accuracy", "decoy_reliance",
+                                        "distance_score"};
+    for (int k = 0; k < 5; k++) {
+        double v = result_value(path, "test", keys[k]);
+        if (!(v >= 0 && v <= 1)) fail_msg("%s: test.%s = %g outside [0, 1]", o, keys[k], v);
+    }
+    assert_int_equal((int)result_value(path, "test", "n"), n_test);
+    double dec = result_value(path, "valid", "decoyed_accuracy"), cl = result_value(path, "valid", "clean_accuracy");
+    assert_true(dec > 0 && dec <= 1 && cl > 0 && cl <= 1);
+}
+
+static void test_methods_on_decoy_images(void **state) {
     (void)state;
     if (sc_test_quick()) skip();
     sc_test_need_task("decoy-fashion-mnist");
     char dir[] = "/tmp/sc_xbl_run_XXXXXX";
     assert_non_null(mkdtemp(dir));
+    // 6000 training, 1200 validation and 1000 test images: the same generator
+    // and decoy, a tenth of the evaluation.
+    const char *task = task_copy(dir, "decoy-fashion-mnist", "decoy-fmnist-small",
+                                 "train: {teacher-train: 0.75, teacher-valid: 0.05, student-pool: 0.15, student-valid: 0.05}\n"
+                                 "    test: {test: 1.0}",
+                                 "train: {teacher-train: 0.1, teacher-valid: 0.02, student-pool: 0.88}\n"
+                                 "    test: {test: 0.1, student-pool: 0.9}");
+    char tk[600];
+    snprintf(tk, sizeof tk, "%s", task);
     const char *methods[3] = {"none", "rrr", "distance"};
     double score[3];
     for (int m = 0; m < 3; m++) {
         char o[300], meth[32], path[340];
         snprintf(o, sizeof o, "%s/%s", dir, methods[m]);
         snprintf(meth, sizeof meth, "method=%s", methods[m]);
-        char *argv[] = {"scaffold", "train-xbl", "--task", "decoy-fashion-mnist", "--model", "vit",
-                        "--set", "layers=1", "--set", "width=16", "--set", "heads=2", "--set", "max_steps=30",
-                        "--set", "epochs=1", "--set", "lambda=100", "--set", meth, "--seed", "3", "--out", o, NULL};
-        if (run(argv)) fail_msg("train-xbl %s: %s", methods[m], err);
-        assert_non_null(strstr(out, "decoy reliance"));
+        xbl(tk, "vit", 30, o, (const char *const[]){"lambda=100", meth, NULL});
+        check_measures(o, 1000);
         snprintf(path, sizeof path, "%s/metrics.msgpack", o);
-        for (int k = 0; k < 4; k++) {
-            static const char *const keys[4] = {"accuracy", "clean_accuracy", "decoy_reliance", "distance_score"};
-            double v = result_value(path, "test", keys[k]);
-            if (!(v >= 0 && v < 1)) fail_msg("%s: test.%s = %g outside [0, 1)", methods[m], keys[k], v);
-        }
-        assert_int_equal((int)result_value(path, "test", "n"), 10000);
-        double dec = result_value(path, "valid", "decoyed_accuracy");
-        assert_true(dec > 0 && dec <= 1);
         score[m] = result_value(path, "test", "distance_score");
     }
+    char o[300], cmd[340];
+    snprintf(o, sizeof o, "%s/none", dir);
+    check_saliency_file(o, "image");
     // The distance-aware penalty, weighted heavily, moves saliency towards the
     // object within 30 steps; plain training does not aim at it.
     if (!(score[2] < score[0])) fail_msg("distance score: none %.4f, distance-aware %.4f", score[0], score[2]);
     // Concept pruning: with threshold 0 every concept is flagged; masking then
-    // acts on the whole training split, and pruning would leave nothing (refused).
-    char o[300], path[340];
+    // acts on the whole training split (pruning would leave nothing: refused,
+    // checked on text below).
     snprintf(o, sizeof o, "%s/concepts", dir);
-    char *cp[] = {"scaffold", "train-xbl", "--task", "decoy-fashion-mnist", "--model", "vit", "--set", "layers=1",
-                  "--set", "width=16", "--set", "heads=2", "--set", "max_steps=30", "--set", "epochs=1",
-                  "--set", "method=concept-prune", "--set", "concept_threshold=0", "--set", "concept_action=mask",
-                  "--set", "concept_k_max=4", "--seed", "3", "--out", o, NULL};
-    if (run(cp)) fail_msg("train-xbl concept-prune: %s", err);
-    if (!strstr(out, "flagged, 45000 training examples acted on")) fail_msg("%s", out);
-    snprintf(path, sizeof path, "%s/metrics.msgpack", o);
-    int k = (int)result_value(path, "concepts", "k");
+    xbl(tk, "vit", 30, o,
+        (const char *const[]){"method=concept-prune", "concept_threshold=0", "concept_action=mask", "concept_k_max=4",
+                              NULL});
+    if (!strstr(out, "flagged, 6000 training examples acted on")) fail_msg("%s", out);
+    snprintf(cmd, sizeof cmd, "%s/metrics.msgpack", o);
+    int k = (int)result_value(cmd, "concepts", "k");
     assert_true(k >= 2 && k <= 4);
-    assert_int_equal((int)result_value(path, "concepts", "n_acted"), 45000);
-    cp[21] = "concept_action=prune";
-    expect_fail(cp, SC_EXIT_FAIL, "every concept was flagged; nothing is left to train on");
-    char cmd[300];
+    assert_int_equal((int)result_value(cmd, "concepts", "n_acted"), 6000);
+    check_concepts_file(o, k, 2000, 0);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+// decoy-synth-text, small: every method runs on tokens and writes its measures
+// and files; concept pruning flags and masks on tokens, and refuses to prune
+// everything. Under valgrind smaller still.
+static void test_methods_on_decoy_text(void **state) {
+    (void)state;
+    char dir[] = "/tmp/sc_xbl_text_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int quick = sc_test_quick(), size = quick ? 200 : 1200, steps = quick ? 2 : 20;
+    char to[32], tk[600], o[300], path[340];
+    snprintf(to, sizeof to, "size: %d", size);
+    snprintf(tk, sizeof tk, "%s", task_copy(dir, "decoy-synth-text", "decoy-text-small", "size: 6000", to));
+    int n_test = size * 15 / 100, n_train = size / 2;
+    static const char *const methods[3] = {"none", "rrr", "distance"};
+    for (int m = quick ? 2 : 0; m < 3; m++) {
+        char meth[32];
+        snprintf(o, sizeof o, "%s/%s", dir, methods[m]);
+        snprintf(meth, sizeof meth, "method=%s", methods[m]);
+        xbl(tk, "transformer", steps, o, (const char *const[]){"lambda=1", meth, NULL});
+        check_measures(o, n_test);
+        check_saliency_file(o, "text");
+    }
+    snprintf(o, sizeof o, "%s/concepts", dir);
+    const char *cp[] = {"method=concept-prune", "concept_threshold=0", "concept_action=mask", "concept_k_max=3", NULL};
+    xbl(tk, "transformer", steps, o, cp);
+    char acted[80];
+    snprintf(acted, sizeof acted, "flagged, %d training examples acted on", n_train);
+    if (!strstr(out, acted)) fail_msg("%s", out);
+    snprintf(path, sizeof path, "%s/metrics.msgpack", o);
+    int k = (int)result_value(path, "concepts", "k");
+    assert_true(k >= 2 && k <= 3);
+    check_concepts_file(o, k, n_train, 1);
+    cp[2] = "concept_action=prune";
+    char *argv[] = {"scaffold", "train-xbl", "--task", tk, "--model", "transformer", "--set", "layers=1", "--set",
+                    "width=16", "--set", "heads=2", "--set", "max_steps=2", "--set", "epochs=1", "--set",
+                    (char *)cp[0], "--set", (char *)cp[1], "--set", (char *)cp[2], "--out", o, NULL};
+    expect_fail(argv, SC_EXIT_FAIL, "every concept was flagged; nothing is left to train on");
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    assert_int_equal(system(path), 0);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_methods_on_decoy_fashion_mnist),
+        cmocka_unit_test(test_methods_on_decoy_images),
+        cmocka_unit_test(test_methods_on_decoy_text),
     };
     return cmocka_run_group_tests(tests, NULL, sc_test_teardown);
 }

@@ -57,6 +57,60 @@ sc_tensor *sc_xbl_distance_loss(sc_ctx *ctx, sc_tensor *g, sc_tensor *dist) {
     return sc_mean(ctx, sc_div(ctx, num, den), 0, 0);
 }
 
+// ---- tokens ---------------------------------------------------------------------------
+
+static int check_tokens(sc_ctx *ctx, const char *what, sc_tensor *g, sc_tensor *m, sc_tensor *units) {
+    if (ctx->failed) return -1;
+    if (!g || !m) return sc_fail(ctx, "%s: missing saliency or map", what), -1;
+    char a[64], b[64];
+    if (g->ndim != 3 || m->ndim != 2 || m->shape[0] != g->shape[0] || m->shape[1] != g->shape[1] ||
+        (units && !sc_same_shape(units, m)))
+        return sc_fail(ctx, "%s: gradient %s must be (B, T, E) and the map %s (B, T)", what,
+                       sc_shape_str(g, a, sizeof a), sc_shape_str(m, b, sizeof b)),
+               -1;
+    return 0;
+}
+
+sc_tensor *sc_xbl_token_saliency(sc_ctx *ctx, sc_tensor *g, sc_tensor *units) {
+    if (ctx->failed || !g) return NULL;
+    sc_tensor *s = sc_sum(ctx, sc_mul(ctx, g, g), 2, 0);  // (B, T)
+    return units ? sc_mul(ctx, s, units) : s;
+}
+
+sc_tensor *sc_xbl_rrr_token_loss(sc_ctx *ctx, sc_tensor *g, sc_tensor *wrong_mask, sc_tensor *units) {
+    if (check_tokens(ctx, "xbl rrr token loss", g, wrong_mask, units)) return NULL;
+    sc_tensor *s = sc_xbl_token_saliency(ctx, g, units);
+    return sc_mean(ctx, sc_sum(ctx, sc_mul(ctx, s, wrong_mask), 1, 0), 0, 0);
+}
+
+sc_tensor *sc_xbl_distance_token_loss(sc_ctx *ctx, sc_tensor *g, sc_tensor *dist, sc_tensor *units) {
+    if (check_tokens(ctx, "xbl distance token loss", g, dist, units)) return NULL;
+    sc_tensor *s = sc_xbl_token_saliency(ctx, g, units);                      // (B, T)
+    sc_tensor *num = sc_sum(ctx, sc_mul(ctx, s, dist), 1, 0);                 // (B)
+    sc_tensor *den = sc_add_scalar(ctx, sc_sum(ctx, s, 1, 0), SC_XBL_EPS);     // (B)
+    return sc_mean(ctx, sc_div(ctx, num, den), 0, 0);
+}
+
+void sc_xbl_distance_map_1d(const uint8_t *obj, int64_t n, float *dist) {
+    // Forward pass: distance to the nearest object word on the left (or n + 1:
+    // none yet); backward pass: the minimum with the nearest on the right.
+    int64_t last = -1;
+    for (int64_t i = 0; i < n; i++) {
+        if (obj[i]) last = i;
+        dist[i] = (float)(last < 0 ? n + 1 : i - last);
+    }
+    if (last < 0) {  // no object word: nothing to be far from
+        for (int64_t i = 0; i < n; i++) dist[i] = 0;
+        return;
+    }
+    last = -1;
+    for (int64_t i = n - 1; i >= 0; i--) {
+        if (obj[i]) last = i;
+        double d = last < 0 ? (double)dist[i] : fmin((double)dist[i], (double)(last - i));
+        dist[i] = (float)(d / (double)n);
+    }
+}
+
 // ---- the distance map --------------------------------------------------------------------
 
 // A stand-in for "no object here" in the squared-distance transform: larger than

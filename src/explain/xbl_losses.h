@@ -56,4 +56,26 @@ void sc_xbl_distance_map(const uint8_t *mask, int64_t n, int64_t h, int64_t w, f
 // Sizes of the scratch buffers sc_xbl_distance_map needs for an h x w image.
 void sc_xbl_distance_scratch(int64_t h, int64_t w, int64_t *n_doubles, int64_t *n_ints);
 
+// ---- tokens ---------------------------------------------------------------------------
+// For text the input is the token embeddings e (B, T, E) (the gathered rows of
+// the embedding table, so the losses reach the table too) and g = dS/de. A
+// token's saliency is its squared gradient summed over the embedding dim,
+//     s_bt = u_bt sum_e g_bte^2,
+// with u (B, T) the word-unit mask: 1 on the sentence's words, 0 on [CLS] and
+// padding ([CLS] is in every sentence, so it is no reason; padding has no
+// gradient). With A (B, T) the decoy mask and D (B, T) the token distance map:
+//     L_rrr_tok  = 1/B sum_b sum_t A_bt s_bt           (A is 0/1: = sum (A g)^2)
+//     L_dist_tok = 1/B sum_b (sum_t D_bt s_bt) / (sum_t s_bt + eps)
+// the image losses above with pixels replaced by tokens.
+
+// s (B, T) for g (B, T, E) and units (B, T) (NULL: every position counts).
+sc_tensor *sc_xbl_token_saliency(sc_ctx *ctx, sc_tensor *g, sc_tensor *units);
+sc_tensor *sc_xbl_rrr_token_loss(sc_ctx *ctx, sc_tensor *g, sc_tensor *wrong_mask, sc_tensor *units);
+sc_tensor *sc_xbl_distance_token_loss(sc_ctx *ctx, sc_tensor *g, sc_tensor *dist, sc_tensor *units);
+
+// The token distance map of one sentence of n words: dist[i] = |i - j*| / n,
+// j* the nearest object word (1-D distance transform: one pass forward, one
+// back, O(n)). 0 on the object; all zeros when no word is object.
+void sc_xbl_distance_map_1d(const uint8_t *obj, int64_t n, float *dist);
+
 #endif

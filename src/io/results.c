@@ -183,15 +183,18 @@ int sc_result_write_xbl(const char *path, const sc_result_xbl *r, sc_err *err) {
     str(&pk, "trainer"), config_or_empty(&pk, r->cfg_trainer);
     str(&pk, "xbl"), config_or_empty(&pk, r->cfg_xbl);
     str(&pk, "test");
-    msgpack_pack_map(&pk, 5);
+    msgpack_pack_map(&pk, 6);
     str(&pk, "accuracy"), msgpack_pack_double(&pk, r->test_accuracy);
     str(&pk, "clean_accuracy"), msgpack_pack_double(&pk, r->clean_accuracy);
+    str(&pk, "swap_accuracy"), msgpack_pack_double(&pk, r->swap_accuracy);
     str(&pk, "decoy_reliance"), msgpack_pack_double(&pk, r->decoy_reliance);
     str(&pk, "distance_score"), msgpack_pack_double(&pk, r->distance_score);
     str(&pk, "n"), msgpack_pack_uint64(&pk, r->n_test);
     str(&pk, "valid");
-    msgpack_pack_map(&pk, 1);
+    msgpack_pack_map(&pk, 3);
     str(&pk, "decoyed_accuracy"), msgpack_pack_double(&pk, r->decoyed_accuracy);
+    str(&pk, "clean_accuracy"), msgpack_pack_double(&pk, r->valid_clean_accuracy);
+    str(&pk, "n"), msgpack_pack_uint64(&pk, r->n_valid);
     str(&pk, "train"), train_map(&pk, r->train);
     str(&pk, "created_by"), str(&pk, "scaffold");
     if (r->n_concepts > 0) {

@@ -80,8 +80,8 @@ int sc_result_write_student(const char *path, const sc_result_student *r, sc_err
 // An explanation-based learning run (scaffold train-xbl, smat/xbl_run.h):
 //   {format, version, kind: "xbl", task, arch, seed, method, lambda,
 //    config: {model, trainer, xbl},
-//    test: {accuracy, clean_accuracy, decoy_reliance, distance_score, n},
-//    valid: {decoyed_accuracy}, train: {...as above}, created_by,
+//    test: {accuracy, clean_accuracy, swap_accuracy, decoy_reliance, distance_score, n},
+//    valid: {decoyed_accuracy, clean_accuracy, n}, train: {...as above}, created_by,
 //    and for concept-prune: concepts: {k, silhouette, action, n_acted, first_valid,
 //                                     size: [..], decoy_share: [..], purity: [..], flagged: [..]}}
 typedef struct sc_result_xbl {
@@ -91,7 +91,8 @@ typedef struct sc_result_xbl {
     const sc_config *cfg_model, *cfg_trainer, *cfg_xbl;
     const sc_train_result *train;
     double test_accuracy, clean_accuracy, decoy_reliance, distance_score, decoyed_accuracy;
-    size_t n_test;
+    double swap_accuracy, valid_clean_accuracy;
+    size_t n_test, n_valid;
     int n_concepts;  // 0: no concepts section
     double silhouette, first_valid;
     const char *concept_action;

@@ -2,17 +2,21 @@
 // the two trainings of `method=concept-prune` (xbl_impl.h).
 //
 // 1. Each training example becomes one vector: its unit embeddings e_u (B, U, E:
-//    the model's input units, the ViT's patches) pooled with weights s_u =
-//    ||d f_y / d e_u||^2 (y the gold class), v = sum_u s_u e_u / sum_u s_u.
-//    The same saliency gives the example's decoy share: the part of sum_u s_u
-//    on units that touch the decoy's pixels.
+//    the model's input units, the ViT's patches or the text's token embeddings)
+//    pooled with weights s_u = ||d f_y / d e_u||^2 (y the gold class),
+//    v = sum_u s_u e_u / sum_u s_u. The same saliency gives the example's decoy
+//    share: the part of sum_u s_u on units that touch the decoy's pixels, or
+//    that are the decoy token. Text units are the words ([CLS] and padding get
+//    weight 0: [CLS] is the same token in every sentence).
 // 2. PCA to min(10, E) components, then k-means with k in 2..concept_k_max by
 //    silhouette (explain/concepts.h).
 // 3. Per concept: size, mean decoy share, class purity. The rule standing in
 //    for the human who would inspect the concept map: a concept is flagged when
 //    its mean decoy share is at least concept_threshold.
 // 4. The flagged concepts' examples are dropped from the training split
-//    (prune) or have their decoy erased (mask: its pixels set to 0).
+//    (prune) or have their decoy erased (mask: its pixels set to 0; text: the
+//    decoy token deleted from the example).
+// Before step 4, OUT/concepts.msgpack gets the concept map (xbl_files.c).
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,22 +54,26 @@ static int embed_batch(sc_xbl_state *r, sc_ctx *ctx, const sc_inputs *in, const 
     ctx->no_grad = saved;
     if (!g) return ctx->failed ? -1 : (sc_fail(ctx, "concept-prune: the model exposes no unit embeddings"), -1);
     int64_t U = E->shape[1], D = E->shape[2], grid = (int64_t)lround(sqrt((double)U));
-    if (grid * grid != U) return sc_fail(ctx, "concept-prune: %lld units are not a square grid", (long long)U), -1;
+    if (!r->text && grid * grid != U)
+        return sc_fail(ctx, "concept-prune: %lld units are not a square grid", (long long)U), -1;
     if (!*vecs) {
         *E_out = D;
         if (!(*vecs = malloc(sizeof(double) * n_total * (size_t)D))) return sc_fail(ctx, "out of memory"), -1;
     }
+    uint8_t *unit = r->tok_scratch, *obj = r->text ? unit + U : NULL, *dec = r->text ? obj + U : NULL;
     for (size_t i = 0; i < k; i++) {
         double tot = 0, on = 0, *v = *vecs + (off + i) * (size_t)D;
         memset(v, 0, sizeof(double) * (size_t)D);
+        if (r->text) sc_xbl_token_masks(r, idx[i], U, unit, obj, dec);
         for (int64_t u = 0; u < U; u++) {
             double w = 0;
             for (int64_t j = 0; j < D; j++) {
                 double gv = sc_tensor_get(g[0], ((int64_t)i * U + u) * D + j);
                 w += gv * gv;
             }
+            if (r->text && !unit[u]) continue;
             tot += w;
-            if (unit_on_decoy(&r->pipe.data, idx[i], u, grid)) on += w;
+            if (r->text ? dec[u] : unit_on_decoy(&r->pipe.data, idx[i], u, grid)) on += w;
             for (int64_t j = 0; j < D; j++) v[j] += w * sc_tensor_get(E, ((int64_t)i * U + u) * D + j);
         }
         for (int64_t j = 0; j < D && tot > 0; j++) v[j] /= tot;
@@ -79,15 +87,16 @@ static int embed_training(sc_xbl_state *r, double **vecs, double *share, int64_t
     sc_batch b;
     sc_ctx *ctx = &r->ctx;
     size_t eb = (size_t)r->opts.eval_batch;
+    const sc_encoded *enc = r->text ? &r->pipe.enc : NULL;
     *vecs = NULL;
-    if (sc_batch_alloc(&b, &r->pipe.data, NULL, eb, err)) return -1;
+    if (sc_batch_alloc(&b, &r->pipe.data, enc, eb, err)) return -1;
     int rc = 0;
     sc_ctx_mark mark = sc_ctx_get_mark(ctx);
     for (size_t s = 0; s < r->n_train && !rc; s += eb) {
         size_t k = r->n_train - s < eb ? r->n_train - s : eb;
         sc_inputs in;
-        if (sc_batch_fill(&b, &r->pipe.data, NULL, r->train + s, k, err)) rc = -1;
-        else if (sc_inputs_from_batch(ctx, &b, SC_IMAGE, r->model.dtype, &in) ||
+        if (sc_batch_fill(&b, &r->pipe.data, enc, r->train + s, k, err)) rc = -1;
+        else if (sc_inputs_from_batch(ctx, &b, r->pipe.shape.modality, r->model.dtype, &in) ||
                  embed_batch(r, ctx, &in, r->train + s, k, s, r->n_train, vecs, share, E))
             rc = sc_errf(err, "concept-prune: embedding the training split: %s", ctx->err.msg);
         sc_ctx_rewind(ctx, mark);
@@ -134,6 +143,10 @@ static int act(sc_xbl_state *r, const int *assign, sc_err *err) {
         c->n_acted++;
         if (!r->concept_mask) continue;  // pruned: not kept
         r->train[kept++] = ex;
+        if (r->text) {
+            sc_xbl_text_erase(r, ex);
+            continue;
+        }
         for (size_t ch = 0; ch < d->C; ch++)
             for (size_t p = 0; p < hw; p++)
                 if (d->decoy_mask[(size_t)ex * hw + p]) d->pixels[((size_t)ex * d->C + ch) * hw + p] = 0;
@@ -174,7 +187,9 @@ int sc_xbl_concepts_apply(sc_xbl_state *r, FILE *log, sc_err *err) {
             fprintf(log, "  concept %d: %lld examples, decoy share %.3f, purity %.3f%s\n", q, (long long)c->size[q],
                     c->decoy_share[q], c->purity[q], c->flagged[q] ? "  FLAGGED" : "");
     }
-    if (act(r, assign, err)) goto out;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/concepts.msgpack", r->out);
+    if (sc_xbl_write_concepts(r, path, proj, dims, assign, err) || act(r, assign, err)) goto out;
     if (log)
         fprintf(log, "concept-prune: %s %lld training examples; training afresh on %zu\n",
                 r->concept_mask ? "masked the decoy of" : "pruned", (long long)c->n_acted, r->n_train);

@@ -27,6 +27,8 @@ typedef struct sc_xbl_concepts {
 } sc_xbl_concepts;
 
 typedef struct sc_xbl_state {
+    const char *out;         // the run's folder
+    int text;                // 1: text (units are tokens), 0: images (units are pixels)
     sc_run_config rc;
     sc_config xcfg;
     sc_pipeline pipe;
@@ -46,10 +48,66 @@ typedef struct sc_xbl_state {
     sc_xbl_concepts concepts;
     uint32_t *train, *valid, *test;
     size_t n_train, n_valid, n_test;
-    float *dist;        // (max_b, H, W) distance maps of a batch
+    float *dist;        // (max_b, H, W) or (max_b, max_T) distance maps of a batch
     double *scratch;    // sc_xbl_distance_map's
     int64_t *iscratch;
+    int64_t max_T;      // text: the longest encoded example ([CLS] included)
+    uint8_t *tok_scratch;  // text: 3 max_T bytes (a row's unit, object and decoy masks)
+    // The swap test's decoy of each class, read off the first teacher-train
+    // example of the class that carries one (sc_xbl_swap_prepare):
+    int32_t *swap_tok;  // text (K): the decoy token's id
+    float *swap_shade;  // images (K, C): the patch's value per channel, in [0, 1]
+    int64_t *swap_size; // images (K, 2): the patch's height and width
 } sc_xbl_state;
+
+// How a measured batch is changed before the forward pass (sc_xbl_batch_variant).
+//   AS_IS:   unchanged.
+//   ERASED:  the decoy removed. Images: its pixels set to 0. Text: the decoy
+//            token deleted from the sequence (the later tokens move one place
+//            left; the row is padded at its end).
+//   SWAPPED: the decoy of another class, (y + 1) mod K. Images: the example's
+//            own patch erased and that class's patch (its shade and size) painted
+//            in the corner diagonally opposite (bottom-right when the example has
+//            none). Text: the decoy token replaced, in place, by that class's.
+enum { SC_XBL_AS_IS, SC_XBL_ERASED, SC_XBL_SWAPPED };
+
+// Per-token masks of example j in a padded row of T positions ([CLS] first):
+// the word units (1 on words, 0 on [CLS] and padding), the object (rationale)
+// and the decoy. Text only.
+void sc_xbl_token_masks(const sc_xbl_state *r, uint32_t j, int64_t T, uint8_t *unit, uint8_t *obj, uint8_t *decoy);
+// The distance map of example j over a row of T tokens: 0 on [CLS] and padding,
+// sc_xbl_distance_map_1d over the words (normalised by the word count).
+void sc_xbl_token_distance(const sc_xbl_state *r, uint32_t j, int64_t T, float *dist);
+// The input gradient (images: (B, C, H, W) of the pixels; text: (B, T, E) of the
+// token embeddings), in evaluation mode; with create_graph it stays on the tape.
+sc_tensor *sc_xbl_saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, const sc_inputs *in, const uint32_t *idx,
+                           size_t n, sc_xbl_target target, int create_graph);
+// Saliency per unit of row i of g: images s[p] = sum_c g_icp^2 (H W values);
+// text s[t] = sum_e g_ite^2 (T values; the caller applies the word-unit mask).
+void sc_xbl_unit_saliency(const sc_xbl_state *r, const sc_tensor *g, int64_t i, double *s);
+// Reads off each class's decoy for the swap test. 0, or -1 with err.
+int sc_xbl_swap_prepare(sc_xbl_state *r, sc_err *err);
+// Applies a variant (above) to the first k rows of a filled batch of examples idx.
+void sc_xbl_batch_variant(sc_xbl_state *r, sc_batch *b, const uint32_t *idx, size_t k, int variant);
+// Text: deletes the decoy token(s) of example j from the encoded data (and its
+// rationale and decoy masks), for concept_action=mask.
+void sc_xbl_text_erase(sc_xbl_state *r, uint32_t j);
+
+// Measures over n examples idx under a variant: accuracy, and with saliency_too
+// (AS_IS only) decoy reliance and distance score (means over the examples).
+typedef struct sc_xbl_measures {
+    double correct, reliance, distance;
+} sc_xbl_measures;
+int sc_xbl_measure(sc_xbl_state *r, const uint32_t *idx, size_t n, int variant, int saliency_too,
+                   sc_xbl_measures *out, sc_err *err);
+
+// OUT/saliency.msgpack: the final model's saliency on the first 8 test examples.
+int sc_xbl_write_saliency(sc_xbl_state *r, const char *path, sc_err *err);
+// OUT/concepts.msgpack (concept-prune): the 2-D PCA map of up to 2000 training
+// examples and each concept's summary and examples. proj (n_train, dims >= 2) in
+// r->train order, before the flagged concepts are acted on.
+int sc_xbl_write_concepts(const sc_xbl_state *r, const char *path, const double *proj, int64_t dims,
+                          const int *assign, sc_err *err);
 
 // Concept pruning between the two trainings: finds the training split's
 // concepts with the current model, flags those resting on the decoy, and drops

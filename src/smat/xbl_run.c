@@ -35,7 +35,10 @@ void sc_xbl_outcome_print(FILE *f, const sc_xbl_outcome *o) {
             (unsigned long long)o->seed);
     fprintf(f, "  %-18s %.4f (test, decoy randomised)\n", "accuracy", o->test_accuracy);
     fprintf(f, "  %-18s %.4f (test, decoy erased)\n", "clean accuracy", o->clean_accuracy);
+    fprintf(f, "  %-18s %.4f (test, the decoy of another class)\n", "swap accuracy", o->swap_accuracy);
     fprintf(f, "  %-18s %.4f (teacher-valid, decoy agrees with the label)\n", "decoyed accuracy", o->decoyed_accuracy);
+    fprintf(f, "  %-18s %.4f (teacher-valid, decoy erased: for choosing lambda)\n", "valid clean acc.",
+            o->valid_clean_accuracy);
     fprintf(f, "  %-18s %.4f (share of squared input gradient on the decoy, test)\n", "decoy reliance",
             o->decoy_reliance);
     fprintf(f, "  %-18s %.4f (saliency-weighted distance from the object, test)\n", "distance score",
@@ -45,12 +48,15 @@ void sc_xbl_outcome_print(FILE *f, const sc_xbl_outcome *o) {
     if (o->n_concepts)
         fprintf(f, "  %-18s %d found, %d flagged, %lld training examples acted on\n", "concepts", o->n_concepts,
                 o->n_flagged, o->n_acted);
-    fprintf(f, "  wrote %s\n", o->metrics_path);
+    fprintf(f, "  wrote %s, %s", o->metrics_path, o->saliency_path);
+    if (o->concepts_path[0]) fprintf(f, ", %s", o->concepts_path);
+    fprintf(f, "\n");
 }
 
 static void state_free(sc_xbl_state *r) {
     free(r->train), free(r->valid), free(r->test);
-    free(r->dist), free(r->scratch), free(r->iscratch);
+    free(r->dist), free(r->scratch), free(r->iscratch), free(r->tok_scratch);
+    free(r->swap_tok), free(r->swap_shade), free(r->swap_size);
     if (r->have_ctx) sc_ctx_free(&r->ctx);
     if (r->have_model) sc_model_free(&r->model);
     if (r->have_pipe) sc_pipeline_close(&r->pipe);
@@ -114,9 +120,13 @@ static int build(sc_xbl_state *r, const sc_xbl_run_cfg *c, sc_err *err) {
     if (sc_mkdirs(c->out, err) || sc_pipeline_open(&r->pipe, c->task, NULL, err)) return -1;
     r->have_pipe = 1;
     const sc_dataset *d = &r->pipe.data;
-    if (r->pipe.shape.modality != SC_IMAGE || r->pipe.shape.regression || !d->obj_mask || !d->decoy_mask)
-        return sc_errf(err, "train-xbl: task '%s' must be an image classification task with object and decoy masks "
-                            "(e.g. decoy-fashion-mnist)", c->task);
+    r->text = r->pipe.shape.modality == SC_TEXT;
+    int image_ok = r->pipe.shape.modality == SC_IMAGE && d->obj_mask && d->decoy_mask;
+    int text_ok = r->text && r->pipe.enc.rat && d->decoy_mask;  // text: decoy_mask is per token (data/synth.h)
+    if (r->pipe.shape.regression || !(image_ok || text_ok))
+        return sc_errf(err, "train-xbl: task '%s' must be a classification task with object and decoy masks "
+                            "(images: e.g. decoy-fashion-mnist; text: token rationales and a token decoy mask, "
+                            "e.g. decoy-synth-text)", c->task);
     if (sc_model_create(&r->model, r->def, &r->pipe.shape, &r->rc.model, c->seed, err)) return -1;
     r->have_model = 1;
     if (sc_ctx_init(&r->ctx, (size_t)r->opts.arena_mb << 20, c->seed ^ 0xB1Bull, err)) return -1;
@@ -125,13 +135,17 @@ static int build(sc_xbl_state *r, const sc_xbl_run_cfg *c, sc_err *err) {
     r->valid = sc_pipeline_split(&r->pipe, SC_SPLIT_TEACHER_VALID, &r->n_valid);
     r->test = sc_pipeline_split(&r->pipe, SC_SPLIT_TEST, &r->n_test);
     int64_t nd, ni, maxb = r->opts.batch_size > r->opts.eval_batch ? r->opts.batch_size : r->opts.eval_batch;
+    for (size_t j = 0; r->text && j < d->n; j++)
+        if ((int64_t)r->pipe.enc.len[j] > r->max_T) r->max_T = (int64_t)r->pipe.enc.len[j];
+    int64_t units = r->text ? r->max_T : (int64_t)(d->H * d->W);
     sc_xbl_distance_scratch((int64_t)d->H, (int64_t)d->W, &nd, &ni);
-    r->dist = malloc(sizeof(float) * (size_t)maxb * d->H * d->W);
+    r->dist = malloc(sizeof(float) * (size_t)(maxb * units + 1));
     r->scratch = malloc(sizeof(double) * (size_t)nd);
     r->iscratch = malloc(sizeof(int64_t) * (size_t)ni);
-    if (!r->train || !r->valid || !r->test || !r->dist || !r->scratch || !r->iscratch)
+    r->tok_scratch = malloc(3 * (size_t)r->max_T + 1);
+    if (!r->train || !r->valid || !r->test || !r->dist || !r->scratch || !r->iscratch || !r->tok_scratch)
         return sc_errf(err, "out of memory");
-    return 0;
+    return sc_xbl_swap_prepare(r, err);
 }
 
 // The per-pixel map of a batch, (B, C, H, W) like its images: the decoy mask
@@ -151,103 +165,43 @@ static sc_tensor *batch_map(sc_xbl_state *r, sc_ctx *ctx, const uint32_t *idx, s
     return m;
 }
 
-// The input gradient of the model on in's images (create_graph for training).
-static sc_tensor *saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, const sc_inputs *in, const uint32_t *idx, size_t n,
-                           sc_xbl_target target, int create_graph) {
-    sc_tensor *x = sc_detach(ctx, in->images);
-    if (!x) return NULL;
-    x->requires_grad = 1;
-    sc_inputs leaf = *in;
-    leaf.images = x;
-    int saved = ctx->no_grad;
-    ctx->no_grad = 0;
-    sc_tensor *y = NULL;
-    if (target == SC_XBL_TARGET_LOGIT) {
-        y = sc_empty(ctx, SC_I32, 1, (int64_t[]){(int64_t)n});
-        for (size_t i = 0; y && i < n; i++) ((int32_t *)y->data)[i] = r->pipe.data.label[idx[i]];
-    }
-    sc_tensor *logits = sc_model_forward(m, ctx, &leaf, 0, NULL);  // evaluation mode: no dropout
-    sc_tensor *g = sc_xbl_input_gradient(ctx, logits, x, target, y, create_graph);
-    ctx->no_grad = saved;
-    return g;
-}
-
-static sc_tensor *extra_loss(void *user, sc_ctx *ctx, const sc_model *m, const sc_inputs *in,
-                             const sc_model_state *st, const uint32_t *idx, size_t n) {
-    sc_xbl_state *r = user;
-    sc_tensor *g = saliency(r, ctx, m, in, idx, n, r->target, 1);
-    sc_tensor *map = g ? batch_map(r, ctx, idx, n, r->method == SC_XBL_DISTANCE, g->dtype) : NULL;
-    if (!map) return NULL;
-    sc_tensor *l = r->method == SC_XBL_DISTANCE ? sc_xbl_distance_loss(ctx, g, map) : sc_xbl_rrr_loss(ctx, g, map);
-    return sc_mul_scalar(ctx, l, r->lambda);
-}
-
-typedef struct measures {
-    double correct, reliance, distance;
-} measures;
-
-// One batch: accuracy (after erasing the decoy if asked) and, on the images as
-// they are, the saliency measures.
-static int measure_batch(sc_xbl_state *r, sc_ctx *ctx, sc_inputs *in, const uint32_t *idx, size_t k, int erase, int saliency_too,
-                         measures *acc) {
-    const sc_dataset *d = &r->pipe.data;
-    int64_t C = (int64_t)d->C, hw = (int64_t)(d->H * d->W);
-    if (erase)
-        for (size_t i = 0; i < k; i++)
-            for (int64_t c = 0; c < C; c++)
-                for (int64_t p = 0; p < hw; p++)
-                    if (d->decoy_mask[(size_t)idx[i] * (size_t)hw + (size_t)p])
-                        sc_tensor_set(in->images, ((int64_t)i * C + c) * hw + p, 0.0);
-    sc_no_grad_begin(ctx);
-    sc_tensor *y = sc_model_forward(&r->model, ctx, in, 0, NULL);  // (k, K)
-    sc_no_grad_end(ctx);
-    if (!y) return -1;
-    int64_t K = y->shape[1];
-    for (size_t i = 0; i < k; i++) {
-        int64_t best = 0;
-        for (int64_t c = 1; c < K; c++)
-            if (sc_tensor_get(y, (int64_t)i * K + c) > sc_tensor_get(y, (int64_t)i * K + best)) best = c;
-        acc->correct += best == d->label[idx[i]];
-    }
-    if (!saliency_too) return 0;
-    // The measures use one saliency whatever the training used.
-    sc_tensor *g = saliency(r, ctx, &r->model, in, idx, k, SC_XBL_SUM_LOGPROBS, 0);
-    sc_tensor *dist = g ? batch_map(r, ctx, idx, k, 1, g->dtype) : NULL;
-    if (!dist) return -1;
-    int64_t per = C * hw;
-    for (size_t i = 0; i < k; i++) {
-        double tot = 0, on = 0, far = 0;
-        for (int64_t q = 0; q < per; q++) {
-            double v = sc_tensor_get(g, (int64_t)i * per + q), s = v * v;
-            tot += s;
-            on += d->decoy_mask[(size_t)idx[i] * (size_t)hw + (size_t)(q % hw)] ? s : 0;
-            far += s * sc_tensor_get(dist, (int64_t)i * per + q);
+// The per-token maps of a text batch, (B, T) each: the word units, the decoy
+// mask (rrr) or the token distance map (distance).
+static int token_maps(sc_xbl_state *r, sc_ctx *ctx, const uint32_t *idx, size_t n, int64_t T, sc_dtype dt,
+                      sc_tensor **units, sc_tensor **map) {
+    int64_t shape[2] = {(int64_t)n, T};
+    *units = sc_empty(ctx, dt, 2, shape);
+    *map = sc_empty(ctx, dt, 2, shape);
+    if (!*units || !*map) return -1;
+    uint8_t *unit = r->tok_scratch, *obj = unit + T, *dec = obj + T;
+    for (size_t i = 0; i < n; i++) {
+        sc_xbl_token_masks(r, idx[i], T, unit, obj, dec);
+        if (r->method == SC_XBL_DISTANCE) sc_xbl_token_distance(r, idx[i], T, r->dist);
+        for (int64_t t = 0; t < T; t++) {
+            sc_tensor_set(*units, (int64_t)i * T + t, unit[t]);
+            sc_tensor_set(*map, (int64_t)i * T + t, r->method == SC_XBL_DISTANCE ? (double)r->dist[t] : dec[t]);
         }
-        acc->reliance += tot > 0 ? on / tot : 0;
-        acc->distance += far / (tot + SC_XBL_EPS);
     }
     return 0;
 }
 
-static int measure(sc_xbl_state *r, const uint32_t *idx, size_t n, int erase, int saliency_too, measures *out, sc_err *err) {
-    memset(out, 0, sizeof *out);
-    sc_batch b;
-    sc_ctx *ctx = &r->ctx;
-    if (sc_batch_alloc(&b, &r->pipe.data, NULL, (size_t)r->opts.eval_batch, err)) return -1;
-    int rc = 0;
-    sc_ctx_mark mark = sc_ctx_get_mark(ctx);
-    for (size_t s = 0; s < n && !rc; s += (size_t)r->opts.eval_batch) {
-        size_t k = n - s < (size_t)r->opts.eval_batch ? n - s : (size_t)r->opts.eval_batch;
-        sc_inputs in;
-        if (sc_batch_fill(&b, &r->pipe.data, NULL, idx + s, k, err)) rc = -1;
-        else if (sc_inputs_from_batch(ctx, &b, SC_IMAGE, r->model.dtype, &in) ||
-                 measure_batch(r, ctx, &in, idx + s, k, erase, saliency_too, out))
-            rc = sc_errf(err, "train-xbl: measuring: %s", ctx->err.msg);
-        sc_ctx_rewind(ctx, mark);
+static sc_tensor *extra_loss(void *user, sc_ctx *ctx, const sc_model *m, const sc_inputs *in,
+                             const sc_model_state *st, const uint32_t *idx, size_t n) {
+    (void)st;
+    sc_xbl_state *r = user;
+    int distance = r->method == SC_XBL_DISTANCE;
+    sc_tensor *g = sc_xbl_saliency(r, ctx, m, in, idx, n, r->target, 1), *l;
+    if (!g) return NULL;
+    if (r->text) {
+        sc_tensor *units, *map;
+        if (token_maps(r, ctx, idx, n, g->shape[1], g->dtype, &units, &map)) return NULL;
+        l = distance ? sc_xbl_distance_token_loss(ctx, g, map, units) : sc_xbl_rrr_token_loss(ctx, g, map, units);
+    } else {
+        sc_tensor *map = batch_map(r, ctx, idx, n, distance, g->dtype);
+        if (!map) return NULL;
+        l = distance ? sc_xbl_distance_loss(ctx, g, map) : sc_xbl_rrr_loss(ctx, g, map);
     }
-    sc_batch_free(&b);
-    if (n) out->correct /= (double)n, out->reliance /= (double)n, out->distance /= (double)n;
-    return rc;
+    return sc_mul_scalar(ctx, l, r->lambda);
 }
 
 static int train_and_measure(sc_xbl_state *r, const sc_xbl_run_cfg *c, sc_xbl_outcome *o, sc_err *err) {
@@ -273,13 +227,18 @@ static int train_and_measure(sc_xbl_state *r, const sc_xbl_run_cfg *c, sc_xbl_ou
         if (sc_train(&tr, &r->ctx, &r->res, err)) return -1;
     }
     sc_ctx_reset(&r->ctx);
-    measures test, clean, valid;
-    if (measure(r, r->test, r->n_test, 0, 1, &test, err) || measure(r, r->test, r->n_test, 1, 0, &clean, err) ||
-        measure(r, r->valid, r->n_valid, 0, 0, &valid, err))
+    sc_xbl_measures test, clean, swap, valid, valid_clean;
+    if (sc_xbl_measure(r, r->test, r->n_test, SC_XBL_AS_IS, 1, &test, err) ||
+        sc_xbl_measure(r, r->test, r->n_test, SC_XBL_ERASED, 0, &clean, err) ||
+        sc_xbl_measure(r, r->test, r->n_test, SC_XBL_SWAPPED, 0, &swap, err) ||
+        sc_xbl_measure(r, r->valid, r->n_valid, SC_XBL_AS_IS, 0, &valid, err) ||
+        sc_xbl_measure(r, r->valid, r->n_valid, SC_XBL_ERASED, 0, &valid_clean, err))
         return -1;
     o->test_accuracy = test.correct, o->decoy_reliance = test.reliance, o->distance_score = test.distance;
-    o->clean_accuracy = clean.correct, o->decoyed_accuracy = valid.correct;
-    return 0;
+    o->clean_accuracy = clean.correct, o->swap_accuracy = swap.correct;
+    o->decoyed_accuracy = valid.correct, o->valid_clean_accuracy = valid_clean.correct;
+    snprintf(o->saliency_path, sizeof o->saliency_path, "%s/saliency.msgpack", c->out);
+    return sc_xbl_write_saliency(r, o->saliency_path, err);
 }
 
 int sc_xbl_run(const sc_xbl_run_cfg *c, sc_xbl_outcome *o, sc_err *err) {
@@ -288,6 +247,7 @@ int sc_xbl_run(const sc_xbl_run_cfg *c, sc_xbl_outcome *o, sc_err *err) {
     if (!c->out) return sc_errf(err, "train-xbl: no output folder given");
     sc_xbl_state *r = calloc(1, sizeof *r);
     if (!r) return sc_errf(err, "train-xbl: out of memory");
+    r->out = c->out;
     int rc = build(r, c, err) || train_and_measure(r, c, o, err) ? -1 : 0;
     if (!rc) {
         snprintf(o->task, sizeof o->task, "%s", r->pipe.task->name);
@@ -303,7 +263,8 @@ int sc_xbl_run(const sc_xbl_run_cfg *c, sc_xbl_outcome *o, sc_err *err) {
                            .cfg_xbl = &r->xcfg, .train = &r->res, .test_accuracy = o->test_accuracy,
                            .clean_accuracy = o->clean_accuracy, .decoy_reliance = o->decoy_reliance,
                            .distance_score = o->distance_score, .decoyed_accuracy = o->decoyed_accuracy,
-                           .n_test = o->n_test};
+                           .swap_accuracy = o->swap_accuracy, .valid_clean_accuracy = o->valid_clean_accuracy,
+                           .n_test = o->n_test, .n_valid = o->n_valid};
         const sc_xbl_concepts *cc = &r->concepts;
         if (r->method == SC_XBL_CONCEPT_PRUNE)
             w.n_concepts = cc->k, w.silhouette = cc->silhouette, w.first_valid = cc->first_valid,
@@ -311,6 +272,8 @@ int sc_xbl_run(const sc_xbl_run_cfg *c, sc_xbl_outcome *o, sc_err *err) {
             w.concept_size = cc->size, w.concept_decoy_share = cc->decoy_share, w.concept_purity = cc->purity,
             w.concept_flagged = cc->flagged;
         o->n_concepts = cc->k, o->n_flagged = 0, o->n_acted = cc->n_acted;
+        if (r->method == SC_XBL_CONCEPT_PRUNE)
+            snprintf(o->concepts_path, sizeof o->concepts_path, "%s/concepts.msgpack", c->out);
         for (int q = 0; q < cc->k; q++) o->n_flagged += cc->flagged[q];
         rc = sc_result_write_xbl(o->metrics_path, &w, err);
     }

@@ -12,26 +12,41 @@
 // Training: teacher-train split, early stopping on teacher-valid (whose decoys,
 // like the training split's, agree with the label), loss = CE + lambda L_expl.
 // The saliency is the model's input gradient (explain/xbl_losses.h), taken in
-// evaluation mode (no dropout) on a second forward pass whose input is a leaf.
+// evaluation mode (no dropout) on a second forward pass: for images of the
+// pixels (a leaf copy of the batch), for text of the token embeddings (the rows
+// gathered from the embedding table, so the penalty reaches the table too), a
+// token's saliency being its squared gradient summed over the embedding dim.
 //   method none:      plain training (the baseline)
-//   method rrr:       L_rrr with the decoy mask as the wrong region
-//   method distance:  L_dist with the distance map of the object mask
+//   method rrr:       L_rrr with the decoy mask (pixels or tokens) as the wrong region
+//   method distance:  L_dist with the distance map of the object mask: images the
+//                     2-D Euclidean transform over the image diagonal; text
+//                     |position - nearest object word| / the sentence's word count
 //   method concept-prune: train plainly, find the training split's concepts,
-//                     drop (or mask the decoy of) the examples of concepts that
+//                     drop (or erase the decoy of) the examples of concepts that
 //                     rest on the decoy, and train afresh (smat/xbl_concepts.c)
+// Text units are the sentence's words: [CLS] and padding count in no measure
+// and no loss (xbl_losses.h).
 // Configuration: the teacher's layers (trainer and architecture keys,
 // teachers/configs/<task>.yaml) plus this file's keys (sc_xbl_spec).
 //
 // Measured on the test split, whose decoy carries no information (the task's
 // generator randomises it there):
-//   test_accuracy     the test images as they are (decoy present, uninformative:
-//                     the swap test)
-//   clean_accuracy    the same images with the decoy erased (its pixels set to 0)
+//   test_accuracy     the test examples as they are (decoy present, uninformative)
+//   clean_accuracy    the same with the decoy erased: images its pixels set to 0;
+//                     text the decoy token deleted from the sequence
+//   swap_accuracy     the same with the decoy of another class, (y + 1) mod K:
+//                     images that class's patch (shade and size, read off a
+//                     teacher-train example) moved to the diagonally opposite
+//                     corner; text that class's decoy token in place of its own
 //   decoy_reliance    mean over examples of the share of squared input gradient
-//                     (of sum_k log p_k) that falls on the decoy's pixels
+//                     (of sum_k log p_k) that falls on the decoy's pixels / tokens
 //   distance_score    mean over examples of L_dist (0: all saliency on the object)
-// and on teacher-valid: decoyed_accuracy (decoys that agree with the label).
-// OUT/metrics.msgpack (io/results.h, kind "xbl") is written atomically.
+// and on teacher-valid (decoys agree with the label): decoyed_accuracy, and
+// valid_clean_accuracy (decoy erased as above) — the measure to choose lambda by
+// without looking at test. Files (written atomically) in OUT:
+//   metrics.msgpack   io/results.h, kind "xbl"
+//   saliency.msgpack  the final model's saliency on the first 8 test examples
+//   concepts.msgpack  concept-prune: the concept map (format: xbl_files.c)
 #ifndef SC_SMAT_XBL_RUN_H
 #define SC_SMAT_XBL_RUN_H
 
@@ -44,7 +59,7 @@
 extern const sc_config_spec sc_xbl_spec[];
 
 typedef struct sc_xbl_run_cfg {
-    const char *task;         // an image task with decoy and object masks (required)
+    const char *task;         // a task with decoy and object masks: images or text (required)
     const char *arch;         // NULL: as for a teacher (config file, else the modality's default)
     const char *config_path;  // NULL: teachers/configs/<task>.yaml when it exists
     char *const *sets;        // n_sets "k=v": xbl keys, trainer keys, architecture keys
@@ -62,12 +77,14 @@ typedef struct sc_xbl_outcome {
     uint64_t seed;
     size_t n_train, n_valid, n_test;
     double test_accuracy, clean_accuracy, decoy_reliance, distance_score, decoyed_accuracy;
+    double swap_accuracy, valid_clean_accuracy;
     long best_epoch, epochs_run, steps;
     int stopped_by;
     double seconds;
     int n_concepts, n_flagged;  // concept-prune: concepts found, flagged (else 0)
     long long n_acted;          // concept-prune: training examples pruned or masked
-    char metrics_path[1024];
+    char metrics_path[1024], saliency_path[1024];
+    char concepts_path[1024];   // concept-prune only (else "")
 } sc_xbl_outcome;
 
 void sc_xbl_outcome_print(FILE *f, const sc_xbl_outcome *o);

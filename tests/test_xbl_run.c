@@ -4,7 +4,7 @@
 // all of them within their ranges, with the penalty visible in the one it
 // targets and concept flagging acting on the whole split; on a small copy of
 // decoy-synth-text (also under valgrind, smaller still) the text runs: the
-// measures, the token files, concept pruning on tokens and its refusal.
+// measures, the token files, concept pruning on tokens and (natively) its refusal.
 #include "sc_test.h"
 
 #include <msgpack.h>
@@ -295,7 +295,7 @@ static void test_methods_on_decoy_text(void **state) {
     (void)state;
     char dir[] = "/tmp/sc_xbl_text_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    int quick = sc_test_quick(), size = quick ? 200 : 1200, steps = quick ? 2 : 20;
+    int quick = sc_test_quick(), size = quick ? 120 : 1200, steps = quick ? 2 : 20;
     char to[32], tk[600], o[300], path[340];
     snprintf(to, sizeof to, "size: %d", size);
     snprintf(tk, sizeof tk, "%s", task_copy(dir, "decoy-synth-text", "decoy-text-small", "size: 6000", to));
@@ -305,13 +305,23 @@ static void test_methods_on_decoy_text(void **state) {
         char meth[32];
         snprintf(o, sizeof o, "%s/%s", dir, methods[m]);
         snprintf(meth, sizeof meth, "method=%s", methods[m]);
-        xbl(tk, "transformer", steps, o, (const char *const[]){"lambda=1", meth, NULL});
+        // The plain model trains longer: long enough to take the shortcut.
+        xbl(tk, "transformer", m == 0 ? 200 : steps, o, (const char *const[]){"lambda=1", meth, "epochs=20", NULL});
         check_measures(o, n_test);
         check_saliency_file(o, "text");
+        if (m) continue;
+        // It does: right where the decoy agrees with the label, wrong where it
+        // is another class's, no better than chance where it is random.
+        snprintf(path, sizeof path, "%s/metrics.msgpack", o);
+        double dec = result_value(path, "valid", "decoyed_accuracy"), swap = result_value(path, "test", "swap_accuracy");
+        double acc = result_value(path, "test", "accuracy");
+        if (!(dec > 0.9 && swap < 0.3 && acc < 0.7))
+            fail_msg("plain model: decoyed valid %.3f, test %.3f, swapped %.3f", dec, acc, swap);
     }
     snprintf(o, sizeof o, "%s/concepts", dir);
-    const char *cp[] = {"method=concept-prune", "concept_threshold=0", "concept_action=mask", "concept_k_max=3", NULL};
-    xbl(tk, "transformer", steps, o, cp);
+    const char *cp[] = {"method=concept-prune", "concept_threshold=0", "concept_action=mask", "concept_k_max=3",
+                        "epochs=20", NULL};
+    xbl(tk, "transformer", quick ? steps : 200, o, cp);
     char acted[80];
     snprintf(acted, sizeof acted, "flagged, %d training examples acted on", n_train);
     if (!strstr(out, acted)) fail_msg("%s", out);
@@ -319,6 +329,15 @@ static void test_methods_on_decoy_text(void **state) {
     int k = (int)result_value(path, "concepts", "k");
     assert_true(k >= 2 && k <= 3);
     check_concepts_file(o, k, n_train, 1);
+    // With every training decoy deleted the second model cannot learn it: the
+    // other class's decoy word no longer sways it (the plain model's fell below 0.3).
+    double swap = result_value(path, "test", "swap_accuracy");
+    if (!quick && !(swap > 0.4)) fail_msg("concept-prune, all decoys masked: swap accuracy %.3f", swap);
+    if (quick) {  // the refusal below trains a first model too: checked natively only
+        snprintf(path, sizeof path, "rm -rf %s", dir);
+        assert_int_equal(system(path), 0);
+        return;
+    }
     cp[2] = "concept_action=prune";
     char *argv[] = {"scaffold", "train-xbl", "--task", tk, "--model", "transformer", "--set", "layers=1", "--set",
                     "width=16", "--set", "heads=2", "--set", "max_steps=2", "--set", "epochs=1", "--set",

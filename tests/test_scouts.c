@@ -167,7 +167,10 @@ static void test_runs_deterministic(void **state) {
     (void)state;
     float phi[3][16] = {{0}};
     const char *scouts[3] = {"scouts=2", "scouts=2", "scouts=0"};
-    for (int k = 0; k < 3; k++) {
+    // Under valgrind (SCAFFOLD_TEST_QUICK) one run covers the memory of the
+    // path; the comparisons of numbers are the unit pass's.
+    int runs = sc_test_quick() ? 1 : 3;
+    for (int k = 0; k < runs; k++) {
         char *sets[] = {"batch_size=8", "epochs=1", (char *)scouts[k], "scout_reset=3"};
         sc_student_run_cfg c = sc_student_run_defaults();
         c.teacher_arch = "transformer", c.task = task(), c.explainer = "attention", c.learn = 1;
@@ -180,6 +183,7 @@ static void test_runs_deterministic(void **state) {
         assert_int_equal(o.meta_steps, 4);
         sc_student_outcome_free(&o);
     }
+    if (runs == 1) return;
     assert_memory_equal(phi[0], phi[1], sizeof phi[0]);
     assert_memory_not_equal(phi[0], phi[2], sizeof phi[0]);
 }

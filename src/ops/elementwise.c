@@ -81,6 +81,40 @@ static void binary_range(void *p, int64_t lo, int64_t hi) {
         binary_f64(j->kind, j->o, j->pa, j->pb, j->ndim, j->shape, j->sa, j->sb, lo, hi);
 }
 
+// The whole output as one row (the coalesced shape has one dimension):
+// sc_parallel_for hands out element ranges [lo, hi) of it.
+static void binary_flat_range(void *p, int64_t lo, int64_t hi) {
+    const binary_job *j = p;
+    int64_t n = hi - lo, ia = j->sa[0] * lo, ib = j->sb[0] * lo;
+    if (j->dtype == SC_F32)
+        binary_f32(j->kind, (float *)j->o + lo, (const float *)j->pa + ia, (const float *)j->pb + ib, 1, &n, j->sa,
+                   j->sb, 0, 1);
+    else
+        binary_f64(j->kind, (double *)j->o + lo, (const double *)j->pa + ia, (const double *)j->pb + ib, 1, &n,
+                   j->sa, j->sb, 0, 1);
+}
+
+// Merges neighbouring dimensions that both inputs walk as one (d and d + 1
+// merge when stride[d] == stride[d + 1] * shape[d + 1] for each input, which
+// holds for contiguous runs and for broadcast runs, stride 0), and drops
+// dimensions of size 1. Same elements in the same order, fewer and longer rows:
+// a bias added to (B, T, C) becomes B*T rows of C, two same-shape contiguous
+// tensors one row. Returns the new ndim (0 for a scalar).
+static int coalesce(int ndim, int64_t *shape, int64_t *sa, int64_t *sb) {
+    int k = 0;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] == 1) continue;
+        if (k > 0 && sa[k - 1] == sa[d] * shape[d] && sb[k - 1] == sb[d] * shape[d]) {
+            shape[k - 1] *= shape[d];
+            sa[k - 1] = sa[d], sb[k - 1] = sb[d];
+            continue;
+        }
+        shape[k] = shape[d], sa[k] = sa[d], sb[k] = sb[d];
+        k++;
+    }
+    return k;
+}
+
 static const sc_op_def OP_ADD, OP_SUB, OP_MUL, OP_DIV;
 
 static sc_tensor *binary(sc_ctx *ctx, bin_kind kind, const sc_op_def *def, sc_tensor *a, sc_tensor *b) {
@@ -93,10 +127,17 @@ static sc_tensor *binary(sc_ctx *ctx, bin_kind kind, const sc_op_def *def, sc_te
     if (!out) return NULL;
     sc_broadcast_strides(a, ndim, shape, sa);
     sc_broadcast_strides(b, ndim, shape, sb);
-    int64_t inner = ndim ? shape[ndim - 1] : 1;
-    if (inner > 0 && out->numel > 0) {
-        binary_job job = {kind, a->dtype, out->data, a->data, b->data, ndim, shape, sa, sb};
-        sc_parallel_rows(out->numel / inner, sc_parallel_min_rows(inner), binary_range, &job);
+    if (out->numel > 0) {
+        // The kernel walks the coalesced shape (out is contiguous, so any
+        // merge that holds for a and b holds for it too).
+        int64_t cs[SC_MAX_DIMS], ca[SC_MAX_DIMS], cb[SC_MAX_DIMS];
+        size_t bytes = (size_t)ndim * sizeof(int64_t);
+        memcpy(cs, shape, bytes), memcpy(ca, sa, bytes), memcpy(cb, sb, bytes);
+        int nc = coalesce(ndim, cs, ca, cb);
+        if (nc == 0) cs[0] = 1, ca[0] = cb[0] = 0, nc = 1;  // a scalar: one row of one
+        binary_job job = {kind, a->dtype, out->data, a->data, b->data, nc, cs, ca, cb};
+        if (nc == 1) sc_parallel_for(cs[0], SC_PARALLEL_MIN_ELEMENTS, binary_flat_range, &job);
+        else sc_parallel_rows(out->numel / cs[nc - 1], sc_parallel_min_rows(cs[nc - 1]), binary_range, &job);
     }
     sc_tensor *in[2] = {a, b};
     sc_record(ctx, def, out, 2, in);

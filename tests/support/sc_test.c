@@ -48,6 +48,13 @@ void sc_test_need_task(const char *name) {
         fail_msg("this test needs task %s and `scaffold tasks fetch %s` failed: %s", name, name, err);
 }
 
+// SCAFFOLD_TEST_ONLY=PATTERN runs only the cases whose names match PATTERN
+// (cmocka's glob: * and ?), e.g. to time or debug one case under valgrind.
+__attribute__((constructor)) static void only_matching_cases(void) {
+    const char *only = getenv("SCAFFOLD_TEST_ONLY");
+    if (only && *only) cmocka_set_test_filter(only);
+}
+
 int sc_test_quick(void) {
     const char *q = getenv("SCAFFOLD_TEST_QUICK");
     return q && *q && *q != '0';

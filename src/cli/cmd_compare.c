@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "core/fs.h"
 #include "report/compare.h"
+#include "report/compare_xbl.h"
 
 int sc_cmd_compare(int argc, char **argv) {
     const sc_command *me = sc_cli_find("compare");
@@ -42,14 +43,24 @@ int sc_cmd_compare(int argc, char **argv) {
     int status = SC_EXIT_FAIL;
     for (int i = 0; i < n_dirs; i++)
         if (sc_cmp_add_dir(&c, dirs[i], &err)) goto fail;
-    if (!c.n_files) {
-        sc_errf(&err, "no student results (metrics.msgpack of train-student) under the given directories");
+    int n_xbl = sc_cmp_xbl_files(&c);
+    if (!c.n_files && !n_xbl) {
+        sc_errf(&err, "no student results (metrics.msgpack of train-student) and no xbl results (of train-xbl) "
+                      "under the given directories");
+        goto fail;
+    }
+    // One CSV holds one table: a folder of both kinds would interleave two schemas.
+    if (csv && c.n_files && n_xbl) {
+        sc_errf(&err, "--csv: the directories hold both student results (%d) and xbl results (%d), which are "
+                      "different tables; compare them separately (e.g. one results folder each)", c.n_files, n_xbl);
         goto fail;
     }
     if (sc_cmp_compute(&c, &cfg, &err)) goto fail;
     sc_cmp_print_markdown(&c, stdout);
-    printf("%d student runs; intervals: %d resamples of %.0f%% of the test points, metric averaged over seeds\n",
-           c.n_files, cfg.resamples, cfg.fraction * 100);
+    if (c.n_files)
+        printf("%d student runs; intervals: %d resamples of %.0f%% of the test points, metric averaged over seeds\n",
+               c.n_files, cfg.resamples, cfg.fraction * 100);
+    if (n_xbl) printf("%d xbl runs; intervals: %d resamples of the seeds\n", n_xbl, cfg.resamples);
     if (csv) {
         char *buf = NULL;
         size_t len = 0;

@@ -13,28 +13,28 @@
 
 #define MAX_LIST SC_MF_MAX_LIST
 
-static int add_arg(sc_exp_run *r, const char *s, sc_err *err) {
+int sc_mf_add_arg(sc_exp_run *r, const char *s, sc_err *err) {
     if (r->argc + 1 >= SC_EXP_MAX_ARGS) return sc_errf(err, "run %s: more than %d arguments", r->dir, SC_EXP_MAX_ARGS);
     if (!(r->argv[r->argc] = strdup(s))) return sc_errf(err, "out of memory");
     r->argv[++r->argc] = NULL;
     return 0;
 }
 
-static int add_args(sc_exp_run *r, sc_err *err, int n, ...) {
+int sc_mf_add_args(sc_exp_run *r, sc_err *err, int n, ...) {
     va_list ap;
     va_start(ap, n);
     int rc = 0;
-    for (int i = 0; i < n && !rc; i++) rc = add_arg(r, va_arg(ap, const char *), err);
+    for (int i = 0; i < n && !rc; i++) rc = sc_mf_add_arg(r, va_arg(ap, const char *), err);
     va_end(ap);
     return rc;
 }
 
 // `set` maps of scalars become "--set k=v" pairs (validated by sc_mf_check).
-static int add_sets(sc_mf *f, sc_exp_run *r, const sc_ynode *set, const char *field, sc_err *err) {
+int sc_mf_add_sets(sc_mf *f, sc_exp_run *r, const sc_ynode *set, const char *field, sc_err *err) {
     char kv[MAX_LIST][512];
     int n = sc_mf_sets(f, set, field, kv, MAX_LIST);
     for (int i = 0; i < n; i++)
-        if (add_args(r, err, 2, "--set", kv[i])) return -1;
+        if (sc_mf_add_args(r, err, 2, "--set", kv[i])) return -1;
     return 0;
 }
 
@@ -44,7 +44,7 @@ static int add_sets(sc_mf *f, sc_exp_run *r, const sc_ynode *set, const char *fi
 // marker when there is none), so that editing that file is a changed run; and
 // the backbone's sha256 (init_sha256, "" for none), so that a retrained backbone
 // at the same path is one too.
-static void run_key(sc_exp_run *r, const char *init_sha256) {
+void sc_mf_run_key(sc_exp_run *r, const char *init_sha256) {
     sc_sha256 h;
     sc_sha256_init(&h);
     const char *task = r->task;
@@ -55,7 +55,7 @@ static void run_key(sc_exp_run *r, const char *init_sha256) {
     char path[2048], *buf;
     size_t n;
     sc_err ignored;
-    snprintf(path, sizeof path, "%s/%s/configs/%s.yaml", sc_task_root(), r->is_teacher ? "teachers" : "students", task);
+    snprintf(path, sizeof path, "%s/%s/configs/%s.yaml", sc_task_root(), r->kind == SC_EXP_STUDENT ? "students" : "teachers", task);
     if (sc_read_file(path, &buf, &n, &ignored) == 0) {
         sc_sha256_update(&h, "config\0", 7);
         sc_sha256_update(&h, buf, n);
@@ -73,7 +73,7 @@ static void run_key(sc_exp_run *r, const char *init_sha256) {
 }
 
 // The argv's --set values, in order, as the library configuration's overrides.
-static int bind_sets(sc_exp_run *r) {
+int sc_mf_bind_sets(sc_exp_run *r) {
     int n = 0;
     for (int i = 0; i + 1 < r->argc; i++)
         if (!strcmp(r->argv[i], "--set")) r->sets[n++] = r->argv[++i];
@@ -81,7 +81,7 @@ static int bind_sets(sc_exp_run *r) {
 }
 
 // The argument after `flag` (flags the plan wrote itself), or NULL.
-static const char *arg_of(const sc_exp_run *r, const char *flag) {
+const char *sc_mf_arg_of(const sc_exp_run *r, const char *flag) {
     for (int i = 0; i + 1 < r->argc; i++)
         if (!strcmp(r->argv[i], flag)) return r->argv[i + 1];
     return NULL;
@@ -90,25 +90,25 @@ static const char *arg_of(const sc_exp_run *r, const char *flag) {
 static void bind_teacher(sc_exp_run *r) {
     sc_teacher_run_cfg *c = &r->teacher_cfg;
     *c = sc_teacher_run_defaults();
-    c->task = arg_of(r, "--task"), c->arch = arg_of(r, "--teacher"), c->out = arg_of(r, "--out");
-    c->seed = (uint64_t)r->seed, c->init = arg_of(r, "--init");
-    c->sets = r->sets, c->n_sets = bind_sets(r);
+    c->task = sc_mf_arg_of(r, "--task"), c->arch = sc_mf_arg_of(r, "--teacher"), c->out = sc_mf_arg_of(r, "--out");
+    c->seed = (uint64_t)r->seed, c->init = sc_mf_arg_of(r, "--init");
+    c->sets = r->sets, c->n_sets = sc_mf_bind_sets(r);
     c->log = NULL;
 }
 
 static void bind_student(sc_exp_run *r, int learn) {
     sc_student_run_cfg *c = &r->student_cfg;
     *c = sc_student_run_defaults();
-    c->task = arg_of(r, "--task"), c->teacher_ckpt = arg_of(r, "--teacher-ckpt");
-    c->explainer = arg_of(r, "--explainer"), c->label = arg_of(r, "--label"), c->out = arg_of(r, "--out");
-    c->explainer_ckpt = arg_of(r, "--explainer-ckpt"), c->init = arg_of(r, "--init");
+    c->task = sc_mf_arg_of(r, "--task"), c->teacher_ckpt = sc_mf_arg_of(r, "--teacher-ckpt");
+    c->explainer = sc_mf_arg_of(r, "--explainer"), c->label = sc_mf_arg_of(r, "--label"), c->out = sc_mf_arg_of(r, "--out");
+    c->explainer_ckpt = sc_mf_arg_of(r, "--explainer-ckpt"), c->init = sc_mf_arg_of(r, "--init");
     c->n = (size_t)r->n, c->seed = (uint64_t)r->seed, c->learn = learn;
-    c->sets = r->sets, c->n_sets = bind_sets(r);
+    c->sets = r->sets, c->n_sets = sc_mf_bind_sets(r);
     c->log = NULL;
 }
 
 // The list under `key` of the map root; messages call it `field` (NULL: key).
-static int scalar_list_as(const sc_ynode *root, const char *key, const char *field, const char *file,
+int sc_mf_scalar_list_as(const sc_ynode *root, const char *key, const char *field, const char *file,
                           const char **out, int *n, sc_err *err) {
     const sc_ynode *s = sc_ymap_get(root, key);
     if (!field) field = key;
@@ -126,13 +126,13 @@ static int scalar_list_as(const sc_ynode *root, const char *key, const char *fie
 }
 
 static int scalar_list(const sc_ynode *root, const char *key, const char *file, const char **out, int *n, sc_err *err) {
-    return scalar_list_as(root, key, NULL, file, out, n, err);
+    return sc_mf_scalar_list_as(root, key, NULL, file, out, n, err);
 }
 
-static int long_list_as(const sc_ynode *root, const char *key, const char *field, long lo, long hi,
+int sc_mf_long_list_as(const sc_ynode *root, const char *key, const char *field, long lo, long hi,
                         const char *file, long *out, int *n, sc_err *err) {
     const char *s[MAX_LIST];
-    if (scalar_list_as(root, key, field, file, s, n, err)) return -1;
+    if (sc_mf_scalar_list_as(root, key, field, file, s, n, err)) return -1;
     if (!field) field = key;
     const sc_ynode *seq = sc_ymap_get(root, key);
     for (int i = 0; i < *n; i++) {
@@ -148,7 +148,7 @@ static int long_list_as(const sc_ynode *root, const char *key, const char *field
 
 static int long_list(const sc_ynode *root, const char *key, long lo, long hi, const char *file, long *out, int *n,
                      sc_err *err) {
-    return long_list_as(root, key, NULL, lo, hi, file, out, n, err);
+    return sc_mf_long_list_as(root, key, NULL, lo, hi, file, out, n, err);
 }
 
 static int parse_explainers(sc_mf *f, sc_err *err) {
@@ -220,15 +220,15 @@ static int parse_n(sc_mf *f, sc_err *err) {
         if (!(t->n_seq = sc_ymap_get(n, t->entry)))
             return sc_errf(err, "%s line %d: field 'n' has no entry for task '%s' (line %d): give it its list of "
                            "student sizes", f->path, n->line, t->entry, t->line);
-        if (long_list_as(n, t->entry, t->n_field, 1, 100000000, f->path, t->ns, &t->n_ns, err)) return -1;
+        if (sc_mf_long_list_as(n, t->entry, t->n_field, 1, 100000000, f->path, t->ns, &t->n_ns, err)) return -1;
     }
     return 0;
 }
 
 // The syntax: fields, types, list sizes (the first error stops).
 static int parse(sc_mf *f, sc_err *err) {
-    static const char *const top[] = {"name",  "out",     "tasks", "teacher", "explainers",
-                                      "n",     "seeds",   "student", "init", NULL};
+    static const char *const top[] = {"name", "out",   "kind",    "tasks", "teacher", "explainers",
+                                      "n",    "seeds", "student", "init",  NULL};
     static const char *const tkeys[] = {"seed", "set", "ckpt", "arch", NULL};
     static const char *const skeys[] = {"set", NULL};
     const char *path = f->path, *tasks[MAX_LIST];
@@ -271,7 +271,7 @@ static int parse(sc_mf *f, sc_err *err) {
     return 0;
 }
 
-static sc_exp_run *new_run(sc_manifest *m, int cap, sc_err *err) {
+sc_exp_run *sc_mf_new_run(sc_manifest *m, int cap, sc_err *err) {
     if (m->n_runs == cap) {
         sc_errf(err, "%s: too many runs", m->path);
         return NULL;
@@ -286,7 +286,7 @@ static sc_exp_run *new_run(sc_manifest *m, int cap, sc_err *err) {
 // Every directory is OUT/ followed by names checked by sc_mf_check (task
 // names sanitized, labels path-safe, numbers): this re-checks that nothing
 // can land outside OUT, and that no path was cut short.
-static int dir_under_out(const sc_manifest *m, sc_exp_run *r, int len, sc_err *err) {
+int sc_mf_dir_under_out(const sc_manifest *m, sc_exp_run *r, int len, sc_err *err) {
     size_t k = strlen(m->out);
     if (len < 0 || (size_t)len >= sizeof r->dir) return sc_errf(err, "%s: the output path of a run is too long (OUT = %s)", m->path, m->out);
     if (strncmp(r->dir, m->out, k) || r->dir[k] != '/' || strstr(r->dir + k, "/../") || strstr(r->dir + k, "/./"))
@@ -295,28 +295,28 @@ static int dir_under_out(const sc_manifest *m, sc_exp_run *r, int len, sc_err *e
 }
 
 static int plan_teacher(sc_mf *f, sc_manifest *m, int cap, int t, sc_err *err) {
-    sc_exp_run *r = new_run(m, cap, err);
+    sc_exp_run *r = sc_mf_new_run(m, cap, err);
     if (!r) return -1;
     const sc_mf_task *tk = &f->t[t];
-    r->is_teacher = 1;
+    r->kind = SC_EXP_TEACHER, r->is_teacher = 1;
     r->seed = f->tseed;
     snprintf(r->task, sizeof r->task, "%s", tk->name);
     snprintf(r->label, sizeof r->label, "teacher");
-    if (dir_under_out(m, r, snprintf(r->dir, sizeof r->dir, "%s/teachers/%s", m->out, tk->name), err)) return -1;
+    if (sc_mf_dir_under_out(m, r, snprintf(r->dir, sizeof r->dir, "%s/teachers/%s", m->out, tk->name), err)) return -1;
     char s[32];
     snprintf(s, sizeof s, "%ld", f->tseed);
-    if (add_args(r, err, 5, "train-teacher", "--task", tk->arg, "--seed", s) ||
-        (f->tarch && add_args(r, err, 2, "--teacher", f->tarch)) || add_sets(f, r, f->tset, "teacher.set", err) ||
-        (tk->init && add_args(r, err, 2, "--init", tk->init->str)) || add_args(r, err, 2, "--out", r->dir))
+    if (sc_mf_add_args(r, err, 5, "train-teacher", "--task", tk->arg, "--seed", s) ||
+        (f->tarch && sc_mf_add_args(r, err, 2, "--teacher", f->tarch)) || sc_mf_add_sets(f, r, f->tset, "teacher.set", err) ||
+        (tk->init && sc_mf_add_args(r, err, 2, "--init", tk->init->str)) || sc_mf_add_args(r, err, 2, "--out", r->dir))
         return -1;
     bind_teacher(r);
-    run_key(r, tk->init_sha256);
+    sc_mf_run_key(r, tk->init_sha256);
     return 0;
 }
 
 static int plan_student(sc_mf *f, sc_manifest *m, int cap, int t, int teacher_run, const char *ckpt_dir, int e, int k,
                         int s, sc_err *err) {
-    sc_exp_run *r = new_run(m, cap, err);
+    sc_exp_run *r = sc_mf_new_run(m, cap, err);
     if (!r) return -1;
     const sc_mf_task *tk = &f->t[t];
     const sc_mf_expl *x = &f->ex[e];
@@ -326,7 +326,7 @@ static int plan_student(sc_mf *f, sc_manifest *m, int cap, int t, int teacher_ru
     snprintf(r->task, sizeof r->task, "%s", tk->name);
     snprintf(r->label, sizeof r->label, "%s", x->label);
     int len = snprintf(r->dir, sizeof r->dir, "%s/runs/%s/%s/n%ld/seed%ld", m->out, tk->name, x->label, r->n, r->seed);
-    if (dir_under_out(m, r, len, err)) return -1;
+    if (sc_mf_dir_under_out(m, r, len, err)) return -1;
     char nb[32], sb[32], ep[64];
     snprintf(nb, sizeof nb, "%ld", r->n);
     snprintf(sb, sizeof sb, "%ld", r->seed);
@@ -335,16 +335,16 @@ static int plan_student(sc_mf *f, sc_manifest *m, int cap, int t, int teacher_ru
     if (x->from)  // the learning run of the same task, n and seed (manifest.h: runs/<task>/<label>/n<N>/seed<S>)
         snprintf(from_ckpt, sizeof from_ckpt, "%s/runs/%s/%s/n%ld/seed%ld/explainer.ckpt", m->out, tk->name, x->from,
                  r->n, r->seed);
-    if (add_args(r, err, 5, "train-student", "--task", tk->arg, "--teacher-ckpt", ckpt_dir) ||
-        (x->from ? add_args(r, err, 2, "--explainer-ckpt", from_ckpt) : add_args(r, err, 2, "--explainer", x->name)) ||
-        add_args(r, err, 4, "--n", nb, "--seed", sb) || (x->learn && add_arg(r, "--learn-explainer", err)) ||
+    if (sc_mf_add_args(r, err, 5, "train-student", "--task", tk->arg, "--teacher-ckpt", ckpt_dir) ||
+        (x->from ? sc_mf_add_args(r, err, 2, "--explainer-ckpt", from_ckpt) : sc_mf_add_args(r, err, 2, "--explainer", x->name)) ||
+        sc_mf_add_args(r, err, 4, "--n", nb, "--seed", sb) || (x->learn && sc_mf_add_arg(r, "--learn-explainer", err)) ||
         (strcmp(x->label, x->learn ? "smat" : x->from ? "smat-transfer" : x->name) &&
-         add_args(r, err, 2, "--label", x->label)) ||
-        add_sets(f, r, f->sset, "student.set", err) || add_sets(f, r, x->set, ep, err) ||
-        (tk->init && add_args(r, err, 2, "--init", tk->init->str)) || add_args(r, err, 2, "--out", r->dir))
+         sc_mf_add_args(r, err, 2, "--label", x->label)) ||
+        sc_mf_add_sets(f, r, f->sset, "student.set", err) || sc_mf_add_sets(f, r, x->set, ep, err) ||
+        (tk->init && sc_mf_add_args(r, err, 2, "--init", tk->init->str)) || sc_mf_add_args(r, err, 2, "--out", r->dir))
         return -1;
     bind_student(r, x->learn);
-    run_key(r, tk->init_sha256);
+    sc_mf_run_key(r, tk->init_sha256);
     return 0;
 }
 
@@ -410,7 +410,20 @@ static void problems_to_err(const sc_mf *f, int listed_elsewhere, sc_err *err) {
         snprintf(err->msg + used, sizeof err->msg - used, "\n  ... and %d more", f->n_problems - shown);
 }
 
+// `kind`: absent or `student` (teachers and students), or `xbl` (manifest_xbl.c).
+static int read_kind(const sc_mf *f, sc_exp_kind *kind, sc_err *err) {
+    *kind = SC_EXP_STUDENT;
+    const sc_ynode *k = f->root && f->root->kind == SC_Y_MAP ? sc_ymap_get(f->root, "kind") : NULL;
+    if (!k) return 0;
+    if (k->kind == SC_Y_SCALAR && !strcmp(k->str, "xbl")) *kind = SC_EXP_XBL;
+    else if (k->kind != SC_Y_SCALAR || strcmp(k->str, "student"))
+        return sc_errf(err, "%s line %d: field 'kind': expected student (the default: teachers and students) or xbl "
+                       "(scaffold train-xbl runs)", f->path, k->line);
+    return 0;
+}
+
 static void mf_free(sc_mf *f) {
+    sc_mf_xbl_free(f);
     for (int i = 0; i < f->n_tasks; i++) sc_task_free(f->t[i].task);
     sc_ynode_free(f->root);
     free(f->problems);
@@ -443,8 +456,9 @@ int sc_manifest_parse_report(sc_manifest *m, const char *path, const char *text,
     snprintf(f->dir, sizeof f->dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
     if (slash == path) snprintf(f->dir, sizeof f->dir, "/");
     int rc = -1;
-    if (sc_yaml_load_string(text, len, path, &f->root, err)) goto done;
-    if (parse(f, err)) goto done;
+    sc_exp_kind kind;
+    if (sc_yaml_load_string(text, len, path, &f->root, err) || read_kind(f, &kind, err)) goto done;
+    if (kind == SC_EXP_XBL ? sc_mf_xbl_parse(f, err) : parse(f, err)) goto done;
     const char *out = out_override ? out_override : f->out;
     int olen = out ? snprintf(m->out, sizeof m->out, "%s", out) : snprintf(m->out, sizeof m->out, "results/%s", f->name);
     if (olen < 0 || (size_t)olen >= sizeof m->out || !m->out[0]) {
@@ -453,13 +467,15 @@ int sc_manifest_parse_report(sc_manifest *m, const char *path, const char *text,
     }
     while (olen > 1 && m->out[olen - 1] == '/') m->out[--olen] = '\0';
     snprintf(m->name, sizeof m->name, "%s", f->name);
-    sc_mf_check(f);
+    m->kind = kind;
+    if (kind == SC_EXP_XBL) sc_mf_xbl_check(f);
+    else sc_mf_check(f);
     if (f->n_problems) {
         if (problems && f->problems) fputs(f->problems, problems);
         problems_to_err(f, problems != NULL, err);
         goto done;
     }
-    if (expand(f, m, err)) goto done;
+    if (kind == SC_EXP_XBL ? sc_mf_xbl_expand(f, m, err) : expand(f, m, err)) goto done;
     rc = 0;
 done:
     mf_free(f);

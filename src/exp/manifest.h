@@ -57,6 +57,38 @@
 //     explainer; trainer and SMaT values are checked too;
 //   - every n fits the task's student pool (the task's data is loaded once
 //     per task for its split sizes; a task that is not fetched is a problem).
+//
+// A second kind, `kind: xbl`, runs explanation-based learning (scaffold
+// train-xbl, smat/xbl_run.h) instead: no teachers, no students, one run per
+// task x method (x lambda) x seed, with no dependencies between runs
+// (parsing, checks and expansion: manifest_xbl.c):
+//
+//   name: explanation-guided
+//   kind: xbl                         # absent (or `student`): the kind above
+//   tasks: [decoy-fashion-mnist]      # as above (names or paths)
+//   model: {decoy-fashion-mnist: vit} # optional, keyed like teacher.ckpt: train-xbl --model;
+//                                     #   else teachers/configs/<task>.yaml, else the modality's default
+//   methods:                          # each: a method name, or a map {name, label, lambda, set}
+//     - none
+//     - {name: rrr, lambda: [1, 10, 100]}   # a list is a sweep: one run label per value,
+//                                     #   "<label>-l<value>" (the value as written)
+//     - {name: distance, lambda: 10}
+//     - {name: concept-prune, set: {concept_action: mask}}
+//   seeds: [1, 2, 3, 4, 5]
+//   set: {max_steps: 3000}            # train-xbl --set for every run (optional); a method's own
+//                                     #   `set` comes after it (it wins), method= and lambda= last
+//
+// Expansion: OUT/runs/<task>/<label>/seed<S>/, each run keyed like the others
+// (its train-xbl command line without --out, and teachers/configs/<task>.yaml,
+// the default config file train-xbl resolves). Checked, all problems together:
+// unknown top-level keys (the student kind's `n`, `explainers`, `teacher`,
+// `student` and `init` each named), method names (those train-xbl knows),
+// labels distinct and path-safe, lambda values numbers in [0, 1e6], `set` keys
+// known to train-xbl (its xbl keys, the trainer's, the architecture's; method
+// and lambda belong to the method entries), the model a teacher architecture of
+// the task's modality, and each task one train-xbl can run: a classification
+// task with object and decoy masks (a decoy-images task passes from its
+// task.yaml; any other is loaded once to look for the masks).
 #ifndef SC_EXP_MANIFEST_H
 #define SC_EXP_MANIFEST_H
 
@@ -66,16 +98,22 @@
 #include "core/err.h"
 #include "smat/student_run.h"
 #include "smat/teacher_run.h"
+#include "smat/xbl_run.h"
 
 #define SC_EXP_MAX_ARGS 96
 #define SC_EXP_MAX_RUNS 10000  // teachers + students of one manifest (checked before expanding)
 
+// What a run is: it decides the library call, the default config file
+// (teachers/ for teacher and xbl runs) and the Slurm stage.
+typedef enum { SC_EXP_STUDENT, SC_EXP_TEACHER, SC_EXP_XBL } sc_exp_kind;
+
 typedef struct sc_exp_run {
-    int is_teacher;
+    sc_exp_kind kind;
+    int is_teacher;         // kind == SC_EXP_TEACHER (kept for callers that ask only that)
     int teacher;            // students: index of their teacher run, or -1 if the checkpoint is given
     int after;              // `from` students: the run whose explainer.ckpt they read, else -1
     char task[64], label[64];  // task: the task's name (the folder under OUT)
-    long n, seed;
+    long n, seed;           // n: 0 for teachers and xbl runs
     char dir[1024];
     char key[65];           // sha256 of the command line without --out and the default config
     int argc;
@@ -85,6 +123,7 @@ typedef struct sc_exp_run {
     // strings point into argv. log is NULL here: the runner sets it.
     sc_teacher_run_cfg teacher_cfg;   // is_teacher
     sc_student_run_cfg student_cfg;   // students
+    sc_xbl_run_cfg xbl_cfg;           // xbl runs
     char *sets[SC_EXP_MAX_ARGS / 2];  // the cfg's "k=v" overrides
 } sc_exp_run;
 
@@ -92,6 +131,7 @@ typedef struct sc_manifest {
     char path[1024];
     char name[128];
     char out[1024];
+    sc_exp_kind kind;       // SC_EXP_STUDENT (teachers and students) or SC_EXP_XBL
     int n_runs;
     sc_exp_run *runs;       // teachers first
 } sc_manifest;

@@ -78,9 +78,7 @@ int sc_mf_sets(sc_mf *f, const sc_ynode *set, const char *field, char (*kv)[512]
 // names the manifest (an origin patched by set_origins) stands as it is;
 // others (from a default config file, or without an origin) get the manifest
 // line and field in front.
-static void problem_in(sc_mf *f, int line, const char *field, const char *task, const char *origin, const char *fmt,
-                       ...) __attribute__((format(printf, 6, 7)));
-static void problem_in(sc_mf *f, int line, const char *field, const char *task, const char *origin, const char *fmt,
+void sc_mf_problem_in(sc_mf *f, int line, const char *field, const char *task, const char *origin, const char *fmt,
                        ...) {
     char msg[SC_ERR_MSG_MAX];
     va_list ap;
@@ -94,7 +92,7 @@ static void problem_in(sc_mf *f, int line, const char *field, const char *task, 
 }
 
 // The line of `key` in map m (the map's own line if absent).
-static int key_line(const sc_ynode *m, const char *key) {
+int sc_mf_key_line(const sc_ynode *m, const char *key) {
     for (size_t i = 0; m && i < m->n; i++)
         if (!strcmp(m->keys[i], key)) return m->key_lines[i];
     return m ? m->line : 0;
@@ -117,7 +115,7 @@ static void check_count(sc_mf *f) {
 
 // Opens every task (a name, or a path resolved against the manifest's folder)
 // and takes its output folder name from its `name:`, never from the path.
-static void check_tasks(sc_mf *f) {
+void sc_mf_check_tasks(sc_mf *f) {
     for (int i = 0; i < f->n_tasks; i++) {
         sc_mf_task *t = &f->t[i];
         if (strchr(t->entry, '/') && t->entry[0] != '/' && strcmp(f->dir, "."))
@@ -153,7 +151,7 @@ static void check_tasks(sc_mf *f) {
 }
 
 // A key of teacher.ckpt or init names task i: its entry in `tasks`, or its name.
-static int key_names_task(const sc_mf *f, int i, const char *key) {
+int sc_mf_key_names_task(const sc_mf *f, int i, const char *key) {
     return !strcmp(key, f->t[i].entry) || (f->t[i].name[0] && !strcmp(key, f->t[i].name));
 }
 
@@ -163,7 +161,7 @@ static void check_ckpt(sc_mf *f) {
     for (size_t k = 0; c && k < c->n; k++) {
         int found = 0;
         for (int i = 0; i < f->n_tasks; i++)
-            if (key_names_task(f, i, c->keys[k])) {
+            if (sc_mf_key_names_task(f, i, c->keys[k])) {
                 found = 1;
                 if (!f->t[i].ckpt) f->t[i].ckpt = c->items[k];
             }
@@ -192,7 +190,7 @@ static void check_init(sc_mf *f) {
         const sc_ynode *v = c->items[k];
         int found = 0;
         for (int i = 0; i < f->n_tasks; i++)
-            if (key_names_task(f, i, c->keys[k])) {
+            if (sc_mf_key_names_task(f, i, c->keys[k])) {
                 found = 1;
                 if (!f->t[i].init && v->kind == SC_Y_SCALAR) f->t[i].init = v;
             }
@@ -268,13 +266,13 @@ static void check_explainers(sc_mf *f) {
 
 // Entries set by --set in a resolved config get their manifest origin: the
 // key in `b` (applied last) or `a`, "PATH line L: field 'student.set.k'".
-static void set_origins(sc_mf *f, sc_config *c, const sc_ynode *a, const char *fa, const sc_ynode *b, const char *fb) {
+void sc_mf_set_origins(sc_mf *f, sc_config *c, const sc_ynode *a, const char *fa, const sc_ynode *b, const char *fb) {
     for (int i = 0; i < c->n; i++) {
         sc_config_entry *e = &c->e[i];
         if (strcmp(e->origin, "--set")) continue;
         const char *key = e->key;
         const sc_ynode *in = sc_ymap_get(b, key) ? b : a;
-        snprintf(e->origin, sizeof e->origin, "%s line %d: field '%s.%s'", f->path, key_line(in, key),
+        snprintf(e->origin, sizeof e->origin, "%s line %d: field '%s.%s'", f->path, sc_mf_key_line(in, key),
                  in == b ? fb : fa, key);
     }
 }
@@ -282,7 +280,7 @@ static void set_origins(sc_mf *f, sc_config *c, const sc_ynode *a, const char *f
 // Every key of c alone, so that each unknown key is a problem, not only the
 // first: against the model definition, or else against the specs. line,
 // field, task: where in the manifest (for keys set by a default config file).
-static void check_each(sc_mf *f, int line, const char *field, const char *task, const sc_config *c,
+void sc_mf_check_each(sc_mf *f, int line, const char *field, const char *task, const sc_config *c,
                        const sc_model_def *model, const sc_config_spec *const *specs, int n_specs, const char *what) {
     sc_config *one = malloc(sizeof *one);
     if (!one) return sc_mf_problem(f, "%s: out of memory", f->path);
@@ -291,14 +289,14 @@ static void check_each(sc_mf *f, int line, const char *field, const char *task, 
         one->e[one->n++] = c->e[i];
         sc_err e;
         if (model ? sc_model_check_config(model, one, &e) : sc_config_check_known(one, specs, n_specs, what, &e))
-            problem_in(f, line, field, task, "", "%s", e.msg);
+            sc_mf_problem_in(f, line, field, task, "", "%s", e.msg);
     }
     free(one);
 }
 
 // The architecture a run resolves exists, fits the task's modality, and
 // knows every model key.
-static void check_arch(sc_mf *f, const sc_mf_task *t, const char *role, const sc_run_config *rc,
+void sc_mf_check_arch(sc_mf *f, const sc_mf_task *t, const char *role, const sc_run_config *rc,
                        const sc_config *model, int line, const char *field) {
     const sc_model_def *def = sc_model_find(role, rc->arch);
     if (!def)
@@ -308,7 +306,7 @@ static void check_arch(sc_mf *f, const sc_mf_task *t, const char *role, const sc
         return sc_mf_problem(f, "%s line %d: field 'tasks[%d]': %s '%s' is for %s tasks, and '%s' is %s", f->path,
                              t->line, (int)(t - f->t), role, def->name, sc_modality_name(def->modality), t->name,
                              sc_modality_name(t->task->modality));
-    check_each(f, line, field, t->name, model, def, NULL, 0, NULL);
+    sc_mf_check_each(f, line, field, t->name, model, def, NULL, 0, NULL);
 }
 
 // The teacher's configuration as train-teacher resolves it.
@@ -323,12 +321,12 @@ static void check_teacher(sc_mf *f, const sc_mf_task *t, sc_run_config *rc) {
                        : sc_run_has_default_config("teacher", t->arg) ? NULL
                                                                        : sc_run_default_arch(t->task->modality);
     if (sc_run_config_resolve(rc, "teacher", t->arg, NULL, arch, sets, n, t->init != NULL, &e))
-        return problem_in(f, line, "teacher", t->name, "", "%s", e.msg);
-    set_origins(f, &rc->model, NULL, "", f->tset, "teacher.set");
-    set_origins(f, &rc->trainer, NULL, "", f->tset, "teacher.set");
-    check_arch(f, t, "teacher", rc, &rc->model, line, "teacher");
+        return sc_mf_problem_in(f, line, "teacher", t->name, "", "%s", e.msg);
+    sc_mf_set_origins(f, &rc->model, NULL, "", f->tset, "teacher.set");
+    sc_mf_set_origins(f, &rc->trainer, NULL, "", f->tset, "teacher.set");
+    sc_mf_check_arch(f, t, "teacher", rc, &rc->model, line, "teacher");
     sc_train_opts opts;
-    if (sc_train_opts_from_config(&opts, &rc->trainer, &e)) problem_in(f, line, "teacher", t->name, "", "%s", e.msg);
+    if (sc_train_opts_from_config(&opts, &rc->trainer, &e)) sc_mf_problem_in(f, line, "teacher", t->name, "", "%s", e.msg);
 }
 
 // The model keys train-student passes on, split as it does (split_keys in
@@ -371,18 +369,18 @@ static void check_student_explainers(sc_mf *f, const sc_mf_task *t, const sc_mf_
     for (int i = 0; i < tc->n; i++) {
         if (!x->from && !strstr(tc->e[i].origin, own)) continue;  // (every teacher.K reaches a `from` run)
         if (x->from)
-            problem_in(f, x->line, field, t->name, tc->e[i].origin,
+            sc_mf_problem_in(f, x->line, field, t->name, tc->e[i].origin,
                        "key 'teacher.%s': a learned explainer used frozen (from) keeps the settings it was "
                        "learned with", tc->e[i].key);
         else if (!strcmp(x->name, "none"))
-            problem_in(f, x->line, field, t->name, tc->e[i].origin,
+            sc_mf_problem_in(f, x->line, field, t->name, tc->e[i].origin,
                        "key 'teacher.%s' configures the teacher explainer, and explainer 'none' has none",
                        tc->e[i].key);
     }
     if (d) {
         const sc_config_spec *sp[1] = {d->spec};
         snprintf(what, sizeof what, "explainer %s (teacher.*)", d->name);
-        check_each(f, x->line, field, t->name, tc, NULL, sp, 1, what);
+        sc_mf_check_each(f, x->line, field, t->name, tc, NULL, sp, 1, what);
     }
     const char *se = sc_config_str(&part[PART_SMAT], "student_explainer");
     const sc_config_spec *sp[2] = {sc_explainer_find("attention")->spec, sc_explainer_find("gradient-x-input")->spec};
@@ -393,12 +391,12 @@ static void check_student_explainers(sc_mf *f, const sc_mf_task *t, const sc_mf_
         sc_err err;
         if (sc_student_explainer_resolve(se, NULL, &name, &err)) {
             const sc_config_entry *o = sc_config_find(&part[PART_SMAT], "student_explainer");
-            return problem_in(f, x->line, field, t->name, o ? o->origin : "", "%s", err.msg);
+            return sc_mf_problem_in(f, x->line, field, t->name, o ? o->origin : "", "%s", err.msg);
         }
         sp[0] = sc_explainer_find(name)->spec, n_sp = 1;
         snprintf(what, sizeof what, "student explainer %s (student_explainer.*)", name);
     }
-    check_each(f, x->line, field, t->name, &part[PART_SEXPL], NULL, sp, n_sp, what);
+    sc_mf_check_each(f, x->line, field, t->name, &part[PART_SEXPL], NULL, sp, n_sp, what);
 }
 
 // One student's configuration as train-student resolves it for (task, explainer).
@@ -412,19 +410,19 @@ static void check_student(sc_mf *f, const sc_mf_task *t, const sc_mf_expl *x, in
     const char *arch = sc_run_has_default_config("student", t->arg) ? NULL : sc_run_default_arch(t->task->modality);
     sc_err err;
     if (sc_run_config_resolve(rc, "student", t->arg, NULL, arch, sets, n, t->init != NULL, &err))
-        return problem_in(f, x->line, field, t->name, "", "%s", err.msg);
-    set_origins(f, &rc->model, f->sset, "student.set", x->set, field);
-    set_origins(f, &rc->trainer, f->sset, "student.set", x->set, field);
+        return sc_mf_problem_in(f, x->line, field, t->name, "", "%s", err.msg);
+    sc_mf_set_origins(f, &rc->model, f->sset, "student.set", x->set, field);
+    sc_mf_set_origins(f, &rc->trainer, f->sset, "student.set", x->set, field);
     sc_train_opts opts;
-    if (sc_train_opts_from_config(&opts, &rc->trainer, &err)) problem_in(f, x->line, field, t->name, "", "%s", err.msg);
+    if (sc_train_opts_from_config(&opts, &rc->trainer, &err)) sc_mf_problem_in(f, x->line, field, t->name, "", "%s", err.msg);
     sc_config *part = malloc(4 * sizeof *part);
     if (!part) return sc_mf_problem(f, "%s: out of memory", f->path);
     split_student_keys(&rc->model, part);
-    check_arch(f, t, "student", rc, &part[PART_MODEL], x->line, field);
+    sc_mf_check_arch(f, t, "student", rc, &part[PART_MODEL], x->line, field);
     sc_student_cfg scf;  // SMaT values (beta with 'none', hypergradient settings, ...)
     if (sc_student_cfg_from_config(&scf, &part[PART_SMAT], x->name, t->task->label_kind == SC_REGRESSION,
                                    opts.batch_size > 0 ? opts.batch_size : 32, &err))
-        problem_in(f, x->line, field, t->name, "", "%s", err.msg);
+        sc_mf_problem_in(f, x->line, field, t->name, "", "%s", err.msg);
     check_student_explainers(f, t, x, e, part);
     free(part);
 }
@@ -455,7 +453,7 @@ static void check_pools(sc_mf *f) {
 void sc_mf_check(sc_mf *f) {
     if (!sc_mf_safe_name(f->name) || strlen(f->name) >= 128)
         sc_mf_problem(f, "%s line %d: field 'name': '%s' must be made of [A-Za-z0-9._-] (at most 127; it names the "
-                      "results folder)", f->path, key_line(f->root, "name"), f->name);
+                      "results folder)", f->path, sc_mf_key_line(f->root, "name"), f->name);
     // `set` maps must hold scalars whatever else is wrong (each problem is listed once).
     char kv[SC_MF_MAX_LIST][512], field[64];
     sc_mf_sets(f, f->tset, "teacher.set", kv, SC_MF_MAX_LIST);
@@ -464,7 +462,7 @@ void sc_mf_check(sc_mf *f) {
         snprintf(field, sizeof field, "explainers[%d].set", e);
         sc_mf_sets(f, f->ex[e].set, field, kv, SC_MF_MAX_LIST);
     }
-    check_tasks(f);
+    sc_mf_check_tasks(f);
     check_ckpt(f);
     check_init(f);
     check_count(f);

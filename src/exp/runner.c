@@ -17,6 +17,7 @@
 #include "kernels/parallel.h"
 #include "io/result_read.h"
 #include "report/compare.h"
+#include "report/compare_xbl.h"
 #include "report/report.h"
 
 enum { ST_PENDING, ST_RUNNING, ST_DONE, ST_SKIPPED, ST_FAILED };
@@ -47,7 +48,12 @@ static void child_main(const sc_exp_run *r, int fd) {
     close(fd);
     sc_err err;
     int rc;
-    if (r->is_teacher) {
+    if (r->kind == SC_EXP_XBL) {
+        sc_xbl_run_cfg c = r->xbl_cfg;
+        c.log = stderr;
+        sc_xbl_outcome o;
+        if (!(rc = sc_xbl_run(&c, &o, &err))) sc_xbl_outcome_print(stdout, &o);
+    } else if (r->is_teacher) {
         sc_teacher_run_cfg c = r->teacher_cfg;
         c.log = stderr;
         sc_teacher_outcome o;
@@ -114,10 +120,12 @@ static int read_outcome(const sc_exp_run *r, char *buf, size_t cap) {
         return -1;
     }
     double v = 0;
-    const char *key = r->is_teacher ? "metric.value" : "test.simulatability";
+    // An xbl run's headline: accuracy with the decoy erased, what the methods are after.
+    const char *key = r->kind == SC_EXP_XBL ? "test.clean_accuracy" : r->is_teacher ? "metric.value" : "test.simulatability";
+    const char *name = r->kind == SC_EXP_XBL ? "clean accuracy" : r->is_teacher ? "test metric" : "simulatability";
     // A headline that does not read (say, a NaN pearson) is shown as such; the file itself is sound.
-    if (sc_result_real(&d, key, -1, 1, &v, &e)) snprintf(buf, cap, "%s ?", r->is_teacher ? "test metric" : "simulatability");
-    else snprintf(buf, cap, "%s %.4f", r->is_teacher ? "test metric" : "simulatability", v);
+    if (sc_result_real(&d, key, -1, 1, &v, &e)) snprintf(buf, cap, "%s ?", name);
+    else snprintf(buf, cap, "%s %.4f", name, v);
     sc_result_doc_free(&d);
     return 0;
 }
@@ -197,11 +205,13 @@ static int summarize(const sc_manifest *m, char *const *reasons, FILE *log, sc_e
     for (int i = 0; !rc && i < m->n_runs; i++) {
         if (!reasons[i]) continue;
         const sc_exp_run *r = &m->runs[i];
-        rc = sc_cmp_add_failed(&c, r->task, r->is_teacher ? "teacher" : r->label, r->is_teacher ? 0 : r->n,
-                               (uint64_t)r->seed, reasons[i], err);
+        if (r->kind == SC_EXP_XBL) rc = sc_cmp_add_failed_xbl(&c, r->task, r->label, (uint64_t)r->seed, reasons[i], err);
+        else rc = sc_cmp_add_failed(&c, r->task, r->is_teacher ? "teacher" : r->label, r->is_teacher ? 0 : r->n,
+                                    (uint64_t)r->seed, reasons[i], err);
     }
-    if (!rc && (c.n_files || c.n_failed)) rc = sc_cmp_compute(&c, &cfg, err);
-    for (int which = 0; !rc && (c.n_files || c.n_failed) && which < 2; which++) {
+    int any = c.n_files || c.n_failed || c.xbl;  // c.xbl: an xbl result or failure was added
+    if (!rc && any) rc = sc_cmp_compute(&c, &cfg, err);
+    for (int which = 0; !rc && any && which < 2; which++) {
         char *buf = NULL, path[1200];
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -222,7 +232,7 @@ static int summarize(const sc_manifest *m, char *const *reasons, FILE *log, sc_e
         free(buf);
         if (!rc) fprintf(log, "wrote %s\n", path);
     }
-    int any_results = c.n_files > 0;
+    int any_results = c.n_files > 0 || sc_cmp_xbl_files(&c) > 0;
     sc_cmp_free(&c);
     if (!rc && any_results) {
         // The page with charts; its failure (say, no gnuplot) does not undo the runs.

@@ -1,8 +1,8 @@
 // runner.h — executing a manifest's runs (exp/manifest.h) in a local pool.
 //
 // Every run is a forked child process that calls the library with the run's
-// configuration (sc_teacher_run / sc_student_run, as the manifest expanded
-// it), its output in RUN_DIR/log.txt and its equivalent command line in
+// configuration (sc_teacher_run / sc_student_run, or sc_xbl_run for a
+// `kind: xbl` manifest, as the manifest expanded it), its output in RUN_DIR/log.txt and its equivalent command line in
 // RUN_DIR/command.txt: runs share no state, a crash stays inside its run, and
 // `jobs` of them run side by side (each single-threaded by default, so J jobs
 // use J cores). A run counts as done when its child exits 0 and its
@@ -10,7 +10,8 @@
 // writes RUN_DIR/run.key (its configuration hash) last, so an interrupted run
 // is simply run again by --resume, a finished one is skipped, and one whose key
 // differs (the manifest changed under it) is refused. Progress (runs done,
-// failed, elapsed, ETA) goes to `log`. At the end the student results are
+// failed, elapsed, ETA; each run's headline: its test metric, simulatability
+// or, for xbl runs, clean accuracy) goes to `log`. At the end the results are
 // summarized with report/compare.h into OUT/summary.md and OUT/summary.csv,
 // and report/report.h draws OUT/report.html.
 #ifndef SC_EXP_RUNNER_H

@@ -14,6 +14,9 @@
 //                             (`%K`); `--kill-on-invalid-dep=yes`, so a failed
 //                             teacher cancels its students instead of leaving
 //                             them pending forever
+//   xbl-<task>                for a `kind: xbl` manifest, instead of the above:
+//                             one job array per task of its train-xbl runs, with
+//                             no dependency (they need no teacher)
 //   transfer-<task>           the `from` students (a frozen learned explainer),
 //                             `afterany` on the task's students: each checks
 //                             that the run it reads has finished
@@ -36,7 +39,8 @@
 // with --requeue does a preempted or node-failed job go back to the queue.
 //
 // Files under OUT/slurm/ (nothing is written outside OUT):
-//   runs.tsv      INDEX KEY KIND DIR for every run of the manifest (for --status)
+//   runs.tsv      INDEX KEY KIND DIR for every run of the manifest (for --status;
+//                 KIND: teacher, student, transfer or xbl)
 //   jobs.tsv      JOBID STAGE RUNS-FILE, one line per submitted job, appended
 //   <sub>-<stage>.runs / .sbatch   what each job runs, and its batch script
 //   logs/         the scheduler's stdout/stderr of each job element (each run

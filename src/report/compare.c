@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "io/result_read.h"
+#include "report/compare_xbl.h"
 
 // Where a student result keeps what the table needs (io/results.h writes them).
 #define K_KIND "kind"
@@ -39,6 +40,7 @@ void sc_cmp_free(sc_cmp *c) {
         }
     free(c->cells);
     free(c->failed);
+    sc_cmpx_free(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -134,6 +136,10 @@ int sc_cmp_add_doc(sc_cmp *c, sc_result_doc *doc, int *added, sc_err *err) {
     float *a = NULL, *b = NULL, *gold = NULL;
     size_t na = 0, nb = 0, ng = 0;
     if (sc_result_str(&d, K_KIND, kind, sizeof kind, err)) goto done;
+    if (!strcmp(kind, "xbl")) {
+        rc = sc_cmpx_add_doc(c, &d, added, err);
+        goto done;
+    }
     if (strcmp(kind, "student")) {
         rc = 0;
         goto done;
@@ -291,6 +297,6 @@ int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err) {
             sc_bootstrap(runs, cell->n_runs, cell->n_points, sc_boot_mean_a, cfg, &cell->acc, err))
             return -1;
     }
-    return 0;
+    return sc_cmpx_compute(c, cfg, err);
 }
 

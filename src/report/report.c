@@ -10,8 +10,10 @@
 #include "io/result_read.h"
 #include "report/chart_n.h"
 #include "report/compare.h"
+#include "report/compare_xbl.h"
 #include "report/html.h"
 #include "report/plot.h"
+#include "report/report_xbl.h"
 
 #define MAX_CURVE SC_RESULT_MAX_CURVE
 #define MAX_COEF 64        // coefficients shown per run
@@ -261,8 +263,10 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
     int rc = -1;
     sc_boot_cfg cfg = sc_boot_default();
     if (sc_results_walk(dir, add_run, &r, err) || sc_cmp_add_dir(&c, dir, err)) goto done;
-    if (!c.n_files) {
-        sc_errf(err, "%s holds no student results (metrics.msgpack of train-student)", dir);
+    if (!c.n_files) {  // explanation-based learning results only: their own page (report_xbl.c)
+        if (sc_cmp_xbl_files(&c)) rc = sc_report_xbl_page(dir, &c, out_path, err);
+        else sc_errf(err, "%s holds no student results (metrics.msgpack of train-student) and no xbl results "
+                     "(of train-xbl)", dir);
         goto done;
     }
     if (sc_cmp_compute(&c, &cfg, err)) goto done;
@@ -329,6 +333,7 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
         coef_table(&h, &r, task);
         i = j;
     }
+    if (sc_cmp_xbl_files(&c) && sc_report_xbl_section(&h, &c, err)) goto done;
     sc_html_printf(&h, "</body></html>\n");
     if (h.oom) {
         sc_errf(err, "report: out of memory");

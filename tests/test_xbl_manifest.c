@@ -205,7 +205,8 @@ static void fake(const char *dir, const char *label, const char *method, double 
     memset(&tr, 0, sizeof tr);
     sc_result_xbl r = {.task = "decoy-fashion-mnist", .arch = "vit", .method = method, .lambda = lambda, .seed = seed,
                        .train = &tr, .test_accuracy = a, .clean_accuracy = c, .decoy_reliance = 0.5 * a,
-                       .distance_score = 0.1, .decoyed_accuracy = 0.99, .valid_clean_accuracy = vc, .n_test = 100,
+                       .distance_score = 0.1, .decoyed_accuracy = 0.99, .valid_clean_accuracy = vc,
+                       .swap_accuracy = 0.5 * c, .n_test = 100,
                        .n_valid = 50};
     if (sc_result_write_xbl(p, &r, &err)) fail_msg("%s", err.msg);
 }
@@ -365,6 +366,7 @@ static void test_compare_fabricated(void **state) {
     sc_cmp_print_csv(&c, f);
     fclose(f);
     if (!strstr(md, "decoy-fashion-mnist,none,none,1,3,0,clean_accuracy,0.300000,") ||
+        !strstr(md, "decoy-fashion-mnist,none,none,1,3,0,swap_accuracy,0.150000,") ||
         !strstr(md, "decoy-fashion-mnist,rrr (lambda selected on validation),rrr,10,2,1,test_accuracy,0.600000,") ||
         !strstr(md, ",rrr-l10\n"))
         fail_msg("csv:\n%s", md);
@@ -387,6 +389,10 @@ static void test_fabricated_cli(void **state) {
         strstr(out_buf, "distance (lambda selected"))
         fail_msg("%s", out_buf);
     if (!strstr(out_buf, "9 xbl runs")) fail_msg("%s", out_buf);
+    // The old run has no swap test: its row says so; the others show theirs (0.5 x clean).
+    if (!strstr(out_buf, "| distance-l100 | 1 | 50.0 [50.0, 50.0] | 50.0 [50.0, 50.0] | – (not recorded) |") ||
+        !strstr(out_buf, "| distance-l1 | 1 | 90.0 [90.0, 90.0] | 90.0 [90.0, 90.0] | 45.0 [45.0, 45.0] |"))
+        fail_msg("swap column:\n%s", out_buf);
 
     // The page: table, chart, maps not recorded or unreadable (a truncated
     // file, shown as such: no crash), and a concept map from a concepts.msgpack.

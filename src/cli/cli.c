@@ -66,7 +66,8 @@ static const sc_command commands[] = {
      "scaffold run MANIFEST [--out DIR] --collect     (summary.md and report.html from the finished runs)\n"
      "  (--backend slurm: teachers as jobs, students as job arrays after them, a final collect job;\n"
      "   the same run folders, keys and --resume as the local pool)", sc_cmd_run},
-    {"compare", "table of simulatability (mean, 95% bootstrap CI over seeds) per explainer and N",
+    {"compare", "tables over seeds (mean, 95% bootstrap CI): simulatability per explainer and N; xbl runs' "
+                "accuracies and decoy reliance per method",
      "scaffold compare RESULTS_DIR... [--csv FILE] [--resamples R] [--seed S]", sc_cmd_compare},
     {"report", "a self-contained HTML report of an experiment: tables, simulatability and learning-curve charts",
      "scaffold report RESULTS_DIR [--out FILE]", sc_cmd_report},

@@ -9,16 +9,17 @@
 
 #include "io/result_read.h"
 
-const char *const sc_cmpx_metric_names[SC_CMPX_N] = {"test_accuracy", "clean_accuracy", "decoyed_valid_accuracy",
-                                                      "decoy_reliance", "distance_score"};
+const char *const sc_cmpx_metric_names[SC_CMPX_N] = {"test_accuracy",          "clean_accuracy",
+                                                      "swap_accuracy",          "decoyed_valid_accuracy",
+                                                      "decoy_reliance",         "distance_score"};
 const char *const sc_cmpx_metric_titles[SC_CMPX_N] = {
-    "test accuracy, decoy randomised (%)", "clean accuracy, decoy erased (%)", "decoyed valid accuracy (%)",
-    "decoy reliance (%)", "distance score"};
-static const char *const keys[SC_CMPX_N] = {"test.accuracy", "test.clean_accuracy", "valid.decoyed_accuracy",
-                                            "test.decoy_reliance", "test.distance_score"};
+    "test accuracy, decoy randomised (%)", "clean accuracy, decoy erased (%)",
+    "swap accuracy, another class's decoy (%)", "decoyed valid accuracy (%)", "decoy reliance (%)", "distance score"};
+static const char *const keys[SC_CMPX_N] = {"test.accuracy",          "test.clean_accuracy", "test.swap_accuracy",
+                                            "valid.decoyed_accuracy", "test.decoy_reliance", "test.distance_score"};
 // Upper bounds of the checked reads: shares and accuracies in [0, 1]; the
 // distance score is a saliency-weighted mean of a map in [0, 1], with slack.
-static const double hi_of[SC_CMPX_N] = {1, 1, 1, 1, 1e6};
+static const double hi_of[SC_CMPX_N] = {1, 1, 1, 1, 1, 1e6};
 
 static double pct(int m) { return m == SC_CMPX_DISTANCE ? 1 : 100; }
 
@@ -106,8 +107,13 @@ static sc_cmpx_row *find_row(sc_cmpx *x, const char *task, const char *label, sc
 
 // The measures of one file into run u (every number range-checked: the file is untrusted).
 static int read_run(const sc_result_doc *d, sc_cmpx_run *u, sc_err *err) {
-    for (int m = 0; m < SC_CMPX_N; m++)
+    for (int m = 0; m < SC_CMPX_N; m++) {
+        if (m == SC_CMPX_SWAP_ACC && !sc_result_get(d, keys[m])) {
+            u->v[m] = NAN;  // written before the swap test was recorded
+            continue;
+        }
         if (sc_result_real(d, keys[m], 0, hi_of[m], &u->v[m], err)) return -1;
+    }
     u->has_valid_clean = sc_result_get(d, "valid.clean_accuracy") != NULL;
     if (u->has_valid_clean && sc_result_real(d, "valid.clean_accuracy", 0, 1, &u->valid_clean, err)) return -1;
     snprintf(u->dir, sizeof u->dir, "%s", d->path);
@@ -186,6 +192,11 @@ static int seed_order(const void *a_, const void *b_) {
 static int summarise(const sc_cmpx_row *r, int m, const sc_boot_cfg *cfg, sc_boot_ci *ci, sc_err *err) {
     float v[SC_CMP_MAX_RUNS];
     double s = 0, ss = 0;
+    for (int i = 0; i < r->n_runs; i++)
+        if (isnan(r->runs[i].v[m])) {  // a run without this measure: the row has none
+            *ci = (sc_boot_ci){.mean = NAN, .lo = NAN, .hi = NAN, .seed_sd = NAN};
+            return 0;
+        }
     for (int i = 0; i < r->n_runs; i++) v[i] = (float)r->runs[i].v[m], s += r->runs[i].v[m];
     double mean = s / r->n_runs;
     for (int i = 0; i < r->n_runs; i++) ss += (r->runs[i].v[m] - mean) * (r->runs[i].v[m] - mean);
@@ -252,6 +263,10 @@ const sc_cmpx_row *sc_cmpx_selected(const sc_cmpx *x, const char *task, const ch
 static void print_value(const sc_boot_ci *ci, int m, int n_runs, FILE *f) {
     double k = pct(m);
     int p = m == SC_CMPX_DISTANCE ? 3 : 1;
+    if (isnan(ci->mean)) {
+        fprintf(f, " – (not recorded) |");
+        return;
+    }
     fprintf(f, " %.*f [%.*f, %.*f]", p, ci->mean * k, p, ci->lo * k, p, ci->hi * k);
     if (n_runs > 1) fprintf(f, " SD %.*f", p, ci->seed_sd * k);
     fprintf(f, " |");
@@ -346,7 +361,8 @@ void sc_cmpx_print_markdown(const sc_cmp *c, FILE *f) {
 
 static void csv_row(const sc_cmpx *x, const sc_cmpx_row *r, const char *label, const char *from, FILE *f) {
     for (int m = 0; m < SC_CMPX_N; m++)
-        fprintf(f, "%s,%s,%s,%g,%d,%d,%s,%.6f,%.6f,%.6f,%.6f,%s\n", r->task, label, r->method, r->lambda, r->n_runs,
+        if (!isnan(r->ci[m].mean))  // a measure the row's runs did not record has no line
+            fprintf(f, "%s,%s,%s,%g,%d,%d,%s,%.6f,%.6f,%.6f,%.6f,%s\n", r->task, label, r->method, r->lambda, r->n_runs,
                 sc_cmpx_n_failed(x, r->task, r->label), sc_cmpx_metric_names[m], r->ci[m].mean, r->ci[m].lo,
                 r->ci[m].hi, r->ci[m].seed_sd, from);
 }

@@ -35,7 +35,12 @@
 
 #include "report/compare.h"
 
-enum { SC_CMPX_TEST_ACC, SC_CMPX_CLEAN_ACC, SC_CMPX_DECOYED_VALID, SC_CMPX_RELIANCE, SC_CMPX_DISTANCE, SC_CMPX_N };
+// SC_CMPX_SWAP_ACC (test.swap_accuracy) is absent from results written before it
+// was recorded: such a run's value is NaN, and a row with one prints "–" there.
+enum {
+    SC_CMPX_TEST_ACC, SC_CMPX_CLEAN_ACC, SC_CMPX_SWAP_ACC, SC_CMPX_DECOYED_VALID, SC_CMPX_RELIANCE, SC_CMPX_DISTANCE,
+    SC_CMPX_N
+};
 
 extern const char *const sc_cmpx_metric_names[SC_CMPX_N];   // CSV names: test_accuracy, ...
 extern const char *const sc_cmpx_metric_titles[SC_CMPX_N];  // table headings

@@ -17,6 +17,7 @@
 
 #include <inttypes.h>
 #include <msgpack.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,6 +113,10 @@ static int aux_load(aux *a, const char *dir, const char *name, const char *forma
 static void html_value(sc_html *h, const sc_boot_ci *ci, int m, int n_runs) {
     double k = m == SC_CMPX_DISTANCE ? 1 : 100;
     int p = m == SC_CMPX_DISTANCE ? 3 : 1;
+    if (isnan(ci->mean)) {
+        sc_html_printf(h, "<td>– (not recorded)</td>");
+        return;
+    }
     sc_html_printf(h, "<td>%.*f [%.*f, %.*f]", p, ci->mean * k, p, ci->lo * k, p, ci->hi * k);
     if (n_runs > 1) sc_html_printf(h, " SD %.*f", p, ci->seed_sd * k);
     sc_html_printf(h, "</td>");

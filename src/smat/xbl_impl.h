@@ -65,7 +65,10 @@ typedef struct sc_xbl_state {
 //   ERASED:  the decoy removed. Images: its pixels set to 0. Text: the decoy
 //            token deleted from the sequence (the later tokens move one place
 //            left; the row is padded at its end).
-//   SWAPPED: the decoy of another class, (y + 1) mod K. Images: the example's
+//   SWAPPED: the decoy of another class, the one half-way round, (y + floor(K/2))
+//            mod K: decoy codes may be ordinal (decoy-fashion-mnist's shades
+//            grow with the class), and the neighbouring class's code is then
+//            close enough to the true one to be read as it. Images: the example's
 //            own patch erased and that class's patch (its shade and size) painted
 //            in the corner diagonally opposite (bottom-right when the example has
 //            none). Text: the decoy token replaced, in place, by that class's.

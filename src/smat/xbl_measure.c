@@ -134,7 +134,7 @@ static void text_variant(sc_xbl_state *r, sc_batch *b, const uint32_t *idx, size
         int32_t *ids = b->ids + i * b->T;
         float *mask = b->mask + i * b->T;
         sc_xbl_token_masks(r, idx[i], T, unit, obj, dec);
-        int32_t other = r->swap_tok[(r->pipe.data.label[idx[i]] + 1) % K];
+        int32_t other = r->swap_tok[(r->pipe.data.label[idx[i]] + K / 2) % K];
         int64_t w = 0;
         for (int64_t t = 0; t < T; t++) {
             if (dec[t] && variant == SC_XBL_SWAPPED) ids[t] = other;
@@ -160,7 +160,7 @@ void sc_xbl_batch_variant(sc_xbl_state *r, sc_batch *b, const uint32_t *idx, siz
             for (int64_t p = 0; p < hw; p++)
                 if (m[p]) img[c * hw + p] = 0;
         if (variant != SC_XBL_SWAPPED) continue;
-        int64_t y0, x0, y1, x1, o = (d->label[idx[i]] + 1) % K, ph = r->swap_size[2 * o], pw = r->swap_size[2 * o + 1];
+        int64_t y0, x0, y1, x1, o = (d->label[idx[i]] + K / 2) % K, ph = r->swap_size[2 * o], pw = r->swap_size[2 * o + 1];
         if (!decoy_box(d, idx[i], &y0, &x0, &y1, &x1)) y0 = x0 = 0;  // none: the opposite of top-left
         int64_t ny = y0 < H / 2 ? H - ph : 0, nx = x0 < W / 2 ? W - pw : 0;
         for (int64_t c = 0; c < C; c++)

@@ -34,7 +34,8 @@
 //   test_accuracy     the test examples as they are (decoy present, uninformative)
 //   clean_accuracy    the same with the decoy erased: images its pixels set to 0;
 //                     text the decoy token deleted from the sequence
-//   swap_accuracy     the same with the decoy of another class, (y + 1) mod K:
+//   swap_accuracy     the same with the decoy of another class, (y + floor(K/2))
+//                     mod K (the farthest code when codes are ordinal, as shades are):
 //                     images that class's patch (shade and size, read off a
 //                     teacher-train example) moved to the diagonally opposite
 //                     corner; text that class's decoy token in place of its own

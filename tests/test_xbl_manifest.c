@@ -94,9 +94,9 @@ static void test_validation(void **state) {
                              "  - gradcam\n"
                              "  - {name: rrr, lambda: [1, -3]}\n"
                              "  - {name: rrr, label: rrr-l1}\n"
-                             "  - {name: distance, set: {epochz: 2, lambda: 3}}\n"
+                             "  - {name: distance, set: {epochz: 2, lambda: 3, concept_action: drop}}\n"
                              "seeds: [1]\n"
-                             "set: {max_steps: 5, method: rrr}\n",
+                             "set: {max_steps: 5, method: rrr, concept_k_max: 99}\n",
                              &err);
     const char *const want[] = {
         "line 5: field 'n': not part of a `kind: xbl` manifest",
@@ -111,10 +111,13 @@ static void test_validation(void **state) {
         "line 14: field 'set.method': give it as the method entry's `name`",
         "line 4: field 'model.other': no such task in 'tasks'",
         "line 3: field 'tasks[1]': train-xbl cannot run on 'synth-text'",
+        // Values of xbl keys, as the run would parse them, before anything runs.
+        "line 12: field 'methods[3].set': --set: key 'concept_action': expected one of prune | mask, got 'drop'",
+        "line 14: field 'set': --set: key 'concept_k_max': 99 is outside [2, 16]",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) expect(list, path, want[i]);
     char head[500];
-    snprintf(head, sizeof head, "%s: 12 problems (nothing was run)", path);
+    snprintf(head, sizeof head, "%s: 14 problems (nothing was run)", path);
     if (strcmp(err.msg, head)) fail_msg("expected '%s', got '%s'\n%s", head, err.msg, list);
     free(list);
     // Syntax: the first error, with its line and field.

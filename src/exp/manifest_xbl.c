@@ -11,7 +11,7 @@
 
 #include "data/dataset.h"
 #include "exp/manifest_impl.h"
-#include "smat/xbl_impl.h"  // sc_xbl_methods: the names train-xbl accepts for `method`
+#include "smat/xbl_run.h"
 #include "train/trainer.h"
 
 #define MAX_LIST SC_MF_MAX_LIST
@@ -130,11 +130,6 @@ int sc_mf_xbl_parse(sc_mf *f, sc_err *err) {
 
 // ---- checks ----------------------------------------------------------------------------
 
-static int is_xbl_key(const char *key) {
-    for (const sc_config_spec *s = sc_xbl_spec; s->key; s++)
-        if (!strcmp(s->key, key)) return 1;
-    return 0;
-}
 
 static int known_method(const char *name) {
     for (int i = 0; sc_xbl_methods[i]; i++)
@@ -255,26 +250,43 @@ static void check_task_fits(sc_mf *f, int i) {
                       "such as decoy-fashion-mnist)", f->path, t->line, i, t->name, why);
 }
 
+// Each xbl key's value as the run will parse it (sc_xbl_options_parse), alone:
+// the keys have no constraints between them, and the problem names where the
+// value was set. The method's name and lambda are checked where they are read.
+static void check_xbl_values(sc_mf *f, char (*kv)[512], int n, int n_global, const char *field, int line) {
+    sc_config *one = malloc(sizeof *one);
+    if (!one) return sc_mf_problem(f, "%s: out of memory", f->path);
+    for (int i = 0; i < n; i++) {
+        size_t k = strcspn(kv[i], "=");
+        if (!sc_xbl_is_key(kv[i], k) || !strncmp(kv[i], "method=", 7) || !strncmp(kv[i], "lambda=", 7)) continue;
+        sc_config_init(one);
+        sc_xbl_options o;
+        sc_err err;
+        if (sc_config_set_kv(one, kv[i], &err) || sc_xbl_options_parse(one, &o, &err))
+            sc_mf_problem(f, "%s line %d: field '%s': %s", f->path, i < n_global ? f->x->set->line : line,
+                          i < n_global ? "set" : field, err.msg);  // from `set`: the same text per method, listed once
+    }
+    free(one);
+}
+
 // One method entry's configuration as train-xbl resolves it on task t: its
-// xbl keys known, the rest (trainer, architecture) checked like a teacher's.
+// xbl values checked, the rest (trainer, architecture) checked like a teacher's.
 static void check_config(sc_mf *f, int ti, int mi, sc_run_config *rc) {
     const sc_mf_task *t = &f->t[ti];
     const xbl_method *e = &f->x->m[mi];
     char kv[2 * MAX_LIST][512], *rest[2 * MAX_LIST], field[48];
     snprintf(field, sizeof field, "methods[%d].set", mi);
-    int n = sc_mf_sets(f, f->x->set, "set", kv, MAX_LIST), n_rest = 0;
-    n += sc_mf_sets(f, e->set, field, kv + n, MAX_LIST);
-    for (int i = 0; i < n; i++) {
-        char key[512];
-        snprintf(key, sizeof key, "%.*s", (int)strcspn(kv[i], "="), kv[i]);
-        if (!is_xbl_key(key)) rest[n_rest++] = kv[i];  // xbl keys: known by definition (values: above, or the run)
-    }
+    int n_global = sc_mf_sets(f, f->x->set, "set", kv, MAX_LIST), n_rest = 0;
+    int n = n_global + sc_mf_sets(f, e->set, field, kv + n_global, MAX_LIST);
+    int line = e->set ? e->set->line : e->line;
+    if (ti == 0) check_xbl_values(f, kv, n, n_global, field, line);
+    for (int i = 0; i < n; i++)
+        if (!sc_xbl_is_key(kv[i], strcspn(kv[i], "="))) rest[n_rest++] = kv[i];
+    sc_err err;
     // As train-xbl: the `model` entry, else teachers/configs/<task>.yaml, else the modality's default.
     const char *arch = f->x->arch[ti]                                  ? f->x->arch[ti]
                        : sc_run_has_default_config("teacher", t->arg) ? NULL
                                                                        : sc_run_default_arch(t->task->modality);
-    sc_err err;
-    int line = e->set ? e->set->line : e->line;
     if (sc_run_config_resolve(rc, "teacher", t->arg, NULL, arch, rest, n_rest, 0, &err))
         return sc_mf_problem_in(f, line, field, t->name, "", "%s", err.msg);
     sc_mf_set_origins(f, &rc->model, f->x->set, "set", e->set, field);

@@ -9,7 +9,7 @@
 #include "train/trainer.h"
 
 enum { SC_XBL_NONE, SC_XBL_RRR, SC_XBL_DISTANCE, SC_XBL_CONCEPT_PRUNE };
-extern const char *const sc_xbl_methods[];  // by the enum above, NULL-terminated
+// sc_xbl_methods (xbl_run.h) lists the methods in the order of the enum above.
 
 #define SC_XBL_MAX_CONCEPTS 16
 

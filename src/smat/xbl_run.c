@@ -63,11 +63,24 @@ static void state_free(sc_xbl_state *r) {
     free(r);
 }
 
-static int is_xbl_key(const char *kv) {
-    for (const sc_config_spec *s = sc_xbl_spec; s->key; s++) {
-        size_t n = strlen(s->key);
-        if (!strncmp(kv, s->key, n) && kv[n] == '=') return 1;
-    }
+int sc_xbl_is_key(const char *key, size_t len) {
+    for (const sc_config_spec *s = sc_xbl_spec; s->key; s++)
+        if (strlen(s->key) == len && !strncmp(key, s->key, len)) return 1;
+    return 0;
+}
+
+int sc_xbl_options_parse(sc_config *xcfg, sc_xbl_options *o, sc_err *err) {
+    long kmax;
+    static const char *const targets[] = {"logprobs", "label", NULL}, *const actions[] = {"prune", "mask", NULL};
+    if (sc_config_apply_defaults(xcfg, sc_xbl_spec, "xbl", err) ||
+        sc_config_choice(xcfg, "method", sc_xbl_methods, &o->method, err) ||
+        sc_config_double(xcfg, "lambda", 0, 1e6, &o->lambda, err) ||
+        sc_config_choice(xcfg, "saliency_target", targets, &o->target_logit, err) ||
+        sc_config_choice(xcfg, "concept_action", actions, &o->concept_mask, err) ||
+        sc_config_long(xcfg, "concept_k_max", 2, SC_XBL_MAX_CONCEPTS, &kmax, err) ||
+        sc_config_double(xcfg, "concept_threshold", 0, 1, &o->concept_threshold, err))
+        return -1;
+    o->concept_k_max = (int)kmax;
     return 0;
 }
 
@@ -76,26 +89,17 @@ static int read_xbl_keys(sc_xbl_state *r, const sc_xbl_run_cfg *c, char **rest, 
     sc_config_init(&r->xcfg);
     *n_rest = 0;
     for (int i = 0; i < c->n_sets; i++) {
-        if (!is_xbl_key(c->sets[i])) {
+        if (!sc_xbl_is_key(c->sets[i], strcspn(c->sets[i], "="))) {
             rest[(*n_rest)++] = c->sets[i];
             continue;
         }
         if (sc_config_set_kv(&r->xcfg, c->sets[i], err)) return -1;
     }
-    int m, t;
-    long kmax;
-    static const char *const targets[] = {"logprobs", "label", NULL}, *const actions[] = {"prune", "mask", NULL};
-    if (sc_config_apply_defaults(&r->xcfg, sc_xbl_spec, "xbl", err) ||
-        sc_config_choice(&r->xcfg, "method", sc_xbl_methods, &m, err) ||
-        sc_config_double(&r->xcfg, "lambda", 0, 1e6, &r->lambda, err) ||
-        sc_config_choice(&r->xcfg, "saliency_target", targets, &t, err) ||
-        sc_config_choice(&r->xcfg, "concept_action", actions, &r->concept_mask, err) ||
-        sc_config_long(&r->xcfg, "concept_k_max", 2, SC_XBL_MAX_CONCEPTS, &kmax, err) ||
-        sc_config_double(&r->xcfg, "concept_threshold", 0, 1, &r->concept_threshold, err))
-        return -1;
-    r->concept_k_max = (int)kmax;
-    r->method = m;
-    r->target = t ? SC_XBL_TARGET_LOGIT : SC_XBL_SUM_LOGPROBS;
+    sc_xbl_options o;
+    if (sc_xbl_options_parse(&r->xcfg, &o, err)) return -1;
+    r->method = o.method, r->lambda = o.lambda, r->concept_mask = o.concept_mask;
+    r->concept_k_max = o.concept_k_max, r->concept_threshold = o.concept_threshold;
+    r->target = o.target_logit ? SC_XBL_TARGET_LOGIT : SC_XBL_SUM_LOGPROBS;
     return 0;
 }
 

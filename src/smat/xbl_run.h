@@ -58,6 +58,24 @@
 #include "core/err.h"
 
 extern const sc_config_spec sc_xbl_spec[];
+extern const char *const sc_xbl_methods[];  // "none", "rrr", "distance", "concept-prune" (NULL-terminated)
+
+// The xbl keys (sc_xbl_spec) of one run, parsed and range-checked.
+typedef struct sc_xbl_options {
+    int method;               // index into sc_xbl_methods
+    double lambda;            // [0, 1e6]
+    int target_logit;         // saliency_target: 0 logprobs, 1 label
+    int concept_mask;         // concept_action: 0 prune, 1 mask
+    int concept_k_max;        // 2..16
+    double concept_threshold; // [0, 1]
+} sc_xbl_options;
+
+// Fills xcfg's missing xbl keys with their defaults and parses them; an error
+// names the key and its allowed values. Used by the run and by manifest
+// validation (so `scaffold run --dry-run` finds a bad value before anything runs).
+int sc_xbl_options_parse(sc_config *xcfg, sc_xbl_options *o, sc_err *err);
+// 1 if `key` (without "=value") is one of sc_xbl_spec's.
+int sc_xbl_is_key(const char *key, size_t len);
 
 typedef struct sc_xbl_run_cfg {
     const char *task;         // a task with decoy and object masks: images or text (required)

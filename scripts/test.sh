@@ -90,7 +90,7 @@ count_cmocka() {  # name, log, exit code
 # (measured: test_smat_teaches, test_run, test_student and test_scouts take
 # most of both passes), then the rest in name order; FILTER applies.
 tests_in_order() {
-  local slow="test_smat_teaches test_run test_scouts test_student test_models_vision test_explainer_plugin test_hypergrad"
+  local slow="test_smat_teaches test_run test_scouts test_student test_new_task_defaults test_xbl_manifest test_xbl_run test_models_vision test_explainer_plugin test_hypergrad test_pretrain"
   local t name
   for name in $slow; do [ -x "zig-out/tests/$name" ] && echo "zig-out/tests/$name"; done
   for t in zig-out/tests/test_*; do

@@ -40,6 +40,13 @@ static const sc_command commands[] = {
      "  (keys: method=none|rrr|distance, lambda=L, saliency_target=logprobs|label, and the teacher's\n"
      "   trainer and architecture keys; the task needs object and decoy masks, e.g. decoy-fashion-mnist)",
      sc_cmd_train_xbl},
+    {"active-learn", "active learning: label the pool round by round with a query strategy, retrain, record the curve",
+     "scaffold active-learn --task T --strategy S [--teacher DIR] [--model ARCH] [--config FILE] [--set k=v ...]\n"
+     "                      [--seed S] --out DIR\n"
+     "  (strategies: random, entropy, margin, core-set, dami, explanation, hybrid; keys: init, query, rounds,\n"
+     "   retrain=scratch|warm, oracle=auto|gold|teacher, hybrid_pool, dami_tokens, explainer, and the\n"
+     "   student's trainer and architecture keys; writes DIR/metrics.msgpack, kind active-learning)",
+     sc_cmd_active_learn},
     {"train-student", "train a student to simulate a teacher, with its explanations (SMaT: --learn-explainer)",
      "scaffold train-student --task T --teacher-ckpt DIR --explainer E [--n N] [--seed S] [--student ARCH]\n"
      "                       [--learn-explainer] [--label NAME] [--config FILE] [--set k=v ...]\n"

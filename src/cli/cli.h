@@ -41,6 +41,7 @@ int sc_cmd_hypercheck(int argc, char **argv);
 int sc_cmd_bench(int argc, char **argv);
 int sc_cmd_train_teacher(int argc, char **argv);
 int sc_cmd_train_xbl(int argc, char **argv);
+int sc_cmd_active_learn(int argc, char **argv);
 int sc_cmd_train_student(int argc, char **argv);
 int sc_cmd_explain(int argc, char **argv);
 int sc_cmd_models(int argc, char **argv);

@@ -10,11 +10,16 @@
 // 2-approximation of the minimax facility-location (k-center) optimum.
 //
 // Squared distances are ||x||^2 + ||c||^2 - 2 x.c with the products done by
-// BLIS (kernels/gemm.h): the initial d over the labelled set in pool blocks of
-// SC_KCENTER_BLOCK rows x L columns (memory O(block x L), never N x N), each
-// pick one product of the new center against all N points (N x D times D x 1).
-// Costs: O(N L D) once, then O(N D) per pick. Negative rounding results are
-// clamped to 0. The result is a function of the inputs and BLIS's thread count.
+// BLIS (kernels/gemm.h), a pool block of SC_KCENTER_BLOCK rows against up to
+// 512 centers at a time: memory is O(block x 512) scratch plus a copy of the
+// (L + b) centers, never N x N. Evaluation is lazy and exact (kcenter.c): a
+// block is brought up to date with the centers chosen since its last visit
+// only when its stale maximum (an upper bound, distances only shrink) could
+// still hold the argmax, so the updates are batched into GEMMs instead of one
+// N x D matrix-vector product per pick. The picks are those of eager updating.
+// Measured (2 busy cores, x86-64-v3): N 1e5, D 256, L 100, b 1000 in 0.75 s
+// (eager: 23 s); D 512, L 1000: 1.9 s. Negative rounding results are clamped
+// to 0. The result is a function of the inputs and BLIS's thread count.
 #ifndef SC_ACTIVE_KCENTER_H
 #define SC_ACTIVE_KCENTER_H
 

@@ -1,0 +1,268 @@
+// The active-learning loop (active/al_run.c) and `scaffold active-learn`:
+// refusals before anything trains (naming the key or strategy and listing the
+// known ones, nothing written); every strategy end to end on breast-cancer
+// (labelled counts, no example queried twice, queries only from the student
+// pool — never test, never valid — and the result file); identical seeds give
+// bit-identical curves and queries, another seed another start; warm
+// retraining; a teacher as the oracle (simulatability recorded); text (a small
+// synth-text copy) through the strategies that read gradients, embeddings and
+// saliency.
+#include "sc_test.h"
+
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "active/al_run.h"
+#include "active/strategy.h"
+#include "cli/cli.h"
+#include "smat/teacher_run.h"
+#include "train/pipeline.h"
+
+static char out[1 << 15], err[1 << 15];
+static char tmp[] = "/tmp/sc_al_loop_XXXXXX";
+
+static int run_cli(char **argv) {
+    int argc = 0;
+    while (argv[argc]) argc++;
+    return sc_test_capture(sc_cli_main, argc, argv, out, sizeof out, err, sizeof err);
+}
+
+static void expect_fail(char **argv, int code, const char *msg) {
+    assert_int_equal(run_cli(argv), code);
+    if (!strstr(err, msg)) fail_msg("expected '%s' in: %s", msg, err);
+}
+
+static void test_refusals(void **state) {
+    (void)state;
+    sc_test_need_task("breast-cancer");
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/refused", tmp);
+    char *a1[] = {"scaffold", "active-learn", "--task", "breast-cancer", "--out", dir, NULL};
+    expect_fail(a1, SC_EXIT_USAGE, "--strategy is required");
+    char *a2[] = {"scaffold", "active-learn", "--task", "breast-cancer", "--strategy", "badge", "--out", dir, NULL};
+    expect_fail(a2, SC_EXIT_FAIL, "unknown strategy 'badge' (known: random, entropy, margin, core-set, dami, "
+                                   "explanation, hybrid)");
+    char *a3[] = {"scaffold", "active-learn", "--task", "breast-cancer", "--strategy", "random", "--set", "quer=3",
+                  "--out", dir, NULL};
+    expect_fail(a3, SC_EXIT_FAIL, "unknown key 'quer' for active-learn; did you mean 'query'?");
+    assert_non_null(strstr(err, "active learning: init, query, rounds"));
+    struct {
+        const char *set, *msg;
+    } bad[] = {
+        {"query=0", "query"},
+        {"init=1000", "key 'init': 1000 exceeds the student pool of breast-cancer (114 examples)"},
+        {"rounds=20", "keys 'init', 'query', 'rounds': 20 + 20 x 20 = 420 labels exceed the student pool"},
+        {"oracle=teacher", "key 'oracle': 'teacher' needs a teacher checkpoint (--teacher)"},
+        {"retrain=hot", "retrain"},
+        {"explainer=nope", "key 'explainer': no explainer 'nope' (known: "},
+        {"hybrid_pool=0.5", "hybrid_pool"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *a[] = {"scaffold", "active-learn", "--task", "breast-cancer", "--strategy", "random", "--set",
+                     (char *)bad[i].set, "--out", dir, NULL};
+        expect_fail(a, SC_EXIT_FAIL, bad[i].msg);
+    }
+    char *a4[] = {"scaffold", "active-learn", "--task", "diabetes", "--strategy", "random", "--out", dir, NULL};
+    sc_test_need_task("diabetes");
+    expect_fail(a4, SC_EXIT_FAIL, "regression task");
+    assert_int_not_equal(access(dir, F_OK), 0);  // nothing written
+}
+
+static const char *base_sets[] = {"init=8", "query=6", "rounds=2", "optimizer=adamw", "lr=1e-2", "epochs=8",
+                                  "patience=3"};
+
+static int al(const char *task, const char *strategy, uint64_t seed, const char *teacher, const char *extra,
+              sc_al_outcome *o, const char *tag) {
+    char dir[300], *sets[12];
+    int n = 0;
+    for (size_t i = 0; i < sizeof base_sets / sizeof base_sets[0]; i++) sets[n++] = (char *)base_sets[i];
+    if (sc_test_quick()) sets[2] = "rounds=1";
+    if (extra) sets[n++] = (char *)extra;
+    snprintf(dir, sizeof dir, "%s/%s", tmp, tag);
+    sc_al_run_cfg c = sc_al_run_defaults();
+    c.task = task, c.strategy = strategy, c.seed = seed, c.teacher = teacher, c.out = dir, c.log = NULL;
+    c.sets = sets, c.n_sets = n;
+    sc_err e;
+    int rc = sc_al_run(&c, o, &e);
+    if (rc) fail_msg("%s %s: %s", task, strategy, e.msg);
+    return rc;
+}
+
+// No repeats, only student-pool examples, counts per round as configured.
+static void check_outcome(const char *task, const sc_al_outcome *o, long rounds) {
+    sc_pipeline *p = calloc(1, sizeof *p);
+    sc_err e;
+    assert_int_equal(sc_pipeline_open(p, task, NULL, &e), 0);
+    uint8_t *split = calloc(p->data.n, 1);
+    size_t n;
+    uint32_t *pool = sc_pipeline_split(p, SC_SPLIT_STUDENT_POOL, &n);
+    for (size_t i = 0; i < n; i++) split[pool[i]] = 1;
+    assert_int_equal(o->n_points, rounds + 1);
+    size_t total = o->points[o->n_points - 1].labelled;
+    assert_int_equal(total, 8 + 6 * (size_t)rounds);
+    uint8_t *seen = calloc(p->data.n, 1);
+    for (size_t i = 0; i < total; i++) {
+        uint32_t j = o->queried[i];
+        if (j >= p->data.n || split[j] != 1) fail_msg("queried example %u is not in the student pool", j);
+        if (seen[j]++) fail_msg("example %u queried twice", j);
+    }
+    double lo = 1, hi = 0;
+    for (int r = 0; r < o->n_points; r++) {
+        const sc_al_point *pt = &o->points[r];
+        assert_int_equal(pt->labelled, 8 + 6 * (size_t)r);
+        assert_int_equal(pt->n_queried, r ? 6 : 8);
+        assert_int_equal(pt->first_queried, r ? 8 + 6 * (size_t)(r - 1) : 0);
+        assert_true(pt->test_accuracy >= 0 && pt->test_accuracy <= 1);
+        lo = pt->test_accuracy < lo ? pt->test_accuracy : lo, hi = pt->test_accuracy > hi ? pt->test_accuracy : hi;
+    }
+    assert_true(o->aulc >= lo - 1e-12 && o->aulc <= hi + 1e-12);
+    free(seen), free(split), free(pool);
+    sc_pipeline_close(p);
+    free(p);
+}
+
+// The result file: kind, strategy, one entry per round, each with its queried indices.
+static void check_file(const sc_al_outcome *o) {
+    size_t n;
+    char *buf = sc_test_slurp(o->metrics_path, &n);
+    assert_non_null(buf);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    assert_int_equal(msgpack_unpack_next(&u, buf, n, NULL), MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object_map *m = &u.data.via.map;
+    int found = 0;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+        if (k->via.str.size == 4 && !memcmp(k->via.str.ptr, "kind", 4))
+            found += v->via.str.size == 15 && !memcmp(v->via.str.ptr, "active-learning", 15);
+        if (k->via.str.size == 6 && !memcmp(k->via.str.ptr, "rounds", 6)) {
+            assert_int_equal(v->via.array.size, (uint32_t)o->n_points);
+            for (int r = 0; r < o->n_points; r++) {
+                const msgpack_object_map *rm = &v->via.array.ptr[r].via.map;
+                for (uint32_t j = 0; j < rm->size; j++)
+                    if (rm->ptr[j].key.via.str.size == 7 && !memcmp(rm->ptr[j].key.via.str.ptr, "queried", 7))
+                        found += rm->ptr[j].val.via.array.size == o->points[r].n_queried;
+            }
+        }
+    }
+    assert_int_equal(found, 1 + o->n_points);
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+}
+
+static void test_every_strategy(void **state) {
+    (void)state;
+    sc_test_need_task("breast-cancer");
+    int n;
+    const sc_al_strategy_def *const *list = sc_al_strategy_list(&n);
+    for (int i = 0; i < n; i++) {
+        sc_al_outcome o = {0};
+        char tag[64];
+        snprintf(tag, sizeof tag, "bc-%s", list[i]->name);
+        al("breast-cancer", list[i]->name, 1, NULL, NULL, &o, tag);
+        assert_string_equal(o.strategy, list[i]->name);
+        assert_string_equal(o.oracle, "gold");
+        assert_true(o.aulc_simulatability < 0);
+        check_outcome("breast-cancer", &o, sc_test_quick() ? 1 : 2);
+        check_file(&o);
+        sc_al_outcome_free(&o);
+        sc_al_outcome_free(&o);  // twice: a no-op
+    }
+}
+
+static void same_curve(const sc_al_outcome *a, const sc_al_outcome *b) {
+    assert_int_equal(a->n_points, b->n_points);
+    for (int r = 0; r < a->n_points; r++) {
+        assert_memory_equal(&a->points[r].test_accuracy, &b->points[r].test_accuracy, sizeof(double));
+        assert_memory_equal(&a->points[r].valid_accuracy, &b->points[r].valid_accuracy, sizeof(double));
+        assert_int_equal(a->points[r].steps, b->points[r].steps);
+    }
+    assert_memory_equal(a->queried, b->queried, sizeof(uint32_t) * a->points[a->n_points - 1].labelled);
+    assert_memory_equal(&a->aulc, &b->aulc, sizeof(double));
+}
+
+static void test_determinism(void **state) {
+    (void)state;
+    sc_test_need_task("breast-cancer");
+    const char *strategies[] = {"dami", "explanation", "random"};
+    for (int s = 0; s < 3; s++) {
+        sc_al_outcome a = {0}, b = {0}, c = {0};
+        al("breast-cancer", strategies[s], 4, NULL, NULL, &a, "det-a");
+        al("breast-cancer", strategies[s], 4, NULL, NULL, &b, "det-b");
+        same_curve(&a, &b);
+        al("breast-cancer", strategies[s], 5, NULL, NULL, &c, "det-c");
+        assert_memory_not_equal(a.queried, c.queried, sizeof(uint32_t) * 8);  // another seed, another start
+        sc_al_outcome_free(&a), sc_al_outcome_free(&b), sc_al_outcome_free(&c);
+    }
+    // Warm retraining runs and differs from scratch after the first round.
+    sc_al_outcome w = {0};
+    al("breast-cancer", "entropy", 1, NULL, "retrain=warm", &w, "warm");
+    check_outcome("breast-cancer", &w, sc_test_quick() ? 1 : 2);
+    sc_al_outcome_free(&w);
+}
+
+static void test_teacher_oracle(void **state) {
+    (void)state;
+    sc_test_need_task("breast-cancer");
+    char tdir[300];
+    snprintf(tdir, sizeof tdir, "%s/teacher", tmp);
+    sc_teacher_run_cfg tc = sc_teacher_run_defaults();
+    char *ts[] = {"epochs=3"};
+    tc.task = "breast-cancer", tc.out = tdir, tc.log = NULL, tc.sets = ts, tc.n_sets = 1;
+    sc_teacher_outcome to;
+    sc_err e;
+    if (sc_teacher_run(&tc, &to, &e)) fail_msg("%s", e.msg);
+    sc_al_outcome o = {0}, g = {0};
+    al("breast-cancer", "margin", 1, tdir, NULL, &o, "teach");
+    assert_string_equal(o.oracle, "teacher");
+    for (int r = 0; r < o.n_points; r++)
+        assert_true(o.points[r].test_simulatability >= 0 && o.points[r].test_simulatability <= 1);
+    assert_true(o.aulc_simulatability >= 0 && o.aulc_simulatability <= 1);
+    check_outcome("breast-cancer", &o, sc_test_quick() ? 1 : 2);
+    al("breast-cancer", "margin", 1, tdir, "oracle=gold", &g, "teach-gold");  // gold labels, simulatability measured
+    assert_string_equal(g.oracle, "gold");
+    assert_true(g.aulc_simulatability >= 0);
+    sc_al_outcome_free(&o), sc_al_outcome_free(&g);
+}
+
+static void test_text(void **state) {
+    (void)state;
+    sc_test_need_task("synth-text");
+    sc_test_synth_copy(tmp, "al-text", sc_test_quick() ? 400 : 1000);
+    char task[300];
+    snprintf(task, sizeof task, "%s/al-text", tmp);
+    const char *strategies[] = {"dami", "explanation", "core-set", "hybrid"};
+    int n = sc_test_quick() ? 2 : 4;
+    for (int s = 0; s < n; s++) {
+        sc_al_outcome o = {0};
+        char tag[64];
+        snprintf(tag, sizeof tag, "text-%s", strategies[s]);
+        al(task, strategies[s], 1, NULL, "dami_tokens=4", &o, tag);
+        check_outcome(task, &o, sc_test_quick() ? 1 : 2);
+        sc_al_outcome_free(&o);
+    }
+}
+
+static int setup(void **state) {
+    (void)state;
+    return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    if (system(cmd)) return -1;
+    return sc_test_teardown(state);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refusals),       cmocka_unit_test(test_every_strategy),
+        cmocka_unit_test(test_determinism),    cmocka_unit_test(test_teacher_oracle),
+        cmocka_unit_test(test_text),
+    };
+    return cmocka_run_group_tests_name("al_loop", tests, setup, teardown);
+}

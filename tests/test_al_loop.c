@@ -6,7 +6,7 @@
 // bit-identical curves and queries, another seed another start; warm
 // retraining; a teacher as the oracle (simulatability recorded); text (a small
 // synth-text copy) through the strategies that read gradients, embeddings and
-// saliency.
+// saliency, and images (a tiny generated task: pixel gradients, cell saliency).
 #include "sc_test.h"
 
 #include <msgpack.h>
@@ -18,6 +18,8 @@
 #include "active/al_run.h"
 #include "active/strategy.h"
 #include "cli/cli.h"
+#include "core/fs.h"
+#include "report/png.h"
 #include "smat/teacher_run.h"
 #include "train/pipeline.h"
 
@@ -246,6 +248,55 @@ static void test_text(void **state) {
     }
 }
 
+
+// A tiny image task: 8x8 grey PNGs of two shapes (a square, a bar) at varying
+// brightness, 150 per class; 40% of them the student pool.
+static void tiny_images(const char *parent) {
+    char d[600], p[700], text[1200];
+    sc_err e;
+    uint8_t rgb[8 * 8 * 3];
+    for (int c = 0; c < 2; c++) {
+        snprintf(d, sizeof d, "%s/al-img/imgs/%c", parent, 'a' + c);
+        if (sc_mkdirs(d, &e)) fail_msg("%s", e.msg);
+        for (int i = 0; i < 150; i++) {
+            for (int y = 0; y < 8; y++)
+                for (int x = 0; x < 8; x++) {
+                    int on = c ? (x == 3 || x == 4) && y > 0 && y < 7 : x > 1 && x < 6 && y > 1 && y < 6;
+                    uint8_t v = on ? (uint8_t)(100 + i) : (uint8_t)((x * 7 + y * 3 + i) % 40);
+                    rgb[3 * (y * 8 + x)] = rgb[3 * (y * 8 + x) + 1] = rgb[3 * (y * 8 + x) + 2] = v;
+                }
+            snprintf(p, sizeof p, "%s/%03d.png", d, i);
+            if (sc_png_write_rgb(p, rgb, 8, 8, &e)) fail_msg("%s", e.msg);
+        }
+    }
+    snprintf(p, sizeof p, "%s/al-img/task.yaml", parent);
+    snprintf(text, sizeof text,
+             "name: al-img\nmodality: image\nlabels: {kind: classification, classes: [a, b]}\n"
+             "source: {kind: local, path: ., files: []}\nread: {format: png, dir: imgs}\n"
+             "splits: {seed: 1, partitions: {all: {teacher-train: 0.3, teacher-valid: 0.1, student-pool: 0.4, "
+             "student-valid: 0.1, test: 0.1}}}\ninput: {image: {height: 8, width: 8, channels: 1}}\n");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_images(void **state) {
+    (void)state;
+    tiny_images(tmp);
+    char task[300];
+    snprintf(task, sizeof task, "%s/al-img", tmp);
+    const char *strategies[] = {"dami", "explanation", "core-set"};
+    for (int s = 0; s < 3; s++) {
+        sc_al_outcome o = {0};
+        char tag[64];
+        snprintf(tag, sizeof tag, "img-%s", strategies[s]);
+        al(task, strategies[s], 1, NULL, NULL, &o, tag);
+        check_outcome(task, &o, sc_test_quick() ? 1 : 2);
+        sc_al_outcome_free(&o);
+    }
+}
+
 static int setup(void **state) {
     (void)state;
     return mkdtemp(tmp) ? 0 : -1;
@@ -262,7 +313,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refusals),       cmocka_unit_test(test_every_strategy),
         cmocka_unit_test(test_determinism),    cmocka_unit_test(test_teacher_oracle),
-        cmocka_unit_test(test_text),
+        cmocka_unit_test(test_text),           cmocka_unit_test(test_images),
     };
     return cmocka_run_group_tests_name("al_loop", tests, setup, teardown);
 }

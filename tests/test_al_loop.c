@@ -56,7 +56,7 @@ static void test_refusals(void **state) {
     } bad[] = {
         {"query=0", "query"},
         {"init=1000", "key 'init': 1000 exceeds the student pool of breast-cancer (114 examples)"},
-        {"rounds=20", "keys 'init', 'query', 'rounds': 20 + 20 x 20 = 420 labels exceed the student pool"},
+        {"rounds=20", "keys 'init', 'query', 'rounds': 10 + 20 x 10 = 210 labels exceed the student pool"},
         {"oracle=teacher", "key 'oracle': 'teacher' needs a teacher checkpoint (--teacher)"},
         {"retrain=hot", "retrain"},
         {"explainer=nope", "key 'explainer': no explainer 'nope' (known: "},
@@ -67,6 +67,16 @@ static void test_refusals(void **state) {
                      (char *)bad[i].set, "--out", dir, NULL};
         expect_fail(a, SC_EXIT_FAIL, bad[i].msg);
     }
+    // A typo in a config file is the model's to refuse (SMaT keys of a student config are dropped).
+    char cfgp[300];
+    snprintf(cfgp, sizeof cfgp, "%s/bad.yaml", tmp);
+    FILE *f = fopen(cfgp, "w");
+    assert_non_null(f);
+    fputs("arch: mlp\nlayerz: 2\nmeta_lr: 1e-3\n", f);
+    fclose(f);
+    char *a5[] = {"scaffold", "active-learn", "--task", "breast-cancer", "--strategy", "random", "--config", cfgp,
+                  "--out", dir, NULL};
+    expect_fail(a5, SC_EXIT_FAIL, "unknown key 'layerz' for student 'mlp'; did you mean 'layers'?");
     char *a4[] = {"scaffold", "active-learn", "--task", "diabetes", "--strategy", "random", "--out", dir, NULL};
     sc_test_need_task("diabetes");
     expect_fail(a4, SC_EXIT_FAIL, "regression task");

@@ -11,6 +11,7 @@
 #include "core/rng.h"
 #include "explain/explainer.h"
 #include "io/checkpoint.h"
+#include "smat/student.h"
 #include "smat/student_run.h"
 #include "train/setup.h"
 #include "train/trainer.h"
@@ -19,8 +20,8 @@ static const char *const oracles[] = {"auto", "gold", "teacher", NULL};
 static const char *const retrains[] = {"scratch", "warm", NULL};
 
 const sc_config_spec sc_al_spec[] = {
-    {"init", "20", "labelled examples before the first query, drawn from the student pool with the seed"},
-    {"query", "20", "examples labelled per round"},
+    {"init", "10", "labelled examples before the first query, drawn from the student pool with the seed"},
+    {"query", "10", "examples labelled per round"},
     {"rounds", "5", "query rounds (the curve has rounds + 1 points)"},
     {"retrain", "scratch", "scratch (a fresh model from the seed each round) | warm (train the last model on)"},
     {"oracle", "auto", "gold (the task's labels) | teacher (--teacher's predictions) | auto (teacher if given)"},
@@ -116,9 +117,15 @@ static int load_teacher(al_state *r, const sc_al_run_cfg *c, sc_err *err) {
     sc_student_teacher_ckpt_path(c->teacher, r->teacher_path, sizeof r->teacher_path);
     if (sc_checkpoint_load(r->teacher_path, &r->teacher, &r->x, err)) return -1;
     r->have_teacher = 1;
-    if (r->x.task[0] && strcmp(r->x.task, c->task))
-        return sc_errf(err, "%s was trained on task '%s', not '%s'", r->teacher_path, r->x.task, c->task);
     if (r->teacher.shape.regression) return sc_errf(err, "active learning: the teacher is a regression model");
+    return 0;
+}
+
+// A key of the student config file that configures SMaT (train-student), not this learner.
+static int is_smat_key(const char *k) {
+    if (!strncmp(k, "teacher.", 8) || !strncmp(k, "student_explainer.", 18)) return 1;
+    for (const sc_config_spec *s = sc_student_spec; s->key; s++)
+        if (!strcmp(s->key, k)) return 1;
     return 0;
 }
 
@@ -148,10 +155,9 @@ static int resolve(al_state *r, const sc_al_run_cfg *c, char **rest, int n_rest,
     free(sets);
     if (rc) return -1;
     sc_config_init(&r->mcfg);
-    for (int i = 0; i < r->rc.model.n; i++) {
+    for (int i = 0; i < r->rc.model.n; i++) {  // anything else, e.g. a typo in --config, the model refuses
         const sc_config_entry *e = &r->rc.model.e[i];
-        if ((sc_config_group_has(&g[2], 2, e->key)) && sc_config_set(&r->mcfg, e->key, e->value, e->origin, err))
-            return -1;
+        if (!is_smat_key(e->key) && sc_config_set(&r->mcfg, e->key, e->value, e->origin, err)) return -1;
     }
     for (const sc_config_spec *s = sc_trainer_spec; s->key; s++) {  // the student recipe's defaults
         const char *v = sc_student_trainer_default(s->key);
@@ -235,6 +241,8 @@ static int build(al_state *r, const sc_al_run_cfg *c, sc_err *err) {
     if (rc) return -1;
     if (sc_pipeline_open(&r->pipe, c->task, r->have_teacher ? r->x.vocab : NULL, err)) return -1;
     r->have_pipe = 1;
+    if (r->have_teacher && r->x.task[0] && strcmp(r->x.task, r->pipe.task->name))
+        return sc_errf(err, "%s was trained on task '%s', not '%s'", r->teacher_path, r->x.task, r->pipe.task->name);
     if (r->pipe.shape.regression)
         return sc_errf(err, "active learning: task '%s' is a regression task (classification only)", c->task);
     if (sc_ctx_init(&r->ctx, (size_t)r->opts.arena_mb << 20, c->seed ^ 0xA1A1ull, err)) return -1;
@@ -243,9 +251,10 @@ static int build(al_state *r, const sc_al_run_cfg *c, sc_err *err) {
     r->valid = sc_pipeline_split(&r->pipe, SC_SPLIT_STUDENT_VALID, &r->n_valid);
     r->test = sc_pipeline_split(&r->pipe, SC_SPLIT_TEST, &r->n_test);
     if (!r->pool || !r->valid || !r->test) return sc_errf(err, "out of memory");
-    if (check_sizes(r, c, err) || sc_mkdirs(c->out, err)) return -1;
+    if (check_sizes(r, c, err)) return -1;
     if (sc_model_create(&r->model, r->def, &r->pipe.shape, &r->mcfg, c->seed, err)) return -1;
     r->have_model = 1;
+    if (sc_mkdirs(c->out, err)) return -1;  // every check passed: the run will write
     return oracle_labels(r, err) || initial_set(r, c->seed, err) ? -1 : 0;
 }
 

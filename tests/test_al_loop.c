@@ -178,6 +178,10 @@ static void test_every_strategy(void **state) {
         assert_string_equal(o.strategy, list[i]->name);
         assert_string_equal(o.oracle, "gold");
         assert_true(o.aulc_simulatability < 0);
+        if (!strcmp(list[i]->name, "explanation")) {  // says what it learned from, or that it fell back
+            assert_true(strstr(o.points[1].note, "validation mistakes") != NULL);
+            assert_string_equal(o.points[0].note, "");
+        }
         check_outcome("breast-cancer", &o, sc_test_quick() ? 1 : 2);
         check_file(&o);
         sc_al_outcome_free(&o);

@@ -18,7 +18,7 @@ static void double_or_nil(msgpack_packer *pk, double v, int have) {
 }
 
 static void round_map(msgpack_packer *pk, const sc_al_point *p, const uint32_t *queried, int sim) {
-    msgpack_pack_map(pk, 12);
+    msgpack_pack_map(pk, 13);
     str(pk, "round"), msgpack_pack_int64(pk, p->round);
     str(pk, "labelled"), msgpack_pack_uint64(pk, p->labelled);
     str(pk, "test_accuracy"), msgpack_pack_double(pk, p->test_accuracy);
@@ -30,6 +30,7 @@ static void round_map(msgpack_packer *pk, const sc_al_point *p, const uint32_t *
     str(pk, "epochs_run"), msgpack_pack_int64(pk, p->epochs_run);
     str(pk, "best_epoch"), msgpack_pack_int64(pk, p->best_epoch);
     str(pk, "stopped_by"), str(pk, sc_stop_name(p->stopped_by));
+    str(pk, "note"), str(pk, p->note);
     str(pk, "queried"), msgpack_pack_array(pk, p->n_queried);
     for (size_t i = 0; i < p->n_queried; i++) msgpack_pack_uint32(pk, queried[p->first_queried + i]);
 }

@@ -298,7 +298,8 @@ static int query(al_state *r, const sc_al_run_cfg *c, int round, sc_err *err) {
     uint32_t *picked = r->labelled + r->n_labelled;  // capacity n_pool: check_sizes bounds the total
     sc_al_env e = {.pipe = &r->pipe, .model = &r->model, .ctx = &r->ctx, .eval_batch = r->opts.eval_batch,
                    .labelled = r->labelled, .n_labelled = r->n_labelled, .valid = r->valid, .n_valid = r->n_valid,
-                   .oracle = r->oracle, .opt = &r->o, .seed = c->seed, .round = round};
+                   .oracle = r->oracle, .opt = &r->o, .seed = c->seed, .round = round,
+                   .note = r->points[round].note, .note_cap = sizeof r->points[round].note};
     if (r->strategy->select(&e, r->cand, n_cand, b, picked, err))
         return sc_err_prefix(err, "strategy %s, round %d", r->strategy->name, round);
     sc_ctx_reset(&r->ctx);
@@ -319,8 +320,8 @@ static void progress(const al_state *r, const sc_al_run_cfg *c, const sc_al_poin
     fprintf(c->log, "active %s round %ld/%ld: %zu labelled, test acc %.4f", r->strategy->name, p->round,
             r->o.rounds, p->labelled, p->test_accuracy);
     if (p->test_simulatability >= 0) fprintf(c->log, ", sim %.4f", p->test_simulatability);
-    fprintf(c->log, ", valid %.4f; %.1f s/round, ETA %.0f s\n", p->valid_accuracy, per,
-            per * (double)(r->o.rounds - p->round));
+    fprintf(c->log, ", valid %.4f; %.1f s/round, ETA %.0f s%s%s\n", p->valid_accuracy, per,
+            per * (double)(r->o.rounds - p->round), p->note[0] ? "; " : "", p->note);
     fflush(c->log);
 }
 

@@ -40,7 +40,8 @@
 //    aulc: {test_accuracy, test_simulatability (nil without a teacher)},
 //    rounds: [{round, labelled, test_accuracy, test_simulatability (or nil),
 //              valid_accuracy, train_seconds, select_seconds, steps, epochs_run,
-//              best_epoch, stopped_by,
+//              best_epoch, stopped_by, note (the strategy's remark on the
+//              query, e.g. a fallback taken; "" if none),
 //              queried: [dataset indices labelled just before this round's
 //                        training; round 0: the initial set]}],
 //    seconds, created_by}
@@ -88,6 +89,7 @@ typedef struct sc_al_point {
     long steps, epochs_run, best_epoch;
     int stopped_by;
     size_t first_queried, n_queried;            // this round's slice of sc_al_outcome.queried
+    char note[96];                              // what the strategy said choosing this round's queries, or ""
 } sc_al_point;
 
 typedef struct sc_al_outcome {

@@ -16,6 +16,7 @@
 //     the b highest are queried (ties: the earlier candidate).
 // With no mistake on valid every w is 0 and the ranking falls back to
 // predictive entropy (said in the strategy's summary).
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,9 @@ static int select_explanation(const sc_al_env *e, const uint32_t *cand, size_t n
     } else if (!rc) {
         rc = entropy_scores(e, cand, n, score, err);  // no mistakes: nothing to learn from
     }
+    if (!rc && e->note)
+        snprintf(e->note, e->note_cap, total > 0 ? "%zu validation mistakes explained" :
+                 "no validation mistakes: ranked by entropy", n_wrong);
     if (!rc) rc = sc_al_top_b(score, cand, n, b, out, err);
     if (j.ex) sc_explainer_free(j.ex);
     free(j.ex), free(j.w), free(score), free(wrong);

@@ -44,6 +44,8 @@ typedef struct sc_al_env {
     const sc_al_options *opt;
     uint64_t seed;
     int round;                    // 1 for the first query
+    char *note;                   // a line the strategy may write (e.g. a fallback taken), recorded with the
+    size_t note_cap;              // round; note[0] = 0 on entry
 } sc_al_env;
 
 typedef struct sc_al_strategy_def {

@@ -6,7 +6,9 @@
 // bit-identical curves and queries, another seed another start; warm
 // retraining; a teacher as the oracle (simulatability recorded); text (a small
 // synth-text copy) through the strategies that read gradients, embeddings and
-// saliency, and images (a tiny generated task: pixel gradients, cell saliency).
+// saliency, and images (a tiny generated task: pixel gradients, cell saliency);
+// a registered probe strategy sees only the unlabelled pool as candidates and
+// labels only where revealed (labelled, valid), and a cheating one is stopped.
 #include "sc_test.h"
 
 #include <msgpack.h>
@@ -311,6 +313,87 @@ static void test_images(void **state) {
     }
 }
 
+
+// ---- a probe strategy: what a strategy is shown --------------------------------------------------
+
+static struct {
+    uint8_t *split;  // (dataset n) 1 student pool, 2 student-valid, 3 test
+    size_t n;
+    int calls, bad;  // bad: 1 cheat with an already-labelled example, 2 the same example twice
+    char why[256];
+} probe;
+
+// Checks the env: candidates are exactly the unlabelled pool; labels are
+// revealed on labelled and valid examples only (never test, never the
+// unlabelled pool); then picks the first b candidates (or cheats, as told).
+static int probe_select(const sc_al_env *e, const uint32_t *cand, size_t n, size_t b, uint32_t *pick, sc_err *e_out) {
+    probe.calls++;
+    uint8_t *lab = calloc(probe.n, 1);
+    for (size_t i = 0; i < e->n_labelled; i++) lab[e->labelled[i]] = 1;
+    size_t unl = 0;
+    for (size_t j = 0; j < probe.n; j++) {
+        int want_known = lab[j] || probe.split[j] == 2;
+        if ((e->oracle[j] >= 0) != want_known && !probe.why[0])
+            snprintf(probe.why, sizeof probe.why, "example %zu (split %d, labelled %d): label %d shown", j,
+                     probe.split[j], lab[j], e->oracle[j]);
+        unl += probe.split[j] == 1 && !lab[j];
+    }
+    if (n != unl && !probe.why[0]) snprintf(probe.why, sizeof probe.why, "%zu candidates, %zu unlabelled", n, unl);
+    for (size_t i = 0; i < n; i++)
+        if ((probe.split[cand[i]] != 1 || lab[cand[i]]) && !probe.why[0])
+            snprintf(probe.why, sizeof probe.why, "candidate %u is not an unlabelled pool example", cand[i]);
+    for (size_t i = 0; i < b; i++) pick[i] = cand[i];
+    if (probe.bad == 1) pick[0] = e->labelled[0];
+    if (probe.bad == 2 && b > 1) pick[1] = pick[0];
+    free(lab);
+    (void)e_out;
+    return 0;
+}
+
+static const sc_al_strategy_def probe_def = {
+    .name = "probe", .summary = "test: checks what it is shown", .cite = "tests", .select = probe_select};
+
+static void test_what_a_strategy_sees(void **state) {
+    (void)state;
+    sc_test_need_task("breast-cancer");
+    sc_pipeline *p = calloc(1, sizeof *p);
+    sc_err e;
+    assert_int_equal(sc_pipeline_open(p, "breast-cancer", NULL, &e), 0);
+    probe.n = p->data.n;
+    probe.split = calloc(probe.n, 1);
+    const int splits[] = {SC_SPLIT_STUDENT_POOL, SC_SPLIT_STUDENT_VALID, SC_SPLIT_TEST};
+    for (int s = 0; s < 3; s++) {
+        size_t n;
+        uint32_t *idx = sc_pipeline_split(p, splits[s], &n);
+        for (size_t i = 0; i < n; i++) probe.split[idx[i]] = (uint8_t)(s + 1);
+        free(idx);
+    }
+    sc_pipeline_close(p);
+    free(p);
+    assert_int_equal(sc_al_strategy_register(&probe_def, &e), 0);
+    assert_int_equal(sc_al_strategy_register(&probe_def, &e), -1);
+    assert_non_null(strstr(e.msg, "'probe' is already taken"));
+    sc_al_outcome o = {0};
+    al("breast-cancer", "probe", 1, NULL, NULL, &o, "probe");
+    if (probe.why[0]) fail_msg("%s", probe.why);
+    assert_int_equal(probe.calls, sc_test_quick() ? 1 : 2);
+    sc_al_outcome_free(&o);
+    // A strategy that returns a labelled example, or one example twice, is stopped.
+    const char *msg[] = {"", "is not an unlabelled pool example", "is not an unlabelled pool example"};
+    for (int bad = 1; bad <= 2; bad++) {
+        probe.bad = bad;
+        sc_al_run_cfg c = sc_al_run_defaults();
+        char dir[300], *sets[] = {"init=8", "query=6", "rounds=1", "epochs=2"};
+        snprintf(dir, sizeof dir, "%s/probe-bad", tmp);
+        c.task = "breast-cancer", c.strategy = "probe", c.out = dir, c.log = NULL, c.sets = sets, c.n_sets = 4;
+        assert_int_equal(sc_al_run(&c, &o, &e), -1);
+        if (!strstr(e.msg, msg[bad])) fail_msg("bad %d: %s", bad, e.msg);
+        assert_null(o.points);
+    }
+    probe.bad = 0;
+    free(probe.split);
+}
+
 static int setup(void **state) {
     (void)state;
     return mkdtemp(tmp) ? 0 : -1;
@@ -328,6 +411,7 @@ int main(void) {
         cmocka_unit_test(test_refusals),       cmocka_unit_test(test_every_strategy),
         cmocka_unit_test(test_determinism),    cmocka_unit_test(test_teacher_oracle),
         cmocka_unit_test(test_text),           cmocka_unit_test(test_images),
+        cmocka_unit_test(test_what_a_strategy_sees),
     };
     return cmocka_run_group_tests_name("al_loop", tests, setup, teardown);
 }

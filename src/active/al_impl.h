@@ -29,13 +29,17 @@ typedef struct al_state {
     char teacher_path[1024];
     uint32_t *pool, *valid, *test;
     size_t n_pool, n_valid, n_test;
-    int32_t *oracle;             // (dataset n) the oracle's labels on pool and valid examples, -1 elsewhere
+    int32_t *answer;             // (dataset n) the oracle's answers on pool and valid examples, -1 elsewhere:
+                                 // private to the loop (the teacher's are computed once, up front)
+    int32_t *known;              // (dataset n) the labels revealed so far: valid and labelled examples, -1
+                                 // elsewhere (unlabelled pool, test, the rest). What trainer and strategies read
     int32_t *teacher_test;       // (n_test) the teacher's predictions, or NULL
     int32_t *pred;               // (n_test) scratch
     uint32_t *labelled;          // labelled dataset indices in labelling order (capacity n_pool)
     size_t n_labelled;
     uint8_t *status;             // (dataset n) AL_*: outside the pool, unlabelled pool, labelled
     uint32_t *cand;              // scratch: the unlabelled pool (capacity n_pool)
+    uint32_t *picked;            // scratch: a query's picks (capacity query)
     sc_al_point *points;         // (rounds + 1)
     int n_points;
 } al_state;

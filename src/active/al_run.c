@@ -71,8 +71,8 @@ static void state_free(al_state *r) {
     if (r->have_model) sc_model_free(&r->model);
     if (r->have_teacher) sc_model_free(&r->teacher), sc_ckpt_extra_free(&r->x);
     if (r->have_pipe) sc_pipeline_close(&r->pipe);
-    free(r->pool), free(r->valid), free(r->test), free(r->oracle), free(r->teacher_test), free(r->pred);
-    free(r->labelled), free(r->status), free(r->cand), free(r->points);
+    free(r->pool), free(r->valid), free(r->test), free(r->answer), free(r->known), free(r->teacher_test), free(r->pred);
+    free(r->labelled), free(r->status), free(r->cand), free(r->picked), free(r->points);
     free(r);
 }
 
@@ -182,15 +182,17 @@ static int check_sizes(const al_state *r, const sc_al_run_cfg *c, sc_err *err) {
     return 0;
 }
 
-// The oracle's labels on pool and valid (gold, or the teacher's argmax), and
-// the teacher's test predictions for simulatability. Test gold labels are not copied.
+// The oracle's answers on pool and valid (gold, or the teacher's argmax), the
+// valid ones revealed; and the teacher's test predictions for simulatability.
+// Test gold labels are not copied.
 static int oracle_labels(al_state *r, sc_err *err) {
     const sc_dataset *d = &r->pipe.data;
-    r->oracle = malloc(sizeof(int32_t) * (d->n + 1));
+    r->answer = malloc(sizeof(int32_t) * (d->n + 1));
+    r->known = malloc(sizeof(int32_t) * (d->n + 1));
     r->pred = malloc(sizeof(int32_t) * (r->n_test + 1));
     int32_t *tp = malloc(sizeof(int32_t) * (r->n_pool + r->n_valid + 1));
-    if (!r->oracle || !r->pred || !tp) return free(tp), sc_errf(err, "out of memory");
-    for (size_t i = 0; i < d->n; i++) r->oracle[i] = -1;
+    if (!r->answer || !r->known || !r->pred || !tp) return free(tp), sc_errf(err, "out of memory");
+    for (size_t i = 0; i < d->n; i++) r->answer[i] = r->known[i] = -1;
     int rc = 0;
     if (r->o.oracle == SC_AL_ORACLE_TEACHER) {
         rc = sc_predict(&r->pipe, &r->teacher, &r->ctx, r->pool, r->n_pool, r->opts.eval_batch, tp, NULL, err) ||
@@ -199,7 +201,8 @@ static int oracle_labels(al_state *r, sc_err *err) {
     }
     for (size_t i = 0; !rc && i < r->n_pool + r->n_valid; i++) {
         uint32_t j = i < r->n_pool ? r->pool[i] : r->valid[i - r->n_pool];
-        r->oracle[j] = r->o.oracle == SC_AL_ORACLE_TEACHER ? tp[i] : d->label[j];
+        r->answer[j] = r->o.oracle == SC_AL_ORACLE_TEACHER ? tp[i] : d->label[j];
+        if (i >= r->n_pool) r->known[j] = r->answer[j];
     }
     free(tp);
     if (!rc && r->have_teacher) {
@@ -211,13 +214,21 @@ static int oracle_labels(al_state *r, sc_err *err) {
     return rc ? -1 : 0;
 }
 
+// Labels dataset example j: its status and the oracle's answer revealed.
+static void reveal(al_state *r, uint32_t j) {
+    r->status[j] = AL_LABELLED;
+    r->known[j] = r->answer[j];
+    r->labelled[r->n_labelled++] = j;
+}
+
 // The first `init` examples of a seeded shuffle of the pool.
 static int initial_set(al_state *r, uint64_t seed, sc_err *err) {
     r->labelled = malloc(sizeof(uint32_t) * (r->n_pool + 1));
     r->cand = malloc(sizeof(uint32_t) * (r->n_pool + 1));
+    r->picked = malloc(sizeof(uint32_t) * ((size_t)r->o.query + 1));
     r->status = calloc(r->pipe.data.n + 1, 1);
     r->points = calloc((size_t)r->o.rounds + 1, sizeof(sc_al_point));
-    if (!r->labelled || !r->cand || !r->status || !r->points) return sc_errf(err, "out of memory");
+    if (!r->labelled || !r->cand || !r->picked || !r->status || !r->points) return sc_errf(err, "out of memory");
     memcpy(r->cand, r->pool, sizeof(uint32_t) * r->n_pool);
     for (size_t i = 0; i < r->n_pool; i++) r->status[r->pool[i]] = AL_UNLABELLED;
     sc_rng g;
@@ -226,8 +237,7 @@ static int initial_set(al_state *r, uint64_t seed, sc_err *err) {
         size_t j = i + (size_t)sc_rng_below(&g, (uint64_t)(r->n_pool - i));
         uint32_t t = r->cand[i];
         r->cand[i] = r->cand[j], r->cand[j] = t;
-        r->labelled[r->n_labelled++] = r->cand[i];
-        r->status[r->cand[i]] = AL_LABELLED;
+        reveal(r, r->cand[i]);
     }
     return 0;
 }
@@ -268,7 +278,7 @@ static int train_and_test(al_state *r, const sc_al_run_cfg *c, sc_al_point *p, s
         r->have_model = 1;
     }
     sc_trainer tr = {.pipe = &r->pipe, .model = &r->model, .opts = r->opts, .train_idx = r->labelled,
-                     .valid_idx = r->valid, .n_train = r->n_labelled, .n_valid = r->n_valid, .labels = r->oracle,
+                     .valid_idx = r->valid, .n_train = r->n_labelled, .n_valid = r->n_valid, .labels = r->known,
                      .seed = c->seed + (uint64_t)p->round, .log = NULL, .label = "active"};
     if (sc_train(&tr, &r->ctx, &r->res, err)) return -1;
     sc_ctx_reset(&r->ctx);
@@ -295,10 +305,10 @@ static int query(al_state *r, const sc_al_run_cfg *c, int round, sc_err *err) {
     size_t n_cand = 0, b = (size_t)r->o.query;
     for (size_t i = 0; i < r->n_pool; i++)
         if (r->status[r->pool[i]] == AL_UNLABELLED) r->cand[n_cand++] = r->pool[i];
-    uint32_t *picked = r->labelled + r->n_labelled;  // capacity n_pool: check_sizes bounds the total
+    uint32_t *picked = r->picked;
     sc_al_env e = {.pipe = &r->pipe, .model = &r->model, .ctx = &r->ctx, .eval_batch = r->opts.eval_batch,
                    .labelled = r->labelled, .n_labelled = r->n_labelled, .valid = r->valid, .n_valid = r->n_valid,
-                   .oracle = r->oracle, .opt = &r->o, .seed = c->seed, .round = round,
+                   .oracle = r->known, .opt = &r->o, .seed = c->seed, .round = round,
                    .note = r->points[round].note, .note_cap = sizeof r->points[round].note};
     if (r->strategy->select(&e, r->cand, n_cand, b, picked, err))
         return sc_err_prefix(err, "strategy %s, round %d", r->strategy->name, round);
@@ -308,9 +318,9 @@ static int query(al_state *r, const sc_al_run_cfg *c, int round, sc_err *err) {
         if (j >= r->pipe.data.n || r->status[j] != AL_UNLABELLED)
             return sc_errf(err, "strategy %s, round %d: pick %zu (example %u) is not an unlabelled pool example",
                            r->strategy->name, round, i, j);
-        r->status[j] = AL_LABELLED;
+        r->status[j] = AL_LABELLED;  // marks repeats within the query too
     }
-    r->n_labelled += b;
+    for (size_t i = 0; i < b; i++) reveal(r, picked[i]);  // check_sizes bounds the total by n_pool
     return 0;
 }
 

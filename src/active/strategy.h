@@ -4,7 +4,8 @@
 // A strategy is one file in active/ defining
 //     const sc_al_strategy_def sc_al_strategy_NAME = {.name, .summary, .cite, .select};
 // plus one row in the table of active/strategy.c (the registry; `scaffold
-// active-learn --strategy` and the tests walk it). select() sees the current
+// active-learn --strategy` and the tests walk it); or, in a program of its own,
+// the same definition and sc_al_strategy_register (tests/test_al_loop.c's probe). select() sees the current
 // state through sc_al_env (never the test split, never gold labels outside the
 // oracle's answers) and must be deterministic given env->seed and env->round.
 // Shared building blocks (active/repr.h): class probabilities, the pooled
@@ -40,7 +41,8 @@ typedef struct sc_al_env {
     size_t n_labelled;
     const uint32_t *valid;        // the student-valid split (labelled by the oracle, used for early stopping)
     size_t n_valid;
-    const int32_t *oracle;        // dataset-indexed oracle labels: set on labelled and valid examples, -1 elsewhere
+    const int32_t *oracle;        // dataset-indexed labels revealed by the oracle: on labelled and valid
+                                  // examples; -1 elsewhere (unlabelled pool, test)
     const sc_al_options *opt;
     uint64_t seed;
     int round;                    // 1 for the first query
@@ -57,6 +59,13 @@ typedef struct sc_al_strategy_def {
     int (*select)(const sc_al_env *e, const uint32_t *cand, size_t n_cand, size_t b, uint32_t *out, sc_err *err);
 } sc_al_strategy_def;
 
+#define SC_AL_STRATEGY_MAX 32
+// The registry: the built-ins, then the registered ones. A program of its own
+// adds a strategy with sc_al_strategy_register (the definition is borrowed: it
+// must outlive every use) before running; refused, nothing changed: a NULL
+// definition, name or select, a name not of 1..47 [a-z0-9-] characters or
+// already taken, a full table. Not locked: register before starting threads.
+int sc_al_strategy_register(const sc_al_strategy_def *def, sc_err *err);
 const sc_al_strategy_def *sc_al_strategy_find(const char *name);
 const sc_al_strategy_def *const *sc_al_strategy_list(int *n);
 // The names, ", "-separated, into buf; returns buf.

@@ -44,6 +44,10 @@ static void test_refusals(void **state) {
     sc_test_need_task("breast-cancer");
     char dir[300];
     snprintf(dir, sizeof dir, "%s/refused", tmp);
+    char *k[] = {"scaffold", "active-learn", "--keys", NULL};
+    assert_int_equal(run_cli(k), SC_EXIT_OK);
+    assert_non_null(strstr(out, "hybrid_pool  10"));
+    assert_non_null(strstr(out, "dami         K-center greedy on local linear interpretations"));
     char *a1[] = {"scaffold", "active-learn", "--task", "breast-cancer", "--out", dir, NULL};
     expect_fail(a1, SC_EXIT_USAGE, "--strategy is required");
     char *a2[] = {"scaffold", "active-learn", "--task", "breast-cancer", "--strategy", "badge", "--out", dir, NULL};

@@ -45,7 +45,8 @@ static const sc_command commands[] = {
      "                      [--seed S] --out DIR\n"
      "  (strategies: random, entropy, margin, core-set, dami, explanation, hybrid; keys: init, query, rounds,\n"
      "   retrain=scratch|warm, oracle=auto|gold|teacher, hybrid_pool, dami_tokens, explainer, and the\n"
-     "   student's trainer and architecture keys; writes DIR/metrics.msgpack, kind active-learning)",
+     "   student's trainer and architecture keys; writes DIR/metrics.msgpack, kind active-learning;\n"
+     "   `scaffold active-learn --keys` lists the keys and strategies)",
      sc_cmd_active_learn},
     {"train-student", "train a student to simulate a teacher, with its explanations (SMaT: --learn-explainer)",
      "scaffold train-student --task T --teacher-ckpt DIR --explainer E [--n N] [--seed S] [--student ARCH]\n"

@@ -5,10 +5,25 @@
 #include <string.h>
 
 #include "active/al_run.h"
+#include "active/strategy.h"
 #include "cli/cli.h"
+
+// The active-learning keys with their defaults and help; the trainer and
+// architecture keys are those of `scaffold models --keys` (train-student's).
+static int print_keys(void) {
+    printf("scaffold active-learn: --set KEY=VALUE (active/al_run.h)\n");
+    for (const sc_config_spec *s = sc_al_spec; s->key; s++) printf("    %-12s %-17s %s\n", s->key, s->def, s->help);
+    printf("  strategies:\n");
+    int n;
+    const sc_al_strategy_def *const *l = sc_al_strategy_list(&n);
+    for (int i = 0; i < n; i++) printf("    %-12s %s (%s)\n", l[i]->name, l[i]->summary, l[i]->cite);
+    printf("  and the student's trainer and architecture keys (scaffold models --keys)\n");
+    return SC_EXIT_OK;
+}
 
 int sc_cmd_active_learn(int argc, char **argv) {
     const sc_command *me = sc_cli_find("active-learn");
+    if (argc == 2 && !strcmp(argv[1], "--keys")) return print_keys();
     sc_al_run_cfg c = sc_al_run_defaults();
     char *sets[64];
     for (int i = 1; i < argc; i++) {

@@ -73,6 +73,10 @@ static void test_refusals(void **state) {
                      (char *)bad[i].set, "--out", dir, NULL};
         expect_fail(a, SC_EXIT_FAIL, bad[i].msg);
     }
+    // An explainer the model cannot give (no attention in an MLP), before anything trains.
+    char *a6[] = {"scaffold", "active-learn", "--task", "breast-cancer", "--strategy", "explanation", "--set",
+                  "explainer=attention", "--out", dir, NULL};
+    expect_fail(a6, SC_EXIT_FAIL, "strategy explanation: key 'explainer': ");
     // A typo in a config file is the model's to refuse (SMaT keys of a student config are dropped).
     char cfgp[300];
     snprintf(cfgp, sizeof cfgp, "%s/bad.yaml", tmp);

@@ -264,6 +264,8 @@ static int build(al_state *r, const sc_al_run_cfg *c, sc_err *err) {
     if (check_sizes(r, c, err)) return -1;
     if (sc_model_create(&r->model, r->def, &r->pipe.shape, &r->mcfg, c->seed, err)) return -1;
     r->have_model = 1;
+    if (r->strategy->check && r->strategy->check(&r->model, &r->o, err))
+        return sc_err_prefix(err, "strategy %s", r->strategy->name);
     if (sc_mkdirs(c->out, err)) return -1;  // every check passed: the run will write
     return oracle_labels(r, err) || initial_set(r, c->seed, err) ? -1 : 0;
 }

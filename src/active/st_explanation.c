@@ -111,10 +111,22 @@ static int select_explanation(const sc_al_env *e, const uint32_t *cand, size_t n
     return rc;
 }
 
+// The explainer must work with the model (e.g. attention explainers need attention).
+static int check_explanation(const sc_model *m, const sc_al_options *opt, sc_err *err) {
+    sc_explainer *ex = calloc(1, sizeof *ex);
+    if (!ex) return sc_errf(err, "out of memory");
+    int rc = sc_explainer_create(ex, opt->explainer, NULL, m, err);
+    if (rc) sc_err_prefix(err, "key 'explainer'");
+    else sc_explainer_free(ex);
+    free(ex);
+    return rc ? -1 : 0;
+}
+
 const sc_al_strategy_def sc_al_strategy_explanation = {
     .name = "explanation",
     .summary = "saliency overlap with the features salient in the model's validation mistakes "
                "(entropy when there are none)",
     .cite = "after Nguyen & Ghose 2023 (explanation-based active learning)",
     .select = select_explanation,
+    .check = check_explanation,
 };

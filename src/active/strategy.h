@@ -57,6 +57,9 @@ typedef struct sc_al_strategy_def {
     // Picks min(b, n_cand) distinct entries of cand (unlabelled dataset indices)
     // into out. 0, or -1 with err set.
     int (*select)(const sc_al_env *e, const uint32_t *cand, size_t n_cand, size_t b, uint32_t *out, sc_err *err);
+    // Optional (NULL: nothing to check): refuses, before anything trains, a
+    // model or options the strategy cannot work with. 0 or -1 with err set.
+    int (*check)(const sc_model *m, const sc_al_options *opt, sc_err *err);
 } sc_al_strategy_def;
 
 #define SC_AL_STRATEGY_MAX 32

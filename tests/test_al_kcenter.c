@@ -100,7 +100,8 @@ static void naive(const float *x, int64_t n, const float *c, int64_t l, int64_t 
 static void test_against_naive(void **state) {
     (void)state;
     // The last two cross the products' chunk of 512 centers (b = N picks; L = 700).
-    const int64_t cases[][4] = {{50, 0, 3, 20}, {300, 7, 5, 40}, {2500, 30, 8, 60}, {1100, 1, 2, 1100}, {3000, 700, 4, 50}};
+    const int64_t cases[][4] = {{50, 0, 3, 20},     {300, 7, 5, 40},  {2500, 30, 8, 60},
+                                {1100, 1, 2, 1100}, {3000, 700, 4, 50}};
     int n_cases = sc_test_quick() ? 2 : 5;
     sc_rng r;
     sc_rng_seed(&r, 2018);

@@ -27,7 +27,8 @@ const sc_config_spec sc_al_spec[] = {
     {"oracle", "auto", "gold (the task's labels) | teacher (--teacher's predictions) | auto (teacher if given)"},
     {"hybrid_pool", "10", "hybrid: DAMI K-center among the ceil(hybrid_pool x query) highest-entropy examples"},
     {"dami_tokens", "8", "dami/hybrid on text: token positions 1..K whose embedding gradients represent an example"},
-    {"explainer", "gradient-x-input", "explanation: the saliency of mistakes and candidates (see `scaffold explainers`)"},
+    {"explainer", "gradient-x-input",
+     "explanation: the saliency of mistakes and candidates (see `scaffold explainers`)"},
     {NULL, NULL, NULL},
 };
 
@@ -99,7 +100,8 @@ static int read_al_keys(al_state *r, const sc_al_run_cfg *c, char **rest, int *n
         sc_config_double(&r->acfg, "hybrid_pool", 1, 1e6, &o->hybrid_pool, err) ||
         sc_config_long(&r->acfg, "dami_tokens", 1, 4096, &o->dami_tokens, err))
         return -1;
-    if (oracle == 2 && !c->teacher) return sc_errf(err, "key 'oracle': 'teacher' needs a teacher checkpoint (--teacher)");
+    if (oracle == 2 && !c->teacher)
+        return sc_errf(err, "key 'oracle': 'teacher' needs a teacher checkpoint (--teacher)");
     o->oracle = oracle == 2 || (oracle == 0 && c->teacher) ? SC_AL_ORACLE_TEACHER : SC_AL_ORACLE_GOLD;
     const char *ex = sc_config_str(&r->acfg, "explainer");
     if (!sc_explainer_find(ex)) {
@@ -371,8 +373,8 @@ static int fill_outcome(al_state *r, const sc_al_run_cfg *c, sc_al_outcome *o, d
     o->n_points = r->n_points, o->seconds = seconds;
     o->points = r->points, r->points = NULL;  // handed over
     o->queried = malloc(sizeof(uint32_t) * (r->n_labelled + 1));
-    size_t *n = malloc(sizeof(size_t) * ((size_t)o->n_points + 1));
-    double *a = malloc(sizeof(double) * ((size_t)o->n_points + 1)), *s = malloc(sizeof(double) * ((size_t)o->n_points + 1));
+    size_t np = (size_t)o->n_points + 1, *n = malloc(sizeof(size_t) * np);
+    double *a = malloc(sizeof(double) * np), *s = malloc(sizeof(double) * np);
     if (!o->queried || !n || !a || !s) return free(n), free(a), free(s), sc_errf(err, "out of memory");
     memcpy(o->queried, r->labelled, sizeof(uint32_t) * r->n_labelled);
     for (int i = 0; i < o->n_points; i++)

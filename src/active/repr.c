@@ -74,8 +74,8 @@ static int probs_batch(void *user, sc_ctx *ctx, const sc_inputs *in, size_t firs
         double mx = -INFINITY, z = 0;
         for (int64_t c = 0; c < j->K; c++) mx = fmax(mx, sc_tensor_get(y, (int64_t)i * j->K + c));
         for (int64_t c = 0; c < j->K; c++) z += exp(sc_tensor_get(y, (int64_t)i * j->K + c) - mx);
-        for (int64_t c = 0; c < j->K; c++)
-            j->p[(first + i) * (size_t)j->K + (size_t)c] = (float)(exp(sc_tensor_get(y, (int64_t)i * j->K + c) - mx) / z);
+        float *row = j->p + (first + i) * (size_t)j->K;
+        for (int64_t c = 0; c < j->K; c++) row[c] = (float)(exp(sc_tensor_get(y, (int64_t)i * j->K + c) - mx) / z);
     }
     return 0;
 }

@@ -310,6 +310,7 @@ static int query(al_state *r, const sc_al_run_cfg *c, int round, sc_err *err) {
     for (size_t i = 0; i < r->n_pool; i++)
         if (r->status[r->pool[i]] == AL_UNLABELLED) r->cand[n_cand++] = r->pool[i];
     uint32_t *picked = r->picked;
+    memset(picked, 0xFF, sizeof(uint32_t) * b);  // a pick left unset is caught below, never read uninitialised
     sc_al_env e = {.pipe = &r->pipe, .model = &r->model, .ctx = &r->ctx, .eval_batch = r->opts.eval_batch,
                    .labelled = r->labelled, .n_labelled = r->n_labelled, .valid = r->valid, .n_valid = r->n_valid,
                    .oracle = r->known, .opt = &r->o, .seed = c->seed, .round = round,

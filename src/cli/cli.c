@@ -75,8 +75,9 @@ static const sc_command commands[] = {
      "  (--backend slurm: teachers as jobs, students as job arrays after them, a final collect job;\n"
      "   the same run folders, keys and --resume as the local pool)", sc_cmd_run},
     {"compare", "tables over seeds (mean, 95% bootstrap CI): simulatability per explainer and N; xbl runs' "
-                "accuracies and decoy reliance per method",
-     "scaffold compare RESULTS_DIR... [--csv FILE] [--resamples R] [--seed S]", sc_cmd_compare},
+                "accuracies and decoy reliance per method; active-learning AULC, labels to a target (--target) and "
+                "the paired difference against random per strategy",
+     "scaffold compare RESULTS_DIR... [--csv FILE] [--resamples R] [--seed S] [--target ACC]", sc_cmd_compare},
     {"report", "a self-contained HTML report of an experiment: tables, simulatability and learning-curve charts",
      "scaffold report RESULTS_DIR [--out FILE]", sc_cmd_report},
     {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory",

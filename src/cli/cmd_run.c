@@ -150,6 +150,9 @@ int sc_cmd_run(int argc, char **argv) {
     if (r.local.dry_run && m.kind == SC_EXP_XBL) {
         fprintf(stderr, "%s: valid; %d xbl run%s (train-xbl) into %s\n", r.path, m.n_runs, m.n_runs == 1 ? "" : "s",
                 m.out);
+    } else if (r.local.dry_run && m.kind == SC_EXP_AL) {
+        fprintf(stderr, "%s: valid; %d active-learning run%s (active-learn) into %s\n", r.path, m.n_runs,
+                m.n_runs == 1 ? "" : "s", m.out);
     } else if (r.local.dry_run) {
         int teachers = 0;
         for (int i = 0; i < m.n_runs; i++) teachers += m.runs[i].is_teacher;

@@ -55,7 +55,8 @@ void sc_mf_run_key(sc_exp_run *r, const char *init_sha256) {
     char path[2048], *buf;
     size_t n;
     sc_err ignored;
-    snprintf(path, sizeof path, "%s/%s/configs/%s.yaml", sc_task_root(), r->kind == SC_EXP_STUDENT ? "students" : "teachers", task);
+    snprintf(path, sizeof path, "%s/%s/configs/%s.yaml", sc_task_root(),
+             r->kind == SC_EXP_STUDENT || r->kind == SC_EXP_AL ? "students" : "teachers", task);
     if (sc_read_file(path, &buf, &n, &ignored) == 0) {
         sc_sha256_update(&h, "config\0", 7);
         sc_sha256_update(&h, buf, n);
@@ -410,20 +411,22 @@ static void problems_to_err(const sc_mf *f, int listed_elsewhere, sc_err *err) {
         snprintf(err->msg + used, sizeof err->msg - used, "\n  ... and %d more", f->n_problems - shown);
 }
 
-// `kind`: absent or `student` (teachers and students), or `xbl` (manifest_xbl.c).
+// `kind`: absent or `student` (teachers and students), `xbl` (manifest_xbl.c) or `active-learning` (manifest_al.c).
 static int read_kind(const sc_mf *f, sc_exp_kind *kind, sc_err *err) {
     *kind = SC_EXP_STUDENT;
     const sc_ynode *k = f->root && f->root->kind == SC_Y_MAP ? sc_ymap_get(f->root, "kind") : NULL;
     if (!k) return 0;
     if (k->kind == SC_Y_SCALAR && !strcmp(k->str, "xbl")) *kind = SC_EXP_XBL;
+    else if (k->kind == SC_Y_SCALAR && !strcmp(k->str, "active-learning")) *kind = SC_EXP_AL;
     else if (k->kind != SC_Y_SCALAR || strcmp(k->str, "student"))
         return sc_errf(err, "%s line %d: field 'kind': expected student (the default: teachers and students) or xbl "
-                       "(scaffold train-xbl runs)", f->path, k->line);
+                       "(scaffold train-xbl runs) or active-learning (scaffold active-learn runs)", f->path, k->line);
     return 0;
 }
 
 static void mf_free(sc_mf *f) {
     sc_mf_xbl_free(f);
+    sc_mf_al_free(f);
     for (int i = 0; i < f->n_tasks; i++) sc_task_free(f->t[i].task);
     sc_ynode_free(f->root);
     free(f->problems);
@@ -458,7 +461,8 @@ int sc_manifest_parse_report(sc_manifest *m, const char *path, const char *text,
     int rc = -1;
     sc_exp_kind kind;
     if (sc_yaml_load_string(text, len, path, &f->root, err) || read_kind(f, &kind, err)) goto done;
-    if (kind == SC_EXP_XBL ? sc_mf_xbl_parse(f, err) : parse(f, err)) goto done;
+    if (kind == SC_EXP_XBL ? sc_mf_xbl_parse(f, err) : kind == SC_EXP_AL ? sc_mf_al_parse(f, err) : parse(f, err))
+        goto done;
     const char *out = out_override ? out_override : f->out;
     int olen = out ? snprintf(m->out, sizeof m->out, "%s", out) : snprintf(m->out, sizeof m->out, "results/%s", f->name);
     if (olen < 0 || (size_t)olen >= sizeof m->out || !m->out[0]) {
@@ -469,13 +473,16 @@ int sc_manifest_parse_report(sc_manifest *m, const char *path, const char *text,
     snprintf(m->name, sizeof m->name, "%s", f->name);
     m->kind = kind;
     if (kind == SC_EXP_XBL) sc_mf_xbl_check(f);
+    else if (kind == SC_EXP_AL) sc_mf_al_check(f);
     else sc_mf_check(f);
     if (f->n_problems) {
         if (problems && f->problems) fputs(f->problems, problems);
         problems_to_err(f, problems != NULL, err);
         goto done;
     }
-    if (kind == SC_EXP_XBL ? sc_mf_xbl_expand(f, m, err) : expand(f, m, err)) goto done;
+    if (kind == SC_EXP_XBL ? sc_mf_xbl_expand(f, m, err) : kind == SC_EXP_AL ? sc_mf_al_expand(f, m, err)
+                           : expand(f, m, err))
+        goto done;
     rc = 0;
 done:
     mf_free(f);

@@ -99,13 +99,14 @@
 #include "smat/student_run.h"
 #include "smat/teacher_run.h"
 #include "smat/xbl_run.h"
+#include "active/al_run.h"
 
 #define SC_EXP_MAX_ARGS 96
 #define SC_EXP_MAX_RUNS 10000  // teachers + students of one manifest (checked before expanding)
 
 // What a run is: it decides the library call, the default config file
 // (teachers/ for teacher and xbl runs) and the Slurm stage.
-typedef enum { SC_EXP_STUDENT, SC_EXP_TEACHER, SC_EXP_XBL } sc_exp_kind;
+typedef enum { SC_EXP_STUDENT, SC_EXP_TEACHER, SC_EXP_XBL, SC_EXP_AL } sc_exp_kind;
 
 typedef struct sc_exp_run {
     sc_exp_kind kind;
@@ -124,6 +125,7 @@ typedef struct sc_exp_run {
     sc_teacher_run_cfg teacher_cfg;   // is_teacher
     sc_student_run_cfg student_cfg;   // students
     sc_xbl_run_cfg xbl_cfg;           // xbl runs
+    sc_al_run_cfg al_cfg;             // active-learning runs
     char *sets[SC_EXP_MAX_ARGS / 2];  // the cfg's "k=v" overrides
 } sc_exp_run;
 
@@ -131,7 +133,7 @@ typedef struct sc_manifest {
     char path[1024];
     char name[128];
     char out[1024];
-    sc_exp_kind kind;       // SC_EXP_STUDENT (teachers and students) or SC_EXP_XBL
+    sc_exp_kind kind;       // SC_EXP_STUDENT (teachers and students), SC_EXP_XBL or SC_EXP_AL
     int n_runs;
     sc_exp_run *runs;       // teachers first
 } sc_manifest;

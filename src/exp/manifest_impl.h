@@ -54,6 +54,7 @@ typedef struct sc_mf {
     int n_seeds;
     long long n_teachers, n_students;  // computed from the list sizes, before expanding
     struct sc_mf_xbl *x;   // kind: xbl: its methods and settings (manifest_xbl.c), else NULL
+    struct sc_mf_al *al;   // kind: active-learning: its strategies and settings (manifest_al.c), else NULL
     char *problems;        // one per line (malloc'd)
     size_t problems_len;
     int n_problems;
@@ -112,5 +113,10 @@ int sc_mf_xbl_parse(sc_mf *f, sc_err *err);
 void sc_mf_xbl_check(sc_mf *f);
 int sc_mf_xbl_expand(sc_mf *f, sc_manifest *m, sc_err *err);
 void sc_mf_xbl_free(sc_mf *f);
+// The active-learning kind (manifest_al.c), the same four.
+int sc_mf_al_parse(sc_mf *f, sc_err *err);
+void sc_mf_al_check(sc_mf *f);
+int sc_mf_al_expand(sc_mf *f, sc_manifest *m, sc_err *err);
+void sc_mf_al_free(sc_mf *f);
 
 #endif

@@ -17,6 +17,7 @@
 #include "kernels/parallel.h"
 #include "io/result_read.h"
 #include "report/compare.h"
+#include "report/compare_al.h"
 #include "report/compare_xbl.h"
 #include "report/report.h"
 
@@ -48,7 +49,13 @@ static void child_main(const sc_exp_run *r, int fd) {
     close(fd);
     sc_err err;
     int rc;
-    if (r->kind == SC_EXP_XBL) {
+    if (r->kind == SC_EXP_AL) {
+        sc_al_run_cfg c = r->al_cfg;
+        c.log = stderr;
+        sc_al_outcome o = {0};
+        if (!(rc = sc_al_run(&c, &o, &err))) sc_al_outcome_print(stdout, &o);
+        sc_al_outcome_free(&o);
+    } else if (r->kind == SC_EXP_XBL) {
         sc_xbl_run_cfg c = r->xbl_cfg;
         c.log = stderr;
         sc_xbl_outcome o;
@@ -121,8 +128,15 @@ static int read_outcome(const sc_exp_run *r, char *buf, size_t cap) {
     }
     double v = 0;
     // An xbl run's headline: accuracy with the decoy erased, what the methods are after.
-    const char *key = r->kind == SC_EXP_XBL ? "test.clean_accuracy" : r->is_teacher ? "metric.value" : "test.simulatability";
-    const char *name = r->kind == SC_EXP_XBL ? "clean accuracy" : r->is_teacher ? "test metric" : "simulatability";
+    // An active-learning run's: the area under its accuracy curve (active/al_run.h).
+    const char *key = r->kind == SC_EXP_AL    ? "aulc.test_accuracy"
+                      : r->kind == SC_EXP_XBL ? "test.clean_accuracy"
+                      : r->is_teacher         ? "metric.value"
+                                              : "test.simulatability";
+    const char *name = r->kind == SC_EXP_AL    ? "AULC"
+                       : r->kind == SC_EXP_XBL ? "clean accuracy"
+                       : r->is_teacher         ? "test metric"
+                                               : "simulatability";
     // A headline that does not read (say, a NaN pearson) is shown as such; the file itself is sound.
     if (sc_result_real(&d, key, -1, 1, &v, &e)) snprintf(buf, cap, "%s ?", name);
     else snprintf(buf, cap, "%s %.4f", name, v);
@@ -206,10 +220,11 @@ static int summarize(const sc_manifest *m, char *const *reasons, FILE *log, sc_e
         if (!reasons[i]) continue;
         const sc_exp_run *r = &m->runs[i];
         if (r->kind == SC_EXP_XBL) rc = sc_cmp_add_failed_xbl(&c, r->task, r->label, (uint64_t)r->seed, reasons[i], err);
+        else if (r->kind == SC_EXP_AL) rc = sc_cmp_add_failed_al(&c, r->task, r->label, (uint64_t)r->seed, reasons[i], err);
         else rc = sc_cmp_add_failed(&c, r->task, r->is_teacher ? "teacher" : r->label, r->is_teacher ? 0 : r->n,
                                     (uint64_t)r->seed, reasons[i], err);
     }
-    int any = c.n_files || c.n_failed || c.xbl;  // c.xbl: an xbl result or failure was added
+    int any = c.n_files || c.n_failed || c.xbl || c.al;  // c.xbl, c.al: such a result or failure was added
     if (!rc && any) rc = sc_cmp_compute(&c, &cfg, err);
     for (int which = 0; !rc && any && which < 2; which++) {
         char *buf = NULL, path[1200];
@@ -232,7 +247,7 @@ static int summarize(const sc_manifest *m, char *const *reasons, FILE *log, sc_e
         free(buf);
         if (!rc) fprintf(log, "wrote %s\n", path);
     }
-    int any_results = c.n_files > 0 || sc_cmp_xbl_files(&c) > 0;
+    int any_results = c.n_files > 0 || sc_cmp_xbl_files(&c) > 0 || sc_cmp_al_files(&c) > 0;
     sc_cmp_free(&c);
     if (!rc && any_results) {
         // The page with charts; its failure (say, no gnuplot) does not undo the runs.

@@ -14,6 +14,7 @@
 //                             (`%K`); `--kill-on-invalid-dep=yes`, so a failed
 //                             teacher cancels its students instead of leaving
 //                             them pending forever
+//   active-<task>             for a `kind: active-learning` manifest: the same as xbl-<task>
 //   xbl-<task>                for a `kind: xbl` manifest, instead of the above:
 //                             one job array per task of its train-xbl runs, with
 //                             no dependency (they need no teacher)
@@ -40,7 +41,7 @@
 //
 // Files under OUT/slurm/ (nothing is written outside OUT):
 //   runs.tsv      INDEX KEY KIND DIR for every run of the manifest (for --status;
-//                 KIND: teacher, student, transfer or xbl)
+//                 KIND: teacher, student, transfer, xbl or active)
 //   jobs.tsv      JOBID STAGE RUNS-FILE, one line per submitted job, appended
 //   <sub>-<stage>.runs / .sbatch   what each job runs, and its batch script
 //   logs/         the scheduler's stdout/stderr of each job element (each run

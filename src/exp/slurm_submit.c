@@ -226,7 +226,7 @@ static int write_index(submit *s, sc_err *err) {
         size_t lo = strlen(s->m->out);
         const char *rel = !strncmp(r->dir, s->m->out, lo) && r->dir[lo] == '/' ? r->dir + lo + 1 : r->dir;
         fprintf(t.f, "%d\t%s\t%s\t%s\n", i, r->key,
-                r->kind == SC_EXP_XBL ? "xbl" : r->is_teacher ? "teacher" : r->after >= 0 ? "transfer" : "student", rel);
+                r->kind == SC_EXP_XBL ? "xbl" : r->kind == SC_EXP_AL ? "active" : r->is_teacher ? "teacher" : r->after >= 0 ? "transfer" : "student", rel);
     }
     snprintf(p, sizeof p, "%s/runs.tsv", s->dir);
     return text_write(&t, p, err);
@@ -256,7 +256,8 @@ static int submit_task(submit *s, const char *task, const int *todo, int *idx, c
     char done_before[2048] = "";  // ids of this task's earlier stages
     // xbl runs have no teacher and depend on nothing: one array per task,
     // stage xbl-<task>, in the students' place (no stage before it, so no dependency).
-    int xbl = m->kind == SC_EXP_XBL;
+    // Active-learning runs likewise: stage active-<task>.
+    const char *solo = m->kind == SC_EXP_XBL ? "xbl" : m->kind == SC_EXP_AL ? "active" : NULL;
     for (int kind = 0; kind < 3; kind++) {  // teacher, students (or xbl runs), transfer
         int n = 0;
         for (int i = 0; i < m->n_runs; i++) {
@@ -266,7 +267,7 @@ static int submit_task(submit *s, const char *task, const int *todo, int *idx, c
         }
         if (!n) continue;
         char stage[96], dep[2100] = "", ids[2048] = "";
-        snprintf(stage, sizeof stage, "%s-%s", kind == 0 ? "teacher" : kind == 2 ? "transfer" : xbl ? "xbl" : "students",
+        snprintf(stage, sizeof stage, "%s-%s", kind == 0 ? "teacher" : kind == 2 ? "transfer" : solo ? solo : "students",
                  task);
         if (done_before[0]) snprintf(dep, sizeof dep, "%s:%s", kind == 1 ? "afterok" : "afterany", done_before);
         if (submit_stage(s, stage, idx, n, dep, ids, sizeof ids, err)) return -1;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "io/result_read.h"
+#include "report/compare_al.h"
 #include "report/compare_xbl.h"
 
 // Where a student result keeps what the table needs (io/results.h writes them).
@@ -41,6 +42,7 @@ void sc_cmp_free(sc_cmp *c) {
     free(c->cells);
     free(c->failed);
     sc_cmpx_free(c);
+    sc_cmpa_free(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -128,7 +130,7 @@ int sc_cmp_add_doc(sc_cmp *c, sc_result_doc *doc, int *added, sc_err *err) {
     sc_result_doc d = *doc;  // moved here: freed at the end
     d.root = &d.up.data;
     const char *path = d.path;
-    char kind[32], task[64], expl[64];
+    char kind[32] = "", task[64], expl[64];  // zero-filled: an inlined strcmp may read the whole array
     int64_t n;
     uint64_t seed;
     double learn = 0;
@@ -138,6 +140,10 @@ int sc_cmp_add_doc(sc_cmp *c, sc_result_doc *doc, int *added, sc_err *err) {
     if (sc_result_str(&d, K_KIND, kind, sizeof kind, err)) goto done;
     if (!strcmp(kind, "xbl")) {
         rc = sc_cmpx_add_doc(c, &d, added, err);
+        goto done;
+    }
+    if (!strcmp(kind, "active-learning")) {
+        rc = sc_cmpa_add_doc(c, &d, added, err);
         goto done;
     }
     if (strcmp(kind, "student")) {
@@ -297,6 +303,6 @@ int sc_cmp_compute(sc_cmp *c, const sc_boot_cfg *cfg, sc_err *err) {
             sc_bootstrap(runs, cell->n_runs, cell->n_points, sc_boot_mean_a, cfg, &cell->acc, err))
             return -1;
     }
-    return sc_cmpx_compute(c, cfg, err);
+    return sc_cmpx_compute(c, cfg, err) || sc_cmpa_compute(c, cfg, err) ? -1 : 0;
 }
 

@@ -66,6 +66,7 @@ typedef struct sc_cmp {
     int n_failed, cap_failed;
     sc_cmp_failed *failed;
     struct sc_cmpx *xbl;  // explanation-based learning results (report/compare_xbl.h), or NULL
+    struct sc_cmpa *al;   // active-learning results (report/compare_al.h), or NULL
 } sc_cmp;
 
 void sc_cmp_init(sc_cmp *c);
@@ -76,7 +77,8 @@ int sc_cmp_add_dir(sc_cmp *c, const char *dir, sc_err *err);
 // Calls fn for every metrics.msgpack under dir, recursively, in sorted path
 // order (symlinked directories are not followed); stops at the first non-zero.
 int sc_results_walk(const char *dir, int (*fn)(void *user, const char *path, sc_err *err), void *user, sc_err *err);
-// One result file (kind "student", or "xbl": report/compare_xbl.h; anything else is skipped: *added = 0).
+// One result file (kind "student", "xbl": report/compare_xbl.h, or "active-learning": report/compare_al.h;
+// anything else is skipped: *added = 0).
 int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err);
 // A run that failed (reason: its first line is kept; '|' and control
 // characters are replaced so the Markdown row stays one row).

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report/compare.h"
+#include "report/compare_al.h"
 #include "report/compare_xbl.h"
 
 // Percent for agreement/accuracy, raw for Pearson.
@@ -239,11 +240,14 @@ void sc_cmp_print_markdown(const sc_cmp *c, FILE *f) {
         while (j < c->n_failed && !strcmp(c->failed[j].task, task)) j++;
     }
     sc_cmpx_print_markdown(c, f);
+    sc_cmpa_print_markdown(c, f);
 }
 
 void sc_cmp_print_csv(const sc_cmp *c, FILE *f) {
     // Only xbl results: their table (compare_xbl.h); both kinds: the student rows.
     if (!c->n_cells && !c->n_failed && c->xbl) return sc_cmpx_print_csv(c, f);
+    // Only active-learning results: theirs (compare_al.h).
+    if (!c->n_cells && !c->n_failed && c->al) return sc_cmpa_print_csv(c, f);
     fprintf(f, "task,explainer,n,seeds,metric,mean,ci_lo,ci_hi,seed_sd,gold_accuracy,gold_ci_lo,gold_ci_hi,at_chance,capped_improving\n");
     for (int i = 0; i < c->n_cells; i++) {
         const sc_cmp_cell *cell = &c->cells[i];

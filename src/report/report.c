@@ -10,9 +10,11 @@
 #include "io/result_read.h"
 #include "report/chart_n.h"
 #include "report/compare.h"
+#include "report/compare_al.h"
 #include "report/compare_xbl.h"
 #include "report/html.h"
 #include "report/plot.h"
+#include "report/report_al.h"
 #include "report/report_xbl.h"
 
 #define MAX_CURVE SC_RESULT_MAX_CURVE
@@ -263,10 +265,14 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
     int rc = -1;
     sc_boot_cfg cfg = sc_boot_default();
     if (sc_results_walk(dir, add_run, &r, err) || sc_cmp_add_dir(&c, dir, err)) goto done;
+    if (!c.n_files && !sc_cmp_xbl_files(&c) && sc_cmp_al_files(&c)) {  // active learning only (report_al.c)
+        rc = sc_report_al_page(dir, &c, out_path, err);
+        goto done;
+    }
     if (!c.n_files) {  // explanation-based learning results only: their own page (report_xbl.c)
         if (sc_cmp_xbl_files(&c)) rc = sc_report_xbl_page(dir, &c, out_path, err);
-        else sc_errf(err, "%s holds no student results (metrics.msgpack of train-student) and no xbl results "
-                     "(of train-xbl)", dir);
+        else sc_errf(err, "%s holds no student results (metrics.msgpack of train-student), no xbl results "
+                     "(of train-xbl) and no active-learning results (of active-learn)", dir);
         goto done;
     }
     if (sc_cmp_compute(&c, &cfg, err)) goto done;
@@ -334,6 +340,7 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
         i = j;
     }
     if (sc_cmp_xbl_files(&c) && sc_report_xbl_section(&h, &c, err)) goto done;
+    if (sc_cmp_al_files(&c) && sc_report_al_section(&h, &c, err)) goto done;
     sc_html_printf(&h, "</body></html>\n");
     if (h.oom) {
         sc_errf(err, "report: out of memory");

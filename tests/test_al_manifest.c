@@ -1,0 +1,459 @@
+// Manifests of `kind: active-learning` (exp/manifest_al.c) and the
+// active-learning tables and page (report/compare_al.c, report/report_al.c):
+// - every problem of a bad manifest is listed with its file, line and field;
+// - expansion: folders, command lines, keys (a changed `set` changes them);
+// - compare of fabricated result files (the schema of active/al_run.h, packed
+//   here as al_files.c packs it) against hand-computed AULC means and SDs,
+//   labels to the target (the 95%-of-best rule and --target) and the paired
+//   difference against random; "no random row"; simulatability tables; CSV;
+// - a real `scaffold run` (2 jobs) of 2 strategies x 2 seeds on breast-cancer,
+//   summary.md and report.html, then --resume skipping every run;
+// - --backend slurm with stand-in tools: one array per task, kind "active".
+#include "sc_test.h"
+
+#include <math.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "active/al_run.h"
+#include "cli/cli.h"
+#include "core/fs.h"
+#include "exp/manifest.h"
+#include "exp/runner.h"
+#include "exp/slurm.h"
+#include "io/results.h"
+#include "report/compare_al.h"
+
+static char root[256];
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void sh(const char *fmt, const char *arg) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, fmt, arg, arg);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(root, sizeof root, "/tmp/sc_test_al_manifest_%d", (int)getpid());
+    sh("rm -rf %s && mkdir -p %s", root);
+    return 0;
+}
+
+static int teardown(void **state) {
+    sh("rm -rf %s%.0s", root);
+    return sc_test_teardown(state);
+}
+
+// Loads text as a manifest; expects failure and returns every problem (malloc'd).
+static char *problems_of(const char *path, const char *text, sc_err *err) {
+    write_file(path, text);
+    sc_manifest m;
+    char *list = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&list, &len);
+    assert_non_null(f);
+    assert_int_equal(sc_manifest_load_report(&m, path, NULL, f, err), -1);
+    fclose(f);
+    return list;
+}
+
+static void expect(const char *list, const char *path, const char *want) {
+    char w[700];
+    snprintf(w, sizeof w, "%s %s", path, want);
+    if (!strstr(list, w)) fail_msg("expected '%s' among the problems:\n%s", w, list);
+}
+
+static void test_validation(void **state) {
+    (void)state;
+    char path[400];
+    snprintf(path, sizeof path, "%s/bad.yaml", root);
+    sc_err err;
+    char *list = problems_of(path,
+                             "name: bad\n"
+                             "kind: active-learning\n"
+                             "tasks: [breast-cancer, no-such-task]\n"
+                             "model: {other: mlp}\n"
+                             "n: [40]\n"
+                             "methods: [rrr]\n"
+                             "bogus: 1\n"
+                             "strategies:\n"
+                             "  - random\n"
+                             "  - entropyy\n"
+                             "  - {name: margin, label: random}\n"
+                             "  - {name: hybrid, label: hy, set: {hybrid_pool: 0}}\n"
+                             "seeds: [1]\n"
+                             "set: {init: 0, retrain: hot, epochz: 3}\n"
+                             "teacher: {breast-cancer: /nonexistent/teacher}\n",
+                             &err);
+    const char *const want[] = {
+        "line 5: field 'n': not part of a `kind: active-learning` manifest (it belongs to the student kind",
+        "line 6: field 'methods': not part of a `kind: active-learning` manifest (it belongs to the xbl kind",
+        "line 7: unknown key 'bogus'",
+        "line 10: field 'strategies[1].name': unknown strategy 'entropyy' (active-learn knows: random, entropy",
+        "line 11: field 'strategies[2]': the label 'random' is taken by strategies[0]",
+        "line 12: field 'strategies[3].set' (task 'breast-cancer'): --set: key 'hybrid_pool'",
+        "line 14: field 'set' (task 'breast-cancer'): --set: key 'init': 0 is outside [1, 100000000]",
+        "line 14: field 'set' (task 'breast-cancer'): --set: key 'retrain': expected one of scratch | warm, got 'hot'",
+        "line 4: field 'model.other': no such task in 'tasks'",
+        "line 3: field 'tasks[1]': unknown task 'no-such-task'",
+        "line 15: field 'teacher.breast-cancer': '/nonexistent/teacher' does not exist",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) expect(list, path, want[i]);
+    if (!strstr(list, "epochz")) fail_msg("the unknown set key 'epochz' is not named:\n%s", list);
+    free(list);
+    // A syntax error stops at once, with its line.
+    list = problems_of(path, "name: bad\nkind: active-learning\ntasks: [breast-cancer]\nstrategies: {a: 1}\nseeds: [1]\n",
+                       &err);
+    free(list);
+    if (!strstr(err.msg, "line 4") || !strstr(err.msg, "strategies")) fail_msg("%s", err.msg);
+}
+
+static const char *const good = "name: al\n"
+                                "kind: active-learning\n"
+                                "tasks: [breast-cancer]\n"
+                                "strategies: [random, {name: hybrid, label: hybrid-05, set: {hybrid_pool: 5}}]\n"
+                                "seeds: [1, 2]\n"
+                                "set: {init: 10, query: 10, rounds: 2}\n";
+
+static void test_expansion(void **state) {
+    (void)state;
+    char path[400], out[400], want[800];
+    snprintf(path, sizeof path, "%s/good.yaml", root);
+    snprintf(out, sizeof out, "%s/exp-out", root);
+    write_file(path, good);
+    sc_manifest m, m2;
+    sc_err err;
+    if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(m.kind, SC_EXP_AL);
+    assert_int_equal(m.n_runs, 4);
+    snprintf(want, sizeof want, "%s/runs/breast-cancer/hybrid-05/seed2", out);
+    assert_string_equal(m.runs[3].dir, want);
+    assert_string_equal(m.runs[3].argv[0], "active-learn");
+    assert_string_equal(m.runs[3].al_cfg.strategy, "hybrid");
+    assert_string_equal(m.runs[3].al_cfg.task, "breast-cancer");
+    assert_int_equal(m.runs[3].al_cfg.seed, 2);
+    assert_int_equal(m.runs[3].al_cfg.n_sets, 4);
+    assert_string_equal(m.runs[3].al_cfg.sets[3], "hybrid_pool=5");
+    assert_string_equal(m.runs[3].al_cfg.out, want);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < i; j++) assert_string_not_equal(m.runs[i].key, m.runs[j].key);
+    // Keys do not depend on --out; a changed `set` changes every key.
+    if (sc_manifest_load(&m2, path, NULL, &err)) fail_msg("%s", err.msg);
+    assert_string_equal(m.runs[0].key, m2.runs[0].key);
+    sc_manifest_free(&m2);
+    char *changed = strdup(good);
+    changed[strlen(changed) - 3] = '3';  // rounds: 3
+    write_file(path, changed);
+    free(changed);
+    if (sc_manifest_load(&m2, path, out, &err)) fail_msg("%s", err.msg);
+    for (int i = 0; i < 4; i++) assert_string_not_equal(m.runs[i].key, m2.runs[i].key);
+    sc_manifest_free(&m2);
+    sc_manifest_free(&m);
+}
+
+// ---- fabricated results -----------------------------------------------------------------
+
+static void str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
+
+// A result file of active-learn (al_run.h's schema; the keys compare reads, packed as al_files.c packs them):
+// n rounds at labelled 10, 20, ...; sim NULL: no teacher.
+static void fake(const char *dir, const char *task, const char *label, const char *strategy, uint64_t seed,
+                 const double *acc, const double *sim, int n) {
+    char d[600], p[700];
+    snprintf(d, sizeof d, "%s/runs/%s/%s/seed%llu", dir, task, label, (unsigned long long)seed);
+    sc_err err;
+    if (sc_mkdirs(d, &err)) fail_msg("%s", err.msg);
+    snprintf(p, sizeof p, "%s/metrics.msgpack", d);
+    size_t lab[16];
+    for (int i = 0; i < n; i++) lab[i] = (size_t)(10 * (i + 1));
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 9);
+    str(&pk, "format"), str(&pk, "scaffold-result");
+    str(&pk, "version"), msgpack_pack_int(&pk, 1);
+    str(&pk, "kind"), str(&pk, "active-learning");
+    str(&pk, "task"), str(&pk, task);
+    str(&pk, "strategy"), str(&pk, strategy);
+    str(&pk, "oracle"), str(&pk, sim ? "teacher" : "gold");
+    str(&pk, "seed"), msgpack_pack_uint64(&pk, seed);
+    str(&pk, "aulc"), msgpack_pack_map(&pk, 2);
+    str(&pk, "test_accuracy"), msgpack_pack_double(&pk, sc_al_aulc(lab, acc, n));
+    str(&pk, "test_simulatability");
+    if (sim) msgpack_pack_double(&pk, sc_al_aulc(lab, sim, n));
+    else msgpack_pack_nil(&pk);
+    str(&pk, "rounds"), msgpack_pack_array(&pk, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        msgpack_pack_map(&pk, 5);
+        str(&pk, "round"), msgpack_pack_int64(&pk, i);
+        str(&pk, "labelled"), msgpack_pack_uint64(&pk, lab[i]);
+        str(&pk, "test_accuracy"), msgpack_pack_double(&pk, acc[i]);
+        str(&pk, "test_simulatability");
+        if (sim) msgpack_pack_double(&pk, sim[i]);
+        else msgpack_pack_nil(&pk);
+        str(&pk, "queried"), msgpack_pack_array(&pk, 0);
+    }
+    if (sc_atomic_write(p, sb.data, sb.size, &err)) fail_msg("%s", err.msg);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void fabricate(const char *dir) {
+    // random: AULCs 0.6, 0.5, 0.7 (mean 0.6, SD 0.1), finals 0.7, 0.6, 0.8.
+    fake(dir, "fab", "random", "random", 1, (double[]){0.5, 0.6, 0.7}, NULL, 3);
+    fake(dir, "fab", "random", "random", 2, (double[]){0.4, 0.5, 0.6}, NULL, 3);
+    fake(dir, "fab", "random", "random", 3, (double[]){0.6, 0.7, 0.8}, NULL, 3);
+    // entropy: AULCs 0.75, 0.675, 0.825 (mean 0.75, SD 0.075); finals 0.9, 0.8, 0.9 (mean 0.8667).
+    fake(dir, "fab", "entropy", "entropy", 1, (double[]){0.5, 0.8, 0.9}, NULL, 3);
+    fake(dir, "fab", "entropy", "entropy", 2, (double[]){0.5, 0.7, 0.8}, NULL, 3);
+    fake(dir, "fab", "entropy", "entropy", 3, (double[]){0.6, 0.9, 0.9}, NULL, 3);
+    // A task with a teacher and no random row.
+    fake(dir, "sim", "margin", "margin", 1, (double[]){0.5, 0.7}, (double[]){0.6, 0.8}, 2);
+    fake(dir, "sim", "margin", "margin", 2, (double[]){0.5, 0.9}, (double[]){0.6, 1.0}, 2);
+}
+
+static sc_cmp *computed(const char *dir, double target) {
+    static sc_cmp c;
+    sc_cmp_init(&c);
+    sc_err err;
+    sc_boot_cfg cfg = sc_boot_default();
+    if (sc_cmp_add_dir(&c, dir, &err) || (target > 0 && sc_cmp_al_set_target(&c, target, &err)) ||
+        sc_cmp_compute(&c, &cfg, &err))
+        fail_msg("%s", err.msg);
+    return &c;
+}
+
+static void in_ci(const sc_boot_ci *ci, double mean, double sd, double lo, double hi) {
+    assert_true(fabs(ci->mean - mean) < 1e-9);
+    assert_true(fabs(ci->seed_sd - sd) < 1e-9);
+    // Resampling seeds: the interval lies within the seeds' values and holds the mean.
+    assert_true(ci->lo >= lo - 1e-6 && ci->hi <= hi + 1e-6 && ci->lo <= mean + 1e-6 && ci->hi >= mean - 1e-6);
+}
+
+static void test_compare_fabricated(void **state) {
+    (void)state;
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/fab", root);
+    fabricate(dir);
+    sc_cmp *c = computed(dir, 0);
+    const sc_cmpa *x = sc_cmp_al(c);
+    assert_int_equal(sc_cmp_al_files(c), 8);
+    const sc_cmpa_row *r = sc_cmpa_find(x, "fab", "random"), *e = sc_cmpa_find(x, "fab", "entropy");
+    assert_non_null(r);
+    assert_non_null(e);
+    assert_ptr_equal(r, &x->rows[0]);  // random first
+    in_ci(&r->aulc[SC_CMPA_ACC], 0.6, 0.1, 0.5, 0.7);
+    in_ci(&e->aulc[SC_CMPA_ACC], 0.75, 0.075, 0.675, 0.825);
+    in_ci(&e->final[SC_CMPA_ACC], 2.6 / 3, sqrt(((0.9 - 2.6 / 3) * (0.9 - 2.6 / 3) * 2 + (0.8 - 2.6 / 3) * (0.8 - 2.6 / 3)) / 2),
+          0.8, 0.9);
+    // Target: 95% of entropy's mean final 0.8667 = 0.8233. random never reaches it;
+    // entropy's seed 1 at 30 labels, seed 3 at 20, seed 2 not: 25 (2/3).
+    assert_true(fabs(e->target[SC_CMPA_ACC] - 0.95 * 2.6 / 3) < 1e-9);
+    assert_int_equal(r->reached[SC_CMPA_ACC], 0);
+    assert_true(isnan(r->labels_mean[SC_CMPA_ACC]));
+    assert_int_equal(e->reached[SC_CMPA_ACC], 2);
+    assert_true(fabs(e->labels_mean[SC_CMPA_ACC] - 25) < 1e-9);
+    // Paired on seeds: 0.15, 0.175, 0.125 -> mean 0.15, SD 0.025.
+    assert_int_equal(e->n_paired[SC_CMPA_ACC], 3);
+    in_ci(&e->diff[SC_CMPA_ACC], 0.15, 0.025, 0.125, 0.175);
+    assert_int_equal(r->n_paired[SC_CMPA_ACC], 0);
+    // The teacher's task: simulatability measured, no random row.
+    const sc_cmpa_row *s = sc_cmpa_find(x, "sim", "margin");
+    assert_true(s->has[SC_CMPA_SIM] && !r->has[SC_CMPA_SIM]);
+    // Simulatability AULCs (0.6+0.8)/2 = 0.7 and (0.6+1.0)/2 = 0.8: mean 0.75, SD sqrt(0.005).
+    in_ci(&s->aulc[SC_CMPA_SIM], 0.75, sqrt(0.005), 0.7, 0.8);
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    sc_cmp_print_markdown(c, f);
+    fclose(f);
+    const char *const want[] = {"### fab — active learning, test accuracy", "labels to reach 82.3%",
+                                "| random | 3 | 60.0 [", "not reached (0/3)", "| entropy | 3 | 75.0 [",
+                                "25.0 (2/3 reached)", "+15.0 [", "(3 seeds)",
+                                "95% of the best mean final value among this task's strategies",
+                                "### sim — active learning, test simulatability", "no random row", NULL};
+    for (int i = 0; want[i]; i++)
+        if (!strstr(md, want[i])) fail_msg("expected '%s' in:\n%s", want[i], md);
+    free(md);
+    sc_cmp_free(c);
+    // A given target: 0.7. random seed 1 at 30, seed 3 at 20: 25 (2/3).
+    c = computed(dir, 0.7);
+    r = sc_cmpa_find(sc_cmp_al(c), "fab", "random");
+    assert_int_equal(r->reached[SC_CMPA_ACC], 2);
+    assert_true(fabs(r->labels_mean[SC_CMPA_ACC] - 25) < 1e-9);
+    sc_cmp_free(c);
+}
+
+static char out_buf[1 << 16], err_buf[1 << 14];
+
+static int cli(char **argv) {
+    int argc = 0;
+    while (argv[argc]) argc++;
+    return sc_test_capture(sc_cli_main, argc, argv, out_buf, sizeof out_buf, err_buf, sizeof err_buf);
+}
+
+// scaffold compare --csv / --target on the fabricated folder, and the report page.
+static void test_fabricated_cli(void **state) {
+    (void)state;
+    char dir[400], csv[500], html[500];
+    snprintf(dir, sizeof dir, "%s/fab", root);
+    snprintf(csv, sizeof csv, "%s/fab.csv", root);
+    snprintf(html, sizeof html, "%s/fab.html", root);
+    if (access(dir, F_OK)) fabricate(dir);
+    if (cli((char *[]){"scaffold", "compare", dir, "--csv", csv, "--target", "0.7", NULL}))
+        fail_msg("compare: %s", err_buf);
+    if (!strstr(out_buf, "labels to reach 70.0%") || !strstr(out_buf, "given (--target)")) fail_msg("%s", out_buf);
+    free(sc_test_file_with(csv, (const char *[]){"task,label,strategy,seeds,failed,measure,mean,ci_lo,ci_hi",
+                                                 "fab,entropy,entropy,3,0,aulc_test_accuracy,0.750000,",
+                                                 "fab,random,random,3,0,labels_to_target_test_accuracy,25.000000,,,,2,",
+                                                 "fab,entropy,entropy,3,0,aulc_minus_random_test_accuracy,0.150000,",
+                                                 "sim,margin,margin,2,0,aulc_test_simulatability,0.750000,", NULL}));
+    assert_int_not_equal(cli((char *[]){"scaffold", "compare", dir, "--target", "1.5", NULL}), 0);
+    // A folder of several kinds: the Markdown holds both tables, one CSV cannot.
+    char mixed[500], p[600];
+    snprintf(mixed, sizeof mixed, "%s/mixed", root);
+    fabricate(mixed);
+    snprintf(p, sizeof p, "%s/student/n10/seed1", mixed);
+    sc_err err;
+    if (sc_mkdirs(p, &err)) fail_msg("%s", err.msg);
+    sc_train_result tr;
+    memset(&tr, 0, sizeof tr);
+    float agree[4] = {1, 0, 1, 1};
+    sc_result_student st = {.task = "synth-text", .arch = "transformer", .teacher_arch = "transformer",
+                            .explainer = "none", .student_explainer = "none", .n = 10, .seed = 1, .train = &tr,
+                            .n_test = 4, .agree = agree, .gold_correct = agree};
+    snprintf(p, sizeof p, "%s/student/n10/seed1/metrics.msgpack", mixed);
+    if (sc_result_write_student(p, &st, &err)) fail_msg("%s", err.msg);
+    assert_int_not_equal(cli((char *[]){"scaffold", "compare", mixed, "--csv", csv, NULL}), 0);
+    if (!strstr(err_buf, "active-learning 8")) fail_msg("%s", err_buf);
+    if (cli((char *[]){"scaffold", "compare", mixed, NULL})) fail_msg("compare: %s", err_buf);
+    if (!strstr(out_buf, "synth-text") || !strstr(out_buf, "### fab — active learning")) fail_msg("%s", out_buf);
+    if (system("command -v gnuplot > /dev/null 2>&1") == 0) {
+        if (cli((char *[]){"scaffold", "report", dir, "--out", html, NULL})) fail_msg("report: %s", err_buf);
+        free(sc_test_file_with(html, (const char *[]){"Active learning", "fab: learning curves", "<svg",
+                                                      "AULC tables", NULL}));
+    }
+}
+
+// ---- a real run -------------------------------------------------------------------------
+
+static void test_real_run(void **state) {
+    (void)state;
+    char path[500], out[500], p[600], text[600];
+    snprintf(path, sizeof path, "%s/real.yaml", root);
+    snprintf(out, sizeof out, "%s/real-out", root);
+    // Two strategies x two seeds; under SCAFFOLD_TEST_QUICK (memcheck) one query round.
+    snprintf(text, sizeof text, "name: real\nkind: active-learning\ntasks: [breast-cancer]\nstrategies: [random, "
+             "entropy]\nseeds: [1, 2]\nset: {init: 10, query: 10, rounds: %d}\n", sc_test_quick() ? 1 : 2);
+    write_file(path, text);
+    sc_manifest m;
+    sc_err err;
+    if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(m.n_runs, 4);
+    FILE *log = tmpfile();
+    sc_exp_opts o = {.jobs = 2, .log = log};
+    int failed = -1;
+    if (sc_exp_execute(&m, &o, &failed, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(failed, 0);
+    snprintf(p, sizeof p, "%s/summary.md", out);
+    free(sc_test_file_with(p, (const char *[]){"### breast-cancer — active learning, test accuracy",
+                                               "| random | 2 |", "| entropy | 2 |", "(2 seeds)", NULL}));
+    if (system("command -v gnuplot > /dev/null 2>&1") == 0) {
+        snprintf(p, sizeof p, "%s/report.html", out);
+        free(sc_test_file_with(p, (const char *[]){"breast-cancer: learning curves", "<svg", NULL}));
+    }
+    fflush(log);
+    rewind(log);
+    char buf[8192] = "";
+    size_t k = fread(buf, 1, sizeof buf - 1, log);
+    buf[k] = '\0';
+    if (!strstr(buf, "AULC 0.")) fail_msg("no headline in the progress log:\n%s", buf);
+    // Resume: every run finished earlier, none runs again.
+    assert_int_equal(ftruncate(fileno(log), 0), 0);
+    rewind(log);
+    o.resume = 1;
+    if (sc_exp_execute(&m, &o, &failed, &err)) fail_msg("%s", err.msg);
+    fflush(log);
+    rewind(log);
+    k = fread(buf, 1, sizeof buf - 1, log);
+    buf[k] = '\0';
+    if (!strstr(buf, "4 runs (4 finished earlier)") || strstr(buf, "] done")) fail_msg("resume log:\n%s", buf);
+    fclose(log);
+    sc_manifest_free(&m);
+}
+
+static void fake_tool(const char *bin, const char *name, const char *body) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s", bin, name);
+    write_file(p, body);
+    assert_int_equal(chmod(p, 0755), 0);
+}
+
+// --backend slurm with stand-in sbatch/squeue: one array per task, no dependency, runs.tsv kind "active".
+static void test_slurm(void **state) {
+    (void)state;
+    char bin[500], path[500], out[500], p[700], text[1200];
+    snprintf(bin, sizeof bin, "%s/bin", root);
+    assert_int_equal(mkdir(bin, 0755), 0);
+    fake_tool(bin, "sbatch", "#!/bin/sh\nd=$(dirname \"$0\"); n=$(cat \"$d/n\" 2>/dev/null || echo 100); n=$((n + 1));"
+                             " echo $n > \"$d/n\"; echo \"$n: $*\" >> \"$d/sbatch.args\"; echo \"$n;cluster\"\n");
+    fake_tool(bin, "squeue", "#!/bin/sh\nexit 0\n");
+    fake_tool(bin, "sacct", "#!/bin/sh\nexit 1\n");
+    fake_tool(bin, "scontrol", "#!/bin/sh\nexit 0\n");
+    char *saved = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    snprintf(text, sizeof text, "%s:%s", bin, saved);
+    setenv("PATH", text, 1);
+    snprintf(path, sizeof path, "%s/slurm.yaml", root);
+    snprintf(out, sizeof out, "%s/slurm-out", root);
+    write_file(path, "name: sl\nkind: active-learning\ntasks: [breast-cancer]\nstrategies: [random, margin]\n"
+                     "seeds: [1]\nset: {init: 10, query: 10, rounds: 1}\n");
+    sc_manifest m;
+    sc_err err;
+    if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
+    FILE *log = tmpfile();
+    sc_slurm_opts o = {.cpus = 1, .manifest_path = path, .log = log};
+    if (sc_slurm_submit(&m, &o, &err)) fail_msg("%s", err.msg);
+    snprintf(p, sizeof p, "%s/sbatch.args", bin);
+    char *args = sc_test_file_with(p, (const char *[]){"101: --parsable --job-name=scaffold-sl-active-breast-cancer",
+                                                       "--array=0-1", "102: --parsable --job-name=scaffold-sl-collect",
+                                                       "--dependency=afterany:101", NULL});
+    if (strstr(strstr(args, "101: "), "afterok") || strstr(args, "teacher")) fail_msg("sbatch got:\n%s", args);
+    free(args);
+    snprintf(p, sizeof p, "%s/slurm/runs.tsv", out);
+    free(sc_test_file_with(p, (const char *[]){"\tactive\truns/breast-cancer/random/seed1\n",
+                                               "\tactive\truns/breast-cancer/margin/seed1\n", NULL}));
+    if (sc_exp_run_one(&m, 0, log, &err)) fail_msg("%s", err.msg);
+    o.resume = 1;
+    if (sc_slurm_submit(&m, &o, &err)) fail_msg("%s", err.msg);
+    free(sc_test_file_with(p, (const char *[]){"\tactive\t", NULL}));
+    snprintf(p, sizeof p, "%s/sbatch.args", bin);
+    free(sc_test_file_with(p, (const char *[]){"103: --parsable --job-name=scaffold-sl-active-breast-cancer",
+                                               "--array=0-0 ", NULL}));
+    setenv("PATH", saved, 1);
+    free(saved);
+    fclose(log);
+    sc_manifest_free(&m);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_expansion),
+        cmocka_unit_test(test_compare_fabricated),
+        cmocka_unit_test(test_fabricated_cli),
+        cmocka_unit_test(test_real_run),
+        cmocka_unit_test(test_slurm),
+    };
+    return cmocka_run_group_tests_name("al_manifest", tests, setup, teardown);
+}

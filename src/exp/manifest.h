@@ -89,6 +89,28 @@
 // the task's modality, and each task one train-xbl can run: a classification
 // task with object and decoy masks (a decoy-images task passes from its
 // task.yaml; any other is loaded once to look for the masks).
+//
+// A third kind, `kind: active-learning`, runs pool-based active learning
+// (scaffold active-learn, active/al_run.h): one run per task x strategy label x
+// seed, no dependencies (parsing, checks and expansion: manifest_al.c):
+//
+//   name: active-learning
+//   kind: active-learning
+//   tasks: [breast-cancer, synth-text]
+//   model: {synth-text: transformer}  # optional, per task: active-learn --model (a student architecture)
+//   strategies:                       # each: a strategy name (active/strategy.h), or {name, label, set}
+//     - random
+//     - {name: hybrid, label: hybrid-05, set: {hybrid_pool: 5}}
+//   seeds: [1, 2, 3, 4, 5]
+//   set: {init: 10, query: 10, rounds: 5}   # active-learn --set for every run; a strategy's own `set` after it
+//   teacher: {synth-text: DIR}        # optional, per task: --teacher DIR (the oracle may be the teacher)
+//
+// Expansion: OUT/runs/<task>/<label>/seed<S>/, keyed by the active-learn
+// command line without --out and students/configs/<task>.yaml. Checked, all
+// problems together: unknown top-level keys (the other kinds' fields named),
+// strategies (the registry), labels distinct and path-safe, `set` keys and
+// values as active-learn parses them, `model` entries, tasks that open and
+// classify, teacher folders that exist.
 #ifndef SC_EXP_MANIFEST_H
 #define SC_EXP_MANIFEST_H
 

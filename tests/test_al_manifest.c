@@ -94,7 +94,8 @@ static void test_validation(void **state) {
                              "  - {name: hybrid, label: hy, set: {hybrid_pool: 0}}\n"
                              "seeds: [1]\n"
                              "set: {init: 0, retrain: hot, epochz: 3}\n"
-                             "teacher: {breast-cancer: /nonexistent/teacher}\n",
+                             "teacher: {breast-cancer: /nonexistent/teacher}\n"
+                             "task_set: {breast-cancer: {query: -1}, other: {lr: 1}, no-such-task: 3}\n",
                              &err);
     const char *const want[] = {
         "line 5: field 'n': not part of a `kind: active-learning` manifest (it belongs to the student kind",
@@ -108,6 +109,10 @@ static void test_validation(void **state) {
         "line 4: field 'model.other': no such task in 'tasks'",
         "line 3: field 'tasks[1]': unknown task 'no-such-task'",
         "line 15: field 'teacher.breast-cancer': '/nonexistent/teacher' does not exist",
+        // Per-task settings: each key a task of the manifest, each value a map, each value checked.
+        "line 16: field 'task_set.breast-cancer' (task 'breast-cancer'): --set: key 'query'",
+        "line 16: field 'task_set.other': no such task in 'tasks'",
+        "line 16: field 'task_set.no-such-task': expected a map of active-learn --set keys",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) expect(list, path, want[i]);
     if (!strstr(list, "epochz")) fail_msg("the unknown set key 'epochz' is not named:\n%s", list);
@@ -157,6 +162,17 @@ static void test_expansion(void **state) {
     write_file(path, changed);
     free(changed);
     if (sc_manifest_load(&m2, path, out, &err)) fail_msg("%s", err.msg);
+    for (int i = 0; i < 4; i++) assert_string_not_equal(m.runs[i].key, m2.runs[i].key);
+    sc_manifest_free(&m2);
+    // task_set: after `set`, before the strategy's own (so the strategy's wins, then the task's).
+    char text[1024];
+    snprintf(text, sizeof text, "%stask_set: {breast-cancer: {optimizer: adamw, lr: 1e-2, rounds: 4}}\n", good);
+    write_file(path, text);
+    if (sc_manifest_load(&m2, path, out, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(m2.runs[3].al_cfg.n_sets, 7);
+    const char *const order[7] = {"init=10", "query=10", "rounds=2", "optimizer=adamw", "lr=1e-2", "rounds=4",
+                                  "hybrid_pool=5"};
+    for (int i = 0; i < 7; i++) assert_string_equal(m2.runs[3].al_cfg.sets[i], order[i]);
     for (int i = 0; i < 4; i++) assert_string_not_equal(m.runs[i].key, m2.runs[i].key);
     sc_manifest_free(&m2);
     sc_manifest_free(&m);

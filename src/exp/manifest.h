@@ -103,6 +103,8 @@
 //     - {name: hybrid, label: hybrid-05, set: {hybrid_pool: 5}}
 //   seeds: [1, 2, 3, 4, 5]
 //   set: {init: 10, query: 10, rounds: 5}   # active-learn --set for every run; a strategy's own `set` after it
+//   task_set: {breast-cancer: {optimizer: adamw, lr: 1e-2}}   # optional, per task: after `set`, before a
+//                                     #   strategy's own (a task's recipe or budget)
 //   teacher: {synth-text: DIR}        # optional, per task: --teacher DIR (the oracle may be the teacher)
 //
 // Expansion: OUT/runs/<task>/<label>/seed<S>/, keyed by the active-learn

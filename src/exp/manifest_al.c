@@ -25,6 +25,7 @@ typedef struct al_strategy {
 
 typedef struct sc_mf_al {
     const sc_ynode *model, *set, *teacher, *strategies_node;
+    const sc_ynode *task_set;  // a map from task to a map of --set keys (after `set`, before a strategy's), or NULL
     al_strategy s[MAX_LIST];
     int n_strategies;
     const char *arch[MAX_LIST];     // per task: its `model` entry, or NULL
@@ -66,7 +67,7 @@ static int parse_strategy(sc_mf *f, const sc_ynode *it, int i, sc_err *err) {
 // student kind's and the xbl kind's own fields are named as such.
 static void check_top_keys(sc_mf *f) {
     static const char *const known[] = {"name", "out", "kind", "tasks", "model", "strategies", "seeds", "set",
-                                        "teacher", NULL};
+                                        "task_set", "teacher", NULL};
     static const char *const other[] = {"n", "explainers", "student", "init", "methods", NULL};
     const sc_ynode *r = f->root;
     for (size_t k = 0; k < r->n; k++) {
@@ -80,7 +81,7 @@ static void check_top_keys(sc_mf *f) {
                           !strcmp(r->keys[k], "methods") ? "xbl" : "student");
         else if (!ok)
             sc_mf_problem(f, "%s line %d: unknown key '%s' (a `kind: active-learning` manifest has name, out, kind, "
-                          "tasks, model, strategies, seeds, set, teacher)", f->path, r->key_lines[k], r->keys[k]);
+                          "tasks, model, strategies, seeds, set, task_set, teacher)", f->path, r->key_lines[k], r->keys[k]);
     }
 }
 
@@ -109,7 +110,17 @@ int sc_mf_al_parse(sc_mf *f, sc_err *err) {
     if ((a->set = sc_ymap_get(f->root, "set")) && sc_yexpect(a->set, SC_Y_MAP, path, "set", err)) return -1;
     if ((a->teacher = sc_ymap_get(f->root, "teacher")) && sc_yexpect(a->teacher, SC_Y_MAP, path, "teacher", err))
         return -1;
+    if ((a->task_set = sc_ymap_get(f->root, "task_set")) && sc_yexpect(a->task_set, SC_Y_MAP, path, "task_set", err))
+        return -1;
     return 0;
+}
+
+// Task ti's own `task_set` entry (a map, checked), or NULL.
+static const sc_ynode *task_set_of(const sc_mf *f, int ti) {
+    const sc_ynode *c = f->al->task_set;
+    for (size_t k = 0; c && k < c->n; k++)
+        if (sc_mf_key_names_task(f, ti, c->keys[k]) && c->items[k]->kind == SC_Y_MAP) return c->items[k];
+    return NULL;
 }
 
 // ---- checks ----------------------------------------------------------------------------
@@ -143,18 +154,20 @@ static void check_strategies(sc_mf *f) {
 
 // A map keyed by task (`model`, `teacher`): each key names a task, each value a
 // scalar, stored per task into out.
+// A map keyed by task (model, teacher: scalars into out[]; task_set: maps, out NULL).
 static void check_task_map(sc_mf *f, const sc_ynode *c, const char *field, const char *what, const char **out) {
+    int want = out ? SC_Y_SCALAR : SC_Y_MAP;
     for (size_t k = 0; c && k < c->n; k++) {
         int found = 0;
         for (int i = 0; i < f->n_tasks; i++)
             if (sc_mf_key_names_task(f, i, c->keys[k])) {
                 found = 1;
-                if (!out[i] && c->items[k]->kind == SC_Y_SCALAR) out[i] = c->items[k]->str;
+                if (out && !out[i] && c->items[k]->kind == SC_Y_SCALAR) out[i] = c->items[k]->str;
             }
         if (!found)
             sc_mf_problem(f, "%s line %d: field '%s.%s': no such task in 'tasks'", f->path, c->key_lines[k], field,
                           c->keys[k]);
-        if (c->items[k]->kind != SC_Y_SCALAR)
+        if ((int)c->items[k]->kind != want)
             sc_mf_problem(f, "%s line %d: field '%s.%s': expected %s", f->path, c->items[k]->line, field, c->keys[k],
                           what);
     }
@@ -227,20 +240,24 @@ static void check_config(sc_mf *f, int ti, int si, sc_run_config *rc) {
     const sc_mf_task *t = &f->t[ti];
     const sc_mf_al *a = f->al;
     const al_strategy *e = &a->s[si];
-    char kv[2 * MAX_LIST][512], *rest[2 * MAX_LIST], field[48];
+    char kv[3 * MAX_LIST][512], *rest[3 * MAX_LIST], field[48], tfield[96];
     snprintf(field, sizeof field, "strategies[%d].set", si);
+    snprintf(tfield, sizeof tfield, "task_set.%s", t->entry);
+    const sc_ynode *ts = task_set_of(f, ti);
     int n_global = sc_mf_sets(f, a->set, "set", kv, MAX_LIST), n_rest = 0;
-    int n = n_global + sc_mf_sets(f, e->set, field, kv + n_global, MAX_LIST);
-    int line = e->set ? e->set->line : a->set ? a->set->line : e->line;
-    const char *where = e->set ? field : "set";
+    int n_task = n_global + sc_mf_sets(f, ts, tfield, kv + n_global, MAX_LIST);
+    int n = n_task + sc_mf_sets(f, e->set, field, kv + n_task, MAX_LIST);
+    int line = e->set ? e->set->line : ts ? ts->line : a->set ? a->set->line : e->line;
+    const char *where = e->set ? field : ts ? tfield : "set";
     sc_err err;
     for (int i = 0; i < n; i++) {
         if (!is_al_key(kv[i])) rest[n_rest++] = kv[i];
         else if (al_value_ok(kv[i], a->teacher_of[ti] != NULL, &err)) {  // named where it was set
             char key[64];
             snprintf(key, sizeof key, "%.*s", (int)strcspn(kv[i], "="), kv[i]);
-            const sc_ynode *in = i < n_global ? a->set : e->set;
-            sc_mf_problem_in(f, sc_mf_key_line(in, key), i < n_global ? "set" : field, t->name, "", "%s", err.msg);
+            const sc_ynode *in = i < n_global ? a->set : i < n_task ? ts : e->set;
+            sc_mf_problem_in(f, sc_mf_key_line(in, key), i < n_global ? "set" : i < n_task ? tfield : field, t->name,
+                             "", "%s", err.msg);
         }
     }
     // As active-learn: the `model` entry, else students/configs/<task>.yaml, else the modality's default.
@@ -267,6 +284,7 @@ void sc_mf_al_check(sc_mf *f) {
     sc_mf_check_tasks(f);
     check_task_map(f, f->al->model, "model", "an architecture name (see `scaffold models`)", f->al->arch);
     check_task_map(f, f->al->teacher, "teacher", "a teacher folder or checkpoint", f->al->teacher_of);
+    check_task_map(f, f->al->task_set, "task_set", "a map of active-learn --set keys", NULL);
     check_teachers(f);
     sc_run_config *rc = malloc(sizeof *rc);
     if (!rc) return sc_mf_problem(f, "%s: out of memory", f->path);
@@ -296,7 +314,7 @@ static void bind_al(sc_exp_run *r) {
 }
 
 // active-learn --task T --strategy S [--model A] [--teacher DIR] --seed S [--set k=v: the manifest's, the
-// strategy's] --out DIR
+// task's, the strategy's] --out DIR
 static int plan_run(sc_mf *f, sc_manifest *m, int cap, int t, int si, long seed, sc_err *err) {
     sc_exp_run *r = sc_mf_new_run(m, cap, err);
     if (!r) return -1;
@@ -309,14 +327,16 @@ static int plan_run(sc_mf *f, sc_manifest *m, int cap, int t, int si, long seed,
     snprintf(r->label, sizeof r->label, "%s", e->label);
     int len = snprintf(r->dir, sizeof r->dir, "%s/runs/%s/%s/seed%ld", m->out, tk->name, e->label, seed);
     if (sc_mf_dir_under_out(m, r, len, err)) return -1;
-    char sb[32], field[48];
+    char sb[32], field[48], tfield[96];
     snprintf(sb, sizeof sb, "%ld", seed);
     snprintf(field, sizeof field, "strategies[%d].set", si);
+    snprintf(tfield, sizeof tfield, "task_set.%s", tk->entry);
     const char *arch = f->al->arch[t], *teacher = f->al->teacher_of[t];
     if (sc_mf_add_args(r, err, 5, "active-learn", "--task", tk->arg, "--strategy", e->name) ||
         (arch && sc_mf_add_args(r, err, 2, "--model", arch)) ||
         (teacher && sc_mf_add_args(r, err, 2, "--teacher", teacher)) || sc_mf_add_args(r, err, 2, "--seed", sb) ||
-        sc_mf_add_sets(f, r, f->al->set, "set", err) || sc_mf_add_sets(f, r, e->set, field, err) ||
+        sc_mf_add_sets(f, r, f->al->set, "set", err) || sc_mf_add_sets(f, r, task_set_of(f, t), tfield, err) ||
+        sc_mf_add_sets(f, r, e->set, field, err) ||
         sc_mf_add_args(r, err, 2, "--out", r->dir))
         return -1;
     bind_al(r);

@@ -44,17 +44,21 @@ static char *log_text(FILE *log) {
 static void copy_task(const char *parent, const char *name);
 static const char *run_task(const char *root);
 
+// Under valgrind (SCAFFOLD_TEST_QUICK) the runs' teachers are one small layer:
+// the same code paths, a fraction of the emulated arithmetic.
+static const char *teacher_size(void) { return sc_test_quick() ? ", layers: 1, width: 16, heads: 2" : ""; }
+
 static const char *manifest_text(const char *task, int epochs) {
     static char buf[1024];
     snprintf(buf, sizeof buf,
              "name: tiny\n"
              "tasks: [%s]\n"
-             "teacher: {seed: 1, arch: transformer, set: {max_steps: 5, epochs: 1}}\n"
+             "teacher: {seed: 1, arch: transformer, set: {max_steps: 5, epochs: 1%s}}\n"
              "explainers: [none, {name: attention-uniform, label: attn}]\n"
              "n: [40]\n"
              "seeds: [1, 2]\n"
              "student:\n  set: {epochs: %d, eval_batch: 300}\n",
-             task, epochs);
+             task, teacher_size(), epochs);
     return buf;
 }
 
@@ -147,13 +151,13 @@ static void test_run_transfer(void **state) {
     char text[1024];
     snprintf(text, sizeof text, "name: transfer\n"
                      "tasks: [%s]\n"
-                     "teacher: {seed: 1, arch: transformer, set: {max_steps: 5, epochs: 1}}\n"
+                     "teacher: {seed: 1, arch: transformer, set: {max_steps: 5, epochs: 1%s}}\n"
                      "explainers:\n"
                      "  - {name: attention, from: smat}\n"  // listed first: it still waits for smat
                      "  - {name: attention, learn: true, label: smat}\n"
                      "n: [40]\n"
                      "seeds: [1, 2]\n"
-                     "student:\n  set: {epochs: 1, eval_batch: 300}\n", run_task(root));
+                     "student:\n  set: {epochs: 1, eval_batch: 300}\n", run_task(root), teacher_size());
     write_file(path, text);
     sc_manifest m;
     sc_err err;

@@ -46,10 +46,7 @@ void sc_cmp_free(sc_cmp *c) {
     memset(c, 0, sizeof *c);
 }
 
-// The array with room for one more element: when n has reached *cap, realloc'd
-// to twice as many (16 at first) elements of `size` bytes. NULL (error set, the
-// array untouched) when out of memory.
-static void *room_for_one(void *arr, int n, int *cap, size_t size, sc_err *err) {
+void *sc_cmp_room_for_one(void *arr, int n, int *cap, size_t size, sc_err *err) {
     if (n < *cap) return arr;
     int grown = *cap ? 2 * *cap : 16;
     void *m = realloc(arr, size * (size_t)grown);
@@ -61,29 +58,52 @@ static void *room_for_one(void *arr, int n, int *cap, size_t size, sc_err *err) 
     return m;
 }
 
-int sc_cmp_add_failed(sc_cmp *c, const char *task, const char *label, long n, uint64_t seed, const char *reason,
-                      sc_err *err) {
-    sc_cmp_failed *grown = room_for_one(c->failed, c->n_failed, &c->cap_failed, sizeof *grown, err);
+int sc_cmp_failed_push(sc_cmp_failed **arr, int *n, int *cap, const char *task, const char *label, long size,
+                       uint64_t seed, const char *reason, sc_err *err) {
+    sc_cmp_failed *grown = sc_cmp_room_for_one(*arr, *n, cap, sizeof *grown, err);
     if (!grown) return -1;
-    c->failed = grown;
-    sc_cmp_failed *f = &c->failed[c->n_failed++];
+    *arr = grown;
+    sc_cmp_failed *f = &grown[(*n)++];
     memset(f, 0, sizeof *f);
     snprintf(f->task, sizeof f->task, "%s", task);
     snprintf(f->label, sizeof f->label, "%s", label);
-    f->n = n;
+    f->n = size;
     f->seed = seed;
-    size_t k = 0;
+    size_t k = 0;  // one line, no '|': it is a Markdown row
     for (const char *p = reason ? reason : ""; *p && *p != '\n' && k + 1 < sizeof f->reason; p++)
         f->reason[k++] = *p == '|' ? '/' : (unsigned char)*p < 0x20 ? ' ' : *p;
     if (!k) snprintf(f->reason, sizeof f->reason, "unknown (see its log.txt)");
     return 0;
 }
 
+int sc_cmp_label_from_dir(const char *path, char *out, size_t cap) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *slash = strrchr(buf, '/'), *seed_dir = NULL, *label = NULL;
+    if (slash) *slash = '\0', seed_dir = strrchr(buf, '/');
+    unsigned long long s;
+    char tail;
+    if (seed_dir && sscanf(seed_dir + 1, "seed%llu%c", &s, &tail) == 1) {
+        *seed_dir = '\0';
+        label = strrchr(buf, '/');
+        label = label ? label + 1 : buf;
+    }
+    snprintf(out, cap, "%s", label ? label : "");
+    for (char *p = out; *p; p++)
+        if (*p == '|' || *p == ',' || (unsigned char)*p < 0x20) *p = '_';
+    return out[0] != '\0';
+}
+
+int sc_cmp_add_failed(sc_cmp *c, const char *task, const char *label, long n, uint64_t seed, const char *reason,
+                      sc_err *err) {
+    return sc_cmp_failed_push(&c->failed, &c->n_failed, &c->cap_failed, task, label, n, seed, reason, err);
+}
+
 static sc_cmp_cell *find_cell(sc_cmp *c, const char *task, const char *label, long n, sc_err *err) {
     for (int i = 0; i < c->n_cells; i++)
         if (!strcmp(c->cells[i].task, task) && !strcmp(c->cells[i].label, label) && c->cells[i].n == n)
             return &c->cells[i];
-    sc_cmp_cell *grown = room_for_one(c->cells, c->n_cells, &c->cap, sizeof *grown, err);
+    sc_cmp_cell *grown = sc_cmp_room_for_one(c->cells, c->n_cells, &c->cap, sizeof *grown, err);
     if (!grown) return NULL;
     c->cells = grown;
     sc_cmp_cell *cell = &c->cells[c->n_cells++];

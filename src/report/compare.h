@@ -84,6 +84,20 @@ int sc_cmp_add_file(sc_cmp *c, const char *path, int *added, sc_err *err);
 // characters are replaced so the Markdown row stays one row).
 int sc_cmp_add_failed(sc_cmp *c, const char *task, const char *label, long n, uint64_t seed, const char *reason,
                       sc_err *err);
+// For the readers of the other kinds (compare_xbl.c, compare_al.c), which keep
+// their own rows and failed runs:
+// The array with room for one more element: when n has reached *cap, realloc'd
+// to twice as many (16 at first) elements of `size` bytes. NULL (err set, the
+// array untouched) when out of memory.
+void *sc_cmp_room_for_one(void *arr, int n, int *cap, size_t size, sc_err *err);
+// Appends a failed run to (*arr, *n, *cap), its reason cleaned as sc_cmp_add_failed's.
+int sc_cmp_failed_push(sc_cmp_failed **arr, int *n, int *cap, const char *task, const char *label, long size,
+                       uint64_t seed, const char *reason, sc_err *err);
+// The row label a result file's folder gives: the folder above seed<S> (as
+// `scaffold run` lays runs out), with '|', ',' and control characters made '_'
+// (it is a Markdown cell and a CSV field). 0 and out = "" when the path has no
+// such folder (the caller names the row itself).
+int sc_cmp_label_from_dir(const char *path, char *out, size_t cap);
 // The same as sc_cmp_add_file on a loaded result (io/result_read.h), which it
 // takes over and frees (sc_cmp_add_file loads the file and calls this; fuzz
 // targets load from memory).

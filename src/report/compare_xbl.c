@@ -39,54 +39,17 @@ void sc_cmpx_free(sc_cmp *c) {
     c->xbl = NULL;
 }
 
-// Room for one more element of a growable array (16 at first, then doubled).
-static void *grow(void *arr, int n, int *cap, size_t size, sc_err *err) {
-    if (n < *cap) return arr;
-    int want = *cap ? 2 * *cap : 16;
-    void *m = realloc(arr, size * (size_t)want);
-    if (!m) {
-        sc_errf(err, "compare: out of memory");
-        return NULL;
-    }
-    *cap = want;
-    return m;
-}
-
 int sc_cmp_add_failed_xbl(sc_cmp *c, const char *task, const char *label, uint64_t seed, const char *reason,
                           sc_err *err) {
     sc_cmpx *x = part(c, err);
-    sc_cmp_failed *g = x ? grow(x->failed, x->n_failed, &x->cap_failed, sizeof *g, err) : NULL;
-    if (!g) return -1;
-    x->failed = g;
-    sc_cmp_failed *f = &g[x->n_failed++];
-    memset(f, 0, sizeof *f);
-    snprintf(f->task, sizeof f->task, "%s", task);
-    snprintf(f->label, sizeof f->label, "%s", label);
-    f->seed = seed;
-    size_t k = 0;  // one line, no '|': it is a Markdown row
-    for (const char *p = reason ? reason : ""; *p && *p != '\n' && k + 1 < sizeof f->reason; p++)
-        f->reason[k++] = *p == '|' ? '/' : (unsigned char)*p < 0x20 ? ' ' : *p;
-    if (!k) snprintf(f->reason, sizeof f->reason, "unknown (see its log.txt)");
-    return 0;
+    return x ? sc_cmp_failed_push(&x->failed, &x->n_failed, &x->cap_failed, task, label, 0, seed, reason, err) : -1;
 }
 
 // The row label of a file (compare_xbl.h): its folder above seed<S>, else the
-// method (and lambda for the penalty methods). '|' and ',' become '_' (the
-// label is a Markdown cell and a CSV field).
+// method (and lambda for the penalty methods).
 static void label_of(const char *path, const char *method, double lambda, char *out, size_t cap) {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *slash = strrchr(buf, '/'), *seed_dir = NULL, *label = NULL;
-    if (slash) *slash = '\0', seed_dir = strrchr(buf, '/');
-    unsigned long long s;
-    char tail;
-    if (seed_dir && sscanf(seed_dir + 1, "seed%llu%c", &s, &tail) == 1) {
-        *seed_dir = '\0';
-        label = strrchr(buf, '/');
-        label = label ? label + 1 : buf;
-    }
-    if (label && *label) snprintf(out, cap, "%s", label);
-    else if (!strcmp(method, "rrr") || !strcmp(method, "distance")) snprintf(out, cap, "%s-l%g", method, lambda);
+    if (sc_cmp_label_from_dir(path, out, cap)) return;
+    if (!strcmp(method, "rrr") || !strcmp(method, "distance")) snprintf(out, cap, "%s-l%g", method, lambda);
     else snprintf(out, cap, "%s", method);
     for (char *p = out; *p; p++)
         if (*p == '|' || *p == ',' || (unsigned char)*p < 0x20) *p = '_';
@@ -95,7 +58,7 @@ static void label_of(const char *path, const char *method, double lambda, char *
 static sc_cmpx_row *find_row(sc_cmpx *x, const char *task, const char *label, sc_err *err) {
     for (int i = 0; i < x->n_rows; i++)
         if (!strcmp(x->rows[i].task, task) && !strcmp(x->rows[i].label, label)) return &x->rows[i];
-    sc_cmpx_row *g = grow(x->rows, x->n_rows, &x->cap, sizeof *g, err);
+    sc_cmpx_row *g = sc_cmp_room_for_one(x->rows, x->n_rows, &x->cap, sizeof *g, err);
     if (!g) return NULL;
     x->rows = g;
     sc_cmpx_row *r = &g[x->n_rows++];

@@ -147,6 +147,19 @@ int sc_mf_long_list_as(const sc_ynode *root, const char *key, const char *field,
     return 0;
 }
 
+int sc_mf_parse_name_tasks_seeds(sc_mf *f, sc_err *err) {
+    const char *tasks[MAX_LIST];
+    if (sc_yget_str(f->root, "name", 1, f->path, "", &f->name, err) ||
+        sc_yget_str(f->root, "out", 0, f->path, "", &f->out, err) ||
+        sc_mf_scalar_list_as(f->root, "tasks", NULL, f->path, tasks, &f->n_tasks, err) ||
+        sc_mf_long_list_as(f->root, "seeds", NULL, 0, 1L << 40, f->path, f->seeds, &f->n_seeds, err))
+        return -1;
+    f->tasks_node = sc_ymap_get(f->root, "tasks");
+    f->seeds_node = sc_ymap_get(f->root, "seeds");
+    for (int i = 0; i < f->n_tasks; i++) f->t[i].entry = tasks[i], f->t[i].line = f->tasks_node->items[i]->line;
+    return 0;
+}
+
 static int long_list(const sc_ynode *root, const char *key, long lo, long hi, const char *file, long *out, int *n,
                      sc_err *err) {
     return sc_mf_long_list_as(root, key, NULL, lo, hi, file, out, n, err);

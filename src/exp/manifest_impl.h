@@ -106,6 +106,9 @@ int sc_mf_scalar_list_as(const sc_ynode *root, const char *key, const char *fiel
                          const char **out, int *n, sc_err *err);
 int sc_mf_long_list_as(const sc_ynode *root, const char *key, const char *field, long lo, long hi,
                        const char *file, long *out, int *n, sc_err *err);
+// The fields every run kind without teachers shares (xbl, active-learning):
+// name, out, tasks (entries and lines) and seeds, with their nodes.
+int sc_mf_parse_name_tasks_seeds(sc_mf *f, sc_err *err);
 
 // The xbl kind (manifest_xbl.c): syntax (the first error stops), every check
 // (problems collected), expansion into runs, and its state's release.

@@ -104,18 +104,12 @@ static void check_top_keys(sc_mf *f) {
 }
 
 int sc_mf_xbl_parse(sc_mf *f, sc_err *err) {
-    const char *path = f->path, *tasks[MAX_LIST];
+    const char *path = f->path;
     if (sc_yexpect(f->root, SC_Y_MAP, path, "(top level)", err)) return -1;
     if (!(f->x = calloc(1, sizeof *f->x))) return sc_errf(err, "out of memory");
     sc_mf_xbl *x = f->x;
     check_top_keys(f);
-    if (sc_yget_str(f->root, "name", 1, path, "", &f->name, err) || sc_yget_str(f->root, "out", 0, path, "", &f->out, err) ||
-        sc_mf_scalar_list_as(f->root, "tasks", NULL, path, tasks, &f->n_tasks, err) ||
-        sc_mf_long_list_as(f->root, "seeds", NULL, 0, 1L << 40, path, f->seeds, &f->n_seeds, err))
-        return -1;
-    f->tasks_node = sc_ymap_get(f->root, "tasks");
-    f->seeds_node = sc_ymap_get(f->root, "seeds");
-    for (int i = 0; i < f->n_tasks; i++) f->t[i].entry = tasks[i], f->t[i].line = f->tasks_node->items[i]->line;
+    if (sc_mf_parse_name_tasks_seeds(f, err)) return -1;
     const sc_ynode *s = x->methods_node = sc_ymap_get(f->root, "methods");
     if (!s) return sc_errf(err, "%s: missing field 'methods' (a list)", path);
     if (sc_yexpect(s, SC_Y_SEQ, path, "methods", err)) return -1;

@@ -30,13 +30,6 @@
 
 static char root[256];
 
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void sh(const char *fmt, const char *arg) {
     char cmd[1200];
     snprintf(cmd, sizeof cmd, fmt, arg, arg);
@@ -55,19 +48,6 @@ static int teardown(void **state) {
     return sc_test_teardown(state);
 }
 
-// Loads text as a manifest; expects failure and returns every problem (malloc'd).
-static char *problems_of(const char *path, const char *text, sc_err *err) {
-    write_file(path, text);
-    sc_manifest m;
-    char *list = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&list, &len);
-    assert_non_null(f);
-    assert_int_equal(sc_manifest_load_report(&m, path, NULL, f, err), -1);
-    fclose(f);
-    return list;
-}
-
 static void expect(const char *list, const char *path, const char *want) {
     char w[700];
     snprintf(w, sizeof w, "%s %s", path, want);
@@ -79,7 +59,7 @@ static void test_validation(void **state) {
     char path[400];
     snprintf(path, sizeof path, "%s/bad.yaml", root);
     sc_err err;
-    char *list = problems_of(path,
+    char *list = sc_test_manifest_problems(path,
                              "name: bad\n"
                              "kind: active-learning\n"
                              "tasks: [breast-cancer, no-such-task]\n"
@@ -118,7 +98,7 @@ static void test_validation(void **state) {
     if (!strstr(list, "epochz")) fail_msg("the unknown set key 'epochz' is not named:\n%s", list);
     free(list);
     // A syntax error stops at once, with its line.
-    list = problems_of(path, "name: bad\nkind: active-learning\ntasks: [breast-cancer]\nstrategies: {a: 1}\nseeds: [1]\n",
+    list = sc_test_manifest_problems(path, "name: bad\nkind: active-learning\ntasks: [breast-cancer]\nstrategies: {a: 1}\nseeds: [1]\n",
                        &err);
     free(list);
     if (!strstr(err.msg, "line 4") || !strstr(err.msg, "strategies")) fail_msg("%s", err.msg);
@@ -136,7 +116,7 @@ static void test_expansion(void **state) {
     char path[400], out[400], want[800];
     snprintf(path, sizeof path, "%s/good.yaml", root);
     snprintf(out, sizeof out, "%s/exp-out", root);
-    write_file(path, good);
+    sc_test_write_file(path, good);
     sc_manifest m, m2;
     sc_err err;
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
@@ -159,7 +139,7 @@ static void test_expansion(void **state) {
     sc_manifest_free(&m2);
     char *changed = strdup(good);
     changed[strlen(changed) - 3] = '3';  // rounds: 3
-    write_file(path, changed);
+    sc_test_write_file(path, changed);
     free(changed);
     if (sc_manifest_load(&m2, path, out, &err)) fail_msg("%s", err.msg);
     for (int i = 0; i < 4; i++) assert_string_not_equal(m.runs[i].key, m2.runs[i].key);
@@ -167,7 +147,7 @@ static void test_expansion(void **state) {
     // task_set: after `set`, before the strategy's own (so the strategy's wins, then the task's).
     char text[1024];
     snprintf(text, sizeof text, "%stask_set: {breast-cancer: {optimizer: adamw, lr: 1e-2, rounds: 4}}\n", good);
-    write_file(path, text);
+    sc_test_write_file(path, text);
     if (sc_manifest_load(&m2, path, out, &err)) fail_msg("%s", err.msg);
     assert_int_equal(m2.runs[3].al_cfg.n_sets, 7);
     const char *const order[7] = {"init=10", "query=10", "rounds=2", "optimizer=adamw", "lr=1e-2", "rounds=4",
@@ -372,7 +352,7 @@ static void test_real_run(void **state) {
     // Two strategies x two seeds; under SCAFFOLD_TEST_QUICK (memcheck) one query round.
     snprintf(text, sizeof text, "name: real\nkind: active-learning\ntasks: [breast-cancer]\nstrategies: [random, "
              "entropy]\nseeds: [1, 2]\nset: {init: 10, query: 10, rounds: %d}\n", sc_test_quick() ? 1 : 2);
-    write_file(path, text);
+    sc_test_write_file(path, text);
     sc_manifest m;
     sc_err err;
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
@@ -412,7 +392,7 @@ static void test_real_run(void **state) {
 static void fake_tool(const char *bin, const char *name, const char *body) {
     char p[700];
     snprintf(p, sizeof p, "%s/%s", bin, name);
-    write_file(p, body);
+    sc_test_write_file(p, body);
     assert_int_equal(chmod(p, 0755), 0);
 }
 
@@ -432,7 +412,7 @@ static void test_slurm(void **state) {
     setenv("PATH", text, 1);
     snprintf(path, sizeof path, "%s/slurm.yaml", root);
     snprintf(out, sizeof out, "%s/slurm-out", root);
-    write_file(path, "name: sl\nkind: active-learning\ntasks: [breast-cancer]\nstrategies: [random, margin]\n"
+    sc_test_write_file(path, "name: sl\nkind: active-learning\ntasks: [breast-cancer]\nstrategies: [random, margin]\n"
                      "seeds: [1]\nset: {init: 10, query: 10, rounds: 1}\n");
     sc_manifest m;
     sc_err err;

@@ -21,13 +21,6 @@
 
 static char dir[256];
 
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 // What was written to `log` since the last call, and rewinds it for the next.
 static char *log_text(FILE *log) {
     fflush(log);
@@ -70,7 +63,7 @@ static void test_run_resume(void **state) {
     assert_int_equal(system(cmd), 0);
     snprintf(path, sizeof path, "%s/m.yaml", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_file(path, manifest_text(run_task(dir), 1));
+    sc_test_write_file(path, manifest_text(run_task(dir), 1));
 
     sc_manifest m;
     sc_err err;
@@ -128,7 +121,7 @@ static void test_run_resume(void **state) {
     sc_manifest_free(&m);
 
     // The student settings change: the finished runs no longer match.
-    write_file(path, manifest_text(run_task(dir), 2));
+    sc_test_write_file(path, manifest_text(run_task(dir), 2));
     assert_int_equal(sc_manifest_load(&m, path, out, &err), 0);
     assert_int_equal(sc_exp_execute(&m, &o, &failed, &err), -1);
     assert_non_null(strstr(err.msg, "another configuration"));
@@ -158,7 +151,7 @@ static void test_run_transfer(void **state) {
                      "n: [40]\n"
                      "seeds: [1, 2]\n"
                      "student:\n  set: {epochs: 1, eval_batch: 300}\n", run_task(root), teacher_size());
-    write_file(path, text);
+    sc_test_write_file(path, text);
     sc_manifest m;
     sc_err err;
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
@@ -185,7 +178,7 @@ static void test_run_transfer(void **state) {
 static void expect_error(const char *text, const char *want) {
     char path[300];
     snprintf(path, sizeof path, "/tmp/sc_test_run_bad_%d.yaml", (int)getpid());
-    write_file(path, text);
+    sc_test_write_file(path, text);
     sc_manifest m;
     sc_err err;
     assert_int_equal(sc_manifest_load(&m, path, NULL, &err), -1);
@@ -212,19 +205,6 @@ static void test_manifest_errors(void **state) {
     expect_error("name: x\ntasks: [a]\nexplainers: [none]\nn: {a: [0]}\nseeds: [1]\n", "line 4: field 'n.a[0]': expected an integer");
 }
 
-// Loads text as a manifest at path; expects failure and returns every problem (malloc'd).
-static char *problems_of(const char *path, const char *text, sc_err *err) {
-    write_file(path, text);
-    sc_manifest m;
-    char *list = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&list, &len);
-    assert_non_null(f);
-    assert_int_equal(sc_manifest_load_report(&m, path, NULL, f, err), -1);
-    fclose(f);
-    return list;
-}
-
 static void expect_problem(const char *list, const char *want) {
     if (!strstr(list, want)) fail_msg("expected '%s' among the problems:\n%s", want, list);
 }
@@ -235,7 +215,7 @@ static void test_manifest_validation(void **state) {
     char path[300];
     snprintf(path, sizeof path, "/tmp/sc_test_run_check_%d.yaml", (int)getpid());
     sc_err err;
-    char *list = problems_of(path,
+    char *list = sc_test_manifest_problems(path,
                              "name: check\n"
                              "tasks: [synth-text, no-such-task]\n"
                              "teacher: {set: {epochz: 2}}\n"
@@ -281,7 +261,7 @@ static void test_manifest_validation(void **state) {
     if (strncmp(err.msg, want, strlen(want))) fail_msg("expected '%s...', got '%s'", want, err.msg);
 
     // `from`: the label of a learning entry of the same explainer, never learned again, no teacher keys.
-    list = problems_of(path,
+    list = sc_test_manifest_problems(path,
                        "name: from\n"
                        "tasks: [synth-text]\n"
                        "explainers:\n"
@@ -309,7 +289,7 @@ static void test_manifest_validation(void **state) {
     free(list);
 
     // init: a backbone per task of the manifest, which must exist.
-    list = problems_of(path,
+    list = sc_test_manifest_problems(path,
                        "name: init\n"
                        "tasks: [synth-text]\n"
                        "explainers: [none]\n"
@@ -325,10 +305,10 @@ static void test_manifest_validation(void **state) {
     snprintf(bdir, sizeof bdir, "/tmp/sc_test_run_backbone_%d", (int)getpid());
     snprintf(bfile, sizeof bfile, "%s/pretrained.ckpt", bdir);
     assert_int_equal(mkdir(bdir, 0755), 0);
-    write_file(bfile, "x");
+    sc_test_write_file(bfile, "x");
     snprintf(mtext, sizeof mtext, "name: init\ntasks: [synth-text]\nexplainers: [none]\nn: [40]\nseeds: [1, 2]\n"
              "init: {synth-text: %s}\n", bdir);
-    write_file(path, mtext);
+    sc_test_write_file(path, mtext);
     sc_manifest mi;
     if (sc_manifest_load(&mi, path, NULL, &err)) fail_msg("%s", err.msg);
     assert_int_equal(mi.n_runs, 3);
@@ -342,7 +322,7 @@ static void test_manifest_validation(void **state) {
     char keys[3][65];
     for (int i = 0; i < 3; i++) memcpy(keys[i], mi.runs[i].key, 65);
     sc_manifest_free(&mi);
-    write_file(bfile, "y");
+    sc_test_write_file(bfile, "y");
     if (sc_manifest_load(&mi, path, NULL, &err)) fail_msg("%s", err.msg);
     for (int i = 0; i < 3; i++) assert_string_not_equal(keys[i], mi.runs[i].key);
     sc_manifest_free(&mi);
@@ -354,7 +334,7 @@ static void test_manifest_validation(void **state) {
     assert_non_null(getcwd(cwd, sizeof cwd));
     snprintf(text, sizeof text, "name: x\ntasks: [synth-text, %s/tasks/synth-text]\nexplainers: [none]\nn: [1]\n"
              "seeds: [1]\n", cwd);
-    list = problems_of(path, text, &err);
+    list = sc_test_manifest_problems(path, text, &err);
     snprintf(want, sizeof want, "%s line 2: field 'tasks[1]': '%s/tasks/synth-text' is the task 'synth-text' again "
              "(as tasks[0]): their runs would share OUT/runs/synth-text", path, cwd);
     expect_problem(list, want);
@@ -379,7 +359,7 @@ static void test_run_count_limit(void **state) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     sc_err err;
-    char *list = problems_of(path, text, &err);
+    char *list = sc_test_manifest_problems(path, text, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     expect_problem(list, "= 1048576 student runs, plus 4 teachers: more than the 10000 runs a manifest may hold");
@@ -435,7 +415,7 @@ static void test_n_per_task(void **state) {
     snprintf(text, sizeof text,
              "name: sizes\ntasks: [synth-text, %s]\nteacher: {arch: transformer}\nexplainers: [none]\nn:\n  synth-text: [40, 80]\n  %s: [30]\n"
              "seeds: [1]\n", task_b, task_b);
-    write_file(path, text);
+    sc_test_write_file(path, text);
     sc_manifest m;
     sc_err err;
     char out[700], want[800];
@@ -452,7 +432,7 @@ static void test_n_per_task(void **state) {
     snprintf(text, sizeof text,
              "name: sizes\ntasks: [synth-text, %s]\nteacher: {arch: transformer}\nexplainers: [none]\nn:\n  synth-text: [40]\n  %s: [30, 5000]\n"
              "seeds: [1]\n", task_b, task_b);
-    char *list = problems_of(path, text, &err);
+    char *list = sc_test_manifest_problems(path, text, &err);
     snprintf(want, sizeof want, "%s line 7: field 'n.%s[1]': n = 5000 is more than the student pool of task "
              "'synth-b'", path, task_b);
     expect_problem(list, want);
@@ -485,7 +465,7 @@ static void test_task_paths_and_failed_rows(void **state) {
              "seeds: [1]\n"
              "student: {set: {epochs: 1, max_steps: 5, eval_batch: 300}}\n",
              abs_task);
-    write_file(path, text);
+    sc_test_write_file(path, text);
     char *before = tree_outside(root, out);
 
     sc_manifest m;

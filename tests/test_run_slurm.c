@@ -23,13 +23,6 @@
 
 static char dir[256];
 
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static char *read_all(FILE *f) {
     fflush(f);
     long n = ftell(f);
@@ -51,7 +44,7 @@ static void setup_manifest(sc_manifest *m) {
     sc_test_synth_copy(cmd, "synth-text", 200);
     snprintf(path, sizeof path, "%s/m.yaml", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    write_file(path, "name: tiny\n"
+    sc_test_write_file(path, "name: tiny\n"
                      "tasks: [tasks/synth-text]\n"
                      "teacher: {seed: 1, arch: transformer, set: {max_steps: 5, epochs: 1}}\n"
                      "explainers: [none]\n"
@@ -67,7 +60,7 @@ static void setup_manifest(sc_manifest *m) {
 static void write_runs(const char *path, const sc_manifest *m, int idx, const char *key) {
     char line[1600];
     snprintf(line, sizeof line, "%d\t%s\t%s\n", idx, key ? key : m->runs[idx].key, m->runs[idx].dir);
-    write_file(path, line);
+    sc_test_write_file(path, line);
 }
 
 static void test_task_collect(void **state) {
@@ -129,7 +122,7 @@ static void test_task_collect(void **state) {
 static void fake_tool(const char *bin, const char *name, const char *body) {
     char p[700];
     snprintf(p, sizeof p, "%s/%s", bin, name);
-    write_file(p, body);
+    sc_test_write_file(p, body);
     assert_int_equal(chmod(p, 0755), 0);
 }
 
@@ -147,20 +140,20 @@ static void test_status_cancel(void **state) {
     snprintf(text, sizeof text, "0\t%s\tteacher\tteachers/t\n1\t%s\tstudent\truns/t/none/n5/seed1\n"
              "2\t%s\tstudent\truns/t/none/n5/seed2\n3\t%s\tstudent\truns/t/none/n5/seed3\n", key, key, key, key);
     snprintf(p, sizeof p, "%s/slurm/runs.tsv", out);
-    write_file(p, text);
+    sc_test_write_file(p, text);
     snprintf(text, sizeof text, "0\t%s\tx\n", key);
     snprintf(p, sizeof p, "%s/slurm/t.runs", out);
-    write_file(p, text);
+    sc_test_write_file(p, text);
     snprintf(text, sizeof text, "1\t%s\tx\n2\t%s\tx\n3\t%s\tx\n", key, key, key);
     snprintf(p, sizeof p, "%s/slurm/s.runs", out);
-    write_file(p, text);
+    sc_test_write_file(p, text);
     snprintf(text, sizeof text, "41\tteacher-t\t%s/slurm/t.runs\n42\tstudents-t\t%s/slurm/s.runs\n43\tcollect\t\n", out, out);
     snprintf(p, sizeof p, "%s/slurm/jobs.tsv", out);
-    write_file(p, text);
+    sc_test_write_file(p, text);
     snprintf(p, sizeof p, "%s/teachers/t/run.key", out);
-    write_file(p, key);
+    sc_test_write_file(p, key);
     snprintf(p, sizeof p, "%s/runs/t/none/n5/seed1/log.txt", out);
-    write_file(p, "student epoch 1\n");
+    sc_test_write_file(p, "student epoch 1\n");
     // 42_0 running; 42_1 timed out (accounting off: scontrol); 42_2 pending; collect pending.
     fake_tool(bin, "squeue", "#!/bin/sh\nprintf '42_0|RUNNING|None\\n42_2|PENDING|Dependency\\n43|PENDING|Dependency\\n'\n");
     fake_tool(bin, "sacct", "#!/bin/sh\necho 'Slurm accounting storage is disabled'; exit 1\n");
@@ -195,11 +188,11 @@ static void test_status_cancel(void **state) {
     // A new submission refuses while jobs of OUT are queued.
     // Malformed records name the file and the line.
     snprintf(p, sizeof p, "%s/slurm/jobs.tsv", out);
-    write_file(p, "41\tteacher-t\tx\nnot a job line\n");
+    sc_test_write_file(p, "41\tteacher-t\tx\nnot a job line\n");
     assert_int_equal(sc_slurm_status(out, f, &failed, &err), -1);
     if (!strstr(err.msg, "jobs.tsv line 2")) fail_msg("%s", err.msg);
     snprintf(p, sizeof p, "%s/slurm/runs.tsv", out);
-    write_file(p, "0\tshort\tteacher\tteachers/t\n");
+    sc_test_write_file(p, "0\tshort\tteacher\tteachers/t\n");
     assert_int_equal(sc_slurm_status(out, f, &failed, &err), -1);
     if (!strstr(err.msg, "runs.tsv line 1")) fail_msg("%s", err.msg);
     // No submission at all.
@@ -263,10 +256,10 @@ static void test_submit(void **state) {
 
     // While a job of OUT is queued, a second submission is refused.
     snprintf(p, sizeof p, "%s/queue", bin);
-    write_file(p, "102_1|PENDING|Dependency\n");
+    sc_test_write_file(p, "102_1|PENDING|Dependency\n");
     assert_int_equal(sc_slurm_submit(&m, &o, &err), -1);
     if (!strstr(err.msg, "102_1") || !strstr(err.msg, "--cancel")) fail_msg("%s", err.msg);
-    write_file(p, "");
+    sc_test_write_file(p, "");
     // The teacher finished (run for real): without --resume refused; with it
     // only the students are submitted, with no dependency left to wait for.
     if (sc_exp_run_one(&m, 0, log, &err)) fail_msg("%s", err.msg);
@@ -282,7 +275,7 @@ static void test_submit(void **state) {
     // A run finished under another configuration is refused.
     snprintf(p, sizeof p, "%s/run.key", m.runs[1].dir);
     assert_int_equal(system((snprintf(text, sizeof text, "mkdir -p %s", m.runs[1].dir), text)), 0);
-    write_file(p, "0000000000000000000000000000000000000000000000000000000000000000");
+    sc_test_write_file(p, "0000000000000000000000000000000000000000000000000000000000000000");
     assert_int_equal(sc_slurm_submit(&m, &o, &err), -1);
     assert_non_null(strstr(err.msg, "another configuration"));
     // sbatch refusing: the error carries its words, and what this submission queued is cancelled.

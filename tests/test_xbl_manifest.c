@@ -33,13 +33,6 @@
 
 static char root[256];
 
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void sh(const char *fmt, const char *arg) {
     char cmd[1200];
     snprintf(cmd, sizeof cmd, fmt, arg, arg);
@@ -58,19 +51,6 @@ static int teardown(void **state) {
     return sc_test_teardown(state);
 }
 
-// Loads text as a manifest; expects failure and returns every problem (malloc'd).
-static char *problems_of(const char *path, const char *text, sc_err *err) {
-    write_file(path, text);
-    sc_manifest m;
-    char *list = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&list, &len);
-    assert_non_null(f);
-    assert_int_equal(sc_manifest_load_report(&m, path, NULL, f, err), -1);
-    fclose(f);
-    return list;
-}
-
 static void expect(const char *list, const char *path, const char *want) {
     char w[700];
     snprintf(w, sizeof w, "%s %s", path, want);
@@ -82,7 +62,7 @@ static void test_validation(void **state) {
     char path[400];
     snprintf(path, sizeof path, "%s/bad.yaml", root);
     sc_err err;
-    char *list = problems_of(path,
+    char *list = sc_test_manifest_problems(path,
                              "name: bad\n"
                              "kind: xbl\n"
                              "tasks: [decoy-fashion-mnist, synth-text]\n"
@@ -122,13 +102,13 @@ static void test_validation(void **state) {
     free(list);
     // Syntax: the first error, with its line and field.
     sc_manifest m;
-    write_file(path, "name: x\nkind: xlb\ntasks: [a]\nmethods: [none]\nseeds: [1]\n");
+    sc_test_write_file(path, "name: x\nkind: xlb\ntasks: [a]\nmethods: [none]\nseeds: [1]\n");
     assert_int_equal(sc_manifest_load(&m, path, NULL, &err), -1);
     if (!strstr(err.msg, "line 2: field 'kind'")) fail_msg("%s", err.msg);
-    write_file(path, "name: x\nkind: xbl\ntasks: [a]\nmethods: [none, {name: rrr, lambda: {a: 1}}]\nseeds: [1]\n");
+    sc_test_write_file(path, "name: x\nkind: xbl\ntasks: [a]\nmethods: [none, {name: rrr, lambda: {a: 1}}]\nseeds: [1]\n");
     assert_int_equal(sc_manifest_load(&m, path, NULL, &err), -1);
     if (!strstr(err.msg, "line 4: field 'methods[1].lambda'")) fail_msg("%s", err.msg);
-    write_file(path, "name: x\nkind: xbl\ntasks: [a]\nseeds: [1]\n");
+    sc_test_write_file(path, "name: x\nkind: xbl\ntasks: [a]\nseeds: [1]\n");
     assert_int_equal(sc_manifest_load(&m, path, NULL, &err), -1);
     if (!strstr(err.msg, "missing field 'methods'")) fail_msg("%s", err.msg);
 }
@@ -151,7 +131,7 @@ static void test_expansion(void **state) {
     snprintf(path, sizeof path, "%s/good.yaml", root);
     snprintf(out, sizeof out, "%s/out", root);
     snprintf(text, sizeof text, good, 20);
-    write_file(path, text);
+    sc_test_write_file(path, text);
     sc_manifest m;
     sc_err err;
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
@@ -188,7 +168,7 @@ static void test_expansion(void **state) {
     for (int i = 0; i < 8; i++) assert_string_equal(keys[i], m.runs[i].key);
     sc_manifest_free(&m);
     snprintf(text, sizeof text, good, 30);
-    write_file(path, text);
+    sc_test_write_file(path, text);
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
     for (int i = 0; i < 8; i++) assert_string_not_equal(keys[i], m.runs[i].key);
     sc_manifest_free(&m);
@@ -407,7 +387,7 @@ static void test_fabricated_cli(void **state) {
         snprintf(cdir, sizeof cdir, "%s/runs/decoy-fashion-mnist/none/seed1", dir);
         fake_text_saliency(cdir);
         snprintf(bad, sizeof bad, "%s/runs/decoy-fashion-mnist/rrr-l1/seed1/saliency.msgpack", dir);
-        write_file(bad, "\x85\xa6" "format");
+        sc_test_write_file(bad, "\x85\xa6" "format");
         snprintf(page, sizeof page, "%s/report.html", root);
         char *rargv[] = {"scaffold", "report", dir, "--out", page, NULL};
         if (cli(rargv)) fail_msg("%s", err_buf);
@@ -471,14 +451,14 @@ static void tiny_task(const char *parent) {
     snprintf(text, sizeof text, "name: tiny-img\nmodality: image\nlabels: {kind: classification, classes: [a, b]}\n"
              "source: {kind: local, path: ., files: []}\nread: {format: png, dir: imgs}\n%s"
              "input: {image: {height: 8, width: 8, channels: 1}}\n", splits);
-    write_file(p, text);
+    sc_test_write_file(p, text);
     snprintf(d, sizeof d, "%s/tiny-decoy", parent);
     sc_mkdirs(d, &err);
     snprintf(p, sizeof p, "%s/task.yaml", d);
     snprintf(text, sizeof text, "name: tiny-decoy\nmodality: image\nlabels: {kind: classification, classes: [a, b]}\n"
              "source: {kind: synthetic, generator: decoy-images, base: %s/tiny-img, seed: 5, params: {patch: 2}}\n%s"
              "input: {image: {height: 8, width: 8, channels: 1}, rationales: pixels}\n", parent, splits);
-    write_file(p, text);
+    sc_test_write_file(p, text);
 }
 
 // Runs manifest `text` into OUT with 2 jobs; checks its tables and page, then that --resume skips every run.
@@ -486,7 +466,7 @@ static void run_manifest(const char *name, const char *text, int n_runs, const c
     char path[500], out[500], p[600];
     snprintf(path, sizeof path, "%s/%s.yaml", root, name);
     snprintf(out, sizeof out, "%s/%s-out", root, name);
-    write_file(path, text);
+    sc_test_write_file(path, text);
     sc_manifest m;
     sc_err err;
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
@@ -527,7 +507,7 @@ static void run_manifest(const char *name, const char *text, int n_runs, const c
     char *changed = strdup(text), *steps = strstr(changed, "max_steps: ");
     assert_non_null(steps);
     steps[11] = steps[11] == '9' ? '8' : '9';
-    write_file(path, changed);
+    sc_test_write_file(path, changed);
     free(changed);
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
     assert_int_equal(sc_exp_execute(&m, &o, &failed, &err), -1);
@@ -597,7 +577,7 @@ static void test_real_run(void **state) {
 static void fake_tool(const char *bin, const char *name, const char *body) {
     char p[700];
     snprintf(p, sizeof p, "%s/%s", bin, name);
-    write_file(p, body);
+    sc_test_write_file(p, body);
     assert_int_equal(chmod(p, 0755), 0);
 }
 
@@ -623,7 +603,7 @@ static void test_slurm(void **state) {
     tiny_task(root);
     snprintf(text, sizeof text, "name: sl\nkind: xbl\ntasks: [%s/tiny-decoy]\nmethods: [none, rrr]\nseeds: [1]\n"
              "set: {patch: 2, layers: 1, width: 8, heads: 2, max_steps: 2, epochs: 1}\n", root);
-    write_file(path, text);
+    sc_test_write_file(path, text);
     sc_manifest m;
     sc_err err;
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);

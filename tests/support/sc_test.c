@@ -9,6 +9,7 @@
 
 #include "autograd/engine.h"
 #include "cli/cli.h"
+#include "exp/manifest.h"
 #include "kernels/gemm.h"
 
 static void slurp(FILE *f, char *buf, size_t cap) {
@@ -187,4 +188,23 @@ void sc_test_synth_copy(const char *parent, const char *name, int size) {
         fprintf(f, "%.*sname: %s\n%s", (int)(at - text), text, name, after);
     fclose(f);
     free(text);
+}
+
+void sc_test_write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+char *sc_test_manifest_problems(const char *path, const char *text, sc_err *err) {
+    sc_test_write_file(path, text);
+    sc_manifest m;
+    char *list = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&list, &len);
+    assert_non_null(f);
+    assert_int_equal(sc_manifest_load_report(&m, path, NULL, f, err), -1);
+    fclose(f);
+    return list;
 }

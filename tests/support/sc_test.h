@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/err.h"
+
 // Runs fn(argc, argv) with stdout and stderr redirected to buffers (each
 // NUL-terminated, truncated to cap bytes). Returns fn's return value.
 int sc_test_capture(int (*fn)(int, char **), int argc, char **argv,
@@ -38,6 +40,11 @@ void sc_test_fill(struct sc_tensor *t, int64_t salt, double scale);
 
 // The whole file, NUL-terminated, malloc'd (free it); NULL if it cannot be read.
 char *sc_test_slurp(const char *path, size_t *n);
+// Writes text to path (the test fails if it cannot).
+void sc_test_write_file(const char *path, const char *text);
+// Writes text to path, loads it as a manifest expecting failure, and returns
+// every problem it lists, one per line (malloc'd); err holds their count.
+char *sc_test_manifest_problems(const char *path, const char *text, sc_err *err);
 // The whole file (free it), which must exist and contain every string of the
 // NULL-terminated list `want` (fails the test otherwise, naming what is missing).
 char *sc_test_file_with(const char *path, const char *const *want);

@@ -328,19 +328,30 @@ static struct {
     uint8_t *split;  // (dataset n) 1 student pool, 2 student-valid, 3 test
     size_t n;
     int calls, bad;  // bad: 1 cheat with an already-labelled example, 2 the same example twice
+    size_t want_valid;  // the student-valid examples the run should keep
     char why[256];
 } probe;
 
-// Checks the env: candidates are exactly the unlabelled pool; labels are
+// Checks the env: candidates are exactly the unlabelled pool; valid is
+// want_valid distinct student-valid examples in index order; labels are
 // revealed on labelled and valid examples only (never test, never the
-// unlabelled pool); then picks the first b candidates (or cheats, as told).
+// unlabelled pool, never student-valid outside the kept subset); then picks
+// the first b candidates (or cheats, as told).
 static int probe_select(const sc_al_env *e, const uint32_t *cand, size_t n, size_t b, uint32_t *pick, sc_err *e_out) {
     probe.calls++;
-    uint8_t *lab = calloc(probe.n, 1);
+    uint8_t *lab = calloc(probe.n, 1), *val = calloc(probe.n, 1);
     for (size_t i = 0; i < e->n_labelled; i++) lab[e->labelled[i]] = 1;
+    if (e->n_valid != probe.want_valid && !probe.why[0])
+        snprintf(probe.why, sizeof probe.why, "%zu valid examples, want %zu", e->n_valid, probe.want_valid);
+    for (size_t i = 0; i < e->n_valid; i++) {
+        if ((probe.split[e->valid[i]] != 2 || (i && e->valid[i - 1] >= e->valid[i])) && !probe.why[0])
+            snprintf(probe.why, sizeof probe.why, "valid[%zu] = %u: not student-valid or out of order", i,
+                     e->valid[i]);
+        val[e->valid[i]] = 1;
+    }
     size_t unl = 0;
     for (size_t j = 0; j < probe.n; j++) {
-        int want_known = lab[j] || probe.split[j] == 2;
+        int want_known = lab[j] || val[j];
         if ((e->oracle[j] >= 0) != want_known && !probe.why[0])
             snprintf(probe.why, sizeof probe.why, "example %zu (split %d, labelled %d): label %d shown", j,
                      probe.split[j], lab[j], e->oracle[j]);
@@ -353,7 +364,7 @@ static int probe_select(const sc_al_env *e, const uint32_t *cand, size_t n, size
     for (size_t i = 0; i < b; i++) pick[i] = cand[i];
     if (probe.bad == 1) pick[0] = e->labelled[0];
     if (probe.bad == 2 && b > 1) pick[1] = pick[0];
-    free(lab);
+    free(lab), free(val);
     (void)e_out;
     return 0;
 }
@@ -374,6 +385,7 @@ static void test_what_a_strategy_sees(void **state) {
         size_t n;
         uint32_t *idx = sc_pipeline_split(p, splits[s], &n);
         for (size_t i = 0; i < n; i++) probe.split[idx[i]] = (uint8_t)(s + 1);
+        if (splits[s] == SC_SPLIT_STUDENT_VALID) probe.want_valid = n;
         free(idx);
     }
     sc_pipeline_close(p);
@@ -384,6 +396,12 @@ static void test_what_a_strategy_sees(void **state) {
     sc_al_outcome o = {0};
     al("breast-cancer", "probe", 1, NULL, NULL, &o, "probe");
     if (probe.why[0]) fail_msg("%s", probe.why);
+    assert_int_equal(probe.calls, sc_test_quick() ? 1 : 2);
+    sc_al_outcome_free(&o);
+    // valid_size keeps a seeded subset of student-valid, labelled and nothing else.
+    probe.want_valid = 20, probe.calls = 0;
+    al("breast-cancer", "probe", 1, NULL, "valid_size=20", &o, "probe-valid");
+    if (probe.why[0]) fail_msg("valid_size=20: %s", probe.why);
     assert_int_equal(probe.calls, sc_test_quick() ? 1 : 2);
     sc_al_outcome_free(&o);
     // A strategy that returns a labelled example, or one example twice, is stopped.

@@ -27,6 +27,9 @@ const sc_config_spec sc_al_spec[] = {
     {"oracle", "auto", "gold (the task's labels) | teacher (--teacher's predictions) | auto (teacher if given)"},
     {"hybrid_pool", "10", "hybrid: DAMI K-center among the ceil(hybrid_pool x query) highest-entropy examples"},
     {"dami_tokens", "8", "dami/hybrid on text: token positions 1..K whose embedding gradients represent an example"},
+    {"valid_size", "0",
+     "student-valid examples used for early stopping and the explanation strategy's mistakes (0 = all): a subset "
+     "drawn with the seed, so every strategy of a seed sees the same one"},
     {"explainer", "gradient-x-input",
      "explanation: the saliency of mistakes and candidates (see `scaffold explainers`)"},
     {NULL, NULL, NULL},
@@ -98,7 +101,8 @@ static int read_al_keys(al_state *r, const sc_al_run_cfg *c, char **rest, int *n
         sc_config_choice(&r->acfg, "retrain", retrains, &o->retrain_warm, err) ||
         sc_config_choice(&r->acfg, "oracle", oracles, &oracle, err) ||
         sc_config_double(&r->acfg, "hybrid_pool", 1, 1e6, &o->hybrid_pool, err) ||
-        sc_config_long(&r->acfg, "dami_tokens", 1, 4096, &o->dami_tokens, err))
+        sc_config_long(&r->acfg, "dami_tokens", 1, 4096, &o->dami_tokens, err) ||
+        sc_config_long(&r->acfg, "valid_size", 0, 100000000, &o->valid_size, err))
         return -1;
     if (oracle == 2 && !c->teacher)
         return sc_errf(err, "key 'oracle': 'teacher' needs a teacher checkpoint (--teacher)");
@@ -223,6 +227,28 @@ static void reveal(al_state *r, uint32_t j) {
     r->labelled[r->n_labelled++] = j;
 }
 
+// valid_size > 0: keeps that many student-valid examples, a partial Fisher–Yates
+// draw with the seed (not the strategy), sorted by dataset index. A small labelled
+// validation set is the realistic one in active learning, and early stopping on
+// thousands of examples would cost more than the training it stops.
+static void subset_valid(al_state *r, uint64_t seed) {
+    if (r->o.valid_size <= 0 || (size_t)r->o.valid_size >= r->n_valid) return;
+    size_t k = (size_t)r->o.valid_size;
+    sc_rng g;
+    sc_rng_seed(&g, seed ^ 0x56414C49ull);
+    for (size_t i = 0; i < k; i++) {
+        size_t j = i + (size_t)sc_rng_below(&g, (uint64_t)(r->n_valid - i));
+        uint32_t t = r->valid[i];
+        r->valid[i] = r->valid[j], r->valid[j] = t;
+    }
+    for (size_t i = 1; i < k; i++)  // insertion sort: back to split order
+        for (size_t j = i; j > 0 && r->valid[j - 1] > r->valid[j]; j--) {
+            uint32_t t = r->valid[j];
+            r->valid[j] = r->valid[j - 1], r->valid[j - 1] = t;
+        }
+    r->n_valid = k;
+}
+
 // The first `init` examples of a seeded shuffle of the pool.
 static int initial_set(al_state *r, uint64_t seed, sc_err *err) {
     r->labelled = malloc(sizeof(uint32_t) * (r->n_pool + 1));
@@ -263,6 +289,7 @@ static int build(al_state *r, const sc_al_run_cfg *c, sc_err *err) {
     r->valid = sc_pipeline_split(&r->pipe, SC_SPLIT_STUDENT_VALID, &r->n_valid);
     r->test = sc_pipeline_split(&r->pipe, SC_SPLIT_TEST, &r->n_test);
     if (!r->pool || !r->valid || !r->test) return sc_errf(err, "out of memory");
+    subset_valid(r, c->seed);
     if (check_sizes(r, c, err)) return -1;
     if (sc_model_create(&r->model, r->def, &r->pipe.shape, &r->mcfg, c->seed, err)) return -1;
     r->have_model = 1;

@@ -61,7 +61,7 @@
 #include "core/config.h"
 #include "core/err.h"
 
-extern const sc_config_spec sc_al_spec[];  // init, query, rounds, retrain, oracle, hybrid_pool, dami_tokens, explainer
+extern const sc_config_spec sc_al_spec[];  // init, query, rounds, retrain, oracle, hybrid_pool, dami_tokens, valid_size, explainer
 
 #define SC_AL_MAX_ROUNDS 1000
 

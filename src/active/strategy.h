@@ -26,6 +26,7 @@ typedef struct sc_al_options {
     int oracle;                // SC_AL_ORACLE_*
     double hybrid_pool;        // hybrid: candidates = the ceil(hybrid_pool * b) highest-entropy examples
     long dami_tokens;          // dami/hybrid on text: token positions 1..K whose embedding gradients are kept
+    long valid_size;           // student-valid examples kept (0 = all): a seeded subset, the same for every strategy
     char explainer[48];        // explanation-driven: the saliency (an explain/ registry name)
 } sc_al_options;
 

@@ -157,6 +157,7 @@ smoke 2 "unknown flag exits 2" --no-such-flag
 smoke 0 "scaffold bench engine --quick runs" bench engine --quick
 smoke 0 "scaffold bench train --quick runs" bench train --quick
 smoke 0 "scaffold bench meta --quick runs" bench meta --quick
+smoke 0 "scaffold bench active --quick runs" bench active --quick
 # The newcomer walkthrough of tasks/README.md, its commands run verbatim on this
 # binary in a temp folder with its own HOME and data cache, ending in a result
 # whose `none` students left chance (tests/newcomer/walkthrough.py; ~1 minute).

@@ -22,6 +22,7 @@ sc_blas_cost sc_blas_measure(void (*fn)(void *), void *arg, int reps);
 int sc_bench_engine(FILE *out, int quick);
 int sc_bench_train(FILE *out, int quick);
 int sc_bench_meta(FILE *out, int quick);
+int sc_bench_active(FILE *out, int quick);  // K-center greedy on 10^4-10^5 points (bench_active.c)
 
 // The side-by-side comparison with JAX and PyTorch (scripts/bench-compare.sh).
 // Cases: "block" (bench/block.h), "meta" and "mid" (bench/meta_case.h).

@@ -80,8 +80,8 @@ static const sc_command commands[] = {
      "scaffold compare RESULTS_DIR... [--csv FILE] [--resamples R] [--seed S] [--target ACC]", sc_cmd_compare},
     {"report", "a self-contained HTML report of an experiment: tables, simulatability and learning-curve charts",
      "scaffold report RESULTS_DIR [--out FILE]", sc_cmd_report},
-    {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory",
-     "scaffold bench engine|train|meta [--quick]\n"
+    {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory, K-center selection",
+     "scaffold bench engine|train|meta|active [--quick]\n"
      "scaffold bench export --out DIR [--case block|meta|mid|all]\n"
      "scaffold bench time --case block|meta|mid [--threads N] [--seconds S]\n"
      "scaffold bench memory --case block|meta|mid --pass P [--threads N] [--steps K]\n"

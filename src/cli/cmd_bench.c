@@ -65,7 +65,8 @@ static int parse(const sc_command *me, int argc, char **argv, bench_args *a) {
 // Options that only some benchmarks take.
 static int check_options(const sc_command *me, const bench_args *a, int is_export, int is_time, int is_memory) {
     int measures = is_time || is_memory;  // time and memory run one case
-    if (a->quick && (is_export || measures)) return sc_cli_usage_error(me, "--quick is for engine, train and meta");
+    if (a->quick && (is_export || measures))
+        return sc_cli_usage_error(me, "--quick is for engine, train, meta and active");
     if (a->out && !is_export) return sc_cli_usage_error(me, "--out is for `bench export`");
     if (a->case_name && !is_export && !measures)
         return sc_cli_usage_error(me, "--case is for `bench export`, `bench time` and `bench memory`");
@@ -89,7 +90,7 @@ int sc_cmd_bench(int argc, char **argv) {
     bench_args a;
     int rc = parse(me, argc, argv, &a);
     if (rc) return rc;
-    if (!a.what) return sc_cli_usage_error(me, "which benchmark? (engine | train | meta | export | time | memory)");
+    if (!a.what) return sc_cli_usage_error(me, "which benchmark? (engine | train | meta | active | export | time | memory)");
     int is_export = !strcmp(a.what, "export"), is_time = !strcmp(a.what, "time"), is_memory = !strcmp(a.what, "memory");
     if ((rc = check_options(me, &a, is_export, is_time, is_memory))) return rc;
     sc_err err;
@@ -111,5 +112,7 @@ int sc_cmd_bench(int argc, char **argv) {
     if (!strcmp(a.what, "engine")) return sc_bench_engine(stdout, a.quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
     if (!strcmp(a.what, "train")) return sc_bench_train(stdout, a.quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
     if (!strcmp(a.what, "meta")) return sc_bench_meta(stdout, a.quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
-    return sc_cli_usage_error(me, "unknown benchmark '%s' (known: engine, train, meta, export, time, memory)", a.what);
+    if (!strcmp(a.what, "active")) return sc_bench_active(stdout, a.quick) ? SC_EXIT_FAIL : SC_EXIT_OK;
+    return sc_cli_usage_error(me, "unknown benchmark '%s' (known: engine, train, meta, active, export, time, memory)",
+                              a.what);
 }

@@ -300,6 +300,44 @@ static int cli(char **argv) {
 }
 
 // scaffold compare --csv / --target on the fabricated folder, and the report page.
+// A folder of active-learning and xbl results (no student results): one page
+// with both sections; --figures saves the charts as files, the page's own SVG;
+// a --figures path that cannot be a folder fails before any page is written.
+static void both_kinds_page(void) {
+    char dir[500], d[600], p[700], html[600], figs[600];
+    snprintf(dir, sizeof dir, "%s/two-kinds", root);
+    fabricate(dir);
+    snprintf(d, sizeof d, "%s/runs/decoy-fashion-mnist/none/seed1", dir);
+    sc_err err;
+    if (sc_mkdirs(d, &err)) fail_msg("%s", err.msg);
+    sc_train_result tr;
+    memset(&tr, 0, sizeof tr);
+    sc_result_xbl x = {.task = "decoy-fashion-mnist", .arch = "vit", .method = "none", .seed = 1, .train = &tr,
+                       .test_accuracy = 0.5, .clean_accuracy = 0.4, .decoy_reliance = 0.3, .distance_score = 0.1,
+                       .decoyed_accuracy = 0.99, .valid_clean_accuracy = 0.45, .swap_accuracy = 0.2, .n_test = 100,
+                       .n_valid = 50};
+    snprintf(p, sizeof p, "%s/metrics.msgpack", d);
+    if (sc_result_write_xbl(p, &x, &err)) fail_msg("%s", err.msg);
+    snprintf(html, sizeof html, "%s/two.html", root);
+    snprintf(figs, sizeof figs, "%s/figs/a", root);
+    if (cli((char *[]){"scaffold", "report", dir, "--out", html, "--figures", figs, NULL})) fail_msg("%s", err_buf);
+    free(sc_test_file_with(html, (const char *[]){"1 explanation-based learning runs", "active-learning runs",
+                                                  "decoy-fashion-mnist: explanation-guided learning", "Active learning",
+                                                  "fab: learning curves", NULL}));
+    snprintf(p, sizeof p, "%s/fab-learning-curves-accuracy.svg", figs);
+    free(sc_test_file_with(p, (const char *[]){"<svg", "xmlns=\"http://www.w3.org/2000/svg\"", "</svg>", NULL}));
+    snprintf(p, sizeof p, "%s/decoy-fashion-mnist-clean-accuracy-and-reliance.svg", figs);
+    free(sc_test_file_with(p, (const char *[]){"<svg", "</svg>", NULL}));
+    // --figures where a file stands: an error naming it, no page.
+    snprintf(html, sizeof html, "%s/three.html", root);
+    snprintf(figs, sizeof figs, "%s/fab.csv/figs", root);
+    assert_int_not_equal(cli((char *[]){"scaffold", "report", dir, "--out", html, "--figures", figs, NULL}), 0);
+    if (!strstr(err_buf, "--figures") || !strstr(err_buf, "fab.csv")) fail_msg("%s", err_buf);
+    assert_int_not_equal(access(html, F_OK), 0);
+    assert_int_not_equal(cli((char *[]){"scaffold", "report", dir, "--figures", NULL}), 0);
+    if (!strstr(err_buf, "--figures needs a value")) fail_msg("%s", err_buf);
+}
+
 static void test_fabricated_cli(void **state) {
     (void)state;
     char dir[400], csv[500], html[500];
@@ -339,6 +377,7 @@ static void test_fabricated_cli(void **state) {
         if (cli((char *[]){"scaffold", "report", dir, "--out", html, NULL})) fail_msg("report: %s", err_buf);
         free(sc_test_file_with(html, (const char *[]){"Active learning", "fab: learning curves", "<svg",
                                                       "AULC tables", NULL}));
+        both_kinds_page();
     }
 }
 

@@ -158,7 +158,7 @@ static void test_loss_falls_and_checkpoint(void **state) {
     // The page people look at: the loss curves (scaffold report DIR).
     assert_true(sc_report_is_pretrain(dir_a));
     snprintf(q, sizeof q, "%s/report.html", dir_a);
-    if (sc_report_pretrain_write(dir_a, q, &e)) fail_msg("%s", e.msg);
+    if (sc_report_pretrain_write(dir_a, q, NULL, &e)) fail_msg("%s", e.msg);
     const char *const want[] = {"<svg", "held out", "masked-tokens", "grammar", NULL};
     free(sc_test_file_with(q, want));
 }
@@ -490,7 +490,7 @@ static void test_vit_pretrain_and_init(void **state) {
     assert_string_equal(x.pre_corpus, "fashion-mnist");
     assert_null(x.vocab);
     // The result file says what was learned (its page reads it).
-    if (sc_report_pretrain_write(dir_a, "/tmp/sc_test_pretrain_a/report.html", &e)) fail_msg("%s", e.msg);
+    if (sc_report_pretrain_write(dir_a, "/tmp/sc_test_pretrain_a/report.html", NULL, &e)) fail_msg("%s", e.msg);
     const char *const want[] = {"masked-cells", "cells seen", "fashion-mnist", NULL};
     free(sc_test_file_with("/tmp/sc_test_pretrain_a/report.html", want));
     sc_model_free(&m);

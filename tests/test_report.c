@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "io/results.h"
+#include "report/figures.h"
 #include "report/report.h"
 #include "results_util.h"
 
@@ -29,7 +30,7 @@ static void test_reference_report(void **state) {
     char out[256];
     snprintf(out, sizeof out, "/tmp/sc_test_report_%d.html", (int)getpid());
     sc_err err;
-    if (sc_report_write(dir, out, &err)) fail_msg("%s", err.msg);
+    if (sc_report_write(dir, out, NULL, &err)) fail_msg("%s", err.msg);
     char *html = sc_test_file_with(out, (const char *[]){"<h2>fashion-mnist</h2>", "<h2>movie-reviews</h2>",
                                                          "<td>integrated-gradients <i>(best static, chosen on validation)</i></td><td>500</td><td>3</td>", NULL});
     // Per task: the bar chart, the validation curves, the meta-loss curve.
@@ -89,7 +90,7 @@ static void test_chart_vs_n(void **state) {
                         .rmse = -1, .init = &init};
     sc_err err;
     if (sc_result_write(tpath, &tr, &err)) fail_msg("%s", err.msg);
-    if (sc_report_write(root, out, &err)) fail_msg("%s", err.msg);
+    if (sc_report_write(root, out, NULL, &err)) fail_msg("%s", err.msg);
     char *html = sc_test_file_with(out, (const char *[]){"N (student training examples)", "best static (validation)",
                                                          "started from the backbone /b/&lt;i&gt;pretrained.ckpt "
                                                          "(sha256 0123456789ab…)", NULL});
@@ -97,7 +98,7 @@ static void test_chart_vs_n(void **state) {
     free(html);
     snprintf(cmd, sizeof cmd, "rm -rf %s/*/n500 %s/*/n1000", root, root);
     assert_int_equal(system(cmd), 0);
-    if (sc_report_write(root, out, &err)) fail_msg("%s", err.msg);
+    if (sc_report_write(root, out, NULL, &err)) fail_msg("%s", err.msg);
     html = sc_test_file_with(out, (const char *[]){"<h2>synth-text</h2>", NULL});
     assert_null(strstr(html, "N (student training examples)"));
     assert_int_equal(count(html, "<svg"), 2);
@@ -145,7 +146,7 @@ static void test_regress_files(void **state) {
                  dir, ru_cases[k].name, root);
         assert_int_equal(system(cmd), 0);
         sc_err err;
-        int rc = sc_report_write(root, page, &err);
+        int rc = sc_report_write(root, page, NULL, &err);
         if (rc != -1 || !strstr(err.msg, "x/metrics.msgpack") || !strstr(err.msg, ru_cases[k].field))
             fail_msg("%s: expected an error naming the file and %s, got rc %d: %s", ru_cases[k].name,
                      ru_cases[k].field, rc, rc ? err.msg : "");
@@ -155,9 +156,41 @@ static void test_regress_files(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
+// Figure files: names from result files are made safe (nothing outside the
+// folder, no hidden file; byte by byte, so "é" is two), repeats numbered;
+// without figs nothing is written.
+static void test_figure_names(void **state) {
+    (void)state;
+    char dir[128], p[256];
+    snprintf(dir, sizeof dir, "/tmp/sc_test_figs_%d/a/b", (int)getpid());
+    sc_html h;
+    sc_html_init(&h);
+    sc_err err;
+    assert_int_equal(sc_fig_save(&h, "x", "svg", "abc", 3, &err), 0);  // off: a no-op
+    sc_figs f;
+    assert_int_equal(sc_figs_init(&f, dir, &err), 0);
+    h.figs = &f;
+    assert_int_equal(sc_fig_save(&h, "../up/é x", "svg", "abc", 3, &err), 0);
+    assert_int_equal(sc_fig_save(&h, "../up/é x", "svg", "def", 3, &err), 0);
+    assert_int_equal(sc_fig_save(&h, "", "png", "g", 1, &err), 0);
+    assert_int_equal(f.n, 3);
+    assert_string_equal(f.names[0], "_._up____x.svg");
+    assert_string_equal(f.names[1], "_._up____x-2.svg");
+    assert_string_equal(f.names[2], "figure.png");
+    snprintf(p, sizeof p, "%s/_._up____x-2.svg", dir);
+    free(sc_test_file_with(p, (const char *[]){"def", NULL}));
+    snprintf(p, sizeof p, "%s/../up", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+    sc_figs_free(&f);
+    sc_figs_free(&f);  // twice: a no-op
+    sc_html_free(&h);
+    snprintf(p, sizeof p, "rm -rf /tmp/sc_test_figs_%d", (int)getpid());
+    assert_int_equal(system(p), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_reference_report), cmocka_unit_test(test_errors),
                                        cmocka_unit_test(test_hostile_numbers), cmocka_unit_test(test_regress_files),
-                                       cmocka_unit_test(test_chart_vs_n)};
+                                       cmocka_unit_test(test_chart_vs_n), cmocka_unit_test(test_figure_names)};
     return cmocka_run_group_tests_name("report", tests, NULL, sc_test_teardown);
 }

@@ -79,7 +79,7 @@ static const sc_command commands[] = {
                 "the paired difference against random per strategy",
      "scaffold compare RESULTS_DIR... [--csv FILE] [--resamples R] [--seed S] [--target ACC]", sc_cmd_compare},
     {"report", "a self-contained HTML report of an experiment: tables, simulatability and learning-curve charts",
-     "scaffold report RESULTS_DIR [--out FILE]", sc_cmd_report},
+     "scaffold report RESULTS_DIR [--out FILE] [--figures DIR]", sc_cmd_report},
     {"bench", "benchmarks: ops vs raw BLIS throughput, transformer block steps, memory, K-center selection",
      "scaffold bench engine|train|meta|active [--quick]\n"
      "scaffold bench export --out DIR [--case block|meta|mid|all]\n"

@@ -254,7 +254,7 @@ static int summarize(const sc_manifest *m, char *const *reasons, FILE *log, sc_e
         char path[1200];
         sc_err perr;
         snprintf(path, sizeof path, "%s/report.html", m->out);
-        if (sc_report_write(m->out, path, &perr)) fprintf(log, "warning: no report.html: %s\n", perr.msg);
+        if (sc_report_write(m->out, path, NULL, &perr)) fprintf(log, "warning: no report.html: %s\n", perr.msg);
         else fprintf(log, "wrote %s\n", path);
     }
     return rc;

@@ -79,7 +79,9 @@ int sc_report_chart_vs_n(sc_html *page, const sc_cmp *c, int i0, int i1, sc_err 
                            "'best static (validation)'",
                        n_labels);
     sc_html_printf(&g, "\n");
-    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, 760, 380, g.p, err);
+    char fig[160];
+    snprintf(fig, sizeof fig, "%s-simulatability-vs-n", c->cells[i0].task);
+    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, fig, 760, 380, g.p, err);
     sc_html_free(&g);
     return rc;
 }

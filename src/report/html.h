@@ -6,10 +6,13 @@
 
 #include <stddef.h>
 
+struct sc_figs;
+
 typedef struct sc_html {
     char *p;
     size_t n, cap;
     int oom;
+    struct sc_figs *figs;  // also save the page's charts and maps as files (report/figures.h), or NULL
 } sc_html;
 
 void sc_html_init(sc_html *h);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "data/rawfile.h"
+#include "report/figures.h"
 
 // A temporary file from a mkstemp template; its name stays in tmpl.
 static int temp_file(char *tmpl, size_t cap, const char *suffix_free_name) {
@@ -17,7 +18,7 @@ static int temp_file(char *tmpl, size_t cap, const char *suffix_free_name) {
     return mkstemp(tmpl);
 }
 
-int sc_plot_svg(sc_html *h, int width, int height, const char *script, sc_err *err) {
+int sc_plot_svg(sc_html *h, const char *fig, int width, int height, const char *script, sc_err *err) {
     char gp[512], svg[512], log[512];
     int fg = temp_file(gp, sizeof gp, "scaffold-plot-gp"), fs = temp_file(svg, sizeof svg, "scaffold-plot-svg"),
         fl = temp_file(log, sizeof log, "scaffold-plot-log");
@@ -71,7 +72,7 @@ int sc_plot_svg(sc_html *h, int width, int height, const char *script, sc_err *e
         goto done;
     }
     sc_html_put(h, start, n_out - (size_t)(start - out));
-    rc = 0;
+    rc = fig ? sc_fig_save(h, fig, "svg", start, n_out - (size_t)(start - out), err) : 0;
 done:
     if (fg >= 0) close(fg);
     if (fs >= 0) close(fs);

@@ -12,8 +12,10 @@
 #include "report/html.h"
 
 // Runs `script` after "set terminal svg size W,H ..." and "set output ...";
-// appends the SVG to h. 0, or -1 with err (gnuplot missing or failing).
-int sc_plot_svg(sc_html *h, int width, int height, const char *script, sc_err *err);
+// appends the SVG to h, and when h->figs is set also saves it as <fig>.svg
+// (report/figures.h; fig NULL: never). 0, or -1 with err (gnuplot missing or
+// failing, the figure not written).
+int sc_plot_svg(sc_html *h, const char *fig, int width, int height, const char *script, sc_err *err);
 // Appends s as a gnuplot string literal (quotes, backslashes and control
 // characters dropped: labels come from result files).
 void sc_plot_label(sc_html *h, const char *s);

@@ -12,6 +12,7 @@
 #include "report/compare.h"
 #include "report/compare_al.h"
 #include "report/compare_xbl.h"
+#include "report/figures.h"
 #include "report/html.h"
 #include "report/plot.h"
 #include "report/report_al.h"
@@ -181,7 +182,9 @@ static int chart_bars(sc_html *page, const sc_cmp *c, int i0, int i1, sc_err *er
                    "plot $D using 0:2:xtic(1) with boxes lc rgb '#5b8cc7' notitle, "
                    "$D using 0:2:3:4 with yerrorbars lc rgb 'black' pt 7 ps 0.5 notitle\n",
                    reg ? "Pearson with the teacher" : "% agreement with the teacher (95% CI)");
-    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, 720, 360, g.p, err);
+    char fig[160];
+    snprintf(fig, sizeof fig, "%s-simulatability", c->cells[i0].task);
+    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, fig, 720, 360, g.p, err);
     sc_html_free(&g);
     return rc;
 }
@@ -230,7 +233,9 @@ static int curve_chart(sc_html *page, const rp *r, const char *task, int which, 
         sc_plot_label(&g, t);
     }
     sc_html_printf(&g, "\n");
-    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, 720, 320, g.p, err);
+    char fig[160];
+    snprintf(fig, sizeof fig, "%s-%s-by-epoch", task, which ? "meta-loss" : "valid-simulatability");
+    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, fig, 720, 320, g.p, err);
     sc_html_free(&g);
     return rc;
 }
@@ -255,25 +260,52 @@ static void coef_table(sc_html *h, const rp *r, const char *task) {
     }
 }
 
-int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
+// A folder without student results: the xbl and active-learning sections
+// (report_xbl.c, report_al.c), whichever it holds, on one page.
+static int other_kinds_page(const char *dir, sc_cmp *c, sc_html *h, sc_err *err) {
+    sc_boot_cfg cfg = sc_boot_default();
+    int n_xbl = sc_cmp_xbl_files(c), n_al = sc_cmp_al_files(c);
+    if (sc_cmp_compute(c, &cfg, err)) return -1;
+    sc_html_printf(h, "<!doctype html><html><head><meta charset=\"utf-8\"><title>scaffold report: ");
+    sc_html_escape(h, dir);
+    sc_html_printf(h, "</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+                      "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+                      "text-align:right}th{background:#f0f0f0}td:first-child{text-align:left}svg{display:block;"
+                      "margin:1em 0}figure{display:inline-block;margin:4px;font-size:80%%}.tok{max-width:30em}"
+                      "img{image-rendering:pixelated;margin:2px}</style></head><body><h1>scaffold report</h1><p>");
+    sc_html_escape(h, dir);
+    sc_html_printf(h, ":");
+    if (n_xbl) sc_html_printf(h, " %d explanation-based learning runs (scaffold train-xbl)%s", n_xbl, n_al ? ";" : "");
+    if (n_al) sc_html_printf(h, " %d active-learning runs (scaffold active-learn)", n_al);
+    sc_html_printf(h, ".</p>\n");
+    if ((n_xbl && sc_report_xbl_section(h, c, err)) || (n_al && sc_report_al_section(h, c, err))) return -1;
+    sc_html_printf(h, "</body></html>\n");
+    return 0;
+}
+
+int sc_report_write(const char *dir, const char *out_path, const char *figdir, sc_err *err) {
     rp r;
     memset(&r, 0, sizeof r);
     sc_cmp c;
     sc_cmp_init(&c);
     sc_html h;
     sc_html_init(&h);
+    sc_figs figs = {0};
     int rc = -1;
     sc_boot_cfg cfg = sc_boot_default();
     if (sc_results_walk(dir, add_run, &r, err) || sc_cmp_add_dir(&c, dir, err)) goto done;
-    if (!c.n_files && !sc_cmp_xbl_files(&c) && sc_cmp_al_files(&c)) {  // active learning only (report_al.c)
-        rc = sc_report_al_page(dir, &c, out_path, err);
+    if (!c.n_files && !sc_cmp_xbl_files(&c) && !sc_cmp_al_files(&c)) {
+        sc_errf(err, "%s holds no student results (metrics.msgpack of train-student), no xbl results "
+                "(of train-xbl) and no active-learning results (of active-learn)", dir);
         goto done;
     }
-    if (!c.n_files) {  // explanation-based learning results only: their own page (report_xbl.c)
-        if (sc_cmp_xbl_files(&c)) rc = sc_report_xbl_page(dir, &c, out_path, err);
-        else sc_errf(err, "%s holds no student results (metrics.msgpack of train-student), no xbl results "
-                     "(of train-xbl) and no active-learning results (of active-learn)", dir);
-        goto done;
+    if (figdir) {  // only once the folder is known to hold results
+        if (sc_figs_init(&figs, figdir, err)) goto done;
+        h.figs = &figs;
+    }
+    if (!c.n_files) {
+        if (other_kinds_page(dir, &c, &h, err)) goto done;
+        goto write;
     }
     if (sc_cmp_compute(&c, &cfg, err)) goto done;
     sc_html_printf(&h, "<!doctype html><html><head><meta charset=\"utf-8\"><title>scaffold report: ");
@@ -342,6 +374,7 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
     if (sc_cmp_xbl_files(&c) && sc_report_xbl_section(&h, &c, err)) goto done;
     if (sc_cmp_al_files(&c) && sc_report_al_section(&h, &c, err)) goto done;
     sc_html_printf(&h, "</body></html>\n");
+write:
     if (h.oom) {
         sc_errf(err, "report: out of memory");
         goto done;
@@ -349,6 +382,7 @@ int sc_report_write(const char *dir, const char *out_path, sc_err *err) {
     rc = sc_atomic_write(out_path, h.p, h.n, err);
 done:
     sc_html_free(&h);
+    sc_figs_free(&figs);
     sc_cmp_free(&c);
     free(r.runs);
     return rc;

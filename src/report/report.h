@@ -16,8 +16,10 @@
 
 #include "core/err.h"
 
-// Writes the page to out_path (atomically). 0, or -1 with err.
-int sc_report_write(const char *dir, const char *out_path, sc_err *err);
+// Writes the page to out_path (atomically). figdir: also save every chart
+// (.svg) and saliency map (.png) there as a file of its own (report/figures.h),
+// or NULL. 0, or -1 with err.
+int sc_report_write(const char *dir, const char *out_path, const char *figdir, sc_err *err);
 // Reads one result file's bytes the way the page's run collection does (kind,
 // task, n, seed, curves, head coefficients): 0 if it would be taken, or -1 with
 // err. For fuzzing and tests; `name` stands for the file in messages.
@@ -26,7 +28,7 @@ int sc_report_read_result(const char *name, const void *buf, size_t n, sc_err *e
 // The page of a pretraining run (the folder `scaffold pretrain` wrote): its
 // model, objective, corpus and loss curves. `scaffold report` picks it when
 // sc_report_is_pretrain(dir) (DIR/metrics.msgpack of kind "pretrain").
-int sc_report_pretrain_write(const char *dir, const char *out_path, sc_err *err);
+int sc_report_pretrain_write(const char *dir, const char *out_path, const char *figdir, sc_err *err);
 int sc_report_is_pretrain(const char *dir);
 
 #endif

@@ -62,7 +62,9 @@ static int chart(sc_html *page, const sc_cmpa *x, const char *task, int m, sc_er
         sc_plot_label(&g, rows[s]->label);
     }
     sc_html_printf(&g, "\n");
-    rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, 760, 380, g.p, err);
+    char fig[160];
+    snprintf(fig, sizeof fig, "%s-learning-curves-%s", task, m == SC_CMPA_ACC ? "accuracy" : "simulatability");
+    rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, fig, 760, 380, g.p, err);
     sc_html_free(&g);
     return rc;
 }
@@ -98,23 +100,4 @@ int sc_report_al_section(sc_html *h, const sc_cmp *c, sc_err *err) {
     }
     table(h, c);
     return h->oom ? sc_errf(err, "report: out of memory") : 0;
-}
-
-int sc_report_al_page(const char *dir, sc_cmp *c, const char *out_path, sc_err *err) {
-    sc_boot_cfg cfg = sc_boot_default();
-    if (sc_cmp_compute(c, &cfg, err)) return -1;
-    sc_html h;
-    sc_html_init(&h);
-    sc_html_printf(&h, "<!doctype html><html><head><meta charset=\"utf-8\"><title>scaffold report: ");
-    sc_html_escape(&h, dir);
-    sc_html_printf(&h, "</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-                       "svg{display:block;margin:1em 0}</style></head><body><h1>scaffold report</h1><p>");
-    sc_html_escape(&h, dir);
-    sc_html_printf(&h, ": %d active-learning runs (scaffold active-learn).</p>\n", sc_cmp_al_files(c));
-    int rc = sc_report_al_section(&h, c, err);
-    sc_html_printf(&h, "</body></html>\n");
-    if (!rc && h.oom) rc = sc_errf(err, "report: out of memory");
-    if (!rc) rc = sc_atomic_write(out_path, h.p, h.n, err);
-    sc_html_free(&h);
-    return rc;
 }

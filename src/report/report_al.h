@@ -2,8 +2,7 @@
 // task, the learning curves (test accuracy, and test simulatability when the
 // runs had a teacher, against the labelled count: the mean over seeds with a
 // 95% band, the percentile bootstrap over seeds at each round) and the AULC
-// table of compare_al.h. A folder of active-learning results only gets a page
-// of its own.
+// table of compare_al.h. report.c calls it after the student and xbl parts.
 #ifndef SC_REPORT_REPORT_AL_H
 #define SC_REPORT_REPORT_AL_H
 
@@ -12,7 +11,5 @@
 
 // The section of an already computed c (sc_cmp_compute).
 int sc_report_al_section(sc_html *h, const sc_cmp *c, sc_err *err);
-// A whole page into out_path (atomically): computes c, then the section.
-int sc_report_al_page(const char *dir, sc_cmp *c, const char *out_path, sc_err *err);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/fs.h"
 #include "io/result_read.h"
+#include "report/figures.h"
 #include "report/html.h"
 #include "report/plot.h"
 #include "report/report.h"
@@ -27,7 +28,7 @@ static int curve_svg(sc_html *page, const float *step, const float *train, const
                        "plot $D using 1:2 with lines lw 2 lc rgb '#5b8cc7' title 'training (mean since the previous "
                        "point)', $D using 1:3 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#c75b5b' title 'held out'\n",
                    strcmp(objective, "masked-cells") ? "masked-token cross-entropy" : "masked-cell squared-error");
-    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, 720, 360, g.p, err);
+    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, "pretrain-loss", 720, 360, g.p, err);
     sc_html_free(&g);
     return rc;
 }
@@ -86,13 +87,19 @@ static int page(sc_html *h, const sc_result_doc *d, const char *dir, sc_err *err
     return rc ? -1 : 0;
 }
 
-int sc_report_pretrain_write(const char *dir, const char *out_path, sc_err *err) {
+int sc_report_pretrain_write(const char *dir, const char *out_path, const char *figdir, sc_err *err) {
     char path[2048];
     snprintf(path, sizeof path, "%s/metrics.msgpack", dir);
     sc_result_doc d;
     if (sc_result_load(&d, path, err)) return -1;
     sc_html h;
     sc_html_init(&h);
+    sc_figs figs = {0};
+    if (figdir && sc_figs_init(&figs, figdir, err)) {
+        sc_result_doc_free(&d);
+        return -1;
+    }
+    h.figs = figdir ? &figs : NULL;
     sc_html_printf(&h, "<!doctype html><html><head><meta charset=\"utf-8\"><title>scaffold pretrain</title><style>"
                        "body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}table{border-collapse:"
                        "collapse;margin:1em 0;display:inline-table;vertical-align:top;margin-right:2em}td,th{border:1px "
@@ -104,6 +111,7 @@ int sc_report_pretrain_write(const char *dir, const char *out_path, sc_err *err)
     if (!rc && h.oom) rc = sc_errf(err, "report: out of memory");
     if (!rc) rc = sc_atomic_write(out_path, h.p, h.n, err);
     sc_html_free(&h);
+    sc_figs_free(&figs);
     sc_result_doc_free(&d);
     return rc;
 }

@@ -26,6 +26,7 @@
 #include "data/rawfile.h"
 #include "io/mpcheck.h"
 #include "report/compare_xbl.h"
+#include "report/figures.h"
 #include "report/html.h"
 #include "report/plot.h"
 #include "report/png.h"
@@ -190,7 +191,9 @@ static int chart(sc_html *page, const sc_cmpx *x, const char *task, sc_err *err)
                        "plot $D using ($0-0.1):2:3:4:xtic(1) with yerrorbars pt 7 ps 0.8 lc rgb '#2b7bba' "
                        "title 'clean accuracy', $D using ($0+0.1):5:6:7 with yerrorbars pt 5 ps 0.8 "
                        "lc rgb '#d7301f' title 'decoy reliance'\n");
-    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, 760, 360, g.p, err);
+    char fig[160];
+    snprintf(fig, sizeof fig, "%s-clean-accuracy-and-reliance", task);
+    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, fig, 760, 360, g.p, err);
     sc_html_free(&g);
     return rc;
 }
@@ -216,9 +219,10 @@ static void outline(uint8_t *rgb, const float *decoy, int H, int W, int scale) {
 }
 
 // A grayscale image (min-max scaled), its saliency overlay (NULL: none) and
-// decoy outline (NULL: none) as an <img> with a data URI.
+// decoy outline (NULL: none) as an <img> with a data URI, and as <fig>.png
+// with --figures (fig NULL: never).
 static int image_tag(sc_html *h, float *gray, int H, int W, const float *sal, const float *decoy, int scale,
-                     sc_err *err) {
+                     const char *fig, sc_err *err) {
     float mn = gray[0], mx = gray[0];
     for (int i = 0; i < H * W; i++) mn = gray[i] < mn ? gray[i] : mn, mx = gray[i] > mx ? gray[i] : mx;
     for (int i = 0; i < H * W; i++) gray[i] = mx > mn ? (gray[i] - mn) / (mx - mn) : 0;
@@ -233,6 +237,7 @@ static int image_tag(sc_html *h, float *gray, int H, int W, const float *sal, co
         sc_html_printf(h, "<img alt=\"saliency\" src=\"data:image/png;base64,");
         sc_html_base64(h, png, n);
         sc_html_printf(h, "\">");
+        if (fig) rc = sc_fig_save(h, fig, "png", png, n, err);
     }
     free(png);
     free(rgb);
@@ -240,7 +245,7 @@ static int image_tag(sc_html *h, float *gray, int H, int W, const float *sal, co
 }
 
 // One image example: input, saliency and decoy, each H*W.
-static int image_example(sc_html *h, const msgpack_object *e, sc_err *err) {
+static int image_example(sc_html *h, const msgpack_object *e, const char *fig, sc_err *err) {
     double hh, ww;
     if (num(get(e, "height"), 1, MAX_SIDE, &hh) || num(get(e, "width"), 1, MAX_SIDE, &ww))
         return sc_errf(err, "an example's height/width is not a number in [1, %d]", MAX_SIDE);
@@ -252,7 +257,7 @@ static int image_example(sc_html *h, const msgpack_object *e, sc_err *err) {
     if (floats(get(e, "input"), (size_t)H * W, -1e6, 1e6, in) || floats(get(e, "saliency"), (size_t)H * W, 0, 1e30, sal) ||
         floats(get(e, "decoy"), (size_t)H * W, 0, 1, dec))
         rc = sc_errf(err, "an example's input, saliency or decoy is not %d numbers in range", H * W);
-    if (!rc) rc = image_tag(h, in, H, W, sal, dec, scale, err);
+    if (!rc) rc = image_tag(h, in, H, W, sal, dec, scale, fig, err);
     free(buf);
     return rc;
 }
@@ -291,7 +296,8 @@ static int text_example(sc_html *h, const msgpack_object *e, sc_err *err) {
     return rc;
 }
 
-static int saliency_examples(sc_html *h, const aux *a, sc_err *err) {
+// The examples of a saliency.msgpack; images also as <fig>-<i>.png with --figures.
+static int saliency_examples(sc_html *h, const aux *a, const char *fig, sc_err *err) {
     const msgpack_object *ex = get(a->root, "examples"), *mod = get(a->root, "modality");
     if (!ex || ex->type != MSGPACK_OBJECT_ARRAY) return sc_errf(err, "no list 'examples'");
     int text = mod && mod->type == MSGPACK_OBJECT_STR && mod->via.str.size == 4 && !memcmp(mod->via.str.ptr, "text", 4);
@@ -300,25 +306,40 @@ static int saliency_examples(sc_html *h, const aux *a, sc_err *err) {
         const msgpack_object *e = &ex->via.array.ptr[i];
         double idx = -1, label = -1, pred = -1;
         num(get(e, "index"), 0, 1e12, &idx), num(get(e, "label"), 0, 1e6, &label), num(get(e, "pred"), 0, 1e6, &pred);
+        char name[200];
+        snprintf(name, sizeof name, "%s-%u", fig, i);
         sc_html_printf(h, "<figure>");
-        if (text ? text_example(h, e, err) : image_example(h, e, err)) return sc_err_prefix(err, "examples[%u]", i);
+        if (text ? text_example(h, e, err) : image_example(h, e, name, err))
+            return sc_err_prefix(err, "examples[%u]", i);
         sc_html_printf(h, "<figcaption>#%.0f: label %.0f, predicted %.0f</figcaption></figure>", idx, label, pred);
     }
     sc_html_printf(h, "</div>\n");
     return 0;
 }
 
-// The maps of one row's smallest seed, or why there are none.
-static void saliency_row(sc_html *h, const sc_cmpx_row *r, const char *role) {
+// A figure file that could not be written fails the page; a side file that
+// does not read is only reported on it.
+static int figure_failed(const sc_err *e) { return strstr(e->msg, "--figures") != NULL; }
+
+// The maps of one row's smallest seed, or why there are none. -1 with err only
+// when a figure file could not be written.
+static int saliency_row(sc_html *h, const sc_cmpx_row *r, const char *role, sc_err *err) {
     aux a;
     sc_err e;
+    char fig[200];
+    snprintf(fig, sizeof fig, "%s-saliency-%s", r->task, r->label);
     sc_html_printf(h, "<h4>");
     sc_html_escape(h, r->label);
     sc_html_printf(h, " (%s, seed %" PRIu64 ")</h4>\n", role, r->runs[0].seed);
     int st = aux_load(&a, r->runs[0].dir, "saliency.msgpack", "scaffold-saliency", &e);
     size_t mark = h->n;
     if (st == 1) sc_html_printf(h, "<p>Saliency maps: not recorded (no saliency.msgpack in that run).</p>\n");
-    if (st == 0 && saliency_examples(h, &a, &e)) {
+    if (st == 0 && saliency_examples(h, &a, fig, &e)) {
+        if (figure_failed(&e)) {
+            aux_free(&a);
+            *err = e;
+            return -1;
+        }
         h->n = mark;  // drop the half-drawn examples
         if (h->p) h->p[mark] = '\0';
         st = -1;
@@ -329,9 +350,10 @@ static void saliency_row(sc_html *h, const sc_cmpx_row *r, const char *role) {
         sc_html_printf(h, ").</p>\n");
     }
     aux_free(&a);
+    return 0;
 }
 
-static void saliency_section(sc_html *h, const sc_cmpx *x, const char *task) {
+static int saliency_section(sc_html *h, const sc_cmpx *x, const char *task, sc_err *err) {
     sc_html_printf(h, "<h3>Saliency of the first test examples, before (none) and after each method</h3>\n<p>Gray: "
                       "the input; red: the saliency (min-max scaled per example); cyan outline: the decoy (images); "
                       "underlined: decoy tokens (text).</p>\n");
@@ -339,15 +361,16 @@ static void saliency_section(sc_html *h, const sc_cmpx *x, const char *task) {
     for (int i = 0; i < x->n_rows; i++) {
         const sc_cmpx_row *r = &x->rows[i];
         if (strcmp(r->task, task) || !r->n_runs) continue;
-        saliency_row(h, r, !strcmp(r->method, "none") ? "before" : "after");
+        if (saliency_row(h, r, !strcmp(r->method, "none") ? "before" : "after", err)) return -1;
         any = 1;
     }
     if (!any) sc_html_printf(h, "<p>No finished run.</p>\n");
+    return 0;
 }
 
 // ---- the concept map ------------------------------------------------------------------------
 
-static int concept_scatter(sc_html *h, const aux *a, sc_err *err) {
+static int concept_scatter(sc_html *h, const aux *a, const char *fig, sc_err *err) {
     const msgpack_object *p = get(a->root, "points");
     if (!p || p->type != MSGPACK_OBJECT_ARRAY || p->via.array.size > MAX_POINTS)
         return sc_errf(err, "'points' is not a list of at most %d points", MAX_POINTS);
@@ -369,7 +392,7 @@ static int concept_scatter(sc_html *h, const aux *a, sc_err *err) {
     sc_html_printf(&g, "set key outside right\nset xlabel 'PC 1'\nset ylabel 'PC 2'\nplot $P0 using 1:2:3 with points "
                        "pt 7 ps 0.4 lc variable title 'examples (colour: concept)', $P1 using 1:2:3 with points pt 6 "
                        "ps 0.9 lc variable title 'examples of flagged concepts'\n");
-    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(h, 760, 420, g.p, err);
+    int rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(h, fig, 760, 420, g.p, err);
     sc_html_free(&g);
     return rc;
 }
@@ -409,7 +432,7 @@ static int concept_strip(sc_html *h, const msgpack_object *c, uint32_t i, sc_err
         if (!img) return sc_errf(err, "report: out of memory");
         for (uint32_t k = 0; k < t->via.array.size && k < MAX_THUMBS; k++) {
             if (floats(&t->via.array.ptr[k], (size_t)H * W, -1e6, 1e6, img) ||
-                image_tag(h, img, H, W, NULL, NULL, H > 56 ? 1 : 56 / H, err)) {
+                image_tag(h, img, H, W, NULL, NULL, H > 56 ? 1 : 56 / H, NULL, err)) {
                 free(img);
                 return sc_errf(err, "concepts[%u].thumbs[%u] is not %d numbers", i, k, H * W);
             }
@@ -420,11 +443,11 @@ static int concept_strip(sc_html *h, const msgpack_object *c, uint32_t i, sc_err
     return 0;
 }
 
-static int concept_map(sc_html *h, const aux *a, sc_err *err) {
+static int concept_map(sc_html *h, const aux *a, const char *fig, sc_err *err) {
     const msgpack_object *cs = get(a->root, "concepts");
     if (!cs || cs->type != MSGPACK_OBJECT_ARRAY || cs->via.array.size > MAX_CONCEPTS)
         return sc_errf(err, "'concepts' is not a list of at most %d concepts", MAX_CONCEPTS);
-    if (concept_scatter(h, a, err)) return -1;
+    if (concept_scatter(h, a, fig, err)) return -1;
     for (uint32_t i = 0; i < cs->via.array.size; i++)
         if (concept_strip(h, &cs->via.array.ptr[i], i, err)) return -1;
     return 0;
@@ -444,8 +467,10 @@ static int concept_section(sc_html *h, const sc_cmpx *x, const char *task, sc_er
         int st = aux_load(&a, r->runs[0].dir, "concepts.msgpack", "scaffold-concepts", &e);
         size_t mark = h->n;
         if (st == 1) sc_html_printf(h, "<p>Concept map: not recorded (no concepts.msgpack in that run).</p>\n");
-        if (st == 0 && concept_map(h, &a, &e)) {
-            if (strstr(e.msg, "gnuplot")) {
+        char fig[200];
+        snprintf(fig, sizeof fig, "%s-concepts-%s", task, r->label);
+        if (st == 0 && concept_map(h, &a, fig, &e)) {
+            if (strstr(e.msg, "gnuplot") || figure_failed(&e)) {
                 aux_free(&a);
                 *err = e;
                 return -1;
@@ -475,31 +500,9 @@ int sc_report_xbl_section(sc_html *h, const sc_cmp *c, sc_err *err) {
         sc_html_printf(h, ": explanation-guided learning</h2>\n");
         html_table(h, x, task);
         if (chart(h, x, task, err)) return -1;
-        saliency_section(h, x, task);
+        if (saliency_section(h, x, task, err)) return -1;
         if (concept_section(h, x, task, err)) return -1;
         while (i < x->n_rows && !strcmp(x->rows[i].task, task)) i++;
     }
     return h->oom ? sc_errf(err, "report: out of memory") : 0;
-}
-
-int sc_report_xbl_page(const char *dir, sc_cmp *c, const char *out_path, sc_err *err) {
-    sc_boot_cfg cfg = sc_boot_default();
-    if (sc_cmp_compute(c, &cfg, err)) return -1;
-    sc_html h;
-    sc_html_init(&h);
-    sc_html_printf(&h, "<!doctype html><html><head><meta charset=\"utf-8\"><title>scaffold report: ");
-    sc_html_escape(&h, dir);
-    sc_html_printf(&h, "</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-                       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
-                       "text-align:right}th{background:#f0f0f0}td:first-child{text-align:left}svg{display:block;"
-                       "margin:1em 0}figure{display:inline-block;margin:4px;font-size:80%%}.tok{max-width:30em}"
-                       "img{image-rendering:pixelated;margin:2px}</style></head><body><h1>scaffold report</h1><p>");
-    sc_html_escape(&h, dir);
-    sc_html_printf(&h, ": %d explanation-based learning runs (scaffold train-xbl).</p>\n", sc_cmp_xbl_files(c));
-    int rc = sc_report_xbl_section(&h, c, err);
-    sc_html_printf(&h, "</body></html>\n");
-    if (!rc && h.oom) rc = sc_errf(err, "report: out of memory");
-    if (!rc) rc = sc_atomic_write(out_path, h.p, h.n, err);
-    sc_html_free(&h);
-    return rc;
 }

@@ -17,9 +17,10 @@
 // only when its stale maximum (an upper bound, distances only shrink) could
 // still hold the argmax, so the updates are batched into GEMMs instead of one
 // N x D matrix-vector product per pick. The picks are those of eager updating.
-// Measured (2 busy cores, x86-64-v3): N 1e5, D 256, L 100, b 1000 in 0.75 s
-// (eager: 23 s); D 512, L 1000: 1.9 s. Negative rounding results are clamped
-// to 0. The result is a function of the inputs and BLIS's thread count.
+// `scaffold bench active` (bench/bench_active.c) times it against one BLIS
+// product of all the distances and against eager updating. Negative rounding
+// results are clamped to 0. The result is a function of the inputs and BLIS's
+// thread count.
 #ifndef SC_ACTIVE_KCENTER_H
 #define SC_ACTIVE_KCENTER_H
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/rss.h"
 #include "exp/manifest.h"
 #include "exp/runner.h"
 #include "kernels/parallel.h"
@@ -342,18 +343,6 @@ static void test_manifest_validation(void **state) {
     unlink(path);
 }
 
-// VmRSS or VmHWM of this process in KiB (/proc/self/status), or -1.
-static long vm_kib(const char *key) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = -1;
-    size_t n = strlen(key);
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, key, n) && line[n] == ':') v = strtol(line + n + 1, NULL, 10);
-    if (f) fclose(f);
-    return v;
-}
-
 // A manifest that would expand to ~1M runs is refused from the list sizes
 // alone, before anything is expanded (expanding it took 930 MB and over 30 s).
 // Checked by memory, which load does not change: the peak resident size while
@@ -371,16 +360,14 @@ static void test_run_count_limit(void **state) {
     k += (size_t)snprintf(text + k, sizeof text - k, "]\nseeds: [0");
     for (int i = 1; i < 64; i++) k += (size_t)snprintf(text + k, sizeof text - k, ", %d", i);
     snprintf(text + k, sizeof text - k, "]\n");
-    FILE *cr = fopen("/proc/self/clear_refs", "w");
-    int reset = cr && fputs("5", cr) >= 0;  // 5: reset the peak resident size to the current one
-    if (cr && fclose(cr)) reset = 0;
-    long rss0 = vm_kib("VmRSS");
+    int reset = !sc_rss_reset_peak();
+    long rss0 = sc_rss_kib("VmRSS");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     sc_err err;
     char *list = sc_test_manifest_problems(path, text, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    long peak = vm_kib("VmHWM");
+    long peak = sc_rss_kib("VmHWM");
     double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     print_message("1M-run manifest refused in %.3f s, peak resident growth %ld KiB\n", s,
                   reset && rss0 >= 0 && peak >= 0 ? peak - rss0 : -1);

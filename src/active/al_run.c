@@ -231,6 +231,11 @@ static void reveal(al_state *r, uint32_t j) {
 // draw with the seed (not the strategy), sorted by dataset index. A small labelled
 // validation set is the realistic one in active learning, and early stopping on
 // thousands of examples would cost more than the training it stops.
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void subset_valid(al_state *r, uint64_t seed) {
     if (r->o.valid_size <= 0 || (size_t)r->o.valid_size >= r->n_valid) return;
     size_t k = (size_t)r->o.valid_size;
@@ -241,11 +246,7 @@ static void subset_valid(al_state *r, uint64_t seed) {
         uint32_t t = r->valid[i];
         r->valid[i] = r->valid[j], r->valid[j] = t;
     }
-    for (size_t i = 1; i < k; i++)  // insertion sort: back to split order
-        for (size_t j = i; j > 0 && r->valid[j - 1] > r->valid[j]; j--) {
-            uint32_t t = r->valid[j];
-            r->valid[j] = r->valid[j - 1], r->valid[j - 1] = t;
-        }
+    qsort(r->valid, k, sizeof *r->valid, cmp_u32);  // back to dataset-index order
     r->n_valid = k;
 }
 

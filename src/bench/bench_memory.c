@@ -13,41 +13,23 @@
 #include "bench/bench.h"
 #include "bench/block.h"
 #include "bench/meta_case.h"
+#include "core/rss.h"
 #include "kernels/parallel.h"
 
 static const char *const block_passes[] = {"forward", "forward+backward", "double-backward", NULL};
 static const char *const meta_passes[] = {"plain", "explained", "meta-unrolled-1", NULL};
 
-// VmRSS or VmHWM of this process in KiB, or -1.
-static long status_kib(const char *field) {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return -1;
-    char line[256];
-    long v = -1;
-    size_t n = strlen(field);
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, field, n) && line[n] == ':') {
-            v = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return v;
-}
-
 static int reset_peak(sc_err *err) {
     malloc_trim(0);  // freed heap (BLIS's, the setup's) back to the OS, as the replicas do
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    int ok = f && fputs("5", f) >= 0;
-    if (f && fclose(f)) ok = 0;
-    return ok ? 0 : sc_errf(err, "bench memory: cannot reset the peak RSS (/proc/self/clear_refs): Linux 4.0 or later needed");
+    return !sc_rss_reset_peak() ? 0 : sc_errf(err, "bench memory: cannot reset the peak RSS (/proc/self/clear_refs): Linux 4.0 or later needed");
 }
 
 // Runs fn(arg) `steps` times and returns the peak RSS growth in MiB (< 0 on error).
 static double growth_mib(void (*fn)(void *), void *arg, int steps, sc_err *err) {
     if (reset_peak(err)) return -1;
-    long before = status_kib("VmRSS");
+    long before = sc_rss_kib("VmRSS");
     for (int i = 0; i < steps; i++) fn(arg);
-    long peak = status_kib("VmHWM");
+    long peak = sc_rss_kib("VmHWM");
     if (before < 0 || peak < 0) return sc_errf(err, "bench memory: cannot read /proc/self/status"), -1;
     return (double)(peak > before ? peak - before : 0) / 1024.0;
 }

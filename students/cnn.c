@@ -13,4 +13,5 @@ const sc_model_def sc_student_cnn = {
     .spec = spec,
     .build = sc_cnn_build,
     .forward = sc_cnn_forward,
+    .feature_map = 1,
 };

@@ -1,4 +1,4 @@
-// Vision models: the ViT teacher and student and the CNN student. Units are the
+// Vision models: the ViT and CNN, teacher and student. Units are the
 // cells of a grid over the image (config key patch). Output and state shapes
 // for several batch sizes (incl. the ViT's [CLS] at attention position 0); the
 // cell embeddings are the image's pixels regrouped, and gradients with respect
@@ -36,6 +36,7 @@ static const arch archs[] = {
     {{"student", "vit", {"width=8", "patch=2", "dropout=0", NULL}}, 2},
     {{"student", "cnn", {"width=4", "channels=6", NULL}}, 4},
     {{"student", "cnn", {"width=3", "channels=5", "patch=2", "pool=avg", NULL}}, 2},
+    {{"teacher", "cnn", {"width=2", "channels=3", NULL}}, 4},
 };
 #define N_ARCHS ((int)(sizeof archs / sizeof archs[0]))
 

@@ -1,5 +1,6 @@
 // Run configs (train/setup.h): the file, its `finetune:` section for runs from a
-// pretrained backbone, then --set; and the section syntax of config files.
+// pretrained backbone, then --set; the file's architecture keys set aside when
+// --teacher names another architecture; and the section syntax of config files.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,6 +63,27 @@ static void test_set_wins_over_finetune(void **state) {
     assert_string_equal(sc_config_str(&rc.trainer, "epochs"), "5");
 }
 
+// --teacher cnn over a ViT's file: the ViT's keys (layers, width) are not the
+// CNN's, so they are set aside; the trainer keys, dtype and every --set stay.
+static void test_other_arch_sets_file_model_keys_aside(void **state) {
+    (void)state;
+    static const char vit[] = "arch: vit\nlayers: 2\nwidth: 64\ndtype: f64\nlr: 2e-3\nepochs: 12\n";
+    char *sets[] = {"channels=8"};
+    sc_run_config rc;
+    sc_err err;
+    assert_int_equal(sc_run_config_resolve_buf(&rc, "teacher", "t.yaml", vit, strlen(vit), "cnn", sets, 1, 0, &err), 0);
+    assert_string_equal(rc.arch, "cnn");
+    assert_null(sc_config_find(&rc.model, "layers"));
+    assert_null(sc_config_find(&rc.model, "width"));
+    assert_string_equal(sc_config_str(&rc.model, "dtype"), "f64");
+    assert_string_equal(sc_config_str(&rc.model, "channels"), "8");
+    assert_string_equal(sc_config_str(&rc.trainer, "lr"), "2e-3");
+    assert_string_equal(sc_config_str(&rc.trainer, "epochs"), "12");
+    // The file's own architecture named again: its keys apply as before.
+    assert_int_equal(sc_run_config_resolve_buf(&rc, "teacher", "t.yaml", vit, strlen(vit), "vit", NULL, 0, 0, &err), 0);
+    assert_string_equal(sc_config_str(&rc.model, "width"), "64");
+}
+
 static void test_section_errors(void **state) {
     (void)state;
     sc_run_config rc;
@@ -84,6 +106,7 @@ int main(void) {
         cmocka_unit_test(test_finetune_ignored_from_scratch),
         cmocka_unit_test(test_finetune_applies_from_backbone),
         cmocka_unit_test(test_set_wins_over_finetune),
+        cmocka_unit_test(test_other_arch_sets_file_model_keys_aside),
         cmocka_unit_test(test_section_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,9 @@
 // (model -> input gradient with create_graph -> loss) differentiated in the
 // model's parameters, first order against central differences and second order
 // (Hessian-vector products) against differences of gradients, in f64, for both
-// losses and both saliency targets.
+// losses, both saliency targets and both saliencies (the input gradient, and
+// Grad-CAM of a hidden feature map with the unit losses on its cells); Grad-CAM
+// of the CNN equals its class activation map clipped at 0, over U.
 #include "sc_test.h"
 
 #include <math.h>
@@ -11,7 +13,9 @@
 #include <string.h>
 
 #include "explain/xbl_losses.h"
+#include "models/model.h"
 #include "ops/ops.h"
+#include "models_util.h"
 
 // ---- the distance map ---------------------------------------------------------------------
 
@@ -86,24 +90,34 @@ static void test_loss_values(void **state) {
 
 // ---- the chain, differentiated ------------------------------------------------------------
 
-enum { B = 2, H = 3, W = 4, D = H * W, HID = 5, K = 3 };
-static double X[B * D], W1[D * HID], W2[HID * K], MAP[B * D];
+enum { B = 2, H = 3, W = 4, D = H * W, HID = 6, K = 3, U = 3, KC = HID / U };
+static double X[B * D], W1[D * HID], W2[HID * K], MAP[B * D], CELLS[B * U];
 static const int32_t Y[B] = {2, 0};
 
-// L(W1, W2): logits = tanh(x W1) W2, g = dS/dx (create_graph), then the loss.
-// With grads: also dL/d(W1, W2) (create_graph when hvp is wanted), and with v
-// the Hessian-vector product H v into hv.
+// L(W1, W2): logits = tanh(x W1) W2, then the saliency with create_graph, then
+// the loss. Input gradient: g = dS/dx (B, H, W) with the pixel losses. Grad-CAM:
+// of the feature map F = x W1 viewed (B, U, KC) (U cells of KC channels), its
+// (B, U) map with the unit losses on per-cell maps.
 typedef struct {
     int loss;  // 0 rrr, 1 distance
     sc_xbl_target target;
+    int gradcam;
 } chain;
 
 static sc_tensor *chain_loss(sc_ctx *ctx, const chain *c, sc_tensor *w1, sc_tensor *w2) {
     sc_tensor *x = sc_from_f64(ctx, SC_F64, 2, (int64_t[]){B, D}, X);
     x->requires_grad = 1;
-    sc_tensor *logits = sc_matmul(ctx, sc_tanh(ctx, sc_matmul(ctx, x, w1)), w2);  // (B, K)
+    sc_tensor *h = sc_matmul(ctx, x, w1);                                  // (B, HID)
+    sc_tensor *feat = sc_reshape(ctx, h, 3, (int64_t[]){B, U, KC});        // (B, U, KC)
+    sc_tensor *logits = sc_matmul(ctx, sc_tanh(ctx, sc_reshape(ctx, feat, 2, (int64_t[]){B, HID})), w2);  // (B, K)
     sc_tensor *y = sc_empty(ctx, SC_I32, 1, (int64_t[]){B});
     memcpy(y->data, Y, sizeof Y);
+    if (c->gradcam) {
+        sc_tensor *cam = sc_xbl_gradcam(ctx, logits, feat, c->target, y, 1);  // (B, U)
+        sc_tensor *g = sc_reshape(ctx, cam, 3, (int64_t[]){B, U, 1});
+        sc_tensor *map = sc_from_f64(ctx, SC_F64, 2, (int64_t[]){B, U}, CELLS);
+        return c->loss ? sc_xbl_distance_token_loss(ctx, g, map, NULL) : sc_xbl_rrr_token_loss(ctx, g, map, NULL);
+    }
     sc_tensor *g = sc_xbl_input_gradient(ctx, logits, x, c->target, y, 1);  // (B, D)
     int64_t img[3] = {B, H, W};
     sc_tensor *gi = sc_reshape(ctx, g, 3, img), *map = sc_from_f64(ctx, SC_F64, 3, img, MAP);
@@ -167,8 +181,11 @@ static void test_chain_first_and_second_order(void **state) {
         } else {
             for (int i = 0; i < B * D; i++) MAP[i] = !obj[i];
         }
-        for (int target = 0; target < 2; target++) {
-            chain c = {loss, (sc_xbl_target)target};
+        // Cells: a decoy share in [0, 1] (rrr), a mean distance (distance).
+        for (int i = 0; i < B * U; i++) CELLS[i] = loss ? 0.2 * (i % U) : (i % U == 1 ? 0.25 : i % U == 2 ? 1.0 : 0.0);
+        for (int combo = 0; combo < 4; combo++) {
+            int target = combo & 1, gradcam = combo >> 1;
+            chain c = {loss, (sc_xbl_target)target, gradcam};
             grad_at(ctx, &c, NULL, grad);
             double worst = 0, h = 1e-6;
             for (int64_t i = 0; i < P; i++) {
@@ -180,7 +197,7 @@ static void test_chain_first_and_second_order(void **state) {
                 *param(i) = keep;
                 worst = fmax(worst, fabs(grad[i] - (lp - lm) / (2 * h)) / fmax(1, fabs(grad[i])));
             }
-            if (worst > 1e-6) fail_msg("loss %d target %d: first order off by %.3e", loss, target, worst);
+            if (worst > 1e-6) fail_msg("loss %d target %d gradcam %d: first order off by %.3e", loss, target, gradcam, worst);
             // Second order: H v against (grad(θ + h v) - grad(θ - h v)) / 2h.
             grad_at(ctx, &c, v, hv);
             for (int64_t i = 0; i < P; i++) *param(i) += h * v[i];
@@ -190,10 +207,53 @@ static void test_chain_first_and_second_order(void **state) {
             for (int64_t i = 0; i < P; i++) *param(i) += h * v[i];
             worst = 0;
             for (int64_t i = 0; i < P; i++) worst = fmax(worst, fabs(hv[i] - (gp[i] - gm[i]) / (2 * h)) / fmax(1, fabs(hv[i])));
-            if (worst > 1e-5) fail_msg("loss %d target %d: second order off by %.3e", loss, target, worst);
+            if (worst > 1e-5) fail_msg("loss %d target %d gradcam %d: second order off by %.3e", loss, target, gradcam, worst);
             assert_true(loss_at(ctx, &c) > 0);
         }
     }
+}
+
+// ---- Grad-CAM of the CNN is its class activation map ------------------------------------
+
+// For the CNN (nn/cnn.h) the logits are mean_u F W + b, so with the gold logit
+// as S, a_bk = W[k, y_b] / U and M_bu = relu(cam[b, y_b, u]) / U exactly.
+static void test_gradcam_of_the_cnn_is_its_cam(void **state) {
+    sc_ctx *ctx = *state;
+    const mu_arch a = {"teacher", "cnn", {"width=3", "channels=5", NULL}};
+    sc_model_shape shape = {.modality = SC_IMAGE, .n_outputs = 4, .C = 1, .H = 8, .W = 8};
+    sc_model m;
+    mu_make(&m, &a, "f64", &shape, 3);
+    sc_rng rng;
+    sc_rng_seed(&rng, 5);
+    enum { NB = 3 };
+    sc_tensor *img = sc_empty(ctx, SC_F64, 4, (int64_t[]){NB, 1, 8, 8});
+    for (int64_t i = 0; i < img->numel; i++) sc_tensor_set(img, i, sc_rng_uniform(&rng));
+    sc_inputs in = {.B = NB, .images = img};
+    sc_model_state st = {0};
+    sc_tensor *logits = sc_model_forward(&m, ctx, &in, 0, &st);
+    assert_non_null(logits);
+    sc_tensor *y = sc_empty(ctx, SC_I32, 1, (int64_t[]){NB});
+    const int32_t labels[NB] = {3, 0, 2};
+    memcpy(y->data, labels, sizeof labels);
+    sc_tensor *cam = sc_xbl_gradcam(ctx, logits, st.hidden[0], SC_XBL_TARGET_LOGIT, y, 0);
+    if (!cam) fail_msg("%s", ctx->err.msg);
+    const int64_t Un = st.n_units;
+    assert_int_equal(cam->shape[0], NB);
+    assert_int_equal(cam->shape[1], Un);
+    double worst = 0, mass = 0;
+    for (int64_t b = 0; b < NB; b++)
+        for (int64_t u = 0; u < Un; u++) {
+            double ref = fmax(0, sc_tensor_get(st.cam, (b * 4 + labels[b]) * Un + u)) / (double)Un;
+            worst = fmax(worst, fabs(sc_tensor_get(cam, b * Un + u) - ref));
+            mass += ref;
+        }
+    if (worst > 1e-12) fail_msg("Grad-CAM differs from relu(CAM) / U by %.3e", worst);
+    assert_true(mass > 0);  // not vacuous: some of the map is positive
+    // A feature map that is not (B, U, K) is named.
+    assert_null(sc_xbl_gradcam(ctx, logits, logits, SC_XBL_TARGET_LOGIT, y, 0));
+    if (!strstr(ctx->err.msg, "xbl grad-cam: the feature map must be (B, U, K)")) fail_msg("%s", ctx->err.msg);
+    sc_ctx_reset(ctx);
+    sc_model_free(&m);
 }
 
 int main(void) {
@@ -201,6 +261,7 @@ int main(void) {
         cmocka_unit_test(test_distance_map_matches_brute_force),
         cmocka_unit_test(test_loss_values),
         cmocka_unit_test(test_chain_first_and_second_order),
+        cmocka_unit_test(test_gradcam_of_the_cnn_is_its_cam),
     };
     return sc_test_run_with_ctx("xbl_losses", tests);
 }

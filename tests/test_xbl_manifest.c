@@ -75,6 +75,7 @@ static void test_validation(void **state) {
                              "  - {name: rrr, lambda: [1, -3]}\n"
                              "  - {name: rrr, label: rrr-l1}\n"
                              "  - {name: distance, set: {epochz: 2, lambda: 3, concept_action: drop}}\n"
+                             "  - {name: rrr, label: rrr-gc, set: {saliency: gradcam}}\n"
                              "seeds: [1]\n"
                              "set: {max_steps: 5, method: rrr, concept_k_max: 99}\n",
                              &err);
@@ -88,16 +89,21 @@ static void test_validation(void **state) {
         "line 12: field 'methods[3].set.lambda': give it as the method entry's `lambda`",
         "line 12: field 'methods[3].set.epochz': unknown key 'epochz' for teacher 'vit'",
         "line 12: field 'methods[3].set.epochz': unknown key 'epochz' for teacher 'transformer'",
-        "line 14: field 'set.method': give it as the method entry's `name`",
+        "line 15: field 'set.method': give it as the method entry's `name`",
         "line 4: field 'model.other': no such task in 'tasks'",
         "line 3: field 'tasks[1]': train-xbl cannot run on 'synth-text'",
         // Values of xbl keys, as the run would parse them, before anything runs.
         "line 12: field 'methods[3].set': --set: key 'concept_action': expected one of prune | mask, got 'drop'",
-        "line 14: field 'set': --set: key 'concept_k_max': 99 is outside [2, 16]",
+        "line 15: field 'set': --set: key 'concept_k_max': 99 is outside [2, 16]",
+        // Grad-CAM needs a feature map over the grid: the ViT has none.
+        ("line 13: field 'methods[4].set' (task 'decoy-fashion-mnist'): saliency=gradcam needs a model with a feature map over its cell grid "
+         "(model: {decoy-fashion-mnist: cnn}); 'vit' has none"),
+        "line 13: field 'methods[4].set' (task 'synth-text'): saliency=gradcam is for images (a CNN's feature map); "
+        "'synth-text' is text: use saliency=input-gradient",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) expect(list, path, want[i]);
     char head[500];
-    snprintf(head, sizeof head, "%s: 14 problems (nothing was run)", path);
+    snprintf(head, sizeof head, "%s: 16 problems (nothing was run)", path);
     if (strcmp(err.msg, head)) fail_msg("expected '%s', got '%s'\n%s", head, err.msg, list);
     free(list);
     // Syntax: the first error, with its line and field.
@@ -563,6 +569,17 @@ static void test_real_run(void **state) {
     run_manifest("tiny", text, 6,
                  (const char *[]){"### tiny-decoy — explanation-guided learning", "| none | 2 |", "| rrr-l10 | 2 |",
                                   "| rrr (lambda selected on validation): rrr-l", NULL});
+    // The CNN, with rrr on the input gradient and on Grad-CAM: two methods, each
+    // with its own lambda selected on validation.
+    snprintf(text, sizeof text,
+             "name: tiny-cnn\nkind: xbl\ntasks: [%s/tiny-decoy]\nmodel: {tiny-decoy: cnn}\n"
+             "methods: [{name: rrr, lambda: [1, 10]}, {name: rrr, label: rrr-gc, lambda: [1, 10], set: {saliency: gradcam}}]\n"
+             "seeds: [1, 2]\n"
+             "set: {patch: 2, width: 4, channels: 4, max_steps: %d, epochs: 1}\n",
+             root, sc_test_quick() ? 2 : 5);
+    run_manifest("tiny-cnn", text, 8,
+                 (const char *[]){"| rrr-gc-l10 | 2 |", "| rrr (lambda selected on validation): rrr-l",
+                                  "| rrr-gradcam (lambda selected on validation): rrr-gc-l", NULL});
     if (sc_test_quick()) return;  // loading 70,000 images is minutes under valgrind
     sc_test_need_task("decoy-fashion-mnist");
     snprintf(text, sizeof text,

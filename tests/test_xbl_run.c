@@ -2,7 +2,8 @@
 // small copy of decoy-fashion-mnist (1000 test images; not under valgrind:
 // loading 70000 images is slow) a short run of each method writing its measures,
 // all of them within their ranges, with the penalty visible in the one it
-// targets and concept flagging acting on the whole split; on a small copy of
+// targets (also on Grad-CAM with the CNN, refused for the ViT) and concept
+// flagging acting on the whole split; on a small copy of
 // decoy-synth-text (also under valgrind, smaller still) the text runs: the
 // measures, the token files, concept pruning on tokens and (natively) its refusal.
 #include "sc_test.h"
@@ -46,7 +47,7 @@ static void test_refusals(void **state) {
     // An unknown key is named, with the nearest and every group of keys.
     char *a7[] = {"scaffold", "train-xbl", "--task", "synth-text", "--out", dir, "--set", "lamda=3", NULL};
     expect_fail(a7, SC_EXIT_FAIL, "unknown key 'lamda'; did you mean 'lambda'?");
-    assert_non_null(strstr(err, "explanation-based learning: method, lambda, saliency_target"));
+    assert_non_null(strstr(err, "explanation-based learning: method, lambda, saliency, saliency_target"));
     // synth-text has token rationales but no decoy.
     char *a6[] = {"scaffold", "train-xbl", "--task", "synth-text", "--out", dir, "--set", "max_steps=1", NULL};
     expect_fail(a6, SC_EXIT_FAIL, "must be a classification task with object and decoy masks");
@@ -212,8 +213,10 @@ static void check_concepts_file(const char *dst, int k, int n_points, int text) 
 static void xbl(const char *task, const char *model, int steps, const char *dst, const char *const *sets) {
     char st[32];
     snprintf(st, sizeof st, "max_steps=%d", steps);
-    char *argv[40] = {"scaffold", "train-xbl", "--task", (char *)task, "--model", (char *)model, "--set", "layers=1",
-                      "--set", "width=16", "--set", "heads=2", "--set", st, "--set", "epochs=1", "--seed", "3",
+    int cnn = !strcmp(model, "cnn");  // its own architecture keys
+    char *argv[40] = {"scaffold", "train-xbl", "--task", (char *)task, "--model", (char *)model, "--set",
+                      cnn ? "width=8" : "layers=1", "--set", cnn ? "channels=16" : "width=16", "--set",
+                      cnn ? "pool=max" : "heads=2", "--set", st, "--set", "epochs=1", "--seed", "3",
                       "--out", (char *)dst};
     int a = 20;
     for (int i = 0; sets[i]; i++) {
@@ -268,6 +271,26 @@ static void test_methods_on_decoy_images(void **state) {
     char o[300], cmd[340];
     snprintf(o, sizeof o, "%s/none", dir);
     check_saliency_file(o, "image");
+    // Grad-CAM: on the CNN (the ViT's teacher config set aside for --model cnn)
+    // the distance-aware penalty on its cells, heavily weighted, also moves the
+    // input gradient towards the object; the ViT has no feature map for it.
+    double cam_score[2];
+    for (int m = 0; m < 2; m++) {
+        char path[340];
+        snprintf(o, sizeof o, "%s/cnn-%s", dir, m ? "distance-gradcam" : "none");
+        xbl(tk, "cnn", 60, o,
+            (const char *const[]){m ? "method=distance" : "method=none", "saliency=gradcam", "lambda=1000", NULL});
+        check_measures(o, 1000);
+        snprintf(path, sizeof path, "%s/metrics.msgpack", o);
+        cam_score[m] = result_value(path, "test", "distance_score");
+    }
+    if (!(cam_score[1] < cam_score[0]))
+        fail_msg("CNN distance score: none %.4f, distance-aware on Grad-CAM %.4f", cam_score[0], cam_score[1]);
+    snprintf(o, sizeof o, "%s/vit-gradcam", dir);
+    char *vg[] = {"scaffold", "train-xbl", "--task", tk, "--model", "vit", "--set", "saliency=gradcam", "--set",
+                  "method=rrr", "--out", o, NULL};
+    expect_fail(vg, SC_EXIT_FAIL, "saliency=gradcam needs a convolutional model with a feature map over its cell grid "
+                                  "(--model cnn); 'vit' has none");
     // The distance-aware penalty, weighted heavily, moves saliency towards the
     // object within 30 steps; plain training does not aim at it.
     if (!(score[2] < score[0])) fail_msg("distance score: none %.4f, distance-aware %.4f", score[0], score[2]);
@@ -333,6 +356,10 @@ static void test_methods_on_decoy_text(void **state) {
     // other class's decoy word no longer sways it (the plain model's fell below 0.3).
     double swap = result_value(path, "test", "swap_accuracy");
     if (!quick && !(swap > 0.4)) fail_msg("concept-prune, all decoys masked: swap accuracy %.3f", swap);
+    // Grad-CAM is for images.
+    char *gc[] = {"scaffold", "train-xbl", "--task", tk, "--model", "transformer", "--set", "saliency=gradcam", "--set",
+                  "method=rrr", "--set", "max_steps=1", "--out", o, NULL};
+    expect_fail(gc, SC_EXIT_FAIL, "saliency=gradcam is for images (a CNN's feature map)");
     if (quick) {  // the refusal below trains a first model too: checked natively only
         snprintf(path, sizeof path, "rm -rf %s", dir);
         assert_int_equal(system(path), 0);

@@ -288,6 +288,17 @@ static void check_config(sc_mf *f, int ti, int mi, sc_run_config *rc) {
     sc_mf_check_arch(f, t, "teacher", rc, &rc->model, line, field);
     sc_train_opts opts;
     if (sc_train_opts_from_config(&opts, &rc->trainer, &err)) sc_mf_problem_in(f, line, field, t->name, "", "%s", err.msg);
+    const char *saliency = "input-gradient";  // the last `saliency=` wins, as in train-xbl
+    for (int i = 0; i < n; i++)
+        if (!strncmp(kv[i], "saliency=", 9)) saliency = kv[i] + 9;
+    const sc_model_def *def = sc_model_find("teacher", rc->arch);
+    if (strcmp(saliency, "gradcam")) return;
+    if (t->task->modality != SC_IMAGE)
+        sc_mf_problem_in(f, line, field, t->name, "", "saliency=gradcam is for images (a CNN's feature map); '%s' is "
+                         "%s: use saliency=input-gradient", t->name, sc_modality_name(t->task->modality));
+    else if (def && !def->feature_map)
+        sc_mf_problem_in(f, line, field, t->name, "", "saliency=gradcam needs a model with a feature map over its "
+                         "cell grid (model: {%s: cnn}); '%s' has none", t->name, rc->arch);
 }
 
 void sc_mf_xbl_check(sc_mf *f) {

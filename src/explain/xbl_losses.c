@@ -6,11 +6,9 @@
 
 #include "ops/ops.h"
 
-sc_tensor *sc_xbl_input_gradient(sc_ctx *ctx, sc_tensor *logits, sc_tensor *x, sc_xbl_target target, sc_tensor *y,
+// dS/dx for S of the target (xbl_losses.h); x any tensor on the tape.
+static sc_tensor *score_gradient(sc_ctx *ctx, sc_tensor *logits, sc_tensor *x, sc_xbl_target target, sc_tensor *y,
                                  int create_graph) {
-    if (ctx->failed) return NULL;
-    if (!logits || !x) return sc_fail(ctx, "xbl input gradient: missing logits or input");
-    if (!x->requires_grad) return sc_fail(ctx, "xbl input gradient: the input must be a leaf with requires_grad");
     if (logits->ndim != 2) return sc_fail(ctx, "xbl input gradient: logits must be (B, K)");
     sc_tensor *s;
     if (target == SC_XBL_SUM_LOGPROBS) {
@@ -23,6 +21,27 @@ sc_tensor *sc_xbl_input_gradient(sc_ctx *ctx, sc_tensor *logits, sc_tensor *x, s
     }
     sc_tensor **g = s ? sc_grad(ctx, &s, 1, &x, 1, NULL, create_graph) : NULL;
     return g ? g[0] : NULL;
+}
+
+sc_tensor *sc_xbl_input_gradient(sc_ctx *ctx, sc_tensor *logits, sc_tensor *x, sc_xbl_target target, sc_tensor *y,
+                                 int create_graph) {
+    if (ctx->failed) return NULL;
+    if (!logits || !x) return sc_fail(ctx, "xbl input gradient: missing logits or input");
+    if (!x->requires_grad) return sc_fail(ctx, "xbl input gradient: the input must be a leaf with requires_grad");
+    return score_gradient(ctx, logits, x, target, y, create_graph);
+}
+
+sc_tensor *sc_xbl_gradcam(sc_ctx *ctx, sc_tensor *logits, sc_tensor *feat, sc_xbl_target target, sc_tensor *y,
+                          int create_graph) {
+    if (ctx->failed) return NULL;
+    if (!feat || feat->ndim != 3 || !logits || logits->shape[0] != feat->shape[0])
+        return sc_fail(ctx, "xbl grad-cam: the feature map must be (B, U, K) with logits (B, classes)");
+    if (!feat->requires_grad) return sc_fail(ctx, "xbl grad-cam: the feature map is not on the tape");
+    // dS/dF through the same scalar as the input gradient: a "leaf" check does not apply.
+    sc_tensor *dF = score_gradient(ctx, logits, feat, target, y, create_graph);  // (B, U, K)
+    if (!dF) return NULL;
+    sc_tensor *alpha = sc_mean(ctx, dF, 1, 1);                         // (B, 1, K)
+    return sc_relu(ctx, sc_sum(ctx, sc_mul(ctx, feat, alpha), 2, 0));  // (B, U)
 }
 
 static int check_same(sc_ctx *ctx, const char *what, sc_tensor *g, sc_tensor *m) {

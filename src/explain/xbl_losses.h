@@ -38,6 +38,19 @@ typedef enum sc_xbl_target { SC_XBL_SUM_LOGPROBS = 0, SC_XBL_TARGET_LOGIT = 1 } 
 sc_tensor *sc_xbl_input_gradient(sc_ctx *ctx, sc_tensor *logits, sc_tensor *x, sc_xbl_target target, sc_tensor *y,
                                  int create_graph);
 
+// Grad-CAM (Selvaraju et al. 2017) of a feature map F (B, U, K) computed from
+// the input (units u: the cells of a CNN's final grid; channels k), for the same
+// S as above:
+//     a_bk = 1/U sum_u dS/dF_buk          channel weights: the gradient, pooled
+//     M_bu = relu(sum_k a_bk F_buk)       (B, U)
+// For a CNN whose head is global average pooling and one linear layer W
+// (nn/cnn.h) and S = sum_b f_{y_b}, a_bk = W[k, y_b] / U, so M is the class
+// activation map over U, clipped at 0. dS/dF is itself a function of the
+// parameters, so with create_graph both factors stay on the tape and a loss on M
+// is differentiable in them. F need not be a leaf, only on the tape.
+sc_tensor *sc_xbl_gradcam(sc_ctx *ctx, sc_tensor *logits, sc_tensor *feat, sc_xbl_target target, sc_tensor *y,
+                          int create_graph);
+
 // L_rrr for g and the wrong-region mask A (same shape as g).
 sc_tensor *sc_xbl_rrr_loss(sc_ctx *ctx, sc_tensor *g, sc_tensor *wrong_mask);
 
@@ -56,7 +69,7 @@ void sc_xbl_distance_map(const uint8_t *mask, int64_t n, int64_t h, int64_t w, f
 // Sizes of the scratch buffers sc_xbl_distance_map needs for an h x w image.
 void sc_xbl_distance_scratch(int64_t h, int64_t w, int64_t *n_doubles, int64_t *n_ints);
 
-// ---- tokens ---------------------------------------------------------------------------
+// ---- units: tokens, and the cells of a Grad-CAM ---------------------------------------
 // For text the input is the token embeddings e (B, T, E) (the gathered rows of
 // the embedding table, so the losses reach the table too) and g = dS/de. A
 // token's saliency is its squared gradient summed over the embedding dim,
@@ -67,6 +80,12 @@ void sc_xbl_distance_scratch(int64_t h, int64_t w, int64_t *n_doubles, int64_t *
 //     L_rrr_tok  = 1/B sum_b sum_t A_bt s_bt           (A is 0/1: = sum (A g)^2)
 //     L_dist_tok = 1/B sum_b (sum_t D_bt s_bt) / (sum_t s_bt + eps)
 // the image losses above with pixels replaced by tokens.
+//
+// A Grad-CAM M (B, U) enters the same losses as g = M viewed (B, U, 1), so
+// s_bu = M_bu^2 (units NULL), with A_bu the share of cell u's pixels on the
+// decoy and D_bu the mean of the pixel distance map over the cell. These are the
+// pixel losses of M upsampled to pixels (each pixel its cell's value): L_dist
+// equal, L_rrr divided by the p^2 pixels of a cell.
 
 // s (B, T) for g (B, T, E) and units (B, T) (NULL: every position counts).
 sc_tensor *sc_xbl_token_saliency(sc_ctx *ctx, sc_tensor *g, sc_tensor *units);

@@ -49,7 +49,7 @@ int sc_cmp_add_failed_xbl(sc_cmp *c, const char *task, const char *label, uint64
 // method (and lambda for the penalty methods).
 static void label_of(const char *path, const char *method, double lambda, char *out, size_t cap) {
     if (sc_cmp_label_from_dir(path, out, cap)) return;
-    if (!strcmp(method, "rrr") || !strcmp(method, "distance")) snprintf(out, cap, "%s-l%g", method, lambda);
+    if (!strncmp(method, "rrr", 3) || !strncmp(method, "distance", 8)) snprintf(out, cap, "%s-l%g", method, lambda);
     else snprintf(out, cap, "%s", method);
     for (char *p = out; *p; p++)
         if (*p == '|' || *p == ',' || (unsigned char)*p < 0x20) *p = '_';
@@ -94,6 +94,13 @@ int sc_cmpx_add_doc(sc_cmp *c, const sc_result_doc *d, int *added, sc_err *err) 
     if (sc_result_str(d, "task", task, sizeof task, err) || sc_result_str(d, "method", method, sizeof method, err) ||
         sc_result_real(d, "lambda", 0, 1e6, &lambda, err) || sc_result_uint(d, "seed", UINT64_MAX, &seed, err))
         return -1;
+    // Runs whose penalty acted on Grad-CAM are another method than those on the
+    // input gradient: their own rows and their own lambda selection.
+    if (sc_result_get(d, "config.xbl.saliency")) {
+        char sal[32];
+        if (sc_result_str(d, "config.xbl.saliency", sal, sizeof sal, err)) return -1;
+        if (!strcmp(sal, "gradcam") && strlen(method) + 9 < sizeof method) strcat(method, "-gradcam");
+    }
     if (sc_result_get(d, "label")) {
         if (sc_result_str(d, "label", label, sizeof label, err)) return -1;
     } else {
@@ -121,11 +128,14 @@ int sc_cmpx_add_doc(sc_cmp *c, const sc_result_doc *d, int *added, sc_err *err) 
     return 0;
 }
 
-// none first, then rrr, distance, concept-prune, any other method; by lambda, then label.
+// none first, then rrr, distance, concept-prune, any other method (a method on
+// Grad-CAM right after the same on the input gradient); by lambda, then label.
 static int method_rank(const char *m) {
     static const char *const order[] = {"none", "rrr", "distance", "concept-prune", NULL};
+    size_t n = strcspn(m, "-");
+    if (!strcmp(m, "concept-prune")) n = strlen(m);
     for (int i = 0; order[i]; i++)
-        if (!strcmp(m, order[i])) return i;
+        if (strlen(order[i]) == n && !strncmp(m, order[i], n)) return i;
     return 4;
 }
 

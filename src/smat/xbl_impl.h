@@ -42,6 +42,8 @@ typedef struct sc_xbl_state {
     int method;
     double lambda;
     sc_xbl_target target;
+    int gradcam;             // saliency: 0 the input gradient, 1 Grad-CAM (xbl_gradcam.c)
+    int64_t cell, gh, gw;    // gradcam: the model's cell size in pixels and its grid
     int concept_mask;        // concept-prune: 1 = erase the decoy of flagged examples, 0 = drop them
     int concept_k_max;
     double concept_threshold;
@@ -88,6 +90,16 @@ sc_tensor *sc_xbl_saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, cons
 // Saliency per unit of row i of g: images s[p] = sum_c g_icp^2 (H W values);
 // text s[t] = sum_e g_ite^2 (T values; the caller applies the word-unit mask).
 void sc_xbl_unit_saliency(const sc_xbl_state *r, const sc_tensor *g, int64_t i, double *s);
+// saliency=gradcam: checks that the model has a feature map over its cell grid
+// (sc_model_def.feature_map: a CNN) and reads the grid. 0, or -1 with err.
+int sc_xbl_gradcam_prepare(sc_xbl_state *r, sc_err *err);
+// The Grad-CAM (B, U) of the model's final feature map (sc_xbl_gradcam), on a
+// second forward pass in evaluation mode; with create_graph it stays on the tape.
+sc_tensor *sc_xbl_gradcam_saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, const sc_inputs *in,
+                                   const uint32_t *idx, size_t n, sc_xbl_target target, int create_graph);
+// The per-cell map (B, U) of a batch: the decoy's share of each cell's pixels
+// (rrr), or the mean over them of the object's distance map (distance).
+sc_tensor *sc_xbl_cell_map(sc_xbl_state *r, sc_ctx *ctx, const uint32_t *idx, size_t n, int distance, sc_dtype dt);
 // Reads off each class's decoy for the swap test. 0, or -1 with err.
 int sc_xbl_swap_prepare(sc_xbl_state *r, sc_err *err);
 // Applies a variant (above) to the first k rows of a filled batch of examples idx.

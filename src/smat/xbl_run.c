@@ -21,6 +21,8 @@ const sc_config_spec sc_xbl_spec[] = {
     {"method", "none",
      "none (plain training) | rrr (right for the right reasons) | distance (distance-aware) | concept-prune"},
     {"lambda", "1", "weight of the explanation loss"},
+    {"saliency", "input-gradient",
+     "input-gradient (of the pixels or token embeddings) | gradcam (Grad-CAM of a CNN's last feature map, images)"},
     {"saliency_target", "logprobs", "logprobs (gradient of sum_k log p_k, Ross et al.) | label (the gold class's logit)"},
     {"concept_action", "prune", "concept-prune: prune (drop the flagged concepts' examples) | mask (erase their decoy)"},
     {"concept_k_max", "12", "concept-prune: k is chosen in 2..this by silhouette"},
@@ -72,9 +74,11 @@ int sc_xbl_is_key(const char *key, size_t len) {
 int sc_xbl_options_parse(sc_config *xcfg, sc_xbl_options *o, sc_err *err) {
     long kmax;
     static const char *const targets[] = {"logprobs", "label", NULL}, *const actions[] = {"prune", "mask", NULL};
+    static const char *const saliencies[] = {"input-gradient", "gradcam", NULL};
     if (sc_config_apply_defaults(xcfg, sc_xbl_spec, "xbl", err) ||
         sc_config_choice(xcfg, "method", sc_xbl_methods, &o->method, err) ||
         sc_config_double(xcfg, "lambda", 0, 1e6, &o->lambda, err) ||
+        sc_config_choice(xcfg, "saliency", saliencies, &o->gradcam, err) ||
         sc_config_choice(xcfg, "saliency_target", targets, &o->target_logit, err) ||
         sc_config_choice(xcfg, "concept_action", actions, &o->concept_mask, err) ||
         sc_config_long(xcfg, "concept_k_max", 2, SC_XBL_MAX_CONCEPTS, &kmax, err) ||
@@ -100,6 +104,7 @@ static int read_xbl_keys(sc_xbl_state *r, const sc_xbl_run_cfg *c, char **rest, 
     r->method = o.method, r->lambda = o.lambda, r->concept_mask = o.concept_mask;
     r->concept_k_max = o.concept_k_max, r->concept_threshold = o.concept_threshold;
     r->target = o.target_logit ? SC_XBL_TARGET_LOGIT : SC_XBL_SUM_LOGPROBS;
+    r->gradcam = o.gradcam;
     return 0;
 }
 
@@ -149,6 +154,7 @@ static int build(sc_xbl_state *r, const sc_xbl_run_cfg *c, sc_err *err) {
     r->tok_scratch = malloc(3 * (size_t)r->max_T + 1);
     if (!r->train || !r->valid || !r->test || !r->dist || !r->scratch || !r->iscratch || !r->tok_scratch)
         return sc_errf(err, "out of memory");
+    if (r->gradcam && sc_xbl_gradcam_prepare(r, err)) return -1;
     return sc_xbl_swap_prepare(r, err);
 }
 
@@ -194,6 +200,14 @@ static sc_tensor *extra_loss(void *user, sc_ctx *ctx, const sc_model *m, const s
     (void)st;
     sc_xbl_state *r = user;
     int distance = r->method == SC_XBL_DISTANCE;
+    if (r->gradcam) {  // the unit losses on the Grad-CAM cells (xbl_losses.h)
+        sc_tensor *cam = sc_xbl_gradcam_saliency(r, ctx, m, in, idx, n, r->target, 1);  // (B, U)
+        sc_tensor *map = cam ? sc_xbl_cell_map(r, ctx, idx, n, distance, cam->dtype) : NULL;
+        if (!map) return NULL;
+        sc_tensor *g = sc_reshape(ctx, cam, 3, (int64_t[]){cam->shape[0], cam->shape[1], 1});  // (B, U, 1)
+        sc_tensor *l = distance ? sc_xbl_distance_token_loss(ctx, g, map, NULL) : sc_xbl_rrr_token_loss(ctx, g, map, NULL);
+        return sc_mul_scalar(ctx, l, r->lambda);
+    }
     sc_tensor *g = sc_xbl_saliency(r, ctx, m, in, idx, n, r->target, 1), *l;
     if (!g) return NULL;
     if (r->text) {

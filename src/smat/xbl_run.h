@@ -16,6 +16,12 @@
 // pixels (a leaf copy of the batch), for text of the token embeddings (the rows
 // gathered from the embedding table, so the penalty reaches the table too), a
 // token's saliency being its squared gradient summed over the embedding dim.
+// With saliency=gradcam (images; a model with a feature map over its cell grid,
+// i.e. --model cnn) it is instead the Grad-CAM of that map (sc_xbl_gradcam),
+// and the losses act on its cells, a cell's wrong-region value being the share
+// of its pixels on the decoy and its distance the mean over its pixels
+// (xbl_gradcam.c). The measures below use the input gradient whatever the
+// training saliency, so every row is read with the same instrument.
 //   method none:      plain training (the baseline)
 //   method rrr:       L_rrr with the decoy mask (pixels or tokens) as the wrong region
 //   method distance:  L_dist with the distance map of the object mask: images the
@@ -64,6 +70,7 @@ extern const char *const sc_xbl_methods[];  // "none", "rrr", "distance", "conce
 typedef struct sc_xbl_options {
     int method;               // index into sc_xbl_methods
     double lambda;            // [0, 1e6]
+    int gradcam;              // saliency: 0 input-gradient, 1 gradcam
     int target_logit;         // saliency_target: 0 logprobs, 1 label
     int concept_mask;         // concept_action: 0 prune, 1 mask
     int concept_k_max;        // 2..16

@@ -7,6 +7,7 @@
 
 #include "data/rawfile.h"
 #include "data/task.h"
+#include "models/model.h"
 #include "train/trainer.h"
 
 const char *sc_run_default_arch(sc_modality m) {
@@ -21,6 +22,12 @@ int sc_run_has_default_config(const char *role, const char *task) {
 
 static int is_trainer_key(const char *k) {
     for (const sc_config_spec *s = sc_trainer_spec; s->key; s++)
+        if (!strcmp(s->key, k)) return 1;
+    return 0;
+}
+
+static int is_common_model_key(const char *k) {
+    for (const sc_config_spec *s = sc_model_common_spec; s->key; s++)
         if (!strcmp(s->key, k)) return 1;
     return 0;
 }
@@ -75,9 +82,18 @@ static int merge_and_split(sc_run_config *rc, sc_config *all, const char *role, 
             return sc_errf(err, "--set '%s': finetune keys belong in a config file; set the key itself", sets[i]);
         if (sc_config_set_kv(all, sets[i], err)) return -1;
     }
+    // --teacher/--student naming another architecture than the file's `arch`:
+    // the file's architecture keys describe its own architecture (a ViT's
+    // `layers`, or a `width` that means something else in a CNN), so they are
+    // set aside; its trainer keys and the architecture-independent ones (dtype)
+    // still apply, and so does every --set.
+    const char *file_arch = sc_config_str(all, "arch");
+    int other_arch = arch_flag && file_arch && strcmp(arch_flag, file_arch) != 0;
     for (int i = 0; i < all->n; i++) {
         const sc_config_entry *e = &all->e[i];
         if (!strncmp(e->key, FINETUNE, strlen(FINETUNE))) continue;  // applied above, or not a run from a backbone
+        if (other_arch && strcmp(e->origin, "--set") && !is_trainer_key(e->key) && !is_common_model_key(e->key))
+            continue;
         if (!strcmp(e->key, "arch")) {
             snprintf(rc->arch, sizeof rc->arch, "%s", e->value);
             continue;

@@ -15,7 +15,11 @@ typedef struct sc_run_config {
 } sc_run_config;
 
 // role: "teacher" or "student" (default file: <role>s/configs/<task>.yaml if it
-// exists). arch_flag may be NULL. sets: n "k=v" strings.
+// exists). arch_flag may be NULL. sets: n "k=v" strings. When arch_flag names
+// another architecture than the file's `arch`, the file's architecture keys are
+// set aside (they describe its own architecture) and its trainer keys and
+// `dtype` kept: `--teacher cnn` on a task whose default is a ViT trains the
+// CNN at its defaults with the task's trainer recipe.
 //
 // from_backbone: the run starts from a pretrained backbone (--init), so the
 // file's `finetune:` section, if any, applies over its top level (and under

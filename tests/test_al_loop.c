@@ -8,9 +8,12 @@
 // synth-text copy) through the strategies that read gradients, embeddings and
 // saliency, and images (a tiny generated task: pixel gradients, cell saliency);
 // a registered probe strategy sees only the unlabelled pool as candidates and
-// labels only where revealed (labelled, valid), and a cheating one is stopped.
+// labels only where revealed (labelled, valid), and a cheating one is stopped;
+// regression (diabetes): Pearson r and RMSE, the strategies that need no class
+// probabilities (the others refused), targets revealed as labels are.
 #include "sc_test.h"
 
+#include <math.h>
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,9 +90,11 @@ static void test_refusals(void **state) {
     char *a5[] = {"scaffold", "active-learn", "--task", "breast-cancer", "--strategy", "random", "--config", cfgp,
                   "--out", dir, NULL};
     expect_fail(a5, SC_EXIT_FAIL, "unknown key 'layerz' for student 'mlp'; did you mean 'layers'?");
-    char *a4[] = {"scaffold", "active-learn", "--task", "diabetes", "--strategy", "random", "--out", dir, NULL};
+    // A strategy that ranks by class probabilities, on a regression task.
+    char *a4[] = {"scaffold", "active-learn", "--task", "diabetes", "--strategy", "entropy", "--out", dir, NULL};
     sc_test_need_task("diabetes");
-    expect_fail(a4, SC_EXIT_FAIL, "regression task");
+    expect_fail(a4, SC_EXIT_FAIL, "strategy entropy ranks by class probabilities, and 'diabetes' is a regression task "
+                                  "(strategies for regression: random, core-set, dami, explanation)");
     assert_int_not_equal(access(dir, F_OK), 0);  // nothing written
 }
 
@@ -137,7 +142,8 @@ static void check_outcome(const char *task, const sc_al_outcome *o, long rounds)
         assert_int_equal(pt->labelled, 8 + 6 * (size_t)r);
         assert_int_equal(pt->n_queried, r ? 6 : 8);
         assert_int_equal(pt->first_queried, r ? 8 + 6 * (size_t)(r - 1) : 0);
-        assert_true(pt->test_accuracy >= 0 && pt->test_accuracy <= 1);
+        assert_true(pt->test_accuracy >= (o->regression ? -1 : 0) && pt->test_accuracy <= 1);  // accuracy or r
+        assert_true(o->regression ? pt->test_rmse > 0 : pt->test_rmse == 0);
         lo = pt->test_accuracy < lo ? pt->test_accuracy : lo, hi = pt->test_accuracy > hi ? pt->test_accuracy : hi;
     }
     assert_true(o->aulc >= lo - 1e-12 && o->aulc <= hi + 1e-12);
@@ -146,7 +152,13 @@ static void check_outcome(const char *task, const sc_al_outcome *o, long rounds)
     free(p);
 }
 
-// The result file: kind, strategy, one entry per round, each with its queried indices.
+static int key_is(const msgpack_object *k, const char *s) {
+    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(s) && !memcmp(k->via.str.ptr, s, k->via.str.size);
+}
+
+// The result file: kind, strategy, one entry per round, each with its queried
+// indices and its score under the task's name for it (test_accuracy, or
+// test_pearson and test_rmse for regression).
 static void check_file(const sc_al_outcome *o) {
     size_t n;
     char *buf = sc_test_slurp(o->metrics_path, &n);
@@ -164,9 +176,15 @@ static void check_file(const sc_al_outcome *o) {
             assert_int_equal(v->via.array.size, (uint32_t)o->n_points);
             for (int r = 0; r < o->n_points; r++) {
                 const msgpack_object_map *rm = &v->via.array.ptr[r].via.map;
-                for (uint32_t j = 0; j < rm->size; j++)
-                    if (rm->ptr[j].key.via.str.size == 7 && !memcmp(rm->ptr[j].key.via.str.ptr, "queried", 7))
+                int scores = 0;
+                for (uint32_t j = 0; j < rm->size; j++) {
+                    if (key_is(&rm->ptr[j].key, "queried"))
                         found += rm->ptr[j].val.via.array.size == o->points[r].n_queried;
+                    scores += key_is(&rm->ptr[j].key, o->regression ? "test_pearson" : "test_accuracy");
+                    scores += o->regression && key_is(&rm->ptr[j].key, "test_rmse");
+                    scores -= key_is(&rm->ptr[j].key, o->regression ? "test_accuracy" : "test_pearson");
+                }
+                assert_int_equal(scores, o->regression ? 2 : 1);
             }
         }
     }
@@ -352,7 +370,8 @@ static int probe_select(const sc_al_env *e, const uint32_t *cand, size_t n, size
     size_t unl = 0;
     for (size_t j = 0; j < probe.n; j++) {
         int want_known = lab[j] || val[j];
-        if ((e->oracle[j] >= 0) != want_known && !probe.why[0])
+        int shown = e->targets ? !isnan(e->targets[j]) : e->oracle[j] >= 0;  // regression: the targets
+        if ((shown != want_known || (e->targets && e->oracle[j] != -1)) && !probe.why[0])
             snprintf(probe.why, sizeof probe.why, "example %zu (split %d, labelled %d): label %d shown", j,
                      probe.split[j], lab[j], e->oracle[j]);
         unl += probe.split[j] == 1 && !lab[j];
@@ -372,12 +391,12 @@ static int probe_select(const sc_al_env *e, const uint32_t *cand, size_t n, size
 static const sc_al_strategy_def probe_def = {
     .name = "probe", .summary = "test: checks what it is shown", .cite = "tests", .select = probe_select};
 
-static void test_what_a_strategy_sees(void **state) {
-    (void)state;
-    sc_test_need_task("breast-cancer");
+// The probe's view of `task`: its splits and the student-valid size.
+static void probe_prepare(const char *task) {
     sc_pipeline *p = calloc(1, sizeof *p);
     sc_err e;
-    assert_int_equal(sc_pipeline_open(p, "breast-cancer", NULL, &e), 0);
+    assert_int_equal(sc_pipeline_open(p, task, NULL, &e), 0);
+    free(probe.split);
     probe.n = p->data.n;
     probe.split = calloc(probe.n, 1);
     const int splits[] = {SC_SPLIT_STUDENT_POOL, SC_SPLIT_STUDENT_VALID, SC_SPLIT_TEST};
@@ -390,6 +409,13 @@ static void test_what_a_strategy_sees(void **state) {
     }
     sc_pipeline_close(p);
     free(p);
+}
+
+static void test_what_a_strategy_sees(void **state) {
+    (void)state;
+    sc_test_need_task("breast-cancer");
+    sc_err e;
+    probe_prepare("breast-cancer");
     assert_int_equal(sc_al_strategy_register(&probe_def, &e), 0);
     assert_int_equal(sc_al_strategy_register(&probe_def, &e), -1);
     assert_non_null(strstr(e.msg, "'probe' is already taken"));
@@ -417,7 +443,43 @@ static void test_what_a_strategy_sees(void **state) {
         assert_null(o.points);
     }
     probe.bad = 0;
+    // Regression: the targets revealed exactly where labels would be, no class shown.
+    sc_test_need_task("diabetes");
+    probe_prepare("diabetes");
+    probe.calls = 0, probe.why[0] = '\0';  // the cheating runs above left their complaint
+    al("diabetes", "probe", 1, NULL, NULL, &o, "probe-reg");
+    if (probe.why[0]) fail_msg("diabetes: %s", probe.why);
+    assert_int_equal(probe.calls, sc_test_quick() ? 1 : 2);
+    sc_al_outcome_free(&o);
     free(probe.split);
+    probe.split = NULL;
+}
+
+// Regression (diabetes): the strategies that need no class probabilities, end
+// to end; the score is Pearson r with the RMSE beside it; the explanation
+// strategy learns from the worse half of student-valid.
+static void test_regression(void **state) {
+    (void)state;
+    sc_test_need_task("diabetes");
+    const char *strategies[] = {"random", "core-set", "dami", "explanation"};
+    double first = 0;
+    for (int i = 0; i < 4; i++) {
+        sc_al_outcome o = {0};
+        char tag[64];
+        snprintf(tag, sizeof tag, "reg-%s", strategies[i]);
+        al("diabetes", strategies[i], 1, NULL, NULL, &o, tag);
+        assert_true(o.regression);
+        check_outcome("diabetes", &o, sc_test_quick() ? 1 : 2);
+        check_file(&o);
+        if (i == 0) first = o.points[0].test_accuracy;
+        assert_true(o.points[0].test_accuracy == first);  // the same initial set and model: the same r
+        assert_true(o.points[o.n_points - 1].test_accuracy > 0.1);  // it learns something from 20 or 14 labels
+        if (i == 3) {
+            const char *note = o.points[1].note;
+            if (!strstr(note, "11 validation mistakes explained")) fail_msg("explanation note: '%s'", note);
+        }
+        sc_al_outcome_free(&o);
+    }
 }
 
 static int setup(void **state) {
@@ -437,7 +499,7 @@ int main(void) {
         cmocka_unit_test(test_refusals),       cmocka_unit_test(test_every_strategy),
         cmocka_unit_test(test_determinism),    cmocka_unit_test(test_teacher_oracle),
         cmocka_unit_test(test_text),           cmocka_unit_test(test_images),
-        cmocka_unit_test(test_what_a_strategy_sees),
+        cmocka_unit_test(test_what_a_strategy_sees), cmocka_unit_test(test_regression),
     };
     return cmocka_run_group_tests_name("al_loop", tests, setup, teardown);
 }

@@ -17,13 +17,15 @@ static void double_or_nil(msgpack_packer *pk, double v, int have) {
     else msgpack_pack_nil(pk);
 }
 
-static void round_map(msgpack_packer *pk, const sc_al_point *p, const uint32_t *queried, int sim) {
-    msgpack_pack_map(pk, 13);
+// Regression runs name their score test_pearson (with test_rmse) and valid_pearson (al_run.h).
+static void round_map(msgpack_packer *pk, const sc_al_point *p, const uint32_t *queried, int sim, int reg) {
+    msgpack_pack_map(pk, 13 + reg);
     str(pk, "round"), msgpack_pack_int64(pk, p->round);
     str(pk, "labelled"), msgpack_pack_uint64(pk, p->labelled);
-    str(pk, "test_accuracy"), msgpack_pack_double(pk, p->test_accuracy);
+    str(pk, reg ? "test_pearson" : "test_accuracy"), msgpack_pack_double(pk, p->test_accuracy);
+    if (reg) str(pk, "test_rmse"), msgpack_pack_double(pk, p->test_rmse);
     str(pk, "test_simulatability"), double_or_nil(pk, p->test_simulatability, sim);
-    str(pk, "valid_accuracy"), msgpack_pack_double(pk, p->valid_accuracy);
+    str(pk, reg ? "valid_pearson" : "valid_accuracy"), msgpack_pack_double(pk, p->valid_accuracy);
     str(pk, "train_seconds"), msgpack_pack_double(pk, p->train_seconds);
     str(pk, "select_seconds"), msgpack_pack_double(pk, p->select_seconds);
     str(pk, "steps"), msgpack_pack_int64(pk, p->steps);
@@ -61,10 +63,10 @@ int sc_al_write_result(const al_state *r, const sc_al_run_cfg *c, const sc_al_ou
     str(&pk, "n_valid"), msgpack_pack_uint64(&pk, o->n_valid);
     str(&pk, "n_test"), msgpack_pack_uint64(&pk, o->n_test);
     str(&pk, "aulc"), msgpack_pack_map(&pk, 2);
-    str(&pk, "test_accuracy"), msgpack_pack_double(&pk, o->aulc);
+    str(&pk, o->regression ? "test_pearson" : "test_accuracy"), msgpack_pack_double(&pk, o->aulc);
     str(&pk, "test_simulatability"), double_or_nil(&pk, o->aulc_simulatability, sim);
     str(&pk, "rounds"), msgpack_pack_array(&pk, (size_t)o->n_points);
-    for (int i = 0; i < o->n_points; i++) round_map(&pk, &o->points[i], o->queried, sim);
+    for (int i = 0; i < o->n_points; i++) round_map(&pk, &o->points[i], o->queried, sim, o->regression);
     str(&pk, "seconds"), msgpack_pack_double(&pk, o->seconds);
     str(&pk, "created_by"), str(&pk, "scaffold");
     int rc = sc_atomic_write(o->metrics_path, sb.data, sb.size, err);

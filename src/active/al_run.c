@@ -3,6 +3,7 @@
 #include "active/al_run.h"
 #include "active/al_impl.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,19 +53,20 @@ double sc_al_aulc(const size_t *n, const double *a, int k) {
 }
 
 void sc_al_outcome_print(FILE *f, const sc_al_outcome *o) {
-    int sim = o->aulc_simulatability >= 0;
+    int sim = o->aulc_simulatability >= 0, reg = o->regression;
     fprintf(f, "task %s  model %s  strategy %s  oracle %s  seed %llu\n", o->task, o->arch, o->strategy, o->oracle,
             (unsigned long long)o->seed);
-    fprintf(f, "  %5s %9s %9s %9s %9s %8s\n", "round", "labelled", "test acc", sim ? "test sim" : "", "valid",
-            "seconds");
+    fprintf(f, "  %5s %9s %9s %9s %9s %8s\n", "round", "labelled", reg ? "test r" : "test acc",
+            reg ? "test rmse" : sim ? "test sim" : "", reg ? "valid r" : "valid", "seconds");
     for (int i = 0; i < o->n_points; i++) {
         const sc_al_point *p = &o->points[i];
         fprintf(f, "  %5ld %9zu %9.4f ", p->round, p->labelled, p->test_accuracy);
-        if (sim) fprintf(f, "%9.4f ", p->test_simulatability);
+        if (reg) fprintf(f, "%9.4g ", p->test_rmse);
+        else if (sim) fprintf(f, "%9.4f ", p->test_simulatability);
         else fprintf(f, "%9s ", "");
         fprintf(f, "%9.4f %8.1f\n", p->valid_accuracy, p->train_seconds + p->select_seconds);
     }
-    fprintf(f, "  AULC (test accuracy) %.4f", o->aulc);
+    fprintf(f, "  AULC (test %s) %.4f", reg ? "Pearson r" : "accuracy", o->aulc);
     if (sim) fprintf(f, ", AULC (test simulatability) %.4f", o->aulc_simulatability);
     fprintf(f, "\n  pool %zu, valid %zu, test %zu; %.1f s; wrote %s\n", o->n_pool, o->n_valid, o->n_test, o->seconds,
             o->metrics_path);
@@ -77,6 +79,7 @@ static void state_free(al_state *r) {
     if (r->have_pipe) sc_pipeline_close(&r->pipe);
     free(r->pool), free(r->valid), free(r->test), free(r->answer), free(r->known), free(r->teacher_test), free(r->pred);
     free(r->labelled), free(r->status), free(r->cand), free(r->picked), free(r->points);
+    free(r->answer_t), free(r->known_t), free(r->pred_t);
     free(r);
 }
 
@@ -211,6 +214,20 @@ static int oracle_labels(al_state *r, sc_err *err) {
         if (i >= r->n_pool) r->known[j] = r->answer[j];
     }
     free(tp);
+    if (!rc && r->regression) {  // the targets, gold (build refuses a teacher): revealed as the labels are
+        r->answer_t = malloc(sizeof(float) * (d->n + 1));
+        r->known_t = malloc(sizeof(float) * (d->n + 1));
+        r->pred_t = malloc(sizeof(float) * (r->n_test + 1));
+        if (!r->answer_t || !r->known_t || !r->pred_t) return sc_errf(err, "out of memory");
+        for (size_t i = 0; i < d->n; i++) r->answer_t[i] = r->known_t[i] = NAN;
+        for (size_t i = 0; i < r->n_pool + r->n_valid; i++) {
+            uint32_t j = i < r->n_pool ? r->pool[i] : r->valid[i - r->n_pool];
+            r->answer_t[j] = d->target[j];
+            if (i >= r->n_pool) r->known_t[j] = r->answer_t[j];
+            r->answer[j] = -1;  // a regression target is no class
+            r->known[j] = -1;
+        }
+    }
     if (!rc && r->have_teacher) {
         if (!(r->teacher_test = malloc(sizeof(int32_t) * (r->n_test + 1)))) return sc_errf(err, "out of memory");
         rc = sc_predict(&r->pipe, &r->teacher, &r->ctx, r->test, r->n_test, r->opts.eval_batch, r->teacher_test,
@@ -224,6 +241,7 @@ static int oracle_labels(al_state *r, sc_err *err) {
 static void reveal(al_state *r, uint32_t j) {
     r->status[j] = AL_LABELLED;
     r->known[j] = r->answer[j];
+    if (r->regression) r->known_t[j] = r->answer_t[j];
     r->labelled[r->n_labelled++] = j;
 }
 
@@ -282,8 +300,15 @@ static int build(al_state *r, const sc_al_run_cfg *c, sc_err *err) {
     r->have_pipe = 1;
     if (r->have_teacher && r->x.task[0] && strcmp(r->x.task, r->pipe.task->name))
         return sc_errf(err, "%s was trained on task '%s', not '%s'", r->teacher_path, r->x.task, r->pipe.task->name);
-    if (r->pipe.shape.regression)
-        return sc_errf(err, "active learning: task '%s' is a regression task (classification only)", c->task);
+    r->regression = r->pipe.shape.regression;
+    if (r->regression && r->strategy->needs_classes) {
+        char names[512];
+        return sc_errf(err, "strategy %s ranks by class probabilities, and '%s' is a regression task (strategies for "
+                       "regression: %s)", r->strategy->name, c->task, sc_al_strategy_regression_names(names, sizeof names));
+    }
+    if (r->regression && r->have_teacher)
+        return sc_errf(err, "active learning: task '%s' is a regression task, labelled by its gold targets; a "
+                       "teacher oracle (--teacher) is for classification", c->task);
     if (sc_ctx_init(&r->ctx, (size_t)r->opts.arena_mb << 20, c->seed ^ 0xA1A1ull, err)) return -1;
     r->have_ctx = 1;
     r->pool = sc_pipeline_split(&r->pipe, SC_SPLIT_STUDENT_POOL, &r->n_pool);
@@ -311,20 +336,28 @@ static int train_and_test(al_state *r, const sc_al_run_cfg *c, sc_al_point *p, s
     }
     sc_trainer tr = {.pipe = &r->pipe, .model = &r->model, .opts = r->opts, .train_idx = r->labelled,
                      .valid_idx = r->valid, .n_train = r->n_labelled, .n_valid = r->n_valid, .labels = r->known,
-                     .seed = c->seed + (uint64_t)p->round, .log = NULL, .label = "active"};
+                     .targets = r->known_t, .seed = c->seed + (uint64_t)p->round, .log = NULL, .label = "active"};
     if (sc_train(&tr, &r->ctx, &r->res, err)) return -1;
     sc_ctx_reset(&r->ctx);
-    if (sc_predict(&r->pipe, &r->model, &r->ctx, r->test, r->n_test, r->opts.eval_batch, r->pred, NULL, err))
-        return -1;
-    sc_ctx_reset(&r->ctx);
-    size_t right = 0, agree = 0;
-    for (size_t i = 0; i < r->n_test; i++) {  // the only reads of test labels: evaluation
-        right += r->pred[i] == r->pipe.data.label[r->test[i]];
-        if (r->teacher_test) agree += r->pred[i] == r->teacher_test[i];
-    }
     p->labelled = r->n_labelled;
-    p->test_accuracy = (double)right / (double)r->n_test;
-    p->test_simulatability = r->teacher_test ? (double)agree / (double)r->n_test : -1;
+    p->test_simulatability = -1;
+    if (r->regression) {  // the only read of test targets: evaluation
+        int rc = sc_evaluate(&r->pipe, &r->model, &r->ctx, r->test, r->n_test, r->opts.eval_batch, NULL,
+                             r->pipe.data.target, &p->test_accuracy, &p->test_rmse, err);
+        sc_ctx_reset(&r->ctx);
+        if (rc) return -1;
+    } else {
+        if (sc_predict(&r->pipe, &r->model, &r->ctx, r->test, r->n_test, r->opts.eval_batch, r->pred, NULL, err))
+            return -1;
+        sc_ctx_reset(&r->ctx);
+        size_t right = 0, agree = 0;
+        for (size_t i = 0; i < r->n_test; i++) {  // the only reads of test labels: evaluation
+            right += r->pred[i] == r->pipe.data.label[r->test[i]];
+            if (r->teacher_test) agree += r->pred[i] == r->teacher_test[i];
+        }
+        p->test_accuracy = (double)right / (double)r->n_test;
+        if (r->teacher_test) p->test_simulatability = (double)agree / (double)r->n_test;
+    }
     p->valid_accuracy = r->res.best_valid;
     p->train_seconds = r->res.seconds;
     p->steps = r->res.steps, p->epochs_run = r->res.epochs_run, p->best_epoch = r->res.best_epoch;
@@ -341,7 +374,7 @@ static int query(al_state *r, const sc_al_run_cfg *c, int round, sc_err *err) {
     memset(picked, 0xFF, sizeof(uint32_t) * b);  // a pick left unset is caught below, never read uninitialised
     sc_al_env e = {.pipe = &r->pipe, .model = &r->model, .ctx = &r->ctx, .eval_batch = r->opts.eval_batch,
                    .labelled = r->labelled, .n_labelled = r->n_labelled, .valid = r->valid, .n_valid = r->n_valid,
-                   .oracle = r->known, .opt = &r->o, .seed = c->seed, .round = round,
+                   .oracle = r->known, .targets = r->known_t, .opt = &r->o, .seed = c->seed, .round = round,
                    .note = r->points[round].note, .note_cap = sizeof r->points[round].note};
     if (r->strategy->select(&e, r->cand, n_cand, b, picked, err))
         return sc_err_prefix(err, "strategy %s, round %d", r->strategy->name, round);
@@ -360,8 +393,9 @@ static int query(al_state *r, const sc_al_run_cfg *c, int round, sc_err *err) {
 static void progress(const al_state *r, const sc_al_run_cfg *c, const sc_al_point *p, double t0) {
     if (!c->log) return;
     double spent = sc_now() - t0, per = spent / (double)(p->round + 1);
-    fprintf(c->log, "active %s round %ld/%ld: %zu labelled, test acc %.4f", r->strategy->name, p->round,
-            r->o.rounds, p->labelled, p->test_accuracy);
+    fprintf(c->log, "active %s round %ld/%ld: %zu labelled, test %s %.4f", r->strategy->name, p->round,
+            r->o.rounds, p->labelled, r->regression ? "r" : "acc", p->test_accuracy);
+    if (r->regression) fprintf(c->log, " (rmse %.4g)", p->test_rmse);
     if (p->test_simulatability >= 0) fprintf(c->log, ", sim %.4f", p->test_simulatability);
     fprintf(c->log, ", valid %.4f; %.1f s/round, ETA %.0f s%s%s\n", p->valid_accuracy, per,
             per * (double)(r->o.rounds - p->round), p->note[0] ? "; " : "", p->note);
@@ -399,6 +433,7 @@ static int fill_outcome(al_state *r, const sc_al_run_cfg *c, sc_al_outcome *o, d
     snprintf(o->strategy, sizeof o->strategy, "%s", r->strategy->name);
     snprintf(o->oracle, sizeof o->oracle, "%s", r->o.oracle == SC_AL_ORACLE_TEACHER ? "teacher" : "gold");
     o->seed = c->seed, o->n_pool = r->n_pool, o->n_valid = r->n_valid, o->n_test = r->n_test;
+    o->regression = r->regression;
     o->n_points = r->n_points, o->seconds = seconds;
     o->points = r->points, r->points = NULL;  // handed over
     o->queried = malloc(sizeof(uint32_t) * (r->n_labelled + 1));

@@ -48,6 +48,14 @@
 // Dataset indices are positions in the task's dataset (the same for every
 // strategy and seed of a task), so compare can check overlaps and budgets.
 //
+// Regression tasks (e.g. diabetes): the oracle is gold (a teacher oracle is for
+// classification), the score is the test Pearson correlation r, the metric
+// the trainer early-stops on, with the RMSE beside it; the file then holds
+// rounds[].test_pearson, test_rmse and valid_pearson in place of test_accuracy
+// and valid_accuracy, and aulc.test_pearson. Strategies that need class
+// probabilities (entropy, margin, hybrid) refuse such a task before anything
+// trains.
+//
 // AULC, the area under the learning curve: with points (n_r, a_r), r = 0..R,
 // n the labelled count, the trapezoid rule normalised by the labelled range,
 //     AULC = sum_r (n_{r+1} - n_r) (a_r + a_{r+1}) / 2  /  (n_R - n_0),
@@ -66,7 +74,7 @@ extern const sc_config_spec sc_al_spec[];  // init, query, rounds, retrain, orac
 #define SC_AL_MAX_ROUNDS 1000
 
 typedef struct sc_al_run_cfg {
-    const char *task;         // a classification task (required)
+    const char *task;         // a classification or regression task (required)
     const char *strategy;     // a registry name (active/strategy.h; required)
     const char *teacher;      // a teacher checkpoint (file or run folder), or NULL
     const char *arch;         // NULL: the student config's `arch`, else the modality's default
@@ -83,8 +91,9 @@ sc_al_run_cfg sc_al_run_defaults(void);  // seed 1, log = stderr
 typedef struct sc_al_point {
     long round;
     size_t labelled;
-    double test_accuracy, test_simulatability;  // simulatability: -1 without a teacher
-    double valid_accuracy;                      // best student-valid agreement with the oracle
+    double test_accuracy, test_simulatability;  // accuracy (regression: Pearson r); simulatability: -1 without a teacher
+    double test_rmse;                           // regression: the test RMSE, else 0
+    double valid_accuracy;                      // best student-valid agreement with the oracle (regression: r)
     double train_seconds, select_seconds;
     long steps, epochs_run, best_epoch;
     int stopped_by;
@@ -94,6 +103,7 @@ typedef struct sc_al_point {
 
 typedef struct sc_al_outcome {
     char task[64], arch[64], strategy[48], oracle[16];
+    int regression;                // points' test_accuracy and aulc are Pearson r
     uint64_t seed;
     size_t n_pool, n_valid, n_test;
     int n_points;                  // rounds + 1

@@ -21,7 +21,7 @@ double sc_al_entropy(const float *p, int64_t K);
 int sc_al_embeddings(const sc_al_env *e, const uint32_t *idx, size_t n, float **out, int64_t *dim, sc_err *err);
 
 // DAMI's local linear interpretation: J(x) = d logit_yhat(x) / d input, yhat the
-// predicted class, flattened, (n, dim), malloc'd. The input is the pixels
+// predicted class (a regression model's one output), flattened, (n, dim), malloc'd. The input is the pixels
 // (C*H*W) for images, the standardized features (F) for tables, and for text
 // the token-embedding vectors at positions 1..K (the first K tokens after
 // [CLS]; K = opt->dami_tokens), zero where a sentence is shorter: K*E values.

@@ -4,7 +4,9 @@
 // is at work).
 //
 //  1. The model's mistakes on the student-valid split (prediction != the
-//     oracle's label; valid is labelled for early stopping anyway).
+//     oracle's label; valid is labelled for early stopping anyway). For a
+//     regression task, where no prediction is simply wrong, the worse half: the
+//     examples whose absolute residual |f(x) - y| exceeds the median's.
 //  2. Their saliency s(x) over units (explainer opt->explainer, default
 //     gradient-x-input: a distribution over each example's real units, for the
 //     predicted, i.e. wrong, class), accumulated per input feature:
@@ -15,13 +17,16 @@
 //     saliency with those weights, score(x) = sum_u s_u(x) w[feature(u)], and
 //     the b highest are queried (ties: the earlier candidate).
 // With no mistake on valid every w is 0 and the ranking falls back to
-// predictive entropy (said in the strategy's summary).
+// predictive entropy (said in the strategy's summary); for regression, which
+// has no entropy, to the candidates' pool order (said in the round's note).
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "active/repr.h"
 #include "explain/explainer.h"
+#include "train/trainer.h"
 
 typedef struct expl_job {
     const sc_al_env *e;
@@ -56,8 +61,37 @@ static int expl_batch(void *user, sc_ctx *ctx, const sc_inputs *in, size_t first
     return 0;
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+// Regression: the student-valid examples whose absolute residual exceeds the
+// median absolute residual, in valid order, into out (capacity n_valid).
+static int worse_half(const sc_al_env *e, uint32_t *out, size_t *n_out, sc_err *err) {
+    size_t n = e->n_valid;
+    float *f = malloc(sizeof(float) * (n + 1));
+    double *res = malloc(sizeof(double) * (n + 1)), *sorted = malloc(sizeof(double) * (n + 1));
+    int rc = f && res && sorted ? sc_predict(e->pipe, e->model, e->ctx, e->valid, n, e->eval_batch, NULL, f, err)
+                                : sc_errf(err, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) sorted[i] = res[i] = fabs((double)f[i] - (double)e->targets[e->valid[i]]);
+    if (!rc && n) {
+        qsort(sorted, n, sizeof *sorted, cmp_double);
+        double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        for (size_t i = 0; i < n; i++)
+            if (res[i] > median) out[(*n_out)++] = e->valid[i];
+    }
+    free(f), free(res), free(sorted);
+    return rc;
+}
+
 // The student-valid examples the model gets wrong (against the oracle), malloc'd.
 static int mistakes(const sc_al_env *e, uint32_t **out, size_t *n_out, sc_err *err) {
+    if (e->model->shape.regression) {
+        *n_out = 0;
+        if (!(*out = malloc(sizeof(uint32_t) * (e->n_valid + 1)))) return sc_errf(err, "out of memory");
+        return worse_half(e, *out, n_out, err);
+    }
     int64_t K = e->model->shape.n_outputs;
     float *p = malloc(sizeof(float) * (e->n_valid * (size_t)K + 1));
     *out = malloc(sizeof(uint32_t) * (e->n_valid + 1));
@@ -99,12 +133,15 @@ static int select_explanation(const sc_al_env *e, const uint32_t *cand, size_t n
     if (!rc && total > 0) {
         j.score = score;
         rc = sc_al_for_batches(e, cand, n, expl_batch, &j, err);
+    } else if (!rc && m->shape.regression) {
+        for (size_t i = 0; i < n; i++) score[i] = 0;  // no entropy to fall back on: pool order
     } else if (!rc) {
         rc = entropy_scores(e, cand, n, score, err);  // no mistakes: nothing to learn from
     }
-    if (!rc && e->note)
-        snprintf(e->note, e->note_cap, total > 0 ? "%zu validation mistakes explained" :
-                 "no validation mistakes: ranked by entropy", n_wrong);
+    const char *fallback = m->shape.regression ? "no saliency on the worse half of valid: pool order"
+                                               : "no validation mistakes: ranked by entropy";
+    if (!rc && e->note && total > 0) snprintf(e->note, e->note_cap, "%zu validation mistakes explained", n_wrong);
+    else if (!rc && e->note) snprintf(e->note, e->note_cap, "%s", fallback);
     if (!rc) rc = sc_al_top_b(score, cand, n, b, out, err);
     if (j.ex) sc_explainer_free(j.ex);
     free(j.ex), free(j.w), free(score), free(wrong);

@@ -28,4 +28,5 @@ const sc_al_strategy_def sc_al_strategy_hybrid = {
     .summary = "DAMI K-center among the ceil(hybrid_pool x b) highest-entropy examples",
     .cite = "uncertainty pre-filter (Settles 2009) + DAMI (Liu et al.)",
     .select = select_hybrid,
+    .needs_classes = 1,
 };

@@ -45,6 +45,7 @@ const sc_al_strategy_def sc_al_strategy_entropy = {
     .summary = "the largest predictive entropy -sum_k p_k log p_k",
     .cite = "Settles 2009 (uncertainty sampling); Shannon entropy",
     .select = select_entropy,
+    .needs_classes = 1,
 };
 
 const sc_al_strategy_def sc_al_strategy_margin = {
@@ -52,4 +53,5 @@ const sc_al_strategy_def sc_al_strategy_margin = {
     .summary = "the smallest margin between the top-1 and top-2 class probabilities",
     .cite = "Scheffer et al. 2001; Settles 2009",
     .select = select_margin,
+    .needs_classes = 1,
 };

@@ -38,10 +38,14 @@ const sc_al_strategy_def *const *sc_al_strategy_list(int *n) {
     return (const sc_al_strategy_def *const *)table;
 }
 
-const char *sc_al_strategy_names(char *buf, size_t cap) {
+static const char *names(char *buf, size_t cap, int regression_only) {
     size_t used = 0;
     if (cap) buf[0] = 0;
     for (int i = 0; i < N_TABLE && used < cap; i++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", table[i]->name);
+        if (!regression_only || !table[i]->needs_classes)
+            used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? ", " : "", table[i]->name);
     return buf;
 }
+
+const char *sc_al_strategy_names(char *buf, size_t cap) { return names(buf, cap, 0); }
+const char *sc_al_strategy_regression_names(char *buf, size_t cap) { return names(buf, cap, 1); }

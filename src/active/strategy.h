@@ -43,7 +43,8 @@ typedef struct sc_al_env {
     const uint32_t *valid;        // the student-valid split (labelled by the oracle, used for early stopping)
     size_t n_valid;
     const int32_t *oracle;        // dataset-indexed labels revealed by the oracle: on labelled and valid
-                                  // examples; -1 elsewhere (unlabelled pool, test)
+                                  // examples; -1 elsewhere (unlabelled pool, test); all -1 for regression
+    const float *targets;         // regression: the revealed targets, as oracle (NaN elsewhere); else NULL
     const sc_al_options *opt;
     uint64_t seed;
     int round;                    // 1 for the first query
@@ -61,6 +62,9 @@ typedef struct sc_al_strategy_def {
     // Optional (NULL: nothing to check): refuses, before anything trains, a
     // model or options the strategy cannot work with. 0 or -1 with err set.
     int (*check)(const sc_model *m, const sc_al_options *opt, sc_err *err);
+    // 1: ranks by class probabilities, so classification tasks only (refused on
+    // a regression task by the run and by manifest validation).
+    int needs_classes;
 } sc_al_strategy_def;
 
 #define SC_AL_STRATEGY_MAX 32
@@ -74,5 +78,7 @@ const sc_al_strategy_def *sc_al_strategy_find(const char *name);
 const sc_al_strategy_def *const *sc_al_strategy_list(int *n);
 // The names, ", "-separated, into buf; returns buf.
 const char *sc_al_strategy_names(char *buf, size_t cap);
+// The same for the strategies that work on regression tasks (needs_classes 0).
+const char *sc_al_strategy_regression_names(char *buf, size_t cap);
 
 #endif

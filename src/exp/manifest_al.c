@@ -285,12 +285,17 @@ void sc_mf_al_check(sc_mf *f) {
     for (int i = 0; i < f->n_tasks; i++) {
         const sc_mf_task *t = &f->t[i];
         if (!t->task || !t->name[0]) continue;
-        if (t->task->label_kind != SC_CLASSIFICATION) {
-            sc_mf_problem(f, "%s line %d: field 'tasks[%d]': active-learn needs a classification task; '%s' is not one",
-                          f->path, t->line, i, t->name);
-            continue;
+        for (int s = 0; s < f->al->n_strategies; s++) {
+            const sc_al_strategy_def *d = sc_al_strategy_find(f->al->s[s].name);
+            if (d && d->needs_classes && t->task->label_kind != SC_CLASSIFICATION) {
+                char names[512];
+                sc_mf_problem(f, "%s line %d: field 'tasks[%d]': strategy %s ranks by class probabilities, and '%s' "
+                              "is a regression task (strategies for regression: %s; list only those for it, or give it a manifest of its own)",
+                              f->path, t->line, i, d->name, t->name, sc_al_strategy_regression_names(names, sizeof names));
+                continue;
+            }
+            check_config(f, i, s, rc);
         }
-        for (int s = 0; s < f->al->n_strategies; s++) check_config(f, i, s, rc);
     }
     free(rc);
 }

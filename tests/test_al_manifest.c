@@ -6,6 +6,9 @@
 //   here as al_files.c packs it) against hand-computed AULC means and SDs,
 //   labels to the target (the 95%-of-best rule and --target) and the paired
 //   difference against random; "no random row"; simulatability tables; CSV;
+// - the same for regression runs (test Pearson r): r-formatted tables, the
+//   test_pearson CSV, no target when the best final is not positive, --target,
+//   the chart's axis; a row or a task mixing accuracy and r refused;
 // - a real `scaffold run` (2 jobs) of 2 strategies x 2 seeds on breast-cancer,
 //   summary.md and report.html, then --resume skipping every run;
 // - --backend slurm with stand-in tools: one array per task, kind "active".
@@ -102,6 +105,19 @@ static void test_validation(void **state) {
                        &err);
     free(list);
     if (!strstr(err.msg, "line 4") || !strstr(err.msg, "strategies")) fail_msg("%s", err.msg);
+    // A regression task: the strategies that rank by class probabilities are
+    // named, those that need none pass.
+    sc_test_need_task("diabetes");
+    list = sc_test_manifest_problems(path,
+                                     "name: reg\nkind: active-learning\ntasks: [diabetes]\n"
+                                     "strategies: [random, entropy, core-set, dami, explanation, hybrid]\nseeds: [1]\n"
+                                     "set: {init: 10, query: 10, rounds: 2}\n",
+                                     &err);
+    expect(list, path, "line 3: field 'tasks[0]': strategy entropy ranks by class probabilities, and 'diabetes' is a "
+                       "regression task (strategies for regression: random, core-set, dami, explanation;");
+    expect(list, path, "line 3: field 'tasks[0]': strategy hybrid ranks by class probabilities");
+    if (!strstr(err.msg, "2 problems (nothing was run)")) fail_msg("%s\n%s", err.msg, list);
+    free(list);
 }
 
 static const char *const good = "name: al\n"
@@ -163,9 +179,11 @@ static void test_expansion(void **state) {
 static void str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
 
 // A result file of active-learn (al_run.h's schema; the keys compare reads, packed as al_files.c packs them):
-// n rounds at labelled 10, 20, ...; sim NULL: no teacher.
-static void fake(const char *dir, const char *task, const char *label, const char *strategy, uint64_t seed,
-                 const double *acc, const double *sim, int n) {
+// n rounds at labelled 10, 20, ...; sim NULL: no teacher. pearson: a regression run, acc holding test Pearson r
+// (test_pearson, test_rmse and valid_pearson in each round, aulc.test_pearson, simulatability nil).
+static void fake_file(const char *dir, const char *task, const char *label, const char *strategy, uint64_t seed,
+                      const double *acc, const double *sim, int n, int pearson) {
+    const char *score = pearson ? "test_pearson" : "test_accuracy";
     char d[600], p[700];
     snprintf(d, sizeof d, "%s/runs/%s/%s/seed%llu", dir, task, label, (unsigned long long)seed);
     sc_err err;
@@ -186,16 +204,20 @@ static void fake(const char *dir, const char *task, const char *label, const cha
     str(&pk, "oracle"), str(&pk, sim ? "teacher" : "gold");
     str(&pk, "seed"), msgpack_pack_uint64(&pk, seed);
     str(&pk, "aulc"), msgpack_pack_map(&pk, 2);
-    str(&pk, "test_accuracy"), msgpack_pack_double(&pk, sc_al_aulc(lab, acc, n));
+    str(&pk, score), msgpack_pack_double(&pk, sc_al_aulc(lab, acc, n));
     str(&pk, "test_simulatability");
     if (sim) msgpack_pack_double(&pk, sc_al_aulc(lab, sim, n));
     else msgpack_pack_nil(&pk);
     str(&pk, "rounds"), msgpack_pack_array(&pk, (size_t)n);
     for (int i = 0; i < n; i++) {
-        msgpack_pack_map(&pk, 5);
+        msgpack_pack_map(&pk, pearson ? 7 : 5);
         str(&pk, "round"), msgpack_pack_int64(&pk, i);
         str(&pk, "labelled"), msgpack_pack_uint64(&pk, lab[i]);
-        str(&pk, "test_accuracy"), msgpack_pack_double(&pk, acc[i]);
+        str(&pk, score), msgpack_pack_double(&pk, acc[i]);
+        if (pearson) {
+            str(&pk, "test_rmse"), msgpack_pack_double(&pk, 60.0 - i);
+            str(&pk, "valid_pearson"), msgpack_pack_double(&pk, acc[i] / 2);
+        }
         str(&pk, "test_simulatability");
         if (sim) msgpack_pack_double(&pk, sim[i]);
         else msgpack_pack_nil(&pk);
@@ -203,6 +225,15 @@ static void fake(const char *dir, const char *task, const char *label, const cha
     }
     if (sc_atomic_write(p, sb.data, sb.size, &err)) fail_msg("%s", err.msg);
     msgpack_sbuffer_destroy(&sb);
+}
+
+static void fake(const char *dir, const char *task, const char *label, const char *strategy, uint64_t seed,
+                 const double *acc, const double *sim, int n) {
+    fake_file(dir, task, label, strategy, seed, acc, sim, n, 0);
+}
+
+static void fake_reg(const char *dir, const char *task, const char *label, uint64_t seed, const double *r, int n) {
+    fake_file(dir, task, label, label, seed, r, NULL, n, 1);
 }
 
 static void fabricate(const char *dir) {
@@ -381,6 +412,159 @@ static void test_fabricated_cli(void **state) {
     }
 }
 
+// ---- regression (Pearson) results ------------------------------------------------------
+
+// Task reg, 3 points at 10, 20, 30 labels: AULC = (r0 + 2 r1 + r2) / 4.
+// random: AULCs 0.1, 0.2, 0.3 (mean 0.2, SD 0.1), every final 0.4.
+// core-set: AULCs 0.25, 0.3, 0.35 (mean 0.3, SD 0.05), finals 0.5, 0.5, 0.4 (mean 0.4667, SD 0.0577);
+// paired with random 0.15, 0.1, 0.05 (mean 0.1). Target 0.95 * 1.4 / 3 = 0.4433: core-set seeds 1 and 2
+// reach it at 30 labels, seed 3 and random never. Task neg: every final below 0 (mean -0.2): no target.
+static void fabricate_reg(const char *dir) {
+    fake_reg(dir, "reg", "random", 1, (double[]){-0.2, 0.1, 0.4}, 3);
+    fake_reg(dir, "reg", "random", 2, (double[]){0.0, 0.2, 0.4}, 3);
+    fake_reg(dir, "reg", "random", 3, (double[]){0.2, 0.3, 0.4}, 3);
+    fake_reg(dir, "reg", "core-set", 1, (double[]){-0.1, 0.3, 0.5}, 3);
+    fake_reg(dir, "reg", "core-set", 2, (double[]){0.1, 0.3, 0.5}, 3);
+    fake_reg(dir, "reg", "core-set", 3, (double[]){0.2, 0.4, 0.4}, 3);
+    // AULCs 0, -0.1, -0.2 (mean -0.1, SD 0.1); finals -0.1, -0.2, -0.3.
+    fake_reg(dir, "neg", "random", 1, (double[]){0.1, -0.1}, 2);
+    fake_reg(dir, "neg", "random", 2, (double[]){0.0, -0.2}, 2);
+    fake_reg(dir, "neg", "random", 3, (double[]){-0.1, -0.3}, 2);
+}
+
+static char *markdown_of(const sc_cmp *c) {
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    sc_cmp_print_markdown(c, f);
+    fclose(f);
+    return md;
+}
+
+// A row or a task mixing accuracy and Pearson files is refused, naming the file or the task;
+// a Pearson r outside [-1, 1] or an accuracy below 0 too.
+static void refused_mixes(void) {
+    char dir[500], want[700];
+    sc_err err;
+    sc_cmp c;
+    sc_boot_cfg cfg = sc_boot_default();
+    snprintf(dir, sizeof dir, "%s/mix-row", root);
+    fake(dir, "mix", "random", "random", 1, (double[]){0.5, 0.6}, NULL, 2);
+    fake_reg(dir, "mix", "random", 2, (double[]){0.1, 0.2}, 2);
+    sc_cmp_init(&c);
+    assert_int_not_equal(sc_cmp_add_dir(&c, dir, &err), 0);
+    sc_cmp_free(&c);
+    snprintf(want, sizeof want, "%s/runs/mix/random/seed2/metrics.msgpack: measures test Pearson r (regression), but "
+             "the other mix/random runs measure test accuracy (classification): the runs of a row must share it", dir);
+    assert_string_equal(err.msg, want);
+    // Two rows of one task: read, then refused by compute.
+    snprintf(dir, sizeof dir, "%s/mix-task", root);
+    fake(dir, "mixt", "entropy", "entropy", 1, (double[]){0.5, 0.6}, NULL, 2);
+    fake_reg(dir, "mixt", "random", 1, (double[]){0.1, 0.2}, 2);
+    sc_cmp_init(&c);
+    if (sc_cmp_add_dir(&c, dir, &err)) fail_msg("%s", err.msg);
+    assert_int_not_equal(sc_cmp_compute(&c, &cfg, &err), 0);
+    sc_cmp_free(&c);
+    if (!strstr(err.msg, "task mixt: row random measures test Pearson r (regression) but row entropy measures test "
+                         "accuracy (classification)"))
+        fail_msg("%s", err.msg);
+    const char *const bad[][2] = {{"pearson", "rounds[1]: test_pearson must be in [-1, 1]"},
+                                  {"accuracy", "rounds[0]: test_accuracy must be in [0, 1]"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(dir, sizeof dir, "%s/range-%s", root, bad[i][0]);
+        fake_file(dir, "rng", "random", "random", 1, (double[]){i ? -0.2 : 0.5, i ? 0.5 : -1.5}, NULL, 2, !i);
+        sc_cmp_init(&c);
+        assert_int_not_equal(sc_cmp_add_dir(&c, dir, &err), 0);
+        sc_cmp_free(&c);
+        if (!strstr(err.msg, bad[i][1]) || !strstr(err.msg, "/runs/rng/random/seed1/metrics.msgpack"))
+            fail_msg("%s", err.msg);
+    }
+}
+
+static void test_compare_regression(void **state) {
+    (void)state;
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/reg", root);
+    fabricate_reg(dir);
+    sc_cmp *c = computed(dir, 0);
+    const sc_cmpa *x = sc_cmp_al(c);
+    const sc_cmpa_row *r = sc_cmpa_find(x, "reg", "random"), *k = sc_cmpa_find(x, "reg", "core-set"),
+                      *n = sc_cmpa_find(x, "neg", "random");
+    assert_true(r && k && n && r->pearson && k->pearson && n->pearson && !r->has[SC_CMPA_SIM]);
+    assert_string_equal(sc_cmpa_measure_name(k, SC_CMPA_ACC), "test_pearson");
+    in_ci(&r->aulc[SC_CMPA_ACC], 0.2, 0.1, 0.1, 0.3);
+    in_ci(&k->aulc[SC_CMPA_ACC], 0.3, 0.05, 0.25, 0.35);
+    in_ci(&k->final[SC_CMPA_ACC], 1.4 / 3, sqrt(0.01 / 3), 0.4, 0.5);
+    assert_true(fabs(k->target[SC_CMPA_ACC] - 0.95 * 1.4 / 3) < 1e-9);
+    assert_int_equal(k->reached[SC_CMPA_ACC], 2);
+    assert_true(fabs(k->labels_mean[SC_CMPA_ACC] - 30) < 1e-9);
+    assert_int_equal(r->reached[SC_CMPA_ACC], 0);
+    assert_int_equal(k->n_paired[SC_CMPA_ACC], 3);
+    in_ci(&k->diff[SC_CMPA_ACC], 0.1, 0.05, 0.05, 0.15);
+    // neg: negative AULCs are kept as they are; the best final -0.2 gives no target.
+    in_ci(&n->aulc[SC_CMPA_ACC], -0.1, 0.1, -0.2, 0.0);
+    assert_true(isnan(n->target[SC_CMPA_ACC]) && n->reached[SC_CMPA_ACC] == 0);
+    char *md = markdown_of(c);
+    // The intervals of 3 seeds reach the extremes: 3 equal draws have a chance 1/27 > 2.5%.
+    const char *const want[] = {
+        "### reg — active learning, test Pearson r: mean [95% CI] SD over seeds",
+        "| strategy | seeds | AULC | final | labels to reach r = 0.443 | AULC − random |",
+        "| random | 3 | 0.200 [0.100, 0.300] SD 0.100 | 0.400 [0.400, 0.400] SD 0.000 | not reached (0/3) | "
+        "(baseline) |",
+        "| core-set | 3 | 0.300 [0.250, 0.350] SD 0.050 | 0.467 [0.400, 0.500] SD 0.058 | 30.0 (2/3 reached) | "
+        "+0.100 [+0.050, +0.150] (3 seeds) |", "the mean test Pearson r)",
+        "Target r = 0.443: 95% of the best mean final value",
+        "### neg — active learning, test Pearson r", "| strategy | seeds | AULC | final | labels to target | AULC",
+        "| random | 3 | -0.100 [-0.200, 0.000] SD 0.100 | -0.200 [-0.300, -0.100] SD 0.100 | no target: the best mean "
+        "final is not positive | (baseline) |",
+        "No target: the best mean final value among this task's strategies is not positive.", NULL};
+    for (int i = 0; want[i]; i++)
+        if (!strstr(md, want[i])) fail_msg("expected '%s' in:\n%s", want[i], md);
+    if (strstr(md, "(%)") || strstr(md, "test accuracy")) fail_msg("accuracy headers in a Pearson table:\n%s", md);
+    free(md);
+    sc_cmp_free(c);
+    refused_mixes();
+}
+
+// scaffold compare --csv / --target and scaffold report on regression results.
+static void test_regression_cli(void **state) {
+    (void)state;
+    char dir[400], csv[500], html[500], figs[500], p[600];
+    snprintf(dir, sizeof dir, "%s/reg", root);
+    snprintf(csv, sizeof csv, "%s/reg.csv", root);
+    if (access(dir, F_OK)) fabricate_reg(dir);
+    if (cli((char *[]){"scaffold", "compare", dir, "--csv", csv, NULL})) fail_msg("compare: %s", err_buf);
+    char *text = sc_test_file_with(csv, (const char *[]){
+        "reg,core-set,core-set,3,0,aulc_test_pearson,0.300000,",
+        "reg,random,random,3,0,aulc_test_pearson,0.200000,",
+        "reg,random,random,3,0,final_test_pearson,0.400000,0.400000,0.400000,0.000000,3,0.443333\n",
+        "reg,core-set,core-set,3,0,labels_to_target_test_pearson,30.000000,,,,2,0.443333\n",
+        "reg,core-set,core-set,3,0,aulc_minus_random_test_pearson,0.100000,",
+        "neg,random,random,3,0,aulc_test_pearson,-0.100000,",
+        "neg,random,random,3,0,labels_to_target_test_pearson,,,,,0,\n", NULL});
+    if (strstr(text, "test_accuracy") || strstr(text, "nan")) fail_msg("%s", text);
+    free(text);
+    // --target applies to r as given: random reaches 0.3 at 30, 30, 20 labels.
+    if (cli((char *[]){"scaffold", "compare", dir, "--target", "0.3", NULL})) fail_msg("compare: %s", err_buf);
+    const char *const want[] = {"labels to reach r = 0.300", "| 26.7 (3/3 reached) |", "| 20.0 (3/3 reached) |",
+                                "Target r = 0.300: given (--target)", NULL};
+    for (int i = 0; want[i]; i++)
+        if (!strstr(out_buf, want[i])) fail_msg("expected '%s' in:\n%s", want[i], out_buf);
+    if (system("command -v gnuplot > /dev/null 2>&1")) return;
+    snprintf(html, sizeof html, "%s/reg.html", root);
+    snprintf(figs, sizeof figs, "%s/reg-figs", root);
+    if (cli((char *[]){"scaffold", "report", dir, "--out", html, "--figures", figs, NULL})) fail_msg("%s", err_buf);
+    free(sc_test_file_with(html, (const char *[]){"reg: learning curves", "test Pearson r: mean [95% CI]", NULL}));
+    // The chart's axis: r as it is (ticks within [-0.3, 0.5], not percent), no "%" in its label.
+    snprintf(p, sizeof p, "%s/reg-learning-curves-pearson.svg", figs);
+    text = sc_test_file_with(p, (const char *[]){"test Pearson r (mean over seeds, 95% band)", ">-0.2</tspan>",
+                                                  "> 0.4</tspan>", NULL});
+    if (strstr(text, "> 40</tspan>") || strstr(text, "(%")) fail_msg("%s", text);
+    free(text);
+    snprintf(p, sizeof p, "%s/reg-learning-curves-accuracy.svg", figs);
+    assert_int_not_equal(access(p, F_OK), 0);
+}
+
 // ---- a real run -------------------------------------------------------------------------
 
 static void test_real_run(void **state) {
@@ -487,6 +671,8 @@ int main(void) {
         cmocka_unit_test(test_expansion),
         cmocka_unit_test(test_compare_fabricated),
         cmocka_unit_test(test_fabricated_cli),
+        cmocka_unit_test(test_compare_regression),
+        cmocka_unit_test(test_regression_cli),
         cmocka_unit_test(test_real_run),
         cmocka_unit_test(test_slurm),
     };

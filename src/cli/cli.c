@@ -37,8 +37,9 @@ static const sc_command commands[] = {
     {"train-xbl", "explanation-based learning on a decoy task: train with a penalty on off-object saliency, "
                   "measure decoy reliance",
      "scaffold train-xbl --task T [--model ARCH] [--config FILE] [--set k=v ...] [--seed S] --out DIR\n"
-     "  (keys: method=none|rrr|distance, lambda=L, saliency_target=logprobs|label, and the teacher's\n"
-     "   trainer and architecture keys; the task needs object and decoy masks, e.g. decoy-fashion-mnist)",
+     "  (keys: method=none|rrr|distance|concept-prune, lambda=L, saliency=input-gradient|gradcam (gradcam:\n"
+     "   --model cnn), saliency_target=logprobs|label, the concept_* keys, and the teacher's trainer and\n"
+     "   architecture keys; the task needs object and decoy masks, e.g. decoy-fashion-mnist)",
      sc_cmd_train_xbl},
     {"active-learn", "active learning: label the pool round by round with a query strategy, retrain, record the curve",
      "scaffold active-learn --task T --strategy S [--teacher DIR] [--model ARCH] [--config FILE] [--set k=v ...]\n"
@@ -46,6 +47,7 @@ static const sc_command commands[] = {
      "  (strategies: random, entropy, margin, core-set, dami, explanation, hybrid; keys: init, query, rounds,\n"
      "   retrain=scratch|warm, oracle=auto|gold|teacher, hybrid_pool, dami_tokens, explainer, and the\n"
      "   student's trainer and architecture keys; writes DIR/metrics.msgpack, kind active-learning;\n"
+     "   regression tasks: random, core-set, dami, explanation, scored by Pearson r;\n"
      "   `scaffold active-learn --keys` lists the keys and strategies)",
      sc_cmd_active_learn},
     {"train-student", "train a student to simulate a teacher, with its explanations (SMaT: --learn-explainer)",

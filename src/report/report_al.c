@@ -25,7 +25,9 @@ static int band(const double *v, int n, sc_boot_ci *ci, sc_err *err) {
 
 // One data block "labelled mean lo hi" per round index every run of the row has;
 // the labelled count is the seeds' mean (the same schedule for every seed of a row).
+// Proportions in percent, a Pearson r as it is (as the tables print them).
 static int block(sc_html *g, int s, const sc_cmpa_row *r, int m, sc_err *err) {
+    double scale = r->pearson && m == SC_CMPA_ACC ? 1 : 100;
     int n_points = r->runs[0].n_points;
     for (int i = 1; i < r->n_runs; i++)
         if (r->runs[i].n_points < n_points) n_points = r->runs[i].n_points;
@@ -36,13 +38,15 @@ static int block(sc_html *g, int s, const sc_cmpa_row *r, int m, sc_err *err) {
             v[i] = r->runs[i].v[m][k], mean += v[i], x += (double)r->runs[i].labelled[k];
         sc_boot_ci ci;
         if (band(v, r->n_runs, &ci, err)) return -1;
-        sc_html_printf(g, "%.4f %.6f %.6f %.6f\n", x / r->n_runs, 100 * mean / r->n_runs, 100 * ci.lo, 100 * ci.hi);
+        sc_html_printf(g, "%.4f %.6f %.6f %.6f\n", x / r->n_runs, scale * mean / r->n_runs, scale * ci.lo,
+                       scale * ci.hi);
     }
     sc_html_printf(g, "EOD\n");
     return 0;
 }
 
-// The chart of one task and measure: a band and a line per strategy.
+// The chart of one task and measure: a band and a line per strategy. The rows of a
+// task share `pearson` (compare_al.c refuses a mix), so rows[0] tells the axis.
 static int chart(sc_html *page, const sc_cmpa *x, const char *task, int m, sc_err *err) {
     sc_html g;
     sc_html_init(&g);
@@ -52,9 +56,10 @@ static int chart(sc_html *page, const sc_cmpa *x, const char *task, int m, sc_er
         if (!strcmp(x->rows[i].task, task) && x->rows[i].has[m] && x->rows[i].n_runs) rows[n++] = &x->rows[i];
     for (int s = 0; s < n && !rc; s++) rc = block(&g, s, rows[s], m, err);
     if (rc || !n) return sc_html_free(&g), rc;
+    int pearson = rows[0]->pearson && m == SC_CMPA_ACC;
     sc_html_printf(&g, "set grid\nset key outside right\nset style fill transparent solid 0.15 noborder\n"
-                       "set xlabel 'labelled examples'\nset ylabel '%s (%%, mean over seeds, 95%% band)'\nplot ",
-                   m == SC_CMPA_ACC ? "test accuracy" : "test simulatability");
+                       "set xlabel 'labelled examples'\nset ylabel '%s (%smean over seeds, 95%% band)'\nplot ",
+                   sc_cmpa_title(rows[0], m), pearson ? "" : "%, ");
     for (int s = 0; s < n; s++) {
         // The band first, untitled, in the line's colour (linetype s + 1).
         sc_html_printf(&g, "%s$S%d using 1:3:4 with filledcurves lt %d notitle, $S%d using 1:2 with linespoints lt %d "
@@ -63,7 +68,8 @@ static int chart(sc_html *page, const sc_cmpa *x, const char *task, int m, sc_er
     }
     sc_html_printf(&g, "\n");
     char fig[160];
-    snprintf(fig, sizeof fig, "%s-learning-curves-%s", task, m == SC_CMPA_ACC ? "accuracy" : "simulatability");
+    snprintf(fig, sizeof fig, "%s-learning-curves-%s", task,
+             pearson ? "pearson" : m == SC_CMPA_ACC ? "accuracy" : "simulatability");
     rc = g.oom ? sc_errf(err, "report: out of memory") : sc_plot_svg(page, fig, 760, 380, g.p, err);
     sc_html_free(&g);
     return rc;

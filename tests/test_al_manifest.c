@@ -114,10 +114,46 @@ static void test_validation(void **state) {
                                      "set: {init: 10, query: 10, rounds: 2}\n",
                                      &err);
     expect(list, path, "line 3: field 'tasks[0]': strategy entropy ranks by class probabilities, and 'diabetes' is a "
-                       "regression task (strategies for regression: random, core-set, dami, explanation;");
+                       "regression task (strategies for regression: random, core-set, dami, explanation; name those "
+                       "that run on it in `task_strategies`)");
     expect(list, path, "line 3: field 'tasks[0]': strategy hybrid ranks by class probabilities");
     if (!strstr(err.msg, "2 problems (nothing was run)")) fail_msg("%s\n%s", err.msg, list);
     free(list);
+    // task_strategies: keys are tasks, values lists of labels of `strategies`.
+    list = sc_test_manifest_problems(path,
+                                     "name: reg\nkind: active-learning\ntasks: [breast-cancer, diabetes]\n"
+                                     "strategies: [random, entropy, {name: dami, label: d}]\nseeds: [1]\n"
+                                     "task_strategies: {diabetes: [random, dami], other: [random], breast-cancer: d}\n",
+                                     &err);
+    expect(list, path, "line 6: field 'task_strategies.diabetes[1]': 'dami' is not a label of `strategies`");
+    expect(list, path, "line 6: field 'task_strategies.other': no such task in 'tasks'");
+    expect(list, path, "line 6: field 'task_strategies.breast-cancer': expected a list of labels of `strategies`");
+    if (!strstr(err.msg, "3 problems (nothing was run)")) fail_msg("%s\n%s", err.msg, list);
+    free(list);
+}
+
+// task_strategies limits a task's runs to the labels it names; the others run every strategy.
+static void test_task_strategies(void **state) {
+    (void)state;
+    sc_test_need_task("breast-cancer");
+    sc_test_need_task("diabetes");
+    char path[400];
+    snprintf(path, sizeof path, "%s/ts.yaml", root);
+    sc_test_write_file(path, "name: ts\nkind: active-learning\ntasks: [breast-cancer, diabetes]\n"
+                             "strategies: [random, entropy, {name: dami, label: d}]\nseeds: [1, 2]\n"
+                             "task_strategies: {diabetes: [random, d]}\n");
+    sc_manifest m;
+    sc_err err;
+    if (sc_manifest_load(&m, path, NULL, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(m.n_runs, (3 + 2) * 2);
+    int diabetes = 0;
+    for (int i = 0; i < m.n_runs; i++)
+        if (!strcmp(m.runs[i].task, "diabetes")) {
+            diabetes++;
+            if (!strcmp(m.runs[i].label, "entropy")) fail_msg("entropy planned on diabetes");
+        }
+    assert_int_equal(diabetes, 4);
+    sc_manifest_free(&m);
 }
 
 static const char *const good = "name: al\n"
@@ -668,6 +704,7 @@ static void test_slurm(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_task_strategies),
         cmocka_unit_test(test_expansion),
         cmocka_unit_test(test_compare_fabricated),
         cmocka_unit_test(test_fabricated_cli),

@@ -106,13 +106,16 @@
 //   task_set: {breast-cancer: {optimizer: adamw, lr: 1e-2}}   # optional, per task: after `set`, before a
 //                                     #   strategy's own (a task's recipe or budget)
 //   teacher: {synth-text: DIR}        # optional, per task: --teacher DIR (the oracle may be the teacher)
+//   task_strategies: {diabetes: [random, dami]}  # optional, per task: only these strategy labels run on
+//                                     #   it (a regression task takes no strategy that needs class probabilities)
 //
 // Expansion: OUT/runs/<task>/<label>/seed<S>/, keyed by the active-learn
 // command line without --out and students/configs/<task>.yaml. Checked, all
 // problems together: unknown top-level keys (the other kinds' fields named),
 // strategies (the registry), labels distinct and path-safe, `set` keys and
-// values as active-learn parses them, `model` entries, tasks that open and
-// classify, teacher folders that exist.
+// values as active-learn parses them, `model` entries, tasks that open,
+// strategies that need class probabilities on a regression task,
+// task_strategies naming labels of `strategies`, teacher folders that exist.
 #ifndef SC_EXP_MANIFEST_H
 #define SC_EXP_MANIFEST_H
 

@@ -26,6 +26,7 @@ typedef struct al_strategy {
 typedef struct sc_mf_al {
     const sc_ynode *model, *set, *teacher, *strategies_node;
     const sc_ynode *task_set;  // a map from task to a map of --set keys (after `set`, before a strategy's), or NULL
+    const sc_ynode *task_strategies;  // a map from task to the labels of `strategies` that run on it, or NULL
     al_strategy s[MAX_LIST];
     int n_strategies;
     const char *arch[MAX_LIST];     // per task: its `model` entry, or NULL
@@ -67,7 +68,7 @@ static int parse_strategy(sc_mf *f, const sc_ynode *it, int i, sc_err *err) {
 // student kind's and the xbl kind's own fields are named as such.
 static void check_top_keys(sc_mf *f) {
     static const char *const known[] = {"name", "out", "kind", "tasks", "model", "strategies", "seeds", "set",
-                                        "task_set", "teacher", NULL};
+                                        "task_set", "task_strategies", "teacher", NULL};
     static const char *const other[] = {"n", "explainers", "student", "init", "methods", NULL};
     const sc_ynode *r = f->root;
     for (size_t k = 0; k < r->n; k++) {
@@ -81,7 +82,8 @@ static void check_top_keys(sc_mf *f) {
                           !strcmp(r->keys[k], "methods") ? "xbl" : "student");
         else if (!ok)
             sc_mf_problem(f, "%s line %d: unknown key '%s' (a `kind: active-learning` manifest has name, out, kind, "
-                          "tasks, model, strategies, seeds, set, task_set, teacher)", f->path, r->key_lines[k], r->keys[k]);
+                          "tasks, model, strategies, seeds, set, task_set, task_strategies, teacher)", f->path,
+                          r->key_lines[k], r->keys[k]);
     }
 }
 
@@ -106,6 +108,9 @@ int sc_mf_al_parse(sc_mf *f, sc_err *err) {
         return -1;
     if ((a->task_set = sc_ymap_get(f->root, "task_set")) && sc_yexpect(a->task_set, SC_Y_MAP, path, "task_set", err))
         return -1;
+    if ((a->task_strategies = sc_ymap_get(f->root, "task_strategies")) &&
+        sc_yexpect(a->task_strategies, SC_Y_MAP, path, "task_strategies", err))
+        return -1;
     return 0;
 }
 
@@ -117,7 +122,39 @@ static const sc_ynode *task_set_of(const sc_mf *f, int ti) {
     return NULL;
 }
 
+// Whether strategy entry si runs on task ti: every entry does, unless the task
+// has a `task_strategies` list, which then names the labels that do.
+static int strategy_runs_on(const sc_mf *f, int ti, int si) {
+    const sc_ynode *c = f->al->task_strategies;
+    for (size_t k = 0; c && k < c->n; k++) {
+        if (!sc_mf_key_names_task(f, ti, c->keys[k]) || c->items[k]->kind != SC_Y_SEQ) continue;
+        for (size_t j = 0; j < c->items[k]->n; j++)
+            if (c->items[k]->items[j]->kind == SC_Y_SCALAR && !strcmp(c->items[k]->items[j]->str, f->al->s[si].label))
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
 // ---- checks ----------------------------------------------------------------------------
+
+// Each task_strategies list names labels of `strategies` (its keys are checked as tasks by check_task_map).
+static void check_task_strategies(sc_mf *f) {
+    const sc_ynode *c = f->al->task_strategies;
+    for (size_t k = 0; c && k < c->n; k++) {
+        const sc_ynode *l = c->items[k];
+        if (l->kind != SC_Y_SEQ || !l->n) continue;  // check_task_map names the wrong kind; an empty list runs nothing
+        for (size_t j = 0; j < l->n; j++) {
+            int found = 0;
+            for (int i = 0; i < f->al->n_strategies && l->items[j]->kind == SC_Y_SCALAR; i++)
+                found |= !strcmp(f->al->s[i].label, l->items[j]->str);
+            if (!found)
+                sc_mf_problem(f, "%s line %d: field 'task_strategies.%s[%zu]': '%s' is not a label of `strategies`",
+                              f->path, l->items[j]->line, c->keys[k], j,
+                              l->items[j]->kind == SC_Y_SCALAR ? l->items[j]->str : "(not a name)");
+        }
+    }
+}
 
 static void check_strategies(sc_mf *f) {
     sc_mf_al *a = f->al;
@@ -146,11 +183,11 @@ static void check_strategies(sc_mf *f) {
                       a->n_strategies, a->strategies_node->line, f->n_seeds, total, SC_EXP_MAX_RUNS);
 }
 
-// A map keyed by task (`model`, `teacher`): each key names a task, each value a
-// scalar, stored per task into out.
-// A map keyed by task (model, teacher: scalars into out[]; task_set: maps, out NULL).
-static void check_task_map(sc_mf *f, const sc_ynode *c, const char *field, const char *what, const char **out) {
-    int want = out ? SC_Y_SCALAR : SC_Y_MAP;
+// A map keyed by task: each key names a task, each value of kind `want`
+// (model, teacher: scalars, stored per task into out; task_set: maps;
+// task_strategies: lists; out NULL for those).
+static void check_task_map(sc_mf *f, const sc_ynode *c, const char *field, const char *what, int want,
+                           const char **out) {
     for (size_t k = 0; c && k < c->n; k++) {
         int found = 0;
         for (int i = 0; i < f->n_tasks; i++)
@@ -276,9 +313,11 @@ void sc_mf_al_check(sc_mf *f) {
                       "results folder)", f->path, sc_mf_key_line(f->root, "name"), f->name);
     check_strategies(f);
     sc_mf_check_tasks(f);
-    check_task_map(f, f->al->model, "model", "an architecture name (see `scaffold models`)", f->al->arch);
-    check_task_map(f, f->al->teacher, "teacher", "a teacher folder or checkpoint", f->al->teacher_of);
-    check_task_map(f, f->al->task_set, "task_set", "a map of active-learn --set keys", NULL);
+    check_task_map(f, f->al->model, "model", "an architecture name (see `scaffold models`)", SC_Y_SCALAR, f->al->arch);
+    check_task_map(f, f->al->teacher, "teacher", "a teacher folder or checkpoint", SC_Y_SCALAR, f->al->teacher_of);
+    check_task_map(f, f->al->task_set, "task_set", "a map of active-learn --set keys", SC_Y_MAP, NULL);
+    check_task_map(f, f->al->task_strategies, "task_strategies", "a list of labels of `strategies`", SC_Y_SEQ, NULL);
+    check_task_strategies(f);
     check_teachers(f);
     sc_run_config *rc = malloc(sizeof *rc);
     if (!rc) return sc_mf_problem(f, "%s: out of memory", f->path);
@@ -286,12 +325,14 @@ void sc_mf_al_check(sc_mf *f) {
         const sc_mf_task *t = &f->t[i];
         if (!t->task || !t->name[0]) continue;
         for (int s = 0; s < f->al->n_strategies; s++) {
+            if (!strategy_runs_on(f, i, s)) continue;
             const sc_al_strategy_def *d = sc_al_strategy_find(f->al->s[s].name);
             if (d && d->needs_classes && t->task->label_kind != SC_CLASSIFICATION) {
                 char names[512];
                 sc_mf_problem(f, "%s line %d: field 'tasks[%d]': strategy %s ranks by class probabilities, and '%s' "
-                              "is a regression task (strategies for regression: %s; list only those for it, or give it a manifest of its own)",
-                              f->path, t->line, i, d->name, t->name, sc_al_strategy_regression_names(names, sizeof names));
+                              "is a regression task (strategies for regression: %s; name those that run on it in "
+                              "`task_strategies`)", f->path, t->line, i, d->name, t->name,
+                              sc_al_strategy_regression_names(names, sizeof names));
                 continue;
             }
             check_config(f, i, s, rc);
@@ -343,13 +384,13 @@ static int plan_run(sc_mf *f, sc_manifest *m, int cap, int t, int si, long seed,
     return 0;
 }
 
-// task × label × seed, in manifest order.
+// task × label × seed, in manifest order (a task's labels limited by task_strategies).
 int sc_mf_al_expand(sc_mf *f, sc_manifest *m, sc_err *err) {
     int cap = f->n_tasks * f->al->n_strategies * f->n_seeds;  // at most SC_EXP_MAX_RUNS (checked)
     if (!(m->runs = calloc((size_t)cap, sizeof *m->runs))) return sc_errf(err, "out of memory");
     for (int t = 0; t < f->n_tasks; t++)
         for (int s = 0; s < f->al->n_strategies; s++)
-            for (int k = 0; k < f->n_seeds; k++)
+            for (int k = 0; k < f->n_seeds && strategy_runs_on(f, t, s); k++)
                 if (plan_run(f, m, cap, t, s, f->seeds[k], err)) return -1;
     return 0;
 }

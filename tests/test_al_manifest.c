@@ -608,14 +608,17 @@ static void test_real_run(void **state) {
     char path[500], out[500], p[600], text[600];
     snprintf(path, sizeof path, "%s/real.yaml", root);
     snprintf(out, sizeof out, "%s/real-out", root);
-    // Two strategies x two seeds; under SCAFFOLD_TEST_QUICK (memcheck) one query round.
-    snprintf(text, sizeof text, "name: real\nkind: active-learning\ntasks: [breast-cancer]\nstrategies: [random, "
-             "entropy]\nseeds: [1, 2]\nset: {init: 10, query: 10, rounds: %d}\n", sc_test_quick() ? 1 : 2);
+    // Two strategies x two seeds, and random alone on a regression task; under
+    // SCAFFOLD_TEST_QUICK (memcheck) one query round.
+    sc_test_need_task("diabetes");
+    snprintf(text, sizeof text, "name: real\nkind: active-learning\ntasks: [breast-cancer, diabetes]\nstrategies: "
+             "[random, entropy]\nseeds: [1, 2]\nset: {init: 10, query: 10, rounds: %d}\n"
+             "task_strategies: {diabetes: [random]}\n", sc_test_quick() ? 1 : 2);
     sc_test_write_file(path, text);
     sc_manifest m;
     sc_err err;
     if (sc_manifest_load(&m, path, out, &err)) fail_msg("%s", err.msg);
-    assert_int_equal(m.n_runs, 4);
+    assert_int_equal(m.n_runs, 6);
     FILE *log = tmpfile();
     sc_exp_opts o = {.jobs = 2, .log = log};
     int failed = -1;
@@ -623,7 +626,8 @@ static void test_real_run(void **state) {
     assert_int_equal(failed, 0);
     snprintf(p, sizeof p, "%s/summary.md", out);
     free(sc_test_file_with(p, (const char *[]){"### breast-cancer — active learning, test accuracy",
-                                               "| random | 2 |", "| entropy | 2 |", "(2 seeds)", NULL}));
+                                               "| random | 2 |", "| entropy | 2 |", "(2 seeds)",
+                                               "### diabetes — active learning, test Pearson r", NULL}));
     if (system("command -v gnuplot > /dev/null 2>&1") == 0) {
         snprintf(p, sizeof p, "%s/report.html", out);
         free(sc_test_file_with(p, (const char *[]){"breast-cancer: learning curves", "<svg", NULL}));
@@ -633,7 +637,8 @@ static void test_real_run(void **state) {
     char buf[8192] = "";
     size_t k = fread(buf, 1, sizeof buf - 1, log);
     buf[k] = '\0';
-    if (!strstr(buf, "AULC 0.")) fail_msg("no headline in the progress log:\n%s", buf);
+    if (!strstr(buf, "AULC 0.") || !strstr(buf, "diabetes/random/seed1") || !strstr(buf, "AULC (r) "))
+        fail_msg("no headline in the progress log:\n%s", buf);
     // Resume: every run finished earlier, none runs again.
     assert_int_equal(ftruncate(fileno(log), 0), 0);
     rewind(log);
@@ -643,7 +648,7 @@ static void test_real_run(void **state) {
     rewind(log);
     k = fread(buf, 1, sizeof buf - 1, log);
     buf[k] = '\0';
-    if (!strstr(buf, "4 runs (4 finished earlier)") || strstr(buf, "] done")) fail_msg("resume log:\n%s", buf);
+    if (!strstr(buf, "6 runs (6 finished earlier)") || strstr(buf, "] done")) fail_msg("resume log:\n%s", buf);
     fclose(log);
     sc_manifest_free(&m);
 }

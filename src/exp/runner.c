@@ -129,11 +129,15 @@ static int read_outcome(const sc_exp_run *r, char *buf, size_t cap) {
     double v = 0;
     // An xbl run's headline: accuracy with the decoy erased, what the methods are after.
     // An active-learning run's: the area under its accuracy curve (active/al_run.h).
-    const char *key = r->kind == SC_EXP_AL    ? "aulc.test_accuracy"
+    // A regression task's: the area under its Pearson r curve.
+    int al_r = r->kind == SC_EXP_AL && sc_result_get(&d, "aulc.test_pearson");
+    const char *key = al_r                    ? "aulc.test_pearson"
+                      : r->kind == SC_EXP_AL  ? "aulc.test_accuracy"
                       : r->kind == SC_EXP_XBL ? "test.clean_accuracy"
                       : r->is_teacher         ? "metric.value"
                                               : "test.simulatability";
-    const char *name = r->kind == SC_EXP_AL    ? "AULC"
+    const char *name = al_r                    ? "AULC (r)"
+                       : r->kind == SC_EXP_AL  ? "AULC"
                        : r->kind == SC_EXP_XBL ? "clean accuracy"
                        : r->is_teacher         ? "test metric"
                                                : "simulatability";

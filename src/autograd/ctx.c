@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "autograd/engine.h"
+#include "autograd/bufpool.h"
 #include "core/params.h"
 
 // ---- the tape borrows parameter slabs (core/params.h): the check ----------
@@ -64,6 +65,7 @@ int sc_ctx_init(sc_ctx *ctx, size_t arena_bytes, uint64_t seed, sc_err *err) {
 
 void sc_ctx_free(sc_ctx *ctx) {
     track(ctx, 0);
+    sc_bufpool_free(ctx);
     sc_arena_free(&ctx->arena);
     ctx->tape = NULL;
     ctx->n_nodes = 0;

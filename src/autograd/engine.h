@@ -65,6 +65,7 @@ struct sc_ctx {
     int failed;            // sticky error flag; err holds the first message
     sc_err err;
     sc_rng rng;            // dropout and other in-graph randomness
+    struct sc_bufpool *pool;  // gradient buffers of the backward pass, kept for reuse (bufpool.h)
 };
 
 int sc_ctx_init(sc_ctx *ctx, size_t arena_bytes, uint64_t seed, sc_err *err);

@@ -8,8 +8,19 @@
 //    the requested inputs.
 // With create_graph the rules' ops are recorded after the snapshot; they never
 // get visited in this pass, but a later sc_grad sees them.
+//
+// Without create_graph nothing the rules compute outlives the pass but the
+// gradients themselves, so the pass keeps the step arena to one rule's worth:
+// the gradient accumulating for each node still to be visited, and for each
+// requested input, lives in a buffer of its own (bufpool.h; a node's goes back
+// to the pool once its rule has run), and after each rule the arena is rewound
+// to where it stood before it. Peak memory is then the tape plus the live gradients, not
+// every temporary of the pass. The sums are the same sc_add in the same order
+// as with create_graph, so the numbers are identical either way. The requested
+// gradients are copied back into the step arena at the end (contiguous).
 #include <string.h>
 
+#include "autograd/bufpool.h"
 #include "ops/ops.h"
 
 static int find_input(sc_tensor *const *inputs, int n, const sc_tensor *t) {
@@ -19,6 +30,26 @@ static int find_input(sc_tensor *const *inputs, int n, const sc_tensor *t) {
 }
 
 static sc_tensor *accumulate(sc_ctx *ctx, sc_tensor *acc, sc_tensor *g) { return acc ? sc_add(ctx, acc, g) : g; }
+
+// *slot += g into the slot's own buffer (from the pool on first use; *owned
+// says the slot holds one): the sum computed by sc_add in the arena, then
+// copied out, so it survives the rewind after the rule. 0, or -1 with ctx failed.
+static int add_to_buffer(sc_ctx *ctx, sc_tensor **slot, char *owned, sc_tensor *g) {
+    sc_tensor *sum = *slot ? sc_add(ctx, *slot, g) : sc_contiguous(ctx, g);
+    if (!sum) return -1;
+    if (!*owned) {
+        sc_tensor *b = sc_bufpool_get(ctx, sum);
+        if (!b) return sc_fail(ctx, "grad: out of memory for a gradient buffer"), -1;
+        *slot = b, *owned = 1;
+    }
+    memcpy((*slot)->data, sum->data, (size_t)sum->numel * sc_dtype_size(sum->dtype));
+    return 0;
+}
+
+static void release(sc_ctx *ctx, sc_tensor **slot, char *owned) {
+    if (*owned) sc_bufpool_put(ctx, *slot);
+    *slot = NULL, *owned = 0;
+}
 
 sc_tensor **sc_grad(sc_ctx *ctx, sc_tensor *const *outputs, int n_outputs, sc_tensor *const *inputs,
                     int n_inputs, sc_tensor *const *grad_outputs, int create_graph) {
@@ -40,13 +71,16 @@ sc_tensor **sc_grad(sc_ctx *ctx, sc_tensor *const *outputs, int n_outputs, sc_te
     char *needed = sc_arena_alloc(A, n_nodes + 1, 1);
     sc_tensor **gnode = sc_arena_alloc(A, sizeof(sc_tensor *) * (n_nodes + 1), 8);
     sc_tensor **gin_req = sc_arena_alloc(A, sizeof(sc_tensor *) * (size_t)(n_inputs + 1), 8);
-    if (!order || !needed || !gnode || !gin_req) {
+    char *own_node = sc_arena_alloc(A, n_nodes + 1, 1), *own_req = sc_arena_alloc(A, (size_t)n_inputs + 1, 1);
+    if (!order || !needed || !gnode || !gin_req || !own_node || !own_req) {
         sc_fail(ctx, "grad: step arena exhausted (%u nodes on the tape)", n_nodes);
         return NULL;
     }
     for (sc_node *n = ctx->tape; n; n = n->prev) order[n->idx] = n;
     memset(gnode, 0, sizeof(sc_tensor *) * (n_nodes + 1));
     memset(gin_req, 0, sizeof(sc_tensor *) * (size_t)(n_inputs + 1));
+    memset(own_node, 0, n_nodes + 1);
+    memset(own_req, 0, (size_t)n_inputs + 1);
 
     // A node needs a backward step iff one of its inputs is requested or needed.
     for (uint32_t k = 0; k < n_nodes; k++) {
@@ -88,6 +122,7 @@ sc_tensor **sc_grad(sc_ctx *ctx, sc_tensor *const *outputs, int n_outputs, sc_te
         sc_node *n = order[k];
         sc_tensor *g = gnode[k];
         if (!g || !needed[k]) continue;
+        sc_ctx_mark before = sc_ctx_get_mark(ctx);
         int *need = sc_arena_alloc(A, sizeof(int) * (size_t)n->n_in, 8);
         sc_tensor **gi = sc_arena_alloc(A, sizeof(sc_tensor *) * (size_t)n->n_in, 8);
         if (!need || !gi) {
@@ -117,10 +152,29 @@ sc_tensor **sc_grad(sc_ctx *ctx, sc_tensor *const *outputs, int n_outputs, sc_te
                 break;
             }
             int r = find_input(inputs, n_inputs, t);
-            if (r >= 0) gin_req[r] = accumulate(ctx, gin_req[r], gi[i]);
-            if (t->node && needed[t->node->idx]) gnode[t->node->idx] = accumulate(ctx, gnode[t->node->idx], gi[i]);
+            uint32_t p = t->node ? t->node->idx : 0;
+            if (create_graph) {
+                if (r >= 0) gin_req[r] = accumulate(ctx, gin_req[r], gi[i]);
+                if (t->node && needed[p]) gnode[p] = accumulate(ctx, gnode[p], gi[i]);
+            } else if ((r >= 0 && add_to_buffer(ctx, &gin_req[r], &own_req[r], gi[i])) ||
+                       (t->node && needed[p] && add_to_buffer(ctx, &gnode[p], &own_node[p], gi[i]))) {
+                break;
+            }
+        }
+        if (!create_graph && !ctx->failed) {  // node k is done: its gradient and the rule's temporaries go
+            release(ctx, &gnode[k], &own_node[k]);
+            sc_ctx_rewind(ctx, before);
         }
     }
+    // The requested gradients back into the step arena, where callers expect them.
+    for (int i = 0; i < n_inputs; i++) {
+        if (!own_req[i]) continue;
+        sc_tensor *t = ctx->failed ? NULL : sc_empty(ctx, gin_req[i]->dtype, gin_req[i]->ndim, gin_req[i]->shape);
+        if (t) memcpy(t->data, gin_req[i]->data, (size_t)t->numel * sc_dtype_size(t->dtype));
+        release(ctx, &gin_req[i], &own_req[i]);
+        gin_req[i] = t;
+    }
+    for (uint32_t k = 0; k < n_nodes; k++) release(ctx, &gnode[k], &own_node[k]);  // left by a failure
     // An input that does not influence the outputs has gradient zero.
     for (int i = 0; i < n_inputs && !ctx->failed; i++)
         if (!gin_req[i]) gin_req[i] = sc_zeros_like(ctx, inputs[i]);

@@ -35,9 +35,8 @@ typedef struct al_state {
                                  // elsewhere (unlabelled pool, test, the rest). What trainer and strategies read
     int32_t *teacher_test;       // (n_test) the teacher's predictions, or NULL
     int32_t *pred;               // (n_test) scratch
-    int regression;              // the task's targets are numbers: the four arrays below replace answer/known
+    int regression;              // the task's targets are numbers: the two arrays below replace answer/known
     float *answer_t, *known_t;   // regression: (dataset n) as answer and known, NaN for "not revealed"
-    float *pred_t;               // regression: (n_test) scratch
     uint32_t *labelled;          // labelled dataset indices in labelling order (capacity n_pool)
     size_t n_labelled;
     uint8_t *status;             // (dataset n) AL_*: outside the pool, unlabelled pool, labelled

@@ -79,7 +79,7 @@ static void state_free(al_state *r) {
     if (r->have_pipe) sc_pipeline_close(&r->pipe);
     free(r->pool), free(r->valid), free(r->test), free(r->answer), free(r->known), free(r->teacher_test), free(r->pred);
     free(r->labelled), free(r->status), free(r->cand), free(r->picked), free(r->points);
-    free(r->answer_t), free(r->known_t), free(r->pred_t);
+    free(r->answer_t), free(r->known_t);
     free(r);
 }
 
@@ -217,8 +217,7 @@ static int oracle_labels(al_state *r, sc_err *err) {
     if (!rc && r->regression) {  // the targets, gold (build refuses a teacher): revealed as the labels are
         r->answer_t = malloc(sizeof(float) * (d->n + 1));
         r->known_t = malloc(sizeof(float) * (d->n + 1));
-        r->pred_t = malloc(sizeof(float) * (r->n_test + 1));
-        if (!r->answer_t || !r->known_t || !r->pred_t) return sc_errf(err, "out of memory");
+        if (!r->answer_t || !r->known_t) return sc_errf(err, "out of memory");
         for (size_t i = 0; i < d->n; i++) r->answer_t[i] = r->known_t[i] = NAN;
         for (size_t i = 0; i < r->n_pool + r->n_valid; i++) {
             uint32_t j = i < r->n_pool ? r->pool[i] : r->valid[i - r->n_pool];

@@ -28,10 +28,7 @@ sc_tensor *sc_xbl_gradcam_saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model 
     ctx->no_grad = 0;
     sc_model_state st = {0};
     sc_tensor *y = NULL;
-    if (target == SC_XBL_TARGET_LOGIT) {
-        y = sc_empty(ctx, SC_I32, 1, (int64_t[]){(int64_t)n});
-        for (size_t i = 0; y && i < n; i++) ((int32_t *)y->data)[i] = r->pipe.data.label[idx[i]];
-    }
+    if (target == SC_XBL_TARGET_LOGIT) y = sc_xbl_gold(r, ctx, idx, n);
     sc_tensor *logits = sc_model_forward(m, ctx, in, 0, &st);  // evaluation mode: no dropout
     sc_tensor *cam = logits ? sc_xbl_gradcam(ctx, logits, st.hidden[0], target, y, create_graph) : NULL;  // (B, U)
     ctx->no_grad = saved;

@@ -83,6 +83,8 @@ void sc_xbl_token_masks(const sc_xbl_state *r, uint32_t j, int64_t T, uint8_t *u
 // The distance map of example j over a row of T tokens: 0 on [CLS] and padding,
 // sc_xbl_distance_map_1d over the words (normalised by the word count).
 void sc_xbl_token_distance(const sc_xbl_state *r, uint32_t j, int64_t T, float *dist);
+// The gold labels (n) i32 of examples idx, for saliency_target=label.
+sc_tensor *sc_xbl_gold(const sc_xbl_state *r, sc_ctx *ctx, const uint32_t *idx, size_t n);
 // The input gradient (images: (B, C, H, W) of the pixels; text: (B, T, E) of the
 // token embeddings), in evaluation mode; with create_graph it stays on the tape.
 sc_tensor *sc_xbl_saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, const sc_inputs *in, const uint32_t *idx,

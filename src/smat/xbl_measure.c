@@ -28,6 +28,12 @@ void sc_xbl_token_distance(const sc_xbl_state *r, uint32_t j, int64_t T, float *
     if (L > 1) sc_xbl_distance_map_1d(e->rat + e->off[j] + 1, L - 1, dist + 1);
 }
 
+sc_tensor *sc_xbl_gold(const sc_xbl_state *r, sc_ctx *ctx, const uint32_t *idx, size_t n) {
+    sc_tensor *y = sc_empty(ctx, SC_I32, 1, (int64_t[]){(int64_t)n});
+    for (size_t i = 0; y && i < n; i++) ((int32_t *)y->data)[i] = r->pipe.data.label[idx[i]];
+    return y;
+}
+
 sc_tensor *sc_xbl_saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, const sc_inputs *in, const uint32_t *idx,
                            size_t n, sc_xbl_target target, int create_graph) {
     int saved = ctx->no_grad;
@@ -42,10 +48,7 @@ sc_tensor *sc_xbl_saliency(sc_xbl_state *r, sc_ctx *ctx, const sc_model *m, cons
     } else if (!create_graph) {
         flags = SC_FWD_EMBED_LEAF;  // measuring: the embeddings as a leaf (no table gradient needed)
     }  // training: the gathered rows themselves, so the penalty reaches the embedding table
-    if (target == SC_XBL_TARGET_LOGIT) {
-        y = sc_empty(ctx, SC_I32, 1, (int64_t[]){(int64_t)n});
-        for (size_t i = 0; y && i < n; i++) ((int32_t *)y->data)[i] = r->pipe.data.label[idx[i]];
-    }
+    if (target == SC_XBL_TARGET_LOGIT) y = sc_xbl_gold(r, ctx, idx, n);
     sc_tensor *logits = sc_model_forward(m, ctx, &leaf, flags, r->text ? &st : NULL);  // evaluation mode
     if (r->text) x = st.embeddings;
     sc_tensor *g = logits ? sc_xbl_input_gradient(ctx, logits, x, target, y, create_graph) : NULL;

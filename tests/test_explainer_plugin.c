@@ -312,6 +312,15 @@ static void test_register_refusals(void **state) {
     assert_non_null(strstr(err.msg, "default_beta"));
     d.default_beta = NAN;
     assert_int_equal(sc_explainer_register(&d, &err), -1);
+    // The features/from_features split: all three hooks or none.
+    const sc_explainer_def *att = sc_explainer_find("attention");
+    assert_non_null(att->features);
+    d = input_norm, d.name = "ok-name", d.features = att->features;
+    assert_int_equal(sc_explainer_register(&d, &err), -1);
+    assert_non_null(strstr(err.msg, "all three or none"));
+    d.feature_rows = att->feature_rows;
+    assert_int_equal(sc_explainer_register(&d, &err), -1);
+    assert_non_null(strstr(err.msg, "all three or none"));
     int n1;
     sc_explainer_list(&n1);
     assert_int_equal(n1, n0);

@@ -18,6 +18,7 @@
 #include "io/explainer_ckpt.h"
 #include "io/result_read.h"
 #include "models/inputs.h"
+#include "ops/ops.h"
 #include "smat/student.h"
 #include "smat/student_run.h"
 
@@ -630,6 +631,104 @@ static void test_learned_teacher_gradient_student(void **state) {
     rmdir_r(d);
 }
 
+// ---- the learned teacher explainer's features, once per example (smat/feature_cache.h) ----
+
+// E_T of examples idx[0..n) through sc_smat_teacher_expl, copied out (B*U
+// doubles into dst); its sum weighted by w gives dφ into dphi (n_phi doubles)
+// when dphi is not NULL. Returns U.
+static int64_t teacher_expl_at(sc_student_env *env, sc_batch *b, const uint32_t *idx, size_t n, double *dst,
+                               double *dphi) {
+    sc_pipeline *p = &env->pipe;
+    sc_ctx *ctx = &env->ctx;
+    sc_err e;
+    sc_ctx_mark mark = sc_ctx_get_mark(ctx);
+    if (sc_batch_fill(b, &p->data, &p->enc, idx, n, &e)) fail_msg("%s", e.msg);
+    sc_inputs in;
+    if (sc_inputs_from_batch(ctx, b, p->shape.modality, env->teacher.dtype, &in)) fail_msg("%s", ctx->err.msg);
+    sc_tensor *E = sc_smat_teacher_expl(&env->st.smat, ctx, &in, idx, n);  // (B, U)
+    if (!E) fail_msg("%s", ctx->err.msg);
+    int64_t U = E->shape[1];
+    for (int64_t i = 0; i < E->numel; i++) dst[i] = sc_tensor_get(E, i);
+    if (dphi) {  // d/dφ Σ_{b,u} (1 + b + u mod 3) E_{b,u}
+        sc_tensor *w = sc_empty(ctx, E->dtype, 2, E->shape);
+        for (int64_t i = 0; i < E->numel; i++) sc_tensor_set(w, i, 1.0 + (double)((i / U + i % U) % 3));
+        sc_tensor *L = sc_sum(ctx, sc_mul(ctx, E, w), -1, 0), *L1 = sc_sum(ctx, L, -1, 0);
+        sc_params *ph = &env->st.texpl.params;
+        sc_tensor **g = sc_grad(ctx, &L1, 1, ph->t, ph->n, NULL, 0);
+        if (!g) fail_msg("%s", ctx->err.msg);
+        int k = 0;
+        for (int i = 0; i < ph->n; i++)
+            for (int64_t j = 0; j < g[i]->numel; j++) dphi[k++] = sc_tensor_get(g[i], j);
+    }
+    sc_ctx_rewind(ctx, mark);
+    return U;
+}
+
+// A learned attention explainer on a frozen teacher reads stored features after
+// an example's first batch: the same explanations and the same dφ as a fresh
+// teacher forward, at another batch's padded length too; and no forward runs
+// (a teacher whose weights changed still gives the stored rows).
+static void test_teacher_feature_cache(void **state) {
+    (void)state;
+    sc_err e;
+    char *tsets[] = {"dtype=f64"}, *ssets[] = {"dtype=f64"};
+    sc_student_run_cfg c = sc_student_run_defaults();
+    c.task = task, c.teacher_arch = "transformer", c.teacher_sets = tsets, c.n_teacher_sets = 1;
+    c.sets = ssets, c.n_sets = 1, c.explainer = "attention", c.learn = 1, c.n = 16, c.seed = 5, c.log = NULL;
+    sc_student_env *env;
+    if (sc_student_env_open(&env, &c, &e)) fail_msg("%s", e.msg);
+    sc_student *s = &env->st;
+    sc_feature_cache *fc = s->smat.fcache;
+    assert_non_null(fc);
+    assert_int_equal(fc->P, env->teacher.info.n_layers * env->teacher.info.n_heads);
+    int n_phi = (int)sc_params_numel(&s->texpl.params);
+    // Make φ not uniform so that every head's features count.
+    for (int64_t j = 0; j < s->texpl.coef->numel; j++) sc_tensor_set(s->texpl.coef, j, 0.1 + 0.07 * (double)j);
+    sc_batch b;
+    assert_int_equal(sc_batch_alloc(&b, &env->pipe.data, &env->pipe.enc, 8, &e), 0);
+    const uint32_t *pool = env->train;
+    enum { M = 8 * 64 };
+    double cached[M], fresh[M], gc[64], gf[64];
+    assert_true(n_phi <= 64);
+    const struct { size_t lo, n; } batches[] = {{0, 8}, {4, 8}, {0, 2}, {6, 3}, {0, 8}};
+    int64_t Us[5];
+    for (int k = 0; k < 5; k++) {
+        const uint32_t *idx = pool + batches[k].lo;
+        size_t n = batches[k].n;
+        int had = sc_feature_cache_has(fc, idx, n);
+        assert_int_equal(had, k >= 2);  // the first two batches store (partly new), the rest read
+        s->smat.fcache = NULL;
+        int64_t U1 = teacher_expl_at(env, &b, idx, n, fresh, gf);
+        s->smat.fcache = fc;
+        int64_t U2 = teacher_expl_at(env, &b, idx, n, cached, gc);
+        assert_int_equal(U1, U2);
+        Us[k] = U1;
+        for (int64_t i = 0; i < (int64_t)n * U1; i++)
+            if (fabs(cached[i] - fresh[i]) > 1e-14) fail_msg("batch %d, E_T[%lld]: stored %.17g, fresh %.17g", k,
+                                                             (long long)i, cached[i], fresh[i]);
+        for (int i = 0; i < n_phi; i++)
+            if (fabs(gc[i] - gf[i]) > 1e-12 * (1 + fabs(gf[i])))
+                fail_msg("batch %d, dφ[%d]: stored %.17g, fresh %.17g", k, i, gc[i], gf[i]);
+    }
+    assert_int_equal(fc->n_slots, 12);  // examples 0..11 of the pool, each once
+    // Rows were read back at another padded length than they were stored at.
+    assert_true(Us[2] < Us[0] || Us[3] < Us[1]);
+    // No teacher forward on a stored batch: scale the teacher's weights; the
+    // stored explanation stays, a fresh one moves.
+    sc_params *tp = &env->teacher.params;
+    for (int i = 0; i < tp->n; i++)
+        for (int64_t j = 0; j < tp->t[i]->numel; j++) sc_tensor_set(tp->t[i], j, 3.0 * sc_tensor_get(tp->t[i], j));
+    teacher_expl_at(env, &b, pool, 8, cached, NULL);
+    s->smat.fcache = NULL;
+    int64_t U = teacher_expl_at(env, &b, pool, 8, fresh, NULL);
+    s->smat.fcache = fc;
+    double moved = 0;
+    for (int64_t i = 0; i < 8 * U; i++) moved += fabs(cached[i] - fresh[i]);
+    assert_true(moved > 1e-3);
+    sc_batch_free(&b);
+    sc_student_env_close(env);
+}
+
 static void test_bad_input(void **state) {
     (void)state;
     char *no_ckpt[] = {"scaffold", "train-student", "--task", "synth-text", "--explainer", "none", "--out", "/tmp/sc_xs",
@@ -679,6 +778,7 @@ int main(void) {
         cmocka_unit_test(test_gradient_student_run),
         cmocka_unit_test(test_learned_teacher_gradient_student),
         cmocka_unit_test(test_explainer_ckpt_transfer),
+        cmocka_unit_test(test_teacher_feature_cache),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests_name("student", tests, setup, teardown);

@@ -128,9 +128,10 @@ sc_tensor *sc_explain_attention_logits(sc_ctx *ctx, const sc_explain_args *a, in
     return L == 1 ? per[0] : sc_concat(ctx, per, L, 1);  // (B, L*H, U)
 }
 
-static sc_tensor *attention_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
+// The mix of A (B, L*H, U) by the head coefficients, through the unit normalizer.
+static sc_tensor *attention_mix(sc_explainer *e, sc_ctx *ctx, sc_tensor *A, const sc_tensor *unit_mask,
+                                const sc_explain_args *a) {
     const attention_settings *s = e->settings;
-    sc_tensor *A = sc_explain_attention_logits(ctx, a, s->aggregation, s->query);  // (B, L*H, U)
     if (!A) return NULL;
     int64_t LH = (int64_t)e->n_layers * e->n_heads;
     if (A->shape[1] != LH)
@@ -145,10 +146,28 @@ static sc_tensor *attention_explain(sc_explainer *e, sc_ctx *ctx, const sc_expla
     sc_tensor *z = sc_sum(ctx, sc_mul(ctx, A, sc_reshape(ctx, w, 3, ws)), 1, 0);  // (B, U)
     if (s->log_temperature) {  // z / T with T = exp(log T) learned: (B, U) · (1)
         z = sc_mul(ctx, z, sc_exp(ctx, sc_mul_scalar(ctx, s->log_temperature, -1.0)));
-        return a->raw_scores ? z : sc_explain_normalize(ctx, z, a->st->unit_mask, s->unit_norm, 1.0);
+        return a->raw_scores ? z : sc_explain_normalize(ctx, z, unit_mask, s->unit_norm, 1.0);
     }
     if (a->raw_scores) return sc_mul_scalar(ctx, z, 1.0 / s->temperature);
-    return sc_explain_normalize(ctx, z, a->st->unit_mask, s->unit_norm, s->temperature);
+    return sc_explain_normalize(ctx, z, unit_mask, s->unit_norm, s->temperature);
+}
+
+static sc_tensor *attention_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
+    const attention_settings *s = e->settings;
+    sc_tensor *A = sc_explain_attention_logits(ctx, a, s->aggregation, s->query);  // (B, L*H, U)
+    return attention_mix(e, ctx, A, a->st->unit_mask, a);
+}
+
+// The features/from_features split (explainer.h): A is parameter-free unless
+// the query rows are learned.
+static int attention_feature_rows(const sc_explainer *e) {
+    const attention_settings *s = e->settings;
+    return s->aggregation == SC_AGG_LEARNED ? 0 : e->n_layers * e->n_heads;
+}
+
+static sc_tensor *attention_features(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
+    const attention_settings *s = e->settings;
+    return sc_explain_attention_logits(ctx, a, s->aggregation, NULL);  // (B, L*H, U)
 }
 
 // Settings common to every attention explainer.
@@ -254,7 +273,8 @@ static const sc_config_spec head_spec[] = {
 const sc_explainer_def sc_explainer_attention = {
     .name = "attention", .summary = "learnable mix of every layer's heads (SMaT)", .spec = learned_spec,
     .default_beta = 5.0, .flags = SC_EXPL_LEARNABLE | SC_EXPL_STUDENT_OK, .init = init_learned,
-    .explain = attention_explain, .settings_size = sizeof(attention_settings), .needs = SC_EXPL_NEEDS_ATTENTION};
+    .explain = attention_explain, .feature_rows = attention_feature_rows, .features = attention_features,
+    .from_features = attention_mix, .settings_size = sizeof(attention_settings), .needs = SC_EXPL_NEEDS_ATTENTION};
 const sc_explainer_def sc_explainer_attention_uniform = {
     .name = "attention-uniform", .summary = "static attention: all layers, uniform heads", .spec = fixed_spec,
     .default_beta = 5.0, .flags = SC_EXPL_STUDENT_OK, .init = init_uniform, .explain = attention_explain,

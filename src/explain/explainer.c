@@ -90,6 +90,9 @@ int sc_explainer_register(const sc_explainer_def *d, sc_err *err) {
                        "student's default)", nm);
     if (sc_explainer_find(nm)) return sc_errf(err, "register explainer '%s': the name is taken", nm);
     if (!d->init || !d->explain) return sc_errf(err, "register explainer '%s': init and explain are required", nm);
+    if (!d->feature_rows != !d->features || !d->features != !d->from_features)
+        return sc_errf(err, "register explainer '%s': feature_rows, features and from_features go together "
+                       "(all three or none)", nm);
     if (!d->spec)
         return sc_errf(err, "register explainer '%s': no spec (a configuration without keys is {{NULL, NULL, NULL}})",
                        nm);
@@ -161,6 +164,41 @@ sc_tensor *sc_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
     sc_tensor *s = e->def->explain(e, ctx, a);
     if (s && (s->ndim != 2 || s->shape[0] != a->st->unit_mask->shape[0] || s->shape[1] != a->st->n_units))
         return sc_fail(ctx, "explain %s: saliency has the wrong shape", e->def->name);
+    return s;
+}
+
+int sc_explainer_feature_rows(const sc_explainer *e) {
+    return e && e->def && e->def->feature_rows ? e->def->feature_rows(e) : 0;
+}
+
+sc_tensor *sc_explain_features(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a) {
+    if (ctx->failed) return NULL;
+    int P = sc_explainer_feature_rows(e);
+    if (P <= 0) return sc_fail(ctx, "explain %s: this explainer has no parameter-free features", e->def->name);
+    if (!a || !a->model || !a->in || !a->st || !a->st->unit_mask)
+        return sc_fail(ctx, "explain %s: missing model, inputs or state", e->def->name);
+    sc_no_grad_begin(ctx);
+    sc_tensor *f = e->def->features(e, ctx, a);
+    sc_no_grad_end(ctx);
+    if (f && (f->ndim != 3 || f->shape[0] != a->st->unit_mask->shape[0] || f->shape[1] != P ||
+              f->shape[2] != a->st->n_units))
+        return sc_fail(ctx, "explain %s: features have the wrong shape", e->def->name);
+    return f;
+}
+
+sc_tensor *sc_explain_from_features(sc_explainer *e, sc_ctx *ctx, sc_tensor *f, const sc_tensor *unit_mask,
+                                    const sc_explain_args *a) {
+    if (ctx->failed || !f || !unit_mask) return NULL;
+    int P = sc_explainer_feature_rows(e);
+    if (P <= 0) return sc_fail(ctx, "explain %s: this explainer has no parameter-free features", e->def->name);
+    if (f->ndim != 3 || unit_mask->ndim != 2 || f->shape[0] != unit_mask->shape[0] || f->shape[1] != P ||
+        f->shape[2] != unit_mask->shape[1]) {
+        char b1[64], b2[64];
+        return sc_fail(ctx, "explain %s: features %s do not fit the unit mask %s (expected (B, %d, U))",
+                       e->def->name, sc_shape_str(f, b1, sizeof b1), sc_shape_str(unit_mask, b2, sizeof b2), P);
+    }
+    sc_tensor *s = e->def->from_features(e, ctx, f, unit_mask, a);
+    if (s && !sc_same_shape(s, unit_mask)) return sc_fail(ctx, "explain %s: saliency has the wrong shape", e->def->name);
     return s;
 }
 

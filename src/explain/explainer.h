@@ -91,6 +91,19 @@ typedef struct sc_explainer_def {
     // sc_explainer_free frees them. Only the explainer's file knows their type.
     size_t settings_size;
     unsigned needs;  // SC_EXPL_NEEDS_*: what it reads besides the unit mask (0: nothing)
+    // Optional split of explain() for a learnable explainer whose input from the
+    // model does not depend on its parameters (the attention explainer's
+    // per-head aggregated logits). feature_rows(e) = P, or 0 when this
+    // configuration has no such split (aggregation=learned: its query weights
+    // are parameters). features(a) is (B, P, U), a function of the model and the
+    // inputs alone; from_features(f, unit_mask, a) finishes the explanation from
+    // it, and explain(a) is from_features(features(a), a->st->unit_mask, a), the
+    // same ops. A frozen teacher's features are constants, so SMaT computes them
+    // once per example (smat/feature_cache.h). All three or none.
+    int (*feature_rows)(const struct sc_explainer *e);
+    sc_tensor *(*features)(struct sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a);
+    sc_tensor *(*from_features)(struct sc_explainer *e, sc_ctx *ctx, sc_tensor *f, const sc_tensor *unit_mask,
+                                const sc_explain_args *a);
 } sc_explainer_def;
 
 // A short phrase for one SC_EXPL_NEEDS_* bit ("attention logits of every
@@ -158,6 +171,15 @@ void sc_explainer_free(sc_explainer *e);
 
 // Saliency (B, U) in the model's dtype; NULL with ctx->err set on failure.
 sc_tensor *sc_explain(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a);
+
+// The features/from_features split (sc_explainer_def): P, 0 when e has none.
+int sc_explainer_feature_rows(const sc_explainer *e);
+// features(a): (B, P, U), constants computed without recording anything.
+sc_tensor *sc_explain_features(sc_explainer *e, sc_ctx *ctx, const sc_explain_args *a);
+// The saliency (B, U) from features f (B, P, U) and unit_mask (B, U), as
+// sc_explain would give on the forward that produced f.
+sc_tensor *sc_explain_from_features(sc_explainer *e, sc_ctx *ctx, sc_tensor *f, const sc_tensor *unit_mask,
+                                    const sc_explain_args *a);
 
 // ---- helpers shared by the explainers (explainer.c) ----
 // The normalizer `kind` over the last axis of z (B, U) / temperature, with units

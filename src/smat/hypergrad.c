@@ -220,11 +220,16 @@ static int unroll_back(const sc_bilevel *b, sc_ctx *ctx, int j, int64_t t0, unro
     for (int s = 0; s < S; s++)
         if (sc_hg_tensors(ctx, o->p, n, w->a + (size_t)(1 + s) * (size_t)w->N, cot + n * (1 + s)))
             return sc_hg_fail(ctx, "unrolled", "cotangents", err);
-    sc_tensor **r = sc_grad(ctx, out, n * (1 + S), in, n_in, cot, 0);
+    // The last reverse step (j = 1) needs only φ's part: the adjoints of θ_0 and S_0
+    // are never read. Asking for φ alone lets sc_grad skip every rule, and every
+    // input of a rule, that does not lead to φ (the student's Hessian-vector
+    // product in θ is most of the pass).
+    int skip = j == 1 ? n * (1 + S) : 0;
+    sc_tensor **r = sc_grad(ctx, out, n * (1 + S), in + skip, n_in - skip, cot, 0);
     if (!r) return sc_hg_fail(ctx, "unrolled", "vector-Jacobian product of the step", err);
-    sc_hg_gather(r, n * (1 + S), w->a);  // new adjoints (θ_{j-1}, S_{j-1}), contiguous in w->a
+    if (!skip) sc_hg_gather(r, n * (1 + S), w->a);  // new adjoints (θ_{j-1}, S_{j-1}), contiguous in w->a
     double *tmp = w->a + (size_t)(1 + S) * (size_t)w->N;  // room for φ's part (allocated with it)
-    sc_hg_gather(r + n * (1 + S), b->n_phi, tmp);
+    sc_hg_gather(r + n * (1 + S) - skip, b->n_phi, tmp);
     for (int64_t i = 0; i < w->P; i++) dphi[i] += tmp[i];
     return 0;
 }

@@ -46,6 +46,32 @@ static sc_tensor *teacher_expl_compute(sc_smat *s, sc_ctx *ctx, const sc_inputs 
     return sc_explain(s->teacher_expl, ctx, &a);
 }
 
+// E_T from the teacher explainer's features (feature_cache.h): assembled from
+// the store when every example of the batch is in it, else a no-grad teacher
+// forward whose features are stored first. Either way the explanation is
+// from_features on the same numbers.
+static sc_tensor *teacher_expl_stored(sc_smat *s, sc_ctx *ctx, const sc_inputs *in, const uint32_t *idx,
+                                      size_t n) {
+    sc_explain_args a = {.model = s->teacher, .in = in};
+    sc_tensor *f, *um;
+    if (sc_feature_cache_has(s->fcache, idx, n)) {
+        int64_t V = in->ids ? in->ids->shape[1] : s->fcache->U;
+        if (sc_feature_cache_load(s->fcache, ctx, idx, n, V, s->teacher->dtype, &f, &um)) return NULL;
+        return sc_explain_from_features(s->teacher_expl, ctx, f, um, &a);
+    }
+    sc_model_state st;
+    memset(&st, 0, sizeof st);
+    sc_no_grad_begin(ctx);
+    a.logits = sc_model_forward(s->teacher, ctx, in, 0, &st);  // (B, K)
+    sc_no_grad_end(ctx);
+    if (!a.logits) return NULL;
+    a.st = &st;
+    f = sc_explain_features(s->teacher_expl, ctx, &a);  // (B, P, U)
+    sc_err err;
+    if (f && sc_feature_cache_store(s->fcache, idx, n, f, st.unit_mask, &err)) return sc_fail(ctx, "smat: %s", err.msg);
+    return sc_explain_from_features(s->teacher_expl, ctx, f, st.unit_mask, &a);
+}
+
 // Units of a batch: the padded length for text, the cache width otherwise.
 static int64_t batch_units(const sc_smat *s, const sc_inputs *in) {
     return in->ids ? in->ids->shape[1] : s->cache_U;
@@ -56,7 +82,7 @@ sc_tensor *sc_smat_teacher_expl(sc_smat *s, sc_ctx *ctx, const sc_inputs *in, co
     if (!s->teacher_expl) return sc_fail(ctx, "smat: no teacher explainer (beta = 0 runs have no explanations)");
     int cached = s->cache != NULL;
     for (size_t i = 0; cached && i < n; i++) cached = s->cache_have[idx[i]] != 0;
-    if (!cached) return teacher_expl_compute(s, ctx, in, NULL);
+    if (!cached) return s->fcache ? teacher_expl_stored(s, ctx, in, idx, n) : teacher_expl_compute(s, ctx, in, NULL);
     int64_t U = batch_units(s, in), B = (int64_t)n;
     if (U > s->cache_U)
         return sc_fail(ctx, "smat: batch has %lld units, the explanation cache %lld", (long long)U,

@@ -23,6 +23,7 @@
 
 #include "explain/explainer.h"
 #include "explain/losses.h"
+#include "smat/feature_cache.h"
 #include "train/pipeline.h"
 
 typedef struct sc_smat {
@@ -40,6 +41,10 @@ typedef struct sc_smat {
     float *cache;
     uint8_t *cache_have;
     int64_t cache_U;
+    // Optional store of a learnable teacher explainer's parameter-free features
+    // (feature_cache.h), owned by whoever set it (sc_student); NULL = a teacher
+    // forward per batch.
+    sc_feature_cache *fcache;
 } sc_smat;
 
 // Fills the static-explanation cache for dataset examples idx[0..n) (batches of
@@ -56,7 +61,8 @@ void sc_smat_cache_free(sc_smat *s);
 sc_tensor *sc_smat_sim_loss(const sc_smat *s, sc_ctx *ctx, sc_tensor *y, const uint32_t *idx, size_t n);
 
 // The teacher explanation of a batch (B, U): differentiable w.r.t. φ when the
-// teacher explainer has parameters and grad mode is on; from the cache when one is set.
+// teacher explainer has parameters and grad mode is on; from the cache when one
+// is set, from the stored features (fcache) when the batch's examples have them.
 sc_tensor *sc_smat_teacher_expl(sc_smat *s, sc_ctx *ctx, const sc_inputs *in, const uint32_t *idx, size_t n);
 
 // β · L_expl for a student forward (its state st and outputs y on `in`).

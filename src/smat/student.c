@@ -187,6 +187,14 @@ int sc_student_init(sc_student *s, sc_pipeline *p, sc_model *teacher, sc_model *
     s->smat = (sc_smat){.pipe = p, .teacher = teacher, .teacher_expl = s->have_texpl ? &s->texpl : NULL,
                         .student = student, .student_expl = s->have_sexpl ? &s->sexpl : NULL, .loss = cfg->loss,
                         .beta = cfg->beta, .sim_labels = s->sim_labels, .sim_targets = s->sim_targets};
+    // A learned teacher explainer reads the frozen teacher through parameter-free
+    // features: computed once per example, not once per step (feature_cache.h).
+    int P = cfg->learn && s->have_sexpl ? sc_explainer_feature_rows(&s->texpl) : 0;
+    if (P > 0) {
+        int64_t U = p->has_text ? p->shape.max_tokens : teacher->info.n_units;
+        if (sc_feature_cache_init(&s->fcache, P, U, N, err)) goto fail;
+        s->smat.fcache = &s->fcache;
+    }
     return 0;
 fail:
     sc_student_free(s);
@@ -201,6 +209,7 @@ void sc_student_free(sc_student *s) {
     if (s->vbatch.mem) sc_batch_free(&s->vbatch);
     sc_scouts_free(&s->scouts);
     sc_smat_cache_free(&s->smat);
+    sc_feature_cache_free(&s->fcache);
     free(s->vidx);
     free(s->sim_labels);
     free(s->sim_targets);

@@ -62,6 +62,7 @@ typedef struct sc_student {
     int have_texpl, have_sexpl, have_meta, have_vb;
     sc_student_cfg cfg;
     sc_smat smat;
+    sc_feature_cache fcache;  // the learned teacher explainer's features per example (smat.fcache points here)
     int32_t *sim_labels;   // (dataset n) the teacher's argmax, where predicted
     float *sim_targets;    // (dataset n) the teacher's scores (regression)
     sc_optim meta_opt;     // over φ = texpl.params

@@ -687,7 +687,7 @@ static void test_teacher_feature_cache(void **state) {
     sc_batch b;
     assert_int_equal(sc_batch_alloc(&b, &env->pipe.data, &env->pipe.enc, 8, &e), 0);
     const uint32_t *pool = env->train;
-    enum { M = 8 * 64 };
+    enum { M = 16 * 64 };
     double cached[M], fresh[M], gc[64], gf[64];
     assert_true(n_phi <= 64);
     const struct { size_t lo, n; } batches[] = {{0, 8}, {4, 8}, {0, 2}, {6, 3}, {0, 8}};
@@ -725,6 +725,24 @@ static void test_teacher_feature_cache(void **state) {
     double moved = 0;
     for (int64_t i = 0; i < 8 * U; i++) moved += fabs(cached[i] - fresh[i]);
     assert_true(moved > 1e-3);
+    sc_batch_free(&b);
+    // Meeting 16 new examples costs the step one chunk's teacher forward of
+    // memory, not the batch's: the arena's peak above the mark stays well
+    // under that of explaining the 16 with a fresh forward.
+    assert_int_equal(sc_batch_alloc(&b, &env->pipe.data, &env->pipe.enc, 16, &e), 0);
+    size_t peak[2];
+    for (int k = 0; k < 2; k++) {
+        sc_feature_cache_free(fc);
+        if (sc_feature_cache_init(fc, (int)(env->teacher.info.n_layers * env->teacher.info.n_heads),
+                                  env->pipe.shape.max_tokens, env->pipe.data.n, &e))
+            fail_msg("%s", e.msg);
+        s->smat.fcache = k ? fc : NULL;
+        size_t base = env->ctx.arena.used;
+        env->ctx.arena.peak = base;
+        teacher_expl_at(env, &b, pool, 16, fresh, NULL);
+        peak[k] = env->ctx.arena.peak - base;
+    }
+    if (!(peak[1] < 0.7 * peak[0])) fail_msg("arena peak storing 16 examples %zu bytes, fresh %zu", peak[1], peak[0]);
     sc_batch_free(&b);
     sc_student_env_close(env);
 }

@@ -46,30 +46,55 @@ static sc_tensor *teacher_expl_compute(sc_smat *s, sc_ctx *ctx, const sc_inputs 
     return sc_explain(s->teacher_expl, ctx, &a);
 }
 
-// E_T from the teacher explainer's features (feature_cache.h): assembled from
-// the store when every example of the batch is in it, else a no-grad teacher
-// forward whose features are stored first. Either way the explanation is
-// from_features on the same numbers.
+// Rows lo..lo+k of a batch's inputs, as contiguous copies in the arena.
+static int inputs_rows(sc_ctx *ctx, const sc_inputs *in, int64_t lo, int64_t k, sc_inputs *out) {
+    *out = (sc_inputs){.B = k};
+    sc_tensor *const src[4] = {in->ids, in->mask, in->images, in->features};
+    sc_tensor **dst[4] = {&out->ids, &out->mask, &out->images, &out->features};
+    for (int i = 0; i < 4; i++)
+        if (src[i] && !(*dst[i] = sc_contiguous(ctx, sc_slice(ctx, src[i], 0, lo, lo + k)))) return -1;
+    return in->unit_replace ? (sc_fail(ctx, "smat: masked-unit inputs have no teacher explanation"), -1) : 0;
+}
+
+// Stores the teacher explainer's features of the batch's examples not stored
+// yet: no-grad teacher forwards on chunks of SC_FEATURE_CHUNK examples (the
+// batch's padded length, so the numbers are those of the whole batch), the
+// arena rewound after each, so that meeting new examples costs a step one
+// chunk's forward of memory rather than the whole batch's.
+#define SC_FEATURE_CHUNK 8
+static int store_features(sc_smat *s, sc_ctx *ctx, const sc_inputs *in, const uint32_t *idx, size_t n) {
+    for (size_t lo = 0; lo < n; lo += SC_FEATURE_CHUNK) {
+        size_t k = n - lo < SC_FEATURE_CHUNK ? n - lo : SC_FEATURE_CHUNK;
+        if (sc_feature_cache_has(s->fcache, idx + lo, k)) continue;
+        sc_ctx_mark mark = sc_ctx_get_mark(ctx);
+        sc_inputs part;
+        sc_model_state st;
+        memset(&st, 0, sizeof st);
+        if (inputs_rows(ctx, in, (int64_t)lo, (int64_t)k, &part)) return -1;
+        sc_no_grad_begin(ctx);
+        sc_explain_args a = {.model = s->teacher, .in = &part, .st = &st};
+        a.logits = sc_model_forward(s->teacher, ctx, &part, 0, &st);  // (k, K)
+        sc_no_grad_end(ctx);
+        sc_tensor *f = a.logits ? sc_explain_features(s->teacher_expl, ctx, &a) : NULL;  // (k, P, U)
+        sc_err err;
+        if (f && sc_feature_cache_store(s->fcache, idx + lo, k, f, st.unit_mask, &err))
+            sc_fail(ctx, "smat: %s", err.msg);
+        if (ctx->failed) return -1;
+        sc_ctx_rewind(ctx, mark);
+    }
+    return 0;
+}
+
+// E_T from the teacher explainer's features (feature_cache.h), read from the
+// store after storing any the batch's examples lack.
 static sc_tensor *teacher_expl_stored(sc_smat *s, sc_ctx *ctx, const sc_inputs *in, const uint32_t *idx,
                                       size_t n) {
+    if (!sc_feature_cache_has(s->fcache, idx, n) && store_features(s, ctx, in, idx, n)) return NULL;
     sc_explain_args a = {.model = s->teacher, .in = in};
     sc_tensor *f, *um;
-    if (sc_feature_cache_has(s->fcache, idx, n)) {
-        int64_t V = in->ids ? in->ids->shape[1] : s->fcache->U;
-        if (sc_feature_cache_load(s->fcache, ctx, idx, n, V, s->teacher->dtype, &f, &um)) return NULL;
-        return sc_explain_from_features(s->teacher_expl, ctx, f, um, &a);
-    }
-    sc_model_state st;
-    memset(&st, 0, sizeof st);
-    sc_no_grad_begin(ctx);
-    a.logits = sc_model_forward(s->teacher, ctx, in, 0, &st);  // (B, K)
-    sc_no_grad_end(ctx);
-    if (!a.logits) return NULL;
-    a.st = &st;
-    f = sc_explain_features(s->teacher_expl, ctx, &a);  // (B, P, U)
-    sc_err err;
-    if (f && sc_feature_cache_store(s->fcache, idx, n, f, st.unit_mask, &err)) return sc_fail(ctx, "smat: %s", err.msg);
-    return sc_explain_from_features(s->teacher_expl, ctx, f, st.unit_mask, &a);
+    int64_t V = in->ids ? in->ids->shape[1] : s->fcache->U;
+    if (sc_feature_cache_load(s->fcache, ctx, idx, n, V, s->teacher->dtype, &f, &um)) return NULL;
+    return sc_explain_from_features(s->teacher_expl, ctx, f, um, &a);
 }
 
 // Units of a batch: the padded length for text, the cache width otherwise.

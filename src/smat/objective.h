@@ -14,7 +14,9 @@
 // image students), so L_expl reaches θ by double backpropagation. The teacher is frozen: its forward runs without
 // recording anything that depends on its parameters. Static teacher
 // explanations (no φ) may be precomputed once per example (`cache`), which makes
-// gradient and perturbation explainers cost nothing per step.
+// gradient and perturbation explainers cost nothing per step; a learned one's
+// parameter-free features are stored per example the first time a batch holds
+// it (`fcache`, feature_cache.h), so after that the teacher never runs again.
 //
 // Simulation targets are indexed by dataset example (the teacher's predictions
 // on every example the run touches).

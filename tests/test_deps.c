@@ -12,6 +12,9 @@
 
 #include "selfcheck/selfcheck.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_direct.h"
+
+#include <blis-openmp/blis.h>
 #include "text/utf8.h"
 
 
@@ -83,6 +86,60 @@ static void test_blis_gemm_strided_output(void **state) {
             for (int p = 0; p < K; p++) s += a[i * K + p] * b[p * N + j];
             assert_true(fabs(c[j * M + i] - s) < 1e-13);
         }
+}
+
+// Small products straight onto BLIS's micro-kernel (gemm_direct.h) give the
+// very bits of bli_sgemm, over every transposition of A and B, C by rows and by
+// columns, tiles cut by the kernel's MR and NR on either side, alpha/beta
+// general and (1, 0); beta = 0 never reads C (NaN there stays out). Products
+// it does not take (k above BLIS's KC) are refused untouched.
+static void test_direct_gemm_same_bits(void **state) {
+    (void)state;
+    static const int64_t shapes[][3] = {{1, 1, 1},    {25, 25, 16}, {25, 16, 25}, {13, 7, 5},  {33, 13, 9},
+                                        {40, 3, 7},   {3, 40, 7},   {2, 2, 300},  {64, 31, 31}, {1, 96, 250},
+                                        {97, 25, 1}};
+    enum { MAXE = 1 << 15 };
+    static float a[MAXE], b[MAXE], c1[MAXE], c2[MAXE];
+    rntm_t serial = BLIS_RNTM_INITIALIZER;
+    bli_rntm_set_num_threads(1, &serial);
+    int checked = 0, declined = 0;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        assert_true(m * k <= MAXE && k * n <= MAXE && m * n <= MAXE);
+        for (int64_t i = 0; i < m * k; i++) a[i] = (float)sc_test_val(i, 11);
+        for (int64_t i = 0; i < k * n; i++) b[i] = (float)sc_test_val(i, 12);
+        for (int v = 0; v < 16; v++) {
+            int ta = v & 1, tb = (v >> 1) & 1, ccol = (v >> 2) & 1, plain = (v >> 3) & 1;
+            view va = make_view(m, k, ta), vb = make_view(k, n, tb);
+            int64_t rsc = ccol ? 1 : n, csc = ccol ? m : 1;
+            float alpha = plain ? 1.0f : 0.75f, beta = plain ? 0.0f : -0.5f;
+            for (int64_t i = 0; i < m * n; i++) c1[i] = c2[i] = plain ? NAN : (float)sc_test_val(i, 13);
+            bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &alpha, a, va.rs, va.cs, b, vb.rs, vb.cs,
+                         &beta, c1, rsc, csc, NULL, &serial);
+            if (sc_sgemm_direct(m, n, k, alpha, a, va.rs, va.cs, b, vb.rs, vb.cs, beta, c2, rsc, csc)) {
+                // Declined only where BLIS itself takes its small-product ('sup') kernels.
+                if (!bli_cntx_l3_sup_thresh_is_met(BLIS_FLOAT, m, n, k, bli_gks_query_cntx()))
+                    fail_msg("direct path refused %lld x %lld x %lld", (long long)m, (long long)n, (long long)k);
+                for (int64_t i = 0; i < m * n; i++)
+                    assert_true(plain ? isnan(c2[i]) : c2[i] == (float)sc_test_val(i, 13));
+                declined++;
+                continue;
+            }
+            for (int64_t i = 0; i < m * n; i++)
+                if (!(c1[i] == c2[i]))
+                    fail_msg("%lld x %lld x %lld ta=%d tb=%d C by %s, alpha %g beta %g: element %lld is %.9g, "
+                             "bli_sgemm %.9g", (long long)m, (long long)n, (long long)k, ta, tb,
+                             ccol ? "columns" : "rows", alpha, beta, (long long)i, c2[i], c1[i]);
+            checked++;
+        }
+    }
+    assert_int_equal(checked + declined, 16 * (int)(sizeof shapes / sizeof shapes[0]));
+    // Kernels without a small-product path (skx, the AVX-512 machines' choice) decline none.
+    if (!strcmp(sc_blas_kernels(), "skx")) assert_int_equal(declined, 0);
+    // k beyond BLIS's k blocking: refused, C untouched.
+    c2[0] = 7.0f;
+    assert_int_equal(sc_sgemm_direct(1, 1, 5000, 1.0f, a, 5000, 1, b, 1, 1, 0.0f, c2, 1, 1), -1);
+    assert_true(c2[0] == 7.0f);
 }
 
 // A string (its length from strlen).
@@ -214,6 +271,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blis_gemm_against_naive),
         cmocka_unit_test(test_blis_gemm_strided_output),
+        cmocka_unit_test(test_direct_gemm_same_bits),
         cmocka_unit_test(test_msgpack_nested_roundtrip),
         cmocka_unit_test(test_utf8proc_nfkc_casefold),
         cmocka_unit_test(test_utf8_invalid_names_offset),

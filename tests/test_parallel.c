@@ -91,7 +91,8 @@ static void run_kernels(sc_ctx *ctx, int threads, float *out[N_OUT], int64_t n_o
         sc_sum(ctx, x, 0, 0), sc_sum(ctx, x, 1, 0),     sc_sum(ctx, m, 1, 0),
         sc_softmax(ctx, x, 1), sc_log_softmax(ctx, m, 1), sc_layernorm(ctx, m, gamma, beta, 1e-5),
     };
-    // Fused backward (no graph): softmax along a middle axis, layernorm with gamma and beta.
+    // Fused backward (no graph): softmax along a middle axis, layernorm with gamma and beta;
+    // x feeds four ops, so its gradient buffer is summed into in place (sc_k_add_flat).
     sc_tensor *w1 = rand_t(ctx, 3, SHAPE(40, 300, 7), 7), *w2 = rand_t(ctx, 2, SHAPE(700, 96), 8);
     sc_tensor *loss = sc_add(ctx, sc_sum_all(ctx, sc_mul(ctx, res[7], w1)), sc_sum_all(ctx, sc_mul(ctx, res[9], w2)));
     sc_tensor *in[4] = {x, m, gamma, beta};

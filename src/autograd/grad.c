@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "autograd/bufpool.h"
+#include "kernels/copy.h"
 #include "ops/ops.h"
 
 static int find_input(sc_tensor *const *inputs, int n, const sc_tensor *t) {
@@ -35,6 +36,11 @@ static sc_tensor *accumulate(sc_ctx *ctx, sc_tensor *acc, sc_tensor *g) { return
 // says the slot holds one): the sum computed by sc_add in the arena, then
 // copied out, so it survives the rewind after the rule. 0, or -1 with ctx failed.
 static int add_to_buffer(sc_ctx *ctx, sc_tensor **slot, char *owned, sc_tensor *g) {
+    if (*owned && sc_tensor_is_contiguous(g) && g->dtype == (*slot)->dtype && sc_same_shape(g, *slot)) {
+        // In place: the same elementwise sums sc_add would give, without the copy.
+        sc_k_add_flat((*slot)->data, g->data, g->numel, g->dtype == SC_F64);
+        return 0;
+    }
     sc_tensor *sum = *slot ? sc_add(ctx, *slot, g) : sc_contiguous(ctx, g);
     if (!sum) return -1;
     if (!*owned) {
@@ -42,7 +48,7 @@ static int add_to_buffer(sc_ctx *ctx, sc_tensor **slot, char *owned, sc_tensor *
         if (!b) return sc_fail(ctx, "grad: out of memory for a gradient buffer"), -1;
         *slot = b, *owned = 1;
     }
-    memcpy((*slot)->data, sum->data, (size_t)sum->numel * sc_dtype_size(sum->dtype));
+    sc_k_copy_flat((*slot)->data, sum->data, sum->numel, sc_dtype_size(sum->dtype));
     return 0;
 }
 
@@ -170,7 +176,7 @@ sc_tensor **sc_grad(sc_ctx *ctx, sc_tensor *const *outputs, int n_outputs, sc_te
     for (int i = 0; i < n_inputs; i++) {
         if (!own_req[i]) continue;
         sc_tensor *t = ctx->failed ? NULL : sc_empty(ctx, gin_req[i]->dtype, gin_req[i]->ndim, gin_req[i]->shape);
-        if (t) memcpy(t->data, gin_req[i]->data, (size_t)t->numel * sc_dtype_size(t->dtype));
+        if (t) sc_k_copy_flat(t->data, gin_req[i]->data, t->numel, sc_dtype_size(t->dtype));
         release(ctx, &gin_req[i], &own_req[i]);
         gin_req[i] = t;
     }

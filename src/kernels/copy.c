@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "kernels/parallel.h"
+
 #define COPY_LOOP(T)                                                                          \
     do {                                                                                      \
         T *d = dst;                                                                           \
@@ -36,4 +38,40 @@ void sc_k_copy_strided(void *dst, const int64_t *dstride, const void *src, const
         COPY_LOOP(uint64_t);
     else
         COPY_LOOP(uint32_t);
+}
+
+typedef struct {
+    void *dst;
+    const void *src;
+    size_t elsize;
+    int f64;
+} flat_job;
+
+static void copy_range(void *p, int64_t lo, int64_t hi) {
+    const flat_job *j = p;
+    memcpy((char *)j->dst + (size_t)lo * j->elsize, (const char *)j->src + (size_t)lo * j->elsize,
+           (size_t)(hi - lo) * j->elsize);
+}
+
+static void add_range(void *p, int64_t lo, int64_t hi) {
+    const flat_job *j = p;
+    if (j->f64) {
+        double *d = j->dst;
+        const double *s = j->src;
+        for (int64_t i = lo; i < hi; i++) d[i] += s[i];
+    } else {
+        float *d = j->dst;
+        const float *s = j->src;
+        for (int64_t i = lo; i < hi; i++) d[i] += s[i];
+    }
+}
+
+void sc_k_copy_flat(void *dst, const void *src, int64_t n, size_t elsize) {
+    flat_job j = {dst, src, elsize, 0};
+    sc_parallel_for(n, SC_PARALLEL_MIN_ELEMENTS, copy_range, &j);
+}
+
+void sc_k_add_flat(void *dst, const void *src, int64_t n, int f64) {
+    flat_job j = {dst, src, f64 ? sizeof(double) : sizeof(float), f64};
+    sc_parallel_for(n, SC_PARALLEL_MIN_ELEMENTS, add_range, &j);
 }

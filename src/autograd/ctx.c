@@ -172,7 +172,14 @@ sc_tensor *sc_scalar(sc_ctx *ctx, sc_dtype dtype, double value) { return sc_full
 sc_tensor *sc_from_f64(sc_ctx *ctx, sc_dtype dtype, int ndim, const int64_t *shape, const double *values) {
     sc_tensor *t = sc_empty(ctx, dtype, ndim, shape);
     if (!t) return NULL;
-    for (int64_t i = 0; i < t->numel; i++) sc_tensor_set(t, i, values[i]);
+    if (dtype == SC_F32) {  // fresh and contiguous: typed loops, not sc_tensor_set per element
+        float *d = t->data;
+        for (int64_t i = 0; i < t->numel; i++) d[i] = (float)values[i];
+    } else if (dtype == SC_F64) {
+        memcpy(t->data, values, sizeof(double) * (size_t)t->numel);
+    } else {
+        for (int64_t i = 0; i < t->numel; i++) sc_tensor_set(t, i, values[i]);
+    }
     return t;
 }
 

@@ -189,9 +189,16 @@ static sc_tensor *mask_as(sc_ctx *ctx, const char *op, sc_tensor *mask, sc_dtype
     }
     sc_tensor *m = sc_empty(ctx, dtype, mask->ndim, mask->shape);
     if (!m) return NULL;
+    int fast = sc_tensor_is_contiguous(mask) && (dtype == SC_F32 || dtype == SC_F64);
     for (int64_t i = 0; i < m->numel; i++) {
-        int on = sc_tensor_get(mask, i) != 0.0;
-        sc_tensor_set(m, i, (double)(invert ? !on : on));
+        int on = !fast                    ? sc_tensor_get(mask, i) != 0.0
+                 : mask->dtype == SC_F32 ? ((const float *)mask->data)[i] != 0.0f
+                 : mask->dtype == SC_F64 ? ((const double *)mask->data)[i] != 0.0
+                                         : ((const int32_t *)mask->data)[i] != 0;
+        on = invert ? !on : on;
+        if (!fast) sc_tensor_set(m, i, (double)on);
+        else if (dtype == SC_F32) ((float *)m->data)[i] = (float)on;
+        else ((double *)m->data)[i] = (double)on;
     }
     return m;
 }

@@ -29,6 +29,7 @@ sc_tensor *sc_tanh(sc_ctx *ctx, sc_tensor *x);
 sc_tensor *sc_sigmoid(sc_ctx *ctx, sc_tensor *x);
 sc_tensor *sc_relu(sc_ctx *ctx, sc_tensor *x);
 sc_tensor *sc_gelu(sc_ctx *ctx, sc_tensor *x);  // tanh approximation (BERT, GPT-2)
+sc_tensor *sc_gelu_grad(sc_ctx *ctx, sc_tensor *x);  // d gelu / dx (what gelu's rule records)
 sc_tensor *sc_clamp(sc_ctx *ctx, sc_tensor *x, double lo, double hi);
 // where(mask != 0, a, b); mask is never differentiated, a and b broadcast.
 sc_tensor *sc_where(sc_ctx *ctx, sc_tensor *mask, sc_tensor *a, sc_tensor *b);

@@ -8,7 +8,7 @@
 
 typedef enum {
     U_NEG, U_ADDS, U_MULS, U_POWS, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_ABS,
-    U_TANH, U_SIGMOID, U_RELU, U_GELU, U_CLAMP,
+    U_TANH, U_SIGMOID, U_RELU, U_GELU, U_GELU_D, U_CLAMP,
 } un_kind;
 
 // GELU, tanh form: 0.5 x (1 + tanh(k0 (x + k1 x^3))).
@@ -39,6 +39,24 @@ typedef enum {
             for (int64_t i = 0; i < n; i++) {                                                   \
                 T v = x[i];                                                                     \
                 o[i] = (T)0.5 * v * ((T)1 + TANH((T)GELU_K0 * (v + (T)GELU_K1 * v * v * v)));   \
+            }                                                                                   \
+            break;                                                                              \
+        case U_GELU_D: /* d gelu / dx: the ops of gelu_rule's graph, one statement each */      \
+            for (int64_t i = 0; i < n; i++) {                                                   \
+                T v = x[i], x2 = v * v, a = x2 * (T)GELU_K1;                                    \
+                a = a + (T)1;                                                                   \
+                a = v * a;                                                                      \
+                T u = a * (T)GELU_K0, t = TANH(u), left = t + (T)1;                             \
+                left = left * (T)0.5;                                                           \
+                T s = t * t;                                                                    \
+                s = -s;                                                                         \
+                s = s + (T)1;                                                                   \
+                T du = x2 * (T)(3 * GELU_K1);                                                   \
+                du = du + (T)1;                                                                 \
+                T r = v * s;                                                                    \
+                r = r * du;                                                                     \
+                r = r * (T)(0.5 * GELU_K0);                                                     \
+                o[i] = left + r;                                                                \
             }                                                                                   \
             break;                                                                              \
         case U_CLAMP:                                                                           \
@@ -135,7 +153,10 @@ RULE(clamp_rule) {
 }
 // With u = k0 (x + k1 x^3), t = tanh(u):
 //   d gelu / dx = (1 + t) / 2 + x (1 - t^2) k0 (1 + 3 k1 x^2) / 2
-// built from ops so that it can be differentiated again.
+// With create_graph the rule is g · gelu_grad(x): one op of its own (its kernel
+// runs the very float operations the same formula built from ops would, so the
+// bits are those), whose rule in turn is built from ops. A graph then keeps two
+// tensors per GELU where the formula from ops kept sixteen.
 // Fused derivative for the no-graph backward (same formula, one pass).
 #define GELU_BACK(T, TANH)                                                               \
     for (int64_t i = 0; i < n; i++) {                                                    \
@@ -166,14 +187,21 @@ RULE(gelu_rule) {
         gin[0] = gelu_back_fused(ctx, X, g);
         return;
     }
+    gin[0] = sc_mul(ctx, g, sc_gelu_grad(ctx, X));
+}
+
+// d^2 gelu / dx^2 = k0 s (a + 3 k1 x^2 - k0 x t a^2), s = 1 - t^2, a = 1 + 3 k1 x^2
+// (the derivative of the formula above), from ops, so that it differentiates again.
+RULE(gelu_grad_rule) {
+    if (!need[0]) return;
     sc_tensor *x2 = sc_mul(ctx, X, X);
-    sc_tensor *u = sc_mul_scalar(ctx, sc_mul(ctx, X, sc_add_scalar(ctx, sc_mul_scalar(ctx, x2, GELU_K1), 1.0)), GELU_K0);
-    sc_tensor *t = sc_tanh(ctx, u);
-    sc_tensor *left = sc_mul_scalar(ctx, sc_add_scalar(ctx, t, 1.0), 0.5);
-    sc_tensor *sech2 = sc_rsub_scalar(ctx, sc_mul(ctx, t, t), 1.0);
-    sc_tensor *du = sc_add_scalar(ctx, sc_mul_scalar(ctx, x2, 3.0 * GELU_K1), 1.0);
-    sc_tensor *right = sc_mul_scalar(ctx, sc_mul(ctx, sc_mul(ctx, X, sech2), du), 0.5 * GELU_K0);
-    gin[0] = sc_mul(ctx, g, sc_add(ctx, left, right));
+    sc_tensor *u = sc_mul(ctx, X, sc_add_scalar(ctx, sc_mul_scalar(ctx, x2, GELU_K1), 1.0));
+    sc_tensor *t = sc_tanh(ctx, sc_mul_scalar(ctx, u, GELU_K0));
+    sc_tensor *s = sc_rsub_scalar(ctx, sc_mul(ctx, t, t), 1.0);
+    sc_tensor *k = sc_mul_scalar(ctx, x2, 3.0 * GELU_K1), *a = sc_add_scalar(ctx, k, 1.0);
+    sc_tensor *q = sc_mul_scalar(ctx, sc_mul(ctx, sc_mul(ctx, X, t), sc_mul(ctx, a, a)), GELU_K0);
+    sc_tensor *d2 = sc_mul_scalar(ctx, sc_mul(ctx, s, sc_sub(ctx, sc_add(ctx, a, k), q)), GELU_K0);
+    gin[0] = sc_mul(ctx, g, d2);
 }
 
 static const sc_op_def OP_NEG = {"neg", neg_rule}, OP_ADDS = {"add_scalar", adds_rule},
@@ -182,6 +210,7 @@ static const sc_op_def OP_NEG = {"neg", neg_rule}, OP_ADDS = {"add_scalar", adds
                        OP_RSQRT = {"rsqrt", rsqrt_rule}, OP_ABS = {"abs", abs_rule},
                        OP_TANH = {"tanh", tanh_rule}, OP_SIGMOID = {"sigmoid", sigmoid_rule},
                        OP_RELU = {"relu", relu_rule}, OP_GELU = {"gelu", gelu_rule},
+                       OP_GELU_D = {"gelu_grad", gelu_grad_rule},
                        OP_CLAMP = {"clamp", clamp_rule};
 
 sc_tensor *sc_neg(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_NEG, &OP_NEG, x, 0, 0); }
@@ -197,6 +226,7 @@ sc_tensor *sc_tanh(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_TANH, &OP_TA
 sc_tensor *sc_sigmoid(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_SIGMOID, &OP_SIGMOID, x, 0, 0); }
 sc_tensor *sc_relu(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_RELU, &OP_RELU, x, 0, 0); }
 sc_tensor *sc_gelu(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_GELU, &OP_GELU, x, 0, 0); }
+sc_tensor *sc_gelu_grad(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_GELU_D, &OP_GELU_D, x, 0, 0); }
 sc_tensor *sc_clamp(sc_ctx *ctx, sc_tensor *x, double lo, double hi) {
     if (x && lo > hi) return sc_fail(ctx, "clamp: lower bound %g above upper bound %g", lo, hi);
     return unary(ctx, U_CLAMP, &OP_CLAMP, x, lo, hi);

@@ -38,6 +38,7 @@ FN(f_tanh, sc_tanh(ctx, x[0]))
 FN(f_sigmoid, sc_sigmoid(ctx, x[0]))
 FN(f_relu, sc_relu(ctx, x[0]))
 FN(f_gelu, sc_gelu(ctx, x[0]))
+FN(f_gelu_grad, sc_gelu_grad(ctx, x[0]))
 FN(f_clamp, sc_clamp(ctx, x[0], -1.0, 1.0))
 // A smooth function of the piecewise ops' output keeps higher orders non-trivial.
 FN(f_where, sc_where(ctx, x[2], x[0], x[1]))
@@ -72,6 +73,7 @@ const sc_gc_case sc_gc_cases_elementwise[] = {
     {"sigmoid", 1, 0, mk_one, f_sigmoid},
     {"relu", 1, 0, mk_gap, f_relu},
     {"gelu", 1, 0, mk_one, f_gelu},
+    {"gelu_grad", 1, 0, mk_one, f_gelu_grad},
     {"clamp", 1, 0, mk_gap, f_clamp},
     {"where", 2, 1, mk_where, f_where},
     {"masked_fill", 1, 1, mk_mask, f_masked_fill},

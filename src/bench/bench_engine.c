@@ -7,6 +7,9 @@
 //     backward; forward + create_graph backward + a second backward (grad of
 //     grad, what a SMaT meta step does); peak step-arena memory. With 1 and 2
 //     BLIS threads.
+// (3) Small products, µs per call: sc_sgemm, which hands them to BLIS's
+//     micro-kernel (kernels/gemm_direct.h), against a bli_sgemm call.
+#include <blis-openmp/blis.h>  // (3) calls BLIS itself
 #include <math.h>
 #include <string.h>
 
@@ -62,6 +65,47 @@ static void bench_gemm(FILE *out, sc_ctx *ctx, int64_t m, int64_t n, int64_t k, 
             3 * t_raw / t_fb);
 }
 
+typedef struct {
+    int64_t m, n, k;
+    const float *a, *b;
+    float *c;
+    int blis;
+} small_case;
+
+static void run_small(void *p) {
+    small_case *g = p;
+    if (!g->blis) {
+        sc_sgemm(g->m, g->n, g->k, 1.0f, g->a, g->k, 1, g->b, g->n, 1, 0.0f, g->c, g->n, 1);
+        return;
+    }
+    float one = 1, zero = 0;
+    rntm_t serial = BLIS_RNTM_INITIALIZER;
+    bli_rntm_set_num_threads(1, &serial);
+    bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, g->m, g->n, g->k, &one, (float *)g->a, g->k, 1,
+                 (float *)g->b, g->n, 1, &zero, g->c, g->n, 1, NULL, &serial);
+}
+
+static void bench_small(FILE *out, sc_ctx *ctx, double secs) {
+    fprintf(out, "\n== small products, 1 thread (us per call; sc_sgemm below 65536 multiply-adds: BLIS's "
+                 "micro-kernel directly)\n");
+    fprintf(out, "  %5s %5s %5s  %9s  %9s  %6s\n", "M", "N", "K", "bli_sgemm", "sc_sgemm", "ratio");
+    static const int64_t shapes[][3] = {{25, 25, 16}, {25, 16, 25}, {32, 32, 32}, {64, 64, 15}, {64, 64, 64}};
+    for (int i = 0; i < 5; i++) {
+        sc_ctx_reset(ctx);
+        int64_t m = shapes[i][0], n = shapes[i][1], k = shapes[i][2];
+        sc_tensor *A = sc_full(ctx, SC_F32, 2, (int64_t[]){m, k}, 0.5);
+        sc_tensor *B = sc_full(ctx, SC_F32, 2, (int64_t[]){k, n}, 0.25);
+        sc_tensor *C = sc_empty(ctx, SC_F32, 2, (int64_t[]){m, n});
+        if (!A || !B || !C) return;
+        small_case g = {m, n, k, A->data, B->data, C->data, 1};
+        double t_blis = sc_bench_time(run_small, &g, secs);
+        g.blis = 0;
+        double t_sc = sc_bench_time(run_small, &g, secs);
+        fprintf(out, "  %5lld %5lld %5lld  %9.2f  %9.2f  %6.2f\n", (long long)m, (long long)n, (long long)k,
+                t_blis * 1e6, t_sc * 1e6, t_blis / t_sc);
+    }
+}
+
 int sc_bench_engine(FILE *out, int quick) {
     sc_err err;
     sc_ctx ctx;
@@ -85,6 +129,8 @@ int sc_bench_engine(FILE *out, int quick) {
             bench_gemm(out, &ctx, shapes[i][0], shapes[i][1], shapes[i][2], secs);
         }
     }
+    sc_set_threads(1);
+    bench_small(out, &ctx, secs);
     fprintf(out, "\n== transformer block B=%d T=%d C=%d heads=%d (f32)\n", SC_BLOCK_B, SC_BLOCK_T, SC_BLOCK_C,
             SC_BLOCK_H);
     fprintf(out, "  %7s  %-28s %10s %9s %12s\n", "threads", "pass", "ms/step", "vs fwd", "peak MiB");

@@ -94,8 +94,8 @@ void sc_blas_profile_reset(void) { prof_seconds = prof_flops = 0; }
 static const double small_flops = 1 << 21;
 static int small_product(int64_t m, int64_t n, int64_t k) { return 2.0 * (double)m * (double)n * (double)k < small_flops; }
 // Below this many multiply-adds a product goes straight to BLIS's micro-kernel
-// (gemm_direct.h): the same bits without the 2-3 µs of a BLIS call. Measured
-// on skx kernels: 25 x 25 x 16 0.8 vs 3.1 µs, 64^3 8.5 vs 8.2 µs (the crossing).
+// (gemm_direct.h): the same bits without the 3-4 µs of a BLIS call (`scaffold
+// bench engine`, "small products"; at 64^3 the two cost the same).
 static int direct_product(int64_t m, int64_t n, int64_t k) { return (double)m * (double)n * (double)k < 65536.0; }
 static rntm_t *serial_rntm(rntm_t *r) {
     bli_rntm_set_num_threads(1, r);
@@ -177,9 +177,8 @@ static void batch_range(void *p, int64_t lo, int64_t hi) {
                                  j->csc))
                 continue;
             bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)j->m, (dim_t)j->n, (dim_t)j->k, &one,
-                         (float *)j->a + j->oa[i], (inc_t)j->rsa, (inc_t)j->csa, (float *)j->b + j->ob[i],
-                         (inc_t)j->rsb, (inc_t)j->csb, &zero, (float *)j->c + i * j->oc_step, (inc_t)j->rsc,
-                         (inc_t)j->csc, NULL, &serial);
+                         (float *)ai, (inc_t)j->rsa, (inc_t)j->csa, (float *)bi, (inc_t)j->rsb, (inc_t)j->csb, &zero,
+                         ci, (inc_t)j->rsc, (inc_t)j->csc, NULL, &serial);
         }
     }
 }

@@ -17,6 +17,17 @@ typedef struct {
 } layernorm_job;
 
 #define LAYERNORM_KERNELS(T, SUFFIX)                                                                    \
+    /* mean and rstd of one row (D), rounded to T as the forward stores them */                        \
+    static void row_stats_##SUFFIX(const T *xr, int64_t D, double eps, double *mu_out, double *rs_out) { \
+        double mu = 0, var = 0;                                                                         \
+        for (int64_t c = 0; c < D; c++) mu += xr[c];                                                    \
+        mu /= (double)D;                                                                                \
+        for (int64_t c = 0; c < D; c++) var += ((double)xr[c] - mu) * ((double)xr[c] - mu);             \
+        var /= (double)D;                                                                               \
+        *mu_out = mu;                                                                                   \
+        *rs_out = 1.0 / sqrt(var + eps);                                                                \
+    }                                                                                                   \
+                                                                                                        \
     static void forward_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                \
         const layernorm_job *j = p;                                                                     \
         const T *gamma = j->gamma, *beta = j->beta;                                                     \
@@ -25,12 +36,8 @@ typedef struct {
         for (int64_t r = r0; r < r1; r++) {                                                             \
             const T *xr = (const T *)j->x + r * D; /* (D) */                                           \
             T *yr = (T *)j->y + r * D;                                                                  \
-            double mu = 0, var = 0;                                                                     \
-            for (int64_t c = 0; c < D; c++) mu += xr[c];                                                \
-            mu /= (double)D;                                                                            \
-            for (int64_t c = 0; c < D; c++) var += ((double)xr[c] - mu) * ((double)xr[c] - mu);         \
-            var /= (double)D;                                                                           \
-            double rs = 1.0 / sqrt(var + j->eps);                                                       \
+            double mu, rs;                                                                              \
+            row_stats_##SUFFIX(xr, D, j->eps, &mu, &rs);                                                \
             mean[r] = (T)mu;                                                                            \
             rstd[r] = (T)rs;                                                                            \
             for (int64_t c = 0; c < D; c++) {                                                           \
@@ -50,28 +57,63 @@ typedef struct {
     }                                                                                                   \
                                                                                                         \
     /* gx of rows [r0, r1): needs the row's means of gxhat and of gxhat xhat */                         \
+    static void gx_row_##SUFFIX(T *o, const T *gr, const T *xr, const T *gamma, double mu, double rs,   \
+                                int64_t D) {                                                            \
+        double a = 0, b = 0;                                                                            \
+        for (int64_t c = 0; c < D; c++) {                                                               \
+            double xh = ((double)xr[c] - mu) * rs;                                                      \
+            double gh = gamma ? (double)gr[c] * gamma[c] : (double)gr[c];                               \
+            a += gh;                                                                                    \
+            b += gh * xh;                                                                               \
+        }                                                                                               \
+        a /= (double)D;                                                                                 \
+        b /= (double)D;                                                                                 \
+        for (int64_t c = 0; c < D; c++) {                                                               \
+            double xh = ((double)xr[c] - mu) * rs;                                                      \
+            double gh = gamma ? (double)gr[c] * gamma[c] : (double)gr[c];                               \
+            o[c] = (T)(rs * (gh - a - xh * b));                                                         \
+        }                                                                                               \
+    }                                                                                                   \
+                                                                                                        \
     static void back_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                   \
         const layernorm_job *j = p;                                                                     \
-        const T *gamma = j->gamma, *mean = j->mean, *rstd = j->rstd;                                    \
+        int64_t D = j->D;                                                                               \
+        for (int64_t r = r0; r < r1; r++)                                                               \
+            gx_row_##SUFFIX((T *)j->y + r * D, (const T *)j->g + r * D, (const T *)j->x + r * D,        \
+                            j->gamma, ((const T *)j->mean)[r], ((const T *)j->rstd)[r], D);             \
+    }                                                                                                   \
+                                                                                                        \
+    /* gx with the row statistics recomputed (and rounded to T, as the forward stores them) */          \
+    static void gx_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                     \
+        const layernorm_job *j = p;                                                                     \
         int64_t D = j->D;                                                                               \
         for (int64_t r = r0; r < r1; r++) {                                                             \
-            const T *gr = (const T *)j->g + r * D, *xr = (const T *)j->x + r * D;                       \
-            double mu = mean[r], rs = rstd[r], a = 0, b = 0;                                            \
-            for (int64_t c = 0; c < D; c++) {                                                           \
-                double xh = ((double)xr[c] - mu) * rs;                                                  \
-                double gh = gamma ? (double)gr[c] * gamma[c] : (double)gr[c];                           \
-                a += gh;                                                                                \
-                b += gh * xh;                                                                           \
-            }                                                                                           \
-            a /= (double)D;                                                                             \
-            b /= (double)D;                                                                             \
-            T *o = (T *)j->y + r * D;                                                                   \
-            for (int64_t c = 0; c < D; c++) {                                                           \
-                double xh = ((double)xr[c] - mu) * rs;                                                  \
-                double gh = gamma ? (double)gr[c] * gamma[c] : (double)gr[c];                           \
-                o[c] = (T)(rs * (gh - a - xh * b));                                                     \
-            }                                                                                           \
+            const T *xr = (const T *)j->x + r * D;                                                      \
+            double mu, rs;                                                                              \
+            row_stats_##SUFFIX(xr, D, j->eps, &mu, &rs);                                                \
+            gx_row_##SUFFIX((T *)j->y + r * D, (const T *)j->g + r * D, xr, j->gamma, (T)mu, (T)rs, D); \
         }                                                                                               \
+    }                                                                                                   \
+                                                                                                        \
+    static void stats_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                  \
+        const layernorm_job *j = p;                                                                     \
+        for (int64_t r = r0; r < r1; r++) {                                                             \
+            double mu, rs;                                                                              \
+            row_stats_##SUFFIX((const T *)j->x + r * j->D, j->D, j->eps, &mu, &rs);                     \
+            ((T *)j->mean)[r] = (T)mu;                                                                  \
+            ((T *)j->rstd)[r] = (T)rs;                                                                  \
+        }                                                                                               \
+    }                                                                                                   \
+                                                                                                        \
+    void sc_k_layernorm_stats_##SUFFIX(T *mean, T *rstd, const T *x, int64_t rows, int64_t D, double eps) { \
+        layernorm_job j = {.mean = mean, .rstd = rstd, .x = x, .rows = rows, .D = D, .eps = eps};        \
+        sc_parallel_rows(rows, sc_parallel_min_rows(D), stats_rows_##SUFFIX, &j);                       \
+    }                                                                                                   \
+                                                                                                        \
+    void sc_k_layernorm_gx_##SUFFIX(T *gx, const T *g, const T *x, const T *gamma, int64_t rows, int64_t D, \
+                                    double eps) {                                                       \
+        layernorm_job j = {.y = gx, .x = x, .gamma = gamma, .g = g, .rows = rows, .D = D, .eps = eps};   \
+        sc_parallel_rows(rows, sc_parallel_min_rows(D), gx_rows_##SUFFIX, &j);                          \
     }                                                                                                   \
                                                                                                         \
     /* acc[c] = sum_r g_rc xhat_rc, acc[D + c] = sum_r g_rc for columns [c0, c1) */                     \

@@ -27,4 +27,16 @@ void sc_k_layernorm_back_f64(double *gx, double *ggamma, double *gbeta, double *
                              const double *x, const double *mean, const double *rstd, const double *gamma,
                              int64_t rows, int64_t D);
 
+// mean and rstd alone, as the forward computes and stores them.
+void sc_k_layernorm_stats_f32(float *mean, float *rstd, const float *x, int64_t rows, int64_t D, double eps);
+void sc_k_layernorm_stats_f64(double *mean, double *rstd, const double *x, int64_t rows, int64_t D, double eps);
+
+// gx alone, as above, with mean and rstd recomputed from x (and rounded to the
+// element type, as the forward stores them: the bits equal the backward's).
+// The create_graph path's layernorm_grad op (ops/layernorm.c) runs this.
+void sc_k_layernorm_gx_f32(float *gx, const float *g, const float *x, const float *gamma, int64_t rows, int64_t D,
+                           double eps);
+void sc_k_layernorm_gx_f64(double *gx, const double *g, const double *x, const double *gamma, int64_t rows,
+                           int64_t D, double eps);
+
 #endif

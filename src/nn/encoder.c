@@ -77,19 +77,24 @@ sc_tensor *sc_encoder_forward(const sc_encoder *e, sc_ctx *ctx, sc_tensor *x, sc
         st->n_heads = e->heads;
         st->hidden[0] = x;
     }
-    const int to_heads[5] = {2, 0, 3, 1, 4};  // (B, U, 3, H, D) -> (3, B, H, U, D)
-    const int merge[4] = {0, 2, 1, 3};        // (B, H, U, D) -> (B, U, H, D)
-    int64_t s5[5] = {B, U, 3, H, D}, s3[3] = {B, U, C};
+    const int swap[4] = {0, 2, 1, 3};  // (B, U, H, D) <-> (B, H, U, D)
+    int64_t s4[4] = {B, U, H, D}, s3[3] = {B, U, C};
     for (int i = 0; i < e->layers; i++) {
         const sc_encoder_layer *L = &e->l[i];
         sc_tensor *h = sc_layernorm(ctx, x, L->ln1_g, L->ln1_b, 1e-5);                      // (B, U, C)
-        sc_tensor *qkv = sc_permute(ctx, sc_reshape(ctx, sc_linear(ctx, h, L->qkv_w, L->qkv_b), 5, s5), to_heads);
-        sc_tensor *q = sc_squeeze(ctx, sc_slice(ctx, qkv, 0, 0, 1), 0);                     // (B, H, U, D)
-        sc_tensor *k = sc_squeeze(ctx, sc_slice(ctx, qkv, 0, 1, 2), 0);
-        sc_tensor *v = sc_squeeze(ctx, sc_slice(ctx, qkv, 0, 2, 3), 0);
+        // q, k and v from column blocks of the fused qkv weight (C, 3C): slicing the
+        // weight, not the (B, U, 3C) activation, keeps their gradients activation-sized
+        // (a slice's gradient is its whole input, zero outside the block).
+        sc_tensor *qkv[3];
+        for (int j = 0; j < 3; j++) {
+            sc_tensor *wj = sc_slice(ctx, L->qkv_w, 1, j * C, (j + 1) * C);                // (C, C)
+            sc_tensor *bj = sc_slice(ctx, L->qkv_b, 0, j * C, (j + 1) * C);                // (C)
+            qkv[j] = sc_permute(ctx, sc_reshape(ctx, sc_linear(ctx, h, wj, bj), 4, s4), swap);  // (B, H, U, D)
+        }
+        sc_tensor *q = qkv[0], *k = qkv[1], *v = qkv[2];
         sc_tensor *logits = NULL;
         sc_tensor *att = sc_attention(ctx, q, k, v, mask4, 1.0 / sqrt((double)D), st ? &logits : NULL);
-        sc_tensor *o = sc_reshape(ctx, sc_permute(ctx, att, merge), 3, s3);                   // (B, U, C)
+        sc_tensor *o = sc_reshape(ctx, sc_permute(ctx, att, swap), 3, s3);                   // (B, U, C)
         o = sc_dropout(ctx, sc_linear(ctx, o, L->proj_w, L->proj_b), dropout, training);
         x = sc_add(ctx, x, o);
         sc_tensor *m = sc_gelu(ctx, sc_linear(ctx, sc_layernorm(ctx, x, L->ln2_g, L->ln2_b, 1e-5), L->fc_w, L->fc_b));

@@ -1,7 +1,8 @@
 // layernorm.c — layer normalization over the last dimension: a primitive with a
 // fused forward kernel and two backward paths (kernels/layernorm.h has the math):
-//   create_graph: the gradient is rebuilt from differentiable ops (mean, rstd and
-//                 xhat recomputed from x), so it can be differentiated again;
+//   create_graph: dx and dgamma are the ops layernorm_grad and
+//                 layernorm_gamma_grad (the fused kernels, rules of their own built
+//                 from ops), dbeta a sum, so the gradient differentiates again;
 //   otherwise:    one fused kernel pass using the mean and rstd saved by the forward.
 // tests/test_nn_ops.c checks that both give the same numbers.
 //
@@ -91,8 +92,10 @@ static void layernorm_back_fused(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc
     sc_fused_note(SC_FUSED_LAYERNORM);
 }
 
-// The differentiable path. With xhat = (x - mean) rstd and gxhat = g gamma:
-//   dx     = rstd (gxhat - mean(gxhat) - xhat mean(gxhat xhat))   (means over the last dim)
+// The differentiable path: dx is one op of its own, layernorm_grad (below), whose
+// kernel is the fused pass's (so the bits agree) and whose rule is built from
+// ops; dgamma is the op layernorm_gamma_grad (the same again). A graph keeps one
+// activation-sized tensor per layernorm where the formula from elementwise ops kept ten.
 //   dgamma = sum over rows of g xhat,   dbeta = sum over rows of g
 static void layernorm_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor **gin, const int *need) {
     if (!ctx->create_graph) {
@@ -102,17 +105,126 @@ static void layernorm_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tenso
     sc_tensor *x = n->in[0];
     int ig = (int)n->iattr[0], ib = (int)n->iattr[1];
     double eps = n->fattr[0];
-    sc_tensor *xc = sc_sub(ctx, x, sc_mean(ctx, x, -1, 1));                           // (..., D)
-    sc_tensor *rstd = sc_rsqrt(ctx, sc_add_scalar(ctx, sc_mean(ctx, sc_mul(ctx, xc, xc), -1, 1), eps));  // (..., 1)
-    sc_tensor *xhat = sc_mul(ctx, xc, rstd);                                          // (..., D)
-    if (need[0]) {
-        sc_tensor *gxhat = ig >= 0 ? sc_mul(ctx, g, n->in[ig]) : g;                   // (..., D)
-        sc_tensor *a = sc_mean(ctx, gxhat, -1, 1);                                    // (..., 1)
-        sc_tensor *bm = sc_mean(ctx, sc_mul(ctx, gxhat, xhat), -1, 1);                // (..., 1)
-        gin[0] = sc_mul(ctx, rstd, sc_sub(ctx, sc_sub(ctx, gxhat, a), sc_mul(ctx, xhat, bm)));
-    }
-    if (ig >= 0 && need[ig]) gin[ig] = sc_sum_to(ctx, sc_mul(ctx, g, xhat), 1, n->in[ig]->shape);
+    if (need[0]) gin[0] = sc_layernorm_grad(ctx, x, g, ig >= 0 ? n->in[ig] : NULL, eps);
+    if (ig >= 0 && need[ig]) gin[ig] = sc_layernorm_gamma_grad(ctx, x, g, eps);
     if (ib >= 0 && need[ib]) gin[ib] = sc_sum_to(ctx, g, 1, n->in[ib]->shape);
 }
 
 static const sc_op_def OP_LAYERNORM = {"layernorm", layernorm_rule};
+
+// ---- layernorm_grad: gx = dL/dx of layernorm for an upstream g ------------------------------
+// in[] = {x, g, gamma (when given)}; iattr[0] = gamma's position (-1 when absent).
+static const sc_op_def OP_LAYERNORM_GRAD;
+
+sc_tensor *sc_layernorm_grad(sc_ctx *ctx, sc_tensor *x, sc_tensor *g, sc_tensor *gamma, double eps) {
+    SC_GUARD2(ctx, x, g);
+    char b1[96], b2[96];
+    if (sc_need_float(ctx, "layernorm_grad", x) || sc_need_same_dtype(ctx, "layernorm_grad", x, g)) return NULL;
+    if (x->ndim < 1 || x->shape[x->ndim - 1] == 0)
+        return sc_fail(ctx, "layernorm_grad: x %s has no last dimension", sc_shape_str(x, b1, sizeof b1));
+    if (!sc_same_shape(x, g))
+        return sc_fail(ctx, "layernorm_grad: g %s must have the shape of x %s", sc_shape_str(g, b1, sizeof b1),
+                       sc_shape_str(x, b2, sizeof b2));
+    if (!(eps >= 0.0)) return sc_fail(ctx, "layernorm_grad: eps %g must be >= 0", eps);
+    if (gamma && check_param(ctx, "gamma", gamma, x)) return NULL;
+    int64_t D = x->shape[x->ndim - 1], rows = x->numel / D;
+    sc_no_grad_begin(ctx);
+    sc_tensor *xc = sc_contiguous(ctx, x), *gc = sc_contiguous(ctx, g);  // (rows, D)
+    sc_tensor *gmc = gamma ? sc_contiguous(ctx, gamma) : NULL;         // (D)
+    sc_no_grad_end(ctx);
+    sc_tensor *gx = sc_empty_like(ctx, x);                              // (rows, D)
+    if (!xc || !gc || (gamma && !gmc) || !gx) return NULL;
+    if (x->dtype == SC_F32)
+        sc_k_layernorm_gx_f32(gx->data, gc->data, xc->data, gmc ? gmc->data : NULL, rows, D, eps);
+    else
+        sc_k_layernorm_gx_f64(gx->data, gc->data, xc->data, gmc ? gmc->data : NULL, rows, D, eps);
+    sc_tensor *in[3] = {x, g, gamma};
+    sc_node *n = sc_record(ctx, &OP_LAYERNORM_GRAD, gx, gamma ? 3 : 2, in);
+    if (n) {
+        n->iattr[0] = gamma ? 2 : -1;
+        n->fattr[0] = eps;
+    }
+    return gx;
+}
+
+// With r = rstd, xhat = layernorm(x), gxhat = g gamma, the op computes
+//   out = r (gxhat - mean(gxhat) - xhat mean(gxhat xhat))      (means over the last dim)
+// which is linear in gxhat and self-adjoint there, so for an upstream h
+//   dgxhat = layernorm_grad(x, h):   dg = dgxhat gamma,  dgamma = sum over rows of dgxhat g.
+// Through x (via xhat and r; xhat = (x - mean) r, dr/dx = -r^3 (x - mean) / D):
+//   dx = -r (layernorm_grad(x, mean(gxhat xhat) h + mean(h xhat) gxhat) + mean(h out) xhat)
+// (a term proportional to mean(xhat), zero, is left out). Every piece is an op,
+// layernorm_grad itself included, so this differentiates again.
+static void layernorm_grad_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *h, sc_tensor **gin, const int *need) {
+    sc_tensor *x = n->in[0], *g = n->in[1];
+    int ig = (int)n->iattr[0];
+    sc_tensor *gamma = ig >= 0 ? n->in[ig] : NULL;
+    double eps = n->fattr[0];
+    if (need[1] || (gamma && need[ig])) {
+        sc_tensor *dgh = sc_layernorm_grad(ctx, x, h, NULL, eps);  // (..., D)
+        if (need[1]) gin[1] = gamma ? sc_mul(ctx, dgh, gamma) : dgh;
+        if (gamma && need[ig]) gin[ig] = sc_sum_to(ctx, sc_mul(ctx, dgh, g), 1, gamma->shape);
+    }
+    if (!need[0]) return;
+    sc_tensor *xhat = sc_layernorm(ctx, x, NULL, NULL, eps);                              // (..., D)
+    sc_tensor *xc = sc_sub(ctx, x, sc_mean(ctx, x, -1, 1));                               // (..., D)
+    sc_tensor *r = sc_rsqrt(ctx, sc_add_scalar(ctx, sc_mean(ctx, sc_mul(ctx, xc, xc), -1, 1), eps));  // (..., 1)
+    sc_tensor *gh = gamma ? sc_mul(ctx, g, gamma) : g;                                    // (..., D)
+    sc_tensor *b = sc_mean(ctx, sc_mul(ctx, gh, xhat), -1, 1);                            // (..., 1)
+    sc_tensor *c = sc_mean(ctx, sc_mul(ctx, h, xhat), -1, 1);                             // (..., 1)
+    sc_tensor *e = sc_mean(ctx, sc_mul(ctx, h, n->out), -1, 1);                           // (..., 1)
+    sc_tensor *v = sc_add(ctx, sc_mul(ctx, b, h), sc_mul(ctx, c, gh));                    // (..., D)
+    sc_tensor *inner = sc_add(ctx, sc_layernorm_grad(ctx, x, v, NULL, eps), sc_mul(ctx, e, xhat));
+    gin[0] = sc_neg(ctx, sc_mul(ctx, r, inner));
+}
+
+static const sc_op_def OP_LAYERNORM_GRAD = {"layernorm_grad", layernorm_grad_rule};
+
+// ---- layernorm_gamma_grad: dgamma = sum over rows of g xhat ------------------------------------
+// in[] = {x, g}; the kernel is the fused backward's column pass (sums in f64).
+static const sc_op_def OP_LAYERNORM_GAMMA_GRAD;
+
+sc_tensor *sc_layernorm_gamma_grad(sc_ctx *ctx, sc_tensor *x, sc_tensor *g, double eps) {
+    SC_GUARD2(ctx, x, g);
+    char b1[96], b2[96];
+    if (sc_need_float(ctx, "layernorm_gamma_grad", x) || sc_need_same_dtype(ctx, "layernorm_gamma_grad", x, g))
+        return NULL;
+    if (x->ndim < 1 || x->shape[x->ndim - 1] == 0 || !sc_same_shape(x, g))
+        return sc_fail(ctx, "layernorm_gamma_grad: x %s and g %s must have one shape with a last dimension",
+                       sc_shape_str(x, b1, sizeof b1), sc_shape_str(g, b2, sizeof b2));
+    if (!(eps >= 0.0)) return sc_fail(ctx, "layernorm_gamma_grad: eps %g must be >= 0", eps);
+    int64_t D = x->shape[x->ndim - 1], rows = x->numel / D, two_d = 2 * D;
+    sc_no_grad_begin(ctx);
+    sc_tensor *xc = sc_contiguous(ctx, x), *gc = sc_contiguous(ctx, g);  // (rows, D)
+    sc_no_grad_end(ctx);
+    sc_tensor *mean = sc_empty(ctx, x->dtype, 1, &rows), *rstd = sc_empty(ctx, x->dtype, 1, &rows);  // (rows)
+    sc_tensor *acc = sc_empty(ctx, SC_F64, 1, &two_d);                                              // (2 D)
+    sc_tensor *gg = sc_empty(ctx, x->dtype, 1, &D);                                                 // (D)
+    if (!xc || !gc || !mean || !rstd || !acc || !gg) return NULL;
+    if (x->dtype == SC_F32) {
+        sc_k_layernorm_stats_f32(mean->data, rstd->data, xc->data, rows, D, eps);
+        sc_k_layernorm_back_f32(NULL, gg->data, NULL, acc->data, gc->data, xc->data, mean->data, rstd->data, NULL,
+                                rows, D);
+    } else {
+        sc_k_layernorm_stats_f64(mean->data, rstd->data, xc->data, rows, D, eps);
+        sc_k_layernorm_back_f64(NULL, gg->data, NULL, acc->data, gc->data, xc->data, mean->data, rstd->data, NULL,
+                                rows, D);
+    }
+    sc_tensor *in[2] = {x, g};
+    sc_node *n = sc_record(ctx, &OP_LAYERNORM_GAMMA_GRAD, gg, 2, in);
+    if (n) n->fattr[0] = eps;
+    return gg;
+}
+
+// out = sum over rows of g xhat(x) = <g u, xhat> for an upstream u (D), so
+//   dg = xhat u (u broadcast over rows),   dx = layernorm_grad(x, g u)
+// (the gradient of <v, xhat(x)> in x is layernorm's backward for the upstream v).
+static void layernorm_gamma_grad_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *u, sc_tensor **gin,
+                                      const int *need) {
+    sc_tensor *x = n->in[0], *g = n->in[1];
+    double eps = n->fattr[0];
+    if (need[1]) gin[1] = sc_mul(ctx, sc_layernorm(ctx, x, NULL, NULL, eps), u);
+    if (need[0]) gin[0] = sc_layernorm_grad(ctx, x, sc_mul(ctx, g, u), NULL, eps);
+}
+
+static const sc_op_def OP_LAYERNORM_GAMMA_GRAD = {"layernorm_gamma_grad", layernorm_gamma_grad_rule};

@@ -1,7 +1,7 @@
 // nn.c — softmax and log_softmax along any axis (primitives with fused stable
-// kernels), inverted dropout (a primitive with a constant mask), and the
-// composites linear and l2_norm. layernorm lives in layernorm.c, attention in
-// attention.c.
+// kernels; softmax_grad, what softmax's create_graph rule records), inverted dropout (a primitive with a constant mask), and the
+// composite l2_norm. layernorm lives in layernorm.c, linear in linear.c,
+// attention in attention.c.
 #include <math.h>
 
 #include "kernels/fused.h"
@@ -68,9 +68,7 @@ static void softmax_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor 
         gin[0] = softmax_back_fused(ctx, n, g, 0);
         return;
     }
-    int ax = (int)n->iattr[0];
-    sc_tensor *dot = sc_sum(ctx, sc_mul(ctx, g, n->out), ax, 1);
-    gin[0] = sc_mul(ctx, n->out, sc_sub(ctx, g, dot));
+    gin[0] = sc_softmax_grad(ctx, n->out, g, (int)n->iattr[0]);
 }
 
 // y = log_softmax(x):  dx = g - exp(y) * sum(g, axis)   (exp(y) = softmax(x))
@@ -86,6 +84,49 @@ static void log_softmax_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_ten
 
 static const sc_op_def OP_SOFTMAX = {"softmax", softmax_rule};
 static const sc_op_def OP_LOG_SOFTMAX = {"log_softmax", log_softmax_rule};
+
+// ---- softmax_grad: y (g - sum(g y, axis)), what softmax's rule records with create_graph ----
+// One op with the fused backward kernel (so the bits are the no-graph path's),
+// where the formula from ops kept three tensors of y's size in the graph.
+static const sc_op_def OP_SOFTMAX_GRAD;
+
+sc_tensor *sc_softmax_grad(sc_ctx *ctx, sc_tensor *y, sc_tensor *g, int axis) {
+    SC_GUARD2(ctx, y, g);
+    char b1[96], b2[96];
+    if (sc_need_float(ctx, "softmax_grad", y) || sc_need_same_dtype(ctx, "softmax_grad", y, g)) return NULL;
+    if (!sc_same_shape(y, g))
+        return sc_fail(ctx, "softmax_grad: g %s must have the shape of y %s", sc_shape_str(g, b1, sizeof b1),
+                       sc_shape_str(y, b2, sizeof b2));
+    int ax = sc_norm_axis(ctx, "softmax_grad", y, axis);
+    if (ax < 0) return NULL;
+    int64_t outer, len, inner;
+    split_axis(y, ax, &outer, &len, &inner);
+    sc_no_grad_begin(ctx);  // internal copies: the node below records y and g
+    sc_tensor *yc = sc_contiguous(ctx, y), *gc = sc_contiguous(ctx, g);  // (outer, len, inner)
+    sc_no_grad_end(ctx);
+    sc_tensor *out = sc_empty_like(ctx, y);
+    if (!yc || !gc || !out) return NULL;
+    if (y->dtype == SC_F32) sc_k_softmax_back_f32(out->data, gc->data, yc->data, outer, len, inner, 0);
+    else sc_k_softmax_back_f64(out->data, gc->data, yc->data, outer, len, inner, 0);
+    sc_tensor *in[2] = {y, g};
+    sc_node *n = sc_record(ctx, &OP_SOFTMAX_GRAD, out, 2, in);
+    if (n) n->iattr[0] = ax;
+    return out;
+}
+
+// out = y g - y s with s = sum(g y). For an upstream h (sums along the axis):
+//   dg = y (h - sum(h y)) = softmax_grad(y, h)         (the map g -> out is self-adjoint)
+//   dy = h (g - s) - g sum(h y)
+static void softmax_grad_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *h, sc_tensor **gin, const int *need) {
+    sc_tensor *y = n->in[0], *g = n->in[1];
+    int ax = (int)n->iattr[0];
+    if (need[1]) gin[1] = sc_softmax_grad(ctx, y, h, ax);
+    if (!need[0]) return;
+    sc_tensor *s = sc_sum(ctx, sc_mul(ctx, g, y), ax, 1), *t = sc_sum(ctx, sc_mul(ctx, h, y), ax, 1);
+    gin[0] = sc_sub(ctx, sc_mul(ctx, h, sc_sub(ctx, g, s)), sc_mul(ctx, g, t));
+}
+
+static const sc_op_def OP_SOFTMAX_GRAD = {"softmax_grad", softmax_grad_rule};
 
 // ---- dropout ------------------------------------------------------------------------------
 // Inverted dropout: each element survives with probability 1 - p and is scaled by
@@ -135,25 +176,6 @@ static void dropout_rule(sc_ctx *ctx, const sc_node *n, sc_tensor *g, sc_tensor 
 static const sc_op_def OP_DROPOUT = {"dropout", dropout_rule};
 
 // ---- composites ----------------------------------------------------------------------------
-
-// x (..., I) @ w (I, O) + b (O) -> (..., O)
-sc_tensor *sc_linear(sc_ctx *ctx, sc_tensor *x, sc_tensor *w, sc_tensor *b) {
-    SC_GUARD2(ctx, x, w);
-    char s1[96], s2[96];
-    if (w->ndim != 2 || x->ndim < 1 || x->shape[x->ndim - 1] != w->shape[0])
-        return sc_fail(ctx, "linear: x %s does not fit weight %s (expected x (..., I) and w (I, O))",
-                       sc_shape_str(x, s1, sizeof s1), sc_shape_str(w, s2, sizeof s2));
-    if (b && (b->ndim != 1 || b->shape[0] != w->shape[1]))
-        return sc_fail(ctx, "linear: bias %s does not match weight %s (expected (%lld))",
-                       sc_shape_str(b, s1, sizeof s1), sc_shape_str(w, s2, sizeof s2), (long long)w->shape[1]);
-    sc_tensor *y;
-    if (x->ndim == 1) {  // a single vector: (I) -> (1, I) -> (1, O) -> (O)
-        y = sc_squeeze(ctx, sc_matmul(ctx, sc_unsqueeze(ctx, x, 0), w), 0);
-    } else {
-        y = sc_matmul(ctx, x, w);
-    }
-    return b ? sc_add(ctx, y, b) : y;
-}
 
 // sqrt(sum(x^2, axis)). Its gradient x / ||x|| is 0/0 where x = 0 (a padded
 // unit's input gradient, exactly zero); there it is defined as 0, the

@@ -29,7 +29,9 @@ sc_tensor *sc_tanh(sc_ctx *ctx, sc_tensor *x);
 sc_tensor *sc_sigmoid(sc_ctx *ctx, sc_tensor *x);
 sc_tensor *sc_relu(sc_ctx *ctx, sc_tensor *x);
 sc_tensor *sc_gelu(sc_ctx *ctx, sc_tensor *x);  // tanh approximation (BERT, GPT-2)
-sc_tensor *sc_gelu_grad(sc_ctx *ctx, sc_tensor *x);  // d gelu / dx (what gelu's rule records)
+sc_tensor *sc_gelu_grad(sc_ctx *ctx, sc_tensor *x);  // d gelu / dx
+// g · d gelu / dx, g shaped like x: what gelu's rule records with create_graph.
+sc_tensor *sc_gelu_backward(sc_ctx *ctx, sc_tensor *x, sc_tensor *g);
 sc_tensor *sc_clamp(sc_ctx *ctx, sc_tensor *x, double lo, double hi);
 // where(mask != 0, a, b); mask is never differentiated, a and b broadcast.
 sc_tensor *sc_where(sc_ctx *ctx, sc_tensor *mask, sc_tensor *a, sc_tensor *b);
@@ -76,11 +78,20 @@ sc_tensor *sc_matmul(sc_ctx *ctx, sc_tensor *a, sc_tensor *b);
 // ---- neural-network ops (ops/nn.c) ----
 sc_tensor *sc_softmax(sc_ctx *ctx, sc_tensor *x, int axis);
 sc_tensor *sc_log_softmax(sc_ctx *ctx, sc_tensor *x, int axis);
+// y (g - sum(g y, axis)) for y = softmax(x): dL/dx for an upstream g, what
+// softmax's rule records with create_graph; differentiable.
+sc_tensor *sc_softmax_grad(sc_ctx *ctx, sc_tensor *y, sc_tensor *g, int axis);
 // Normalizes over the last dim: (x - mean) / sqrt(var + eps) * gamma + beta.
 sc_tensor *sc_layernorm(sc_ctx *ctx, sc_tensor *x, sc_tensor *gamma, sc_tensor *beta, double eps);
+// dL/dx of layernorm(x, gamma, ., eps) for an upstream g shaped like x (gamma may
+// be NULL): what layernorm's rule records with create_graph; differentiable.
+sc_tensor *sc_layernorm_grad(sc_ctx *ctx, sc_tensor *x, sc_tensor *g, sc_tensor *gamma, double eps);
+// dL/dgamma of layernorm for an upstream g: the sum over rows of g xhat, (D).
+sc_tensor *sc_layernorm_gamma_grad(sc_ctx *ctx, sc_tensor *x, sc_tensor *g, double eps);
 // Inverted dropout with probability p (identity when !training or p == 0).
 sc_tensor *sc_dropout(sc_ctx *ctx, sc_tensor *x, double p, int training);
-sc_tensor *sc_linear(sc_ctx *ctx, sc_tensor *x, sc_tensor *w, sc_tensor *b);  // x @ w + b; b may be NULL
+// x (..., I) @ w (I, O) + b (O); b may be NULL. One primitive (ops/linear.c).
+sc_tensor *sc_linear(sc_ctx *ctx, sc_tensor *x, sc_tensor *w, sc_tensor *b);
 sc_tensor *sc_l2_norm(sc_ctx *ctx, sc_tensor *x, int axis, int keepdim);
 // Scaled dot-product attention (ops/attention.c), a composite: softmax(q k^T scale,
 // keys with mask 0 filled with -1e9) @ v. q (B, H, T, D), k (B, H, S, D), v (B, H, S, Dv),
@@ -108,5 +119,9 @@ sc_tensor *sc_col2im(sc_ctx *ctx, sc_tensor *cols, int64_t C, int64_t H, int64_t
 sc_tensor *sc_conv2d(sc_ctx *ctx, sc_tensor *x, sc_tensor *w, sc_tensor *b, int stride, int pad);  // w (O, C, kh, kw)
 sc_tensor *sc_avg_pool2d(sc_ctx *ctx, sc_tensor *x, int k, int stride);
 sc_tensor *sc_max_pool2d(sc_ctx *ctx, sc_tensor *x, int k, int stride);
+
+// ---- the SGD step as one op (ops/update.c), for functional steps ----
+// θ - lr (f g + wd θ); g shaped like θ; f a one-value clip factor or NULL (1).
+sc_tensor *sc_sgd_step(sc_ctx *ctx, sc_tensor *theta, sc_tensor *g, sc_tensor *f, double lr, double wd);
 
 #endif

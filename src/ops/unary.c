@@ -153,10 +153,10 @@ RULE(clamp_rule) {
 }
 // With u = k0 (x + k1 x^3), t = tanh(u):
 //   d gelu / dx = (1 + t) / 2 + x (1 - t^2) k0 (1 + 3 k1 x^2) / 2
-// With create_graph the rule is g · gelu_grad(x): one op of its own (its kernel
-// runs the very float operations the same formula built from ops would, so the
-// bits are those), whose rule in turn is built from ops. A graph then keeps two
-// tensors per GELU where the formula from ops kept sixteen.
+// With create_graph the rule is gelu_backward(x, g) = g · gelu_grad(x): one op of
+// its own (gelu_grad's kernel runs the very float operations the same formula
+// built from ops would, so the bits are those), whose rule in turn is built from
+// ops. A graph then keeps one tensor per GELU where the formula from ops kept sixteen.
 // Fused derivative for the no-graph backward (same formula, one pass).
 #define GELU_BACK(T, TANH)                                                               \
     for (int64_t i = 0; i < n; i++) {                                                    \
@@ -183,25 +183,34 @@ static sc_tensor *gelu_back_fused(sc_ctx *ctx, sc_tensor *xt, sc_tensor *g) {
 
 RULE(gelu_rule) {
     if (!need[0]) return;
-    if (!ctx->create_graph && sc_same_shape(g, X)) {
-        gin[0] = gelu_back_fused(ctx, X, g);
+    if (!sc_same_shape(g, X)) {
+        gin[0] = sc_mul(ctx, g, sc_gelu_grad(ctx, X));
         return;
     }
-    gin[0] = sc_mul(ctx, g, sc_gelu_grad(ctx, X));
+    gin[0] = ctx->create_graph ? sc_gelu_backward(ctx, X, g) : gelu_back_fused(ctx, X, g);
 }
 
 // d^2 gelu / dx^2 = k0 s (a + 3 k1 x^2 - k0 x t a^2), s = 1 - t^2, a = 1 + 3 k1 x^2
 // (the derivative of the formula above), from ops, so that it differentiates again.
-RULE(gelu_grad_rule) {
-    if (!need[0]) return;
-    sc_tensor *x2 = sc_mul(ctx, X, X);
-    sc_tensor *u = sc_mul(ctx, X, sc_add_scalar(ctx, sc_mul_scalar(ctx, x2, GELU_K1), 1.0));
+static sc_tensor *gelu_d2(sc_ctx *ctx, sc_tensor *x) {
+    sc_tensor *x2 = sc_mul(ctx, x, x);
+    sc_tensor *u = sc_mul(ctx, x, sc_add_scalar(ctx, sc_mul_scalar(ctx, x2, GELU_K1), 1.0));
     sc_tensor *t = sc_tanh(ctx, sc_mul_scalar(ctx, u, GELU_K0));
     sc_tensor *s = sc_rsub_scalar(ctx, sc_mul(ctx, t, t), 1.0);
     sc_tensor *k = sc_mul_scalar(ctx, x2, 3.0 * GELU_K1), *a = sc_add_scalar(ctx, k, 1.0);
-    sc_tensor *q = sc_mul_scalar(ctx, sc_mul(ctx, sc_mul(ctx, X, t), sc_mul(ctx, a, a)), GELU_K0);
-    sc_tensor *d2 = sc_mul_scalar(ctx, sc_mul(ctx, s, sc_sub(ctx, sc_add(ctx, a, k), q)), GELU_K0);
-    gin[0] = sc_mul(ctx, g, d2);
+    sc_tensor *q = sc_mul_scalar(ctx, sc_mul(ctx, sc_mul(ctx, x, t), sc_mul(ctx, a, a)), GELU_K0);
+    return sc_mul_scalar(ctx, sc_mul(ctx, s, sc_sub(ctx, sc_add(ctx, a, k), q)), GELU_K0);
+}
+
+RULE(gelu_grad_rule) {
+    if (need[0]) gin[0] = sc_mul(ctx, g, gelu_d2(ctx, X));
+}
+
+// out = G gelu'(X):  dG = g gelu'(X),  dX = g G gelu''(X)
+RULE(gelu_backward_rule) {
+    sc_tensor *G = n->in[1];
+    if (need[1]) gin[1] = sc_mul(ctx, g, sc_gelu_grad(ctx, X));
+    if (need[0]) gin[0] = sc_mul(ctx, sc_mul(ctx, g, G), gelu_d2(ctx, X));
 }
 
 static const sc_op_def OP_NEG = {"neg", neg_rule}, OP_ADDS = {"add_scalar", adds_rule},
@@ -211,6 +220,7 @@ static const sc_op_def OP_NEG = {"neg", neg_rule}, OP_ADDS = {"add_scalar", adds
                        OP_TANH = {"tanh", tanh_rule}, OP_SIGMOID = {"sigmoid", sigmoid_rule},
                        OP_RELU = {"relu", relu_rule}, OP_GELU = {"gelu", gelu_rule},
                        OP_GELU_D = {"gelu_grad", gelu_grad_rule},
+                       OP_GELU_BACK = {"gelu_backward", gelu_backward_rule},
                        OP_CLAMP = {"clamp", clamp_rule};
 
 sc_tensor *sc_neg(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_NEG, &OP_NEG, x, 0, 0); }
@@ -227,6 +237,33 @@ sc_tensor *sc_sigmoid(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_SIGMOID, 
 sc_tensor *sc_relu(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_RELU, &OP_RELU, x, 0, 0); }
 sc_tensor *sc_gelu(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_GELU, &OP_GELU, x, 0, 0); }
 sc_tensor *sc_gelu_grad(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_GELU_D, &OP_GELU_D, x, 0, 0); }
+
+// g gelu'(x) as one op: gelu_grad's kernel, then the product in place (the bits of
+// g * gelu_grad(x), a graph keeping one tensor instead of two).
+sc_tensor *sc_gelu_backward(sc_ctx *ctx, sc_tensor *x, sc_tensor *g) {
+    SC_GUARD2(ctx, x, g);
+    char b1[96], b2[96];
+    if (sc_need_float(ctx, "gelu_backward", x) || sc_need_same_dtype(ctx, "gelu_backward", x, g)) return NULL;
+    if (!sc_same_shape(x, g))
+        return sc_fail(ctx, "gelu_backward: g %s must have the shape of x %s", sc_shape_str(g, b1, sizeof b1),
+                       sc_shape_str(x, b2, sizeof b2));
+    sc_no_grad_begin(ctx);  // the node below records x and g
+    sc_tensor *d = sc_gelu_grad(ctx, x), *gc = sc_contiguous(ctx, g);
+    sc_no_grad_end(ctx);
+    if (!d || !gc) return NULL;
+    if (d->dtype == SC_F32) {
+        float *dv = d->data;
+        const float *gv = gc->data;
+        for (int64_t i = 0; i < d->numel; i++) dv[i] = gv[i] * dv[i];
+    } else {
+        double *dv = d->data;
+        const double *gv = gc->data;
+        for (int64_t i = 0; i < d->numel; i++) dv[i] = gv[i] * dv[i];
+    }
+    sc_tensor *in[2] = {x, g};
+    sc_record(ctx, &OP_GELU_BACK, d, 2, in);
+    return d;
+}
 sc_tensor *sc_clamp(sc_ctx *ctx, sc_tensor *x, double lo, double hi) {
     if (x && lo > hi) return sc_fail(ctx, "clamp: lower bound %g above upper bound %g", lo, hi);
     return unary(ctx, U_CLAMP, &OP_CLAMP, x, lo, hi);

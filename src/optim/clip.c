@@ -61,13 +61,12 @@ double sc_clip_grad_norm(sc_tensor *const *grads, int n, double max_norm) {
 // piece from the current value — exactly what sc_where with a constant mask
 // would give, but without building (and later differentiating) sqrt at N = 0
 // in the unused branch, whose 0 · inf would poison the meta-gradient with NaN.
-int sc_clip_grad_norm_graph(sc_ctx *ctx, sc_tensor *const *grads, int n, double max_norm, sc_tensor **out,
-                            sc_tensor **norm_out) {
+int sc_clip_factor_graph(sc_ctx *ctx, sc_tensor *const *grads, int n, double max_norm, sc_tensor **factor,
+                         sc_tensor **norm_out) {
+    *factor = NULL;
     if (norm_out) *norm_out = NULL;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         if (!grads[i] || ctx->failed) return -1;
-        out[i] = grads[i];
-    }
     if (!(max_norm > 0)) return 0;
     sc_tensor *sq = NULL;  // Σ_i ‖g_i‖², shape ()
     for (int i = 0; i < n; i++) {
@@ -84,7 +83,14 @@ int sc_clip_grad_norm_graph(sc_ctx *ctx, sc_tensor *const *grads, int n, double 
     if (!norm) return -1;
     if (norm_out) *norm_out = norm;
     if (sc_clip_factor(sc_tensor_get(norm, 0), max_norm) == 1.0) return 0;  // inactive: f = 1
-    sc_tensor *f = sc_div(ctx, sc_scalar(ctx, norm->dtype, max_norm), sc_add_scalar(ctx, norm, CLIP_EPS));
-    for (int i = 0; i < n; i++) out[i] = sc_mul(ctx, grads[i], f);
+    *factor = sc_div(ctx, sc_scalar(ctx, norm->dtype, max_norm), sc_add_scalar(ctx, norm, CLIP_EPS));
+    return ctx->failed ? -1 : 0;
+}
+
+int sc_clip_grad_norm_graph(sc_ctx *ctx, sc_tensor *const *grads, int n, double max_norm, sc_tensor **out,
+                            sc_tensor **norm_out) {
+    sc_tensor *f;
+    if (sc_clip_factor_graph(ctx, grads, n, max_norm, &f, norm_out)) return -1;
+    for (int i = 0; i < n; i++) out[i] = f ? sc_mul(ctx, grads[i], f) : grads[i];
     return ctx->failed ? -1 : 0;
 }

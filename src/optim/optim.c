@@ -146,16 +146,19 @@ int sc_optim_fstep_from(const sc_optim *o, sc_ctx *ctx, sc_tensor *const *params
     for (int i = 0; i < o->n; i++)
         if (check_state(o, ctx, m, i, "m") || check_state(o, ctx, v, i, "v")) return -1;
     if (t < 0) return sc_fail(ctx, "optim_fstep: negative step count %lld", (long long)t), -1;
-    sc_tensor **gc = sc_arena_alloc(&ctx->arena, sizeof(sc_tensor *) * (size_t)o->n, 8);
-    if (!gc) return sc_fail(ctx, "optim_fstep: step arena exhausted"), -1;
-    if (sc_clip_grad_norm_graph(ctx, grads, o->n, o->cfg.clip_norm, gc, NULL)) return -1;
+    sc_tensor *f;  // the clip factor (NULL: 1), applied inside each update
+    if (sc_clip_factor_graph(ctx, grads, o->n, o->cfg.clip_norm, &f, NULL)) return -1;
     for (int i = 0; i < o->n; i++) {
         sc_tensor *theta = params ? params[i] : o->p[i], *mo = NULL, *vo = NULL;
         // The optimizer's own state enters as a constant (a detached view).
         sc_tensor *mi = m && m[i] ? m[i] : o->m[i] ? sc_detach(ctx, o->m[i]) : NULL;
         sc_tensor *vi = v && v[i] ? v[i] : o->v[i] ? sc_detach(ctx, o->v[i]) : NULL;
-        if (o->cfg.kind == SC_OPTIM_SGD) new_params[i] = sc_sgd_fstep_one(o, ctx, theta, gc[i], mi, lr, &mo);
-        else new_params[i] = sc_adam_fstep_one(o, ctx, theta, gc[i], mi, vi, lr, t + 1, &mo, &vo);
+        if (o->cfg.kind == SC_OPTIM_SGD) {
+            new_params[i] = sc_sgd_fstep_one(o, ctx, theta, grads[i], f, mi, lr, &mo);
+        } else {
+            sc_tensor *gi = f ? sc_mul(ctx, grads[i], f) : grads[i];
+            new_params[i] = sc_adam_fstep_one(o, ctx, theta, gi, mi, vi, lr, t + 1, &mo, &vo);
+        }
         if (new_m) new_m[i] = mo;
         if (new_v) new_v[i] = vo;
         if (!new_params[i]) return -1;

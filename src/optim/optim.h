@@ -126,6 +126,10 @@ double sc_clip_grad_norm(sc_tensor *const *grads, int n, double max_norm);
 // the norm as a graph scalar (NULL when max_norm <= 0). 0, or -1 with ctx->err.
 int sc_clip_grad_norm_graph(sc_ctx *ctx, sc_tensor *const *grads, int n, double max_norm, sc_tensor **out,
                             sc_tensor **norm_out);
+// The factor alone: *factor = max_norm / (N + 1e-6) as a graph scalar, or NULL
+// when clipping is off or inactive at the current values (the factor 1).
+int sc_clip_factor_graph(sc_ctx *ctx, sc_tensor *const *grads, int n, double max_norm, sc_tensor **factor,
+                         sc_tensor **norm_out);
 
 // ---- learning-rate schedules (schedule.c) ----------------------------------------------
 typedef enum sc_sched_kind { SC_SCHED_CONSTANT = 0, SC_SCHED_LINEAR = 1, SC_SCHED_COSINE = 2 } sc_sched_kind;

@@ -18,11 +18,14 @@ void sc_sgd_step_one(sc_optim *o, int i, const sc_tensor *g, double lr, double f
         sc_sgd_update_f64(p->data, b ? b->data : NULL, g->data, p->numel, &h);
 }
 
-// The same update as recorded ops; θ, g (and b, when it comes from an earlier
-// functional step) carry the graph.
-sc_tensor *sc_sgd_fstep_one(const sc_optim *o, sc_ctx *ctx, sc_tensor *theta, sc_tensor *g, sc_tensor *m,
-                            double lr, sc_tensor **m_out) {
+// The same update as recorded ops; θ, g, f (and b, when it comes from an earlier
+// functional step) carry the graph. Without momentum it is the one op sgd_step
+// (ops/update.c: the same arithmetic, one tensor in the graph instead of five).
+sc_tensor *sc_sgd_fstep_one(const sc_optim *o, sc_ctx *ctx, sc_tensor *theta, sc_tensor *g, sc_tensor *f,
+                            sc_tensor *m, double lr, sc_tensor **m_out) {
     double wd = o->cfg.weight_decay, mu = o->cfg.momentum;
+    if (mu == 0.0) return sc_sgd_step(ctx, theta, g, f, lr, wd);
+    if (f) g = sc_mul(ctx, g, f);
     sc_tensor *d = wd != 0.0 ? sc_add(ctx, g, sc_mul_scalar(ctx, theta, wd)) : g;  // (shape of θ)
     sc_tensor *u = d;
     if (mu != 0.0) {

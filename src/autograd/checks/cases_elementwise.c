@@ -15,6 +15,8 @@ MAKE(mk_gap, x[0] = U(2, (3, 4), -2, 2, 0.2))
 MAKE(mk_3d, x[0] = U(3, (2, 3, 4), -2, 2, 0))
 MAKE(mk_where, x[0] = U(2, (3, 4), -2, 2, 0); x[1] = U(1, (4), -2, 2, 0); x[2] = U(2, (3, 4), -1, 1, 0.3))
 MAKE(mk_mask, x[0] = U(2, (3, 4), -2, 2, 0); x[1] = U(2, (1, 4), -1, 1, 0.3))
+MAKE(mk_same2, x[0] = U(2, (3, 4), -2, 2, 0); x[1] = U(2, (3, 4), -1, 1, 0))
+MAKE(mk_step, x[0] = U(2, (3, 4), -2, 2, 0); x[1] = U(2, (3, 4), -1, 1, 0); x[2] = U(0, (1), 0.5, 1.5, 0))
 MAKE(mk_mm, x[0] = U(2, (3, 4), -1, 1, 0); x[1] = U(2, (4, 2), -1, 1, 0))
 MAKE(mk_bmm, x[0] = U(3, (2, 3, 4), -1, 1, 0); x[1] = U(3, (2, 4, 3), -1, 1, 0))
 MAKE(mk_mm3x2, x[0] = U(3, (2, 3, 4), -1, 1, 0); x[1] = U(2, (4, 2), -1, 1, 0))
@@ -39,6 +41,10 @@ FN(f_sigmoid, sc_sigmoid(ctx, x[0]))
 FN(f_relu, sc_relu(ctx, x[0]))
 FN(f_gelu, sc_gelu(ctx, x[0]))
 FN(f_gelu_grad, sc_gelu_grad(ctx, x[0]))
+FN(f_gelu_backward, sc_gelu_backward(ctx, x[0], x[1]))
+// sgd_step is linear in theta and g: a tanh on top keeps the higher orders non-trivial.
+FN(f_sgd_step, sc_tanh(ctx, sc_sgd_step(ctx, x[0], x[1], x[2], 0.7, 0.3)))
+FN(f_sgd_step_plain, sc_tanh(ctx, sc_sgd_step(ctx, x[0], x[1], NULL, 0.7, 0.0)))
 FN(f_clamp, sc_clamp(ctx, x[0], -1.0, 1.0))
 // A smooth function of the piecewise ops' output keeps higher orders non-trivial.
 FN(f_where, sc_where(ctx, x[2], x[0], x[1]))
@@ -74,6 +80,9 @@ const sc_gc_case sc_gc_cases_elementwise[] = {
     {"relu", 1, 0, mk_gap, f_relu},
     {"gelu", 1, 0, mk_one, f_gelu},
     {"gelu_grad", 1, 0, mk_one, f_gelu_grad},
+    {"gelu_backward", 2, 0, mk_same2, f_gelu_backward},
+    {"sgd_step", 3, 0, mk_step, f_sgd_step},
+    {"sgd_step_no_clip", 2, 0, mk_step, f_sgd_step_plain},
     {"clamp", 1, 0, mk_gap, f_clamp},
     {"where", 2, 1, mk_where, f_where},
     {"masked_fill", 1, 1, mk_mask, f_masked_fill},

@@ -40,12 +40,26 @@ typedef struct {
             row_stats_##SUFFIX(xr, D, j->eps, &mu, &rs);                                                \
             mean[r] = (T)mu;                                                                            \
             rstd[r] = (T)rs;                                                                            \
-            for (int64_t c = 0; c < D; c++) {                                                           \
-                double v = ((double)xr[c] - mu) * rs;                                                   \
-                if (gamma) v *= gamma[c];                                                               \
-                if (beta) v += beta[c];                                                                 \
-                yr[c] = (T)v;                                                                           \
-            }                                                                                           \
+            /* one loop per case: a test inside becomes masked loads (slow on AMD Zen); */              \
+            /* one operation per statement, so the bits are those of the single loop */               \
+            if (gamma && beta)                                                                          \
+                for (int64_t c = 0; c < D; c++) {                                                       \
+                    double v = ((double)xr[c] - mu) * rs;                                               \
+                    v = v * gamma[c];                                                                   \
+                    yr[c] = (T)(v + beta[c]);                                                           \
+                }                                                                                       \
+            else if (gamma)                                                                             \
+                for (int64_t c = 0; c < D; c++) {                                                       \
+                    double v = ((double)xr[c] - mu) * rs;                                               \
+                    yr[c] = (T)(v * gamma[c]);                                                          \
+                }                                                                                       \
+            else if (beta)                                                                              \
+                for (int64_t c = 0; c < D; c++) {                                                       \
+                    double v = ((double)xr[c] - mu) * rs;                                               \
+                    yr[c] = (T)(v + beta[c]);                                                           \
+                }                                                                                       \
+            else                                                                                        \
+                for (int64_t c = 0; c < D; c++) yr[c] = (T)(((double)xr[c] - mu) * rs);                 \
         }                                                                                               \
     }                                                                                                   \
                                                                                                         \
@@ -68,11 +82,16 @@ typedef struct {
         }                                                                                               \
         a /= (double)D;                                                                                 \
         b /= (double)D;                                                                                 \
-        for (int64_t c = 0; c < D; c++) {                                                               \
-            double xh = ((double)xr[c] - mu) * rs;                                                      \
-            double gh = gamma ? (double)gr[c] * gamma[c] : (double)gr[c];                               \
-            o[c] = (T)(rs * (gh - a - xh * b));                                                         \
-        }                                                                                               \
+        if (gamma) /* one loop per case, as in the forward; the same expression */                      \
+            for (int64_t c = 0; c < D; c++) {                                                           \
+                double xh = ((double)xr[c] - mu) * rs, gh = (double)gr[c] * gamma[c];                   \
+                o[c] = (T)(rs * (gh - a - xh * b));                                                     \
+            }                                                                                           \
+        else                                                                                            \
+            for (int64_t c = 0; c < D; c++) {                                                           \
+                double xh = ((double)xr[c] - mu) * rs, gh = (double)gr[c];                              \
+                o[c] = (T)(rs * (gh - a - xh * b));                                                     \
+            }                                                                                           \
     }                                                                                                   \
                                                                                                         \
     static void back_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                   \

@@ -17,8 +17,31 @@ typedef struct {
 } softmax_job;
 
 #define SOFTMAX_KERNELS(T, SUFFIX, EXP)                                                              \
+    /* one contiguous row (inner == 1, the common case): the loops below with unit strides the */   \
+    /* compiler can see, the same operations in the same order (so the same bits) */                \
+    static void softmax_row1_##SUFFIX(T *yr, const T *xr, int64_t len, int is_log) {                  \
+        T m = xr[0];                                                                                 \
+        for (int64_t l = 1; l < len; l++)                                                            \
+            if (xr[l] > m) m = xr[l];                                                                \
+        for (int64_t l = 0; l < len; l++) yr[l] = EXP(xr[l] - m);                                    \
+        double s = 0;                                                                                \
+        for (int64_t l = 0; l < len; l++) s += (double)yr[l];                                        \
+        if (is_log) {                                                                                \
+            T ls = (T)log(s);                                                                        \
+            for (int64_t l = 0; l < len; l++) yr[l] = (xr[l] - m) - ls;                              \
+        } else {                                                                                     \
+            T inv = (T)(1.0 / s);                                                                    \
+            for (int64_t l = 0; l < len; l++) yr[l] *= inv;                                          \
+        }                                                                                            \
+    }                                                                                                \
+                                                                                                     \
     static void softmax_rows_##SUFFIX(T *y, const T *x, int64_t len, int64_t inner, int is_log,      \
                                       int64_t q_lo, int64_t q_hi) {                                  \
+        if (inner == 1) {                                                                            \
+            for (int64_t q = q_lo; q < q_hi; q++)                                                    \
+                softmax_row1_##SUFFIX(y + q * len, x + q * len, len, is_log);                        \
+            return;                                                                                  \
+        }                                                                                            \
         for (int64_t q = q_lo; q < q_hi; q++) {                                                      \
             int64_t a = q / inner, i = q % inner;                                                    \
             {                                                                                        \

@@ -561,6 +561,23 @@ static void test_op_errors(void **state) {
     assert_null(sc_mse(ctx, x, sc_zeros(ctx, SC_F64, 2, SHAPE(3, 2))));
     assert_non_null(strstr(ctx->err.msg, "mse: pred (2, 3) f64 and target (3, 2) f64"));
     sc_ctx_reset(ctx);
+    // The ops that create_graph rules record check their own inputs.
+    sc_tensor *q = sc_zeros(ctx, SC_F64, 4, SHAPE(1, 1, 2, 2));
+    assert_null(sc_attention(ctx, q, q, q, NULL, 0.0, NULL));
+    assert_non_null(strstr(ctx->err.msg, "attention: scale 0 must be finite and nonzero"));
+    sc_ctx_reset(ctx);
+    x = sc_zeros(ctx, SC_F64, 2, SHAPE(2, 3));
+    assert_null(sc_layernorm_grad(ctx, x, sc_zeros(ctx, SC_F64, 2, SHAPE(3, 2)), NULL, 1e-5));
+    assert_non_null(strstr(ctx->err.msg, "layernorm_grad: g (3, 2) f64 must have the shape of x (2, 3) f64"));
+    sc_ctx_reset(ctx);
+    x = sc_zeros(ctx, SC_F64, 2, SHAPE(2, 3));
+    assert_null(sc_softmax_grad(ctx, x, sc_zeros(ctx, SC_F64, 1, SHAPE(6)), -1));
+    assert_non_null(strstr(ctx->err.msg, "softmax_grad: g (6,) f64 must have the shape of y (2, 3) f64"));
+    sc_ctx_reset(ctx);
+    x = sc_zeros(ctx, SC_F64, 2, SHAPE(2, 3));
+    assert_null(sc_sgd_step(ctx, x, x, sc_zeros(ctx, SC_F64, 1, SHAPE(2)), 0.1, 0.0));
+    assert_non_null(strstr(ctx->err.msg, "sgd_step: clip factor (2,) f64 must hold one value"));
+    sc_ctx_reset(ctx);
     // Sticky errors: a NULL input propagates without a new message.
     assert_null(sc_log_softmax(ctx, NULL, -1));
     assert_null(sc_layernorm(ctx, NULL, NULL, NULL, 1e-5));

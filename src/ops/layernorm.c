@@ -118,13 +118,10 @@ static const sc_op_def OP_LAYERNORM_GRAD;
 
 sc_tensor *sc_layernorm_grad(sc_ctx *ctx, sc_tensor *x, sc_tensor *g, sc_tensor *gamma, double eps) {
     SC_GUARD2(ctx, x, g);
-    char b1[96], b2[96];
-    if (sc_need_float(ctx, "layernorm_grad", x) || sc_need_same_dtype(ctx, "layernorm_grad", x, g)) return NULL;
+    char b1[96];
+    if (sc_need_like(ctx, "layernorm_grad", "g", g, "x", x)) return NULL;
     if (x->ndim < 1 || x->shape[x->ndim - 1] == 0)
         return sc_fail(ctx, "layernorm_grad: x %s has no last dimension", sc_shape_str(x, b1, sizeof b1));
-    if (!sc_same_shape(x, g))
-        return sc_fail(ctx, "layernorm_grad: g %s must have the shape of x %s", sc_shape_str(g, b1, sizeof b1),
-                       sc_shape_str(x, b2, sizeof b2));
     if (!(eps >= 0.0)) return sc_fail(ctx, "layernorm_grad: eps %g must be >= 0", eps);
     if (gamma && check_param(ctx, "gamma", gamma, x)) return NULL;
     int64_t D = x->shape[x->ndim - 1], rows = x->numel / D;

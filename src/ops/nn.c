@@ -92,11 +92,7 @@ static const sc_op_def OP_SOFTMAX_GRAD;
 
 sc_tensor *sc_softmax_grad(sc_ctx *ctx, sc_tensor *y, sc_tensor *g, int axis) {
     SC_GUARD2(ctx, y, g);
-    char b1[96], b2[96];
-    if (sc_need_float(ctx, "softmax_grad", y) || sc_need_same_dtype(ctx, "softmax_grad", y, g)) return NULL;
-    if (!sc_same_shape(y, g))
-        return sc_fail(ctx, "softmax_grad: g %s must have the shape of y %s", sc_shape_str(g, b1, sizeof b1),
-                       sc_shape_str(y, b2, sizeof b2));
+    if (sc_need_like(ctx, "softmax_grad", "g", g, "y", y)) return NULL;
     int ax = sc_norm_axis(ctx, "softmax_grad", y, axis);
     if (ax < 0) return NULL;
     int64_t outer, len, inner;

@@ -15,6 +15,16 @@ int sc_need_same_dtype(sc_ctx *ctx, const char *op, const sc_tensor *a, const sc
     return -1;
 }
 
+int sc_need_like(sc_ctx *ctx, const char *op, const char *name, const sc_tensor *t, const char *like_name,
+                 const sc_tensor *like) {
+    if (sc_need_float(ctx, op, like) || sc_need_same_dtype(ctx, op, like, t)) return -1;
+    if (sc_same_shape(t, like)) return 0;
+    char s1[96], s2[96];
+    sc_fail(ctx, "%s: %s %s must have the shape of %s %s", op, name, sc_shape_str(t, s1, sizeof s1), like_name,
+            sc_shape_str(like, s2, sizeof s2));
+    return -1;
+}
+
 int sc_need_index(sc_ctx *ctx, const char *op, const sc_tensor *x) {
     if (x->dtype == SC_I32) return 0;
     char b[96];

@@ -14,6 +14,10 @@
 int sc_need_float(sc_ctx *ctx, const char *op, const sc_tensor *x);
 // 0 if a and b share a dtype, else records an error naming both.
 int sc_need_same_dtype(sc_ctx *ctx, const char *op, const sc_tensor *a, const sc_tensor *b);
+// 0 if like is f32/f64 and t has its dtype and shape, else records an error
+// ("<op>: g (3, 2) f64 must have the shape of x (2, 3) f64").
+int sc_need_like(sc_ctx *ctx, const char *op, const char *name, const sc_tensor *t, const char *like_name,
+                 const sc_tensor *like);
 // 0 if x has dtype i32 (indices, labels).
 int sc_need_index(sc_ctx *ctx, const char *op, const sc_tensor *x);
 // Normalizes a possibly negative axis; -1 (after recording an error) if out of range.

@@ -242,11 +242,7 @@ sc_tensor *sc_gelu_grad(sc_ctx *ctx, sc_tensor *x) { return unary(ctx, U_GELU_D,
 // g * gelu_grad(x), a graph keeping one tensor instead of two).
 sc_tensor *sc_gelu_backward(sc_ctx *ctx, sc_tensor *x, sc_tensor *g) {
     SC_GUARD2(ctx, x, g);
-    char b1[96], b2[96];
-    if (sc_need_float(ctx, "gelu_backward", x) || sc_need_same_dtype(ctx, "gelu_backward", x, g)) return NULL;
-    if (!sc_same_shape(x, g))
-        return sc_fail(ctx, "gelu_backward: g %s must have the shape of x %s", sc_shape_str(g, b1, sizeof b1),
-                       sc_shape_str(x, b2, sizeof b2));
+    if (sc_need_like(ctx, "gelu_backward", "g", g, "x", x)) return NULL;
     sc_no_grad_begin(ctx);  // the node below records x and g
     sc_tensor *d = sc_gelu_grad(ctx, x), *gc = sc_contiguous(ctx, g);
     sc_no_grad_end(ctx);

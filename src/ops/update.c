@@ -33,11 +33,8 @@ static const sc_op_def OP_SGD_STEP;
 
 sc_tensor *sc_sgd_step(sc_ctx *ctx, sc_tensor *theta, sc_tensor *g, sc_tensor *f, double lr, double wd) {
     SC_GUARD2(ctx, theta, g);
-    char b1[96], b2[96];
-    if (sc_need_float(ctx, "sgd_step", theta) || sc_need_same_dtype(ctx, "sgd_step", theta, g)) return NULL;
-    if (!sc_same_shape(theta, g))
-        return sc_fail(ctx, "sgd_step: gradient %s must have the shape of the parameter %s",
-                       sc_shape_str(g, b1, sizeof b1), sc_shape_str(theta, b2, sizeof b2));
+    char b1[96];
+    if (sc_need_like(ctx, "sgd_step", "gradient", g, "the parameter", theta)) return NULL;
     if (f && (f->numel != 1 || sc_need_same_dtype(ctx, "sgd_step", theta, f)))
         return ctx->failed ? NULL
                            : sc_fail(ctx, "sgd_step: clip factor %s must hold one value",

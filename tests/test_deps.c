@@ -13,6 +13,7 @@
 #include "selfcheck/selfcheck.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_direct.h"
+#include "kernels/gemm_sup.h"
 
 #include <blis-openmp/blis.h>
 #include "text/utf8.h"
@@ -140,6 +141,59 @@ static void test_direct_gemm_same_bits(void **state) {
     c2[0] = 7.0f;
     assert_int_equal(sc_sgemm_direct(1, 1, 5000, 1.0f, a, 5000, 1, b, 1, 1, 0.0f, c2, 1, 1), -1);
     assert_true(c2[0] == 7.0f);
+}
+
+// BLIS's small-product kernels called directly (gemm_sup.h) give the very bits
+// of bli_sgemm over every transposition of A and B, C by rows and by columns,
+// alpha/beta general and (1, 0), on shapes with edge tiles, several k blocks
+// (k > 256) and several row blocks (m > 144). Products BLIS gives its
+// panel-block nest (2 x 25, 7 x 70) are declined, C untouched. Where BLIS 0.9
+// has sup kernels (haswell, zen*), attention's per-head products must take
+// the path: a silently disabled path fails here.
+static void test_sup_gemm_same_bits(void **state) {
+    (void)state;
+    static const int64_t shapes[][3] = {{25, 16, 25}, {25, 25, 16}, {800, 32, 32}, {32, 32, 800}, {29, 23, 300},
+                                        {145, 40, 257}, {13, 200, 9}, {2, 25, 16},  {7, 70, 40},   {1, 1, 1},
+                                        {3, 1, 5},     {64, 9, 100}};
+    enum { MAXE = 1 << 16 };
+    static float a[MAXE], b[MAXE], c1[MAXE], c2[MAXE];
+    rntm_t serial = BLIS_RNTM_INITIALIZER;
+    bli_rntm_set_num_threads(1, &serial);
+    int checked = 0, attention_taken = 0;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        assert_true(m * k <= MAXE && k * n <= MAXE && m * n <= MAXE);
+        for (int64_t i = 0; i < m * k; i++) a[i] = (float)sc_test_val(i, 21);
+        for (int64_t i = 0; i < k * n; i++) b[i] = (float)sc_test_val(i, 22);
+        for (int v = 0; v < 16; v++) {
+            int ta = v & 1, tb = (v >> 1) & 1, ccol = (v >> 2) & 1, plain = (v >> 3) & 1;
+            view va = make_view(m, k, ta), vb = make_view(k, n, tb);
+            int64_t rsc = ccol ? 1 : n, csc = ccol ? m : 1;
+            float alpha = plain ? 1.0f : 0.75f, beta = plain ? 0.0f : -0.5f;
+            for (int64_t i = 0; i < m * n; i++) c1[i] = c2[i] = plain ? NAN : (float)sc_test_val(i, 23);
+            bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &alpha, a, va.rs, va.cs, b, vb.rs, vb.cs,
+                         &beta, c1, rsc, csc, NULL, &serial);
+            if (sc_sgemm_sup(m, n, k, alpha, a, va.rs, va.cs, b, vb.rs, vb.cs, beta, c2, rsc, csc)) {
+                for (int64_t i = 0; i < m * n; i++)
+                    assert_true(plain ? isnan(c2[i]) : c2[i] == (float)sc_test_val(i, 23));
+                continue;
+            }
+            for (int64_t i = 0; i < m * n; i++)
+                if (!(c1[i] == c2[i]))
+                    fail_msg("%lld x %lld x %lld ta=%d tb=%d C by %s, alpha %g beta %g: element %lld is %.9g, "
+                             "bli_sgemm %.9g", (long long)m, (long long)n, (long long)k, ta, tb,
+                             ccol ? "columns" : "rows", alpha, beta, (long long)i, c2[i], c1[i]);
+            checked++;
+            attention_taken += s < 2 && !ccol;
+        }
+    }
+    cntx_t *cntx = bli_gks_query_cntx();
+    int has_sup = bli_cntx_get_l3_sup_ker_dt(BLIS_FLOAT, BLIS_RRR, cntx) != NULL &&
+                  bli_cntx_l3_sup_thresh_is_met(BLIS_FLOAT, 25, 16, 25, cntx);
+    if (has_sup && !strncmp(bli_info_get_version_str(), "0.9.", 4)) {
+        assert_true(checked > 0);
+        assert_int_equal(attention_taken, 16);  // both per-head shapes, every A/B layout and alpha/beta
+    }
 }
 
 // A string (its length from strlen).
@@ -272,6 +326,7 @@ int main(void) {
         cmocka_unit_test(test_blis_gemm_against_naive),
         cmocka_unit_test(test_blis_gemm_strided_output),
         cmocka_unit_test(test_direct_gemm_same_bits),
+        cmocka_unit_test(test_sup_gemm_same_bits),
         cmocka_unit_test(test_msgpack_nested_roundtrip),
         cmocka_unit_test(test_utf8proc_nfkc_casefold),
         cmocka_unit_test(test_utf8_invalid_names_offset),

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "kernels/gemm_direct.h"
+#include "kernels/gemm_sup.h"
 #include "kernels/parallel.h"
 
 #include <blis-openmp/blis.h>  // Debian libblis-openmp-dev; see build.zig
@@ -102,6 +103,20 @@ static rntm_t *serial_rntm(rntm_t *r) {
     return r;
 }
 
+// A product on the calling thread, by the cheapest path that gives BLIS's
+// bits: its micro-kernel on panels packed here (gemm_direct.h), its
+// small-product kernels called here (gemm_sup.h), or a BLIS call.
+static void sgemm_serial(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t rsa, int64_t csa,
+                         const float *b, int64_t rsb, int64_t csb, float beta, float *c, int64_t rsc, int64_t csc) {
+    if (direct_product(m, n, k) && !sc_sgemm_direct(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc))
+        return;
+    if (!sc_sgemm_sup(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)) return;
+    rntm_t serial = BLIS_RNTM_INITIALIZER;
+    bli_rntm_set_num_threads(1, &serial);
+    bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha, (float *)a, (inc_t)rsa,
+                 (inc_t)csa, (float *)b, (inc_t)rsb, (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc, NULL, &serial);
+}
+
 void sc_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
               const float *a, int64_t rsa, int64_t csa,
               const float *b, int64_t rsb, int64_t csb, float beta,
@@ -112,11 +127,12 @@ void sc_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
     canon(k, n, &rsb, &csb);
     canon(m, n, &rsc, &csc);
     double t0 = prof_on ? sc_now() : 0;
-    rntm_t serial = BLIS_RNTM_INITIALIZER, *rntm = small_product(m, n, k) ? serial_rntm(&serial) : NULL;
-    if (!direct_product(m, n, k) || sc_sgemm_direct(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc))
+    if (small_product(m, n, k))
+        sgemm_serial(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+    else
         bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha, (float *)a,
                      (inc_t)rsa, (inc_t)csa, (float *)b, (inc_t)rsb, (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc,
-                     NULL, rntm);
+                     NULL, NULL);
     if (prof_on) {
         prof_seconds += sc_now() - t0;
         prof_flops += 2.0 * (double)m * (double)n * (double)k;
@@ -169,16 +185,9 @@ static void batch_range(void *p, int64_t lo, int64_t hi) {
                          (inc_t)j->rsb, (inc_t)j->csb, &zero, (double *)j->c + i * j->oc_step, (inc_t)j->rsc,
                          (inc_t)j->csc, NULL, &serial);
         } else {
-            float one = 1, zero = 0;
-            const float *ai = (const float *)j->a + j->oa[i], *bi = (const float *)j->b + j->ob[i];
-            float *ci = (float *)j->c + i * j->oc_step;
-            if (direct_product(j->m, j->n, j->k) &&
-                !sc_sgemm_direct(j->m, j->n, j->k, one, ai, j->rsa, j->csa, bi, j->rsb, j->csb, zero, ci, j->rsc,
-                                 j->csc))
-                continue;
-            bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)j->m, (dim_t)j->n, (dim_t)j->k, &one,
-                         (float *)ai, (inc_t)j->rsa, (inc_t)j->csa, (float *)bi, (inc_t)j->rsb, (inc_t)j->csb, &zero,
-                         ci, (inc_t)j->rsc, (inc_t)j->csc, NULL, &serial);
+            sgemm_serial(j->m, j->n, j->k, 1.0f, (const float *)j->a + j->oa[i], j->rsa, j->csa,
+                         (const float *)j->b + j->ob[i], j->rsb, j->csb, 0.0f, (float *)j->c + i * j->oc_step, j->rsc,
+                         j->csc);
         }
     }
 }

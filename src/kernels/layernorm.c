@@ -28,38 +28,85 @@ typedef struct {
         *rs_out = 1.0 / sqrt(var + eps);                                                                \
     }                                                                                                   \
                                                                                                         \
+    /* row_stats of four rows D apart, their sums interleaved: each sum is a chain of dependent */     \
+    /* additions (latency-bound one row at a time); four independent chains fill the pipeline, and */   \
+    /* each row still adds in column order, so the bits are row_stats' */                               \
+    static void row_stats4_##SUFFIX(const T *x, int64_t D, double eps, double *mu, double *rs) {         \
+        const T *x0 = x, *x1 = x + D, *x2 = x + 2 * D, *x3 = x + 3 * D;                                  \
+        double m0 = 0, m1 = 0, m2 = 0, m3 = 0, v0 = 0, v1 = 0, v2 = 0, v3 = 0;                            \
+        for (int64_t c = 0; c < D; c++) {                                                               \
+            m0 += x0[c];                                                                                \
+            m1 += x1[c];                                                                                \
+            m2 += x2[c];                                                                                \
+            m3 += x3[c];                                                                                \
+        }                                                                                               \
+        m0 /= (double)D;                                                                                \
+        m1 /= (double)D;                                                                                \
+        m2 /= (double)D;                                                                                \
+        m3 /= (double)D;                                                                                \
+        for (int64_t c = 0; c < D; c++) {                                                               \
+            v0 += ((double)x0[c] - m0) * ((double)x0[c] - m0);                                          \
+            v1 += ((double)x1[c] - m1) * ((double)x1[c] - m1);                                          \
+            v2 += ((double)x2[c] - m2) * ((double)x2[c] - m2);                                          \
+            v3 += ((double)x3[c] - m3) * ((double)x3[c] - m3);                                          \
+        }                                                                                               \
+        double m[4] = {m0, m1, m2, m3}, v[4] = {v0, v1, v2, v3};                                        \
+        for (int i = 0; i < 4; i++) {                                                                   \
+            v[i] /= (double)D;                                                                          \
+            mu[i] = m[i];                                                                               \
+            rs[i] = 1.0 / sqrt(v[i] + eps);                                                             \
+        }                                                                                               \
+    }                                                                                                   \
+                                                                                                        \
+    /* The statistics of rows r.. (four when four remain before r1, else one); returns how many */      \
+    static int64_t stats_block_##SUFFIX(const T *x, int64_t r, int64_t r1, int64_t D, double eps,       \
+                                        double *mu, double *rs) {                                        \
+        if (r1 - r >= 4) {                                                                              \
+            row_stats4_##SUFFIX(x + r * D, D, eps, mu, rs);                                             \
+            return 4;                                                                                   \
+        }                                                                                               \
+        row_stats_##SUFFIX(x + r * D, D, eps, mu, rs);                                                  \
+        return 1;                                                                                       \
+    }                                                                                                   \
+                                                                                                        \
+    /* y of one row from its statistics */                                                             \
+    static void forward_row_##SUFFIX(T *yr, const T *xr, const T *gamma, const T *beta, double mu,      \
+                                     double rs, int64_t D) {                                             \
+        /* one loop per case: a test inside becomes masked loads (slow on AMD Zen); */                  \
+        /* one operation per statement, so the bits are those of the single loop */                     \
+        if (gamma && beta)                                                                              \
+            for (int64_t c = 0; c < D; c++) {                                                           \
+                double v = ((double)xr[c] - mu) * rs;                                                   \
+                v = v * gamma[c];                                                                       \
+                yr[c] = (T)(v + beta[c]);                                                               \
+            }                                                                                           \
+        else if (gamma)                                                                                 \
+            for (int64_t c = 0; c < D; c++) {                                                           \
+                double v = ((double)xr[c] - mu) * rs;                                                   \
+                yr[c] = (T)(v * gamma[c]);                                                              \
+            }                                                                                           \
+        else if (beta)                                                                                  \
+            for (int64_t c = 0; c < D; c++) {                                                           \
+                double v = ((double)xr[c] - mu) * rs;                                                   \
+                yr[c] = (T)(v + beta[c]);                                                               \
+            }                                                                                           \
+        else                                                                                            \
+            for (int64_t c = 0; c < D; c++) yr[c] = (T)(((double)xr[c] - mu) * rs);                     \
+    }                                                                                                   \
+                                                                                                        \
     static void forward_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                \
         const layernorm_job *j = p;                                                                     \
-        const T *gamma = j->gamma, *beta = j->beta;                                                     \
         T *mean = j->mean, *rstd = j->rstd;                                                             \
         int64_t D = j->D;                                                                               \
-        for (int64_t r = r0; r < r1; r++) {                                                             \
-            const T *xr = (const T *)j->x + r * D; /* (D) */                                           \
-            T *yr = (T *)j->y + r * D;                                                                  \
-            double mu, rs;                                                                              \
-            row_stats_##SUFFIX(xr, D, j->eps, &mu, &rs);                                                \
-            mean[r] = (T)mu;                                                                            \
-            rstd[r] = (T)rs;                                                                            \
-            /* one loop per case: a test inside becomes masked loads (slow on AMD Zen); */              \
-            /* one operation per statement, so the bits are those of the single loop */               \
-            if (gamma && beta)                                                                          \
-                for (int64_t c = 0; c < D; c++) {                                                       \
-                    double v = ((double)xr[c] - mu) * rs;                                               \
-                    v = v * gamma[c];                                                                   \
-                    yr[c] = (T)(v + beta[c]);                                                           \
-                }                                                                                       \
-            else if (gamma)                                                                             \
-                for (int64_t c = 0; c < D; c++) {                                                       \
-                    double v = ((double)xr[c] - mu) * rs;                                               \
-                    yr[c] = (T)(v * gamma[c]);                                                          \
-                }                                                                                       \
-            else if (beta)                                                                              \
-                for (int64_t c = 0; c < D; c++) {                                                       \
-                    double v = ((double)xr[c] - mu) * rs;                                               \
-                    yr[c] = (T)(v + beta[c]);                                                           \
-                }                                                                                       \
-            else                                                                                        \
-                for (int64_t c = 0; c < D; c++) yr[c] = (T)(((double)xr[c] - mu) * rs);                 \
+        for (int64_t r = r0; r < r1;) {                                                                 \
+            double mu[4], rs[4];                                                                        \
+            int64_t nb = stats_block_##SUFFIX(j->x, r, r1, D, j->eps, mu, rs);                          \
+            for (int64_t i = 0; i < nb; i++, r++) {                                                     \
+                mean[r] = (T)mu[i];                                                                     \
+                rstd[r] = (T)rs[i];                                                                     \
+                forward_row_##SUFFIX((T *)j->y + r * D, (const T *)j->x + r * D, j->gamma, j->beta,     \
+                                     mu[i], rs[i], D);                                                  \
+            }                                                                                           \
         }                                                                                               \
     }                                                                                                   \
                                                                                                         \
@@ -70,18 +117,9 @@ typedef struct {
         sc_parallel_rows(rows, sc_parallel_min_rows(D), forward_rows_##SUFFIX, &j);                     \
     }                                                                                                   \
                                                                                                         \
-    /* gx of rows [r0, r1): needs the row's means of gxhat and of gxhat xhat */                         \
-    static void gx_row_##SUFFIX(T *o, const T *gr, const T *xr, const T *gamma, double mu, double rs,   \
-                                int64_t D) {                                                            \
-        double a = 0, b = 0;                                                                            \
-        for (int64_t c = 0; c < D; c++) {                                                               \
-            double xh = ((double)xr[c] - mu) * rs;                                                      \
-            double gh = gamma ? (double)gr[c] * gamma[c] : (double)gr[c];                               \
-            a += gh;                                                                                    \
-            b += gh * xh;                                                                               \
-        }                                                                                               \
-        a /= (double)D;                                                                                 \
-        b /= (double)D;                                                                                 \
+    /* gx of one row: needs the row's means a of gxhat and b of gxhat xhat (from gx_sums*) */          \
+    static void gx_out_##SUFFIX(T *o, const T *gr, const T *xr, const T *gamma, double mu, double rs,   \
+                                double a, double b, int64_t D) {                                         \
         if (gamma) /* one loop per case, as in the forward; the same expression */                      \
             for (int64_t c = 0; c < D; c++) {                                                           \
                 double xh = ((double)xr[c] - mu) * rs, gh = (double)gr[c] * gamma[c];                   \
@@ -94,33 +132,89 @@ typedef struct {
             }                                                                                           \
     }                                                                                                   \
                                                                                                         \
+    /* the sums of one row's gxhat (a) and gxhat xhat (b) */                                            \
+    static void gx_sums_##SUFFIX(const T *gr, const T *xr, const T *gamma, double mu, double rs,        \
+                                 int64_t D, double *a_out, double *b_out) {                             \
+        double a = 0, b = 0;                                                                            \
+        for (int64_t c = 0; c < D; c++) {                                                               \
+            double xh = ((double)xr[c] - mu) * rs;                                                      \
+            double gh = gamma ? (double)gr[c] * gamma[c] : (double)gr[c];                               \
+            a += gh;                                                                                    \
+            b += gh * xh;                                                                               \
+        }                                                                                               \
+        *a_out = a;                                                                                     \
+        *b_out = b;                                                                                     \
+    }                                                                                                   \
+                                                                                                        \
+    /* gx_sums of four consecutive rows, interleaved as in row_stats4 (the same bits) */                 \
+    static void gx_sums4_##SUFFIX(const T *g, const T *x, const T *gamma, const double *mu,             \
+                                  const double *rs, int64_t D, double *a, double *b) {                   \
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;                           \
+        for (int64_t c = 0; c < D; c++) {                                                               \
+            double xh0 = ((double)x[c] - mu[0]) * rs[0];                                                \
+            double xh1 = ((double)x[D + c] - mu[1]) * rs[1];                                            \
+            double xh2 = ((double)x[2 * D + c] - mu[2]) * rs[2];                                        \
+            double xh3 = ((double)x[3 * D + c] - mu[3]) * rs[3];                                        \
+            double gh0 = gamma ? (double)g[c] * gamma[c] : (double)g[c];                                \
+            double gh1 = gamma ? (double)g[D + c] * gamma[c] : (double)g[D + c];                        \
+            double gh2 = gamma ? (double)g[2 * D + c] * gamma[c] : (double)g[2 * D + c];                \
+            double gh3 = gamma ? (double)g[3 * D + c] * gamma[c] : (double)g[3 * D + c];                \
+            a0 += gh0;                                                                                  \
+            a1 += gh1;                                                                                  \
+            a2 += gh2;                                                                                  \
+            a3 += gh3;                                                                                  \
+            b0 += gh0 * xh0;                                                                            \
+            b1 += gh1 * xh1;                                                                            \
+            b2 += gh2 * xh2;                                                                            \
+            b3 += gh3 * xh3;                                                                            \
+        }                                                                                               \
+        a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;                                                     \
+        b[0] = b0, b[1] = b1, b[2] = b2, b[3] = b3;                                                     \
+    }                                                                                                   \
+                                                                                                        \
+    /* gx of rows r.. (four when four remain before r1, else one) from their statistics */              \
+    static int64_t gx_block_##SUFFIX(T *o, const T *g, const T *x, const T *gamma, const double *mu,    \
+                                     const double *rs, int64_t r, int64_t r1, int64_t D) {               \
+        double a[4], b[4];                                                                              \
+        int64_t nb = r1 - r >= 4 ? 4 : 1;                                                               \
+        if (nb == 4) gx_sums4_##SUFFIX(g + r * D, x + r * D, gamma, mu, rs, D, a, b);                   \
+        else gx_sums_##SUFFIX(g + r * D, x + r * D, gamma, mu[0], rs[0], D, a, b);                      \
+        for (int64_t i = 0; i < nb; i++)                                                                \
+            gx_out_##SUFFIX(o + (r + i) * D, g + (r + i) * D, x + (r + i) * D, gamma, mu[i], rs[i],     \
+                            a[i] / (double)D, b[i] / (double)D, D);                                     \
+        return nb;                                                                                      \
+    }                                                                                                   \
+                                                                                                        \
     static void back_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                   \
         const layernorm_job *j = p;                                                                     \
-        int64_t D = j->D;                                                                               \
-        for (int64_t r = r0; r < r1; r++)                                                               \
-            gx_row_##SUFFIX((T *)j->y + r * D, (const T *)j->g + r * D, (const T *)j->x + r * D,        \
-                            j->gamma, ((const T *)j->mean)[r], ((const T *)j->rstd)[r], D);             \
+        const T *mean = j->mean, *rstd = j->rstd;                                                       \
+        for (int64_t r = r0; r < r1;) {                                                                 \
+            double mu[4], rs[4];                                                                        \
+            for (int64_t i = 0; i < 4 && r + i < r1; i++) mu[i] = mean[r + i], rs[i] = rstd[r + i];     \
+            r += gx_block_##SUFFIX(j->y, j->g, j->x, j->gamma, mu, rs, r, r1, j->D);                    \
+        }                                                                                               \
     }                                                                                                   \
                                                                                                         \
     /* gx with the row statistics recomputed (and rounded to T, as the forward stores them) */          \
     static void gx_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                     \
         const layernorm_job *j = p;                                                                     \
-        int64_t D = j->D;                                                                               \
-        for (int64_t r = r0; r < r1; r++) {                                                             \
-            const T *xr = (const T *)j->x + r * D;                                                      \
-            double mu, rs;                                                                              \
-            row_stats_##SUFFIX(xr, D, j->eps, &mu, &rs);                                                \
-            gx_row_##SUFFIX((T *)j->y + r * D, (const T *)j->g + r * D, xr, j->gamma, (T)mu, (T)rs, D); \
+        for (int64_t r = r0; r < r1;) {                                                                 \
+            double mu[4], rs[4];                                                                        \
+            int64_t nb = stats_block_##SUFFIX(j->x, r, r1, j->D, j->eps, mu, rs);                       \
+            for (int64_t i = 0; i < nb; i++) mu[i] = (T)mu[i], rs[i] = (T)rs[i];                        \
+            r += gx_block_##SUFFIX(j->y, j->g, j->x, j->gamma, mu, rs, r, r1, j->D);                    \
         }                                                                                               \
     }                                                                                                   \
                                                                                                         \
     static void stats_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                  \
         const layernorm_job *j = p;                                                                     \
-        for (int64_t r = r0; r < r1; r++) {                                                             \
-            double mu, rs;                                                                              \
-            row_stats_##SUFFIX((const T *)j->x + r * j->D, j->D, j->eps, &mu, &rs);                     \
-            ((T *)j->mean)[r] = (T)mu;                                                                  \
-            ((T *)j->rstd)[r] = (T)rs;                                                                  \
+        for (int64_t r = r0; r < r1;) {                                                                 \
+            double mu[4], rs[4];                                                                        \
+            int64_t nb = stats_block_##SUFFIX(j->x, r, r1, j->D, j->eps, mu, rs);                       \
+            for (int64_t i = 0; i < nb; i++, r++) {                                                     \
+                ((T *)j->mean)[r] = (T)mu[i];                                                           \
+                ((T *)j->rstd)[r] = (T)rs[i];                                                           \
+            }                                                                                           \
         }                                                                                               \
     }                                                                                                   \
                                                                                                         \

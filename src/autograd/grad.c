@@ -33,15 +33,25 @@ static int find_input(sc_tensor *const *inputs, int n, const sc_tensor *t) {
 static sc_tensor *accumulate(sc_ctx *ctx, sc_tensor *acc, sc_tensor *g) { return acc ? sc_add(ctx, acc, g) : g; }
 
 // *slot += g into the slot's own buffer (from the pool on first use; *owned
-// says the slot holds one): the sum computed by sc_add in the arena, then
-// copied out, so it survives the rewind after the rule. 0, or -1 with ctx failed.
+// says the slot holds one), so it survives the rewind after the rule: the first
+// contribution copied in (one copy, strided or not), later ones added in place,
+// or (a slot holding a seed it does not own) summed by sc_add in the arena and
+// copied out. 0, or -1 with ctx failed.
 static int add_to_buffer(sc_ctx *ctx, sc_tensor **slot, char *owned, sc_tensor *g) {
     if (*owned && sc_tensor_is_contiguous(g) && g->dtype == (*slot)->dtype && sc_same_shape(g, *slot)) {
         // In place: the same elementwise sums sc_add would give, without the copy.
         sc_k_add_flat((*slot)->data, g->data, g->numel, g->dtype == SC_F64);
         return 0;
     }
-    sc_tensor *sum = *slot ? sc_add(ctx, *slot, g) : sc_contiguous(ctx, g);
+    if (!*slot) {  // the first contribution: copied once, straight into the buffer, whatever its strides
+        sc_tensor *b = sc_bufpool_get(ctx, g);
+        if (!b) return sc_fail(ctx, "grad: out of memory for a gradient buffer"), -1;
+        if (sc_tensor_is_contiguous(g)) sc_k_copy_flat(b->data, g->data, g->numel, sc_dtype_size(g->dtype));
+        else sc_k_copy_strided(b->data, b->stride, g->data, g->stride, g->ndim, g->shape, sc_dtype_size(g->dtype));
+        *slot = b, *owned = 1;
+        return 0;
+    }
+    sc_tensor *sum = sc_add(ctx, *slot, g);
     if (!sum) return -1;
     if (!*owned) {
         sc_tensor *b = sc_bufpool_get(ctx, sum);

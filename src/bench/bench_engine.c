@@ -8,7 +8,9 @@
 //     grad, what a SMaT meta step does); peak step-arena memory. With 1 and 2
 //     BLIS threads.
 // (3) Small products, µs per call: sc_sgemm, which hands them to BLIS's
-//     micro-kernel (kernels/gemm_direct.h), against a bli_sgemm call.
+//     micro-kernel (kernels/gemm_direct.h) or, where BLIS would take its
+//     small-product path, to those kernels (kernels/gemm_sup.h), against a
+//     bli_sgemm call; B stored by rows and by columns (attention's Q K^T).
 #include <blis-openmp/blis.h>  // (3) calls BLIS itself
 #include <math.h>
 #include <string.h>
@@ -66,7 +68,7 @@ static void bench_gemm(FILE *out, sc_ctx *ctx, int64_t m, int64_t n, int64_t k, 
 }
 
 typedef struct {
-    int64_t m, n, k;
+    int64_t m, n, k, rsb, csb;  // B (k, n) by rows (rsb = n) or by columns (csb = k)
     const float *a, *b;
     float *c;
     int blis;
@@ -75,34 +77,35 @@ typedef struct {
 static void run_small(void *p) {
     small_case *g = p;
     if (!g->blis) {
-        sc_sgemm(g->m, g->n, g->k, 1.0f, g->a, g->k, 1, g->b, g->n, 1, 0.0f, g->c, g->n, 1);
+        sc_sgemm(g->m, g->n, g->k, 1.0f, g->a, g->k, 1, g->b, g->rsb, g->csb, 0.0f, g->c, g->n, 1);
         return;
     }
     float one = 1, zero = 0;
     rntm_t serial = BLIS_RNTM_INITIALIZER;
     bli_rntm_set_num_threads(1, &serial);
     bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, g->m, g->n, g->k, &one, (float *)g->a, g->k, 1,
-                 (float *)g->b, g->n, 1, &zero, g->c, g->n, 1, NULL, &serial);
+                 (float *)g->b, g->rsb, g->csb, &zero, g->c, g->n, 1, NULL, &serial);
 }
 
 static void bench_small(FILE *out, sc_ctx *ctx, double secs) {
-    fprintf(out, "\n== small products, 1 thread (us per call; sc_sgemm below 65536 multiply-adds: BLIS's "
-                 "micro-kernel directly)\n");
-    fprintf(out, "  %5s %5s %5s  %9s  %9s  %6s\n", "M", "N", "K", "bli_sgemm", "sc_sgemm", "ratio");
-    static const int64_t shapes[][3] = {{25, 25, 16}, {25, 16, 25}, {32, 32, 32}, {64, 64, 15}, {64, 64, 64}};
-    for (int i = 0; i < 5; i++) {
+    fprintf(out, "\n== small products, 1 thread (us per call; sc_sgemm: BLIS's micro-kernel or its small-product "
+                 "kernels called directly, %s kernels)\n", sc_blas_kernels());
+    fprintf(out, "  %5s %5s %5s %5s  %9s  %9s  %6s\n", "M", "N", "K", "B by", "bli_sgemm", "sc_sgemm", "ratio");
+    static const int64_t shapes[][4] = {{25, 25, 16, 1}, {25, 16, 25, 0}, {25, 25, 16, 0}, {32, 32, 32, 0},
+                                        {64, 64, 15, 0}, {64, 64, 64, 0},  {800, 32, 32, 0}, {800, 32, 32, 1}};
+    for (int i = 0; i < (int)(sizeof shapes / sizeof shapes[0]); i++) {
         sc_ctx_reset(ctx);
-        int64_t m = shapes[i][0], n = shapes[i][1], k = shapes[i][2];
+        int64_t m = shapes[i][0], n = shapes[i][1], k = shapes[i][2], bcols = shapes[i][3];
         sc_tensor *A = sc_full(ctx, SC_F32, 2, (int64_t[]){m, k}, 0.5);
         sc_tensor *B = sc_full(ctx, SC_F32, 2, (int64_t[]){k, n}, 0.25);
         sc_tensor *C = sc_empty(ctx, SC_F32, 2, (int64_t[]){m, n});
         if (!A || !B || !C) return;
-        small_case g = {m, n, k, A->data, B->data, C->data, 1};
+        small_case g = {m, n, k, bcols ? 1 : n, bcols ? k : 1, A->data, B->data, C->data, 1};
         double t_blis = sc_bench_time(run_small, &g, secs);
         g.blis = 0;
         double t_sc = sc_bench_time(run_small, &g, secs);
-        fprintf(out, "  %5lld %5lld %5lld  %9.2f  %9.2f  %6.2f\n", (long long)m, (long long)n, (long long)k,
-                t_blis * 1e6, t_sc * 1e6, t_blis / t_sc);
+        fprintf(out, "  %5lld %5lld %5lld %5s  %9.2f  %9.2f  %6.2f\n", (long long)m, (long long)n, (long long)k,
+                bcols ? "cols" : "rows", t_blis * 1e6, t_sc * 1e6, t_blis / t_sc);
     }
 }
 

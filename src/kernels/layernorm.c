@@ -16,8 +16,11 @@ typedef struct {
     double eps;
 } layernorm_job;
 
+// Rows are taken four at a time while four remain in the range, then one by one.
+static int64_t rows_in_block(int64_t r, int64_t r1) { return r1 - r >= 4 ? 4 : 1; }
+
 #define LAYERNORM_KERNELS(T, SUFFIX)                                                                    \
-    /* mean and rstd of one row (D), rounded to T as the forward stores them */                        \
+    /* mean and rstd of one row (D), rounded to T as the forward stores them */                         \
     static void row_stats_##SUFFIX(const T *xr, int64_t D, double eps, double *mu_out, double *rs_out) { \
         double mu = 0, var = 0;                                                                         \
         for (int64_t c = 0; c < D; c++) mu += xr[c];                                                    \
@@ -28,12 +31,12 @@ typedef struct {
         *rs_out = 1.0 / sqrt(var + eps);                                                                \
     }                                                                                                   \
                                                                                                         \
-    /* row_stats of four rows D apart, their sums interleaved: each sum is a chain of dependent */     \
+    /* row_stats of four rows D apart, their sums interleaved: each sum is a chain of dependent */      \
     /* additions (latency-bound one row at a time); four independent chains fill the pipeline, and */   \
     /* each row still adds in column order, so the bits are row_stats' */                               \
-    static void row_stats4_##SUFFIX(const T *x, int64_t D, double eps, double *mu, double *rs) {         \
-        const T *x0 = x, *x1 = x + D, *x2 = x + 2 * D, *x3 = x + 3 * D;                                  \
-        double m0 = 0, m1 = 0, m2 = 0, m3 = 0, v0 = 0, v1 = 0, v2 = 0, v3 = 0;                            \
+    static void row_stats4_##SUFFIX(const T *x, int64_t D, double eps, double *mu, double *rs) {        \
+        const T *x0 = x, *x1 = x + D, *x2 = x + 2 * D, *x3 = x + 3 * D;                                 \
+        double m0 = 0, m1 = 0, m2 = 0, m3 = 0, v0 = 0, v1 = 0, v2 = 0, v3 = 0;                          \
         for (int64_t c = 0; c < D; c++) {                                                               \
             m0 += x0[c];                                                                                \
             m1 += x1[c];                                                                                \
@@ -58,20 +61,16 @@ typedef struct {
         }                                                                                               \
     }                                                                                                   \
                                                                                                         \
-    /* The statistics of rows r.. (four when four remain before r1, else one); returns how many */      \
-    static int64_t stats_block_##SUFFIX(const T *x, int64_t r, int64_t r1, int64_t D, double eps,       \
-                                        double *mu, double *rs) {                                        \
-        if (r1 - r >= 4) {                                                                              \
-            row_stats4_##SUFFIX(x + r * D, D, eps, mu, rs);                                             \
-            return 4;                                                                                   \
-        }                                                                                               \
-        row_stats_##SUFFIX(x + r * D, D, eps, mu, rs);                                                  \
-        return 1;                                                                                       \
+    /* The statistics of nb (4 or 1) rows from row r */                                                 \
+    static void stats_block_##SUFFIX(const T *x, int64_t r, int64_t nb, int64_t D, double eps,          \
+                                     double *mu, double *rs) {                                          \
+        if (nb == 4) row_stats4_##SUFFIX(x + r * D, D, eps, mu, rs);                                    \
+        else row_stats_##SUFFIX(x + r * D, D, eps, mu, rs);                                             \
     }                                                                                                   \
                                                                                                         \
-    /* y of one row from its statistics */                                                             \
+    /* y of one row from its statistics */                                                              \
     static void forward_row_##SUFFIX(T *yr, const T *xr, const T *gamma, const T *beta, double mu,      \
-                                     double rs, int64_t D) {                                             \
+                                     double rs, int64_t D) {                                            \
         /* one loop per case: a test inside becomes masked loads (slow on AMD Zen); */                  \
         /* one operation per statement, so the bits are those of the single loop */                     \
         if (gamma && beta)                                                                              \
@@ -100,7 +99,8 @@ typedef struct {
         int64_t D = j->D;                                                                               \
         for (int64_t r = r0; r < r1;) {                                                                 \
             double mu[4], rs[4];                                                                        \
-            int64_t nb = stats_block_##SUFFIX(j->x, r, r1, D, j->eps, mu, rs);                          \
+            int64_t nb = rows_in_block(r, r1);                                                          \
+            stats_block_##SUFFIX(j->x, r, nb, D, j->eps, mu, rs);                                       \
             for (int64_t i = 0; i < nb; i++, r++) {                                                     \
                 mean[r] = (T)mu[i];                                                                     \
                 rstd[r] = (T)rs[i];                                                                     \
@@ -110,16 +110,16 @@ typedef struct {
         }                                                                                               \
     }                                                                                                   \
                                                                                                         \
-    void sc_k_layernorm_##SUFFIX(T *y, T *mean, T *rstd, const T *x, const T *gamma, const T *beta,    \
+    void sc_k_layernorm_##SUFFIX(T *y, T *mean, T *rstd, const T *x, const T *gamma, const T *beta,     \
                                  int64_t rows, int64_t D, double eps) {                                 \
         layernorm_job j = {.y = y, .mean = mean, .rstd = rstd, .x = x, .gamma = gamma, .beta = beta,    \
                            .D = D, .eps = eps};                                                         \
         sc_parallel_rows(rows, sc_parallel_min_rows(D), forward_rows_##SUFFIX, &j);                     \
     }                                                                                                   \
                                                                                                         \
-    /* gx of one row: needs the row's means a of gxhat and b of gxhat xhat (from gx_sums*) */          \
+    /* gx of one row: needs the row's means a of gxhat and b of gxhat xhat (from gx_sums*) */           \
     static void gx_out_##SUFFIX(T *o, const T *gr, const T *xr, const T *gamma, double mu, double rs,   \
-                                double a, double b, int64_t D) {                                         \
+                                double a, double b, int64_t D) {                                        \
         if (gamma) /* one loop per case, as in the forward; the same expression */                      \
             for (int64_t c = 0; c < D; c++) {                                                           \
                 double xh = ((double)xr[c] - mu) * rs, gh = (double)gr[c] * gamma[c];                   \
@@ -146,10 +146,10 @@ typedef struct {
         *b_out = b;                                                                                     \
     }                                                                                                   \
                                                                                                         \
-    /* gx_sums of four consecutive rows, interleaved as in row_stats4 (the same bits) */                 \
+    /* gx_sums of four consecutive rows, interleaved as in row_stats4 (the same bits) */                \
     static void gx_sums4_##SUFFIX(const T *g, const T *x, const T *gamma, const double *mu,             \
-                                  const double *rs, int64_t D, double *a, double *b) {                   \
-        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;                           \
+                                  const double *rs, int64_t D, double *a, double *b) {                  \
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;                          \
         for (int64_t c = 0; c < D; c++) {                                                               \
             double xh0 = ((double)x[c] - mu[0]) * rs[0];                                                \
             double xh1 = ((double)x[D + c] - mu[1]) * rs[1];                                            \
@@ -172,37 +172,37 @@ typedef struct {
         b[0] = b0, b[1] = b1, b[2] = b2, b[3] = b3;                                                     \
     }                                                                                                   \
                                                                                                         \
-    /* gx of rows r.. (four when four remain before r1, else one) from their statistics */              \
-    static int64_t gx_block_##SUFFIX(T *o, const T *g, const T *x, const T *gamma, const double *mu,    \
-                                     const double *rs, int64_t r, int64_t r1, int64_t D) {               \
+    /* gx of nb (4 or 1) rows from row r, from their statistics */                                      \
+    static void gx_block_##SUFFIX(T *o, const T *g, const T *x, const T *gamma, const double *mu,       \
+                                  const double *rs, int64_t r, int64_t nb, int64_t D) {                 \
         double a[4], b[4];                                                                              \
-        int64_t nb = r1 - r >= 4 ? 4 : 1;                                                               \
         if (nb == 4) gx_sums4_##SUFFIX(g + r * D, x + r * D, gamma, mu, rs, D, a, b);                   \
         else gx_sums_##SUFFIX(g + r * D, x + r * D, gamma, mu[0], rs[0], D, a, b);                      \
         for (int64_t i = 0; i < nb; i++)                                                                \
             gx_out_##SUFFIX(o + (r + i) * D, g + (r + i) * D, x + (r + i) * D, gamma, mu[i], rs[i],     \
                             a[i] / (double)D, b[i] / (double)D, D);                                     \
-        return nb;                                                                                      \
     }                                                                                                   \
                                                                                                         \
     static void back_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                   \
         const layernorm_job *j = p;                                                                     \
         const T *mean = j->mean, *rstd = j->rstd;                                                       \
-        for (int64_t r = r0; r < r1;) {                                                                 \
+        for (int64_t r = r0, nb; r < r1; r += nb) {                                                     \
             double mu[4], rs[4];                                                                        \
-            for (int64_t i = 0; i < 4 && r + i < r1; i++) mu[i] = mean[r + i], rs[i] = rstd[r + i];     \
-            r += gx_block_##SUFFIX(j->y, j->g, j->x, j->gamma, mu, rs, r, r1, j->D);                    \
+            nb = rows_in_block(r, r1);                                                                  \
+            for (int64_t i = 0; i < nb; i++) mu[i] = mean[r + i], rs[i] = rstd[r + i];                  \
+            gx_block_##SUFFIX(j->y, j->g, j->x, j->gamma, mu, rs, r, nb, j->D);                         \
         }                                                                                               \
     }                                                                                                   \
                                                                                                         \
     /* gx with the row statistics recomputed (and rounded to T, as the forward stores them) */          \
     static void gx_rows_##SUFFIX(void *p, int64_t r0, int64_t r1) {                                     \
         const layernorm_job *j = p;                                                                     \
-        for (int64_t r = r0; r < r1;) {                                                                 \
+        for (int64_t r = r0, nb; r < r1; r += nb) {                                                     \
             double mu[4], rs[4];                                                                        \
-            int64_t nb = stats_block_##SUFFIX(j->x, r, r1, j->D, j->eps, mu, rs);                       \
+            nb = rows_in_block(r, r1);                                                                  \
+            stats_block_##SUFFIX(j->x, r, nb, j->D, j->eps, mu, rs);                                    \
             for (int64_t i = 0; i < nb; i++) mu[i] = (T)mu[i], rs[i] = (T)rs[i];                        \
-            r += gx_block_##SUFFIX(j->y, j->g, j->x, j->gamma, mu, rs, r, r1, j->D);                    \
+            gx_block_##SUFFIX(j->y, j->g, j->x, j->gamma, mu, rs, r, nb, j->D);                         \
         }                                                                                               \
     }                                                                                                   \
                                                                                                         \
@@ -210,7 +210,8 @@ typedef struct {
         const layernorm_job *j = p;                                                                     \
         for (int64_t r = r0; r < r1;) {                                                                 \
             double mu[4], rs[4];                                                                        \
-            int64_t nb = stats_block_##SUFFIX(j->x, r, r1, j->D, j->eps, mu, rs);                       \
+            int64_t nb = rows_in_block(r, r1);                                                          \
+            stats_block_##SUFFIX(j->x, r, nb, j->D, j->eps, mu, rs);                                    \
             for (int64_t i = 0; i < nb; i++, r++) {                                                     \
                 ((T *)j->mean)[r] = (T)mu[i];                                                           \
                 ((T *)j->rstd)[r] = (T)rs[i];                                                           \
@@ -219,13 +220,13 @@ typedef struct {
     }                                                                                                   \
                                                                                                         \
     void sc_k_layernorm_stats_##SUFFIX(T *mean, T *rstd, const T *x, int64_t rows, int64_t D, double eps) { \
-        layernorm_job j = {.mean = mean, .rstd = rstd, .x = x, .rows = rows, .D = D, .eps = eps};        \
+        layernorm_job j = {.mean = mean, .rstd = rstd, .x = x, .rows = rows, .D = D, .eps = eps};       \
         sc_parallel_rows(rows, sc_parallel_min_rows(D), stats_rows_##SUFFIX, &j);                       \
     }                                                                                                   \
                                                                                                         \
     void sc_k_layernorm_gx_##SUFFIX(T *gx, const T *g, const T *x, const T *gamma, int64_t rows, int64_t D, \
                                     double eps) {                                                       \
-        layernorm_job j = {.y = gx, .x = x, .gamma = gamma, .g = g, .rows = rows, .D = D, .eps = eps};   \
+        layernorm_job j = {.y = gx, .x = x, .gamma = gamma, .g = g, .rows = rows, .D = D, .eps = eps};  \
         sc_parallel_rows(rows, sc_parallel_min_rows(D), gx_rows_##SUFFIX, &j);                          \
     }                                                                                                   \
                                                                                                         \
@@ -234,7 +235,7 @@ typedef struct {
         const layernorm_job *j = p;                                                                     \
         const T *g = j->g, *x = j->x, *mean = j->mean, *rstd = j->rstd;                                 \
         double *accg = j->acc, *accb = (double *)j->acc + j->D; /* (D), (D) */                          \
-        int64_t D = j->D, rows = j->rows;                                                       \
+        int64_t D = j->D, rows = j->rows;                                                               \
         for (int64_t c = c0; c < c1; c++) accg[c] = accb[c] = 0;                                        \
         for (int64_t r = 0; r < rows; r++) {                                                            \
             double mu = mean[r], rs = rstd[r];                                                          \
@@ -246,7 +247,7 @@ typedef struct {
         }                                                                                               \
     }                                                                                                   \
                                                                                                         \
-    void sc_k_layernorm_back_##SUFFIX(T *gx, T *ggamma, T *gbeta, double *acc, const T *g, const T *x, \
+    void sc_k_layernorm_back_##SUFFIX(T *gx, T *ggamma, T *gbeta, double *acc, const T *g, const T *x,  \
                                       const T *mean, const T *rstd, const T *gamma, int64_t rows,       \
                                       int64_t D) {                                                      \
         layernorm_job j = {.y = gx, .mean = (void *)mean, .rstd = (void *)rstd, .acc = acc, .x = x,     \

@@ -191,6 +191,40 @@ static void test_sup_gemm_same_bits(void **state) {
     }
 }
 
+// The contract of gemm.h: sc_sgemm gives bli_sgemm's bits for B stored by rows,
+// and a B stored by columns (the transpose of a row-major matrix) is copied to
+// rows first from m = 8 rows on, so it gives those same bits; below 8 rows it
+// is BLIS's own product on the columns. Shapes: attention's per-head products,
+// a dense layer's input gradient, one whose copy is on the heap (k n > 8192).
+static void test_sgemm_column_b_as_rows(void **state) {
+    (void)state;
+    static const int64_t shapes[][3] = {{25, 25, 16}, {25, 16, 25}, {800, 32, 32}, {8, 40, 7}, {300, 200, 100},
+                                        {7, 30, 30}};
+    static float a[1 << 16], bt[1 << 16], brow[1 << 16], c1[1 << 16], c2[1 << 16];
+    rntm_t serial = BLIS_RNTM_INITIALIZER;
+    bli_rntm_set_num_threads(1, &serial);
+    float alpha = 0.75f, beta = -0.5f;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        assert_true(m * k <= 1 << 16 && k * n <= 1 << 16 && m * n <= 1 << 16);
+        for (int64_t i = 0; i < m * k; i++) a[i] = (float)sc_test_val(i, 11);
+        for (int64_t i = 0; i < k * n; i++) bt[i] = (float)sc_test_val(i, 12);  // (n, k) by rows: B by columns
+        for (int64_t kk = 0; kk < k; kk++)
+            for (int64_t j = 0; j < n; j++) brow[kk * n + j] = bt[j * k + kk];
+        for (int64_t i = 0; i < m * n; i++) c1[i] = c2[i] = (float)sc_test_val(i, 13);
+        const float *bref = m >= 8 ? brow : bt;
+        int64_t rsb = m >= 8 ? n : 1, csb = m >= 8 ? 1 : k;
+        bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &alpha, a, k, 1, (float *)bref, rsb, csb, &beta,
+                     c1, n, 1, NULL, &serial);
+        sc_sgemm(m, n, k, alpha, a, k, 1, bt, 1, k, beta, c2, n, 1);
+        for (int64_t i = 0; i < m * n; i++)
+            if (!(c1[i] == c2[i]))
+                fail_msg("%lld x %lld x %lld, B by columns: element %lld is %.9g, bli_sgemm on B by %s %.9g",
+                         (long long)m, (long long)n, (long long)k, (long long)i, c2[i], m >= 8 ? "rows" : "columns",
+                         c1[i]);
+    }
+}
+
 // A string (its length from strlen).
 static void pack_str(msgpack_packer *pk, const char *s) { msgpack_pack_str_with_body(pk, s, strlen(s)); }
 
@@ -322,6 +356,7 @@ int main(void) {
         cmocka_unit_test(test_blis_gemm_strided_output),
         cmocka_unit_test(test_direct_gemm_same_bits),
         cmocka_unit_test(test_sup_gemm_same_bits),
+        cmocka_unit_test(test_sgemm_column_b_as_rows),
         cmocka_unit_test(test_msgpack_nested_roundtrip),
         cmocka_unit_test(test_utf8proc_nfkc_casefold),
         cmocka_unit_test(test_utf8_invalid_names_offset),

@@ -103,6 +103,33 @@ static rntm_t *serial_rntm(rntm_t *r) {
     return r;
 }
 
+// A column-stored B (B = Wᵀ of a row-major W, in every dense layer's input
+// gradient g Wᵀ, and attention's Q Kᵀ) is copied to rows before an f32 product
+// of m >= 8 rows. BLIS picks its small-product kernels by the operands' storage:
+// for such a B it takes dot-product kernels, each C element eight interleaved
+// partial sums reduced at the end, which on AVX2 CPUs run at half the speed of
+// its row kernels (800 x 32 x 32: 80 against 38 µs, `scaffold bench engine`).
+// The copy costs k * n loads and stores, repaid from m = 8 rows on; it took
+// 7.5-11% off the SMaT meta step (results/reference/bench-compare/
+// b-to-rows-experiment.txt). The row kernels sum each element in k order, so
+// the copy decides the bits: sc_sgemm's numbers are BLIS's on (A, B by rows).
+// The copy lives on the stack up to b_rows_stack floats, else on the heap; if
+// that allocation fails, B is used as stored (the same product, other rounding).
+enum { b_rows_stack = 8192 };
+static const float *b_by_rows(int64_t m, int64_t n, int64_t k, const float *b, int64_t *rsb, int64_t *csb,
+                              float *stack, float **heap) {
+    *heap = NULL;
+    if (m < 8 || *rsb != 1 || *csb == 1 || n < 2 || k < 2) return b;
+    float *dst = stack;
+    if (n * k > b_rows_stack && !(dst = *heap = malloc(sizeof(float) * (size_t)(n * k)))) return b;
+    for (int64_t j = 0; j < n; j++) {  // column j of B (contiguous in k) to column j of the (k, n) copy
+        const float *src = b + j * *csb;
+        for (int64_t kk = 0; kk < k; kk++) dst[kk * n + j] = src[kk];
+    }
+    *rsb = n, *csb = 1;
+    return dst;
+}
+
 // A product on the calling thread, by the cheapest path that gives BLIS's
 // bits: its micro-kernel on panels packed here (gemm_direct.h), its
 // small-product kernels called here (gemm_sup.h), or a BLIS call.
@@ -127,12 +154,15 @@ void sc_sgemm(int64_t m, int64_t n, int64_t k, float alpha,
     canon(k, n, &rsb, &csb);
     canon(m, n, &rsc, &csc);
     double t0 = prof_on ? sc_now() : 0;
+    float stack[b_rows_stack], *heap;
+    b = b_by_rows(m, n, k, b, &rsb, &csb, stack, &heap);
     if (small_product(m, n, k))
         sgemm_serial(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
     else
         bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha, (float *)a,
                      (inc_t)rsa, (inc_t)csa, (float *)b, (inc_t)rsb, (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc,
                      NULL, NULL);
+    free(heap);
     if (prof_on) {
         prof_seconds += sc_now() - t0;
         prof_flops += 2.0 * (double)m * (double)n * (double)k;
@@ -185,9 +215,12 @@ static void batch_range(void *p, int64_t lo, int64_t hi) {
                          (inc_t)j->rsb, (inc_t)j->csb, &zero, (double *)j->c + i * j->oc_step, (inc_t)j->rsc,
                          (inc_t)j->csc, NULL, &serial);
         } else {
-            sgemm_serial(j->m, j->n, j->k, 1.0f, (const float *)j->a + j->oa[i], j->rsa, j->csa,
-                         (const float *)j->b + j->ob[i], j->rsb, j->csb, 0.0f, (float *)j->c + i * j->oc_step, j->rsc,
-                         j->csc);
+            float stack[b_rows_stack], *heap;
+            int64_t rsb = j->rsb, csb = j->csb;
+            const float *b = b_by_rows(j->m, j->n, j->k, (const float *)j->b + j->ob[i], &rsb, &csb, stack, &heap);
+            sgemm_serial(j->m, j->n, j->k, 1.0f, (const float *)j->a + j->oa[i], j->rsa, j->csa, b, rsb, csb, 0.0f,
+                         (float *)j->c + i * j->oc_step, j->rsc, j->csc);
+            free(heap);
         }
     }
 }

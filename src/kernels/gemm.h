@@ -6,6 +6,11 @@
 // rs = k and cs = 1, and its transpose is rs = 1, cs = k.
 //
 //   C: (m, n)   A: (m, k)   B: (k, n)   after applying the strides.
+//
+// The numbers' contract: sc_sgemm's C is bit for bit what bli_sgemm gives on
+// one thread for the same A and B with B stored by rows. An f32 B stored by
+// columns is copied to rows first when m >= 8 (gemm.c says why: BLIS's
+// dot-product kernels), so the two storages of B give the same bits there.
 #ifndef SC_KERNELS_GEMM_H
 #define SC_KERNELS_GEMM_H
 

@@ -335,6 +335,41 @@ static void test_dropout(void **state) {
     sc_ctx_reset(ctx);
 }
 
+// The dropout mask (sc_rng_keep_mask) is sc_rng_uniform's draws compared with
+// p, draw for draw, and leaves the stream where those draws leave it. p at
+// exactly the first draw's value keeps it; the next double above drops it.
+static void test_dropout_mask_is_the_uniform_draws(void **state) {
+    (void)state;
+    enum { N = 4096 };
+    static float mf[N];
+    static double md[N];
+    sc_rng probe;
+    sc_rng_seed(&probe, 7);
+    double u0 = sc_rng_uniform(&probe);
+    const double ps[] = {0.0, 0.3, 0.5, 1.0, u0, nextafter(u0, 1.0)};
+    for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
+        sc_rng r1, r2, r3;
+        sc_rng_seed(&r1, 7), sc_rng_seed(&r2, 7), sc_rng_seed(&r3, 7);
+        sc_rng_keep_mask_f32(&r1, mf, N, ps[k], 3.0f);
+        sc_rng_keep_mask_f64(&r3, md, N, ps[k], 3.0);
+        for (int i = 0; i < N; i++) {
+            int keep = sc_rng_uniform(&r2) >= ps[k];
+            if (mf[i] != (keep ? 3.0f : 0.0f) || md[i] != (keep ? 3.0 : 0.0))
+                fail_msg("p = %.17g, draw %d: mask %g / %g, the uniform says %s", ps[k], i, mf[i], md[i],
+                         keep ? "keep" : "drop");
+        }
+        assert_memory_equal(&r1, &r2, sizeof r1);
+        assert_memory_equal(&r3, &r2, sizeof r3);
+    }
+    sc_rng r;
+    sc_rng_seed(&r, 7);
+    sc_rng_keep_mask_f32(&r, mf, 1, u0, 1.0f);
+    assert_true(mf[0] == 1.0f);
+    sc_rng_seed(&r, 7);
+    sc_rng_keep_mask_f32(&r, mf, 1, nextafter(u0, 1.0), 1.0f);
+    assert_true(mf[0] == 0.0f);
+}
+
 // ---- linear, l2_norm -----------------------------------------------------------------------------
 
 static void test_linear_and_l2_norm(void **state) {
@@ -595,6 +630,7 @@ int main(void) {
         cmocka_unit_test(test_layernorm_fused_backward_matches_rule),
         cmocka_unit_test(test_layernorm_errors_name_shapes),
         cmocka_unit_test(test_dropout),
+        cmocka_unit_test(test_dropout_mask_is_the_uniform_draws),
         cmocka_unit_test(test_linear_and_l2_norm),
         cmocka_unit_test(test_cross_entropy_values),
         cmocka_unit_test(test_cross_entropy_fused_backward_matches_rule),

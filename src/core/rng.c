@@ -31,6 +31,20 @@ uint64_t sc_rng_next(sc_rng *r) {
 
 double sc_rng_uniform(sc_rng *r) { return (double)(sc_rng_next(r) >> 11) * 0x1.0p-53; }
 
+// u = N 2^-53 with N the draw's top 53 bits, so u >= p exactly when
+// N >= p 2^53 (a power-of-two scaling: exact), i.e. N >= ceil(p 2^53).
+static uint64_t keep_threshold(double p) { return (uint64_t)ceil(p * 0x1.0p53); }
+
+#define KEEP_MASK(T, SUFFIX)                                                        \
+    void sc_rng_keep_mask_##SUFFIX(sc_rng *r, T *m, int64_t n, double p, T keep) { \
+        sc_rng local = *r;                                                          \
+        uint64_t thr = keep_threshold(p);                                           \
+        for (int64_t i = 0; i < n; i++) m[i] = (sc_rng_next(&local) >> 11) >= thr ? keep : (T)0; \
+        *r = local;                                                                 \
+    }
+KEEP_MASK(float, f32)
+KEEP_MASK(double, f64)
+
 double sc_rng_normal(sc_rng *r) {
     double u1 = 1.0 - sc_rng_uniform(r);  // (0, 1]: log is finite
     double u2 = sc_rng_uniform(r);

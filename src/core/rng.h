@@ -20,6 +20,12 @@ uint64_t sc_rng_next(sc_rng *r);
 double sc_rng_uniform(sc_rng *r);
 // Standard normal (Box–Muller; uses two uniforms per call, no cached state).
 double sc_rng_normal(sc_rng *r);
+// Inverted-dropout masks: m[i] = keep when the i-th of the next n uniforms is
+// >= p, else 0. The same draws and outcomes as n calls of sc_rng_uniform, the
+// stream left where they would leave it (only faster: the state stays in
+// registers and the comparison is on the integers). p in [0, 1].
+void sc_rng_keep_mask_f32(sc_rng *r, float *m, int64_t n, double p, float keep);
+void sc_rng_keep_mask_f64(sc_rng *r, double *m, int64_t n, double p, double keep);
 // Uniform integer in [0, n) without modulo bias.
 uint64_t sc_rng_below(sc_rng *r, uint64_t n);
 // A child generator seeded from this one's stream and a label.

@@ -146,17 +146,13 @@ sc_tensor *sc_dropout(sc_ctx *ctx, sc_tensor *x, double p, int training) {
     if (x->dtype == SC_F32) {
         float *m = mask->data, *o = out->data;
         const float *xv = xc->data;
-        for (int64_t i = 0; i < x->numel; i++) {
-            m[i] = sc_rng_uniform(&ctx->rng) >= p ? (float)keep_scale : 0.0f;
-            o[i] = xv[i] * m[i];
-        }
+        sc_rng_keep_mask_f32(&ctx->rng, m, x->numel, p, (float)keep_scale);
+        for (int64_t i = 0; i < x->numel; i++) o[i] = xv[i] * m[i];
     } else {
         double *m = mask->data, *o = out->data;
         const double *xv = xc->data;
-        for (int64_t i = 0; i < x->numel; i++) {
-            m[i] = sc_rng_uniform(&ctx->rng) >= p ? keep_scale : 0.0;
-            o[i] = xv[i] * m[i];
-        }
+        sc_rng_keep_mask_f64(&ctx->rng, m, x->numel, p, keep_scale);
+        for (int64_t i = 0; i < x->numel; i++) o[i] = xv[i] * m[i];
     }
     sc_node *n = sc_record(ctx, &OP_DROPOUT, out, 1, &x);
     if (n) {

@@ -25,14 +25,26 @@ static void test_expf_fast_accuracy(void **state) {
 
 static void test_tanhf_fast_accuracy(void **state) {
     (void)state;
-    double worst = 0;
+    double worst_abs = 0, worst_rel = 0;
     for (int i = 0; i <= 400000; i++) {
         float u = -20.0f + 40.0f * (float)i / 400000.0f;
-        double err = fabs(sc_tanhf_fast(u) - tanh((double)u));
-        if (err > worst) worst = err;
+        double want = tanh((double)u), got = sc_tanhf_fast(u), err = fabs(got - want);
+        if (err > worst_abs) worst_abs = err;
+        if (want != 0 && err / fabs(want) > worst_rel) worst_rel = err / fabs(want);
+        if (fabs(got) > 1.0) fail_msg("sc_tanhf_fast(%.9g) = %.9g is outside [-1, 1]", u, got);
+        if (sc_tanhf_fast(-u) != -sc_tanhf_fast(u)) fail_msg("sc_tanhf_fast is not odd at %.9g", u);
     }
-    if (worst > 2e-7) fail_msg("sc_tanhf_fast max absolute error %.3e > 2e-7", worst);
+    // Near 0, where 1 - 2 / (1 + exp(2u)) lost its relative accuracy to cancellation.
+    for (float u = 1e-30f; u < 1.0f; u *= 1.01f) {
+        double want = tanh((double)u), rel = fabs(sc_tanhf_fast(u) - want) / want;
+        if (rel > worst_rel) worst_rel = rel;
+    }
+    if (worst_abs > 4e-7) fail_msg("sc_tanhf_fast max absolute error %.3e > 4e-7", worst_abs);
+    if (worst_rel > 4e-7) fail_msg("sc_tanhf_fast max relative error %.3e > 4e-7", worst_rel);
+    assert_true(sc_tanhf_fast(0.0f) == 0.0f);
     assert_true(sc_tanhf_fast(50.0f) == 1.0f && sc_tanhf_fast(-50.0f) == -1.0f);
+    assert_true(sc_tanhf_fast(INFINITY) == 1.0f && sc_tanhf_fast(-INFINITY) == -1.0f);
+    assert_true(isnan(sc_tanhf_fast(NAN)));
 }
 
 int main(void) {

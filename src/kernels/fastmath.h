@@ -1,4 +1,4 @@
-// fastmath.h — a vectorizable single-precision exp for the f32 hot loops.
+// fastmath.h — vectorizable single-precision exp and tanh for the f32 hot loops.
 //
 // glibc's expf is a function call per element (~4 ns here), which made softmax
 // and GELU the slowest parts of a transformer block. This inline version lets
@@ -38,7 +38,33 @@ static inline float sc_expf_fast(float x) {
     return x != x ? x : y;
 }
 
-// tanh(u) = 1 - 2 / (1 + exp(2u)): saturates cleanly to +-1 through exp's 0 / inf.
-static inline float sc_tanhf_fast(float u) { return 1.0f - 2.0f / (1.0f + sc_expf_fast(2.0f * u)); }
+// tanh(u) ~ x P(x^2) / Q(x^2) with x = u clamped to [-9, 9] (tanh(9) = 1 - 3e-8
+// rounds to 1 in f32). P has degree 6 and Q degree 3 in x^2; the coefficients
+// minimize the maximum relative error on [0, 9] (6.6e-9, below f32 rounding;
+// scripts/fit-tanhf.py refits them) and Q's are all positive, so it has no poles.
+// Evaluated in f32 the error is at most ~3.5e-7 absolute and relative over the
+// whole line; the relative bound matters near 0, where 1 - 2 / (1 + exp(2u))
+// cancels (u = 1e-5 came out 0.14% off, 3e-6 0.7%). It is about 1.7x as fast:
+// no exponent bits to build, only fused multiply-adds and one division. The
+// rounding can land one ulp above 1, so the result is clamped to [-1, 1], and
+// |u| >= 9 gives exactly +-1 (as f32 tanh does from 8.7 on), so GELU(x) = x
+// there. NaN fails every comparison and so passes through.
+static inline float sc_tanhf_fast(float u) {
+    float x = u > 9.0f ? 9.0f : (u < -9.0f ? -9.0f : u), s = x * x;
+    float p = -8.488770773634831e-14f;
+    p = p * s + 5.2779728319386282e-11f;
+    p = p * s - 2.0225278486498783e-08f;
+    p = p * s + 1.1154321711355381e-05f;
+    p = p * s + 0.0031039575279490105f;
+    p = p * s + 0.13084011285511535f;
+    p = p * s + 0.99999999339267198f;
+    float q = 0.00025461471159963497f;
+    q = q * s + 0.024495183655152877f;
+    q = q * s + 0.4641733838844645f;
+    q = q * s + 1.0f;
+    float t = x * p / q;
+    t = t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
+    return u >= 9.0f ? 1.0f : (u <= -9.0f ? -1.0f : t);
+}
 
 #endif

@@ -11,7 +11,7 @@ kept. Needs numpy only; it is not part of the build or of CI.
 """
 import numpy as np
 
-X = 9.0          # tanh(9) = 1 - 3e-8 rounds to 1 in f32: the kernel clamps its input there
+X = 9.0          # tanh(9) = 1 - 3e-8 rounds to 1 in f32: the kernel returns +-1 from there on
 S = X * X        # the fit runs in z = x^2 / 81 so the powers stay near 1
 NP, NQ = 7, 4    # coefficients of P and of Q
 
